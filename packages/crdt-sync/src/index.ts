@@ -1,0 +1,2 @@
+/* @saorsa-gossip/crdt-sync: this layer is planned; its entry point exports nothing yet. */
+export {}

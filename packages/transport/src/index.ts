@@ -1,0 +1,2 @@
+/* @saorsa-gossip/transport: this layer is planned; its entry point exports nothing yet. */
+export {}

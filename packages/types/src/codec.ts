@@ -1,0 +1,90 @@
+/**
+ * The shared CBOR codec (RFC 8949) over cbor-x in one fixed configuration (ARCHITECTURE.md section 3):
+ * plain byte strings (major type 2, never tag 64), maps with text keys, no records, no structure
+ * sharing. Decoding checks the byte cap before parsing, rejects tags, and runs a schema that copies
+ * byte fields out of the input. Every failure is a `DecodeError`. cbor-x output is not canonical:
+ * signed data travels as opaque bytes inside an envelope and is never re-encoded to verify.
+ */
+import { Decoder, Encoder } from 'cbor-x'
+import { DecodeError } from './errors.ts'
+import type { Schema } from './schema.ts'
+
+const encoder = new Encoder({
+  useRecords: false,
+  tagUint8Array: false,
+  mapsAsObjects: true,
+  variableMapSize: true,
+  pack: false,
+})
+
+const decoder = new Decoder({
+  useRecords: false,
+  mapsAsObjects: true,
+  // Integers above 2^53 decode as bigint, which every schema rejects.
+  int64AsType: 'bigint',
+} as ConstructorParameters<typeof Decoder>[0])
+
+/** Encodes a value built of plain objects, arrays, numbers, strings, booleans and Uint8Arrays. */
+export function encodeCbor(value: unknown): Uint8Array {
+  const out = encoder.encode(value)
+  // cbor-x returns a view into a shared slab; hand out an exact, independent copy.
+  return new Uint8Array(out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength))
+}
+
+export interface DecodeOptions {
+  /** Inputs longer than this are rejected before any parsing. */
+  maxBytes: number
+}
+
+/**
+ * Decodes `input` and checks it against `schema`. Never throws anything but `DecodeError`.
+ */
+export function decodeCbor<T>(input: Uint8Array, schema: Schema<T>, options: DecodeOptions): T {
+  if (!(input instanceof Uint8Array)) throw new DecodeError('input is not a Uint8Array')
+  if (input.length > options.maxBytes) throw new DecodeError(`input of ${input.length} bytes exceeds cap ${options.maxBytes}`)
+  if (input.length === 0) throw new DecodeError('empty input')
+  let raw: unknown
+  try {
+    // A plain Uint8Array view keeps cbor-x from producing Buffers for byte strings.
+    const view = new Uint8Array(input.buffer, input.byteOffset, input.byteLength)
+    raw = decoder.decode(view)
+  } catch (err) {
+    throw new DecodeError(`malformed CBOR: ${err instanceof Error ? err.message : String(err)}`, '', { cause: err })
+  }
+  rejectExotic(raw, '', 0)
+  try {
+    return schema(raw, '')
+  } catch (err) {
+    if (err instanceof DecodeError) throw err
+    throw new DecodeError(`schema check failed: ${err instanceof Error ? err.message : String(err)}`, '', { cause: err })
+  }
+}
+
+const MAX_DEPTH = 16
+
+/** Tags, typed arrays other than Uint8Array, Dates, Maps and deep nesting never reach a schema. */
+function rejectExotic(value: unknown, path: string, depth: number): void {
+  if (depth > MAX_DEPTH) throw new DecodeError(`nesting deeper than ${MAX_DEPTH}`, path)
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'bigint') throw new DecodeError('integer out of safe range', path)
+    if (typeof value === 'number' && !Number.isFinite(value)) throw new DecodeError('non-finite number', path)
+    return
+  }
+  if (value instanceof Uint8Array) {
+    if (value.constructor !== Uint8Array && !isBuffer(value)) throw new DecodeError('typed array tag', path)
+    return
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) rejectExotic(value[i], `${path}[${i}]`, depth + 1)
+    return
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype) {
+    throw new DecodeError(`unsupported CBOR item (${value.constructor?.name ?? 'tag'})`, path)
+  }
+  for (const [key, item] of Object.entries(value)) rejectExotic(item, path === '' ? key : `${path}.${key}`, depth + 1)
+}
+
+function isBuffer(value: Uint8Array): boolean {
+  const B = (globalThis as { Buffer?: { isBuffer(v: unknown): boolean } }).Buffer
+  return B !== undefined && B.isBuffer(value)
+}

@@ -1,0 +1,150 @@
+/**
+ * A tiny schema checker for decoded CBOR. Every decoder runs one after cbor-x, so only values of
+ * the exact expected shape leave the codec: byte strings are copied out of the receive buffer
+ * (ARCHITECTURE.md section 3), every repeated field has a maximum count, unknown keys are
+ * rejected, and every failure is a `DecodeError` naming the field path.
+ */
+import { ID_LENGTH, MessageId, PeerId, TopicId } from './ids.ts'
+import { DecodeError } from './errors.ts'
+
+/** Checks `value` at `path` and returns the typed result, or throws `DecodeError`. */
+export type Schema<T> = (value: unknown, path: string) => T
+
+/** The type a schema produces. */
+export type Infer<S> = S extends Schema<infer T> ? T : never
+
+const typeName = (value: unknown): string =>
+  value === null ? 'null' : value instanceof Uint8Array ? 'bytes' : Array.isArray(value) ? 'array' : typeof value
+
+export interface UintOptions { max?: number; min?: number }
+
+/** A non-negative safe integer within [min, max]. cbor-x yields bigint above 2^53: rejected. */
+export function uint(options: UintOptions = {}): Schema<number> {
+  const { min = 0, max = Number.MAX_SAFE_INTEGER } = options
+  return (value, path) => {
+    if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new DecodeError(`expected integer, got ${typeName(value)}`, path)
+    if (value < min || value > max) throw new DecodeError(`integer ${value} outside [${min}, ${max}]`, path)
+    return value
+  }
+}
+
+export interface BytesOptions { length?: number; max?: number; min?: number }
+
+/** A byte string, copied into a fresh plain Uint8Array. */
+export function bytes(options: BytesOptions): Schema<Uint8Array> {
+  const { length, min = 0 } = options
+  const max = length ?? options.max
+  if (max === undefined) throw new TypeError('bytes(): a length or max is required (every field is capped)')
+  return (value, path) => {
+    if (!(value instanceof Uint8Array)) throw new DecodeError(`expected bytes, got ${typeName(value)}`, path)
+    if (length !== undefined && value.length !== length) throw new DecodeError(`expected ${length} bytes, got ${value.length}`, path)
+    if (value.length > max || value.length < min) throw new DecodeError(`byte length ${value.length} outside [${min}, ${max}]`, path)
+    const copy = new Uint8Array(value.length)
+    copy.set(value)
+    return copy
+  }
+}
+
+/** A UTF-8 text string of at most `max` characters. */
+export function text(options: { max: number }): Schema<string> {
+  return (value, path) => {
+    if (typeof value !== 'string') throw new DecodeError(`expected text, got ${typeName(value)}`, path)
+    if (value.length > options.max) throw new DecodeError(`text length ${value.length} over ${options.max}`, path)
+    return value
+  }
+}
+
+export function bool(): Schema<boolean> {
+  return (value, path) => {
+    if (typeof value !== 'boolean') throw new DecodeError(`expected boolean, got ${typeName(value)}`, path)
+    return value
+  }
+}
+
+/** Exactly one of the given constants. */
+export function literal<const T extends string | number>(...allowed: T[]): Schema<T> {
+  return (value, path) => {
+    if (!allowed.includes(value as T)) throw new DecodeError(`unexpected value ${JSON.stringify(value)}`, path)
+    return value as T
+  }
+}
+
+/** An array of at most `max` items, each checked by `item`. */
+export function array<T>(item: Schema<T>, options: { max: number; min?: number }): Schema<T[]> {
+  const { max, min = 0 } = options
+  return (value, path) => {
+    if (!Array.isArray(value)) throw new DecodeError(`expected array, got ${typeName(value)}`, path)
+    if (value.length > max || value.length < min) throw new DecodeError(`array length ${value.length} outside [${min}, ${max}]`, path)
+    return value.map((v, i) => item(v, `${path}[${i}]`))
+  }
+}
+
+/** Marks a field of `object()` as optional: absent stays absent. */
+export interface OptionalSchema<T> { optional: true; schema: Schema<T> }
+export function optional<T>(schema: Schema<T>): OptionalSchema<T> {
+  return { optional: true, schema }
+}
+
+type Fields = Record<string, Schema<unknown> | OptionalSchema<unknown>>
+type ObjectOf<F extends Fields> = {
+  [K in keyof F as F[K] extends OptionalSchema<unknown> ? never : K]: F[K] extends Schema<infer T> ? T : never
+} & {
+  [K in keyof F as F[K] extends OptionalSchema<unknown> ? K : never]?: F[K] extends OptionalSchema<infer T> ? T : never
+}
+
+/** A map with exactly these text keys (optional ones may be absent); unknown keys are rejected. */
+export function object<F extends Fields>(fields: F): Schema<ObjectOf<F>> {
+  const keys = Object.keys(fields)
+  return (value, path) => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array
+      || Object.getPrototypeOf(value) !== Object.prototype) {
+      throw new DecodeError(`expected map, got ${typeName(value)}`, path)
+    }
+    const input = value as Record<string, unknown>
+    for (const key of Object.keys(input)) {
+      if (!Object.hasOwn(fields, key)) throw new DecodeError(`unknown field '${key}'`, path)
+    }
+    const out: Record<string, unknown> = {}
+    for (const key of keys) {
+      const field = fields[key]!
+      const sub = path === '' ? key : `${path}.${key}`
+      if (!Object.hasOwn(input, key)) {
+        if ('optional' in field) continue
+        throw new DecodeError('missing field', sub)
+      }
+      out[key] = 'optional' in field ? field.schema(input[key], sub) : field(input[key], sub)
+    }
+    return out as ObjectOf<F>
+  }
+}
+
+/** A tagged union: the map's `tagKey` field selects the variant schema. */
+export function variant<K extends string, V extends Record<string, Schema<unknown>>>(
+  tagKey: K,
+  variants: V,
+): Schema<{ [T in keyof V]: V[T] extends Schema<infer R> ? R : never }[keyof V]> {
+  return (value, path) => {
+    const tag = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[tagKey] : undefined
+    if (typeof tag !== 'string' && typeof tag !== 'number') throw new DecodeError(`missing '${tagKey}' tag`, path)
+    const schema = Object.hasOwn(variants, String(tag)) ? variants[String(tag)] : undefined
+    if (schema === undefined) throw new DecodeError(`unknown ${tagKey} ${JSON.stringify(tag)}`, path)
+    return schema(value, path) as never
+  }
+}
+
+/** Applies `map` to the checked value, turning a thrown error into a `DecodeError` at `path`. */
+export function transform<A, B>(schema: Schema<A>, map: (value: A) => B): Schema<B> {
+  return (value, path) => {
+    const checked = schema(value, path)
+    try {
+      return map(checked)
+    } catch (err) {
+      if (err instanceof DecodeError) throw err
+      throw new DecodeError(err instanceof Error ? err.message : String(err), path, { cause: err })
+    }
+  }
+}
+
+export const peerId = (): Schema<PeerId> => transform(bytes({ length: ID_LENGTH }), (b) => PeerId.fromBytes(b))
+export const topicId = (): Schema<TopicId> => transform(bytes({ length: ID_LENGTH }), (b) => TopicId.fromBytes(b))
+export const messageId = (): Schema<MessageId> => transform(bytes({ length: ID_LENGTH }), (b) => MessageId.fromBytes(b))
