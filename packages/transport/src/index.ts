@@ -1,2 +1,6 @@
-/* @saorsa-gossip/transport: this layer is planned; its entry point exports nothing yet. */
-export {}
+/**
+ * @packageDocumentation
+ * Post-quantum secure transport of Saorsa Gossip (SPEC.md section 5).
+ */
+export type { AbortOptions, BytePipe, Carrier, CarrierListener } from './carrier.ts'
+export { ConnectionClosedError, DialError, FrameError, HandshakeError, InvalidAddressError, PeerMismatchError, RecordAuthError } from './errors.ts'
