@@ -1,11 +1,13 @@
 /**
  * The shared CBOR codec (RFC 8949) over cbor-x in one fixed configuration (ARCHITECTURE.md section 3):
  * plain byte strings (major type 2, never tag 64), maps with text keys, no records, no structure
- * sharing. Decoding checks the byte cap before parsing, rejects tags, and runs a schema that copies
- * byte fields out of the input. Every failure is a `DecodeError`. cbor-x output is not canonical:
+ * sharing. Decoding checks the byte cap before parsing, then the accepted CBOR subset
+ * (cbor-subset.ts: no tags, definite lengths, text keys), and runs a schema that copies byte fields
+ * out of the input. Every failure is a `DecodeError`. cbor-x output is not canonical:
  * signed data travels as opaque bytes inside an envelope and is never re-encoded to verify.
  */
 import { Decoder, Encoder } from 'cbor-x'
+import { checkCborSubset, MAX_CBOR_DEPTH } from './cbor-subset.ts'
 import { DecodeError } from './errors.ts'
 import type { Schema } from './schema.ts'
 
@@ -20,8 +22,9 @@ const encoder = new Encoder({
 const decoder = new Decoder({
   useRecords: false,
   mapsAsObjects: true,
-  // Integers above 2^53 decode as bigint, which every schema rejects.
-  int64AsType: 'bigint',
+  // An 8-byte integer head (0x1b, as canonical encoders write values of 2^32 and above) decodes as a
+  // number. Values of 2^53 and above round to numbers that are still >= 2^53, so `uint()` rejects them.
+  int64AsNumber: true,
 } as ConstructorParameters<typeof Decoder>[0])
 
 /** Encodes a value built of plain objects, arrays, numbers, strings, booleans and Uint8Arrays. */
@@ -43,6 +46,7 @@ export function decodeCbor<T>(input: Uint8Array, schema: Schema<T>, options: Dec
   if (!(input instanceof Uint8Array)) throw new DecodeError('input is not a Uint8Array')
   if (input.length > options.maxBytes) throw new DecodeError(`input of ${input.length} bytes exceeds cap ${options.maxBytes}`)
   if (input.length === 0) throw new DecodeError('empty input')
+  checkCborSubset(input)
   let raw: unknown
   try {
     // A plain Uint8Array view keeps cbor-x from producing Buffers for byte strings.
@@ -60,11 +64,10 @@ export function decodeCbor<T>(input: Uint8Array, schema: Schema<T>, options: Dec
   }
 }
 
-const MAX_DEPTH = 16
 
-/** Tags, typed arrays other than Uint8Array, Dates, Maps and deep nesting never reach a schema. */
+/** Second line of defence after checkCborSubset: only plain objects, arrays, Uint8Arrays and scalars reach a schema. */
 function rejectExotic(value: unknown, path: string, depth: number): void {
-  if (depth > MAX_DEPTH) throw new DecodeError(`nesting deeper than ${MAX_DEPTH}`, path)
+  if (depth > MAX_CBOR_DEPTH) throw new DecodeError(`nesting deeper than ${MAX_CBOR_DEPTH}`, path)
   if (value === null || typeof value !== 'object') {
     if (typeof value === 'bigint') throw new DecodeError('integer out of safe range', path)
     if (typeof value === 'number' && !Number.isFinite(value)) throw new DecodeError('non-finite number', path)

@@ -20,6 +20,7 @@ export { AbortError, DecodeError, InvalidParametersError, NotStartedError, Saors
 export { assertBytes, bytesEqual, compareBytes, concatBytes, copyBytes, fromHex, toHex, u64be, utf8 } from './bytes.ts'
 export { ID_LENGTH, MessageId, PeerId, TopicId, payloadHash } from './ids.ts'
 export { decodeCbor, encodeCbor, type DecodeOptions } from './codec.ts'
+export { MAX_CBOR_DEPTH } from './cbor-subset.ts'
 export * as schema from './schema.ts'
 export type { Schema, Infer } from './schema.ts'
 export { decodeSignedEnvelope, encodeSignedEnvelope, type EnvelopeLimits, type SignedEnvelope } from './envelope.ts'
