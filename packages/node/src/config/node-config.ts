@@ -1,0 +1,98 @@
+/**
+ * The node configuration file `config.json` (SPEC.md section 8): small, human-editable JSON with
+ * a byte cap and strict validation (unknown keys rejected, every field bounded), written atomically.
+ * Command-line flags override it; it supplies defaults for `network join`.
+ */
+import { readFile } from 'node:fs/promises'
+import { DecodeError, LIMITS } from '@saorsa-gossip/types'
+import { writeFileAtomic } from './atomic-file.ts'
+
+export const MAX_CONFIG_FILE_BYTES = 64 * 1024
+export const MAX_BOOTSTRAP_ADDRS = 64
+
+export type PresetName = 'local' | 'lan' | 'wan'
+
+export interface NodeConfigFile {
+  /** Keystore alias of the identity the daemon runs as. */
+  identity?: string
+  /** Listen addresses, e.g. `tcp://0.0.0.0:7000`. */
+  listen?: string[]
+  /** Bootstrap peers used when the peer cache is empty. */
+  bootstrap?: string[]
+  /** Timing preset of membership and pubsub. */
+  preset?: PresetName
+  /** pino level of the daemon log. */
+  logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+const PRESETS = ['local', 'lan', 'wan'] as const
+
+function addrList(value: unknown, field: string, max: number): string[] {
+  if (!Array.isArray(value)) throw new DecodeError('expected an array of addresses', field)
+  if (value.length > max) throw new DecodeError(`more than ${max} addresses`, field)
+  return value.map((a, i) => {
+    if (typeof a !== 'string' || a.length === 0 || a.length > LIMITS.maxAddressLength) {
+      throw new DecodeError(`expected an address of 1..${LIMITS.maxAddressLength} characters`, `${field}[${i}]`)
+    }
+    return a
+  })
+}
+
+/** Validates parsed JSON as a config file; throws `DecodeError` naming the field. */
+export function parseNodeConfig(value: unknown): NodeConfigFile {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new DecodeError('config must be a JSON object')
+  const out: NodeConfigFile = {}
+  for (const [key, field] of Object.entries(value as Record<string, unknown>)) {
+    switch (key) {
+      case 'identity':
+        if (typeof field !== 'string' || field.length === 0 || field.length > LIMITS.maxAliasLength) {
+          throw new DecodeError(`expected an alias of 1..${LIMITS.maxAliasLength} characters`, key)
+        }
+        out.identity = field
+        break
+      case 'listen':
+        out.listen = addrList(field, key, LIMITS.maxAddressesPerPeer)
+        break
+      case 'bootstrap':
+        out.bootstrap = addrList(field, key, MAX_BOOTSTRAP_ADDRS)
+        break
+      case 'preset':
+        if (!PRESETS.includes(field as PresetName)) throw new DecodeError(`expected one of ${PRESETS.join(', ')}`, key)
+        out.preset = field as PresetName
+        break
+      case 'logLevel':
+        if (!LOG_LEVELS.includes(field as (typeof LOG_LEVELS)[number])) throw new DecodeError(`expected one of ${LOG_LEVELS.join(', ')}`, key)
+        out.logLevel = field as NonNullable<NodeConfigFile['logLevel']>
+        break
+      default:
+        throw new DecodeError('unknown field', key)
+    }
+  }
+  return out
+}
+
+/** Reads `path`; a missing file is an empty config. Malformed files throw `DecodeError`. */
+export async function loadNodeConfig(path: string): Promise<NodeConfigFile> {
+  let text: string
+  try {
+    const bytes = await readFile(path)
+    if (bytes.length > MAX_CONFIG_FILE_BYTES) throw new DecodeError(`config file over ${MAX_CONFIG_FILE_BYTES} bytes`)
+    text = bytes.toString('utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {}
+    throw err
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (err) {
+    throw new DecodeError(`${path} is not valid JSON: ${(err as Error).message}`)
+  }
+  return parseNodeConfig(parsed)
+}
+
+export async function saveNodeConfig(path: string, config: NodeConfigFile): Promise<void> {
+  const checked = parseNodeConfig(config)
+  await writeFileAtomic(path, `${JSON.stringify(checked, null, 2)}\n`)
+}
