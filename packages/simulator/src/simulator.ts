@@ -1,0 +1,453 @@
+/**
+ * The discrete-event simulator: many sans-IO protocol cores (ARCHITECTURE.md section 2) in one
+ * process on virtual time, after iroh-gossip's `proto::sim`. One heap ordered by (time, seq), seeded
+ * per-link latency, loss, duplication, partitions, kill/restart, late joins and event-loop stalls.
+ * Same seed and same scenario give the same run, which `traceHash()` and `report()` make checkable.
+ */
+import { SeededRng } from '@saorsa-gossip/types'
+import type { CoreInput, CoreOutput, PeerId, ProtocolCore } from '@saorsa-gossip/types'
+import { EventHeap } from './heap.ts'
+import { LinkLatency, hashString } from './latency.ts'
+import { TraceDigest } from './trace.ts'
+import { NetworkStats } from './stats.ts'
+import type { SimReport } from './stats.ts'
+
+export interface SimulatorInit<Msg> {
+  /** Seeds latency, loss and duplication; use `forkRng(label)` to seed the cores from it too. */
+  readonly seed: number | string
+  /** Per-link one-way latency range in whole ms, fixed per link from the seed. Default [10, 50]. */
+  readonly latencyMs?: readonly [number, number]
+  /** Probability that a sent message is lost. Default 0. */
+  readonly lossRate?: number
+  /** Probability that a delivered message arrives twice. Default 0. */
+  readonly duplicateRate?: number
+  /**
+   * When set, a killed node's open connections drop: every peer that exchanged messages with it
+   * receives `peer-down` this many ms after the kill, and a send to a dead node that had no
+   * connection yields `peer-down` to the sender after the same delay (a failed dial). When unset,
+   * failures are only noticed by the cores themselves (timeouts, SWIM).
+   */
+  readonly connectionTimeoutMs?: number
+  /** Byte size of a message for accounting. Default: 0 bytes. */
+  readonly sizeOf?: (msg: Msg) => number
+  /** Kind label of a message for per-kind counts. Default: 'message'. */
+  readonly kindOf?: (msg: Msg) => string
+  /** Keep emitted events for `events()`. Default true. */
+  readonly recordEvents?: boolean
+}
+
+export interface EmittedEvent<Event> {
+  readonly time: number
+  readonly node: PeerId
+  readonly event: Event
+}
+
+export interface SentMessage<Msg> {
+  readonly time: number
+  readonly from: PeerId
+  readonly to: PeerId
+  readonly msg: Msg
+}
+
+interface SimNode<Msg, Timer, Command, Event> {
+  readonly index: number
+  readonly id: PeerId
+  core: ProtocolCore<Msg, Timer, Command, Event>
+  alive: boolean
+  epoch: number
+  stalledUntil: number
+  backlog: Array<CoreInput<Msg, Timer, Command>>
+  clockOffsetMs: number
+  connections: Set<number>
+}
+
+const INPUT = 0
+const DELIVER = 1
+const ACTION = 2
+const RESUME = 3
+
+interface HeapEvent<Msg, Timer, Command> {
+  readonly time: number
+  readonly seq: number
+  readonly type: number
+  readonly node: number
+  readonly epoch: number
+  readonly from: number
+  readonly input: CoreInput<Msg, Timer, Command> | undefined
+  readonly action: (() => void) | undefined
+}
+
+type Outputs<Msg, Timer, Event> = Array<CoreOutput<Msg, Timer, Event>>
+
+export class Simulator<Msg, Timer, Command, Event> {
+  readonly #heap = new EventHeap<HeapEvent<Msg, Timer, Command>>()
+  readonly #nodes: Array<SimNode<Msg, Timer, Command, Event>> = []
+  readonly #byKey = new Map<string, number>()
+  readonly #rng: SeededRng
+  readonly #latency: LinkLatency
+  readonly #lossRate: number
+  readonly #duplicateRate: number
+  readonly #connectionTimeoutMs: number | undefined
+  readonly #sizeOf: ((msg: Msg) => number) | undefined
+  readonly #kindOf: ((msg: Msg) => string) | undefined
+  readonly #recordEvents: boolean
+  readonly #events: Array<EmittedEvent<Event>> = []
+  readonly #emitHooks: Array<(e: EmittedEvent<Event>) => void> = []
+  readonly #sendHooks: Array<(m: SentMessage<Msg>) => void> = []
+  readonly #pendingDialFailures = new Set<number>()
+  readonly #trace = new TraceDigest()
+  readonly #stats: NetworkStats
+  readonly #seed: number | string
+  #groups: Int32Array | undefined
+  #seq = 0
+  #now = 0
+  #processed = 0
+
+  constructor(init: SimulatorInit<Msg>) {
+    this.#seed = init.seed
+    this.#rng = new SeededRng(init.seed)
+    this.#latency = new LinkLatency(hashString(`latency:${String(init.seed)}`), init.latencyMs ?? [10, 50])
+    this.#lossRate = probability(init.lossRate ?? 0, 'lossRate')
+    this.#duplicateRate = probability(init.duplicateRate ?? 0, 'duplicateRate')
+    this.#connectionTimeoutMs = init.connectionTimeoutMs
+    this.#sizeOf = init.sizeOf
+    this.#kindOf = init.kindOf
+    this.#recordEvents = init.recordEvents ?? true
+    this.#stats = new NetworkStats()
+  }
+
+  /** Current virtual time in ms. */
+  get now(): number {
+    return this.#now
+  }
+
+  /** Number of heap events processed so far. */
+  get processed(): number {
+    return this.#processed
+  }
+
+  /** An independent seeded generator for a core or a scenario, derived from the simulator seed. */
+  forkRng(label: string | number): SeededRng {
+    return new SeededRng(`${String(this.#seed)}/${label}`)
+  }
+
+  /** Adds a node now (a late join when the run has started). Its clock reads `now + clockOffsetMs`. */
+  addNode(id: PeerId, core: ProtocolCore<Msg, Timer, Command, Event>, options: { clockOffsetMs?: number } = {}): void {
+    const key = id.toHex()
+    if (this.#byKey.has(key)) throw new RangeError(`addNode: node ${id.toShortString()} already exists`)
+    const index = this.#nodes.length
+    this.#byKey.set(key, index)
+    this.#nodes.push({
+      index, id, core, alive: true, epoch: 0, stalledUntil: 0, backlog: [],
+      clockOffsetMs: options.clockOffsetMs ?? 0, connections: new Set(),
+    })
+    this.#stats.addNode()
+    if (this.#groups !== undefined) this.#groups = growGroups(this.#groups, this.#nodes.length)
+  }
+
+  /** All node ids, in the order they were added. */
+  ids(): PeerId[] {
+    return this.#nodes.map((n) => n.id)
+  }
+
+  /** Ids of nodes that are currently alive. */
+  aliveIds(): PeerId[] {
+    return this.#nodes.filter((n) => n.alive).map((n) => n.id)
+  }
+
+  isAlive(id: PeerId): boolean {
+    return this.#node(id).alive
+  }
+
+  /** The current core of a node (for read-only inspection by invariants and tests). */
+  core(id: PeerId): ProtocolCore<Msg, Timer, Command, Event> {
+    return this.#node(id).core
+  }
+
+  /** Feeds an input to a node at the current time (processed on the next run call). */
+  input(id: PeerId, input: CoreInput<Msg, Timer, Command>): void {
+    const node = this.#node(id)
+    this.#push(this.#now, INPUT, node.index, node.epoch, -1, input, undefined)
+  }
+
+  command(id: PeerId, command: Command): void {
+    this.input(id, { type: 'command', command })
+  }
+
+  /** Runs `action` at virtual time `timeMs` (scripted kills, partitions, late joins). */
+  at(timeMs: number, action: () => void): void {
+    if (!(timeMs >= this.#now)) throw new RangeError(`at: time ${timeMs} is in the past (now ${this.#now})`)
+    this.#push(timeMs, ACTION, -1, 0, -1, undefined, action)
+  }
+
+  /** Stops a node: pending timers and in-flight deliveries to it are dropped. */
+  kill(id: PeerId): void {
+    const node = this.#node(id)
+    if (!node.alive) return
+    node.alive = false
+    node.epoch++
+    node.backlog = []
+    node.stalledUntil = 0
+    this.#trace.addString(`kill:${node.index}@${this.#now}`)
+    if (this.#connectionTimeoutMs !== undefined) {
+      for (const peer of node.connections) {
+        const other = this.#nodes[peer]!
+        other.connections.delete(node.index)
+        if (other.alive) {
+          this.#push(this.#now + this.#connectionTimeoutMs, INPUT, peer, other.epoch, -1, { type: 'peer-down', peer: node.id }, undefined)
+        }
+      }
+    } else {
+      for (const peer of node.connections) this.#nodes[peer]!.connections.delete(node.index)
+    }
+    node.connections.clear()
+  }
+
+  /** Brings a killed node back with a fresh core (same id); it starts with no connections. */
+  restart(id: PeerId, core: ProtocolCore<Msg, Timer, Command, Event>): void {
+    const node = this.#node(id)
+    if (node.alive) this.kill(id)
+    node.core = core
+    node.alive = true
+    node.epoch++
+    this.#trace.addString(`restart:${node.index}@${this.#now}`)
+  }
+
+  /**
+   * Cuts the network into groups: messages between different groups are lost (including those
+   * already in flight). Nodes not listed form one further group together. Connections are not
+   * closed, so no `peer-down` is generated; the cores' own failure detection has to notice.
+   */
+  partition(groups: ReadonlyArray<readonly PeerId[]>): void {
+    const map = new Int32Array(this.#nodes.length).fill(-1)
+    groups.forEach((group, g) => {
+      for (const id of group) map[this.#node(id).index] = g
+    })
+    this.#groups = map
+    this.#trace.addString(`partition@${this.#now}`)
+  }
+
+  heal(): void {
+    this.#groups = undefined
+    this.#trace.addString(`heal@${this.#now}`)
+  }
+
+  /**
+   * Freezes a node's event loop for `ms`: inputs and timers due meanwhile queue up and are handled
+   * together, in arrival order, when the stall ends (timers therefore fire late).
+   */
+  stall(id: PeerId, ms: number): void {
+    const node = this.#node(id)
+    if (!node.alive) return
+    const until = Math.max(node.stalledUntil, this.#now + ms)
+    node.stalledUntil = until
+    this.#push(until, RESUME, node.index, node.epoch, -1, undefined, undefined)
+  }
+
+  on(name: 'emit', hook: (e: EmittedEvent<Event>) => void): void
+  on(name: 'send', hook: (m: SentMessage<Msg>) => void): void
+  on(name: 'emit' | 'send', hook: ((e: EmittedEvent<Event>) => void) | ((m: SentMessage<Msg>) => void)): void {
+    if (name === 'emit') this.#emitHooks.push(hook as (e: EmittedEvent<Event>) => void)
+    else this.#sendHooks.push(hook as (m: SentMessage<Msg>) => void)
+  }
+
+  /** Recorded events, all nodes or one, in emission order. */
+  events(id?: PeerId): Array<EmittedEvent<Event>> {
+    if (id === undefined) return this.#events.slice()
+    return this.#events.filter((e) => e.node.equals(id))
+  }
+
+  clearEvents(): void {
+    this.#events.length = 0
+  }
+
+  /** Processes every event due within the next `ms` of virtual time, then sets `now` to its end. */
+  runFor(ms: number): void {
+    const end = this.#now + ms
+    for (;;) {
+      const next = this.#heap.peek()
+      if (next === undefined || next.time > end) break
+      this.#heap.pop()
+      this.#now = next.time
+      this.#process(next)
+    }
+    this.#now = end
+  }
+
+  /**
+   * Runs until `predicate()` holds, checking every `checkEveryMs` of virtual time (default 100),
+   * or until `timeoutMs` has passed. Returns whether the predicate held.
+   */
+  runUntil(predicate: () => boolean, options: { timeoutMs: number; checkEveryMs?: number }): boolean {
+    const deadline = this.#now + options.timeoutMs
+    const step = options.checkEveryMs ?? 100
+    if (predicate()) return true
+    while (this.#now < deadline) {
+      this.runFor(Math.min(step, deadline - this.#now))
+      if (predicate()) return true
+    }
+    return false
+  }
+
+  /** Digest of the full processing trace so far (equal for equal seeds and scenarios). */
+  traceHash(): string {
+    return this.#trace.hex()
+  }
+
+  /** Network accounting as plain JSON. */
+  report(): SimReport {
+    return this.#stats.report({
+      seed: String(this.#seed), nowMs: this.#now, processedEvents: this.#processed,
+      aliveNodes: this.#nodes.filter((n) => n.alive).length, traceHash: this.#trace.hex(),
+    })
+  }
+
+  #node(id: PeerId): SimNode<Msg, Timer, Command, Event> {
+    const index = this.#byKey.get(id.toHex())
+    if (index === undefined) throw new RangeError(`unknown node ${id.toShortString()}`)
+    return this.#nodes[index]!
+  }
+
+  #push(time: number, type: number, node: number, epoch: number, from: number,
+    input: CoreInput<Msg, Timer, Command> | undefined, action: (() => void) | undefined): void {
+    this.#heap.push({ time, seq: this.#seq++, type, node, epoch, from, input, action })
+  }
+
+  #process(ev: HeapEvent<Msg, Timer, Command>): void {
+    this.#processed++
+    const trace = this.#trace
+    trace.addNumber(ev.time)
+    trace.addNumber(ev.type)
+    trace.addNumber(ev.node)
+    if (ev.type === ACTION) {
+      ev.action!()
+      return
+    }
+    const node = this.#nodes[ev.node]!
+    if (!node.alive || node.epoch !== ev.epoch) {
+      if (ev.type === DELIVER) this.#stats.drop('dead-target')
+      return
+    }
+    if (ev.type === RESUME) {
+      if (node.stalledUntil > this.#now) return
+      node.stalledUntil = 0
+      const backlog = node.backlog
+      node.backlog = []
+      for (const input of backlog) {
+        if (!node.alive) break
+        this.#handle(node, input)
+      }
+      return
+    }
+    const input = ev.input!
+    if (ev.type === DELIVER) {
+      const groups = this.#groups
+      if (groups !== undefined && groups[ev.from] !== groups[ev.node]) {
+        this.#stats.drop('partition')
+        return
+      }
+      if (input.type === 'recv') {
+        const kind = this.#kindOf?.(input.msg) ?? 'message'
+        trace.addNumber(ev.from)
+        trace.addString(kind)
+        this.#stats.received(ev.node, this.#sizeOf?.(input.msg) ?? 0)
+      }
+    } else if (input.type === 'peer-down' || input.type === 'peer-up') {
+      trace.addString(input.type)
+    }
+    if (node.stalledUntil > this.#now) {
+      node.backlog.push(input)
+      return
+    }
+    this.#handle(node, input)
+  }
+
+  #handle(node: SimNode<Msg, Timer, Command, Event>, input: CoreInput<Msg, Timer, Command>): void {
+    const out: Outputs<Msg, Timer, Event> = []
+    node.core.handle(input, this.#now + node.clockOffsetMs, out)
+    for (const o of out) {
+      switch (o.type) {
+        case 'send': this.#send(node, o.to, o.msg); break
+        case 'schedule':
+          this.#push(this.#now + Math.max(0, o.delayMs), INPUT, node.index, node.epoch, -1, { type: 'timer', timer: o.timer }, undefined)
+          break
+        case 'emit': this.#emit(node, o.event); break
+        case 'disconnect': this.#disconnect(node, o.peer); break
+      }
+    }
+  }
+
+  #send(node: SimNode<Msg, Timer, Command, Event>, to: PeerId, msg: Msg): void {
+    const target = this.#byKey.get(to.toHex())
+    const size = this.#sizeOf?.(msg) ?? 0
+    const kind = this.#kindOf?.(msg) ?? 'message'
+    this.#stats.sent(node.index, kind, size)
+    for (const hook of this.#sendHooks) hook({ time: this.#now, from: node.id, to, msg })
+    if (target === undefined) {
+      this.#stats.drop('unknown-target')
+      return
+    }
+    const dst = this.#nodes[target]!
+    if (!dst.alive) {
+      this.#stats.drop('dead-target')
+      this.#dialFailure(node, dst)
+      return
+    }
+    if (this.#lossRate > 0 && this.#rng.nextFloat() < this.#lossRate) {
+      this.#stats.drop('loss')
+      return
+    }
+    node.connections.add(target)
+    dst.connections.add(node.index)
+    const time = this.#now + this.#latency.between(node.index, target)
+    const input: CoreInput<Msg, Timer, Command> = { type: 'recv', from: node.id, msg }
+    this.#push(time, DELIVER, target, dst.epoch, node.index, input, undefined)
+    if (this.#duplicateRate > 0 && this.#rng.nextFloat() < this.#duplicateRate) {
+      this.#stats.duplicated()
+      this.#push(time, DELIVER, target, dst.epoch, node.index, input, undefined)
+    }
+  }
+
+  #dialFailure(node: SimNode<Msg, Timer, Command, Event>, dst: SimNode<Msg, Timer, Command, Event>): void {
+    if (this.#connectionTimeoutMs === undefined || node.connections.has(dst.index)) return
+    const key = node.index * 4_194_304 + dst.index
+    if (this.#pendingDialFailures.has(key)) return
+    this.#pendingDialFailures.add(key)
+    const epoch = node.epoch
+    this.#push(this.#now + this.#connectionTimeoutMs, ACTION, -1, 0, -1, undefined, () => {
+      this.#pendingDialFailures.delete(key)
+      if (node.alive && node.epoch === epoch) {
+        this.#push(this.#now, INPUT, node.index, epoch, -1, { type: 'peer-down', peer: dst.id }, undefined)
+      }
+    })
+  }
+
+  #emit(node: SimNode<Msg, Timer, Command, Event>, event: Event): void {
+    const record = { time: this.#now, node: node.id, event }
+    if (this.#recordEvents) this.#events.push(record)
+    for (const hook of this.#emitHooks) hook(record)
+  }
+
+  #disconnect(node: SimNode<Msg, Timer, Command, Event>, peer: PeerId): void {
+    const target = this.#byKey.get(peer.toHex())
+    if (target === undefined) return
+    node.connections.delete(target)
+    const dst = this.#nodes[target]!
+    dst.connections.delete(node.index)
+    if (!dst.alive) return
+    // One ms after the link latency, so messages sent before the disconnect arrive first (as in iroh).
+    const time = this.#now + this.#latency.between(node.index, target) + 1
+    this.#push(time, INPUT, target, dst.epoch, node.index, { type: 'peer-down', peer: node.id }, undefined)
+  }
+}
+
+function probability(value: number, name: string): number {
+  if (!(value >= 0 && value <= 1)) throw new RangeError(`${name}: expected a probability in [0, 1], got ${value}`)
+  return value
+}
+
+function growGroups(groups: Int32Array, length: number): Int32Array {
+  const grown = new Int32Array(length).fill(-1)
+  grown.set(groups.subarray(0, Math.min(groups.length, length)))
+  return grown
+}
