@@ -1,0 +1,66 @@
+/**
+ * SWIM and Lifeguard parameters with LAN, WAN and LOCAL presets. Every number names its source:
+ * hashicorp/memberlist `config.go` (DefaultLANConfig, DefaultWANConfig, DefaultLocalConfig), the
+ * SWIM paper (DSN 2002), the Lifeguard paper (arXiv:1707.00788), or our simulation runs
+ * (packages/simulator/test/swim*.sim.test.ts).
+ */
+import { LIMITS } from '@saorsa-gossip/types'
+
+export interface SwimConfig {
+  /** Time between probes of one member each (SWIM protocol period T'). Scaled by local health. */
+  readonly probeIntervalMs: number
+  /** Wait for a direct ACK before asking helpers for indirect probes. Scaled by local health. */
+  readonly ackTimeoutMs: number
+  /** Helpers asked with PING-REQ when the direct probe times out (SWIM k). */
+  readonly indirectChecks: number
+  /** Minimum suspicion timeout = alpha * max(1, log10(n)) * probe interval. */
+  readonly suspicionAlpha: number
+  /** Maximum suspicion timeout = beta * minimum (Lifeguard; only the minimum is used without Lifeguard). */
+  readonly suspicionBeta: number
+  /** Independent confirmations after which the suspicion timeout reaches its minimum (Lifeguard K). */
+  readonly suspicionConfirmations: number
+  /** Each update is piggybacked `retransmitMult * ceil(log10(n + 1))` times (SWIM lambda). */
+  readonly retransmitMult: number
+  /** Upper bound of the Local Health Multiplier counter (Lifeguard S). */
+  readonly maxHealth: number
+  /** Updates piggybacked per PING, ACK or PING-REQ; at most LIMITS.maxSwimUpdates. */
+  readonly maxUpdatesPerMessage: number
+  /**
+   * Lifeguard on: local health scaling, nacks, dynamic suspicion timeouts, buddy system and
+   * late-timer awareness. Off: SWIM as in the 2002 paper with a fixed suspicion timeout.
+   */
+  readonly lifeguard: boolean
+}
+
+/** Tuned for accuracy over speed on a LAN, like memberlist's DefaultLANConfig. */
+export const SWIM_LAN: SwimConfig = Object.freeze({
+  probeIntervalMs: 1000, // memberlist LAN ProbeInterval 1 s
+  ackTimeoutMs: 500, // memberlist LAN ProbeTimeout 500 ms
+  indirectChecks: 3, // memberlist LAN IndirectChecks 3 (SWIM paper k)
+  suspicionAlpha: 4, // memberlist LAN SuspicionMult 4
+  suspicionBeta: 6, // memberlist LAN SuspicionMaxTimeoutMult 6
+  suspicionConfirmations: 2, // memberlist: k = SuspicionMult - 2
+  retransmitMult: 4, // memberlist LAN RetransmitMult 4
+  maxHealth: 8, // Lifeguard paper S = 8 (memberlist AwarenessMaxMultiplier 8)
+  maxUpdatesPerMessage: LIMITS.maxSwimUpdates, // wire cap, SPEC.md section 3
+  lifeguard: true, // Lifeguard paper: > 50x fewer false positives
+})
+
+/** Higher latency and loss between data centres, like memberlist's DefaultWANConfig. */
+export const SWIM_WAN: SwimConfig = Object.freeze({
+  ...SWIM_LAN,
+  probeIntervalMs: 5000, // memberlist WAN ProbeInterval 5 s
+  ackTimeoutMs: 3000, // memberlist WAN ProbeTimeout 3 s
+  suspicionAlpha: 6, // memberlist WAN SuspicionMult 6
+  suspicionConfirmations: 4, // memberlist: k = SuspicionMult - 2
+})
+
+/** Loopback or a single host: fast detection, like memberlist's DefaultLocalConfig. */
+export const SWIM_LOCAL: SwimConfig = Object.freeze({
+  ...SWIM_LAN,
+  ackTimeoutMs: 200, // memberlist Local ProbeTimeout 200 ms
+  indirectChecks: 1, // memberlist Local IndirectChecks 1
+  suspicionAlpha: 3, // memberlist Local SuspicionMult 3
+  suspicionConfirmations: 1, // memberlist: k = SuspicionMult - 2
+  retransmitMult: 2, // memberlist Local RetransmitMult 2
+})

@@ -1,0 +1,411 @@
+/**
+ * SWIM failure detection with Lifeguard as a sans-IO core (Das, Gupta, Motivala, DSN 2002, sections
+ * 3-4: round-robin probing, PING-REQ through k helpers, suspicion with incarnation numbers and
+ * piggybacked dissemination; Lifeguard, arXiv:1707.00788, section IV: local health, nacks, dynamic
+ * suspicion timeouts and the buddy system). Members are added and removed by command; the core
+ * probes one member per period and reports suspect/alive/dead transitions as events.
+ */
+import type { CoreInput, CoreOutput, Outbox, PeerId, ProtocolCore, Rng } from '@saorsa-gossip/types'
+import { LIMITS, sample, shuffled } from '@saorsa-gossip/types'
+import { applyHealthDelta, failedProbePenalty, scaleByHealth } from './awareness.ts'
+import type { SwimConfig } from './swim-config.ts'
+import type { SwimMessage, SwimState, SwimUpdate } from './swim-messages.ts'
+import { retransmitLimit, suspicionMinTimeoutMs, suspicionTimeoutMs } from './suspicion.ts'
+import { SwimUpdateQueue } from './swim-updates.ts'
+
+export type SwimCommand =
+  | { readonly type: 'add-member'; readonly peer: PeerId }
+  | { readonly type: 'remove-member'; readonly peer: PeerId }
+
+export type SwimEvent =
+  /** `by` raised the suspicion (this node after a failed probe, or the gossiped update's origin). */
+  | { readonly type: 'member-suspect'; readonly peer: PeerId; readonly incarnation: number; readonly by: PeerId }
+  /** A suspected or dead member refuted with a higher incarnation. */
+  | { readonly type: 'member-alive'; readonly peer: PeerId; readonly incarnation: number }
+  | { readonly type: 'member-dead'; readonly peer: PeerId; readonly incarnation: number; readonly by: PeerId }
+
+/** Timers are data; each carries what makes it exact, so a stale one is a no-op when it fires. */
+export type SwimTimer =
+  /** Ends probe round `tick` and starts the next; `dueMs` lets the core notice that it fired late. */
+  | { readonly type: 'probe'; readonly tick: number; readonly dueMs: number; readonly extended: boolean }
+  | { readonly type: 'ack-timeout'; readonly seq: number }
+  | { readonly type: 'relay-timeout'; readonly seq: number }
+  | { readonly type: 'suspicion'; readonly peer: PeerId; readonly incarnation: number }
+
+export type SwimInput = CoreInput<SwimMessage, SwimTimer, SwimCommand>
+export type SwimOutput = CoreOutput<SwimMessage, SwimTimer, SwimEvent>
+
+/** A read-only view of one member, for tests, the simulator and the driver. */
+export interface SwimMember {
+  readonly peer: PeerId
+  readonly state: SwimState
+  readonly incarnation: number
+}
+
+interface Member {
+  readonly peer: PeerId
+  state: SwimState
+  incarnation: number
+  /** Suspicion bookkeeping, meaningful while `state === 'suspect'`. */
+  suspectSinceMs: number
+  suspecter: string
+  confirmations: Set<string>
+  expectedConfirmations: number
+  deadlineMs: number
+}
+
+interface Probe {
+  readonly seq: number
+  readonly target: PeerId
+  acked: boolean
+  expectedNacks: number
+  nacks: number
+}
+
+interface Relay {
+  readonly origin: PeerId
+  readonly originSeq: number
+  readonly nack: boolean
+}
+
+export class Swim implements ProtocolCore<SwimMessage, SwimTimer, SwimCommand, SwimEvent> {
+  readonly #self: PeerId
+  readonly #selfKey: string
+  readonly #config: SwimConfig
+  readonly #rng: Rng
+  readonly #members = new Map<string, Member>()
+  readonly #updates = new SwimUpdateQueue()
+  readonly #relays = new Map<number, Relay>()
+  #incarnation = 0
+  #health = 0
+  #seq = 0
+  #tick = 0
+  #armed = false
+  #probe: Probe | undefined
+  #order: string[] = []
+  #orderIndex = 0
+
+  constructor(self: PeerId, config: SwimConfig, rng: Rng) {
+    if (config.maxUpdatesPerMessage > LIMITS.maxSwimUpdates) {
+      throw new RangeError(`maxUpdatesPerMessage ${config.maxUpdatesPerMessage} exceeds LIMITS.maxSwimUpdates`)
+    }
+    this.#self = self
+    this.#selfKey = self.toHex()
+    this.#config = config
+    this.#rng = rng
+  }
+
+  /** This node's own incarnation number (raised only to refute suspicions about itself). */
+  get incarnation(): number {
+    return this.#incarnation
+  }
+
+  /** The Lifeguard Local Health Multiplier, 0 (healthy) to `config.maxHealth`. */
+  get health(): number {
+    return this.#health
+  }
+
+  members(): SwimMember[] {
+    return [...this.#members.values()].map(({ peer, state, incarnation }) => ({ peer, state, incarnation }))
+  }
+
+  member(peer: PeerId): SwimMember | undefined {
+    const m = this.#members.get(peer.toHex())
+    return m === undefined ? undefined : { peer: m.peer, state: m.state, incarnation: m.incarnation }
+  }
+
+  handle(input: SwimInput, nowMs: number, out: Outbox<SwimOutput>): void {
+    if (!this.#armed) {
+      // The first input of any kind starts the probe loop.
+      this.#armed = true
+      this.#scheduleProbe(this.#tick, nowMs, this.#probePeriodMs(), false, out)
+    }
+    switch (input.type) {
+      case 'command':
+        if (input.command.type === 'add-member') this.#addMember(input.command.peer)
+        else this.#removeMember(input.command.peer)
+        return
+      case 'recv':
+        this.#onMessage(input.from, input.msg, nowMs, out)
+        return
+      case 'timer':
+        this.#onTimer(input.timer, nowMs, out)
+        return
+      case 'peer-up':
+      case 'peer-down':
+        // Connectivity is HyParView's concern; SWIM judges liveness by probing alone.
+        return
+    }
+  }
+
+  #probePeriodMs(): number {
+    return this.#config.lifeguard ? scaleByHealth(this.#config.probeIntervalMs, this.#health) : this.#config.probeIntervalMs
+  }
+
+  #ackTimeoutMs(): number {
+    return this.#config.lifeguard ? scaleByHealth(this.#config.ackTimeoutMs, this.#health) : this.#config.ackTimeoutMs
+  }
+
+  #adjustHealth(delta: number): void {
+    if (this.#config.lifeguard) this.#health = applyHealthDelta(this.#health, delta, this.#config.maxHealth)
+  }
+
+  #scheduleProbe(tick: number, nowMs: number, delayMs: number, extended: boolean, out: Outbox<SwimOutput>): void {
+    out.push({ type: 'schedule', delayMs, timer: { type: 'probe', tick, dueMs: nowMs + delayMs, extended } })
+  }
+
+  #addMember(peer: PeerId): void {
+    const key = peer.toHex()
+    if (key === this.#selfKey) return
+    const existing = this.#members.get(key)
+    if (existing !== undefined && existing.state !== 'dead') return
+    this.#members.set(key, {
+      peer, state: 'alive', incarnation: existing?.incarnation ?? 0,
+      suspectSinceMs: 0, suspecter: '', confirmations: new Set(), expectedConfirmations: 0, deadlineMs: 0,
+    })
+    // A newcomer lands at a random place among the members not yet probed this round (memberlist).
+    const remaining = this.#order.length - this.#orderIndex
+    this.#order.splice(this.#orderIndex + this.#rng.nextInt(remaining + 1), 0, key)
+  }
+
+  #removeMember(peer: PeerId): void {
+    const key = peer.toHex()
+    if (!this.#members.delete(key)) return
+    this.#updates.forget(key)
+  }
+
+  #liveCount(): number {
+    let n = 1
+    for (const m of this.#members.values()) if (m.state !== 'dead') n++
+    return n
+  }
+
+  #piggyback(to: PeerId, out: SwimUpdate[] = []): SwimUpdate[] {
+    const max = this.#config.maxUpdatesPerMessage
+    const target = this.#members.get(to.toHex())
+    if (this.#config.lifeguard && target?.state === 'suspect') {
+      // Buddy system: a suspected member hears of its suspicion first, so it can refute at once.
+      const pending = this.#updates.pendingFor(to.toHex())
+      out.push(pending ?? { peer: to, state: 'suspect', incarnation: target.incarnation, from: this.#self })
+    }
+    const limit = retransmitLimit(this.#config.retransmitMult, this.#liveCount())
+    for (const u of this.#updates.take(max - out.length, limit)) {
+      if (out.length > 0 && out[0]!.peer.equals(u.peer) && to.equals(u.peer)) continue
+      out.push(u)
+    }
+    return out
+  }
+
+  // ---- probing (SWIM section 3.1) ----
+
+  #nextTarget(): Member | undefined {
+    for (let scanned = 0; scanned <= this.#order.length; ) {
+      if (this.#orderIndex >= this.#order.length) {
+        // Each round probes every member once, in a fresh random order.
+        this.#order = shuffled(this.#rng, [...this.#members.keys()])
+        this.#orderIndex = 0
+        if (this.#order.length === 0) return undefined
+      }
+      const key = this.#order[this.#orderIndex++]!
+      scanned++
+      const m = this.#members.get(key)
+      if (m !== undefined && m.state !== 'dead') return m
+    }
+    return undefined
+  }
+
+  #onProbeTimer(timer: Extract<SwimTimer, { type: 'probe' }>, nowMs: number, out: Outbox<SwimOutput>): void {
+    if (timer.tick !== this.#tick) return
+    const probe = this.#probe
+    if (probe !== undefined && !probe.acked) {
+      // Late-timer awareness: a round that ends far behind schedule means this node was not running,
+      // so replies may be queued behind this timer. Count it against our own health and wait once more.
+      if (this.#config.lifeguard && !timer.extended && nowMs - timer.dueMs > this.#config.ackTimeoutMs) {
+        this.#adjustHealth(1)
+        this.#scheduleProbe(timer.tick, nowMs, this.#ackTimeoutMs(), true, out)
+        return
+      }
+      this.#adjustHealth(failedProbePenalty(probe.expectedNacks, probe.nacks))
+      const m = this.#members.get(probe.target.toHex())
+      // Failing to reach an already suspected member is an independent confirmation (memberlist).
+      if (m !== undefined && m.state !== 'dead') {
+        this.#applyUpdate({ peer: m.peer, state: 'suspect', incarnation: m.incarnation, from: this.#self }, nowMs, out)
+      }
+    }
+    this.#probe = undefined
+    this.#tick++
+    const target = this.#nextTarget()
+    if (target !== undefined) {
+      const seq = ++this.#seq
+      this.#probe = { seq, target: target.peer, acked: false, expectedNacks: 0, nacks: 0 }
+      out.push({ type: 'send', to: target.peer, msg: { type: 'ping', seq, updates: this.#piggyback(target.peer) } })
+      out.push({ type: 'schedule', delayMs: this.#ackTimeoutMs(), timer: { type: 'ack-timeout', seq } })
+    }
+    this.#scheduleProbe(this.#tick, nowMs, this.#probePeriodMs(), false, out)
+  }
+
+  #onAckTimeout(seq: number, out: Outbox<SwimOutput>): void {
+    const probe = this.#probe
+    if (probe === undefined || probe.seq !== seq || probe.acked) return
+    const helpers = sample(this.#rng, [...this.#members.values()].filter(
+      (m) => m.state === 'alive' && !m.peer.equals(probe.target),
+    ), this.#config.indirectChecks)
+    const nack = this.#config.lifeguard
+    probe.expectedNacks = nack ? helpers.length : 0
+    for (const helper of helpers) {
+      out.push({
+        type: 'send', to: helper.peer,
+        msg: { type: 'ping-req', seq, target: probe.target, nack, updates: this.#piggyback(helper.peer) },
+      })
+    }
+  }
+
+  #onMessage(from: PeerId, msg: SwimMessage, nowMs: number, out: Outbox<SwimOutput>): void {
+    if (msg.type !== 'nack') for (const u of msg.updates) this.#applyUpdate(u, nowMs, out)
+    switch (msg.type) {
+      case 'ping':
+        out.push({ type: 'send', to: from, msg: { type: 'ack', seq: msg.seq, updates: this.#piggyback(from) } })
+        return
+      case 'ack': {
+        const probe = this.#probe
+        if (probe !== undefined && probe.seq === msg.seq) {
+          if (!probe.acked) {
+            probe.acked = true
+            this.#adjustHealth(-1)
+          }
+          return
+        }
+        const relay = this.#relays.get(msg.seq)
+        if (relay !== undefined) {
+          this.#relays.delete(msg.seq)
+          out.push({ type: 'send', to: relay.origin, msg: { type: 'ack', seq: relay.originSeq, updates: this.#piggyback(relay.origin) } })
+        }
+        return
+      }
+      case 'ping-req': {
+        if (msg.target.equals(this.#self) || msg.target.equals(from)) return
+        const seq = ++this.#seq
+        this.#relays.set(seq, { origin: from, originSeq: msg.seq, nack: msg.nack })
+        out.push({ type: 'send', to: msg.target, msg: { type: 'ping', seq, updates: this.#piggyback(msg.target) } })
+        // Helpers wait the unscaled timeout: their own health is not in question (memberlist).
+        out.push({ type: 'schedule', delayMs: this.#config.ackTimeoutMs, timer: { type: 'relay-timeout', seq } })
+        return
+      }
+      case 'nack': {
+        const probe = this.#probe
+        if (probe !== undefined && probe.seq === msg.seq && probe.nacks < probe.expectedNacks) probe.nacks++
+        return
+      }
+    }
+  }
+
+  #onTimer(timer: SwimTimer, nowMs: number, out: Outbox<SwimOutput>): void {
+    switch (timer.type) {
+      case 'probe':
+        this.#onProbeTimer(timer, nowMs, out)
+        return
+      case 'ack-timeout':
+        this.#onAckTimeout(timer.seq, out)
+        return
+      case 'relay-timeout': {
+        const relay = this.#relays.get(timer.seq)
+        if (relay === undefined) return
+        this.#relays.delete(timer.seq)
+        if (relay.nack) out.push({ type: 'send', to: relay.origin, msg: { type: 'nack', seq: relay.originSeq } })
+        return
+      }
+      case 'suspicion': {
+        const m = this.#members.get(timer.peer.toHex())
+        if (m === undefined || m.state !== 'suspect' || m.incarnation !== timer.incarnation || nowMs < m.deadlineMs) return
+        this.#applyUpdate({ peer: m.peer, state: 'dead', incarnation: m.incarnation, from: this.#self }, nowMs, out)
+        return
+      }
+    }
+  }
+
+  // ---- membership updates (SWIM section 4.2, Lifeguard section IV-B) ----
+
+  #applyUpdate(u: SwimUpdate, nowMs: number, out: Outbox<SwimOutput>): void {
+    const key = u.peer.toHex()
+    if (key === this.#selfKey) {
+      if (u.state !== 'alive' && u.incarnation >= this.#incarnation) this.#refute(u.incarnation)
+      return
+    }
+    const m = this.#members.get(key)
+    // SWIM here watches only the members it was given; news about others is not ours to spread.
+    if (m === undefined) return
+    switch (u.state) {
+      case 'alive': {
+        if (u.incarnation <= m.incarnation) return
+        const wasAlive = m.state === 'alive'
+        m.state = 'alive'
+        m.incarnation = u.incarnation
+        this.#updates.enqueue(u)
+        if (!wasAlive) out.push({ type: 'emit', event: { type: 'member-alive', peer: m.peer, incarnation: m.incarnation } })
+        return
+      }
+      case 'suspect': {
+        if (m.state === 'dead' || u.incarnation < m.incarnation) return
+        if (m.state === 'suspect' && u.incarnation === m.incarnation) {
+          this.#confirm(m, u, nowMs, out)
+          return
+        }
+        this.#startSuspicion(m, u, nowMs, out)
+        return
+      }
+      case 'dead': {
+        if (u.incarnation < m.incarnation || (m.state === 'dead' && u.incarnation === m.incarnation)) return
+        m.state = 'dead'
+        m.incarnation = u.incarnation
+        this.#updates.enqueue(u)
+        out.push({ type: 'emit', event: { type: 'member-dead', peer: m.peer, incarnation: m.incarnation, by: u.from } })
+        return
+      }
+    }
+  }
+
+  #refute(accusedIncarnation: number): void {
+    this.#incarnation = accusedIncarnation + 1
+    // Being suspected hints that we are the slow one (Lifeguard: refuting raises local health).
+    this.#adjustHealth(1)
+    this.#updates.enqueue({ peer: this.#self, state: 'alive', incarnation: this.#incarnation, from: this.#self })
+  }
+
+  #startSuspicion(m: Member, u: SwimUpdate, nowMs: number, out: Outbox<SwimOutput>): void {
+    m.state = 'suspect'
+    m.incarnation = u.incarnation
+    m.suspectSinceMs = nowMs
+    m.suspecter = u.from.toHex()
+    m.confirmations = new Set()
+    const live = this.#liveCount()
+    // Too few members to deliver the expected confirmations: wait the minimum only (memberlist).
+    const k = this.#config.suspicionConfirmations
+    m.expectedConfirmations = this.#config.lifeguard && live - 2 >= k ? k : 0
+    m.deadlineMs = nowMs + this.#suspicionTimeout(m, live)
+    this.#updates.enqueue(u)
+    out.push({ type: 'schedule', delayMs: m.deadlineMs - nowMs, timer: { type: 'suspicion', peer: m.peer, incarnation: m.incarnation } })
+    out.push({ type: 'emit', event: { type: 'member-suspect', peer: m.peer, incarnation: m.incarnation, by: u.from } })
+  }
+
+  #confirm(m: Member, u: SwimUpdate, nowMs: number, out: Outbox<SwimOutput>): void {
+    const from = u.from.toHex()
+    if (from === m.suspecter || m.confirmations.has(from)) return
+    if (m.confirmations.size >= m.expectedConfirmations) return
+    m.confirmations.add(from)
+    // Independent confirmations travel on, so other members can shorten their timers too.
+    this.#updates.enqueue(u)
+    const deadline = m.suspectSinceMs + this.#suspicionTimeout(m, this.#liveCount())
+    if (deadline >= m.deadlineMs) return
+    m.deadlineMs = deadline
+    out.push({
+      type: 'schedule', delayMs: Math.max(0, deadline - nowMs),
+      timer: { type: 'suspicion', peer: m.peer, incarnation: m.incarnation },
+    })
+  }
+
+  #suspicionTimeout(m: Member, live: number): number {
+    const min = suspicionMinTimeoutMs(this.#config.suspicionAlpha, live, this.#config.probeIntervalMs)
+    if (!this.#config.lifeguard) return min
+    return suspicionTimeoutMs(m.confirmations.size, m.expectedConfirmations, min, min * this.#config.suspicionBeta)
+  }
+}
