@@ -1,0 +1,135 @@
+/**
+ * CLI commands that talk to the running node through its control socket: `network status|peers|
+ * leave` and `pubsub subscribe|publish|list`. None of them starts a node; without one they fail with
+ * "no node is running" (exit code 3).
+ */
+import { controlRequest, controlStream } from '../../control/client.ts'
+import type { MessageJson, NodeStatus, PeerInfo, PublishResultJson } from '../../status.ts'
+import { LIMITS } from '@saorsa-gossip/types'
+import { UsageError, type CommandSpec } from '../args.ts'
+import type { CliContext } from '../context.ts'
+import { EXIT } from '../exit-codes.ts'
+
+const short = (hex: string) => hex.slice(0, 16)
+
+function formatDuration(ms: number): string {
+  const s = Math.floor(ms / 1000)
+  if (s < 60) return `${s}s`
+  if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s`
+  return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`
+}
+
+async function readStdin(ctx: CliContext): Promise<Uint8Array> {
+  const chunks: Buffer[] = []
+  let total = 0
+  for await (const chunk of ctx.io.stdin) {
+    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk))
+    total += b.length
+    if (total > LIMITS.maxPayloadBytes) throw new UsageError(`message over ${LIMITS.maxPayloadBytes} bytes`)
+    chunks.push(b)
+  }
+  return new Uint8Array(Buffer.concat(chunks))
+}
+
+function renderPayload(payload: Uint8Array): string {
+  const text = Buffer.from(payload).toString('utf8')
+  // Printable UTF-8 is shown as text; anything else as base64 so a terminal never gets raw bytes.
+  return /^[\P{Cc}\n\t]*$/u.test(text) && !text.includes('\uFFFD') ? text : `base64:${Buffer.from(payload).toString('base64')}`
+}
+
+export const remoteCommands: CommandSpec<CliContext>[] = [
+  {
+    path: ['network', 'status'],
+    summary: 'Show the running node: PeerId, addresses, neighbours, topics',
+    async run(ctx) {
+      const s = (await controlRequest(ctx.layout.controlSocket, 'status', {}, { signal: ctx.io.interrupt })) as NodeStatus
+      ctx.out.result([
+        `PeerId:      ${s.peerId}`,
+        `State:       ${s.state} for ${formatDuration(s.uptimeMs)}`,
+        `Listening:   ${s.listenAddrs.join(', ') || '(none)'}`,
+        `Neighbours:  ${s.activePeers} active, ${s.passivePeers} passive, ${s.connections} connections`,
+        `Topics:      ${s.topics.join(', ') || '(none)'}`,
+        `Messages:    ${s.published} published, ${s.delivered} delivered`,
+      ].join('\n'), s)
+      return EXIT.ok
+    },
+  },
+  {
+    path: ['network', 'peers'],
+    summary: 'List the peers the running node knows (active and passive views)',
+    async run(ctx) {
+      const peers = (await controlRequest(ctx.layout.controlSocket, 'peers', {}, { signal: ctx.io.interrupt })) as PeerInfo[]
+      const lines = peers.length === 0
+        ? ['No peers']
+        : peers.map((p) => `${short(p.peerId)}  ${p.view.padEnd(9)} ${(p.health ?? '').padEnd(7)} ${p.addrs.join(' ')}`)
+      ctx.out.result(lines.join('\n'), peers)
+      return EXIT.ok
+    },
+  },
+  {
+    path: ['network', 'leave'],
+    summary: 'Make the running node leave the network and exit',
+    async run(ctx) {
+      await controlRequest(ctx.layout.controlSocket, 'leave', {}, { signal: ctx.io.interrupt })
+      ctx.out.result('Node is leaving the network', { leaving: true })
+      return EXIT.ok
+    },
+  },
+  {
+    path: ['pubsub', 'subscribe'],
+    summary: 'Print messages of a topic as they arrive, until interrupted',
+    options: {
+      topic: { type: 'string', short: 't', description: 'topic name', valueName: 'name' },
+      count: { type: 'string', short: 'n', description: 'exit after this many messages', valueName: 'n' },
+    },
+    async run(ctx, { values }) {
+      const topic = values.topic
+      if (typeof topic !== 'string') throw new UsageError('--topic is required')
+      const count = values.count === undefined ? Infinity : Number(values.count)
+      if (!(count === Infinity || (Number.isSafeInteger(count) && count > 0))) throw new UsageError('--count must be a positive integer')
+      ctx.out.progress(`subscribed to '${topic}'; waiting for messages (Ctrl-C to stop)`)
+      let received = 0
+      const stop = new AbortController()
+      const onInterrupt = () => stop.abort()
+      ctx.io.interrupt.addEventListener('abort', onInterrupt, { once: true })
+      try {
+        for await (const raw of controlStream(ctx.layout.controlSocket, 'subscribe', { topic }, { signal: stop.signal })) {
+          const m = raw as MessageJson
+          const payload = new Uint8Array(Buffer.from(m.payload, 'base64'))
+          ctx.out.event(`[${m.topic}] ${short(m.origin)} (${m.hops} hop${m.hops === 1 ? '' : 's'} via ${short(m.from)}): ${renderPayload(payload)}`, m)
+          received++
+          if (received >= count) stop.abort()
+        }
+      } finally {
+        ctx.io.interrupt.removeEventListener('abort', onInterrupt)
+      }
+      return ctx.io.interrupt.aborted && received < count ? EXIT.interrupted : EXIT.ok
+    },
+  },
+  {
+    path: ['pubsub', 'publish'],
+    summary: 'Publish a message to a topic through the running node',
+    options: {
+      topic: { type: 'string', short: 't', description: 'topic name', valueName: 'name' },
+      message: { type: 'string', short: 'm', description: 'message text (default: read stdin)', valueName: 'text' },
+    },
+    async run(ctx, { values }) {
+      const topic = values.topic
+      if (typeof topic !== 'string') throw new UsageError('--topic is required')
+      const payload = typeof values.message === 'string' ? new Uint8Array(Buffer.from(values.message, 'utf8')) : await readStdin(ctx)
+      if (payload.length > LIMITS.maxPayloadBytes) throw new UsageError(`message over ${LIMITS.maxPayloadBytes} bytes`)
+      const r = (await controlRequest(ctx.layout.controlSocket, 'publish', { topic, payload }, { signal: ctx.io.interrupt })) as PublishResultJson
+      ctx.out.result(`Published ${payload.length} bytes to '${topic}' (id ${short(r.id)}, sent to ${r.sentTo} neighbour${r.sentTo === 1 ? '' : 's'})`, r)
+      return EXIT.ok
+    },
+  },
+  {
+    path: ['pubsub', 'list'],
+    summary: 'List the topics the running node is subscribed to',
+    async run(ctx) {
+      const topics = (await controlRequest(ctx.layout.controlSocket, 'topics', {}, { signal: ctx.io.interrupt })) as string[]
+      ctx.out.result(topics.length === 0 ? 'No topics' : topics.join('\n'), topics)
+      return EXIT.ok
+    },
+  },
+]

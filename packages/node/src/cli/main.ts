@@ -1,0 +1,40 @@
+/**
+ * Entry point of the `saorsa-gossip` CLI: resolves the command, builds its context, runs it and
+ * maps failures to exit codes (exit-codes.ts). Testable: all IO comes in through `CliIO`.
+ */
+import { resolveCommand, type CommandSpec } from './args.ts'
+import { createContext, type CliContext, type CliIO } from './context.ts'
+import { EXIT, exitCodeFor } from './exit-codes.ts'
+import { remoteCommands } from './commands/remote.ts'
+
+export const BIN = 'saorsa-gossip'
+
+export const COMMANDS: readonly CommandSpec<CliContext>[] = [
+  ...remoteCommands,
+]
+
+export async function main(argv: readonly string[], io: CliIO, commands: readonly CommandSpec<CliContext>[] = COMMANDS): Promise<number> {
+  let resolution
+  try {
+    resolution = resolveCommand(BIN, commands, argv)
+  } catch (err) {
+    io.stderr.write(`error: ${(err as Error).message}\n`)
+    return exitCodeFor(err)
+  }
+  if (resolution.kind === 'help') {
+    io.stdout.write(`${resolution.text}\n`)
+    return EXIT.ok
+  }
+  const ctx = createContext(io, resolution.globals)
+  try {
+    return await resolution.command.run(ctx, resolution.args)
+  } catch (err) {
+    const code = exitCodeFor(err)
+    if (code === EXIT.interrupted) return code
+    const e = err as Error & { remoteName?: string }
+    if (ctx.globals.json) io.stderr.write(`${JSON.stringify({ error: { name: e.remoteName ?? e.name, message: e.message } })}\n`)
+    else ctx.out.error(e.message)
+    if (ctx.globals.verbose && e.stack !== undefined) io.stderr.write(`${e.stack}\n`)
+    return code
+  }
+}

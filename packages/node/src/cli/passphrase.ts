@@ -1,0 +1,52 @@
+/**
+ * Where the CLI gets a keystore passphrase, in order: `--passphrase-file`, env
+ * SAORSA_GOSSIP_PASSPHRASE, then a hidden prompt on a TTY. Without any of them the command fails
+ * with a usage error rather than hanging on a pipe.
+ */
+import { readFile } from 'node:fs/promises'
+import type { CliIO } from './context.ts'
+import { UsageError } from './args.ts'
+
+export const PASSPHRASE_ENV = 'SAORSA_GOSSIP_PASSPHRASE'
+const MAX_PASSPHRASE_FILE_BYTES = 4096
+
+export async function readPassphrase(io: CliIO, file: string | undefined, prompt: string): Promise<string> {
+  if (file !== undefined) {
+    const bytes = await readFile(file)
+    if (bytes.length > MAX_PASSPHRASE_FILE_BYTES) throw new UsageError(`passphrase file over ${MAX_PASSPHRASE_FILE_BYTES} bytes`)
+    // One trailing newline is an editor artefact, not part of the passphrase.
+    return bytes.toString('utf8').replace(/\r?\n$/, '')
+  }
+  const fromEnv = io.env[PASSPHRASE_ENV]
+  if (fromEnv !== undefined) return fromEnv
+  if (io.stdin.isTTY === true && io.stdin.setRawMode !== undefined) return promptHidden(io, prompt)
+  throw new UsageError(`no passphrase: use --passphrase-file, set ${PASSPHRASE_ENV}, or run on a terminal`)
+}
+
+/** Reads one line from the terminal without echoing it. Ctrl-C aborts. */
+function promptHidden(io: CliIO, prompt: string): Promise<string> {
+  const stdin = io.stdin
+  io.stderr.write(prompt)
+  stdin.setRawMode?.(true)
+  stdin.resume()
+  let typed = ''
+  return new Promise((resolve, reject) => {
+    const finish = (err?: Error) => {
+      stdin.off('data', onData)
+      stdin.setRawMode?.(false)
+      stdin.pause()
+      io.stderr.write('\n')
+      if (err !== undefined) reject(err)
+      else resolve(typed)
+    }
+    const onData = (chunk: Buffer) => {
+      for (const ch of chunk.toString('utf8')) {
+        if (ch === '\r' || ch === '\n') return finish()
+        if (ch === '\u0003') return finish(new UsageError('passphrase prompt cancelled'))
+        if (ch === '\u007f' || ch === '\b') typed = typed.slice(0, -1)
+        else typed += ch
+      }
+    }
+    stdin.on('data', onData)
+  })
+}

@@ -1,0 +1,54 @@
+/**
+ * The JSON-safe shapes a node reports about itself: `status()`, `peers()` and received messages as
+ * the control socket carries them. Kept separate from the node so the CLI can use the types without
+ * pulling in the whole stack.
+ */
+
+export interface NodeStatus {
+  peerId: string
+  state: 'stopped' | 'starting' | 'running' | 'stopping'
+  listenAddrs: string[]
+  /** HyParView active view (the overlay neighbours). */
+  activePeers: number
+  /** HyParView passive view (backup peers). */
+  passivePeers: number
+  /** Open secure connections. */
+  connections: number
+  topics: string[]
+  uptimeMs: number
+  published: number
+  delivered: number
+}
+
+export interface PeerInfo {
+  peerId: string
+  /** 'active' = overlay neighbour; 'passive' = known backup; 'connected' = connection without a view slot. */
+  view: 'active' | 'passive' | 'connected'
+  addrs: string[]
+  /** SWIM state when known. */
+  health?: 'alive' | 'suspect' | 'dead'
+}
+
+/** A delivered pubsub message in its JSON form (control socket, `pubsub subscribe --json`). */
+export interface MessageJson {
+  topic: string
+  /** Message id (hex). */
+  id: string
+  /** PeerId of the author (hex): the signature was verified against its key. */
+  origin: string
+  /** PeerId of the neighbour it arrived from (hex); equals `origin` for a first hop. */
+  from: string
+  hops: number
+  seq: number
+  /** Author's wall-clock time at publish (ms since the epoch). */
+  timestampMs: number
+  /** Payload, base64. */
+  payload: string
+}
+
+export interface PublishResultJson {
+  topic: string
+  id: string
+  /** Neighbours the message was sent to eagerly. */
+  sentTo: number
+}
