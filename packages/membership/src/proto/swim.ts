@@ -49,6 +49,7 @@ interface Member {
   /** Suspicion bookkeeping, meaningful while `state === 'suspect'`. */
   suspectSinceMs: number
   suspecter: string
+  suspectedBy: PeerId
   confirmations: Set<string>
   expectedConfirmations: number
   deadlineMs: number
@@ -161,7 +162,7 @@ export class Swim implements ProtocolCore<SwimMessage, SwimTimer, SwimCommand, S
     if (existing !== undefined && existing.state !== 'dead') return
     this.#members.set(key, {
       peer, state: 'alive', incarnation: existing?.incarnation ?? 0,
-      suspectSinceMs: 0, suspecter: '', confirmations: new Set(), expectedConfirmations: 0, deadlineMs: 0,
+      suspectSinceMs: 0, suspecter: '', suspectedBy: peer, confirmations: new Set(), expectedConfirmations: 0, deadlineMs: 0,
     })
     // A newcomer lands at a random place among the members not yet probed this round (memberlist).
     const remaining = this.#order.length - this.#orderIndex
@@ -186,7 +187,7 @@ export class Swim implements ProtocolCore<SwimMessage, SwimTimer, SwimCommand, S
     if (this.#config.lifeguard && target?.state === 'suspect') {
       // Buddy system: a suspected member hears of its suspicion first, so it can refute at once.
       const pending = this.#updates.pendingFor(to.toHex())
-      out.push(pending ?? { peer: to, state: 'suspect', incarnation: target.incarnation, from: this.#self })
+      out.push(pending ?? { peer: to, state: 'suspect', incarnation: target.incarnation, from: target.suspectedBy })
     }
     const limit = retransmitLimit(this.#config.retransmitMult, this.#liveCount())
     for (const u of this.#updates.take(max - out.length, limit)) {
@@ -376,6 +377,7 @@ export class Swim implements ProtocolCore<SwimMessage, SwimTimer, SwimCommand, S
     m.incarnation = u.incarnation
     m.suspectSinceMs = nowMs
     m.suspecter = u.from.toHex()
+    m.suspectedBy = u.from
     m.confirmations = new Set()
     const live = this.#liveCount()
     // Too few members to deliver the expected confirmations: wait the minimum only (memberlist).

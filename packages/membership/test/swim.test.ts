@@ -1,0 +1,309 @@
+import { describe, expect, it } from 'vitest'
+import { PeerId, SeededRng } from '@saorsa-gossip/types'
+import { Swim, type SwimInput, type SwimOutput, type SwimTimer } from '../src/proto/swim.ts'
+import { SWIM_LAN, type SwimConfig } from '../src/proto/swim-config.ts'
+import type { SwimUpdate } from '../src/proto/swim-messages.ts'
+
+const peer = (n: number): PeerId => PeerId.fromBytes(new Uint8Array(32).fill(n))
+const SELF = peer(1)
+const A = peer(2)
+const B = peer(3)
+const C = peer(4)
+const D = peer(5)
+
+function step(swim: Swim, input: SwimInput, nowMs: number): SwimOutput[] {
+  const out: SwimOutput[] = []
+  swim.handle(input, nowMs, out)
+  return out
+}
+const add = (swim: Swim, p: PeerId, now = 0): SwimOutput[] => step(swim, { type: 'command', command: { type: 'add-member', peer: p } }, now)
+const fire = (swim: Swim, timer: SwimTimer, now: number): SwimOutput[] => step(swim, { type: 'timer', timer }, now)
+const recv = (swim: Swim, from: PeerId, msg: SwimInput & { type: 'recv' } extends { msg: infer M } ? M : never, now: number) =>
+  step(swim, { type: 'recv', from, msg }, now)
+const probeTimer = (tick: number, dueMs: number, extended = false): SwimTimer => ({ type: 'probe', tick, dueMs, extended })
+
+function makeSwim(members: PeerId[], config: Partial<SwimConfig> = {}): Swim {
+  const swim = new Swim(SELF, { ...SWIM_LAN, ...config }, new SeededRng(7))
+  for (const m of members) add(swim, m)
+  return swim
+}
+
+describe('SWIM probing', () => {
+  it('arms the probe loop on its first input', () => {
+    const swim = new Swim(SELF, SWIM_LAN, new SeededRng(1))
+    expect(add(swim, A, 250)).toEqual([{ type: 'schedule', delayMs: 1000, timer: probeTimer(0, 1250) }])
+    expect(add(swim, B, 300)).toEqual([])
+  })
+
+  it('pings one member per period and schedules the ack timeout and the next round', () => {
+    const swim = makeSwim([A])
+    expect(fire(swim, probeTimer(0, 1000), 1000)).toEqual([
+      { type: 'send', to: A, msg: { type: 'ping', seq: 1, updates: [] } },
+      { type: 'schedule', delayMs: 500, timer: { type: 'ack-timeout', seq: 1 } },
+      { type: 'schedule', delayMs: 1000, timer: probeTimer(1, 2000) },
+    ])
+  })
+
+  it('probes every member once per round before any member twice', () => {
+    const members = [A, B, C, D]
+    const swim = makeSwim(members)
+    const targets: string[] = []
+    for (let tick = 0; tick < 8; tick++) {
+      const out = fire(swim, probeTimer(tick, 1000 * (tick + 1)), 1000 * (tick + 1))
+      const ping = out.find((o) => o.type === 'send')
+      if (ping?.type !== 'send') throw new Error('no ping')
+      targets.push(ping.to.toHex())
+      const seq = ping.msg.type === 'ping' ? ping.msg.seq : -1
+      recv(swim, ping.to, { type: 'ack', seq, updates: [] }, 1000 * (tick + 1) + 10)
+    }
+    expect(new Set(targets.slice(0, 4)).size).toBe(4)
+    expect(new Set(targets.slice(4, 8)).size).toBe(4)
+  })
+
+  it('answers a ping with an ack of the same sequence number', () => {
+    const swim = makeSwim([A])
+    expect(recv(swim, A, { type: 'ping', seq: 42, updates: [] }, 10)).toEqual([
+      { type: 'send', to: A, msg: { type: 'ack', seq: 42, updates: [] } },
+    ])
+  })
+
+  it('ignores a probe timer from an earlier round', () => {
+    const swim = makeSwim([A])
+    fire(swim, probeTimer(0, 1000), 1000)
+    expect(fire(swim, probeTimer(0, 1000), 1001)).toEqual([])
+  })
+
+  it('asks helpers for indirect probes with nacks when the ack is late, then suspects the silent member', () => {
+    const swim = makeSwim([A, B])
+    const start = fire(swim, probeTimer(0, 1000), 1000)
+    const ping = start[0]
+    if (ping?.type !== 'send') throw new Error('no ping')
+    const target = ping.to
+    const helper = target.equals(A) ? B : A
+    expect(fire(swim, { type: 'ack-timeout', seq: 1 }, 1500)).toEqual([
+      { type: 'send', to: helper, msg: { type: 'ping-req', seq: 1, target, nack: true, updates: [] } },
+    ])
+    expect(recv(swim, helper, { type: 'nack', seq: 1 }, 1600)).toEqual([])
+    const end = fire(swim, probeTimer(1, 2000), 2000)
+    const suspect: SwimUpdate = { peer: target, state: 'suspect', incarnation: 0, from: SELF }
+    // Three live members: too few for confirmations, so the timeout is the 4 s minimum.
+    expect(end.slice(0, 2)).toEqual([
+      { type: 'schedule', delayMs: 4000, timer: { type: 'suspicion', peer: target, incarnation: 0 } },
+      { type: 'emit', event: { type: 'member-suspect', peer: target, incarnation: 0, by: SELF } },
+    ])
+    // The helper answered, so this node is healthy and keeps its normal period.
+    expect(swim.health).toBe(0)
+    expect(end[2]).toEqual({ type: 'send', to: helper, msg: { type: 'ping', seq: 2, updates: [suspect] } })
+  })
+
+  it('counts missing nacks against its own health and stretches its timeouts', () => {
+    const swim = makeSwim([A, B])
+    fire(swim, probeTimer(0, 1000), 1000)
+    fire(swim, { type: 'ack-timeout', seq: 1 }, 1500)
+    const end = fire(swim, probeTimer(1, 2000), 2000)
+    expect(swim.health).toBe(1)
+    expect(end.filter((o) => o.type === 'schedule' && o.timer.type !== 'suspicion')).toEqual([
+      { type: 'schedule', delayMs: 1000, timer: { type: 'ack-timeout', seq: 2 } },
+      { type: 'schedule', delayMs: 2000, timer: probeTimer(2, 4000) },
+    ])
+  })
+
+  it('accepts an indirect ack relayed by a helper as a successful probe', () => {
+    const swim = makeSwim([A, B])
+    const ping = fire(swim, probeTimer(0, 1000), 1000)[0]
+    if (ping?.type !== 'send') throw new Error('no ping')
+    const helper = ping.to.equals(A) ? B : A
+    fire(swim, { type: 'ack-timeout', seq: 1 }, 1500)
+    expect(recv(swim, helper, { type: 'ack', seq: 1, updates: [] }, 1700)).toEqual([])
+    const end = fire(swim, probeTimer(1, 2000), 2000)
+    expect(end.some((o) => o.type === 'emit')).toBe(false)
+  })
+
+  it('without Lifeguard asks helpers for no nacks and keeps a fixed period', () => {
+    const swim = makeSwim([A, B], { lifeguard: false })
+    const ping = fire(swim, probeTimer(0, 1000), 1000)[0]
+    if (ping?.type !== 'send') throw new Error('no ping')
+    const helper = ping.to.equals(A) ? B : A
+    expect(fire(swim, { type: 'ack-timeout', seq: 1 }, 1500)).toEqual([
+      { type: 'send', to: helper, msg: { type: 'ping-req', seq: 1, target: ping.to, nack: false, updates: [] } },
+    ])
+    const end = fire(swim, probeTimer(1, 2000), 2000)
+    expect(swim.health).toBe(0)
+    expect(end.at(-1)).toEqual({ type: 'schedule', delayMs: 1000, timer: probeTimer(2, 3000) })
+  })
+
+  it('with Lifeguard waits once more when its own round timer fires late instead of suspecting', () => {
+    const swim = makeSwim([A])
+    fire(swim, probeTimer(0, 1000), 1000)
+    // The node stalled: the round that was due at 2000 runs at 4500.
+    expect(fire(swim, probeTimer(1, 2000), 4500)).toEqual([
+      { type: 'schedule', delayMs: 1000, timer: probeTimer(1, 5500, true) },
+    ])
+    expect(swim.health).toBe(1)
+    // The queued ack is processed right after the late timers: the probe succeeds.
+    recv(swim, A, { type: 'ack', seq: 1, updates: [] }, 4500)
+    const next = fire(swim, probeTimer(1, 5500, true), 5500)
+    expect(next.some((o) => o.type === 'emit')).toBe(false)
+    expect(swim.health).toBe(0)
+  })
+
+  it('without Lifeguard suspects on a late round timer', () => {
+    const swim = makeSwim([A], { lifeguard: false })
+    fire(swim, probeTimer(0, 1000), 1000)
+    const out = fire(swim, probeTimer(1, 2000), 4500)
+    expect(out[1]).toEqual({ type: 'emit', event: { type: 'member-suspect', peer: A, incarnation: 0, by: SELF } })
+  })
+})
+
+describe('SWIM indirect probe helper', () => {
+  it('pings the target for the prober and relays its ack under the prober sequence number', () => {
+    const swim = makeSwim([A, B])
+    expect(recv(swim, A, { type: 'ping-req', seq: 9, target: B, nack: true, updates: [] }, 100)).toEqual([
+      { type: 'send', to: B, msg: { type: 'ping', seq: 1, updates: [] } },
+      { type: 'schedule', delayMs: 500, timer: { type: 'relay-timeout', seq: 1 } },
+    ])
+    expect(recv(swim, B, { type: 'ack', seq: 1, updates: [] }, 150)).toEqual([
+      { type: 'send', to: A, msg: { type: 'ack', seq: 9, updates: [] } },
+    ])
+    expect(fire(swim, { type: 'relay-timeout', seq: 1 }, 600)).toEqual([])
+  })
+
+  it('sends a nack when the target stays silent and nacks were requested', () => {
+    const swim = makeSwim([A, B])
+    recv(swim, A, { type: 'ping-req', seq: 9, target: B, nack: true, updates: [] }, 100)
+    expect(fire(swim, { type: 'relay-timeout', seq: 1 }, 600)).toEqual([
+      { type: 'send', to: A, msg: { type: 'nack', seq: 9 } },
+    ])
+  })
+
+  it('stays silent on a timeout when no nack was requested', () => {
+    const swim = makeSwim([A, B])
+    recv(swim, A, { type: 'ping-req', seq: 9, target: B, nack: false, updates: [] }, 100)
+    expect(fire(swim, { type: 'relay-timeout', seq: 1 }, 600)).toEqual([])
+  })
+
+  it('refuses to probe itself or the requester on request', () => {
+    const swim = makeSwim([A, B])
+    expect(recv(swim, A, { type: 'ping-req', seq: 9, target: SELF, nack: true, updates: [] }, 100)).toEqual([])
+    expect(recv(swim, A, { type: 'ping-req', seq: 9, target: A, nack: true, updates: [] }, 100)).toEqual([])
+  })
+})
+
+describe('SWIM suspicion, refutation and death', () => {
+  it('refutes a suspicion about itself by raising its incarnation and gossiping alive', () => {
+    const swim = makeSwim([A])
+    const accusation: SwimUpdate = { peer: SELF, state: 'suspect', incarnation: 0, from: A }
+    expect(recv(swim, A, { type: 'ping', seq: 5, updates: [accusation] }, 10)).toEqual([
+      { type: 'send', to: A, msg: { type: 'ack', seq: 5, updates: [{ peer: SELF, state: 'alive', incarnation: 1, from: SELF }] } },
+    ])
+    expect(swim.incarnation).toBe(1)
+    expect(swim.health).toBe(1)
+  })
+
+  it('ignores a stale accusation from before its last refutation', () => {
+    const swim = makeSwim([A])
+    recv(swim, A, { type: 'ping', seq: 5, updates: [{ peer: SELF, state: 'dead', incarnation: 3, from: A }] }, 10)
+    expect(swim.incarnation).toBe(4)
+    recv(swim, A, { type: 'ping', seq: 6, updates: [{ peer: SELF, state: 'suspect', incarnation: 2, from: A }] }, 20)
+    expect(swim.incarnation).toBe(4)
+  })
+
+  it('declares a suspect dead when its fixed timeout expires without Lifeguard', () => {
+    const swim = makeSwim([A, B, C, D], { lifeguard: false })
+    const suspect: SwimUpdate = { peer: A, state: 'suspect', incarnation: 0, from: B }
+    expect(recv(swim, B, { type: 'ack', seq: 77, updates: [suspect] }, 100)).toEqual([
+      { type: 'schedule', delayMs: 4000, timer: { type: 'suspicion', peer: A, incarnation: 0 } },
+      { type: 'emit', event: { type: 'member-suspect', peer: A, incarnation: 0, by: B } },
+    ])
+    expect(fire(swim, { type: 'suspicion', peer: A, incarnation: 0 }, 4100)).toEqual([
+      { type: 'emit', event: { type: 'member-dead', peer: A, incarnation: 0, by: SELF } },
+    ])
+    expect(swim.member(A)).toEqual({ peer: A, state: 'dead', incarnation: 0 })
+  })
+
+  it('drops the suspicion timer once the member refutes', () => {
+    const swim = makeSwim([A, B, C, D], { lifeguard: false })
+    recv(swim, B, { type: 'ack', seq: 77, updates: [{ peer: A, state: 'suspect', incarnation: 0, from: B }] }, 100)
+    expect(recv(swim, C, { type: 'ack', seq: 78, updates: [{ peer: A, state: 'alive', incarnation: 1, from: A }] }, 200)).toEqual([
+      { type: 'emit', event: { type: 'member-alive', peer: A, incarnation: 1 } },
+    ])
+    expect(fire(swim, { type: 'suspicion', peer: A, incarnation: 0 }, 4100)).toEqual([])
+    expect(swim.member(A)?.state).toBe('alive')
+  })
+
+  it('with Lifeguard starts at the maximum timeout and shrinks it with each independent confirmation', () => {
+    // Five live members: k = 2 confirmations expected; min 4000 ms, max 24000 ms.
+    const swim = makeSwim([A, B, C, D])
+    expect(recv(swim, B, { type: 'ack', seq: 77, updates: [{ peer: A, state: 'suspect', incarnation: 0, from: B }] }, 0)[0]).toEqual(
+      { type: 'schedule', delayMs: 24000, timer: { type: 'suspicion', peer: A, incarnation: 0 } },
+    )
+    // The original suspecter repeating itself is no confirmation.
+    expect(recv(swim, B, { type: 'ack', seq: 78, updates: [{ peer: A, state: 'suspect', incarnation: 0, from: B }] }, 1000)).toEqual([])
+    // 24000 - log(2)/log(3) * 20000 = 11381 ms after the start.
+    expect(recv(swim, C, { type: 'ack', seq: 79, updates: [{ peer: A, state: 'suspect', incarnation: 0, from: C }] }, 1000)).toEqual([
+      { type: 'schedule', delayMs: 10381, timer: { type: 'suspicion', peer: A, incarnation: 0 } },
+    ])
+    expect(recv(swim, D, { type: 'ack', seq: 80, updates: [{ peer: A, state: 'suspect', incarnation: 0, from: D }] }, 2000)).toEqual([
+      { type: 'schedule', delayMs: 2000, timer: { type: 'suspicion', peer: A, incarnation: 0 } },
+    ])
+    // The superseded timers fire later and find nothing to do; the earliest one declares death.
+    expect(fire(swim, { type: 'suspicion', peer: A, incarnation: 0 }, 4000)).toEqual([
+      { type: 'emit', event: { type: 'member-dead', peer: A, incarnation: 0, by: SELF } },
+    ])
+    expect(fire(swim, { type: 'suspicion', peer: A, incarnation: 0 }, 11381)).toEqual([])
+  })
+
+  it('lets a dead member return only with a higher incarnation', () => {
+    const swim = makeSwim([A, B])
+    recv(swim, B, { type: 'ack', seq: 1, updates: [{ peer: A, state: 'dead', incarnation: 2, from: B }] }, 0)
+    recv(swim, B, { type: 'ack', seq: 2, updates: [{ peer: A, state: 'alive', incarnation: 2, from: A }] }, 10)
+    expect(swim.member(A)?.state).toBe('dead')
+    recv(swim, B, { type: 'ack', seq: 3, updates: [{ peer: A, state: 'alive', incarnation: 3, from: A }] }, 20)
+    expect(swim.member(A)).toEqual({ peer: A, state: 'alive', incarnation: 3 })
+  })
+
+  it('ignores news about peers that are not its members', () => {
+    const swim = makeSwim([A])
+    expect(recv(swim, A, { type: 'ack', seq: 1, updates: [{ peer: D, state: 'dead', incarnation: 0, from: A }] }, 0)).toEqual([])
+    expect(swim.member(D)).toBeUndefined()
+  })
+
+  it('tells a suspected member of its suspicion first when probing it (buddy system)', () => {
+    const swim = makeSwim([A])
+    recv(swim, A, { type: 'ping', seq: 1, updates: [] }, 0)
+    const suspicion: SwimUpdate = { peer: A, state: 'suspect', incarnation: 0, from: B }
+    // Spread the suspicion until the queue has used up its retransmissions.
+    recv(swim, A, { type: 'ack', seq: 50, updates: [suspicion] }, 10)
+    for (let i = 0; i < 8; i++) recv(swim, A, { type: 'ping', seq: 100 + i, updates: [] }, 20)
+    const out = fire(swim, probeTimer(0, 1000), 1000)
+    expect(out[0]).toEqual({ type: 'send', to: A, msg: { type: 'ping', seq: 1, updates: [suspicion] } })
+  })
+})
+
+describe('SWIM dissemination', () => {
+  it('piggybacks at most maxUpdatesPerMessage updates, least-sent first, each a bounded number of times', () => {
+    const others = Array.from({ length: 10 }, (_, i) => peer(20 + i))
+    const swim = makeSwim([A, ...others], { maxUpdatesPerMessage: 4, lifeguard: false })
+    const news = others.map((p): SwimUpdate => ({ peer: p, state: 'alive', incarnation: 1, from: p }))
+    recv(swim, A, { type: 'ack', seq: 999, updates: news }, 0)
+    // 12 live members: each update goes out 4 * ceil(log10(13)) = 8 times; 10 updates * 8 = 80 slots.
+    const sent: number[] = []
+    for (let i = 0; i < 30; i++) {
+      const out = recv(swim, A, { type: 'ping', seq: i, updates: [] }, 10 + i)
+      const ack = out[0]
+      if (ack?.type !== 'send' || ack.msg.type !== 'ack') throw new Error('expected ack')
+      sent.push(ack.msg.updates.length)
+    }
+    expect(sent.slice(0, 20).every((n) => n === 4)).toBe(true)
+    expect(sent.slice(20)).toEqual(Array(10).fill(0))
+  })
+
+  it('forgets a removed member and stops probing it', () => {
+    const swim = makeSwim([A])
+    step(swim, { type: 'command', command: { type: 'remove-member', peer: A } }, 10)
+    expect(swim.members()).toEqual([])
+    expect(fire(swim, probeTimer(0, 1000), 1000)).toEqual([
+      { type: 'schedule', delayMs: 1000, timer: probeTimer(1, 2000) },
+    ])
+  })
+})
