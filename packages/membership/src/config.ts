@@ -1,0 +1,21 @@
+/**
+ * Membership configuration: one sub-object per protocol layer (`hyparview`, and SWIM's settings
+ * beside it) with LAN, WAN and LOCAL presets. The numbers and their sources live next to each
+ * layer's definition in `proto/` so the sans-IO cores can use them directly.
+ */
+import { HYPARVIEW_LAN, HYPARVIEW_LOCAL, HYPARVIEW_WAN, validateHyParViewConfig } from './proto/hyparview-config.ts'
+import type { HyParViewConfig } from './proto/hyparview-config.ts'
+
+export interface MembershipConfig {
+  readonly hyparview: HyParViewConfig
+}
+
+export const MEMBERSHIP_LAN: MembershipConfig = Object.freeze({ hyparview: HYPARVIEW_LAN })
+export const MEMBERSHIP_WAN: MembershipConfig = Object.freeze({ hyparview: HYPARVIEW_WAN })
+export const MEMBERSHIP_LOCAL: MembershipConfig = Object.freeze({ hyparview: HYPARVIEW_LOCAL })
+
+/** Throws a RangeError naming the first out-of-range field. */
+export function validateMembershipConfig(config: MembershipConfig): MembershipConfig {
+  validateHyParViewConfig(config.hyparview)
+  return config
+}

@@ -1,0 +1,406 @@
+/**
+ * HyParView (Leitao, Pereira, Rodrigues, DSN 2007, section 4) as a sans-IO core: a small symmetric
+ * active view kept alive by the transport, a larger passive view refreshed by random-walk shuffles,
+ * JOIN / FORWARD_JOIN walks (ARWL, PRWL), NEIGHBOR requests with high or low priority, and promotion
+ * from the passive view (one candidate per free slot, each guarded by a timeout timer).
+ * Timers are data and never cancelled; a stale one is recognised by its sequence number.
+ */
+import { LIMITS } from '@saorsa-gossip/types'
+import type { CoreInput, CoreOutput, Outbox, PeerId, ProtocolCore, Rng } from '@saorsa-gossip/types'
+import { HYPARVIEW_LAN, validateHyParViewConfig } from './hyparview-config.ts'
+import type { HyParViewConfig } from './hyparview-config.ts'
+import type {
+  DisconnectMessage, ForwardJoinMessage, HyParViewMessage, NeighborMessage, NeighborReplyMessage, PeerInfo,
+  ShuffleMessage, ShuffleReplyMessage,
+} from './hyparview-messages.ts'
+import { PassiveView } from './hyparview-passive.ts'
+import { PeerSet } from './views.ts'
+
+export type HyParViewTimer =
+  | { readonly type: 'shuffle' }
+  | { readonly type: 'maintenance' }
+  | { readonly type: 'neighbor-timeout'; readonly peer: PeerId; readonly seq: number }
+  | { readonly type: 'join-timeout'; readonly seq: number }
+
+export type HyParViewCommand =
+  /** Join through the first reachable contact; contacts are remembered for rejoining when isolated. */
+  | { readonly type: 'join'; readonly contacts: readonly PeerInfo[] }
+  /** Leave: DISCONNECT(alive: false) to every active peer; the core stays silent afterwards. */
+  | { readonly type: 'leave' }
+
+export type HyParViewEvent =
+  | { readonly type: 'neighbor-up'; readonly peer: PeerId }
+  | { readonly type: 'neighbor-down'; readonly peer: PeerId }
+
+export type HyParViewInput = CoreInput<HyParViewMessage, HyParViewTimer, HyParViewCommand>
+export type HyParViewOutput = CoreOutput<HyParViewMessage, HyParViewTimer, HyParViewEvent>
+
+export interface HyParViewInit {
+  readonly self: PeerInfo
+  readonly rng: Rng
+  readonly config?: HyParViewConfig
+}
+
+/** Reasons for which remote input was ignored; counted in `drops`. */
+export type HyParViewDropReason =
+  | 'from-self' | 'join-rate-limited' | 'not-a-neighbor' | 'unsolicited-shuffle-reply'
+  | 'passive-source-cap' | 'passive-message-cap' | 'neighbor-timeout' | 'left'
+
+type Out = Outbox<HyParViewOutput>
+
+export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer, HyParViewCommand, HyParViewEvent> {
+  readonly self: PeerInfo
+  readonly config: HyParViewConfig
+  readonly #selfKey: string
+  readonly #rng: Rng
+  readonly #active = new PeerSet<PeerInfo>()
+  readonly #passive: PassiveView
+  readonly #pending = new Map<string, { readonly info: PeerInfo; readonly seq: number }>()
+  readonly #lastJoin = new Map<string, number>()
+  readonly #drops = new Map<HyParViewDropReason, number>()
+  #contacts: readonly PeerInfo[] = []
+  #join: { readonly index: number; readonly seq: number; readonly contact: PeerInfo } | undefined
+  #shuffle: { readonly sent: ReadonlySet<string>; readonly atMs: number } | undefined
+  #seq = 0
+  #started = false
+  #left = false
+
+  constructor(init: HyParViewInit) {
+    this.self = { id: init.self.id, addrs: capAddrs(init.self.addrs) }
+    this.config = validateHyParViewConfig(init.config ?? HYPARVIEW_LAN)
+    this.#selfKey = init.self.id.toHex()
+    this.#rng = init.rng
+    this.#passive = new PassiveView(this.config, init.rng)
+  }
+
+  /** Current active view (read-only snapshot). */
+  activeView(): PeerId[] {
+    return this.#active.ids().slice()
+  }
+
+  passiveView(): PeerId[] {
+    return this.#passive.ids().slice()
+  }
+
+  isActive(peer: PeerId): boolean {
+    return this.#active.has(peer)
+  }
+
+  /** Known addresses of a peer in either view, for a driver that must dial it. */
+  addrsOf(peer: PeerId): readonly string[] | undefined {
+    return this.#active.get(peer)?.addrs ?? this.#passive.info(peer)?.addrs ?? this.#pending.get(peer.toHex())?.info.addrs
+  }
+
+  /** Ignored remote inputs by reason. */
+  drops(): Record<string, number> {
+    return Object.fromEntries([...this.#drops].sort(([a], [b]) => (a < b ? -1 : 1)))
+  }
+
+  handle(input: HyParViewInput, nowMs: number, out: Out): void {
+    if (!this.#started) {
+      this.#started = true
+      // Periodic timers start at a random phase so nodes started together do not shuffle in lockstep.
+      out.push({ type: 'schedule', delayMs: 1 + this.#rng.nextInt(this.config.shuffleIntervalMs), timer: { type: 'shuffle' } })
+      out.push({ type: 'schedule', delayMs: this.config.maintenanceIntervalMs, timer: { type: 'maintenance' } })
+    }
+    if (this.#left) {
+      if (input.type === 'recv') this.#drop('left')
+      return
+    }
+    switch (input.type) {
+      case 'recv':
+        if (input.from.toHex() === this.#selfKey) this.#drop('from-self')
+        else this.#onMessage(input.from, input.msg, nowMs, out)
+        break
+      case 'command': this.#onCommand(input.command, out); break
+      case 'timer': this.#onTimer(input.timer, nowMs, out); break
+      case 'peer-down': this.#onPeerDown(input.peer, out); break
+      case 'peer-up': break
+    }
+  }
+
+  #onMessage(from: PeerId, msg: HyParViewMessage, nowMs: number, out: Out): void {
+    switch (msg.type) {
+      case 'join': this.#onJoin(from, msg.addrs, nowMs, out); break
+      case 'forward-join': this.#onForwardJoin(from, msg, out); break
+      case 'neighbor': this.#onNeighbor(from, msg, out); break
+      case 'neighbor-reply': this.#onNeighborReply(from, msg, out); break
+      case 'shuffle': this.#onShuffle(from, msg, out); break
+      case 'shuffle-reply': this.#onShuffleReply(from, msg, nowMs); break
+      case 'disconnect': this.#onDisconnect(from, msg, out); break
+    }
+  }
+
+  #onCommand(command: HyParViewCommand, out: Out): void {
+    if (command.type === 'join') {
+      this.#contacts = command.contacts.filter((c) => c.id.toHex() !== this.#selfKey).map(toInfo)
+      this.#startJoin(0, out)
+      return
+    }
+    for (const peer of this.#active.ids().slice()) {
+      out.push({ type: 'send', to: peer, msg: { type: 'disconnect', alive: false } })
+      this.#removeActive(peer, out)
+    }
+    this.#left = true
+  }
+
+  #startJoin(index: number, out: Out): void {
+    const contact = this.#contacts[index]
+    if (contact === undefined) {
+      this.#join = undefined
+      return
+    }
+    const seq = ++this.#seq
+    this.#join = { index, seq, contact }
+    out.push({ type: 'send', to: contact.id, msg: { type: 'join', addrs: this.self.addrs } })
+    out.push({ type: 'schedule', delayMs: this.config.joinTimeoutMs, timer: { type: 'join-timeout', seq } })
+  }
+
+  /** Section 4.2: the contact takes the newcomer as a neighbour and starts ARWL walks through its other neighbours. */
+  #onJoin(from: PeerId, addrs: readonly string[], nowMs: number, out: Out): void {
+    const info = { id: from, addrs: capAddrs(addrs) }
+    if (!this.#active.has(from)) {
+      const key = from.toHex()
+      const last = this.#lastJoin.get(key)
+      if (last !== undefined && nowMs - last < this.config.joinRateLimitMs) {
+        this.#drop('join-rate-limited')
+        return
+      }
+      this.#rememberJoin(key, nowMs)
+      this.#addActive(info, out)
+      for (const peer of this.#active.ids()) {
+        if (!peer.equals(from)) {
+          out.push({ type: 'send', to: peer, msg: { type: 'forward-join', peer: info, ttl: this.config.activeRandomWalkLength } })
+        }
+      }
+    }
+    out.push({ type: 'send', to: from, msg: { type: 'neighbor-reply', accepted: true } })
+  }
+
+  #onForwardJoin(from: PeerId, msg: ForwardJoinMessage, out: Out): void {
+    if (!this.#active.has(from)) {
+      this.#drop('not-a-neighbor')
+      return
+    }
+    const peer = toInfo(msg.peer)
+    if (peer.id.toHex() === this.#selfKey || this.#active.has(peer.id)) return
+    const ttl = Math.min(msg.ttl, this.config.activeRandomWalkLength)
+    if (ttl <= 0 || this.#active.size === 1) {
+      this.#acceptWalk(peer, out)
+      return
+    }
+    if (ttl === this.config.passiveRandomWalkLength) this.#addPassive(peer, from.toHex())
+    const next = this.#active.random(this.#rng, (id) => id.equals(from) || id.equals(peer.id))
+    if (next === undefined) this.#acceptWalk(peer, out)
+    else out.push({ type: 'send', to: next, msg: { type: 'forward-join', peer, ttl: ttl - 1 } })
+  }
+
+  /** The walk ends here: take the newcomer and ask it, with high priority, to take us. */
+  #acceptWalk(peer: PeerInfo, out: Out): void {
+    this.#addActive(peer, out)
+    out.push({ type: 'send', to: peer.id, msg: { type: 'neighbor', priority: 'high', addrs: this.self.addrs } })
+  }
+
+  /** Section 4.3: high priority is always accepted; low priority only while a slot is free. */
+  #onNeighbor(from: PeerId, msg: NeighborMessage, out: Out): void {
+    const info = { id: from, addrs: capAddrs(msg.addrs) }
+    const accepted = this.#active.has(from) || msg.priority === 'high' || this.#active.size < this.config.activeViewMax
+    if (accepted) this.#addActive(info, out)
+    else this.#addPassive(info, from.toHex())
+    out.push({ type: 'send', to: from, msg: { type: 'neighbor-reply', accepted } })
+  }
+
+  #onNeighborReply(from: PeerId, msg: NeighborReplyMessage, out: Out): void {
+    const key = from.toHex()
+    const pending = this.#pending.get(key)
+    const join = this.#join?.contact.id.equals(from) === true ? this.#join.contact : undefined
+    this.#pending.delete(key)
+    if (join !== undefined && msg.accepted) this.#join = undefined
+    if (!msg.accepted) {
+      this.#refill(out)
+      return
+    }
+    if (this.#active.has(from)) return
+    const info = pending?.info ?? join ?? this.#passive.info(from) ?? { id: from, addrs: [] }
+    if (pending !== undefined || join !== undefined || this.#active.size < this.config.activeViewMax) {
+      this.#addActive(info, out)
+    } else {
+      // A late acceptance we no longer have room for: tell the peer so both views stay symmetric.
+      out.push({ type: 'send', to: from, msg: { type: 'disconnect', alive: true } })
+      out.push({ type: 'disconnect', peer: from })
+    }
+  }
+
+  /** Section 4.4: forward the walk while ttl lasts, then answer the origin and merge its sample. */
+  #onShuffle(from: PeerId, msg: ShuffleMessage, out: Out): void {
+    if (!this.#active.has(from)) {
+      this.#drop('not-a-neighbor')
+      return
+    }
+    const origin = toInfo(msg.origin)
+    if (origin.id.toHex() === this.#selfKey) return
+    const ttl = Math.min(msg.ttl, this.config.shuffleRandomWalkLength) - 1
+    if (ttl > 0 && this.#active.size > 1) {
+      const next = this.#active.random(this.#rng, (id) => id.equals(from) || id.equals(origin.id))
+      if (next !== undefined) {
+        out.push({ type: 'send', to: next, msg: { type: 'shuffle', origin, ttl, peers: msg.peers.slice(0, LIMITS.maxShuffleIds) } })
+        return
+      }
+    }
+    const received = [origin, ...msg.peers.slice(0, LIMITS.maxShuffleIds - 1)]
+    const reply = this.#passive.sample(received.length)
+    out.push({ type: 'send', to: origin.id, msg: { type: 'shuffle-reply', peers: reply } })
+    this.#merge(received, from.toHex(), new Set(reply.map((p) => p.id.toHex())))
+  }
+
+  #onShuffleReply(from: PeerId, msg: ShuffleReplyMessage, nowMs: number): void {
+    const shuffle = this.#shuffle
+    if (shuffle === undefined || nowMs - shuffle.atMs > this.config.shuffleIntervalMs) {
+      this.#drop('unsolicited-shuffle-reply')
+      return
+    }
+    this.#shuffle = undefined
+    this.#merge(msg.peers.slice(0, LIMITS.maxShuffleIds), from.toHex(), shuffle.sent)
+  }
+
+  #merge(peers: readonly PeerInfo[], source: string, preferEvict: ReadonlySet<string>): void {
+    let added = 0
+    for (const peer of peers) {
+      if (peer.id.toHex() === this.#selfKey || this.#active.has(peer.id) || this.#passive.has(peer.id)) continue
+      if (added >= this.config.maxPassiveEntriesPerMessage) {
+        this.#drop('passive-message-cap')
+        return
+      }
+      const result = this.#passive.add(toInfo(peer), source, this.config.passiveViewSize, preferEvict)
+      if (result === 'source-cap') {
+        this.#drop('passive-source-cap')
+        return
+      }
+      if (result === 'added') added++
+    }
+  }
+
+  #onDisconnect(from: PeerId, msg: DisconnectMessage, out: Out): void {
+    const info = this.#active.get(from)
+    if (info !== undefined) {
+      this.#removeActive(from, out)
+      if (msg.alive) this.#addPassive(info, this.#selfKey)
+    }
+    if (!msg.alive) this.#passive.delete(from)
+    this.#pending.delete(from.toHex())
+    this.#refill(out)
+  }
+
+  /** The transport lost the peer: an active or pending peer is presumed failed and forgotten. */
+  #onPeerDown(peer: PeerId, out: Out): void {
+    const key = peer.toHex()
+    if (this.#active.has(peer)) {
+      this.#removeActive(peer, out)
+      this.#passive.delete(peer)
+      this.#refill(out)
+    } else if (this.#pending.delete(key)) {
+      this.#passive.delete(peer)
+      this.#refill(out)
+    } else if (this.#join?.contact.id.equals(peer) === true) {
+      this.#startJoin(this.#join.index + 1, out)
+    }
+  }
+
+  #onTimer(timer: HyParViewTimer, nowMs: number, out: Out): void {
+    switch (timer.type) {
+      case 'shuffle':
+        out.push({ type: 'schedule', delayMs: this.config.shuffleIntervalMs, timer })
+        this.#startShuffle(nowMs, out)
+        break
+      case 'maintenance':
+        out.push({ type: 'schedule', delayMs: this.config.maintenanceIntervalMs, timer })
+        this.#refill(out)
+        if (this.#active.size === 0 && this.#pending.size === 0 && this.#join === undefined) this.#startJoin(0, out)
+        break
+      case 'neighbor-timeout': {
+        const key = timer.peer.toHex()
+        if (this.#pending.get(key)?.seq !== timer.seq) return
+        this.#pending.delete(key)
+        this.#passive.delete(timer.peer)
+        this.#drop('neighbor-timeout')
+        this.#refill(out)
+        break
+      }
+      case 'join-timeout':
+        if (this.#join?.seq !== timer.seq) return
+        if (this.#active.size > 0) this.#join = undefined
+        else this.#startJoin(this.#join.index + 1, out)
+        break
+    }
+  }
+
+  #startShuffle(nowMs: number, out: Out): void {
+    const target = this.#active.random(this.#rng)
+    if (target === undefined) return
+    const actives = this.#active.sample(this.#rng, this.config.shuffleActiveCount + 1).filter((p) => !p.id.equals(target))
+    const peers = [...actives.slice(0, this.config.shuffleActiveCount), ...this.#passive.sample(this.config.shufflePassiveCount)]
+    this.#shuffle = { sent: new Set(peers.map((p) => p.id.toHex())), atMs: nowMs }
+    out.push({ type: 'send', to: target, msg: { type: 'shuffle', origin: this.self, ttl: this.config.shuffleRandomWalkLength, peers } })
+  }
+
+  /** Section 4.3: fill free active slots from the passive view, one outstanding request per slot. */
+  #refill(out: Out): void {
+    let missing = this.config.activeViewSize - this.#active.size - this.#pending.size
+    while (missing > 0) {
+      const candidate = this.#passive.random((id) => this.#pending.has(id.toHex()))
+      if (candidate === undefined) return
+      const info = this.#passive.info(candidate)!
+      const seq = ++this.#seq
+      this.#pending.set(candidate.toHex(), { info, seq })
+      const priority = this.#active.size === 0 ? 'high' : 'low'
+      out.push({ type: 'send', to: candidate, msg: { type: 'neighbor', priority, addrs: this.self.addrs } })
+      out.push({ type: 'schedule', delayMs: this.config.neighborTimeoutMs, timer: { type: 'neighbor-timeout', peer: candidate, seq } })
+      missing--
+    }
+  }
+
+  #addActive(info: PeerInfo, out: Out): void {
+    if (info.id.toHex() === this.#selfKey || this.#active.has(info.id)) return
+    this.#pending.delete(info.id.toHex())
+    this.#passive.delete(info.id)
+    while (this.#active.size >= this.config.activeViewMax) {
+      const victim = this.#active.random(this.#rng)!
+      const victimInfo = this.#active.get(victim)!
+      out.push({ type: 'send', to: victim, msg: { type: 'disconnect', alive: true } })
+      out.push({ type: 'disconnect', peer: victim })
+      this.#removeActive(victim, out)
+      this.#addPassive(victimInfo, this.#selfKey)
+    }
+    this.#active.set(info.id, info)
+    out.push({ type: 'emit', event: { type: 'neighbor-up', peer: info.id } })
+  }
+
+  #removeActive(peer: PeerId, out: Out): void {
+    if (this.#active.delete(peer) === undefined) return
+    out.push({ type: 'emit', event: { type: 'neighbor-down', peer } })
+  }
+
+  #addPassive(info: PeerInfo, source: string): void {
+    if (info.id.toHex() === this.#selfKey || this.#active.has(info.id)) return
+    if (this.#passive.add(toInfo(info), source) === 'source-cap') this.#drop('passive-source-cap')
+  }
+
+  #rememberJoin(key: string, nowMs: number): void {
+    this.#lastJoin.delete(key)
+    this.#lastJoin.set(key, nowMs)
+    // Bounded memory: forget the oldest entries beyond 1,024 peers.
+    if (this.#lastJoin.size > 1024) this.#lastJoin.delete(this.#lastJoin.keys().next().value!)
+  }
+
+  #drop(reason: HyParViewDropReason): void {
+    this.#drops.set(reason, (this.#drops.get(reason) ?? 0) + 1)
+  }
+}
+
+function capAddrs(addrs: readonly string[]): string[] {
+  return addrs.filter((a) => typeof a === 'string' && a.length <= LIMITS.maxAddressLength).slice(0, LIMITS.maxAddressesPerPeer)
+}
+
+function toInfo(info: PeerInfo): PeerInfo {
+  return { id: info.id, addrs: capAddrs(info.addrs) }
+}

@@ -1,0 +1,17 @@
+/**
+ * The sans-IO surface of @saorsa-gossip/membership (ARCHITECTURE.md section 2), exported as
+ * `@saorsa-gossip/membership/proto` for the driver, the simulator and tests: the HyParView core
+ * (DSN 2007), its wire messages, configuration presets and view helpers.
+ */
+export { HyParView } from './hyparview.ts'
+export type {
+  HyParViewInit, HyParViewTimer, HyParViewCommand, HyParViewEvent, HyParViewInput, HyParViewOutput, HyParViewDropReason,
+} from './hyparview.ts'
+export type {
+  PeerInfo, HyParViewMessage, HyParViewMessageType, JoinMessage, ForwardJoinMessage, NeighborMessage,
+  NeighborReplyMessage, ShuffleMessage, ShuffleReplyMessage, DisconnectMessage,
+} from './hyparview-messages.ts'
+export { HYPARVIEW_LAN, HYPARVIEW_WAN, HYPARVIEW_LOCAL, validateHyParViewConfig } from './hyparview-config.ts'
+export type { HyParViewConfig } from './hyparview-config.ts'
+export { PeerSet } from './views.ts'
+export { PassiveView } from './hyparview-passive.ts'
