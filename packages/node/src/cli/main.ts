@@ -5,11 +5,13 @@
 import { resolveCommand, type CommandSpec } from './args.ts'
 import { createContext, type CliContext, type CliIO } from './context.ts'
 import { EXIT, exitCodeFor } from './exit-codes.ts'
+import { identityCommands } from './commands/identity.ts'
 import { remoteCommands } from './commands/remote.ts'
 
 export const BIN = 'saorsa-gossip'
 
 export const COMMANDS: readonly CommandSpec<CliContext>[] = [
+  ...identityCommands,
   ...remoteCommands,
 ]
 
