@@ -5,17 +5,21 @@
  */
 import { HYPARVIEW_LAN, HYPARVIEW_LOCAL, HYPARVIEW_WAN, validateHyParViewConfig } from './proto/hyparview-config.ts'
 import type { HyParViewConfig } from './proto/hyparview-config.ts'
+import { SWIM_LAN, SWIM_LOCAL, SWIM_WAN, validateSwimConfig } from './proto/swim-config.ts'
+import type { SwimConfig } from './proto/swim-config.ts'
 
 export interface MembershipConfig {
   readonly hyparview: HyParViewConfig
+  readonly swim: SwimConfig
 }
 
-export const MEMBERSHIP_LAN: MembershipConfig = Object.freeze({ hyparview: HYPARVIEW_LAN })
-export const MEMBERSHIP_WAN: MembershipConfig = Object.freeze({ hyparview: HYPARVIEW_WAN })
-export const MEMBERSHIP_LOCAL: MembershipConfig = Object.freeze({ hyparview: HYPARVIEW_LOCAL })
+export const MEMBERSHIP_LAN: MembershipConfig = Object.freeze({ hyparview: HYPARVIEW_LAN, swim: SWIM_LAN })
+export const MEMBERSHIP_WAN: MembershipConfig = Object.freeze({ hyparview: HYPARVIEW_WAN, swim: SWIM_WAN })
+export const MEMBERSHIP_LOCAL: MembershipConfig = Object.freeze({ hyparview: HYPARVIEW_LOCAL, swim: SWIM_LOCAL })
 
 /** Throws a RangeError naming the first out-of-range field. */
 export function validateMembershipConfig(config: MembershipConfig): MembershipConfig {
   validateHyParViewConfig(config.hyparview)
+  validateSwimConfig(config.swim)
   return config
 }

@@ -64,3 +64,24 @@ export const SWIM_LOCAL: SwimConfig = Object.freeze({
   suspicionConfirmations: 1, // memberlist: k = SuspicionMult - 2
   retransmitMult: 2, // memberlist Local RetransmitMult 2
 })
+
+/** Throws a RangeError naming the first out-of-range field. */
+export function validateSwimConfig(config: SwimConfig): SwimConfig {
+  const positive = (name: keyof SwimConfig, min = 1, max = Number.MAX_SAFE_INTEGER): void => {
+    const value = config[name]
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      throw new RangeError(`swim.${name} must be an integer in [${min}, ${max}], got ${String(value)}`)
+    }
+  }
+  positive('probeIntervalMs')
+  positive('ackTimeoutMs', 1, config.probeIntervalMs - 1)
+  positive('indirectChecks', 0, 16)
+  positive('suspicionAlpha')
+  positive('suspicionBeta')
+  positive('suspicionConfirmations', 0, 16)
+  positive('retransmitMult')
+  positive('maxHealth', 0, 64)
+  positive('maxUpdatesPerMessage', 0, LIMITS.maxSwimUpdates)
+  if (typeof config.lifeguard !== 'boolean') throw new RangeError('swim.lifeguard must be a boolean')
+  return config
+}
