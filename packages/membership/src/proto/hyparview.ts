@@ -288,7 +288,8 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
     }
     if (!msg.alive) this.#passive.delete(from)
     this.#pending.delete(from.toHex())
-    this.#refill(out)
+    // Not straight back to the peer that just dropped us: it would have to evict someone else.
+    this.#refill(out, from)
   }
 
   /** The transport lost the peer: an active or pending peer is presumed failed and forgotten. */
@@ -344,10 +345,10 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
   }
 
   /** Section 4.3: fill free active slots from the passive view, one outstanding request per slot. */
-  #refill(out: Out): void {
+  #refill(out: Out, skip?: PeerId): void {
     let missing = this.config.activeViewSize - this.#active.size - this.#pending.size
     while (missing > 0) {
-      const candidate = this.#passive.random((id) => this.#pending.has(id.toHex()))
+      const candidate = this.#passive.random((id) => this.#pending.has(id.toHex()) || skip?.equals(id) === true)
       if (candidate === undefined) return
       const info = this.#passive.info(candidate)!
       const seq = ++this.#seq

@@ -1,0 +1,254 @@
+import { describe, it, expect } from 'vitest'
+import { PeerId, SeededRng } from '@saorsa-gossip/types'
+import { HyParView } from '../src/proto/hyparview.ts'
+import type { HyParViewInput, HyParViewOutput, HyParViewMessage, HyParViewCommand } from '../src/proto/hyparview.ts'
+import { HYPARVIEW_LAN, validateHyParViewConfig } from '../src/proto/hyparview-config.ts'
+import type { PeerInfo } from '../src/proto/hyparview-messages.ts'
+
+const id = (n: number): PeerId => PeerId.fromBytes(new Uint8Array(32).fill(n))
+const info = (n: number): PeerInfo => ({ id: id(n), addrs: [`mem://${n}`] })
+const SELF = info(1)
+const SEED = 42
+const cfg = HYPARVIEW_LAN
+
+/** A started core: its first input (arming the periodic timers) has already been consumed. */
+function core(): HyParView {
+  const hv = new HyParView({ self: SELF, rng: new SeededRng(SEED) })
+  const out: HyParViewOutput[] = []
+  hv.handle({ type: 'peer-up', peer: id(200) }, 0, out)
+  expect(out).toEqual([
+    { type: 'schedule', delayMs: 1 + new SeededRng(SEED).nextInt(cfg.shuffleIntervalMs), timer: { type: 'shuffle' } },
+    { type: 'schedule', delayMs: cfg.maintenanceIntervalMs, timer: { type: 'maintenance' } },
+  ])
+  return hv
+}
+
+function feed(hv: HyParView, input: HyParViewInput, nowMs = 1000): HyParViewOutput[] {
+  const out: HyParViewOutput[] = []
+  hv.handle(input, nowMs, out)
+  return out
+}
+const recv = (hv: HyParView, from: number, msg: HyParViewMessage, nowMs = 1000) => feed(hv, { type: 'recv', from: id(from), msg }, nowMs)
+const command = (hv: HyParView, c: HyParViewCommand) => feed(hv, { type: 'command', command: c })
+const up = (n: number): HyParViewOutput => ({ type: 'emit', event: { type: 'neighbor-up', peer: id(n) } })
+const down = (n: number): HyParViewOutput => ({ type: 'emit', event: { type: 'neighbor-down', peer: id(n) } })
+const send = (n: number, msg: HyParViewMessage): HyParViewOutput => ({ type: 'send', to: id(n), msg })
+const accept = (n: number) => send(n, { type: 'neighbor-reply', accepted: true })
+
+/** Makes `peers` active through low-priority NEIGHBOR requests. */
+function withActive(hv: HyParView, peers: number[]): HyParView {
+  for (const n of peers) expect(recv(hv, n, { type: 'neighbor', priority: 'low', addrs: [`mem://${n}`] })).toEqual([up(n), accept(n)])
+  return hv
+}
+
+/** Puts `peers` in the passive view through a solicited SHUFFLE_REPLY (active view must not be empty). */
+function withPassive(hv: HyParView, from: number, peers: number[]): void {
+  const out = feed(hv, { type: 'timer', timer: { type: 'shuffle' } })
+  expect(out[0]).toEqual({ type: 'schedule', delayMs: cfg.shuffleIntervalMs, timer: { type: 'shuffle' } })
+  expect(recv(hv, from, { type: 'shuffle-reply', peers: peers.map(info) })).toEqual([])
+}
+
+describe('HyParView join', () => {
+  it('sends JOIN to the first contact and arms a join timeout', () => {
+    const hv = core()
+    expect(command(hv, { type: 'join', contacts: [SELF, info(2), info(3)] })).toEqual([
+      send(2, { type: 'join', addrs: SELF.addrs }),
+      { type: 'schedule', delayMs: cfg.joinTimeoutMs, timer: { type: 'join-timeout', seq: 1 } },
+    ])
+  })
+
+  it('tries the next contact when the join times out and ignores a stale timeout', () => {
+    const hv = core()
+    command(hv, { type: 'join', contacts: [info(2), info(3)] })
+    expect(feed(hv, { type: 'timer', timer: { type: 'join-timeout', seq: 1 } })).toEqual([
+      send(3, { type: 'join', addrs: SELF.addrs }),
+      { type: 'schedule', delayMs: cfg.joinTimeoutMs, timer: { type: 'join-timeout', seq: 2 } },
+    ])
+    expect(feed(hv, { type: 'timer', timer: { type: 'join-timeout', seq: 1 } })).toEqual([])
+  })
+
+  it('takes the contact as a neighbour when it accepts the join', () => {
+    const hv = core()
+    command(hv, { type: 'join', contacts: [info(2)] })
+    expect(recv(hv, 2, { type: 'neighbor-reply', accepted: true })).toEqual([up(2)])
+    expect(hv.activeView()).toEqual([id(2)])
+    expect(hv.addrsOf(id(2))).toEqual(['mem://2'])
+  })
+
+  it('as contact, adds the newcomer, starts ARWL walks through the other neighbours and accepts', () => {
+    const hv = withActive(core(), [2, 3])
+    expect(recv(hv, 9, { type: 'join', addrs: ['mem://9'] })).toEqual([
+      up(9),
+      send(2, { type: 'forward-join', peer: info(9), ttl: cfg.activeRandomWalkLength }),
+      send(3, { type: 'forward-join', peer: info(9), ttl: cfg.activeRandomWalkLength }),
+      accept(9),
+    ])
+  })
+
+  it('rate-limits repeated joins from one peer', () => {
+    const hv = core()
+    expect(recv(hv, 9, { type: 'join', addrs: [] }, 1000)).toEqual([up(9), accept(9)])
+    expect(recv(hv, 9, { type: 'disconnect', alive: false }, 2000)).toEqual([down(9)])
+    expect(recv(hv, 9, { type: 'join', addrs: [] }, 3000)).toEqual([])
+    expect(hv.drops()).toEqual({ 'join-rate-limited': 1 })
+    expect(recv(hv, 9, { type: 'join', addrs: [] }, 1000 + cfg.joinRateLimitMs)).toEqual([up(9), accept(9)])
+  })
+})
+
+describe('HyParView forward join', () => {
+  it('drops a FORWARD_JOIN from a peer outside the active view', () => {
+    const hv = core()
+    expect(recv(hv, 2, { type: 'forward-join', peer: info(9), ttl: 3 })).toEqual([])
+    expect(hv.drops()).toEqual({ 'not-a-neighbor': 1 })
+  })
+
+  it('ends the walk at ttl 0 by taking the newcomer and asking it with high priority', () => {
+    const hv = withActive(core(), [2, 3])
+    expect(recv(hv, 2, { type: 'forward-join', peer: info(9), ttl: 0 })).toEqual([
+      up(9), send(9, { type: 'neighbor', priority: 'high', addrs: SELF.addrs }),
+    ])
+  })
+
+  it('ends the walk when the sender is the only neighbour', () => {
+    const hv = withActive(core(), [2])
+    expect(recv(hv, 2, { type: 'forward-join', peer: info(9), ttl: 5 })).toEqual([
+      up(9), send(9, { type: 'neighbor', priority: 'high', addrs: SELF.addrs }),
+    ])
+  })
+
+  it('at ttl = PRWL keeps the newcomer in the passive view and forwards to another neighbour', () => {
+    const hv = withActive(core(), [2, 3])
+    const ttl = cfg.passiveRandomWalkLength
+    expect(recv(hv, 2, { type: 'forward-join', peer: info(9), ttl })).toEqual([
+      send(3, { type: 'forward-join', peer: info(9), ttl: ttl - 1 }),
+    ])
+    expect(hv.passiveView()).toEqual([id(9)])
+  })
+})
+
+describe('HyParView neighbor requests', () => {
+  it('rejects a low-priority request when the active view is at its maximum and keeps the peer passive', () => {
+    const full = Array.from({ length: cfg.activeViewMax }, (_, i) => 10 + i)
+    const hv = withActive(core(), full)
+    expect(recv(hv, 99, { type: 'neighbor', priority: 'low', addrs: [] })).toEqual([send(99, { type: 'neighbor-reply', accepted: false })])
+    expect(hv.passiveView()).toEqual([id(99)])
+  })
+
+  it('accepts a high-priority request when full by evicting a random neighbour with DISCONNECT', () => {
+    const full = Array.from({ length: cfg.activeViewMax }, (_, i) => 10 + i)
+    const hv = withActive(core(), full)
+    const out = recv(hv, 99, { type: 'neighbor', priority: 'high', addrs: [] })
+    const victim = (out[0] as { to: PeerId }).to.bytes[0]!
+    expect(full).toContain(victim)
+    expect(out).toEqual([
+      send(victim, { type: 'disconnect', alive: true }),
+      { type: 'disconnect', peer: id(victim) },
+      down(victim),
+      up(99),
+      accept(99),
+    ])
+    expect(hv.activeView()).toHaveLength(cfg.activeViewMax)
+    expect(hv.passiveView()).toEqual([id(victim)])
+  })
+
+  it('promotes passive peers when a neighbour fails, one request per free slot, high priority when empty', () => {
+    const hv = withActive(core(), [2])
+    withPassive(hv, 5, [6, 7])
+    const out = feed(hv, { type: 'peer-down', peer: id(2) })
+    const first = (out[1] as { to: PeerId }).to.bytes[0]!
+    const second = first === 6 ? 7 : 6
+    expect(out).toEqual([
+      down(2),
+      send(first, { type: 'neighbor', priority: 'high', addrs: SELF.addrs }),
+      { type: 'schedule', delayMs: cfg.neighborTimeoutMs, timer: { type: 'neighbor-timeout', peer: id(first), seq: 1 } },
+      send(second, { type: 'neighbor', priority: 'high', addrs: SELF.addrs }),
+      { type: 'schedule', delayMs: cfg.neighborTimeoutMs, timer: { type: 'neighbor-timeout', peer: id(second), seq: 2 } },
+    ])
+    expect(recv(hv, first, { type: 'neighbor-reply', accepted: true })).toEqual([up(first)])
+    // The other request times out: the candidate is forgotten and nothing is left to try.
+    expect(feed(hv, { type: 'timer', timer: { type: 'neighbor-timeout', peer: id(second), seq: 2 } })).toEqual([])
+    expect(hv.passiveView()).toEqual([])
+    expect(hv.drops()).toEqual({ 'neighbor-timeout': 1 })
+    // A stale timeout for the accepted peer changes nothing.
+    expect(feed(hv, { type: 'timer', timer: { type: 'neighbor-timeout', peer: id(first), seq: 1 } })).toEqual([])
+    expect(hv.activeView()).toEqual([id(first)])
+  })
+
+  it('answers a late acceptance it has no room for with DISCONNECT so views stay symmetric', () => {
+    const full = Array.from({ length: cfg.activeViewMax }, (_, i) => 10 + i)
+    const hv = withActive(core(), full)
+    expect(recv(hv, 99, { type: 'neighbor-reply', accepted: true })).toEqual([
+      send(99, { type: 'disconnect', alive: true }), { type: 'disconnect', peer: id(99) },
+    ])
+  })
+})
+
+describe('HyParView disconnect and leave', () => {
+  it('moves a peer that disconnects alive to the passive view and does not ask it straight back', () => {
+    const hv = withActive(core(), [2])
+    expect(recv(hv, 2, { type: 'disconnect', alive: true })).toEqual([down(2)])
+    expect(hv.passiveView()).toEqual([id(2)])
+  })
+
+  it('forgets a peer that leaves', () => {
+    const hv = withActive(core(), [2, 3])
+    expect(recv(hv, 2, { type: 'disconnect', alive: false })).toEqual([down(2)])
+    expect(hv.passiveView()).toEqual([])
+  })
+
+  it('on leave says DISCONNECT(alive: false) to every neighbour and then ignores all input', () => {
+    const hv = withActive(core(), [2, 3])
+    expect(command(hv, { type: 'leave' })).toEqual([
+      send(2, { type: 'disconnect', alive: false }), down(2), send(3, { type: 'disconnect', alive: false }), down(3),
+    ])
+    expect(recv(hv, 4, { type: 'join', addrs: [] })).toEqual([])
+    expect(feed(hv, { type: 'timer', timer: { type: 'maintenance' } })).toEqual([])
+  })
+})
+
+describe('HyParView shuffle', () => {
+  it('sends a shuffle with active and passive samples to a random neighbour and re-arms', () => {
+    const hv = withActive(core(), [2])
+    expect(feed(hv, { type: 'timer', timer: { type: 'shuffle' } })).toEqual([
+      { type: 'schedule', delayMs: cfg.shuffleIntervalMs, timer: { type: 'shuffle' } },
+      send(2, { type: 'shuffle', origin: SELF, ttl: cfg.shuffleRandomWalkLength, peers: [] }),
+    ])
+  })
+
+  it('forwards a shuffle walk while its ttl lasts, then replies to the origin from the passive view', () => {
+    const hv = withActive(core(), [2, 3])
+    expect(recv(hv, 2, { type: 'shuffle', origin: info(9), ttl: 4, peers: [info(20)] })).toEqual([
+      send(3, { type: 'shuffle', origin: info(9), ttl: 3, peers: [info(20)] }),
+    ])
+    expect(recv(hv, 2, { type: 'shuffle', origin: info(9), ttl: 1, peers: [info(20)] })).toEqual([
+      send(9, { type: 'shuffle-reply', peers: [] }),
+    ])
+    expect(hv.passiveView()).toEqual([id(9), id(20)])
+  })
+
+  it('drops shuffles from non-neighbours and unsolicited shuffle replies', () => {
+    const hv = core()
+    expect(recv(hv, 2, { type: 'shuffle', origin: info(2), ttl: 1, peers: [info(20)] })).toEqual([])
+    expect(recv(hv, 2, { type: 'shuffle-reply', peers: [info(20)] })).toEqual([])
+    expect(hv.passiveView()).toEqual([])
+    expect(hv.drops()).toEqual({ 'not-a-neighbor': 1, 'unsolicited-shuffle-reply': 1 })
+  })
+
+  it('caps entries learned per message and per source so one peer cannot fill the passive view', () => {
+    const hv = withActive(core(), [2])
+    const many = Array.from({ length: 60 }, (_, i) => 100 + i)
+    withPassive(hv, 5, many)
+    expect(hv.passiveView()).toHaveLength(cfg.maxPassiveEntriesPerMessage)
+    withPassive(hv, 5, many.map((n) => n + 60))
+    expect(hv.passiveView()).toHaveLength(cfg.maxPassiveEntriesPerSource)
+    expect(hv.drops()).toEqual({ 'passive-message-cap': 1, 'passive-source-cap': 1 })
+  })
+})
+
+describe('HyParView config', () => {
+  it('rejects presets that break the shuffle id cap or the view ordering, naming the field', () => {
+    expect(() => validateHyParViewConfig({ ...cfg, shufflePassiveCount: 64 })).toThrow(/shuffleActiveCount \+ shufflePassiveCount/)
+    expect(() => validateHyParViewConfig({ ...cfg, activeViewMax: 4 })).toThrow(/activeViewMax/)
+    expect(() => validateHyParViewConfig({ ...cfg, neighborTimeoutMs: 0 })).toThrow(/neighborTimeoutMs/)
+  })
+})
