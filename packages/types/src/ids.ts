@@ -7,6 +7,7 @@
 import { blake3 } from '@noble/hashes/blake3.js'
 import { bytesEqual, compareBytes, concatBytes, copyBytes, fromHex, toHex, u64be, utf8 } from './bytes.ts'
 import { InvalidParametersError } from './errors.ts'
+import { LIMITS } from './limits.ts'
 
 export const ID_LENGTH = 32
 
@@ -94,12 +95,16 @@ export class TopicId extends Id32 {
   static fromHex(hex: string): TopicId {
     return new TopicId(parseHex('TopicId', hex))
   }
-  /** TopicId = BLAKE3("saorsa-gossip/topic/v1" || 0x00 || utf8(name)). */
+  /** TopicId = BLAKE3("saorsa-gossip/topic/v1" || 0x00 || utf8(name)); names are 1 to `LIMITS.maxTopicNameBytes` bytes. */
   static fromName(name: string): TopicId {
     if (typeof name !== 'string' || name.length === 0) {
       throw new InvalidParametersError('TopicId.fromName: name must be a non-empty string')
     }
-    return new TopicId(blake3(concatBytes(TOPIC_DOMAIN, new Uint8Array([0]), utf8(name))))
+    const encoded = utf8(name)
+    if (encoded.length > LIMITS.maxTopicNameBytes) {
+      throw new InvalidParametersError(`TopicId.fromName: name is ${encoded.length} bytes of UTF-8, over ${LIMITS.maxTopicNameBytes}`)
+    }
+    return new TopicId(blake3(concatBytes(TOPIC_DOMAIN, new Uint8Array([0]), encoded)))
   }
 }
 

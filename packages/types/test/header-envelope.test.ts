@@ -45,6 +45,12 @@ describe('message header', () => {
     expect(toHex(bytes).startsWith('a7617601')).toBe(true)
   })
 
+  it('the largest header this encoder writes is 142 bytes', () => {
+    const largest = { ...header, seq: Number.MAX_SAFE_INTEGER, timestampMs: Number.MAX_SAFE_INTEGER, payloadLength: LIMITS.maxPayloadBytes }
+    expect(encodeMessageHeader(largest)).toHaveLength(142)
+    expect(decodeMessageHeader(encodeMessageHeader(largest)).seq).toBe(Number.MAX_SAFE_INTEGER)
+  })
+
   it('messageIdOf derives the id from origin, seq and payload hash', () => {
     expect(messageIdOf(header).equals(MessageId.derive(header.origin, 42, header.payloadHash))).toBe(true)
   })

@@ -78,6 +78,8 @@ describe('derivations', () => {
     expect(TopicId.fromName('chat/lobby').equals(TopicId.fromName('chat/lobby'))).toBe(true)
     expect(TopicId.fromName('chat/lobby').equals(TopicId.fromName('chat/lobby2'))).toBe(false)
     expect(() => TopicId.fromName('')).toThrow(/name must be a non-empty string/)
+    expect(TopicId.fromName('é'.repeat(128)).bytes).toHaveLength(32)
+    expect(() => TopicId.fromName('é'.repeat(128) + 'x')).toThrow(/name is 257 bytes of UTF-8, over 256/)
   })
 
   it('MessageId.derive binds origin, sequence and payload hash', () => {
