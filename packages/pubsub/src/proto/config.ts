@@ -1,0 +1,116 @@
+/**
+ * PubSub core configuration. Every default names its source: the Plumtree paper (SRDS 2007),
+ * iroh-gossip's `proto/plumtree.rs` defaults, GossipSub v1.1, or "tuned in simulation" (the
+ * scenarios in packages/simulator/test/pubsub*.sim.test.ts). `checkConfig` rejects settings that
+ * would break an invariant (for example a seen-cache shorter than the accepted message age).
+ */
+import { LIMITS } from '@saorsa-gossip/types'
+import { checkScoreParams, DEFAULT_SCORE_PARAMS, type ScoreParams } from './score.ts'
+
+export interface PubSubConfig {
+  /** Wait for an eager copy after the first IHAVE before grafting its announcer. iroh-gossip: 80 ms. */
+  readonly graftTimeout1Ms: number
+  /** Wait after each graft before trying the next announcer. iroh-gossip: 40 ms. */
+  readonly graftTimeout2Ms: number
+  /** IHAVE ids are batched for this long per lazy peer. iroh-gossip dispatch timeout: 5 ms. */
+  readonly ihaveFlushMs: number
+  /** Graft a lazy path this many hops shorter than the eager one. Plumtree p.12 / iroh-gossip: 7. */
+  readonly optimizationThreshold: number
+  /**
+   * Payloads stay fetchable (IWANT, GRAFT, anti-entropy) this long. iroh-gossip keeps 30 s; we keep
+   * 120 s so a partition of a minute heals from caches (GossipSub seen TTL is also 2 min).
+   */
+  readonly messageCacheMs: number
+  /** Payloads cached per topic. saorsa-gossip reference: 10,000 per topic. */
+  readonly messageCacheSize: number
+  /** Message ids remembered for deduplication; must exceed maxMessageAgeMs + maxFutureSkewMs. */
+  readonly seenMs: number
+  readonly seenSize: number
+  /** Messages older than this (origin timestamp vs our wall clock) are rejected: bounds replay. */
+  readonly maxMessageAgeMs: number
+  /** Messages stamped further ahead than this are rejected. Tuned: tolerates NTP-less laptops. */
+  readonly maxFutureSkewMs: number
+  /** Sequence numbers this far below an origin's highest verified one are replays. Korium: 128; ours is wider for bursts over many paths. */
+  readonly seqWindow: number
+  /** Per-peer published-message rate limit (token bucket), checked before any hash or signature work. */
+  readonly publishRatePerSecond: number
+  readonly publishBurst: number
+  /** Per-peer control-message rate limit (IHAVE, IWANT, GRAFT, sketches...). */
+  readonly controlRatePerSecond: number
+  readonly controlBurst: number
+  /** Anti-entropy period. ARCHITECTURE/brief: 30 s (memberlist push-pull is also 30 s). */
+  readonly antiEntropyIntervalMs: number
+  /** IBLT cells per sketch (multiple of 3). 96 cells decode about 75 differences; 3.8 KiB per sketch. */
+  readonly sketchCells: number
+  /** Ids per anti-entropy HAVE list; bounded by the IHAVE cap. */
+  readonly maxHaveIds: number
+  /** Public keys of remote origins kept. 10,000 x 1,952 B = about 19 MiB at most. */
+  readonly keyCacheSize: number
+  /** Messages parked while their origin's key is fetched, in total and per origin. */
+  readonly maxPendingMessages: number
+  readonly maxPendingPerOrigin: number
+  readonly keyRequestTimeoutMs: number
+  /** Announcers remembered per missing id (each is one graft attempt). */
+  readonly maxAnnouncersPerId: number
+  /** Missing ids tracked at once. */
+  readonly maxMissing: number
+  /** Topics this node may join. */
+  readonly maxTopics: number
+  readonly score: ScoreParams
+}
+
+export const DEFAULT_CONFIG: PubSubConfig = Object.freeze({
+  graftTimeout1Ms: 80,
+  graftTimeout2Ms: 40,
+  ihaveFlushMs: 5,
+  optimizationThreshold: 7,
+  messageCacheMs: 120_000,
+  messageCacheSize: 10_000,
+  seenMs: 240_000,
+  seenSize: 200_000,
+  maxMessageAgeMs: 180_000,
+  maxFutureSkewMs: 30_000,
+  seqWindow: 4_096,
+  // 100/s per peer is a third of the 300-400 verifies/s one core sustains (probe-crypto section 7).
+  publishRatePerSecond: 100,
+  publishBurst: 200,
+  controlRatePerSecond: 1_000,
+  controlBurst: 2_000,
+  antiEntropyIntervalMs: 30_000,
+  sketchCells: 96,
+  maxHaveIds: LIMITS.maxIhaveIds,
+  keyCacheSize: 10_000,
+  maxPendingMessages: 1_024,
+  maxPendingPerOrigin: 16,
+  keyRequestTimeoutMs: 2_000,
+  maxAnnouncersPerId: 8,
+  maxMissing: 10_000,
+  maxTopics: 256,
+  score: DEFAULT_SCORE_PARAMS,
+})
+
+export function resolveConfig(overrides: Partial<PubSubConfig> = {}): PubSubConfig {
+  const config = { ...DEFAULT_CONFIG, ...overrides }
+  checkConfig(config)
+  return config
+}
+
+export function checkConfig(c: PubSubConfig): void {
+  const positive: (keyof PubSubConfig)[] = [
+    'graftTimeout1Ms', 'graftTimeout2Ms', 'ihaveFlushMs', 'messageCacheMs', 'messageCacheSize', 'seenMs', 'seenSize',
+    'maxMessageAgeMs', 'publishRatePerSecond', 'publishBurst', 'controlRatePerSecond', 'controlBurst',
+    'antiEntropyIntervalMs', 'keyCacheSize', 'maxPendingMessages', 'maxPendingPerOrigin', 'keyRequestTimeoutMs',
+    'maxAnnouncersPerId', 'maxMissing', 'maxTopics', 'seqWindow', 'optimizationThreshold', 'maxHaveIds',
+  ]
+  for (const key of positive) {
+    const v = c[key]
+    if (typeof v !== 'number' || !(v > 0)) throw new RangeError(`PubSubConfig.${key} must be a positive number`)
+  }
+  if (c.seenMs < c.maxMessageAgeMs + c.maxFutureSkewMs) {
+    // Otherwise a message could outlive its dedupe entry and be delivered twice.
+    throw new RangeError('PubSubConfig.seenMs must be at least maxMessageAgeMs + maxFutureSkewMs')
+  }
+  if (c.sketchCells % 3 !== 0 || c.sketchCells > 1_536) throw new RangeError('PubSubConfig.sketchCells must be a multiple of 3, at most 1536')
+  if (c.maxHaveIds > LIMITS.maxIhaveIds) throw new RangeError(`PubSubConfig.maxHaveIds must be at most ${LIMITS.maxIhaveIds}`)
+  checkScoreParams(c.score)
+}

@@ -1,0 +1,104 @@
+/**
+ * Origin public keys, learned once per origin and bound to its PeerId (ARCHITECTURE.md section 4):
+ * direct neighbours' keys come from the authenticated transport handshake; a remote origin's key is
+ * fetched with KEY_REQUEST from the neighbour that forwarded its message (which has verified it and
+ * so holds the key). A key is accepted only when BLAKE3(key) equals an origin we are waiting for.
+ * Messages wait here, bounded per origin and in total, while their origin's key is fetched.
+ */
+import { PeerId } from '@saorsa-gossip/types'
+import { BoundedMap } from './caches.ts'
+import type { PublishMessage } from './messages.ts'
+
+export interface ParkedMessage {
+  readonly from: PeerId
+  readonly message: PublishMessage
+  readonly idHex: string
+}
+
+interface PendingOrigin {
+  readonly origin: PeerId
+  readonly generation: number
+  readonly messages: ParkedMessage[]
+}
+
+export type ParkResult = 'request-key' | 'parked' | 'already-parked' | 'full'
+
+export class KeyBook {
+  readonly #keys: BoundedMap<Uint8Array>
+  readonly #pending = new Map<string, PendingOrigin>()
+  readonly #maxPending: number
+  readonly #maxPerOrigin: number
+  #pendingCount = 0
+  #generation = 0
+
+  constructor(options: { capacity: number; maxPending: number; maxPerOrigin: number }) {
+    this.#keys = new BoundedMap(options.capacity)
+    this.#maxPending = options.maxPending
+    this.#maxPerOrigin = options.maxPerOrigin
+  }
+
+  get(origin: PeerId): Uint8Array | undefined {
+    return this.#keys.get(origin.toHex())
+  }
+
+  /** Stores `publicKey` if it hashes to `peer`; returns whether it did. */
+  learn(peer: PeerId, publicKey: Uint8Array): boolean {
+    if (publicKey.length === 0 || !PeerId.fromPublicKey(publicKey).equals(peer)) return false
+    this.#keys.set(peer.toHex(), publicKey)
+    return true
+  }
+
+  isParked(idHex: string, origin: PeerId): boolean {
+    return this.#pending.get(origin.toHex())?.messages.some((m) => m.idHex === idHex) ?? false
+  }
+
+  /** Parks a message whose origin key is unknown. 'request-key' means: ask `from`, arm a timeout. */
+  park(origin: PeerId, parked: ParkedMessage): ParkResult {
+    const key = origin.toHex()
+    const entry = this.#pending.get(key)
+    if (entry !== undefined) {
+      if (entry.messages.some((m) => m.idHex === parked.idHex)) return 'already-parked'
+      if (entry.messages.length >= this.#maxPerOrigin || this.#pendingCount >= this.#maxPending) return 'full'
+      entry.messages.push(parked)
+      this.#pendingCount++
+      return 'parked'
+    }
+    if (this.#pendingCount >= this.#maxPending) return 'full'
+    this.#pending.set(key, { origin, generation: ++this.#generation, messages: [parked] })
+    this.#pendingCount++
+    return 'request-key'
+  }
+
+  generationOf(origin: PeerId): number | undefined {
+    return this.#pending.get(origin.toHex())?.generation
+  }
+
+  /**
+   * Accepts a key from a KEY_RESPONSE: returns the messages it unlocks, or undefined when nobody
+   * waits for that key (an unsolicited key is never stored, so keys cannot be stuffed into the cache).
+   */
+  accept(publicKey: Uint8Array): ParkedMessage[] | undefined {
+    if (publicKey.length === 0) return undefined
+    const origin = PeerId.fromPublicKey(publicKey)
+    const entry = this.#pending.get(origin.toHex())
+    if (entry === undefined) return undefined
+    this.#keys.set(origin.toHex(), publicKey)
+    return this.#release(origin)
+  }
+
+  /** Drops the parked messages of `origin` if the request of `generation` is still open; returns how many. */
+  expire(origin: PeerId, generation: number): number {
+    const entry = this.#pending.get(origin.toHex())
+    if (entry === undefined || entry.generation !== generation) return 0
+    return this.#release(origin).length
+  }
+
+  #release(origin: PeerId): ParkedMessage[] {
+    const key = origin.toHex()
+    const entry = this.#pending.get(key)
+    if (entry === undefined) return []
+    this.#pending.delete(key)
+    this.#pendingCount -= entry.messages.length
+    return entry.messages
+  }
+}

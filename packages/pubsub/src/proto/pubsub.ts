@@ -1,0 +1,395 @@
+/**
+ * The PubSub core: Plumtree epidemic broadcast trees per topic (Leitao, Pereira, Rodrigues, SRDS
+ * 2007, sections 3.2-3.4, with iroh-gossip's graft timers and tree optimisation), origin-signed
+ * messages checked in cost order (graylist, rate limit, dedupe, age/seq/length, payload hash,
+ * signature), peer scoring, key fetching and IBLT anti-entropy. Sans-IO: `handle(input, nowMs, out)`.
+ */
+import { MessageId, payloadHash, bytesEqual, shuffled, pick } from '@saorsa-gossip/types'
+import type { CoreInput, CoreOutput, Outbox, PeerId, ProtocolCore, Rng, TopicId } from '@saorsa-gossip/types'
+import { admit, OriginWindows } from './admission.ts'
+import { TimedMap } from './caches.ts'
+import { resolveConfig, type PubSubConfig } from './config.ts'
+import { KeyBook, type ParkedMessage } from './keys.ts'
+import { MAX_HOP } from './messages.ts'
+import type { DropReason, PubSubCommand, PubSubEvent, PubSubMessage, PubSubTimer, PublishMessage } from './messages.ts'
+import { Peers, type PeerState } from './peers.ts'
+import { Repair } from './repair.ts'
+import { TopicState } from './topic.ts'
+
+export type PubSubInput = CoreInput<PubSubMessage, PubSubTimer, PubSubCommand>
+export type PubSubOutput = CoreOutput<PubSubMessage, PubSubTimer, PubSubEvent>
+export type PubSubOutbox = Outbox<PubSubOutput>
+
+/**
+ * Checks an origin signature: true iff `signature` is the origin's ML-DSA-65 signature over
+ * `signingInput(DOMAIN.pubsubMessage, headerBytes)` under `publicKey`. Must not throw.
+ */
+export type VerifyHeader = (publicKey: Uint8Array, headerBytes: Uint8Array, signature: Uint8Array) => boolean
+
+export interface PubSubCoreInit {
+  readonly self: PeerId
+  readonly publicKey: Uint8Array
+  readonly verify: VerifyHeader
+  readonly rng: Rng
+  readonly config?: Partial<PubSubConfig>
+}
+
+export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubSubCommand, PubSubEvent> {
+  readonly self: PeerId
+  readonly config: PubSubConfig
+  readonly drops: Record<DropReason, number> = {
+    'graylisted': 0, 'rate-limited': 0, 'not-subscribed': 0, 'duplicate': 0, 'expired': 0, 'future': 0, 'replayed': 0,
+    'length-mismatch': 0, 'payload-hash-mismatch': 0, 'bad-signature': 0, 'unknown-key': 0, 'unsolicited-key': 0,
+    'too-many-pending': 0,
+  }
+  /** Signature checks performed (the dominant CPU cost). */
+  verifications = 0
+  readonly topics = new Map<string, TopicState>()
+  readonly neighbors = new Map<string, PeerId>()
+  readonly peers: Peers
+  readonly keys: KeyBook
+  readonly #verify: VerifyHeader
+  readonly #rng: Rng
+  readonly #seen: TimedMap<true>
+  readonly #origins: OriginWindows
+  /** Ids requested through anti-entropy IWANT: their arrival does not make the sender eager. */
+  readonly #fetching: TimedMap<string>
+  readonly #repair: Repair
+  #wallOffsetMs = 0
+  #antiEntropyArmed = false
+
+  constructor(init: PubSubCoreInit) {
+    this.self = init.self
+    this.config = resolveConfig(init.config)
+    this.#verify = init.verify
+    this.#rng = init.rng
+    const c = this.config
+    this.#seen = new TimedMap(c.seenMs, c.seenSize)
+    this.#origins = new OriginWindows(c.keyCacheSize)
+    this.#fetching = new TimedMap(10_000, c.maxMissing)
+    this.keys = new KeyBook({ capacity: c.keyCacheSize, maxPending: c.maxPendingMessages, maxPerOrigin: c.maxPendingPerOrigin })
+    if (!this.keys.learn(init.self, init.publicKey)) throw new RangeError('PubSubCore: publicKey does not hash to self')
+    this.peers = new Peers(c)
+    this.#repair = new Repair(this, c)
+  }
+
+  handle(input: PubSubInput, nowMs: number, out: PubSubOutbox): void {
+    switch (input.type) {
+      case 'peer-up': return this.#onPeerUp(input.peer, out)
+      case 'peer-down': return this.#onPeerDown(input.peer, out)
+      case 'command': return this.#onCommand(input.command, nowMs, out)
+      case 'timer': return this.#onTimer(input.timer, nowMs, out)
+      case 'recv': return this.#onRecv(input.from, input.msg, nowMs, out)
+    }
+  }
+
+  /** Our wall clock (Unix ms) as set by the driver's `wall-clock` command. */
+  wallNow(nowMs: number): number {
+    return nowMs + this.#wallOffsetMs
+  }
+
+  hasSeen(idHex: string, nowMs: number): boolean {
+    return this.#seen.has(idHex, nowMs)
+  }
+
+  isFetching(idHex: string, nowMs: number): boolean {
+    return this.#fetching.has(idHex, nowMs)
+  }
+
+  markFetching(idHex: string, fromHex: string, nowMs: number): void {
+    this.#fetching.set(idHex, fromHex, nowMs)
+  }
+
+  drop(reason: DropReason): void {
+    this.drops[reason]++
+  }
+
+  /** Eager peers of a topic (for tests and the simulator). */
+  eagerPeers(topic: TopicId): PeerId[] {
+    return [...(this.topics.get(topic.toHex())?.eager.values() ?? [])]
+  }
+
+  lazyPeers(topic: TopicId): PeerId[] {
+    return [...(this.topics.get(topic.toHex())?.lazy.values() ?? [])]
+  }
+
+  #onPeerUp(peer: PeerId, out: PubSubOutbox): void {
+    const key = peer.toHex()
+    if (this.neighbors.has(key) || peer.equals(this.self)) return
+    this.neighbors.set(key, peer)
+    const topics = [...this.topics.values()].map((t) => t.topic)
+    if (topics.length > 0) out.push({ type: 'send', to: peer, msg: { type: 'subscribe', topics, reply: true } })
+  }
+
+  #onPeerDown(peer: PeerId, out: PubSubOutbox): void {
+    const key = peer.toHex()
+    if (!this.neighbors.delete(key)) return
+    for (const state of this.topics.values()) {
+      if (state.remove(key)) out.push({ type: 'emit', event: { type: 'topic-peer-down', topic: state.topic, peer } })
+    }
+    this.#repair.forgetPeer(key)
+  }
+
+  #onCommand(command: PubSubCommand, nowMs: number, out: PubSubOutbox): void {
+    switch (command.type) {
+      case 'wall-clock':
+        this.#wallOffsetMs = command.wallMs - nowMs
+        return
+      case 'learn-key':
+        this.keys.learn(command.peer, command.publicKey)
+        return
+      case 'join': {
+        const key = command.topic.toHex()
+        if (this.topics.has(key) || this.topics.size >= this.config.maxTopics) return
+        this.topics.set(key, new TopicState(command.topic, this.config.messageCacheMs, this.config.messageCacheSize))
+        for (const peer of this.neighbors.values()) {
+          out.push({ type: 'send', to: peer, msg: { type: 'subscribe', topics: [command.topic], reply: true } })
+        }
+        if (!this.#antiEntropyArmed) {
+          this.#antiEntropyArmed = true
+          // A random first delay spreads the rounds of nodes that start together.
+          out.push({ type: 'schedule', delayMs: this.#rng.nextInt(this.config.antiEntropyIntervalMs) + 1, timer: { type: 'anti-entropy' } })
+        }
+        return
+      }
+      case 'leave': {
+        if (!this.topics.delete(command.topic.toHex())) return
+        for (const peer of this.neighbors.values()) {
+          out.push({ type: 'send', to: peer, msg: { type: 'unsubscribe', topics: [command.topic] } })
+        }
+        return
+      }
+      case 'publish': return this.#publish(command.topic, command.message, command.requestId, nowMs, out)
+    }
+  }
+
+  #publish(topic: TopicId, message: PublishMessage, requestId: number, nowMs: number, out: PubSubOutbox): void {
+    const state = this.topics.get(topic.toHex())
+    if (state === undefined || !message.header.topic.equals(topic)) {
+      out.push({ type: 'emit', event: { type: 'published', requestId, topic, outcome: 'not-subscribed', peers: 0 } })
+      return
+    }
+    const { header } = message
+    const id = MessageId.derive(header.origin, header.seq, header.payloadHash)
+    const idHex = id.toHex()
+    this.#seen.set(idHex, true, nowMs)
+    this.#origins.advance(header.origin.toHex(), header.seq)
+    state.cache.set(idHex, { id, message, hop: 0, from: undefined }, nowMs)
+    const peers = this.#forward(state, id, message, 0, undefined, out)
+    // With no topic neighbour the message still waits in the cache: anti-entropy offers it to
+    // subscribers that appear within messageCacheMs.
+    out.push({ type: 'emit', event: { type: 'published', requestId, topic, outcome: peers > 0 ? 'sent' : 'no-peers', id, peers } })
+  }
+
+  #onTimer(timer: PubSubTimer, nowMs: number, out: PubSubOutbox): void {
+    switch (timer.type) {
+      case 'graft': return this.#repair.onGraftTimer(timer.id, timer.attempt, nowMs, out)
+      case 'ihave-flush': return this.#repair.flushIHave(out)
+      case 'anti-entropy': {
+        this.#repair.antiEntropyRound(nowMs, out)
+        const base = this.config.antiEntropyIntervalMs
+        // Jitter of +-25 % keeps neighbours from synchronising their rounds.
+        const delayMs = Math.round(base * 0.75 + this.#rng.nextFloat() * base * 0.5)
+        out.push({ type: 'schedule', delayMs, timer: { type: 'anti-entropy' } })
+        return
+      }
+      case 'key-timeout': {
+        const dropped = this.keys.expire(timer.origin, timer.generation)
+        this.drops['unknown-key'] += dropped
+        return
+      }
+    }
+  }
+
+  #onRecv(from: PeerId, msg: PubSubMessage, nowMs: number, out: PubSubOutbox): void {
+    const peer = this.peers.get(from, nowMs)
+    if (this.peers.isGraylisted(peer, nowMs)) return this.drop('graylisted')
+    if (!this.#admitRate(peer, msg, nowMs)) {
+      this.drop('rate-limited')
+      return this.penalize(peer, 'rateLimited', nowMs, out)
+    }
+    switch (msg.type) {
+      case 'publish': return this.#onPublish(peer, msg, nowMs, out)
+      case 'subscribe': return this.#onSubscribe(from, msg.topics, msg.reply, out)
+      case 'unsubscribe':
+        for (const topic of msg.topics) this.topics.get(topic.toHex())?.remove(from.toHex())
+        return
+      case 'key-request': {
+        const keys = msg.origins.map((o) => this.keys.get(o)).filter((k): k is Uint8Array => k !== undefined)
+        if (keys.length > 0) out.push({ type: 'send', to: from, msg: { type: 'key-response', keys } })
+        return
+      }
+      case 'key-response':
+        for (const key of msg.keys) {
+          const released = this.keys.accept(key)
+          if (released === undefined) {
+            this.drop('unsolicited-key')
+            this.penalize(peer, 'stray', nowMs, out)
+          } else {
+            for (const parked of released) this.#afterKey(parked, nowMs, out)
+          }
+        }
+        return
+      default: return this.#repair.onControl(peer, msg, nowMs, out)
+    }
+  }
+
+  /**
+   * Token buckets come before any hashing or signature work. Payloads we asked this peer for
+   * (GRAFT or anti-entropy IWANT) bypass the publish bucket: we chose their number, and a heal
+   * after a partition fetches far more than the steady-state rate.
+   */
+  #admitRate(peer: PeerState, msg: PubSubMessage, nowMs: number): boolean {
+    if (msg.type !== 'publish') return peer.controlBucket.take(nowMs)
+    const { header } = msg
+    const idHex = MessageId.derive(header.origin, header.seq, header.payloadHash).toHex()
+    if (this.#fetching.get(idHex, nowMs) === peer.key || this.#repair.isRequestedFrom(idHex, peer.key)) return true
+    return peer.publishBucket.take(nowMs)
+  }
+
+  #onSubscribe(from: PeerId, topics: readonly TopicId[], reply: boolean, out: PubSubOutbox): void {
+    const key = from.toHex()
+    if (!this.neighbors.has(key)) return
+    const ours: TopicId[] = []
+    for (const topic of topics) {
+      const state = this.topics.get(topic.toHex())
+      if (state === undefined) continue
+      ours.push(topic)
+      if (!state.has(key)) {
+        state.addEager(from)
+        out.push({ type: 'emit', event: { type: 'topic-peer-up', topic, peer: from } })
+      }
+    }
+    if (reply && ours.length > 0) out.push({ type: 'send', to: from, msg: { type: 'subscribe', topics: ours, reply: false } })
+  }
+
+  #onPublish(peer: PeerState, msg: PublishMessage, nowMs: number, out: PubSubOutbox): void {
+    const { header } = msg
+    const state = this.topics.get(header.topic.toHex())
+    if (state === undefined) {
+      this.drop('not-subscribed')
+      return this.penalize(peer, 'stray', nowMs, out)
+    }
+    const id = MessageId.derive(header.origin, header.seq, header.payloadHash)
+    const idHex = id.toHex()
+    if (this.#seen.has(idHex, nowMs)) {
+      this.drop('duplicate')
+      this.peers.record(peer, 'duplicate', nowMs)
+      // Plumtree: the receiver of a duplicate prunes the link it came over.
+      if (state.eager.has(peer.key)) {
+        state.addLazy(peer.id)
+        out.push({ type: 'send', to: peer.id, msg: { type: 'prune', topic: state.topic } })
+      }
+      return
+    }
+    if (this.keys.isParked(idHex, header.origin)) return this.drop('duplicate')
+    const verdict = admit(header, msg.payload.length, this.wallNow(nowMs), this.#origins.highest(header.origin.toHex()), this.config)
+    if (verdict !== 'ok') {
+      this.drop(verdict)
+      // Forwarders check the same rules, so a length mismatch is the forwarder's fault; age and
+      // replay can be honest races and cost nothing.
+      if (verdict === 'length-mismatch') this.penalize(peer, 'invalid', nowMs, out)
+      return
+    }
+    if (!bytesEqual(payloadHash(msg.payload), header.payloadHash)) {
+      this.drop('payload-hash-mismatch')
+      return this.penalize(peer, 'invalid', nowMs, out)
+    }
+    const key = this.keys.get(header.origin)
+    if (key === undefined) {
+      const parked: ParkedMessage = { from: peer.id, message: msg, idHex }
+      const result = this.keys.park(header.origin, parked)
+      if (result === 'full') return this.drop('too-many-pending')
+      if (result === 'request-key') {
+        out.push({ type: 'send', to: peer.id, msg: { type: 'key-request', origins: [header.origin] } })
+        const generation = this.keys.generationOf(header.origin)!
+        out.push({ type: 'schedule', delayMs: this.config.keyRequestTimeoutMs, timer: { type: 'key-timeout', origin: header.origin, generation } })
+      }
+      return
+    }
+    this.#verifyAndDeliver(peer, state, id, msg, key, nowMs, out)
+  }
+
+  #afterKey(parked: ParkedMessage, nowMs: number, out: PubSubOutbox): void {
+    const state = this.topics.get(parked.message.header.topic.toHex())
+    const key = this.keys.get(parked.message.header.origin)
+    if (state === undefined || key === undefined || this.#seen.has(parked.idHex, nowMs)) return
+    const { header } = parked.message
+    const id = MessageId.derive(header.origin, header.seq, header.payloadHash)
+    this.#verifyAndDeliver(this.peers.get(parked.from, nowMs), state, id, parked.message, key, nowMs, out)
+  }
+
+  #verifyAndDeliver(peer: PeerState, state: TopicState, id: MessageId, msg: PublishMessage, key: Uint8Array, nowMs: number, out: PubSubOutbox): void {
+    this.verifications++
+    if (!this.#verify(key, msg.headerBytes, msg.signature)) {
+      this.drop('bad-signature')
+      return this.penalize(peer, 'invalid', nowMs, out)
+    }
+    const idHex = id.toHex()
+    const { header } = msg
+    this.#seen.set(idHex, true, nowMs)
+    this.#origins.advance(header.origin.toHex(), header.seq)
+    state.cache.set(idHex, { id, message: msg, hop: msg.hop, from: peer.id }, nowMs)
+    this.peers.record(peer, 'firstDelivery', nowMs)
+    const fetched = this.#fetching.has(idHex, nowMs)
+    this.#fetching.delete(idHex)
+    out.push({
+      type: 'emit',
+      event: {
+        type: 'message',
+        delivery: {
+          topic: state.topic, id, origin: header.origin, seq: header.seq, timestampMs: header.timestampMs,
+          hop: msg.hop, from: peer.id, payload: msg.payload,
+        },
+      },
+    })
+    // Plumtree: the sender of a first copy joins the eager set (unless it only answered a fetch).
+    if (!fetched && this.neighbors.has(peer.key) && !state.eager.has(peer.key) && this.peers.canBeEager(peer, nowMs)) {
+      state.addEager(peer.id)
+    }
+    this.#repair.delivered(state, idHex, msg.hop, peer.id, out)
+    this.#forward(state, id, msg, msg.hop, peer.key, out)
+  }
+
+  /** Eager push to the tree, lazy IHAVE to the rest; returns how many peers were told. */
+  #forward(state: TopicState, id: MessageId, msg: PublishMessage, hop: number, exceptKey: string | undefined, out: PubSubOutbox): number {
+    let told = 0
+    const next: PublishMessage = { ...msg, hop: hop + 1 }
+    for (const [key, peer] of state.eager) {
+      if (key === exceptKey || next.hop > MAX_HOP) continue
+      out.push({ type: 'send', to: peer, msg: next })
+      told++
+    }
+    for (const [key, peer] of state.lazy) {
+      if (key === exceptKey) continue
+      this.#repair.queueIHave(peer, state.topic, id, hop, out)
+      told++
+    }
+    return told
+  }
+
+  /** Records a penalty and applies the threshold actions: prune, graylist, disconnect. */
+  penalize(peer: PeerState, counter: 'invalid' | 'rateLimited' | 'brokenPromise' | 'stray', nowMs: number, out: PubSubOutbox): void {
+    const level = this.peers.record(peer, counter, nowMs)
+    if (level === 'ok') return
+    for (const state of this.topics.values()) {
+      if (state.eager.has(peer.key)) {
+        state.addLazy(peer.id)
+        out.push({ type: 'send', to: peer.id, msg: { type: 'prune', topic: state.topic } })
+      }
+    }
+    if ((level === 'graylisted' || level === 'disconnect') && !peer.graylisted) {
+      peer.graylisted = true
+      out.push({ type: 'emit', event: { type: 'graylisted', peer: peer.id, score: peer.score.score(nowMs) } })
+    }
+    if (level === 'disconnect' && !peer.disconnected) {
+      peer.disconnected = true
+      out.push({ type: 'disconnect', peer: peer.id })
+    }
+  }
+
+  /** A random topic neighbour, for anti-entropy. */
+  randomTopicPeer(state: TopicState): PeerId | undefined {
+    return pick(this.#rng, shuffled(this.#rng, state.peers()))
+  }
+}

@@ -1,0 +1,231 @@
+/**
+ * Tree repair and anti-entropy for the PubSub core: batched IHAVE lazy push, graft timers that
+ * GRAFT the first announcer of a missing message and then the next (Plumtree, SRDS 2007, section
+ * 3.3, with iroh-gossip's two timeouts), the tree optimisation rule (section 3.6: a lazy path
+ * `optimizationThreshold` hops shorter replaces the eager one), PRUNE handling, and the periodic
+ * IBLT sketch exchange with its HAVE/IWANT follow-up (`anti-entropy.ts`).
+ */
+import type { MessageId, PeerId, TopicId } from '@saorsa-gossip/types'
+import { LIMITS } from '@saorsa-gossip/types'
+import { buildSketch, chunks, diffSketch } from './anti-entropy.ts'
+import type { PubSubConfig } from './config.ts'
+import type { GraftMessage, HaveMessage, IHaveMessage, IWantMessage, PruneMessage, SketchMessage } from './messages.ts'
+import type { PeerState } from './peers.ts'
+import type { PubSubCore, PubSubOutbox } from './pubsub.ts'
+import type { TopicState } from './topic.ts'
+
+interface Missing {
+  readonly id: MessageId
+  readonly topicHex: string
+  readonly announcers: Array<{ readonly peer: PeerId; readonly hop: number }>
+  attempt: number
+  requested: PeerId | undefined
+}
+
+interface LazyBatch {
+  readonly topic: TopicId
+  readonly ids: MessageId[]
+  readonly hops: number[]
+}
+
+type ControlMessage = IHaveMessage | IWantMessage | GraftMessage | PruneMessage | SketchMessage | HaveMessage
+
+export class Repair {
+  readonly #core: PubSubCore
+  readonly #config: PubSubConfig
+  readonly #missing = new Map<string, Missing>()
+  readonly #lazy = new Map<string, { peer: PeerId; batches: Map<string, LazyBatch> }>()
+  #flushArmed = false
+
+  constructor(core: PubSubCore, config: PubSubConfig) {
+    this.#core = core
+    this.#config = config
+  }
+
+  /** Whether a graft request for this id is outstanding to `peerHex` (its answer bypasses the rate limit). */
+  isRequestedFrom(idHex: string, peerHex: string): boolean {
+    return this.#missing.get(idHex)?.requested?.toHex() === peerHex
+  }
+
+  queueIHave(peer: PeerId, topic: TopicId, id: MessageId, hop: number, out: PubSubOutbox): void {
+    const key = peer.toHex()
+    let entry = this.#lazy.get(key)
+    if (entry === undefined) {
+      entry = { peer, batches: new Map() }
+      this.#lazy.set(key, entry)
+    }
+    const topicKey = topic.toHex()
+    let batch = entry.batches.get(topicKey)
+    if (batch === undefined) {
+      batch = { topic, ids: [], hops: [] }
+      entry.batches.set(topicKey, batch)
+    }
+    batch.ids.push(id)
+    batch.hops.push(hop)
+    if (!this.#flushArmed) {
+      this.#flushArmed = true
+      out.push({ type: 'schedule', delayMs: this.#config.ihaveFlushMs, timer: { type: 'ihave-flush' } })
+    }
+  }
+
+  flushIHave(out: PubSubOutbox): void {
+    this.#flushArmed = false
+    for (const [key, { peer, batches }] of this.#lazy) {
+      if (!this.#core.neighbors.has(key)) continue
+      for (const batch of batches.values()) {
+        for (let i = 0; i < batch.ids.length; i += LIMITS.maxIhaveIds) {
+          const ids = batch.ids.slice(i, i + LIMITS.maxIhaveIds)
+          const hops = batch.hops.slice(i, i + LIMITS.maxIhaveIds)
+          out.push({ type: 'send', to: peer, msg: { type: 'ihave', topic: batch.topic, ids, hops } })
+        }
+      }
+    }
+    this.#lazy.clear()
+  }
+
+  forgetPeer(peerHex: string): void {
+    this.#lazy.delete(peerHex)
+  }
+
+  /** Called on every first delivery: settles the missing entry and applies the optimisation rule. */
+  delivered(state: TopicState, idHex: string, hop: number, from: PeerId, out: PubSubOutbox): void {
+    const entry = this.#missing.get(idHex)
+    if (entry === undefined) return
+    this.#missing.delete(idHex)
+    if (entry.requested !== undefined) return
+    const best = entry.announcers.reduce<{ peer: PeerId; hop: number } | undefined>((b, a) => (b === undefined || a.hop < b.hop ? a : b), undefined)
+    if (best === undefined || hop - (best.hop + 1) < this.#config.optimizationThreshold) return
+    const bestKey = best.peer.toHex()
+    if (!this.#core.neighbors.has(bestKey) || !state.has(bestKey)) return
+    state.addEager(best.peer)
+    out.push({ type: 'send', to: best.peer, msg: { type: 'graft', topic: state.topic, ids: [] } })
+    state.addLazy(from)
+    out.push({ type: 'send', to: from, msg: { type: 'prune', topic: state.topic } })
+  }
+
+  onControl(peer: PeerState, msg: ControlMessage, nowMs: number, out: PubSubOutbox): void {
+    const state = this.#core.topics.get(msg.topic.toHex())
+    if (state === undefined) {
+      // PRUNE and unanswered chatter for a topic we just left are normal; count but do not punish.
+      this.#core.drop('not-subscribed')
+      return
+    }
+    switch (msg.type) {
+      case 'ihave': return this.#onIHave(peer, state, msg, nowMs, out)
+      case 'iwant': return this.#serve(peer.id, state, msg.ids, nowMs, out)
+      case 'graft':
+        if (this.#core.neighbors.has(peer.key) && this.#core.peers.canBeEager(peer, nowMs)) state.addEager(peer.id)
+        return this.#serve(peer.id, state, msg.ids, nowMs, out)
+      case 'prune':
+        if (state.eager.has(peer.key)) state.addLazy(peer.id)
+        return
+      case 'sketch': return this.#onSketch(peer.id, state, msg, nowMs, out)
+      case 'have': return this.#onHave(peer.id, state, msg, nowMs, out)
+    }
+  }
+
+  #onIHave(peer: PeerState, state: TopicState, msg: IHaveMessage, nowMs: number, out: PubSubOutbox): void {
+    const core = this.#core
+    for (let i = 0; i < msg.ids.length; i++) {
+      const id = msg.ids[i]!
+      const hop = msg.hops[i] ?? 0
+      const idHex = id.toHex()
+      if (core.hasSeen(idHex, nowMs) || core.isFetching(idHex, nowMs)) continue
+      const entry = this.#missing.get(idHex)
+      if (entry !== undefined) {
+        if (entry.announcers.length < this.#config.maxAnnouncersPerId && !entry.announcers.some((a) => a.peer.equals(peer.id))) {
+          entry.announcers.push({ peer: peer.id, hop })
+        }
+        continue
+      }
+      if (this.#missing.size >= this.#config.maxMissing) continue
+      this.#missing.set(idHex, { id, topicHex: state.topic.toHex(), announcers: [{ peer: peer.id, hop }], attempt: 0, requested: undefined })
+      out.push({ type: 'schedule', delayMs: this.#config.graftTimeout1Ms, timer: { type: 'graft', id, attempt: 0 } })
+    }
+  }
+
+  onGraftTimer(id: MessageId, attempt: number, nowMs: number, out: PubSubOutbox): void {
+    const core = this.#core
+    const idHex = id.toHex()
+    const entry = this.#missing.get(idHex)
+    if (entry === undefined || entry.attempt !== attempt) return
+    if (core.hasSeen(idHex, nowMs)) {
+      this.#missing.delete(idHex)
+      return
+    }
+    // The previous announcer we grafted did not deliver in time: a broken promise.
+    if (entry.requested !== undefined) core.penalize(core.peers.get(entry.requested, nowMs), 'brokenPromise', nowMs, out)
+    const state = core.topics.get(entry.topicHex)
+    let next: PeerId | undefined
+    while (state !== undefined && entry.announcers.length > 0) {
+      const candidate = entry.announcers.shift()!.peer
+      const candidateState = core.peers.get(candidate, nowMs)
+      if (core.neighbors.has(candidateState.key) && !core.peers.isGraylisted(candidateState, nowMs)) {
+        next = candidate
+        break
+      }
+    }
+    if (state === undefined || next === undefined) {
+      // Nobody left to ask: anti-entropy will find it if any neighbour still holds it.
+      this.#missing.delete(idHex)
+      return
+    }
+    if (core.peers.canBeEager(core.peers.get(next, nowMs), nowMs)) state.addEager(next)
+    out.push({ type: 'send', to: next, msg: { type: 'graft', topic: state.topic, ids: [id] } })
+    entry.requested = next
+    entry.attempt++
+    out.push({ type: 'schedule', delayMs: this.#config.graftTimeout2Ms, timer: { type: 'graft', id, attempt: entry.attempt } })
+  }
+
+  #serve(to: PeerId, state: TopicState, ids: readonly MessageId[], nowMs: number, out: PubSubOutbox): void {
+    for (const id of ids) {
+      const cached = state.cache.get(id.toHex(), nowMs)
+      if (cached !== undefined) out.push({ type: 'send', to, msg: { ...cached.message, hop: cached.hop + 1 } })
+    }
+  }
+
+  antiEntropyRound(nowMs: number, out: PubSubOutbox): void {
+    for (const state of this.#core.topics.values()) {
+      const peer = this.#core.randomTopicPeer(state)
+      if (peer === undefined) continue
+      const ids = state.ids(nowMs)
+      out.push({ type: 'send', to: peer, msg: { type: 'sketch', topic: state.topic, count: ids.length, cells: buildSketch(ids, this.#config.sketchCells) } })
+    }
+  }
+
+  #onSketch(from: PeerId, state: TopicState, msg: SketchMessage, nowMs: number, out: PubSubOutbox): void {
+    const ours = state.ids(nowMs)
+    const diff = diffSketch(msg.cells, ours, (idHex) => state.cache.has(idHex, nowMs))
+    if (diff.ok) {
+      this.#request(from, state, diff.theyHave, nowMs, out)
+      if (diff.weHave.length > 0) {
+        out.push({ type: 'send', to: from, msg: { type: 'have', topic: state.topic, ids: diff.weHave.slice(0, this.#config.maxHaveIds), complete: false } })
+      }
+      return
+    }
+    // Too many differences for the table: send our most recent ids as a plain list.
+    out.push({ type: 'send', to: from, msg: { type: 'have', topic: state.topic, ids: ours.slice(-this.#config.maxHaveIds), complete: true } })
+  }
+
+  #onHave(from: PeerId, state: TopicState, msg: HaveMessage, nowMs: number, out: PubSubOutbox): void {
+    this.#request(from, state, msg.ids, nowMs, out)
+    if (!msg.complete) return
+    const theirs = new Set(msg.ids.map((id) => id.toHex()))
+    const lacking = state.ids(nowMs).filter((id) => !theirs.has(id.toHex()))
+    if (lacking.length > 0) {
+      out.push({ type: 'send', to: from, msg: { type: 'have', topic: state.topic, ids: lacking.slice(-this.#config.maxHaveIds), complete: false } })
+    }
+  }
+
+  #request(from: PeerId, state: TopicState, ids: readonly MessageId[], nowMs: number, out: PubSubOutbox): void {
+    const core = this.#core
+    const wanted = ids.filter((id) => {
+      const idHex = id.toHex()
+      return !core.hasSeen(idHex, nowMs) && !core.isFetching(idHex, nowMs)
+    })
+    for (const id of wanted) core.markFetching(id.toHex(), from.toHex(), nowMs)
+    for (const batch of chunks(wanted, LIMITS.maxIwantIds)) {
+      out.push({ type: 'send', to: from, msg: { type: 'iwant', topic: state.topic, ids: batch } })
+    }
+  }
+}

@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest'
+import { MessageId, TopicId } from '@saorsa-gossip/types'
+import type { PubSubOutput } from '../src/proto/pubsub.ts'
+import type { PublishMessage } from '../src/proto/messages.ts'
+import { TOPIC, connect, emitted, makeNode, sends } from './helpers.ts'
+
+const idOf = (m: PublishMessage) => MessageId.derive(m.header.origin, m.header.seq, m.header.payloadHash)
+
+describe('PubSubCore Plumtree behaviour', () => {
+  it('announces a join to every neighbour and treats subscribed neighbours as eager', () => {
+    const a = makeNode(1)
+    const b = makeNode(2)
+    const out: PubSubOutput[] = []
+    a.core.handle({ type: 'peer-up', peer: b.id }, 0, out)
+    a.core.handle({ type: 'command', command: { type: 'join', topic: TOPIC } }, 0, out)
+    expect(sends(out, 'subscribe')).toEqual([{ to: b.id, msg: { type: 'subscribe', topics: [TOPIC], reply: true } }])
+    const reply: PubSubOutput[] = []
+    a.core.handle({ type: 'recv', from: b.id, msg: { type: 'subscribe', topics: [TOPIC], reply: true } }, 1, reply)
+    expect(sends(reply, 'subscribe')).toEqual([{ to: b.id, msg: { type: 'subscribe', topics: [TOPIC], reply: false } }])
+    expect(a.core.eagerPeers(TOPIC)).toEqual([b.id])
+    expect(emitted(reply, 'topic-peer-up')).toHaveLength(1)
+  })
+
+  it('reports no-peers when nobody subscribed to the topic is connected, and not-subscribed before a join', () => {
+    const a = makeNode(1)
+    const out: PubSubOutput[] = []
+    const msg = a.publisher.build(TOPIC, new Uint8Array([1]), 0)
+    a.core.handle({ type: 'command', command: { type: 'publish', topic: TOPIC, message: msg, requestId: 7 } }, 0, out)
+    expect(emitted(out, 'published')[0]).toMatchObject({ requestId: 7, outcome: 'not-subscribed', peers: 0 })
+    a.core.handle({ type: 'command', command: { type: 'join', topic: TOPIC } }, 0, out)
+    a.core.handle({ type: 'command', command: { type: 'publish', topic: TOPIC, message: msg, requestId: 8 } }, 0, out)
+    expect(emitted(out, 'published')[1]).toMatchObject({ requestId: 8, outcome: 'no-peers', peers: 0 })
+  })
+
+  it('delivers a first copy with origin, hop and sender, then pushes it eagerly with the hop incremented', () => {
+    const a = makeNode(1)
+    const b = makeNode(2)
+    const c = makeNode(3)
+    connect(a, [b, c])
+    const msg = b.publisher.build(TOPIC, new Uint8Array([9, 9]), 0)
+    const out: PubSubOutput[] = []
+    a.core.handle({ type: 'recv', from: b.id, msg }, 5, out)
+    const [delivered] = emitted(out, 'message')
+    expect(delivered?.delivery).toMatchObject({ origin: b.id, hop: 1, from: b.id, seq: 0, payload: new Uint8Array([9, 9]) })
+    expect(delivered?.delivery.id.equals(idOf(msg))).toBe(true)
+    expect(sends(out, 'publish')).toEqual([{ to: c.id, msg: { ...msg, hop: 2 } }])
+    expect(a.verifier.calls()).toBe(1)
+  })
+
+  it('prunes the sender of a duplicate without verifying the duplicate again', () => {
+    const a = makeNode(1)
+    const b = makeNode(2)
+    const c = makeNode(3)
+    connect(a, [b, c])
+    const msg = b.publisher.build(TOPIC, new Uint8Array([1]), 0)
+    a.core.handle({ type: 'recv', from: b.id, msg }, 5, [])
+    const out: PubSubOutput[] = []
+    a.core.handle({ type: 'recv', from: c.id, msg: { ...msg, hop: 2 } }, 6, out)
+    expect(sends(out)).toEqual([{ to: c.id, msg: { type: 'prune', topic: TOPIC } }])
+    expect(emitted(out, 'message')).toHaveLength(0)
+    expect(a.core.lazyPeers(TOPIC)).toEqual([c.id])
+    expect(a.verifier.calls()).toBe(1)
+    expect(a.core.drops.duplicate).toBe(1)
+  })
+
+  it('sends batched IHAVE to lazy peers after the flush delay', () => {
+    const a = makeNode(1)
+    const b = makeNode(2)
+    const c = makeNode(3)
+    connect(a, [b, c])
+    a.core.handle({ type: 'recv', from: c.id, msg: { type: 'prune', topic: TOPIC } }, 0, [])
+    const out: PubSubOutput[] = []
+    const m1 = b.publisher.build(TOPIC, new Uint8Array([1]), 0)
+    const m2 = b.publisher.build(TOPIC, new Uint8Array([2]), 0)
+    a.core.handle({ type: 'recv', from: b.id, msg: m1 }, 1, out)
+    a.core.handle({ type: 'recv', from: b.id, msg: m2 }, 2, out)
+    const timers = out.filter((o) => o.type === 'schedule' && o.timer.type === 'ihave-flush')
+    expect(timers).toHaveLength(1)
+    const flush: PubSubOutput[] = []
+    a.core.handle({ type: 'timer', timer: { type: 'ihave-flush' } }, 10, flush)
+    expect(sends(flush)).toEqual([{ to: c.id, msg: { type: 'ihave', topic: TOPIC, ids: [idOf(m1), idOf(m2)], hops: [1, 1] } }])
+  })
+
+  it('grafts the first announcer after the first timeout, then the next one, penalising the broken promise', () => {
+    const a = makeNode(1)
+    const [b, c, d] = [makeNode(2), makeNode(3), makeNode(4)]
+    connect(a, [b, c, d])
+    const msg = d.publisher.build(TOPIC, new Uint8Array([1]), 0)
+    const id = idOf(msg)
+    const out: PubSubOutput[] = []
+    a.core.handle({ type: 'recv', from: b.id, msg: { type: 'ihave', topic: TOPIC, ids: [id], hops: [2] } }, 0, out)
+    a.core.handle({ type: 'recv', from: c.id, msg: { type: 'ihave', topic: TOPIC, ids: [id], hops: [3] } }, 1, out)
+    expect(out.filter((o) => o.type === 'schedule')).toEqual([{ type: 'schedule', delayMs: 80, timer: { type: 'graft', id, attempt: 0 } }])
+    const first: PubSubOutput[] = []
+    a.core.handle({ type: 'timer', timer: { type: 'graft', id, attempt: 0 } }, 80, first)
+    expect(sends(first)).toEqual([{ to: b.id, msg: { type: 'graft', topic: TOPIC, ids: [id] } }])
+    const second: PubSubOutput[] = []
+    a.core.handle({ type: 'timer', timer: { type: 'graft', id, attempt: 1 } }, 120, second)
+    expect(sends(second)).toEqual([{ to: c.id, msg: { type: 'graft', topic: TOPIC, ids: [id] } }])
+    expect(a.core.peers.peek(b.id)?.score.counter('brokenPromise', 120)).toBe(1)
+    // The answer to a graft is delivered and a stale timer does nothing.
+    const answer: PubSubOutput[] = []
+    a.core.handle({ type: 'recv', from: c.id, msg: { ...msg, hop: 4 } }, 130, answer)
+    expect(emitted(answer, 'message')).toHaveLength(1)
+    const stale: PubSubOutput[] = []
+    a.core.handle({ type: 'timer', timer: { type: 'graft', id, attempt: 2 } }, 160, stale)
+    expect(stale).toEqual([])
+  })
+
+  it('serves a GRAFT from its cache and makes the grafting peer eager', () => {
+    const a = makeNode(1)
+    const b = makeNode(2)
+    const c = makeNode(3)
+    connect(a, [b, c])
+    a.core.handle({ type: 'recv', from: c.id, msg: { type: 'prune', topic: TOPIC } }, 0, [])
+    const msg = b.publisher.build(TOPIC, new Uint8Array([1]), 0)
+    a.core.handle({ type: 'recv', from: b.id, msg }, 1, [])
+    const out: PubSubOutput[] = []
+    a.core.handle({ type: 'recv', from: c.id, msg: { type: 'graft', topic: TOPIC, ids: [idOf(msg)] } }, 2, out)
+    expect(sends(out)).toEqual([{ to: c.id, msg: { ...msg, hop: 2 } }])
+    expect(a.core.eagerPeers(TOPIC).map((p) => p.toHex()).sort()).toEqual([b.id.toHex(), c.id.toHex()].sort())
+  })
+
+  it('replaces an eager path by a lazy one that is at least the threshold shorter', () => {
+    const a = makeNode(1)
+    const [b, c, d] = [makeNode(2), makeNode(3), makeNode(4)]
+    connect(a, [b, c])
+    const msg = d.publisher.build(TOPIC, new Uint8Array([1]), 0)
+    a.core.handle({ type: 'recv', from: c.id, msg: { type: 'ihave', topic: TOPIC, ids: [idOf(msg)], hops: [1] } }, 0, [])
+    const out: PubSubOutput[] = []
+    a.core.handle({ type: 'command', command: { type: 'learn-key', peer: d.id, publicKey: d.publicKey } }, 0, out)
+    a.core.handle({ type: 'recv', from: b.id, msg: { ...msg, hop: 9 } }, 10, out)
+    expect(sends(out, 'graft')).toEqual([{ to: c.id, msg: { type: 'graft', topic: TOPIC, ids: [] } }])
+    expect(sends(out, 'prune')).toEqual([{ to: b.id, msg: { type: 'prune', topic: TOPIC } }])
+    expect(a.core.eagerPeers(TOPIC)).toEqual([c.id])
+  })
+
+  it('keeps the eager path when the lazy one is less than the threshold shorter', () => {
+    const a = makeNode(1)
+    const [b, c, d] = [makeNode(2), makeNode(3), makeNode(4)]
+    connect(a, [b, c])
+    const msg = d.publisher.build(TOPIC, new Uint8Array([1]), 0)
+    a.core.handle({ type: 'command', command: { type: 'learn-key', peer: d.id, publicKey: d.publicKey } }, 0, [])
+    a.core.handle({ type: 'recv', from: c.id, msg: { type: 'ihave', topic: TOPIC, ids: [idOf(msg)], hops: [2] } }, 0, [])
+    const out: PubSubOutput[] = []
+    a.core.handle({ type: 'recv', from: b.id, msg: { ...msg, hop: 9 } }, 10, out)
+    expect(sends(out, 'graft')).toEqual([])
+    expect(sends(out, 'prune')).toEqual([])
+  })
+
+  it('stops eager pushing to a peer that sent PRUNE and forgets a peer that went down', () => {
+    const a = makeNode(1)
+    const [b, c] = [makeNode(2), makeNode(3)]
+    connect(a, [b, c])
+    a.core.handle({ type: 'recv', from: b.id, msg: { type: 'prune', topic: TOPIC } }, 0, [])
+    expect(a.core.lazyPeers(TOPIC)).toEqual([b.id])
+    const out: PubSubOutput[] = []
+    a.core.handle({ type: 'peer-down', peer: c.id }, 1, out)
+    expect(emitted(out, 'topic-peer-down')).toEqual([{ type: 'topic-peer-down', topic: TOPIC, peer: c.id }])
+    expect(a.core.eagerPeers(TOPIC)).toEqual([])
+  })
+
+  it('drops traffic for topics it has not joined', () => {
+    const a = makeNode(1)
+    const b = makeNode(2)
+    connect(a, [b])
+    const other = TopicId.fromName('other')
+    const out: PubSubOutput[] = []
+    a.core.handle({ type: 'recv', from: b.id, msg: b.publisher.build(other, new Uint8Array([1]), 0) }, 1, out)
+    expect(emitted(out, 'message')).toHaveLength(0)
+    expect(a.core.drops['not-subscribed']).toBe(1)
+    expect(a.verifier.calls()).toBe(0)
+  })
+})
