@@ -32,7 +32,7 @@ export const name = 'js-libp2p gossipsub'
 
 /**
  * Starts `count` nodes subscribed to `topic`; `onMessage(nodeIndex, payload)` sees every delivery.
- * Returns the harness adapter: `connect(i, j)`, `publish(i, payload)`, `meshReady()`, `close()`.
+ * Returns the harness adapter: `link(i, targets)`, `publish(i, payload)`, `readyCount()`, `close()`.
  */
 export async function createStack({ count, topic, onMessage }) {
   const nodes = []
@@ -56,14 +56,14 @@ export async function createStack({ count, topic, onMessage }) {
     nodes.push(node)
   }
   return {
-    async connect(i, j) {
-      await nodes[i].dial(nodes[j].getMultiaddrs()[0])
+    async link(i, targets) {
+      for (const j of targets) await nodes[i].dial(nodes[j].getMultiaddrs()[0])
     },
     async publish(i, payload) {
       await nodes[i].services.pubsub.publish(topic, payload)
     },
     /** Nodes whose gossipsub mesh for the topic has at least one peer. */
-    meshed() {
+    readyCount() {
       return nodes.filter((n) => n.services.pubsub.getMeshPeers(topic).length > 0).length
     },
     async close() {

@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+/**
+ * One benchmark scenario in its own process (so CPU and memory figures belong to one stack):
+ * `node scenario.mjs <stack> <nodes> <mode> [quick]`, stack `saorsa` or `libp2p`, mode `latency` or
+ * `saturation`. Builds a random topology (each node links to `DEGREE` random earlier nodes), waits for
+ * the overlay to form, publishes 1 KiB payloads from random nodes, and prints one JSON result line.
+ */
+import { wireBytes } from './wire-bytes.mjs'
+
+const [stackName, nodesArg, mode = 'latency', quickArg] = process.argv.slice(2)
+const N = Number(nodesArg)
+const quick = quickArg === 'quick'
+export const DEGREE = 4
+const PAYLOAD_BYTES = 1024
+const RATE_PER_S = 20
+const PUBLISH_S = quick ? 4 : 10
+const DRAIN_MS = 3000
+const TOPIC = 'bench'
+
+// Deterministic topology and publisher choice (mulberry32).
+let seed = 0x5eed + N
+const rand = () => {
+  seed = (seed + 0x6d2b79f5) | 0
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+let peakRss = 0
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss)
+}, 50)
+
+const published = new Map() // index -> { t, delivered: Set, complete }
+let duplicates = 0
+const latencies = []
+const onMessage = (node, payload) => {
+  if (payload.length < 4) return
+  const index = new DataView(payload.buffer, payload.byteOffset, 4).getUint32(0)
+  const rec = published.get(index)
+  if (rec === undefined) return
+  if (rec.delivered.has(node)) {
+    duplicates++
+    return
+  }
+  rec.delivered.add(node)
+  latencies.push(performance.now() - rec.t)
+  if (rec.delivered.size === N - 1) rec.complete?.()
+}
+
+const stackModule = await import(stackName === 'libp2p' ? './libp2p-stack.mjs' : './saorsa-stack.mjs')
+const setupStart = performance.now()
+const stack = await stackModule.createStack({ count: N, topic: TOPIC, onMessage })
+for (let i = 1; i < N; i++) {
+  const targets = new Set()
+  const want = Math.min(i, DEGREE)
+  while (targets.size < want) targets.add(Math.floor(rand() * i))
+  await stack.link(i, [...targets])
+}
+const readyDeadline = performance.now() + 30_000
+while (stack.readyCount() < N && performance.now() < readyDeadline) await sleep(100)
+const ready = stack.readyCount()
+await sleep(2000) // let the overlay settle (two gossipsub heartbeats; HyParView shuffles)
+const setupMs = performance.now() - setupStart
+
+let nextIndex = 0
+const publishOne = async () => {
+  const index = nextIndex++
+  const payload = new Uint8Array(PAYLOAD_BYTES)
+  for (let k = 4; k < PAYLOAD_BYTES; k += 4) payload[k] = (index * 31 + k) & 0xff
+  new DataView(payload.buffer).setUint32(0, index)
+  const rec = { t: performance.now(), delivered: new Set(), complete: undefined }
+  published.set(index, rec)
+  const from = Math.floor(rand() * N)
+  rec.delivered.add(from)
+  await stack.publish(from, payload)
+  return rec
+}
+
+const bytes0 = wireBytes()
+const cpu0 = process.cpuUsage()
+const t0 = performance.now()
+if (mode === 'latency') {
+  const interval = 1000 / RATE_PER_S
+  for (let k = 0; k < RATE_PER_S * PUBLISH_S; k++) {
+    const due = t0 + k * interval
+    const wait = due - performance.now()
+    if (wait > 0) await sleep(wait)
+    void publishOne().catch(() => {})
+  }
+  const drainUntil = performance.now() + DRAIN_MS
+  while (performance.now() < drainUntil && [...published.values()].some((r) => r.delivered.size < N)) await sleep(50)
+} else {
+  // Closed loop: WINDOW messages in flight; one completes when every node has it or after 2 s.
+  const WINDOW = 16
+  const until = t0 + (quick ? 3000 : 6000)
+  const worker = async () => {
+    while (performance.now() < until) {
+      const rec = await publishOne().catch(() => undefined)
+      if (rec === undefined) continue
+      if (rec.delivered.size < N) {
+        await new Promise((resolve) => {
+          rec.complete = resolve
+          setTimeout(resolve, 2000)
+        })
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: WINDOW }, worker))
+}
+const elapsedS = (performance.now() - t0) / 1000
+const cpu = process.cpuUsage(cpu0)
+const bytes = wireBytes() - bytes0
+clearInterval(sampler)
+peakRss = Math.max(peakRss, process.memoryUsage().rss)
+
+const deliveries = [...published.values()].reduce((s, r) => s + r.delivered.size - 1, 0)
+const expected = published.size * (N - 1)
+const complete = [...published.values()].filter((r) => r.delivered.size === N).length
+latencies.sort((a, b) => a - b)
+const pct = (p) => (latencies.length === 0 ? NaN : latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))])
+const result = {
+  stack: stackModule.name, nodes: N, mode, ready, setupMs: Math.round(setupMs),
+  messages: published.size, deliveries, expected, duplicates,
+  deliveryRatio: expected === 0 ? 0 : deliveries / expected,
+  p50: pct(50), p95: pct(95), p99: pct(99),
+  bytesPerDelivery: deliveries === 0 ? NaN : bytes / deliveries,
+  cpuSeconds: (cpu.user + cpu.system) / 1e6,
+  peakRssMiB: peakRss / 2 ** 20,
+  throughput: complete / elapsedS,
+}
+process.stdout.write(`${JSON.stringify(result)}\n`)
+await Promise.race([stack.close(), sleep(5000)])
+process.exit(0)
