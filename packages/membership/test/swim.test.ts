@@ -31,7 +31,10 @@ function makeSwim(members: PeerId[], config: Partial<SwimConfig> = {}): Swim {
 describe('SWIM probing', () => {
   it('arms the probe loop on its first input', () => {
     const swim = new Swim(SELF, SWIM_LAN, new SeededRng(1))
-    expect(add(swim, A, 250)).toEqual([{ type: 'schedule', delayMs: 1000, timer: probeTimer(0, 1250) }])
+    expect(add(swim, A, 250)).toEqual([
+      { type: 'schedule', delayMs: 1000, timer: probeTimer(0, 1250) },
+      { type: 'schedule', delayMs: 200, timer: { type: 'gossip' } },
+    ])
     expect(add(swim, B, 300)).toEqual([])
   })
 
@@ -88,7 +91,7 @@ describe('SWIM probing', () => {
     const suspect: SwimUpdate = { peer: target, state: 'suspect', incarnation: 0, from: SELF }
     // Three live members: too few for confirmations, so the timeout is the 4 s minimum.
     expect(end.slice(0, 2)).toEqual([
-      { type: 'schedule', delayMs: 4000, timer: { type: 'suspicion', peer: target, incarnation: 0 } },
+      { type: 'schedule', delayMs: 4000, timer: { type: 'suspicion', peer: target, incarnation: 0, extended: false } },
       { type: 'emit', event: { type: 'member-suspect', peer: target, incarnation: 0, by: SELF } },
     ])
     // The helper answered, so this node is healthy and keeps its normal period.
@@ -212,10 +215,10 @@ describe('SWIM suspicion, refutation and death', () => {
     const swim = makeSwim([A, B, C, D], { lifeguard: false })
     const suspect: SwimUpdate = { peer: A, state: 'suspect', incarnation: 0, from: B }
     expect(recv(swim, B, { type: 'ack', seq: 77, updates: [suspect] }, 100)).toEqual([
-      { type: 'schedule', delayMs: 4000, timer: { type: 'suspicion', peer: A, incarnation: 0 } },
+      { type: 'schedule', delayMs: 4000, timer: { type: 'suspicion', peer: A, incarnation: 0, extended: false } },
       { type: 'emit', event: { type: 'member-suspect', peer: A, incarnation: 0, by: B } },
     ])
-    expect(fire(swim, { type: 'suspicion', peer: A, incarnation: 0 }, 4100)).toEqual([
+    expect(fire(swim, { type: 'suspicion', peer: A, incarnation: 0, extended: false }, 4100)).toEqual([
       { type: 'emit', event: { type: 'member-dead', peer: A, incarnation: 0, by: SELF } },
     ])
     expect(swim.member(A)).toEqual({ peer: A, state: 'dead', incarnation: 0 })
@@ -227,7 +230,7 @@ describe('SWIM suspicion, refutation and death', () => {
     expect(recv(swim, C, { type: 'ack', seq: 78, updates: [{ peer: A, state: 'alive', incarnation: 1, from: A }] }, 200)).toEqual([
       { type: 'emit', event: { type: 'member-alive', peer: A, incarnation: 1 } },
     ])
-    expect(fire(swim, { type: 'suspicion', peer: A, incarnation: 0 }, 4100)).toEqual([])
+    expect(fire(swim, { type: 'suspicion', peer: A, incarnation: 0, extended: false }, 4100)).toEqual([])
     expect(swim.member(A)?.state).toBe('alive')
   })
 
@@ -235,22 +238,22 @@ describe('SWIM suspicion, refutation and death', () => {
     // Five live members: k = 2 confirmations expected; min 4000 ms, max 24000 ms.
     const swim = makeSwim([A, B, C, D])
     expect(recv(swim, B, { type: 'ack', seq: 77, updates: [{ peer: A, state: 'suspect', incarnation: 0, from: B }] }, 0)[0]).toEqual(
-      { type: 'schedule', delayMs: 24000, timer: { type: 'suspicion', peer: A, incarnation: 0 } },
+      { type: 'schedule', delayMs: 24000, timer: { type: 'suspicion', peer: A, incarnation: 0, extended: false } },
     )
     // The original suspecter repeating itself is no confirmation.
     expect(recv(swim, B, { type: 'ack', seq: 78, updates: [{ peer: A, state: 'suspect', incarnation: 0, from: B }] }, 1000)).toEqual([])
     // 24000 - log(2)/log(3) * 20000 = 11381 ms after the start.
     expect(recv(swim, C, { type: 'ack', seq: 79, updates: [{ peer: A, state: 'suspect', incarnation: 0, from: C }] }, 1000)).toEqual([
-      { type: 'schedule', delayMs: 10381, timer: { type: 'suspicion', peer: A, incarnation: 0 } },
+      { type: 'schedule', delayMs: 10381, timer: { type: 'suspicion', peer: A, incarnation: 0, extended: false } },
     ])
     expect(recv(swim, D, { type: 'ack', seq: 80, updates: [{ peer: A, state: 'suspect', incarnation: 0, from: D }] }, 2000)).toEqual([
-      { type: 'schedule', delayMs: 2000, timer: { type: 'suspicion', peer: A, incarnation: 0 } },
+      { type: 'schedule', delayMs: 2000, timer: { type: 'suspicion', peer: A, incarnation: 0, extended: false } },
     ])
     // The superseded timers fire later and find nothing to do; the earliest one declares death.
-    expect(fire(swim, { type: 'suspicion', peer: A, incarnation: 0 }, 4000)).toEqual([
+    expect(fire(swim, { type: 'suspicion', peer: A, incarnation: 0, extended: false }, 4000)).toEqual([
       { type: 'emit', event: { type: 'member-dead', peer: A, incarnation: 0, by: SELF } },
     ])
-    expect(fire(swim, { type: 'suspicion', peer: A, incarnation: 0 }, 11381)).toEqual([])
+    expect(fire(swim, { type: 'suspicion', peer: A, incarnation: 0, extended: false }, 11381)).toEqual([])
   })
 
   it('lets a dead member return only with a higher incarnation', () => {
@@ -305,5 +308,38 @@ describe('SWIM dissemination', () => {
     expect(fire(swim, probeTimer(0, 1000), 1000)).toEqual([
       { type: 'schedule', delayMs: 1000, timer: probeTimer(1, 2000) },
     ])
+  })
+})
+
+describe('SWIM gossip and late timers', () => {
+  it('pushes pending updates to random members every gossip interval and re-arms itself', () => {
+    const swim = makeSwim([A])
+    expect(fire(swim, { type: 'gossip' }, 200)).toEqual([{ type: 'schedule', delayMs: 200, timer: { type: 'gossip' } }])
+    recv(swim, A, { type: 'ping', seq: 1, updates: [{ peer: SELF, state: 'suspect', incarnation: 0, from: A }] }, 250)
+    expect(fire(swim, { type: 'gossip' }, 400)).toEqual([
+      { type: 'schedule', delayMs: 200, timer: { type: 'gossip' } },
+      { type: 'send', to: A, msg: { type: 'gossip', updates: [{ peer: SELF, state: 'alive', incarnation: 1, from: SELF }] } },
+    ])
+  })
+
+  it('announces its current incarnation again when it hears a stale accusation', () => {
+    const swim = makeSwim([A])
+    recv(swim, A, { type: 'ping', seq: 1, updates: [{ peer: SELF, state: 'suspect', incarnation: 4, from: A }] }, 0)
+    for (let i = 0; i < 8; i++) recv(swim, A, { type: 'ping', seq: 2 + i, updates: [] }, 10)
+    expect(recv(swim, A, { type: 'ping', seq: 20, updates: [{ peer: SELF, state: 'suspect', incarnation: 2, from: A }] }, 20)).toEqual([
+      { type: 'send', to: A, msg: { type: 'ack', seq: 20, updates: [{ peer: SELF, state: 'alive', incarnation: 5, from: SELF }] } },
+    ])
+    expect(swim.incarnation).toBe(5)
+  })
+
+  it('with Lifeguard grants an overdue suspicion timer one more wait before declaring death', () => {
+    const swim = makeSwim([A, B, C, D])
+    recv(swim, B, { type: 'ack', seq: 1, updates: [{ peer: A, state: 'suspect', incarnation: 0, from: B }] }, 0)
+    expect(fire(swim, { type: 'suspicion', peer: A, incarnation: 0, extended: false }, 30000)).toEqual([
+      { type: 'schedule', delayMs: 1000, timer: { type: 'suspicion', peer: A, incarnation: 0, extended: true } },
+    ])
+    recv(swim, C, { type: 'ack', seq: 2, updates: [{ peer: A, state: 'alive', incarnation: 1, from: A }] }, 30000)
+    expect(fire(swim, { type: 'suspicion', peer: A, incarnation: 0, extended: true }, 31000)).toEqual([])
+    expect(swim.member(A)?.state).toBe('alive')
   })
 })

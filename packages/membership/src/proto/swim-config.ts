@@ -19,6 +19,10 @@ export interface SwimConfig {
   readonly suspicionBeta: number
   /** Independent confirmations after which the suspicion timeout reaches its minimum (Lifeguard K). */
   readonly suspicionConfirmations: number
+  /** Period of the gossip push of pending updates (0 turns it off: piggybacking only, as in SWIM 2002). */
+  readonly gossipIntervalMs: number
+  /** Random members each gossip push goes to. */
+  readonly gossipFanout: number
   /** Each update is piggybacked `retransmitMult * ceil(log10(n + 1))` times (SWIM lambda). */
   readonly retransmitMult: number
   /** Upper bound of the Local Health Multiplier counter (Lifeguard S). */
@@ -40,6 +44,8 @@ export const SWIM_LAN: SwimConfig = Object.freeze({
   suspicionAlpha: 4, // memberlist LAN SuspicionMult 4
   suspicionBeta: 6, // memberlist LAN SuspicionMaxTimeoutMult 6
   suspicionConfirmations: 2, // memberlist: k = SuspicionMult - 2
+  gossipIntervalMs: 200, // memberlist LAN GossipInterval 200 ms
+  gossipFanout: 3, // memberlist LAN GossipNodes 3
   retransmitMult: 4, // memberlist LAN RetransmitMult 4
   maxHealth: 8, // Lifeguard paper S = 8 (memberlist AwarenessMaxMultiplier 8)
   maxUpdatesPerMessage: LIMITS.maxSwimUpdates, // wire cap, SPEC.md section 3
@@ -52,6 +58,8 @@ export const SWIM_WAN: SwimConfig = Object.freeze({
   probeIntervalMs: 5000, // memberlist WAN ProbeInterval 5 s
   ackTimeoutMs: 3000, // memberlist WAN ProbeTimeout 3 s
   suspicionAlpha: 6, // memberlist WAN SuspicionMult 6
+  gossipIntervalMs: 500, // memberlist WAN GossipInterval 500 ms
+  gossipFanout: 4, // memberlist WAN GossipNodes 4
   suspicionConfirmations: 4, // memberlist: k = SuspicionMult - 2
 })
 
@@ -61,6 +69,7 @@ export const SWIM_LOCAL: SwimConfig = Object.freeze({
   ackTimeoutMs: 200, // memberlist Local ProbeTimeout 200 ms
   indirectChecks: 1, // memberlist Local IndirectChecks 1
   suspicionAlpha: 3, // memberlist Local SuspicionMult 3
+  gossipIntervalMs: 100, // memberlist Local GossipInterval 100 ms
   suspicionConfirmations: 1, // memberlist: k = SuspicionMult - 2
   retransmitMult: 2, // memberlist Local RetransmitMult 2
 })
@@ -79,6 +88,8 @@ export function validateSwimConfig(config: SwimConfig): SwimConfig {
   positive('suspicionAlpha')
   positive('suspicionBeta')
   positive('suspicionConfirmations', 0, 16)
+  positive('gossipIntervalMs', 0)
+  positive('gossipFanout', 0, 16)
   positive('retransmitMult')
   positive('maxHealth', 0, 64)
   positive('maxUpdatesPerMessage', 0, LIMITS.maxSwimUpdates)

@@ -55,6 +55,15 @@ export interface NackMessage {
   readonly seq: number
 }
 
-export type SwimMessage = PingMessage | AckMessage | PingReqMessage | NackMessage
+/**
+ * Membership updates pushed to a few random members every gossip interval while any are pending
+ * (memberlist's gossip loop), so news spreads in sub-second rounds rather than probe periods.
+ */
+export interface GossipMessage {
+  readonly type: 'gossip'
+  readonly updates: readonly SwimUpdate[]
+}
+
+export type SwimMessage = PingMessage | AckMessage | PingReqMessage | NackMessage | GossipMessage
 
 export type SwimMessageType = SwimMessage['type']

@@ -28,9 +28,12 @@ export type SwimEvent =
 export type SwimTimer =
   /** Ends probe round `tick` and starts the next; `dueMs` lets the core notice that it fired late. */
   | { readonly type: 'probe'; readonly tick: number; readonly dueMs: number; readonly extended: boolean }
+  /** The gossip loop; there is only ever one chain of it. */
+  | { readonly type: 'gossip' }
   | { readonly type: 'ack-timeout'; readonly seq: number }
   | { readonly type: 'relay-timeout'; readonly seq: number }
-  | { readonly type: 'suspicion'; readonly peer: PeerId; readonly incarnation: number }
+  /** Ends a suspicion; `extended` marks the one extra wait granted when the timer itself ran late. */
+  | { readonly type: 'suspicion'; readonly peer: PeerId; readonly incarnation: number; readonly extended: boolean }
 
 export type SwimInput = CoreInput<SwimMessage, SwimTimer, SwimCommand>
 export type SwimOutput = CoreOutput<SwimMessage, SwimTimer, SwimEvent>
@@ -120,6 +123,7 @@ export class Swim implements ProtocolCore<SwimMessage, SwimTimer, SwimCommand, S
       // The first input of any kind starts the probe loop.
       this.#armed = true
       this.#scheduleProbe(this.#tick, nowMs, this.#probePeriodMs(), false, out)
+      if (this.#config.gossipIntervalMs > 0) out.push({ type: 'schedule', delayMs: this.#config.gossipIntervalMs, timer: { type: 'gossip' } })
     }
     switch (input.type) {
       case 'command':
@@ -261,6 +265,16 @@ export class Swim implements ProtocolCore<SwimMessage, SwimTimer, SwimCommand, S
     }
   }
 
+  #onGossipTimer(out: Outbox<SwimOutput>): void {
+    out.push({ type: 'schedule', delayMs: this.#config.gossipIntervalMs, timer: { type: 'gossip' } })
+    if (this.#updates.size === 0) return
+    const targets = sample(this.#rng, [...this.#members.values()].filter((m) => m.state !== 'dead'), this.#config.gossipFanout)
+    for (const target of targets) {
+      const updates = this.#piggyback(target.peer)
+      if (updates.length > 0) out.push({ type: 'send', to: target.peer, msg: { type: 'gossip', updates } })
+    }
+  }
+
   #onMessage(from: PeerId, msg: SwimMessage, nowMs: number, out: Outbox<SwimOutput>): void {
     if (msg.type !== 'nack') for (const u of msg.updates) this.#applyUpdate(u, nowMs, out)
     switch (msg.type) {
@@ -292,6 +306,8 @@ export class Swim implements ProtocolCore<SwimMessage, SwimTimer, SwimCommand, S
         out.push({ type: 'schedule', delayMs: this.#config.ackTimeoutMs, timer: { type: 'relay-timeout', seq } })
         return
       }
+      case 'gossip':
+        return
       case 'nack': {
         const probe = this.#probe
         if (probe !== undefined && probe.seq === msg.seq && probe.nacks < probe.expectedNacks) probe.nacks++
@@ -304,6 +320,9 @@ export class Swim implements ProtocolCore<SwimMessage, SwimTimer, SwimCommand, S
     switch (timer.type) {
       case 'probe':
         this.#onProbeTimer(timer, nowMs, out)
+        return
+      case 'gossip':
+        this.#onGossipTimer(out)
         return
       case 'ack-timeout':
         this.#onAckTimeout(timer.seq, out)
@@ -318,6 +337,13 @@ export class Swim implements ProtocolCore<SwimMessage, SwimTimer, SwimCommand, S
       case 'suspicion': {
         const m = this.#members.get(timer.peer.toHex())
         if (m === undefined || m.state !== 'suspect' || m.incarnation !== timer.incarnation || nowMs < m.deadlineMs) return
+        if (this.#config.lifeguard && !timer.extended && nowMs - m.deadlineMs > this.#config.ackTimeoutMs) {
+          // Late-timer awareness: a refutation may be queued behind this overdue timer.
+          this.#adjustHealth(1)
+          m.deadlineMs = nowMs + this.#ackTimeoutMs()
+          out.push({ type: 'schedule', delayMs: m.deadlineMs - nowMs, timer: { ...timer, extended: true } })
+          return
+        }
         this.#applyUpdate({ peer: m.peer, state: 'dead', incarnation: m.incarnation, from: this.#self }, nowMs, out)
         return
       }
@@ -329,7 +355,10 @@ export class Swim implements ProtocolCore<SwimMessage, SwimTimer, SwimCommand, S
   #applyUpdate(u: SwimUpdate, nowMs: number, out: Outbox<SwimOutput>): void {
     const key = u.peer.toHex()
     if (key === this.#selfKey) {
-      if (u.state !== 'alive' && u.incarnation >= this.#incarnation) this.#refute(u.incarnation)
+      if (u.state === 'alive') return
+      if (u.incarnation >= this.#incarnation) this.#refute(u.incarnation)
+      // A stale accusation means its sender missed our refutation: announce it again.
+      else this.#updates.enqueue({ peer: this.#self, state: 'alive', incarnation: this.#incarnation, from: this.#self })
       return
     }
     const m = this.#members.get(key)
@@ -385,7 +414,7 @@ export class Swim implements ProtocolCore<SwimMessage, SwimTimer, SwimCommand, S
     m.expectedConfirmations = this.#config.lifeguard && live - 2 >= k ? k : 0
     m.deadlineMs = nowMs + this.#suspicionTimeout(m, live)
     this.#updates.enqueue(u)
-    out.push({ type: 'schedule', delayMs: m.deadlineMs - nowMs, timer: { type: 'suspicion', peer: m.peer, incarnation: m.incarnation } })
+    out.push({ type: 'schedule', delayMs: m.deadlineMs - nowMs, timer: { type: 'suspicion', peer: m.peer, incarnation: m.incarnation, extended: false } })
     out.push({ type: 'emit', event: { type: 'member-suspect', peer: m.peer, incarnation: m.incarnation, by: u.from } })
   }
 
@@ -401,7 +430,7 @@ export class Swim implements ProtocolCore<SwimMessage, SwimTimer, SwimCommand, S
     m.deadlineMs = deadline
     out.push({
       type: 'schedule', delayMs: Math.max(0, deadline - nowMs),
-      timer: { type: 'suspicion', peer: m.peer, incarnation: m.incarnation },
+      timer: { type: 'suspicion', peer: m.peer, incarnation: m.incarnation, extended: false },
     })
   }
 
