@@ -6,3 +6,4 @@ export type { AbortOptions, BytePipe, Carrier, CarrierListener } from './carrier
 export { ConnectionClosedError, DialError, FrameError, HandshakeError, InvalidAddressError, PeerMismatchError, RecordAuthError } from './errors.ts'
 export { createMemoryNetwork, type MemoryNetwork } from './carriers/memory.ts'
 export { createTcpCarrier, type TcpCarrierInit } from './carriers/tcp.ts'
+export { createWebTransportCarrier, type WebTransportCarrierInit } from './webtransport/index.ts'

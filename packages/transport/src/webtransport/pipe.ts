@@ -42,6 +42,8 @@ export class WtPipe implements BytePipe {
   #paused = false
   #reading = false
   #sessionGone = false
+  /** A chunk whose read completed after pause(); delivered first on resume(). */
+  #held: Uint8Array | undefined
 
   constructor(init: WtPipeInit) {
     this.localAddr = init.localAddr
@@ -115,12 +117,20 @@ export class WtPipe implements BytePipe {
 
   #pump(): void {
     if (this.#reading || this.#paused || this.#consumer === undefined || this.#ended) return
+    const held = this.#held
+    if (held !== undefined) {
+      this.#held = undefined
+      this.#consumer.onData(held)
+      this.#pump()
+      return
+    }
     this.#reading = true
     this.#reader.read().then(
       ({ value, done }) => {
         this.#reading = false
         if (done) { this.#finish(undefined); return }
         if (this.#ended) return
+        if (this.#paused) { this.#held = value; return }
         this.#consumer?.onData(value)
         this.#pump()
       },
