@@ -65,6 +65,8 @@ const INPUT = 0
 const DELIVER = 1
 const ACTION = 2
 const RESUME = 3
+/** A connection closed or timed out: becomes `peer-down` unless the pair reconnected meanwhile. */
+const CONN_DOWN = 4
 
 interface HeapEvent<Msg, Timer, Command> {
   readonly time: number
@@ -75,6 +77,8 @@ interface HeapEvent<Msg, Timer, Command> {
   readonly from: number
   readonly input: CoreInput<Msg, Timer, Command> | undefined
   readonly action: (() => void) | undefined
+  /** For CONN_DOWN: the pair's connection generation when the close happened. */
+  readonly gen: number
 }
 
 type Outputs<Msg, Timer, Event> = Array<CoreOutput<Msg, Timer, Event>>
@@ -95,6 +99,7 @@ export class Simulator<Msg, Timer, Command, Event> {
   readonly #emitHooks: Array<(e: EmittedEvent<Event>) => void> = []
   readonly #sendHooks: Array<(m: SentMessage<Msg>) => void> = []
   readonly #pendingDialFailures = new Set<number>()
+  readonly #connectionGen = new Map<number, number>()
   readonly #trace = new TraceDigest()
   readonly #stats: NetworkStats
   readonly #seed: number | string
@@ -193,9 +198,7 @@ export class Simulator<Msg, Timer, Command, Event> {
       for (const peer of node.connections) {
         const other = this.#nodes[peer]!
         other.connections.delete(node.index)
-        if (other.alive) {
-          this.#push(this.#now + this.#connectionTimeoutMs, INPUT, peer, other.epoch, -1, { type: 'peer-down', peer: node.id }, undefined)
-        }
+        if (other.alive) this.#connectionDown(this.#now + this.#connectionTimeoutMs, other, node)
       }
     } else {
       for (const peer of node.connections) this.#nodes[peer]!.connections.delete(node.index)
@@ -309,8 +312,14 @@ export class Simulator<Msg, Timer, Command, Event> {
   }
 
   #push(time: number, type: number, node: number, epoch: number, from: number,
-    input: CoreInput<Msg, Timer, Command> | undefined, action: (() => void) | undefined): void {
-    this.#heap.push({ time, seq: this.#seq++, type, node, epoch, from, input, action })
+    input: CoreInput<Msg, Timer, Command> | undefined, action: (() => void) | undefined, gen = -1): void {
+    this.#heap.push({ time, seq: this.#seq++, type, node, epoch, from, input, action, gen })
+  }
+
+  /** Schedules `peer-down` of `peer` at `node` unless the two reconnect before `time`. */
+  #connectionDown(time: number, node: SimNode<Msg, Timer, Command, Event>, peer: SimNode<Msg, Timer, Command, Event>): void {
+    const gen = this.#connectionGen.get(pairKey(node.index, peer.index)) ?? 0
+    this.#push(time, CONN_DOWN, node.index, node.epoch, peer.index, { type: 'peer-down', peer: peer.id }, undefined, gen)
   }
 
   #process(ev: HeapEvent<Msg, Timer, Command>): void {
@@ -328,6 +337,7 @@ export class Simulator<Msg, Timer, Command, Event> {
       if (ev.type === DELIVER) this.#stats.drop('dead-target')
       return
     }
+    if (ev.type === CONN_DOWN && (this.#connectionGen.get(pairKey(ev.node, ev.from)) ?? 0) !== ev.gen) return
     if (ev.type === RESUME) {
       if (node.stalledUntil > this.#now) return
       node.stalledUntil = 0
@@ -397,8 +407,13 @@ export class Simulator<Msg, Timer, Command, Event> {
       this.#stats.drop('loss')
       return
     }
-    node.connections.add(target)
-    dst.connections.add(node.index)
+    if (!node.connections.has(target)) {
+      // A new connection: any close notice still on its way for the previous one is now stale.
+      const key = pairKey(node.index, target)
+      this.#connectionGen.set(key, (this.#connectionGen.get(key) ?? 0) + 1)
+      node.connections.add(target)
+      dst.connections.add(node.index)
+    }
     const time = this.#now + this.#latency.between(node.index, target)
     const input: CoreInput<Msg, Timer, Command> = { type: 'recv', from: node.id, msg }
     this.#push(time, DELIVER, target, dst.epoch, node.index, input, undefined)
@@ -436,9 +451,12 @@ export class Simulator<Msg, Timer, Command, Event> {
     dst.connections.delete(node.index)
     if (!dst.alive) return
     // One ms after the link latency, so messages sent before the disconnect arrive first (as in iroh).
-    const time = this.#now + this.#latency.between(node.index, target) + 1
-    this.#push(time, INPUT, target, dst.epoch, node.index, { type: 'peer-down', peer: node.id }, undefined)
+    this.#connectionDown(this.#now + this.#latency.between(node.index, target) + 1, dst, node)
   }
+}
+
+function pairKey(a: number, b: number): number {
+  return a < b ? a * 4_194_304 + b : b * 4_194_304 + a
 }
 
 function probability(value: number, name: string): number {

@@ -221,11 +221,12 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
       return
     }
     if (this.#active.has(from)) return
-    const info = pending?.info ?? join ?? this.#passive.info(from) ?? { id: from, addrs: [] }
-    if (pending !== undefined || join !== undefined || this.#active.size < this.config.activeViewMax) {
+    const info = pending?.info ?? join
+    if (info !== undefined) {
       this.#addActive(info, out)
     } else {
-      // A late acceptance we no longer have room for: tell the peer so both views stay symmetric.
+      // An acceptance we no longer wait for (timed out, or we dropped the peer meanwhile): the peer
+      // may hold us in its active view, so say DISCONNECT to keep both views symmetric.
       out.push({ type: 'send', to: from, msg: { type: 'disconnect', alive: true } })
       out.push({ type: 'disconnect', peer: from })
     }
