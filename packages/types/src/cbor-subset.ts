@@ -25,30 +25,44 @@ class Walker {
     throw new DecodeError(`${message} at byte ${this.pos}`)
   }
 
-  /** Reads an item head and returns [major, additional info, argument]. */
-  head(): [number, number, number] {
+  /** Major type, additional information and argument of the head last read. */
+  major = 0
+  info = 0
+  arg = 0
+
+  /** Reads an item head into `major`, `info` and `arg` (floats: `arg` is 0 and `pos` stays on the value). */
+  head(): void {
     const input = this.input
     if (this.pos >= input.length) this.fail('unexpected end of input')
     const initial = input[this.pos++]!
     const major = initial >> 5
     const info = initial & 0x1f
-    if (info < 24) return [major, info, info]
+    this.major = major
+    this.info = info
+    if (info < 24) {
+      this.arg = info
+      return
+    }
     if (info > 27) {
       if (info === 31) this.fail(major === 7 ? 'stray break byte' : 'indefinite-length item')
       this.fail(`reserved additional information ${info}`)
     }
     const width = 1 << (info - 24)
     if (this.pos + width > input.length) this.fail('unexpected end of input')
+    if (major === 7) {
+      this.arg = 0
+      return
+    }
     let value = 0
     for (let i = 0; i < width; i++) value = value * 256 + input[this.pos + i]!
-    if (major === 7) return [major, info, 0]
+    this.arg = value
     this.pos += width
-    return [major, info, value]
   }
 
   item(depth: number): void {
     const start = this.pos
-    const [major, info, arg] = this.head()
+    this.head()
+    const { major, info, arg } = this
     const remaining = this.input.length - this.pos
     switch (major) {
       case MAJOR_UINT:
@@ -87,21 +101,31 @@ class Walker {
   }
 
   map(entries: number, depth: number): void {
-    const seen = new Set<string>()
+    // Key positions for the duplicate check: byte comparison for small maps, a Set beyond that.
+    const starts: number[] = []
+    const ends: number[] = []
+    const seen = entries > SMALL_MAP ? new Set<string>() : undefined
     for (let i = 0; i < entries; i++) {
       const keyStart = this.pos
-      const [major, , length] = this.head()
-      if (major !== MAJOR_TEXT) {
-        this.pos = keyStart
-        this.fail('map key is not a text string')
+      this.head()
+      if (this.major !== MAJOR_TEXT) this.failAt(keyStart, 'map key is not a text string')
+      const from = this.pos
+      const to = from + this.arg
+      if (to > this.input.length) this.fail('text string longer than the input')
+      if (!validUtf8(this.input, from, to)) this.fail('text string is not valid UTF-8')
+      if (to - from === 9 && latin1(this.input, from, to) === '__proto__') this.fail('map key __proto__ not accepted')
+      if (seen !== undefined) {
+        const key = latin1(this.input, from, to)
+        if (seen.has(key)) this.fail('duplicate map key')
+        seen.add(key)
+      } else {
+        for (let k = 0; k < starts.length; k++) {
+          if (sameBytes(this.input, starts[k]!, ends[k]!, from, to)) this.fail('duplicate map key')
+        }
+        starts.push(from)
+        ends.push(to)
       }
-      if (length > this.input.length - this.pos) this.fail('text string longer than the input')
-      if (!validUtf8(this.input, this.pos, this.pos + length)) this.fail('text string is not valid UTF-8')
-      const key = latin1(this.input, this.pos, this.pos + length)
-      if (seen.has(key)) this.fail('duplicate map key')
-      if (key === '__proto__') this.fail('map key __proto__ not accepted')
-      seen.add(key)
-      this.pos += length
+      this.pos = to
       this.item(depth + 1)
     }
   }
@@ -135,6 +159,14 @@ class Walker {
     this.pos = position
     this.fail(message)
   }
+}
+
+const SMALL_MAP = 16
+
+function sameBytes(input: Uint8Array, aFrom: number, aTo: number, bFrom: number, bTo: number): boolean {
+  if (aTo - aFrom !== bTo - bFrom) return false
+  for (let i = 0; i < aTo - aFrom; i++) if (input[aFrom + i] !== input[bFrom + i]) return false
+  return true
 }
 
 function latin1(input: Uint8Array, from: number, to: number): string {

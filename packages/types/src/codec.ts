@@ -55,7 +55,7 @@ export function decodeCbor<T>(input: Uint8Array, schema: Schema<T>, options: Dec
   } catch (err) {
     throw new DecodeError(`malformed CBOR: ${err instanceof Error ? err.message : String(err)}`, '', { cause: err })
   }
-  rejectExotic(raw, '', 0)
+  rejectExotic(raw, [])
   try {
     return schema(raw, '')
   } catch (err) {
@@ -65,26 +65,38 @@ export function decodeCbor<T>(input: Uint8Array, schema: Schema<T>, options: Dec
 }
 
 
-/** Second line of defence after checkCborSubset: only plain objects, arrays, Uint8Arrays and scalars reach a schema. */
-function rejectExotic(value: unknown, path: string, depth: number): void {
-  if (depth > MAX_CBOR_DEPTH) throw new DecodeError(`nesting deeper than ${MAX_CBOR_DEPTH}`, path)
+/**
+ * Second line of defence after checkCborSubset: only plain objects, arrays, Uint8Arrays and scalars
+ * reach a schema. `trail` holds the keys down to `value`; it becomes a path only on failure.
+ */
+function rejectExotic(value: unknown, trail: Array<string | number>): void {
+  const fail = (message: string): never => {
+    throw new DecodeError(message, trail.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? k : `.${k}`)).join(''))
+  }
+  if (trail.length > MAX_CBOR_DEPTH) fail(`nesting deeper than ${MAX_CBOR_DEPTH}`)
   if (value === null || typeof value !== 'object') {
-    if (typeof value === 'bigint') throw new DecodeError('integer out of safe range', path)
-    if (typeof value === 'number' && !Number.isFinite(value)) throw new DecodeError('non-finite number', path)
+    if (typeof value === 'bigint') fail('integer out of safe range')
+    if (typeof value === 'number' && !Number.isFinite(value)) fail('non-finite number')
     return
   }
   if (value instanceof Uint8Array) {
-    if (value.constructor !== Uint8Array && !isBuffer(value)) throw new DecodeError('typed array tag', path)
+    if (value.constructor !== Uint8Array && !isBuffer(value)) fail('typed array tag')
     return
   }
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) rejectExotic(value[i], `${path}[${i}]`, depth + 1)
+    for (let i = 0; i < value.length; i++) {
+      trail.push(i)
+      rejectExotic(value[i], trail)
+      trail.pop()
+    }
     return
   }
-  if (Object.getPrototypeOf(value) !== Object.prototype) {
-    throw new DecodeError(`unsupported CBOR item (${value.constructor?.name ?? 'tag'})`, path)
+  if (Object.getPrototypeOf(value) !== Object.prototype) fail(`unsupported CBOR item (${value.constructor?.name ?? 'tag'})`)
+  for (const key in value) {
+    trail.push(key)
+    rejectExotic((value as Record<string, unknown>)[key], trail)
+    trail.pop()
   }
-  for (const [key, item] of Object.entries(value)) rejectExotic(item, path === '' ? key : `${path}.${key}`, depth + 1)
 }
 
 function isBuffer(value: Uint8Array): boolean {

@@ -145,6 +145,15 @@ export function transform<A, B>(schema: Schema<A>, map: (value: A) => B): Schema
   }
 }
 
-export const peerId = (): Schema<PeerId> => transform(bytes({ length: ID_LENGTH }), (b) => PeerId.fromBytes(b))
-export const topicId = (): Schema<TopicId> => transform(bytes({ length: ID_LENGTH }), (b) => TopicId.fromBytes(b))
-export const messageId = (): Schema<MessageId> => transform(bytes({ length: ID_LENGTH }), (b) => MessageId.fromBytes(b))
+/** A 32-byte id; `fromBytes` makes the one copy out of the input. */
+function id32<T>(fromBytes: (b: Uint8Array) => T): Schema<T> {
+  return (value, path) => {
+    if (!(value instanceof Uint8Array)) throw new DecodeError(`expected bytes, got ${typeName(value)}`, path)
+    if (value.length !== ID_LENGTH) throw new DecodeError(`expected ${ID_LENGTH} bytes, got ${value.length}`, path)
+    return fromBytes(value)
+  }
+}
+
+export const peerId = (): Schema<PeerId> => id32((b) => PeerId.fromBytes(b))
+export const topicId = (): Schema<TopicId> => id32((b) => TopicId.fromBytes(b))
+export const messageId = (): Schema<MessageId> => id32((b) => MessageId.fromBytes(b))
