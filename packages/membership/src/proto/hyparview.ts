@@ -57,6 +57,8 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
   readonly #passive: PassiveView
   readonly #pending = new Map<string, { readonly info: PeerInfo; readonly seq: number }>()
   readonly #lastJoin = new Map<string, number>()
+  /** Passive peers that refused a low-priority request, and until when they are not asked again. */
+  readonly #refusedUntil = new Map<string, number>()
   readonly #drops = new Map<HyParViewDropReason, number>()
   #contacts: readonly PeerInfo[] = []
   #join: { readonly index: number; readonly seq: number; readonly contact: PeerInfo } | undefined
@@ -114,7 +116,7 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
         break
       case 'command': this.#onCommand(input.command, out); break
       case 'timer': this.#onTimer(input.timer, nowMs, out); break
-      case 'peer-down': this.#onPeerDown(input.peer, out); break
+      case 'peer-down': this.#onPeerDown(input.peer, nowMs, out); break
       case 'peer-up': break
     }
   }
@@ -124,10 +126,10 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
       case 'join': this.#onJoin(from, msg.addrs, nowMs, out); break
       case 'forward-join': this.#onForwardJoin(from, msg, out); break
       case 'neighbor': this.#onNeighbor(from, msg, out); break
-      case 'neighbor-reply': this.#onNeighborReply(from, msg, out); break
+      case 'neighbor-reply': this.#onNeighborReply(from, msg, nowMs, out); break
       case 'shuffle': this.#onShuffle(from, msg, out); break
       case 'shuffle-reply': this.#onShuffleReply(from, msg, nowMs); break
-      case 'disconnect': this.#onDisconnect(from, msg, out); break
+      case 'disconnect': this.#onDisconnect(from, msg, nowMs, out); break
     }
   }
 
@@ -210,14 +212,16 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
     out.push({ type: 'send', to: from, msg: { type: 'neighbor-reply', accepted } })
   }
 
-  #onNeighborReply(from: PeerId, msg: NeighborReplyMessage, out: Out): void {
+  #onNeighborReply(from: PeerId, msg: NeighborReplyMessage, nowMs: number, out: Out): void {
     const key = from.toHex()
     const pending = this.#pending.get(key)
     const join = this.#join?.contact.id.equals(from) === true ? this.#join.contact : undefined
     this.#pending.delete(key)
     if (join !== undefined && msg.accepted) this.#join = undefined
     if (!msg.accepted) {
-      this.#refill(out)
+      // A full peer: ask others now and this one again only after a maintenance period.
+      this.#refusedUntil.set(key, nowMs + this.config.maintenanceIntervalMs)
+      this.#refill(out, nowMs)
       return
     }
     if (this.#active.has(from)) return
@@ -281,7 +285,7 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
     }
   }
 
-  #onDisconnect(from: PeerId, msg: DisconnectMessage, out: Out): void {
+  #onDisconnect(from: PeerId, msg: DisconnectMessage, nowMs: number, out: Out): void {
     const info = this.#active.get(from)
     if (info !== undefined) {
       this.#removeActive(from, out)
@@ -290,19 +294,19 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
     if (!msg.alive) this.#passive.delete(from)
     this.#pending.delete(from.toHex())
     // Not straight back to the peer that just dropped us: it would have to evict someone else.
-    this.#refill(out, from)
+    this.#refill(out, nowMs, from)
   }
 
   /** The transport lost the peer: an active or pending peer is presumed failed and forgotten. */
-  #onPeerDown(peer: PeerId, out: Out): void {
+  #onPeerDown(peer: PeerId, nowMs: number, out: Out): void {
     const key = peer.toHex()
     if (this.#active.has(peer)) {
       this.#removeActive(peer, out)
       this.#passive.delete(peer)
-      this.#refill(out)
+      this.#refill(out, nowMs)
     } else if (this.#pending.delete(key)) {
       this.#passive.delete(peer)
-      this.#refill(out)
+      this.#refill(out, nowMs)
     } else if (this.#join?.contact.id.equals(peer) === true) {
       this.#startJoin(this.#join.index + 1, out)
     }
@@ -316,8 +320,11 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
         break
       case 'maintenance':
         out.push({ type: 'schedule', delayMs: this.config.maintenanceIntervalMs, timer })
-        this.#refill(out)
+        for (const [key, until] of this.#refusedUntil) if (until <= nowMs) this.#refusedUntil.delete(key)
+        this.#refill(out, nowMs)
         if (this.#active.size === 0 && this.#pending.size === 0 && this.#join === undefined) this.#startJoin(0, out)
+        // Short of neighbours with nobody left to ask: refresh the passive view now instead of waiting.
+        else if (this.#active.size + this.#pending.size < this.config.activeViewSize) this.#startShuffle(nowMs, out)
         break
       case 'neighbor-timeout': {
         const key = timer.peer.toHex()
@@ -325,7 +332,7 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
         this.#pending.delete(key)
         this.#passive.delete(timer.peer)
         this.#drop('neighbor-timeout')
-        this.#refill(out)
+        this.#refill(out, nowMs)
         break
       }
       case 'join-timeout':
@@ -346,10 +353,13 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
   }
 
   /** Section 4.3: fill free active slots from the passive view, one outstanding request per slot. */
-  #refill(out: Out, skip?: PeerId): void {
+  #refill(out: Out, nowMs: number, skip?: PeerId): void {
     let missing = this.config.activeViewSize - this.#active.size - this.#pending.size
     while (missing > 0) {
-      const candidate = this.#passive.random((id) => this.#pending.has(id.toHex()) || skip?.equals(id) === true)
+      const candidate = this.#passive.random((id) => {
+        const key = id.toHex()
+        return this.#pending.has(key) || skip?.equals(id) === true || (this.#refusedUntil.get(key) ?? 0) > nowMs
+      })
       if (candidate === undefined) return
       const info = this.#passive.info(candidate)!
       const seq = ++this.#seq
