@@ -1,0 +1,55 @@
+import { describe, it, expect, afterAll } from 'vitest'
+import { execFile } from 'node:child_process'
+import { mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+
+// Each stack package packs with `pnpm pack` into a tarball that installs with plain npm into a fresh
+// project outside the monorepo (third-party dependencies from the npm cache or registry), imports,
+// and the installed `saorsa-gossip` bin runs.
+
+const run = promisify(execFile)
+const root = fileURLToPath(new URL('../../../', import.meta.url))
+const PACKAGES = ['types', 'identity', 'transport', 'membership', 'pubsub', 'node']
+let work: string | undefined
+afterAll(async () => {
+  if (work !== undefined) await rm(work, { recursive: true, force: true })
+})
+
+describe('packaging', () => {
+  it('packs every stack package into a tarball that npm installs and Node imports', async () => {
+    work = await mkdtemp(join(tmpdir(), 'sg-pack-'))
+    const tarballs = join(work, 'tgz')
+    const app = join(work, 'app')
+    await mkdir(tarballs)
+    await mkdir(app)
+    for (const pkg of PACKAGES) {
+      await run('npx', ['--yes', 'pnpm@10', 'pack', '--pack-destination', tarballs], { cwd: join(root, 'packages', pkg) })
+    }
+    const files = (await readdir(tarballs)).sort()
+    expect(files).toHaveLength(PACKAGES.length)
+    const dependencies: Record<string, string> = {}
+    const overrides: Record<string, string> = {}
+    for (const pkg of PACKAGES) {
+      const name = `@saorsa-gossip/${pkg}`
+      dependencies[name] = `file:../tgz/${files.find((f) => f.startsWith(`saorsa-gossip-${pkg}-`))}`
+      if (pkg !== 'node') overrides[name] = `$${name}`
+    }
+    await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'packaging-check', private: true, type: 'module', dependencies, overrides }))
+    await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: app })
+    const probe = `
+      const t = await import('@saorsa-gossip/types'); const i = await import('@saorsa-gossip/identity')
+      const n = await import('@saorsa-gossip/node'); await import('@saorsa-gossip/transport')
+      await import('@saorsa-gossip/membership'); await import('@saorsa-gossip/pubsub')
+      const id = i.Identity.generate()
+      console.log(JSON.stringify({ peerId: id.peerId.toHex(), topic: t.TopicId.fromName('x').toHex(), node: typeof n.PeerCache }))`
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', probe], { cwd: app })
+    const result = JSON.parse(stdout) as { peerId: string; topic: string; node: string }
+    expect(result.peerId).toMatch(/^[0-9a-f]{64}$/)
+    expect(result.node).toBe('function')
+    const help = await run(process.execPath, [join(app, 'node_modules', '@saorsa-gossip', 'node', 'dist', 'cli', 'bin.js'), '--help'], { cwd: app })
+    expect(help.stdout).toContain('Usage: saorsa-gossip')
+  }, 240_000)
+})
