@@ -51,7 +51,9 @@ export async function run({ quick = false } = {}) {
     ['decodeMessageHeader', headerBytes.length, () => decodeMessageHeader(headerBytes)],
     ['encodeCbor, 1 KB-payload message', messageBytes.length, () => encodeCbor(message)],
     ['decodeCbor + schema, 1 KB-payload message', messageBytes.length, () => decodeCbor(messageBytes, messageSchema, { maxBytes: 4096 })],
-    ['bare cbor-x decode (no checks, aliasing), same message', messageBytes.length, () => bare.decode(messageBytes)],
+    // A fresh view per call, as for a frame off the wire (cbor-x caches a DataView on a reused input).
+    ['bare cbor-x decode (no checks, fields alias the input), same message', messageBytes.length,
+      () => bare.decode(new Uint8Array(messageBytes.buffer, messageBytes.byteOffset, messageBytes.byteLength))],
   ].map(([name, size, fn]) => ({ name, size, ops: measure(fn, ms) }))
 
   const publicKey = rng.fill(new Uint8Array(1952))
