@@ -1,0 +1,111 @@
+import { describe, it, expect } from 'vitest'
+import { mkdtemp, readFile, rm, stat, writeFile, readdir } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { DecodeError } from '@saorsa-gossip/types'
+import { loadNodeConfig, parseNodeConfig, saveNodeConfig } from '../src/config/node-config.ts'
+import { ensureHome, homeLayout, resolveHome } from '../src/config/paths.ts'
+import { writeFileAtomic } from '../src/config/atomic-file.ts'
+import { Subscription } from '../src/subscription.ts'
+
+describe('home directory', () => {
+  it('prefers the explicit option, then SAORSA_GOSSIP_HOME, then ~/.saorsa-gossip', () => {
+    expect(resolveHome('/a', { SAORSA_GOSSIP_HOME: '/b' })).toBe('/a')
+    expect(resolveHome(undefined, { SAORSA_GOSSIP_HOME: '/b' })).toBe('/b')
+    expect(resolveHome(undefined, {})).toMatch(/\.saorsa-gossip$/)
+  })
+
+  it('is created private (mode 0700)', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'sg-home-'))
+    const layout = homeLayout(join(base, 'home'))
+    await ensureHome(layout)
+    expect((await stat(layout.home)).mode & 0o777).toBe(0o700)
+    expect((await stat(layout.keystoreDir)).mode & 0o777).toBe(0o700)
+    await rm(base, { recursive: true })
+  })
+})
+
+describe('atomic file writes', () => {
+  it('replace the file, leave no temp file behind and use mode 0600', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sg-atomic-'))
+    const path = join(dir, 'f')
+    await writeFileAtomic(path, 'one')
+    await writeFileAtomic(path, 'two')
+    expect(await readFile(path, 'utf8')).toBe('two')
+    expect(await readdir(dir)).toEqual(['f'])
+    expect((await stat(path)).mode & 0o777).toBe(0o600)
+    await rm(dir, { recursive: true })
+  })
+})
+
+describe('config.json', () => {
+  it('round-trips every field', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sg-config-'))
+    const path = join(dir, 'config.json')
+    const config = { identity: 'laptop', listen: ['tcp://0.0.0.0:7000'], bootstrap: ['tcp://203.0.113.7:7000'], preset: 'wan' as const, logLevel: 'info' as const }
+    await saveNodeConfig(path, config)
+    expect(await loadNodeConfig(path)).toEqual(config)
+    await rm(dir, { recursive: true })
+  })
+
+  it('is empty when the file is absent', async () => {
+    expect(await loadNodeConfig(join(tmpdir(), 'sg-no-such-dir', 'config.json'))).toEqual({})
+  })
+
+  it('rejects unknown keys, bad values and malformed JSON with DecodeError naming the field', async () => {
+    expect(() => parseNodeConfig({ bootstrapp: [] })).toThrow(/bootstrapp: unknown field/)
+    expect(() => parseNodeConfig({ preset: 'fast' })).toThrow(/preset/)
+    expect(() => parseNodeConfig({ listen: ['x'.repeat(300)] })).toThrow(/listen\[0\]/)
+    expect(() => parseNodeConfig([])).toThrow(DecodeError)
+    const dir = await mkdtemp(join(tmpdir(), 'sg-config-'))
+    await writeFile(join(dir, 'config.json'), '{"identity": ')
+    await expect(loadNodeConfig(join(dir, 'config.json'))).rejects.toThrow(/not valid JSON/)
+    await rm(dir, { recursive: true })
+  })
+})
+
+describe('Subscription', () => {
+  const msg = (n: number) => ({ seq: n }) as never
+
+  it('yields pushed messages in order and ends after unsubscribe', async () => {
+    let released = 0
+    const sub = new Subscription('t', () => { released++ })
+    sub.push(msg(1))
+    sub.push(msg(2))
+    const seen: number[] = []
+    const reader = (async () => {
+      for await (const m of sub) {
+        seen.push((m as unknown as { seq: number }).seq)
+        if (seen.length === 3) sub.unsubscribe()
+      }
+    })()
+    await Promise.resolve()
+    sub.push(msg(3))
+    await reader
+    expect(seen).toEqual([1, 2, 3])
+    expect(released).toBe(1)
+  })
+
+  it('drops the oldest messages when the reader falls behind, and counts them', async () => {
+    const sub = new Subscription('t', () => {}, 2)
+    for (let i = 1; i <= 5; i++) sub.push(msg(i))
+    sub.unsubscribe()
+    const seen: number[] = []
+    for await (const m of sub) seen.push((m as unknown as { seq: number }).seq)
+    expect(seen).toEqual([4, 5])
+    expect(sub.dropped).toBe(3)
+  })
+
+  it('ends when its AbortSignal fires', async () => {
+    const controller = new AbortController()
+    const sub = new Subscription('t', () => {}, 8, controller.signal)
+    const reader = (async () => {
+      let n = 0
+      for await (const _ of sub) n++
+      return n
+    })()
+    controller.abort()
+    expect(await reader).toBe(0)
+    expect(sub.closed).toBe(true)
+  })
+})
