@@ -28,8 +28,12 @@ const wireSchema = s.variant('k', {
       s: s.bytes({ min: 1, max: LIMITS.mldsa65SignatureBytes }),
       p: s.bytes({ max: LIMITS.maxPayloadBytes }),
       d: s.uint({ min: 1, max: MAX_HOP }),
+      o: s.optional(s.bytes({ min: 1, max: LIMITS.mldsa65PublicKeyBytes })),
     }),
-    (w): PubSubMessage => ({ type: 'publish', headerBytes: w.h, header: decodeMessageHeader(w.h), signature: w.s, payload: w.p, hop: w.d }),
+    (w): PubSubMessage => ({
+      type: 'publish', headerBytes: w.h, header: decodeMessageHeader(w.h), signature: w.s, payload: w.p, hop: w.d,
+      ...(w.o === undefined ? {} : { originKey: w.o }),
+    }),
   ),
   ihave: s.transform(
     s.object({ k: s.literal('ihave'), t: s.topicId(), i: ids(LIMITS.maxIhaveIds), d: hops(LIMITS.maxIhaveIds) }),
@@ -86,7 +90,11 @@ export function encodePubSubMessage(msg: PubSubMessage): Uint8Array {
 
 function toWire(msg: PubSubMessage): Record<string, unknown> {
   switch (msg.type) {
-    case 'publish': return { k: 'pub', h: msg.headerBytes, s: msg.signature, p: msg.payload, d: msg.hop }
+    case 'publish': {
+      const wire: Record<string, unknown> = { k: 'pub', h: msg.headerBytes, s: msg.signature, p: msg.payload, d: msg.hop }
+      if (msg.originKey !== undefined) wire['o'] = msg.originKey
+      return wire
+    }
     case 'ihave': return { k: 'ihave', t: msg.topic.bytes, i: msg.ids.map((id) => id.bytes), d: [...msg.hops] }
     case 'iwant': return { k: 'iwant', t: msg.topic.bytes, i: msg.ids.map((id) => id.bytes) }
     case 'graft': return { k: 'graft', t: msg.topic.bytes, i: msg.ids.map((id) => id.bytes) }

@@ -43,8 +43,27 @@ describe('PubSubCore Plumtree behaviour', () => {
     const [delivered] = emitted(out, 'message')
     expect(delivered?.delivery).toMatchObject({ origin: b.id, hop: 1, from: b.id, seq: 0, payload: new Uint8Array([9, 9]) })
     expect(delivered?.delivery.id.equals(idOf(msg))).toBe(true)
-    expect(sends(out, 'publish')).toEqual([{ to: c.id, msg: { ...msg, hop: 2 } }])
+    // The first message of origin b sent to c carries b's key; the next one does not.
+    expect(sends(out, 'publish')).toEqual([{ to: c.id, msg: { ...msg, hop: 2, originKey: b.publicKey } }])
     expect(a.verifier.calls()).toBe(1)
+    const again: PubSubOutput[] = []
+    const msg2 = b.publisher.build(TOPIC, new Uint8Array([3]), 0)
+    a.core.handle({ type: 'recv', from: b.id, msg: msg2 }, 6, again)
+    expect(sends(again, 'publish')).toEqual([{ to: c.id, msg: { ...msg2, hop: 2 } }])
+  })
+
+  it('verifies with a key carried by the message when it hashes to the origin, and keeps it', () => {
+    const [a, b, origin] = [makeNode(1), makeNode(2), makeNode(3)]
+    connect(a, [b])
+    const msg = origin.publisher.build(TOPIC, new Uint8Array([1]), 0)
+    const out: PubSubOutput[] = []
+    a.core.handle({ type: 'recv', from: b.id, msg: { ...msg, hop: 2, originKey: makeNode(4).publicKey } }, 0, out)
+    expect(sends(out, 'key-request')).toHaveLength(1)
+    const out2: PubSubOutput[] = []
+    const msg2 = origin.publisher.build(TOPIC, new Uint8Array([2]), 0)
+    a.core.handle({ type: 'recv', from: b.id, msg: { ...msg2, hop: 2, originKey: origin.publicKey } }, 1, out2)
+    expect(emitted(out2, 'message')).toHaveLength(1)
+    expect(a.core.keys.get(origin.id)).toEqual(origin.publicKey)
   })
 
   it('prunes the sender of a duplicate without verifying the duplicate again', () => {
@@ -117,7 +136,7 @@ describe('PubSubCore Plumtree behaviour', () => {
     a.core.handle({ type: 'recv', from: b.id, msg }, 1, [])
     const out: PubSubOutput[] = []
     a.core.handle({ type: 'recv', from: c.id, msg: { type: 'graft', topic: TOPIC, ids: [idOf(msg)] } }, 2, out)
-    expect(sends(out)).toEqual([{ to: c.id, msg: { ...msg, hop: 2 } }])
+    expect(sends(out)).toEqual([{ to: c.id, msg: { ...msg, hop: 2, originKey: b.publicKey } }])
     expect(a.core.eagerPeers(TOPIC).map((p) => p.toHex()).sort()).toEqual([b.id.toHex(), c.id.toHex()].sort())
   })
 

@@ -40,7 +40,7 @@ export interface PubSubConfig {
   readonly controlBurst: number
   /** Anti-entropy period. ARCHITECTURE/brief: 30 s (memberlist push-pull is also 30 s). */
   readonly antiEntropyIntervalMs: number
-  /** IBLT cells per sketch (multiple of 3). 96 cells decode about 75 differences; 3.8 KiB per sketch. */
+  /** IBLT cells per sketch (multiple of 3). 96 cells (3.8 KiB) decode 20 differences 99 % and 40 differences 90 % of the time (iblt.test.ts); larger gaps fall back to a plain id list. */
   readonly sketchCells: number
   /** Ids per anti-entropy HAVE list; bounded by the IHAVE cap. */
   readonly maxHaveIds: number

@@ -21,6 +21,11 @@ export interface PublishMessage {
   readonly payload: Uint8Array
   /** Links this copy has travelled, including the one it arrived on (the origin sends 1). */
   readonly hop: number
+  /**
+   * The origin's public key, attached to the first message of each origin sent over a link, so a
+   * receiver verifies without a key round trip. Accepted only if BLAKE3(originKey) == header.origin.
+   */
+  readonly originKey?: Uint8Array
 }
 
 /** Lazy push: ids the sender delivered, with the hop count it received each at (Plumtree IHAVE). */

@@ -4,10 +4,10 @@
  * messages checked in cost order (graylist, rate limit, dedupe, age/seq/length, payload hash,
  * signature), peer scoring, key fetching and IBLT anti-entropy. Sans-IO: `handle(input, nowMs, out)`.
  */
-import { MessageId, payloadHash, bytesEqual, shuffled, pick } from '@saorsa-gossip/types'
-import type { CoreInput, CoreOutput, Outbox, PeerId, ProtocolCore, Rng, TopicId } from '@saorsa-gossip/types'
+import { MessageId, PeerId, payloadHash, bytesEqual, shuffled, pick } from '@saorsa-gossip/types'
+import type { CoreInput, CoreOutput, Outbox, ProtocolCore, Rng, TopicId } from '@saorsa-gossip/types'
 import { admit, OriginWindows } from './admission.ts'
-import { TimedMap } from './caches.ts'
+import { BoundedMap, TimedMap } from './caches.ts'
 import { resolveConfig, type PubSubConfig } from './config.ts'
 import { KeyBook, type ParkedMessage } from './keys.ts'
 import { MAX_HOP } from './messages.ts'
@@ -55,6 +55,8 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
   /** Ids requested through anti-entropy IWANT: their arrival does not make the sender eager. */
   readonly #fetching: TimedMap<string>
   readonly #repair: Repair
+  /** (neighbour, origin) pairs whose key we already sent with a message. */
+  readonly #keysSent: BoundedMap<true>
   #wallOffsetMs = 0
   #antiEntropyArmed = false
 
@@ -70,6 +72,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     this.keys = new KeyBook({ capacity: c.keyCacheSize, maxPending: c.maxPendingMessages, maxPerOrigin: c.maxPendingPerOrigin })
     if (!this.keys.learn(init.self, init.publicKey)) throw new RangeError('PubSubCore: publicKey does not hash to self')
     this.peers = new Peers(c)
+    this.#keysSent = new BoundedMap(c.keyCacheSize * 4)
     this.#repair = new Repair(this, c)
   }
 
@@ -203,7 +206,11 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
 
   #onRecv(from: PeerId, msg: PubSubMessage, nowMs: number, out: PubSubOutbox): void {
     const peer = this.peers.get(from, nowMs)
-    if (this.peers.isGraylisted(peer, nowMs)) return this.drop('graylisted')
+    if (this.peers.isGraylisted(peer, nowMs)) {
+      // Traffic from a graylisted peer is dropped unread, and keeps counting against it.
+      this.drop('graylisted')
+      return this.penalize(peer, 'stray', nowMs, out)
+    }
     if (!this.#admitRate(peer, msg, nowMs)) {
       this.drop('rate-limited')
       return this.penalize(peer, 'rateLimited', nowMs, out)
@@ -295,7 +302,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
       this.drop('payload-hash-mismatch')
       return this.penalize(peer, 'invalid', nowMs, out)
     }
-    const key = this.keys.get(header.origin)
+    const key = this.keys.get(header.origin) ?? carriedKey(msg)
     if (key === undefined) {
       const parked: ParkedMessage = { from: peer.id, message: msg, idHex }
       const result = this.keys.park(header.origin, parked)
@@ -327,9 +334,11 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     }
     const idHex = id.toHex()
     const { header } = msg
+    if (msg.originKey !== undefined) this.keys.learn(header.origin, msg.originKey)
     this.#seen.set(idHex, true, nowMs)
     this.#origins.advance(header.origin.toHex(), header.seq)
-    state.cache.set(idHex, { id, message: msg, hop: msg.hop, from: peer.id }, nowMs)
+    const { originKey: _carried, ...stored } = msg
+    state.cache.set(idHex, { id, message: stored, hop: msg.hop, from: peer.id }, nowMs)
     this.peers.record(peer, 'firstDelivery', nowMs)
     const fetched = this.#fetching.has(idHex, nowMs)
     this.#fetching.delete(idHex)
@@ -357,7 +366,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     const next: PublishMessage = { ...msg, hop: hop + 1 }
     for (const [key, peer] of state.eager) {
       if (key === exceptKey || next.hop > MAX_HOP) continue
-      out.push({ type: 'send', to: peer, msg: next })
+      out.push({ type: 'send', to: peer, msg: this.withKeyFor(key, next) })
       told++
     }
     for (const [key, peer] of state.lazy) {
@@ -388,8 +397,25 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     }
   }
 
+  /** Attaches the origin key the first time an origin's message goes to `peerHex`. */
+  withKeyFor(peerHex: string, msg: PublishMessage): PublishMessage {
+    const origin = msg.header.origin
+    // Neighbours learn our own key in the transport handshake.
+    if (origin.equals(this.self) || this.#keysSent.has(`${peerHex}:${origin.toHex()}`)) return msg
+    const key = this.keys.get(origin)
+    if (key === undefined) return msg
+    this.#keysSent.set(`${peerHex}:${origin.toHex()}`, true)
+    return { ...msg, originKey: key }
+  }
+
   /** A random topic neighbour, for anti-entropy. */
   randomTopicPeer(state: TopicState): PeerId | undefined {
     return pick(this.#rng, shuffled(this.#rng, state.peers()))
   }
+}
+
+/** A key carried by the message itself, if it hashes to the origin (checked before any use). */
+function carriedKey(msg: PublishMessage): Uint8Array | undefined {
+  const key = msg.originKey
+  return key !== undefined && PeerId.fromPublicKey(key).equals(msg.header.origin) ? key : undefined
 }

@@ -180,7 +180,7 @@ export class Repair {
   #serve(to: PeerId, state: TopicState, ids: readonly MessageId[], nowMs: number, out: PubSubOutbox): void {
     for (const id of ids) {
       const cached = state.cache.get(id.toHex(), nowMs)
-      if (cached !== undefined) out.push({ type: 'send', to, msg: { ...cached.message, hop: cached.hop + 1 } })
+      if (cached !== undefined) out.push({ type: 'send', to, msg: this.#core.withKeyFor(to.toHex(), { ...cached.message, hop: cached.hop + 1 }) })
     }
   }
 

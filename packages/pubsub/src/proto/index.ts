@@ -1,0 +1,16 @@
+/**
+ * The sans-IO PubSub core and its building blocks, for the driver, the simulator and tests
+ * (ARCHITECTURE.md section 2). Nothing here performs IO, reads a clock or draws randomness itself.
+ */
+export { PubSubCore, type PubSubCoreInit, type PubSubInput, type PubSubOutput, type PubSubOutbox, type VerifyHeader } from './pubsub.ts'
+export { DEFAULT_CONFIG, resolveConfig, checkConfig, type PubSubConfig } from './config.ts'
+export { DEFAULT_SCORE_PARAMS, PeerScore, levelOf, decayFactor, type ScoreParams, type ScoreLevel, type ScoreCounter } from './score.ts'
+export { Iblt, IBLT_CELL_BYTES, IBLT_HASHES, type IbltDifference } from './iblt.ts'
+export { buildSketch, diffSketch, type SketchDiff } from './anti-entropy.ts'
+export { TokenBucket } from './token-bucket.ts'
+export { MAX_HOP } from './messages.ts'
+export type {
+  Delivery, DropReason, GraftMessage, HaveMessage, IHaveMessage, IWantMessage, KeyRequestMessage, KeyResponseMessage,
+  PruneMessage, PubSubCommand, PubSubEvent, PubSubMessage, PubSubTimer, PublishMessage, PublishOutcome, SketchMessage,
+  SubscribeMessage, UnsubscribeMessage,
+} from './messages.ts'

@@ -1,0 +1,220 @@
+/**
+ * A PubSub network in the simulator: N gossip stacks (HyParView + Plumtree, or Plumtree over a fixed
+ * random regular neighbour graph), cheap deterministic signatures by default (BLAKE3 of key and
+ * header, counted per origin) or real ones, and the broadcast metrics of the Plumtree paper
+ * (SRDS 2007, section 4): RMR = payload messages / (receivers) - 1, LDH = hops of the last delivery,
+ * missed = receivers that never delivered. Used by the pubsub simulation tests and the benchmark.
+ */
+import { HyParView, HYPARVIEW_LOCAL, type HyParViewConfig } from '@saorsa-gossip/membership/proto'
+import { PubSubCore, type PubSubConfig, type PubSubEvent, type PublishMessage } from '@saorsa-gossip/pubsub/proto'
+import { Publisher, encodePubSubMessage } from '@saorsa-gossip/pubsub/wire'
+import { MessageId, PeerId, bytesEqual, concatBytes, payloadHash, type TopicId } from '@saorsa-gossip/types'
+import { Simulator } from '../simulator.ts'
+import { estimateHyParViewSize } from '../scenarios/hyparview-network.ts'
+import { GossipStack, type StackCommand, type StackEvent, type StackMessage, type StackTimer } from './gossip-stack.ts'
+
+export type PubSubSim = Simulator<StackMessage, StackTimer, StackCommand, StackEvent>
+
+export interface Signatures {
+  sign(publicKey: Uint8Array, secret: unknown, headerBytes: Uint8Array): Uint8Array
+  verify(publicKey: Uint8Array, headerBytes: Uint8Array, signature: Uint8Array): boolean
+}
+
+/** BLAKE3(publicKey || header): fails on any tampering exactly like a signature, at hash cost. */
+export const FAKE_SIGNATURES: Signatures = {
+  sign: (pk, _secret, header) => payloadHash(concatBytes(pk, header)),
+  verify: (pk, header, sig) => bytesEqual(payloadHash(concatBytes(pk, header)), sig),
+}
+
+export interface PubSubNetworkInit {
+  readonly seed: number | string
+  readonly nodes: number
+  /** 'hyparview' (default): membership forms the overlay; 'regular': fixed random graph of `degree`. */
+  readonly overlay?: 'hyparview' | 'regular'
+  readonly degree?: number
+  readonly membership?: HyParViewConfig
+  readonly pubsub?: Partial<PubSubConfig>
+  readonly latencyMs?: readonly [number, number]
+  readonly connectionTimeoutMs?: number
+  /** Count bytes with the real wire encodings (slower; for the benchmark). */
+  readonly realSizes?: boolean
+  /** Key pairs per node: default 32 random bytes as key with FAKE_SIGNATURES. */
+  readonly keys?: (index: number) => { publicKey: Uint8Array; secret: unknown }
+  readonly signatures?: Signatures
+}
+
+export interface RoundMetrics {
+  readonly messages: number
+  readonly receivers: number
+  readonly deliveries: number
+  readonly payloadMessages: number
+  readonly rmr: number
+  readonly ldh: number
+  readonly missed: number
+}
+
+export class PubSubNetwork {
+  readonly sim: PubSubSim
+  readonly ids: PeerId[] = []
+  readonly stacks = new Map<string, GossipStack>()
+  /** Deliveries: message id hex -> node hex -> hop. */
+  readonly deliveries = new Map<string, Map<string, number>>()
+  /** Deliveries of an id a node had already delivered (must stay 0). */
+  duplicateDeliveries = 0
+  /** Signature checks per origin (hex). */
+  readonly verificationsByOrigin = new Map<string, number>()
+  readonly events: Array<{ time: number; node: PeerId; event: PubSubEvent }> = []
+  payloadMessages = 0
+  readonly #keys = new Map<string, { publicKey: Uint8Array; secret: unknown }>()
+  readonly #publishers = new Map<string, Publisher>()
+  readonly #init: PubSubNetworkInit
+  readonly #signatures: Signatures
+  #requestId = 0
+
+  constructor(init: PubSubNetworkInit) {
+    this.#init = init
+    this.#signatures = init.signatures ?? FAKE_SIGNATURES
+    const realSizes = init.realSizes ?? false
+    this.sim = new Simulator({
+      seed: init.seed,
+      latencyMs: init.latencyMs ?? [10, 50],
+      connectionTimeoutMs: init.connectionTimeoutMs ?? 2_000,
+      kindOf: (m) => (m.layer === 'm' ? `m:${m.msg.type}` : `p:${m.msg.type}`),
+      recordEvents: false,
+      ...(realSizes ? { sizeOf: (m: StackMessage) => (m.layer === 'm' ? estimateHyParViewSize(m.msg) : encodePubSubMessage(m.msg).length) } : {}),
+    })
+    this.sim.on('send', (m) => {
+      if (m.msg.layer === 'p' && m.msg.msg.type === 'publish' && this.sim.isAlive(m.to)) this.payloadMessages++
+    })
+    this.sim.on('emit', (e) => {
+      if (e.event.layer !== 'p') return
+      const event = e.event.event
+      if (event.type === 'message') {
+        const idHex = event.delivery.id.toHex()
+        let seen = this.deliveries.get(idHex)
+        if (seen === undefined) this.deliveries.set(idHex, (seen = new Map()))
+        if (seen.has(e.node.toHex())) this.duplicateDeliveries++
+        else seen.set(e.node.toHex(), event.delivery.hop)
+      } else {
+        this.events.push({ time: e.time, node: e.node, event })
+      }
+    })
+    const keyRng = this.sim.forkRng('keys')
+    for (let i = 0; i < init.nodes; i++) {
+      const pair = init.keys?.(i) ?? { publicKey: keyRng.fill(new Uint8Array(32)), secret: undefined }
+      this.addNode(pair)
+    }
+    if ((init.overlay ?? 'hyparview') === 'regular') this.#wireRegular(init.degree ?? 5)
+    else this.#joinAll()
+  }
+
+  addNode(pair: { publicKey: Uint8Array; secret: unknown }): PeerId {
+    const id = PeerId.fromPublicKey(pair.publicKey)
+    this.#keys.set(id.toHex(), pair)
+    this.ids.push(id)
+    this.#publishers.set(id.toHex(), new Publisher(id, (h) => this.#signatures.sign(pair.publicKey, pair.secret, h)))
+    this.sim.addNode(id, this.#makeStack(id))
+    return id
+  }
+
+  stack(id: PeerId): GossipStack {
+    return this.stacks.get(id.toHex())!
+  }
+
+  join(topic: TopicId, ids: readonly PeerId[] = this.ids): void {
+    for (const id of ids) this.sim.command(id, { layer: 'p', command: { type: 'join', topic } })
+  }
+
+  /** Publishes `payload` from `from` now; returns the message id hex. */
+  publish(from: PeerId, topic: TopicId, payload: Uint8Array): string {
+    const message = this.build(from, topic, payload)
+    this.sim.command(from, { layer: 'p', command: { type: 'publish', topic, message, requestId: ++this.#requestId } })
+    const h = message.header
+    return MessageId.derive(h.origin, h.seq, h.payloadHash).toHex()
+  }
+
+  build(from: PeerId, topic: TopicId, payload: Uint8Array, wallMs = this.sim.now): PublishMessage {
+    return this.#publishers.get(from.toHex())!.build(topic, payload, wallMs)
+  }
+
+  /** Alive nodes other than the origin that have not delivered `idHex`. */
+  missing(idHex: string, origin: PeerId, among: readonly PeerId[] = this.sim.aliveIds()): PeerId[] {
+    const got = this.deliveries.get(idHex)
+    return among.filter((id) => !id.equals(origin) && got?.has(id.toHex()) !== true)
+  }
+
+  /** Metrics over a set of messages, each expected at every alive node except its origin. */
+  metrics(messages: ReadonlyArray<{ idHex: string; origin: PeerId }>, payloadMessages: number): RoundMetrics {
+    let receivers = 0
+    let deliveries = 0
+    let missed = 0
+    let ldh = 0
+    const alive = this.sim.aliveIds()
+    for (const m of messages) {
+      receivers += alive.filter((id) => !id.equals(m.origin)).length
+      const got = this.deliveries.get(m.idHex)
+      deliveries += got?.size ?? 0
+      missed += this.missing(m.idHex, m.origin, alive).length
+      for (const hop of got?.values() ?? []) ldh = Math.max(ldh, hop)
+    }
+    return { messages: messages.length, receivers, deliveries, payloadMessages, rmr: payloadMessages / Math.max(1, deliveries) - 1, ldh, missed }
+  }
+
+  /** Publishes from each of `senders`, runs until all alive nodes delivered (or `timeoutMs`), returns metrics. */
+  round(senders: readonly PeerId[], topic: TopicId, timeoutMs = 5_000): RoundMetrics {
+    const before = this.payloadMessages
+    const messages = senders.map((s, i) => ({ idHex: this.publish(s, topic, new Uint8Array([i & 0xff, this.#requestId & 0xff])), origin: s }))
+    this.sim.runUntil(() => messages.every((m) => this.missing(m.idHex, m.origin).length === 0), { timeoutMs, checkEveryMs: 50 })
+    // Let in-flight duplicates land so they are counted in this round, as iroh-gossip's sim does.
+    this.sim.runFor(200)
+    return this.metrics(messages, this.payloadMessages - before)
+  }
+
+  #makeStack(id: PeerId): GossipStack {
+    const pair = this.#keys.get(id.toHex())!
+    const signatures = this.#signatures
+    const counts = this.verificationsByOrigin
+    const originOf = new Map<Uint8Array, string>()
+    const verify = (pk: Uint8Array, header: Uint8Array, sig: Uint8Array): boolean => {
+      let hex = originOf.get(pk)
+      if (hex === undefined) originOf.set(pk, (hex = PeerId.fromPublicKey(pk).toHex()))
+      counts.set(hex, (counts.get(hex) ?? 0) + 1)
+      return signatures.verify(pk, header, sig)
+    }
+    const pubsub = new PubSubCore({ self: id, publicKey: pair.publicKey, verify, rng: this.sim.forkRng(`ps:${id.toHex()}:${this.sim.now}`), config: this.#init.pubsub ?? {} })
+    const membership = (this.#init.overlay ?? 'hyparview') === 'hyparview'
+      ? new HyParView({ self: { id, addrs: [] }, config: this.#init.membership ?? HYPARVIEW_LOCAL, rng: this.sim.forkRng(`hv:${id.toHex()}:${this.sim.now}`) })
+      : undefined
+    const stack = new GossipStack(pubsub, membership, (peer) => this.#keys.get(peer.toHex())?.publicKey)
+    this.stacks.set(id.toHex(), stack)
+    return stack
+  }
+
+  #joinAll(): void {
+    const rng = this.sim.forkRng('join-schedule')
+    const [contact, ...rest] = this.ids
+    if (contact === undefined) return
+    this.sim.command(contact, { layer: 'm', command: { type: 'join', contacts: [] } })
+    for (const id of rest) {
+      this.sim.at(rng.nextInt(1_000) + 1, () => this.sim.command(id, { layer: 'm', command: { type: 'join', contacts: [{ id: contact, addrs: [] }] } }))
+    }
+  }
+
+  /** A random graph where every node has `degree` neighbours where possible (configuration model, retried). */
+  #wireRegular(degree: number): void {
+    const rng = this.sim.forkRng('graph')
+    const n = this.ids.length
+    const adj = Array.from({ length: n }, () => new Set<number>())
+    for (let i = 0; i < n; i++) {
+      for (let tries = 0; adj[i]!.size < degree && tries < 50 * degree; tries++) {
+        const j = rng.nextInt(n)
+        if (j === i || adj[i]!.has(j) || adj[j]!.size >= degree) continue
+        adj[i]!.add(j)
+        adj[j]!.add(i)
+      }
+    }
+    adj.forEach((peers, i) => {
+      for (const j of peers) this.sim.input(this.ids[i]!, { type: 'peer-up', peer: this.ids[j]! })
+    })
+  }
+}
