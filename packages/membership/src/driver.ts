@@ -1,0 +1,251 @@
+/**
+ * The thin driver between a sans-IO membership core and the Transport's 'mship' stream class
+ * (ARCHITECTURE.md section 2, after iroh-gossip's `net.rs`): one input queue so the core is never
+ * re-entered, one timer heap with a single armed host timer, connection open/close turned into
+ * inputs, `send` outputs encoded and sent (dialling the peer first when needed), `disconnect` closing
+ * the connection, and every bad input counted as a drop with a reason.
+ */
+import type { Clock, CoreInput, CoreOutput, PeerId, ProtocolCore } from '@saorsa-gossip/types'
+import type { Connection, ConnectionEventDetail, Transport } from '@saorsa-gossip/transport'
+import { TimerHeap } from './timer-heap.ts'
+
+/** How the driver speaks to one particular core. */
+export interface CoreBinding<Msg, Timer, Command, Event> {
+  readonly core: ProtocolCore<Msg, Timer, Command, Event>
+  encode(msg: Msg): Uint8Array
+  /** Throws `DecodeError` for bytes that are not a valid message for this core. */
+  decode(bytes: Uint8Array): Msg
+  /** Inputs for a connection that just opened (either direction). */
+  connectionOpened(peer: PeerId): Array<CoreInput<Msg, Timer, Command>>
+  /** Inputs for a connection that closed or a dial that failed. */
+  connectionClosed(peer: PeerId): Array<CoreInput<Msg, Timer, Command>>
+  /** Called for each event the core emits, in order, from inside the input loop. */
+  onEvent(event: Event): void
+  /** Reports dialable addresses carried in a decoded message (HyParView PeerInfo). */
+  addressesIn?(from: PeerId, msg: Msg, remember: (peer: PeerId, addrs: readonly string[]) => void): void
+}
+
+export type DropReason = 'decode' | 'encode' | 'no-address' | 'dial-failed' | 'send-failed' | 'core-error'
+
+export interface DriverMetrics {
+  readonly messagesReceived: number
+  readonly messagesSent: number
+  readonly bytesReceived: number
+  readonly bytesSent: number
+  readonly dials: number
+  readonly timersFired: number
+  readonly dropped: Readonly<Record<DropReason, number>>
+}
+
+const MAX_ADDRESSES_REMEMBERED = 4096
+
+export class MembershipDriver<Msg, Timer, Command, Event> {
+  readonly #transport: Transport
+  readonly #binding: CoreBinding<Msg, Timer, Command, Event>
+  readonly #clock: Clock
+  readonly #queue: Array<CoreInput<Msg, Timer, Command>> = []
+  readonly #timers = new TimerHeap<Timer>()
+  readonly #addresses = new Map<string, readonly string[]>()
+  readonly #dialing = new Map<string, Uint8Array[]>()
+  readonly #dropped: Record<DropReason, number> = {
+    decode: 0, encode: 0, 'no-address': 0, 'dial-failed': 0, 'send-failed': 0, 'core-error': 0,
+  }
+  #counters = { messagesReceived: 0, messagesSent: 0, bytesReceived: 0, bytesSent: 0, dials: 0, timersFired: 0 }
+  #draining = false
+  #running = false
+  #armed: { dueMs: number; handle: ReturnType<typeof setTimeout> } | undefined
+  readonly #onOpen = (e: Event | CustomEvent<{ connection: Connection }>): void => {
+    const { connection } = (e as CustomEvent<{ connection: Connection }>).detail
+    if (connection.direction === 'outbound') this.rememberAddresses(connection.remotePeer, [connection.remoteAddr])
+    this.#enqueue(this.#binding.connectionOpened(connection.remotePeer))
+  }
+  readonly #onClose = (e: Event | CustomEvent<ConnectionEventDetail>): void => {
+    const { connection } = (e as CustomEvent<ConnectionEventDetail>).detail
+    // Another connection to the same peer may still be open (simultaneous dials).
+    if (this.#transport.connectionTo(connection.remotePeer) !== undefined) return
+    this.#enqueue(this.#binding.connectionClosed(connection.remotePeer))
+  }
+
+  constructor(transport: Transport, binding: CoreBinding<Msg, Timer, Command, Event>, clock: Clock) {
+    this.#transport = transport
+    this.#binding = binding
+    this.#clock = clock
+  }
+
+  get running(): boolean {
+    return this.#running
+  }
+
+  start(): void {
+    if (this.#running) return
+    this.#running = true
+    this.#transport.handle('mship', (bytes, connection) => this.#receive(bytes, connection))
+    this.#transport.addEventListener('connection:open', this.#onOpen as never)
+    this.#transport.addEventListener('connection:close', this.#onClose as never)
+    for (const connection of this.#transport.connections()) {
+      this.#enqueue(this.#binding.connectionOpened(connection.remotePeer))
+    }
+  }
+
+  stop(): void {
+    if (!this.#running) return
+    this.#running = false
+    this.#transport.handle('mship', () => undefined)
+    this.#transport.removeEventListener('connection:open', this.#onOpen as never)
+    this.#transport.removeEventListener('connection:close', this.#onClose as never)
+    if (this.#armed !== undefined) clearTimeout(this.#armed.handle)
+    this.#armed = undefined
+    this.#timers.clear()
+    this.#queue.length = 0
+    this.#dialing.clear()
+  }
+
+  /** Feeds one input (a command, usually) through the queue. */
+  input(input: CoreInput<Msg, Timer, Command>): void {
+    this.#enqueue([input])
+  }
+
+  /** Records addresses at which `peer` can be dialled (most recent first, capped). */
+  rememberAddresses(peer: PeerId, addrs: readonly string[]): void {
+    if (addrs.length === 0) return
+    const key = peer.toHex()
+    const merged = [...new Set([...addrs, ...(this.#addresses.get(key) ?? [])])].slice(0, 8)
+    this.#addresses.delete(key)
+    this.#addresses.set(key, merged)
+    if (this.#addresses.size > MAX_ADDRESSES_REMEMBERED) {
+      const oldest = this.#addresses.keys().next().value
+      if (oldest !== undefined) this.#addresses.delete(oldest)
+    }
+  }
+
+  metrics(): DriverMetrics {
+    return { ...this.#counters, dropped: { ...this.#dropped } }
+  }
+
+  #drop(reason: DropReason, count = 1): void {
+    this.#dropped[reason] += count
+  }
+
+  #receive(bytes: Uint8Array, connection: Connection): void {
+    if (!this.#running) return
+    this.#counters.messagesReceived++
+    this.#counters.bytesReceived += bytes.length
+    let msg: Msg
+    try {
+      msg = this.#binding.decode(bytes)
+    } catch {
+      // Decoders throw only DecodeError; anything else is counted the same way rather than thrown at the transport.
+      this.#drop('decode')
+      return
+    }
+    const from = connection.remotePeer
+    this.#binding.addressesIn?.(from, msg, (peer, addrs) => this.rememberAddresses(peer, addrs))
+    this.#enqueue([{ type: 'recv', from, msg }])
+  }
+
+  #enqueue(inputs: Array<CoreInput<Msg, Timer, Command>>): void {
+    if (!this.#running || inputs.length === 0) return
+    this.#queue.push(...inputs)
+    if (this.#draining) return
+    this.#draining = true
+    try {
+      for (let input = this.#queue.shift(); input !== undefined && this.#running; input = this.#queue.shift()) {
+        const out: Array<CoreOutput<Msg, Timer, Event>> = []
+        try {
+          this.#binding.core.handle(input, this.#clock.now(), out)
+        } catch {
+          // A core bug must not take the node down; the input is dropped and counted.
+          this.#drop('core-error')
+        }
+        for (const o of out) this.#apply(o)
+      }
+    } finally {
+      this.#draining = false
+    }
+    this.#rearm()
+  }
+
+  #apply(o: CoreOutput<Msg, Timer, Event>): void {
+    switch (o.type) {
+      case 'send': this.#send(o.to, o.msg); return
+      case 'schedule': this.#timers.push(this.#clock.now() + Math.max(0, o.delayMs), o.timer); return
+      case 'emit': this.#binding.onEvent(o.event); return
+      case 'disconnect': void this.#transport.connectionTo(o.peer)?.close(); return
+    }
+  }
+
+  #rearm(): void {
+    if (!this.#running) return
+    const due = this.#timers.peekDue()
+    if (due === undefined || this.#armed?.dueMs === due) return
+    if (this.#armed !== undefined) clearTimeout(this.#armed.handle)
+    const handle = setTimeout(() => this.#fire(), Math.max(0, due - this.#clock.now()))
+    this.#armed = { dueMs: due, handle }
+  }
+
+  #fire(): void {
+    this.#armed = undefined
+    const due = this.#timers.popDue(this.#clock.now())
+    this.#counters.timersFired += due.length
+    // Overdue timers run before any I/O that queued meanwhile, as Node's event loop orders them.
+    if (due.length > 0) this.#enqueue(due.map((timer) => ({ type: 'timer', timer })))
+    else this.#rearm()
+  }
+
+  #send(to: PeerId, msg: Msg): void {
+    let bytes: Uint8Array
+    try {
+      bytes = this.#binding.encode(msg)
+    } catch {
+      this.#drop('encode')
+      return
+    }
+    const connection = this.#transport.connectionTo(to)
+    if (connection !== undefined) {
+      this.#write(connection, bytes)
+      return
+    }
+    const key = to.toHex()
+    const waiting = this.#dialing.get(key)
+    if (waiting !== undefined) {
+      waiting.push(bytes)
+      return
+    }
+    const addrs = this.#addresses.get(key) ?? []
+    if (addrs.length === 0) {
+      this.#drop('no-address')
+      return
+    }
+    const queued = [bytes]
+    this.#dialing.set(key, queued)
+    void this.#dial(to, addrs).then((conn) => {
+      if (this.#dialing.get(key) !== queued) return
+      this.#dialing.delete(key)
+      if (conn === undefined) {
+        this.#drop('dial-failed', queued.length)
+        this.#enqueue(this.#binding.connectionClosed(to))
+        return
+      }
+      for (const b of queued) this.#write(conn, b)
+    })
+  }
+
+  async #dial(peer: PeerId, addrs: readonly string[]): Promise<Connection | undefined> {
+    for (const addr of addrs) {
+      if (!this.#running) return undefined
+      this.#counters.dials++
+      try {
+        return await this.#transport.dial(addr, { expectedPeer: peer })
+      } catch {
+        // Try the next address.
+      }
+    }
+    return undefined
+  }
+
+  #write(connection: Connection, bytes: Uint8Array): void {
+    this.#counters.messagesSent++
+    this.#counters.bytesSent += bytes.length
+    connection.send('mship', bytes).catch(() => this.#drop('send-failed'))
+  }
+}

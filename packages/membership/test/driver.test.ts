@@ -1,0 +1,145 @@
+/**
+ * The membership driver and createMembership over real transports on an in-memory network, with
+ * fake timers for the driver (setTimeout, Date) while the in-memory carrier's setImmediate stays real.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { Identity } from '@saorsa-gossip/identity'
+import { SeededRng } from '@saorsa-gossip/types'
+import type { Clock, PeerId } from '@saorsa-gossip/types'
+import { createMemoryNetwork, createTransport, type MemoryNetwork, type Transport } from '@saorsa-gossip/transport'
+import { createMembership, JoinError, MEMBERSHIP_LOCAL, type Membership } from '../src/index.ts'
+
+const clock: Clock = { now: () => Date.now(), wallNow: () => Date.now() }
+const identities = Array.from({ length: 3 }, (_, i) => Identity.generate({ seed: new Uint8Array(32).fill(90 + i) }))
+
+interface Node { transport: Transport; addr: string; membership: Membership; events: string[] }
+
+async function makeNode(net: MemoryNetwork, index: number): Promise<Node> {
+  const transport = createTransport({ identity: identities[index]!, carriers: [net.carrier()] })
+  const addr = await transport.listen(`mem://node-${index}`)
+  const membership = createMembership({ transport, config: MEMBERSHIP_LOCAL, rng: new SeededRng(index), clock })
+  const events: string[] = []
+  const short = (p: PeerId): string => String(identities.findIndex((id) => id.peerId.equals(p)))
+  membership.addEventListener('peer:up', (e) => events.push(`up ${short(e.detail.peer)}`))
+  membership.addEventListener('peer:down', (e) => events.push(`down ${short(e.detail.peer)}`))
+  membership.addEventListener('peer:suspect', (e) => events.push(`suspect ${short(e.detail.peer)}`))
+  membership.addEventListener('peer:dead', (e) => events.push(`dead ${short(e.detail.peer)}`))
+  await membership.start()
+  return { transport, addr, membership, events }
+}
+
+const yieldIo = async (rounds = 20): Promise<void> => {
+  for (let i = 0; i < rounds; i++) await new Promise<void>((resolve) => setImmediate(resolve))
+}
+
+/** Advances virtual time in 50 ms steps, letting the in-memory network deliver in between. */
+async function run(ms: number): Promise<void> {
+  for (let t = 0; t < ms; t += 50) {
+    await vi.advanceTimersByTimeAsync(50)
+    await yieldIo(4)
+  }
+}
+
+async function until(predicate: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !predicate(); i++) await run(50)
+  expect(predicate()).toBe(true)
+}
+
+describe('membership driver on an in-memory network', () => {
+  let nodes: Node[] = []
+
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+  })
+
+  afterEach(async () => {
+    for (const n of nodes) await n.membership.stop()
+    const closing = Promise.all(nodes.map((n) => n.transport.close()))
+    await run(2000)
+    await closing
+    nodes = []
+    vi.useRealTimers()
+  })
+
+  it('makes every connected peer a member, announces it with peer:up, and probes it without drops', async () => {
+    const net = createMemoryNetwork()
+    nodes = [await makeNode(net, 0), await makeNode(net, 1), await makeNode(net, 2)]
+    const [a, b, c] = nodes as [Node, Node, Node]
+    await b.membership.join([a.addr])
+    await c.membership.join([a.addr])
+    await until(() => a.membership.members().length === 2)
+    await run(5000)
+    expect(a.events).toEqual(['up 1', 'up 2'])
+    expect(b.events).toEqual(['up 0'])
+    expect(b.membership.members().map((m) => m.state)).toEqual(['alive'])
+    const metrics = a.membership.metrics()
+    expect(metrics.messagesSent).toBeGreaterThan(5)
+    expect(metrics.messagesReceived).toBeGreaterThan(5)
+    expect(Object.values(metrics.dropped).every((n) => n === 0)).toBe(true)
+    expect(metrics.localHealth).toBe(0)
+  })
+
+  it('suspects and then declares dead a peer whose transport went away', async () => {
+    const net = createMemoryNetwork()
+    nodes = [await makeNode(net, 0), await makeNode(net, 1)]
+    const [a, b] = nodes as [Node, Node]
+    await b.membership.join([a.addr])
+    await until(() => a.membership.members().length === 1)
+    await b.membership.stop()
+    const closing = b.transport.close()
+    await run(500)
+    await closing
+    // LOCAL preset, two members: suspicion after one failed probe period, dead 3 s (alpha 3) later.
+    await until(() => a.events.includes('dead 1'))
+    expect(a.events).toEqual(['up 1', 'suspect 1', 'dead 1', 'down 1'])
+    const dropped = a.membership.metrics().dropped
+    // B dialled A, so A holds no address for B: its probes are dropped for want of one.
+    expect(dropped['no-address']).toBeGreaterThan(0)
+    expect(a.membership.members()[0]?.state).toBe('dead')
+  })
+
+  it('counts an undecodable mship message as a drop and keeps answering probes', async () => {
+    const net = createMemoryNetwork()
+    nodes = [await makeNode(net, 0), await makeNode(net, 1)]
+    const [a, b] = nodes as [Node, Node]
+    await b.membership.join([a.addr])
+    await until(() => a.membership.members().length === 1)
+    const connection = b.transport.connectionTo(a.transport.peerId)!
+    await connection.send('mship', new Uint8Array([0xa1, 0x65, 0x6c, 0x61, 0x79, 0x65, 0x72, 0x00]))
+    await until(() => a.membership.metrics().dropped.decode === 1)
+    const before = a.membership.metrics().messagesReceived
+    await run(3000)
+    expect(a.membership.metrics().messagesReceived).toBeGreaterThan(before)
+    expect(a.events).toEqual(['up 1'])
+    expect(b.events).toEqual(['up 0'])
+  })
+
+  it('rejects join before start, with no reachable address, and when aborted', async () => {
+    const net = createMemoryNetwork()
+    nodes = [await makeNode(net, 0)]
+    const transport = createTransport({ identity: identities[1]!, carriers: [net.carrier()] })
+    const idle = createMembership({ transport, rng: new SeededRng(9), clock })
+    await expect(idle.join(['mem://node-0'])).rejects.toMatchObject({ name: 'NotStartedError' })
+    await transport.close()
+    const [a] = nodes as [Node]
+    const joining = a.membership.join(['mem://nobody-here']).catch((err: unknown) => err)
+    await run(100)
+    expect(await joining).toBeInstanceOf(JoinError)
+    await expect(a.membership.join(['mem://node-1'], { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' })
+  })
+
+  it('stops cleanly: no timers stay armed and no more messages are sent', async () => {
+    const net = createMemoryNetwork()
+    nodes = [await makeNode(net, 0), await makeNode(net, 1)]
+    const [a, b] = nodes as [Node, Node]
+    await b.membership.join([a.addr])
+    await until(() => a.membership.members().length === 1)
+    await run(2000)
+    await a.membership.stop()
+    await b.membership.stop()
+    expect(a.membership.isStarted).toBe(false)
+    const sent = a.membership.metrics().messagesSent
+    await run(5000)
+    expect(a.membership.metrics().messagesSent).toBe(sent)
+  })
+})
