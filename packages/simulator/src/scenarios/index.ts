@@ -1,0 +1,19 @@
+/**
+ * Named scenarios for the `saorsa-sim` CLI and the simulation tests: each name maps to a function
+ * of the seed that returns a plain-JSON result.
+ */
+import { churnScenario, joinScenario, massKillScenario } from './membership.ts'
+
+export { HyParViewNetwork, joinThroughOneContact, estimateHyParViewSize } from './hyparview-network.ts'
+export type { HyParViewNetworkInit, HyParViewSim } from './hyparview-network.ts'
+export { joinScenario, massKillScenario, churnScenario } from './membership.ts'
+export type { JoinResult, MassKillResult, ChurnResult } from './membership.ts'
+
+export const SCENARIOS: Readonly<Record<string, (seed: number) => unknown>> = Object.freeze({
+  'join-1000': (seed: number) => joinScenario({ seed, nodes: 1_000 }),
+  'join-10000': (seed: number) => joinScenario({ seed, nodes: 10_000 }),
+  'kill-50': (seed: number) => massKillScenario({ seed, nodes: 1_000, fraction: 0.5 }),
+  'kill-80': (seed: number) => massKillScenario({ seed, nodes: 1_000, fraction: 0.8 }),
+  'kill-95': (seed: number) => massKillScenario({ seed, nodes: 1_000, fraction: 0.95 }),
+  'churn-1000': (seed: number) => churnScenario({ seed, nodes: 1_000, minutes: 30 }),
+})

@@ -1,0 +1,30 @@
+import { describe, it, expect } from 'vitest'
+import { massKillScenario } from '../src/scenarios/membership.ts'
+
+// Failure detection: peers of a killed node see peer-down 2 s after the kill (the simulator's
+// connection timeout), and dials to dead nodes fail after the same 2 s.
+describe('HyParView mass kill (1,000 nodes)', () => {
+  it('after killing 50% the survivors are one connected component and refilled within 10 s', () => {
+    const result = massKillScenario({ seed: 1, nodes: 1_000, fraction: 0.5, observeMs: 30_000 })
+    expect(result.killed).toBe(500)
+    expect(result.connectedAfterMs).not.toBeNull()
+    expect(result.refilledAfterMs).not.toBeNull()
+    expect(result.refilledAfterMs!).toBeLessThanOrEqual(10_000)
+    expect(result.check).toMatchObject({ nodes: 500, components: 1, isolated: 0, asymmetricEdges: 0, danglingEdges: 0 })
+  })
+
+  it('after killing 80% the survivors are one connected component and refilled within 30 s', () => {
+    const result = massKillScenario({ seed: 1, nodes: 1_000, fraction: 0.8, observeMs: 40_000 })
+    expect(result.killed).toBe(800)
+    expect(result.connectedAfterMs).not.toBeNull()
+    expect(result.refilledAfterMs).not.toBeNull()
+    expect(result.refilledAfterMs!).toBeLessThanOrEqual(30_000)
+    expect(result.check).toMatchObject({ nodes: 200, components: 1, isolated: 0, asymmetricEdges: 0, danglingEdges: 0 })
+  })
+
+  it('after killing 95% the 50 survivors drop every dead neighbour and keep symmetric views (connectivity is reported, not bounded)', () => {
+    const result = massKillScenario({ seed: 1, nodes: 1_000, fraction: 0.95, observeMs: 30_000 })
+    expect(result.killed).toBe(950)
+    expect(result.check).toMatchObject({ nodes: 50, asymmetricEdges: 0, danglingEdges: 0 })
+  })
+})
