@@ -4,7 +4,7 @@
  * and keystore create/unlock times with the real default KDF parameters.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js'
 import {
@@ -47,6 +47,7 @@ async function timeMs(fn, runs) {
 const fmt = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2))
 
 export async function run({ quick = false } = {}) {
+  const loadAtStart = loadavg()[0]
   const rounds = quick ? 1 : 5
   const ms = quick ? 100 : 400
   const fast = await loadMlDsa65Backend()
@@ -109,6 +110,7 @@ export async function run({ quick = false } = {}) {
     `| keystore create (ML-DSA-65 keygen + default KDF + atomic write with 2 fsyncs) | ${fmt(createMs)} ms |`,
     '',
     `Method: ${rounds} interleaved rounds of at least ${ms} ms per operation, median reported; KDF and create times are medians of ${kdfRuns} runs. ` +
-      'The machine is shared and noisy: compare the ratios measured in the same run rather than absolute figures.',
+      `The machine is shared and noisy (1-minute load average ${loadAtStart.toFixed(1)} on ${cpus().length} cores at the start): ` +
+      'compare the ratios measured in the same run rather than absolute figures.',
   ].join('\n')
 }
