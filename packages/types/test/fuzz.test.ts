@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { decodeCbor, encodeCbor } from '../src/codec.ts'
 import { decodeSignedEnvelope, encodeSignedEnvelope } from '../src/envelope.ts'
 import { DecodeError } from '../src/errors.ts'
-import { HEADER_VERSION, MAX_HEADER_BYTES, decodeMessageHeader, encodeMessageHeader } from '../src/header.ts'
+import { HEADER_VERSION, MAX_HEADER_BYTES, decodeMessageHeader, encodeMessageHeader, type MessageHeader } from '../src/header.ts'
 import { MessageId, PeerId, TopicId, payloadHash } from '../src/ids.ts'
 import { SeededRng } from '../src/rng.ts'
 import * as s from '../src/schema.ts'
@@ -30,7 +30,7 @@ const CONTROL_CAP = 4096
 
 const rng = new SeededRng('types-fuzz-corpus')
 const id = (): Uint8Array => rng.fill(new Uint8Array(32))
-const header = (seq: number, ts: number) => ({
+const header = (seq: number, ts: number): MessageHeader => ({
   version: HEADER_VERSION, topic: TopicId.fromBytes(id()), origin: PeerId.fromBytes(id()), seq, timestampMs: ts,
   payloadLength: 12, payloadHash: payloadHash(id()),
 })
@@ -66,7 +66,7 @@ type Op = [kind: number, a: number, b: number, c: number]
 const opArb: fc.Arbitrary<Op> = fc.tuple(fc.integer({ min: 0, max: 5 }), fc.nat(), fc.nat(), fc.nat())
 
 function mutate(base: Uint8Array, ops: Op[], corpus: Uint8Array[]): Uint8Array {
-  let out = base.slice()
+  let out: Uint8Array = base.slice()
   for (const [kind, a, b, c] of ops) {
     const at = out.length === 0 ? 0 : a % out.length
     switch (kind) {

@@ -68,8 +68,8 @@ describe('text, bool and literal', () => {
   })
 
   it('literal accepts only the listed constants', () => {
-    expect(s.literal('a', 1)(1, 'l')).toBe(1)
-    expect(rejection(() => s.literal('a', 1)('1', 'l')).message).toBe('l: unexpected value "1"')
+    expect(s.literal<'a' | 1>('a', 1)(1, 'l')).toBe(1)
+    expect(rejection(() => s.literal<'a' | 1>('a', 1)('1', 'l')).message).toBe('l: unexpected value "1"')
   })
 })
 

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { fromHex, toHex, utf8 } from '../src/bytes.ts'
 import { DOMAIN } from '../src/domains.ts'
 import { decodeSignedEnvelope, encodeSignedEnvelope } from '../src/envelope.ts'
-import { HEADER_VERSION, MAX_HEADER_BYTES, decodeMessageHeader, encodeMessageHeader } from '../src/header.ts'
+import { HEADER_VERSION, MAX_HEADER_BYTES, decodeMessageHeader, encodeMessageHeader, type MessageHeader } from '../src/header.ts'
 import { MessageId, PeerId, TopicId, payloadHash } from '../src/ids.ts'
 import { LIMITS } from '../src/limits.ts'
 
@@ -43,7 +43,7 @@ describe('golden vectors are recomputed from their inputs', () => {
 
   it('the encoded message header, in both directions', () => {
     const v = vectors.header
-    const header = {
+    const header: MessageHeader = {
       version: HEADER_VERSION, topic: TopicId.fromName(v.topicName), origin: PeerId.fromHex(v.originHex), seq: v.seq,
       timestampMs: v.timestampMs, payloadLength: v.payloadLength, payloadHash: fromHex(v.payloadHashHex),
     }
