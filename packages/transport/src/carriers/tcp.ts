@@ -7,7 +7,7 @@ import { throwIfAborted, AbortError } from '@saorsa-gossip/types'
 import { createConnection, createServer, type Server, type Socket } from 'node:net'
 import type { AbortOptions, BytePipe, Carrier, CarrierListener } from '../carrier.ts'
 import { formatHostPort, parseHostPort } from '../address.ts'
-import { DialError } from '../errors.ts'
+import { ConnectionClosedError, DialError } from '../errors.ts'
 import { DrainWaiters, closedError } from './waiters.ts'
 
 export interface TcpCarrierInit {
@@ -88,8 +88,10 @@ class TcpPipe implements BytePipe {
     this.#notifyEnd(error)
   }
 
+  /** Carrier shutdown: closes at once, even a gracefully closed socket still waiting for the peer's FIN. */
   destroy(): void {
-    this.close(new DialError('carrier closed'))
+    this.close(new ConnectionClosedError('carrier closed'))
+    this.#socket.destroy()
   }
 
   #finish(error: Error | undefined): void {
@@ -149,10 +151,10 @@ class TcpCarrier implements Carrier {
     const servers = this.#servers
     return {
       addr: boundAddr,
-      close: () => new Promise<void>((resolve) => {
-        if (!servers.delete(server)) { resolve(); return }
-        server.close(() => resolve())
-      }),
+      // Stops accepting; established pipes stay up (node's close callback would wait for all of them).
+      close: async () => {
+        if (servers.delete(server)) server.close()
+      },
     }
   }
 

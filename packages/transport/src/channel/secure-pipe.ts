@@ -1,0 +1,65 @@
+/**
+ * Runs the handshake state machines (handshake.ts) over a carrier pipe with a deadline and an
+ * AbortSignal, closing the pipe on any failure. The result carries the authenticated peer, the
+ * traffic keys and the PipeInbox that then feeds the connection's record layer.
+ */
+import { AbortError, TimeoutError, type PeerId } from '@saorsa-gossip/types'
+import type { BytePipe } from '../carrier.ts'
+import { HandshakeError, PeerMismatchError } from '../errors.ts'
+import { InitiatorHandshake, ResponderHandshake, type HandshakeInit, type HandshakeResult } from './handshake.ts'
+import { lengthPrefixed, PipeInbox } from './pipe-inbox.ts'
+
+export interface SecurePipeOptions {
+  readonly timeoutMs: number
+  readonly signal?: AbortSignal | undefined
+  /** Initiator only: fail with PeerMismatchError (before revealing our identity) unless the responder is this peer. */
+  readonly expectedPeer?: PeerId | undefined
+}
+
+export interface SecuredPipe { readonly result: HandshakeResult; readonly inbox: PipeInbox }
+
+async function guarded(pipe: BytePipe, inbox: PipeInbox, options: SecurePipeOptions,
+  body: () => Promise<HandshakeResult>): Promise<SecuredPipe> {
+  const { signal } = options
+  const onAbort = (): void => inbox.abort(new AbortError(undefined, { cause: signal?.reason }))
+  const timer = setTimeout(() => inbox.abort(new TimeoutError(`handshake did not finish within ${options.timeoutMs} ms`)), options.timeoutMs)
+  signal?.addEventListener('abort', onAbort, { once: true })
+  try {
+    if (signal?.aborted === true) throw new AbortError(undefined, { cause: signal.reason })
+    return { result: await body(), inbox }
+  } catch (error) {
+    const failure = error instanceof Error && error.name !== 'Error' ? error
+      : new HandshakeError(`handshake failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+    pipe.close(failure)
+    throw failure
+  } finally {
+    clearTimeout(timer)
+    signal?.removeEventListener('abort', onAbort)
+  }
+}
+
+export function secureOutbound(pipe: BytePipe, init: HandshakeInit, options: SecurePipeOptions): Promise<SecuredPipe> {
+  const inbox = new PipeInbox(pipe)
+  return guarded(pipe, inbox, options, async () => {
+    const hs = new InitiatorHandshake(init)
+    await pipe.write(lengthPrefixed(hs.start()))
+    const m2 = await inbox.next()
+    const { m3, result } = hs.onM2(m2, pipe.remoteAddr)
+    if (options.expectedPeer !== undefined && !options.expectedPeer.equals(result.remotePeer)) {
+      throw new PeerMismatchError(`expected peer ${options.expectedPeer.toShortString()}, authenticated ${result.remotePeer.toShortString()}`)
+    }
+    await pipe.write(lengthPrefixed(m3))
+    return result
+  })
+}
+
+export function secureInbound(pipe: BytePipe, init: HandshakeInit, options: SecurePipeOptions): Promise<SecuredPipe> {
+  const inbox = new PipeInbox(pipe)
+  return guarded(pipe, inbox, options, async () => {
+    const hs = new ResponderHandshake(init)
+    const m1 = await inbox.next()
+    await pipe.write(lengthPrefixed(hs.onM1(m1, pipe.remoteAddr)))
+    const m3 = await inbox.next()
+    return hs.onM3(m3)
+  })
+}
