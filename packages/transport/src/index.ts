@@ -29,7 +29,6 @@ export {
 export { addressScheme, formatHostPort, parseHostPort, parseMemoryName, type HostPort } from './address.ts'
 export { createMemoryNetwork, type MemoryNetwork } from './carriers/memory.ts'
 export { createTcpCarrier, type TcpCarrierInit } from './carriers/tcp.ts'
-export { createWebTransportCarrier, type WebTransportCarrierInit } from './webtransport/index.ts'
 export { createTransport } from './transport.ts'
 export { STREAM_CLASSES, type StreamClass } from './frames.ts'
 export { DEFAULT_REKEY, type RekeyPolicy } from './channel/records.ts'
