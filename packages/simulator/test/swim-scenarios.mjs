@@ -99,15 +99,18 @@ export function crashDetection({ n, seeds, lifeguard = true }) {
 /** Symmetric loss on every link for `durationMs`; nobody crashes, so every death is false. */
 export function sustainedLoss({ n, seed, lossRate, durationMs, lifeguard = true }) {
   const { sim } = buildCluster({ n, seed, lossRate, lifeguard })
-  let suspicions = 0
+  let raised = 0
+  let heard = 0
   let deaths = 0
   sim.on('emit', (e) => {
-    if (e.event.type === 'member-suspect') suspicions++
+    if (e.event.type === 'member-suspect') {
+      heard++
+      if (e.event.by.equals(e.node)) raised++
+    }
     if (e.event.type === 'member-dead') deaths++
   })
   sim.runFor(durationMs)
-  const report = sim.report()
-  return { n, lossRate, minutes: durationMs / 60_000, suspicions, falseDeaths: deaths, messagesPerNodePerSecond: report.perNode?.messages?.mean }
+  return { n, lossRate, minutes: durationMs / 60_000, suspicionsRaised: raised, suspicionEvents: heard, falseDeaths: deaths }
 }
 
 /**

@@ -21,7 +21,7 @@ describe('SWIM crash detection', () => {
 describe('SWIM under 10% symmetric loss', () => {
   it.each([16, 100])('declares no live member dead in 10 virtual minutes (N=%d)', (n) => {
     const r = sustainedLoss({ n, seed: 42, lossRate: 0.1, durationMs: 600_000 })
-    expect(r.suspicions).toBeGreaterThan(0)
+    expect(r.suspicionsRaised).toBeGreaterThan(0)
     expect(r.falseDeaths).toBe(0)
   })
 })
