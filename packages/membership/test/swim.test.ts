@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { PeerId, SeededRng } from '@saorsa-gossip/types'
-import { Swim, type SwimInput, type SwimOutput, type SwimTimer } from '../src/proto/swim.ts'
+import { MAX_PENDING_RELAYS, Swim, type SwimInput, type SwimOutput, type SwimTimer } from '../src/proto/swim.ts'
 import { SWIM_LAN, type SwimConfig } from '../src/proto/swim-config.ts'
 import type { SwimUpdate } from '../src/proto/swim-messages.ts'
 
@@ -183,6 +183,14 @@ describe('SWIM indirect probe helper', () => {
     const swim = makeSwim([A, B])
     recv(swim, A, { type: 'ping-req', seq: 9, target: B, nack: false, updates: [] }, 100)
     expect(fire(swim, { type: 'relay-timeout', seq: 1 }, 600)).toEqual([])
+  })
+
+  it('ignores PING-REQs beyond MAX_PENDING_RELAYS until earlier ones time out', () => {
+    const swim = makeSwim([A, B])
+    for (let i = 0; i < MAX_PENDING_RELAYS; i++) recv(swim, A, { type: 'ping-req', seq: i, target: B, nack: false, updates: [] }, 100)
+    expect(recv(swim, A, { type: 'ping-req', seq: 5000, target: B, nack: false, updates: [] }, 100)).toEqual([])
+    fire(swim, { type: 'relay-timeout', seq: 1 }, 600)
+    expect(recv(swim, A, { type: 'ping-req', seq: 5001, target: B, nack: false, updates: [] }, 600)).toHaveLength(2)
   })
 
   it('refuses to probe itself or the requester on request', () => {

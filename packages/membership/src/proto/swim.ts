@@ -72,6 +72,9 @@ interface Relay {
   readonly nack: boolean
 }
 
+/** Indirect probes this node runs for others at once; more PING-REQs are ignored (bounded input). */
+export const MAX_PENDING_RELAYS = 1024
+
 export class Swim implements ProtocolCore<SwimMessage, SwimTimer, SwimCommand, SwimEvent> {
   readonly #self: PeerId
   readonly #selfKey: string
@@ -298,7 +301,7 @@ export class Swim implements ProtocolCore<SwimMessage, SwimTimer, SwimCommand, S
         return
       }
       case 'ping-req': {
-        if (msg.target.equals(this.#self) || msg.target.equals(from)) return
+        if (msg.target.equals(this.#self) || msg.target.equals(from) || this.#relays.size >= MAX_PENDING_RELAYS) return
         const seq = ++this.#seq
         this.#relays.set(seq, { origin: from, originSeq: msg.seq, nack: msg.nack })
         out.push({ type: 'send', to: msg.target, msg: { type: 'ping', seq, updates: this.#piggyback(msg.target) } })
