@@ -11,7 +11,7 @@ import { join } from 'node:path'
 export interface KeystoreFileHandle {
   writeFile(data: Uint8Array): Promise<void>
   readFile(): Promise<Uint8Array>
-  stat(): Promise<{ size: number }>
+  stat(): Promise<{ size: number; isFile(): boolean }>
   sync(): Promise<void>
   close(): Promise<void>
 }

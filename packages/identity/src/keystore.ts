@@ -249,7 +249,8 @@ class FileKeystore implements Keystore {
       throw err
     }
     try {
-      const { size } = await handle.stat()
+      const { size, isFile } = await handle.stat()
+      if (!isFile()) throw new KeystoreCorruptError('not a regular file')
       if (size > LIMITS.maxKeystoreFileBytes) {
         throw new KeystoreCorruptError(`${size} bytes exceeds the ${LIMITS.maxKeystoreFileBytes}-byte cap`)
       }

@@ -1,3 +1,7 @@
+/**
+ * Cross-checks the liboqs (WASM) and noble ML-DSA-65 backends against each other, and the noble
+ * fallback of loadMlDsa65Backend when liboqs cannot load or fails its self-test.
+ */
 import { beforeAll, describe, expect, it } from 'vitest'
 import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js'
 import { DOMAIN } from '@saorsa-gossip/types'

@@ -1,3 +1,6 @@
+/**
+ * Tests of ML-DSA-65 identities: PeerId derivation, seeded keygen, sign/verify, key checks, garbage input.
+ */
 import { describe, expect, it } from 'vitest'
 import { blake3 } from '@noble/hashes/blake3.js'
 import { DOMAIN, PeerId, SeededRng, toHex, utf8 } from '@saorsa-gossip/types'

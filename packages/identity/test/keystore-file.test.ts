@@ -1,3 +1,7 @@
+/**
+ * Tests of the keystore file (SPEC.md section 4.5-4.6): round trips, every-byte tamper and truncation
+ * sweeps, field errors, KDF caps, option validation and abort.
+ */
 import { beforeAll, describe, expect, it } from 'vitest'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { InvalidKeyError } from '../src/errors.ts'

@@ -1,3 +1,6 @@
+/**
+ * fs-shim tests of the atomic write sequence: write, fsync(file), rename or link, fsync(dir).
+ */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { readdir, stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'

@@ -1,3 +1,7 @@
+/**
+ * Seeded mutation fuzzing of the keystore file decoder: only KeystoreCorruptError may escape.
+ * FUZZ_RUNS raises the number of inputs.
+ */
 import { describe, expect, it } from 'vitest'
 import { createHash } from 'node:crypto'
 import { SeededRng } from '@saorsa-gossip/types'

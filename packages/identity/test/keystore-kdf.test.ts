@@ -1,3 +1,7 @@
+/**
+ * The keystore KDF at its real default parameters: the chosen defaults, and that the event loop keeps
+ * turning during a derivation (counted turns, not timings).
+ */
 import { describe, expect, it } from 'vitest'
 import { Identity } from '../src/identity.ts'
 import { DEFAULT_KDF, openKeyFile, readKeyFileHeader, SCRYPT_KDF, sealKeyFile } from '../src/keystore-crypto.ts'

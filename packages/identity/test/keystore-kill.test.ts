@@ -1,3 +1,8 @@
+/**
+ * Crash test: a child process overwrites one alias in a loop and is killed with SIGKILL at varied
+ * moments; the file must always hold the old or the new complete key. The child runs the built
+ * package (dist/), so build before testing. KILL_RUNS raises the number of kills.
+ */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readdir, utimes } from 'node:fs/promises'

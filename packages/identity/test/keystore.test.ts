@@ -1,5 +1,9 @@
+/**
+ * Tests of the keystore directory API: create/list/show/load/delete, aliases, modes, environment,
+ * error classes, stale temp files.
+ */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { ManualClock } from '@saorsa-gossip/types'
@@ -113,6 +117,8 @@ describe('the keystore', () => {
     expect(listing.map((e) => [e.alias, e.ok])).toEqual([['bad', false], ['good', true]])
     expect(listing[0]).toMatchObject({ ok: false, error: { name: 'KeystoreCorruptError', field: 'checksum' } })
     expect(await caught(() => keystore.load('bad'))).toMatchObject({ name: 'KeystoreCorruptError' })
+    await mkdir(join(dir, 'keys', 'folder.key'))
+    expect((await keystore.list()).find((e) => e.alias === 'folder')).toMatchObject({ ok: false, error: { message: expect.stringMatching(/not a regular file/) } })
   })
 
   it('refuses to read a file larger than the cap', async () => {

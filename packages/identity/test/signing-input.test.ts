@@ -1,3 +1,6 @@
+/**
+ * Tests of the domain-separated signing input (SPEC.md section 4.3): layout, limits and argument errors.
+ */
 import { describe, expect, it } from 'vitest'
 import { DOMAIN, toHex, utf8 } from '@saorsa-gossip/types'
 import { MAX_DOMAIN_LENGTH, signingInput } from '../src/signing-input.ts'

@@ -1,3 +1,6 @@
+/**
+ * Tests of SLH-DSA-SHA2-128s long-term keys (FIPS 205): sizes, domain separation, tampering, key checks.
+ */
 import { beforeAll, describe, expect, it } from 'vitest'
 import { blake3 } from '@noble/hashes/blake3.js'
 import { DOMAIN, toHex, utf8 } from '@saorsa-gossip/types'

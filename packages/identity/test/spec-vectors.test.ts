@@ -1,3 +1,6 @@
+/**
+ * Recomputes every golden vector of SPEC.md section 4 and checks that the text and the code agree.
+ */
 import { beforeAll, describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { createHash } from 'node:crypto'
