@@ -98,7 +98,7 @@ const INTERESTING = [0x00, 0x01, 0x3f, 0x40, 0x7f, 0x80, 0xbf, 0xc0, 0xfe, 0xff]
 
 /** Seeded mutation of a byte string: bit flips, truncation, interesting bytes, random splices. */
 export function mutate(rng: Rng, input: Uint8Array): Uint8Array {
-  let bytes = input.slice()
+  let bytes: Uint8Array = input.slice()
   const rounds = 1 + rng.nextInt(4)
   for (let r = 0; r < rounds; r++) {
     const at = bytes.length === 0 ? 0 : rng.nextInt(bytes.length)
