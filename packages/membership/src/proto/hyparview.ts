@@ -6,7 +6,7 @@
  * Timers are data and never cancelled; a stale one is recognised by its sequence number.
  */
 import { LIMITS } from '@saorsa-gossip/types'
-import type { CoreInput, CoreOutput, Outbox, PeerId, ProtocolCore, Rng } from '@saorsa-gossip/types'
+import type { Outbox, PeerId, ProtocolCore, Rng } from '@saorsa-gossip/types'
 import { HYPARVIEW_LAN, validateHyParViewConfig } from './hyparview-config.ts'
 import type { HyParViewConfig } from './hyparview-config.ts'
 import type {
@@ -14,37 +14,20 @@ import type {
   ShuffleMessage, ShuffleReplyMessage,
 } from './hyparview-messages.ts'
 import { PassiveView } from './hyparview-passive.ts'
+import type {
+  HyParViewCommand, HyParViewDropReason, HyParViewEvent, HyParViewInput, HyParViewOutput, HyParViewTimer,
+} from './hyparview-types.ts'
 import { PeerSet } from './views.ts'
 
-export type HyParViewTimer =
-  | { readonly type: 'shuffle' }
-  | { readonly type: 'maintenance' }
-  | { readonly type: 'neighbor-timeout'; readonly peer: PeerId; readonly seq: number }
-  | { readonly type: 'join-timeout'; readonly seq: number }
-
-export type HyParViewCommand =
-  /** Join through the first reachable contact; contacts are remembered for rejoining when isolated. */
-  | { readonly type: 'join'; readonly contacts: readonly PeerInfo[] }
-  /** Leave: DISCONNECT(alive: false) to every active peer; the core stays silent afterwards. */
-  | { readonly type: 'leave' }
-
-export type HyParViewEvent =
-  | { readonly type: 'neighbor-up'; readonly peer: PeerId }
-  | { readonly type: 'neighbor-down'; readonly peer: PeerId }
-
-export type HyParViewInput = CoreInput<HyParViewMessage, HyParViewTimer, HyParViewCommand>
-export type HyParViewOutput = CoreOutput<HyParViewMessage, HyParViewTimer, HyParViewEvent>
+export type {
+  HyParViewTimer, HyParViewCommand, HyParViewEvent, HyParViewInput, HyParViewOutput, HyParViewDropReason,
+} from './hyparview-types.ts'
 
 export interface HyParViewInit {
   readonly self: PeerInfo
   readonly rng: Rng
   readonly config?: HyParViewConfig
 }
-
-/** Reasons for which remote input was ignored; counted in `drops`. */
-export type HyParViewDropReason =
-  | 'from-self' | 'join-rate-limited' | 'not-a-neighbor' | 'unsolicited-shuffle-reply'
-  | 'passive-source-cap' | 'passive-message-cap' | 'neighbor-timeout' | 'left'
 
 type Out = Outbox<HyParViewOutput>
 
