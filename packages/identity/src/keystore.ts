@@ -249,10 +249,10 @@ class FileKeystore implements Keystore {
       throw err
     }
     try {
-      const { size, isFile } = await handle.stat()
-      if (!isFile()) throw new KeystoreCorruptError('not a regular file')
-      if (size > LIMITS.maxKeystoreFileBytes) {
-        throw new KeystoreCorruptError(`${size} bytes exceeds the ${LIMITS.maxKeystoreFileBytes}-byte cap`)
+      const stats = await handle.stat()
+      if (!stats.isFile()) throw new KeystoreCorruptError('not a regular file')
+      if (stats.size > LIMITS.maxKeystoreFileBytes) {
+        throw new KeystoreCorruptError(`${stats.size} bytes exceeds the ${LIMITS.maxKeystoreFileBytes}-byte cap`)
       }
       return copyBytes(await handle.readFile())
     } finally {
