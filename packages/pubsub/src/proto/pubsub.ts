@@ -5,7 +5,7 @@
  * signature), peer scoring, key fetching and IBLT anti-entropy. Sans-IO: `handle(input, nowMs, out)`.
  */
 import { MessageId, PeerId, payloadHash, bytesEqual, shuffled, pick } from '@saorsa-gossip/types'
-import type { CoreInput, CoreOutput, Outbox, ProtocolCore, Rng, TopicId } from '@saorsa-gossip/types'
+import type { CoreInput, CoreOutput, MessageHeader, Outbox, ProtocolCore, Rng, TopicId } from '@saorsa-gossip/types'
 import { admit, OriginWindows } from './admission.ts'
 import { BoundedMap, TimedMap } from './caches.ts'
 import { resolveConfig, type PubSubConfig } from './config.ts'
@@ -58,6 +58,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
   /** (neighbour, origin) pairs whose key we already sent with a message. */
   readonly #keysSent: BoundedMap<true>
   #wallOffsetMs = 0
+  #nowMs = 0
   #antiEntropyArmed = false
 
   constructor(init: PubSubCoreInit) {
@@ -173,7 +174,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
       return
     }
     const { header } = message
-    const id = MessageId.derive(header.origin, header.seq, header.payloadHash)
+    const id = idOf(header)
     const idHex = id.toHex()
     this.#seen.set(idHex, true, nowMs)
     this.#origins.advance(header.origin.toHex(), header.seq)
@@ -205,6 +206,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
   }
 
   #onRecv(from: PeerId, msg: PubSubMessage, nowMs: number, out: PubSubOutbox): void {
+    this.#nowMs = nowMs
     const peer = this.peers.get(from, nowMs)
     if (this.peers.isGraylisted(peer, nowMs)) {
       // Traffic from a graylisted peer is dropped unread, and keeps counting against it.
@@ -249,7 +251,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
   #admitRate(peer: PeerState, msg: PubSubMessage, nowMs: number): boolean {
     if (msg.type !== 'publish') return peer.controlBucket.take(nowMs)
     const { header } = msg
-    const idHex = MessageId.derive(header.origin, header.seq, header.payloadHash).toHex()
+    const idHex = idOf(header).toHex()
     if (this.#fetching.get(idHex, nowMs) === peer.key || this.#repair.isRequestedFrom(idHex, peer.key)) return true
     return peer.publishBucket.take(nowMs)
   }
@@ -265,6 +267,9 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
       if (!state.has(key)) {
         state.addEager(from)
         out.push({ type: 'emit', event: { type: 'topic-peer-up', topic, peer: from } })
+        // A new topic link reconciles at once: late joiners and nodes re-attached after failures
+        // catch up without waiting for the periodic round. The answering side starts it.
+        if (reply) this.#repair.sendSketch(state, from, this.#nowMs, out)
       }
     }
     if (reply && ours.length > 0) out.push({ type: 'send', to: from, msg: { type: 'subscribe', topics: ours, reply: false } })
@@ -277,7 +282,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
       this.drop('not-subscribed')
       return this.penalize(peer, 'stray', nowMs, out)
     }
-    const id = MessageId.derive(header.origin, header.seq, header.payloadHash)
+    const id = idOf(header)
     const idHex = id.toHex()
     if (this.#seen.has(idHex, nowMs)) {
       this.drop('duplicate')
@@ -322,7 +327,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     const key = this.keys.get(parked.message.header.origin)
     if (state === undefined || key === undefined || this.#seen.has(parked.idHex, nowMs)) return
     const { header } = parked.message
-    const id = MessageId.derive(header.origin, header.seq, header.payloadHash)
+    const id = idOf(header)
     this.#verifyAndDeliver(this.peers.get(parked.from, nowMs), state, id, parked.message, key, nowMs, out)
   }
 
@@ -418,4 +423,15 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
 function carriedKey(msg: PublishMessage): Uint8Array | undefined {
   const key = msg.originKey
   return key !== undefined && PeerId.fromPublicKey(key).equals(msg.header.origin) ? key : undefined
+}
+
+/** Ids by header object: a message is hashed once however many checks ask for its id. */
+const ids = new WeakMap<MessageHeader, MessageId>()
+function idOf(header: MessageHeader): MessageId {
+  let id = ids.get(header)
+  if (id === undefined) {
+    id = MessageId.derive(header.origin, header.seq, header.payloadHash)
+    ids.set(header, id)
+  }
+  return id
 }

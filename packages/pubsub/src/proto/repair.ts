@@ -187,10 +187,13 @@ export class Repair {
   antiEntropyRound(nowMs: number, out: PubSubOutbox): void {
     for (const state of this.#core.topics.values()) {
       const peer = this.#core.randomTopicPeer(state)
-      if (peer === undefined) continue
-      const ids = state.ids(nowMs)
-      out.push({ type: 'send', to: peer, msg: { type: 'sketch', topic: state.topic, count: ids.length, cells: buildSketch(ids, this.#config.sketchCells) } })
+      if (peer !== undefined) this.sendSketch(state, peer, nowMs, out)
     }
+  }
+
+  sendSketch(state: TopicState, to: PeerId, nowMs: number, out: PubSubOutbox): void {
+    const ids = state.ids(nowMs)
+    out.push({ type: 'send', to, msg: { type: 'sketch', topic: state.topic, count: ids.length, cells: buildSketch(ids, this.#config.sketchCells) } })
   }
 
   #onSketch(from: PeerId, state: TopicState, msg: SketchMessage, nowMs: number, out: PubSubOutbox): void {

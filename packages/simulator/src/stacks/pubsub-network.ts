@@ -33,6 +33,8 @@ export interface PubSubNetworkInit {
   readonly overlay?: 'hyparview' | 'regular'
   readonly degree?: number
   readonly membership?: HyParViewConfig
+  /** Join contacts: 'earlier' (default) a random node that joined before; 'first' always node 0. */
+  readonly joinVia?: 'earlier' | 'first'
   readonly pubsub?: Partial<PubSubConfig>
   readonly latencyMs?: readonly [number, number]
   readonly connectionTimeoutMs?: number
@@ -61,8 +63,8 @@ export class PubSubNetwork {
   readonly deliveries = new Map<string, Map<string, number>>()
   /** Deliveries of an id a node had already delivered (must stay 0). */
   duplicateDeliveries = 0
-  /** Signature checks per origin (hex). */
-  readonly verificationsByOrigin = new Map<string, number>()
+  /** Signature checks by `${verifier hex}:${origin hex}`. */
+  readonly #verifications = new Map<string, number>()
   readonly events: Array<{ time: number; node: PeerId; event: PubSubEvent }> = []
   payloadMessages = 0
   readonly #keys = new Map<string, { publicKey: Uint8Array; secret: unknown }>()
@@ -115,6 +117,11 @@ export class PubSubNetwork {
     this.#publishers.set(id.toHex(), new Publisher(id, (h) => this.#signatures.sign(pair.publicKey, pair.secret, h)))
     this.sim.addNode(id, this.#makeStack(id))
     return id
+  }
+
+  /** Signature checks `verifier` ran on messages of `origin`. */
+  verifications(verifier: PeerId, origin: PeerId): number {
+    return this.#verifications.get(`${verifier.toHex()}:${origin.toHex()}`) ?? 0
   }
 
   stack(id: PeerId): GossipStack {
@@ -173,11 +180,11 @@ export class PubSubNetwork {
   #makeStack(id: PeerId): GossipStack {
     const pair = this.#keys.get(id.toHex())!
     const signatures = this.#signatures
-    const counts = this.verificationsByOrigin
+    const counts = this.#verifications
     const originOf = new Map<Uint8Array, string>()
     const verify = (pk: Uint8Array, header: Uint8Array, sig: Uint8Array): boolean => {
       let hex = originOf.get(pk)
-      if (hex === undefined) originOf.set(pk, (hex = PeerId.fromPublicKey(pk).toHex()))
+      if (hex === undefined) originOf.set(pk, (hex = `${id.toHex()}:${PeerId.fromPublicKey(pk).toHex()}`))
       counts.set(hex, (counts.get(hex) ?? 0) + 1)
       return signatures.verify(pk, header, sig)
     }
@@ -190,14 +197,21 @@ export class PubSubNetwork {
     return stack
   }
 
+  /**
+   * Node 0 starts the overlay; the others join over 2 s, each through a random node that joined
+   * before it (as a bootstrap list or peer cache would give), in `joinVia: 'first'` mode all through node 0.
+   */
   #joinAll(): void {
     const rng = this.sim.forkRng('join-schedule')
-    const [contact, ...rest] = this.ids
-    if (contact === undefined) return
-    this.sim.command(contact, { layer: 'm', command: { type: 'join', contacts: [] } })
-    for (const id of rest) {
-      this.sim.at(rng.nextInt(1_000) + 1, () => this.sim.command(id, { layer: 'm', command: { type: 'join', contacts: [{ id: contact, addrs: [] }] } }))
-    }
+    const [first] = this.ids
+    if (first === undefined) return
+    this.sim.command(first, { layer: 'm', command: { type: 'join', contacts: [] } })
+    const viaFirst = this.#init.joinVia === 'first'
+    this.ids.slice(1).forEach((id, i) => {
+      const contact = viaFirst ? first : this.ids[rng.nextInt(i + 1)]!
+      const at = Math.round(((i + 1) * 2_000) / this.ids.length)
+      this.sim.at(at, () => this.sim.command(id, { layer: 'm', command: { type: 'join', contacts: [{ id: contact, addrs: [] }] } }))
+    })
   }
 
   /** A random graph where every node has `degree` neighbours where possible (configuration model, retried). */

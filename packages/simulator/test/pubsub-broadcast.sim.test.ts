@@ -1,0 +1,63 @@
+/**
+ * Plumtree broadcast quality over HyParView at 100 and 1,000 nodes, against iroh-gossip's published
+ * simulation bars (tests/sim.rs): single sender RMR < 0.2 and LDH < 15, random senders RMR < 1 and
+ * LDH < 18, all peers sending RMR < 3 and LDH < 30, zero missed deliveries. Fixed seeds.
+ */
+import { describe, expect, it } from 'vitest'
+import { TopicId } from '@saorsa-gossip/types'
+import { PubSubNetwork, type RoundMetrics } from '../src/stacks/pubsub-network.ts'
+
+const TOPIC = TopicId.fromName('sim/broadcast')
+const SEEDS = [0, 1, 123]
+
+const mean = (rounds: RoundMetrics[], f: (r: RoundMetrics) => number) => rounds.reduce((a, r) => a + f(r), 0) / rounds.length
+const summary = (rounds: RoundMetrics[]) => ({
+  rmr: Number(mean(rounds, (r) => r.rmr).toFixed(3)),
+  ldh: Number(mean(rounds, (r) => r.ldh).toFixed(2)),
+  maxLdh: Math.max(...rounds.map((r) => r.ldh)),
+  missed: rounds.reduce((a, r) => a + r.missed, 0),
+})
+
+function warmNetwork(seed: number, nodes: number): PubSubNetwork {
+  const net = new PubSubNetwork({ seed, nodes })
+  net.join(TOPIC)
+  net.sim.runFor(10_000)
+  return net
+}
+
+describe('Plumtree over HyParView, 100 nodes', () => {
+  it.each(SEEDS)('beats the iroh-gossip bars for single, random and all-peer senders (seed %d)', (seed) => {
+    const net = warmNetwork(seed, 100)
+    const single: RoundMetrics[] = []
+    for (let r = 0; r < 30; r++) single.push(net.round([net.ids[0]!], TOPIC))
+    const rng = net.sim.forkRng('senders')
+    const random: RoundMetrics[] = []
+    for (let r = 0; r < 30; r++) random.push(net.round([net.ids[rng.nextInt(net.ids.length)]!], TOPIC))
+    const all: RoundMetrics[] = []
+    for (let r = 0; r < 3; r++) all.push(net.round(net.ids, TOPIC, 10_000))
+    const report = { seed, single: summary(single), random: summary(random), all: summary(all) }
+    console.log(`pubsub broadcast 100 nodes ${JSON.stringify(report)}`)
+    expect(report.single.rmr).toBeLessThan(0.2)
+    expect(report.single.ldh).toBeLessThan(15)
+    expect(report.single.missed).toBe(0)
+    expect(report.random.rmr).toBeLessThan(1)
+    expect(report.random.ldh).toBeLessThan(18)
+    expect(report.random.missed).toBe(0)
+    expect(report.all.rmr).toBeLessThan(3)
+    expect(report.all.ldh).toBeLessThan(30)
+    expect(report.all.missed).toBe(0)
+    expect(net.duplicateDeliveries).toBe(0)
+  })
+})
+
+describe('Plumtree over HyParView, 1,000 nodes', () => {
+  it('delivers every single-sender message to every node (seed 0)', () => {
+    const net = warmNetwork(0, 1_000)
+    const single: RoundMetrics[] = []
+    for (let r = 0; r < 10; r++) single.push(net.round([net.ids[0]!], TOPIC))
+    const report = summary(single)
+    console.log(`pubsub broadcast 1000 nodes ${JSON.stringify(report)}`)
+    expect(report.missed).toBe(0)
+    expect(net.duplicateDeliveries).toBe(0)
+  })
+})
