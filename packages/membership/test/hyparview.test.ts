@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest'
 import { PeerId, SeededRng } from '@saorsa-gossip/types'
 import { HyParView } from '../src/proto/hyparview.ts'
-import type { HyParViewInput, HyParViewOutput, HyParViewMessage, HyParViewCommand } from '../src/proto/hyparview.ts'
+import type { HyParViewInput, HyParViewOutput, HyParViewCommand } from '../src/proto/hyparview-types.ts'
+import type { HyParViewMessage } from '../src/proto/hyparview-messages.ts'
 import { HYPARVIEW_LAN, validateHyParViewConfig } from '../src/proto/hyparview-config.ts'
 import type { PeerInfo } from '../src/proto/hyparview-messages.ts'
 
