@@ -1,0 +1,17 @@
+/**
+ * ML-DSA-65 capabilities for the core and the publisher (ARCHITECTURE.md section 4): the origin
+ * signs `signingInput(DOMAIN.pubsubMessage, headerBytes)`, every receiver verifies exactly those
+ * bytes. The core receives only the pure `verify` function, so it stays sans-IO and backend-agnostic.
+ */
+import { signingInput, type Identity, type SignatureBackend } from '@saorsa-gossip/identity'
+import { DOMAIN } from '@saorsa-gossip/types'
+import type { VerifyHeader } from './proto/pubsub.ts'
+import type { SignHeader } from './publisher.ts'
+
+export function verifyHeaderWith(backend: SignatureBackend): VerifyHeader {
+  return (publicKey, headerBytes, signature) => backend.verify(publicKey, signingInput(DOMAIN.pubsubMessage, headerBytes), signature)
+}
+
+export function signHeaderWith(identity: Identity): SignHeader {
+  return (headerBytes) => identity.sign(DOMAIN.pubsubMessage, headerBytes)
+}
