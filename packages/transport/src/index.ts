@@ -29,6 +29,7 @@ export {
 export { addressScheme, formatHostPort, parseHostPort, parseMemoryName, type HostPort } from './address.ts'
 export { createMemoryNetwork, type MemoryNetwork } from './carriers/memory.ts'
 export { createTcpCarrier, type TcpCarrierInit } from './carriers/tcp.ts'
+export { createFaultInjector, type FaultConfig, type FaultInjector } from './carriers/faults.ts'
 export { createTransport } from './transport.ts'
 export { STREAM_CLASSES, type StreamClass } from './frames.ts'
 export { DEFAULT_REKEY, type RekeyPolicy } from './channel/records.ts'
