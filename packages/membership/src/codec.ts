@@ -7,12 +7,11 @@
 import { InvalidParametersError, LIMITS, decodeCbor, encodeCbor, schema } from '@saorsa-gossip/types'
 import type { PeerId, Schema } from '@saorsa-gossip/types'
 import type { HyParViewMessage, PeerInfo } from './proto/hyparview-messages.ts'
+import type { MembershipMessage } from './proto/membership.ts'
 import type { SwimMessage, SwimUpdate } from './proto/swim-messages.ts'
 
-/** Everything that travels on the 'mship' stream class. */
-export type MembershipMessage =
-  | { readonly layer: 'hyparview'; readonly msg: HyParViewMessage }
-  | { readonly layer: 'swim'; readonly msg: SwimMessage }
+/** Everything that travels on the 'mship' stream class (defined beside the core that speaks it). */
+export type { MembershipMessage }
 
 /** Random-walk hop counts above this are rejected (the presets use at most 6). */
 export const MAX_WALK_TTL = 255

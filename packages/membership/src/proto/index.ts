@@ -1,7 +1,8 @@
 /**
  * The sans-IO surface of @saorsa-gossip/membership (ARCHITECTURE.md section 2), exported as
- * `@saorsa-gossip/membership/proto` for the driver, the simulator and tests: the HyParView core
- * (DSN 2007), its wire messages, configuration presets and view helpers.
+ * `@saorsa-gossip/membership/proto` for the driver, the simulator and tests: the composite
+ * `MembershipCore` (HyParView views watched by SWIM), the HyParView core (DSN 2007), the SWIM core
+ * with Lifeguard, their wire messages, configuration presets and view helpers.
  */
 export { HyParView } from './hyparview.ts'
 export type {
@@ -22,3 +23,7 @@ export { SWIM_LAN, SWIM_WAN, SWIM_LOCAL, validateSwimConfig } from './swim-confi
 export type { SwimConfig } from './swim-config.ts'
 export { suspicionMinTimeoutMs, suspicionTimeoutMs, remainingSuspicionMs, retransmitLimit } from './suspicion.ts'
 export { applyHealthDelta, scaleByHealth, failedProbePenalty } from './awareness.ts'
+export { MembershipCore, DEAD_RETENTION_PROBE_PERIODS, MAX_RETAINED_DEAD } from './membership.ts'
+export type {
+  MembershipCoreInit, MembershipMessage, MembershipTimer, MembershipCommand, MembershipEvent, MembershipInput, MembershipOutput,
+} from './membership.ts'
