@@ -34,8 +34,26 @@ export interface HandshakeResult {
   readonly transcriptHash: Uint8Array
 }
 
+/** The ML-KEM-768 operations used (FIPS 203); injectable so other implementations or test doubles can be used. */
+export interface Kem768 {
+  keygen(seed: Uint8Array): { publicKey: Uint8Array; secretKey: Uint8Array }
+  encapsulate(publicKey: Uint8Array, message: Uint8Array): { cipherText: Uint8Array; sharedSecret: Uint8Array }
+  decapsulate(cipherText: Uint8Array, secretKey: Uint8Array): Uint8Array
+}
+
+export const nobleKem768: Kem768 = {
+  keygen: (seed) => ml_kem768.keygen(seed),
+  encapsulate: (publicKey, message) => ml_kem768.encapsulate(publicKey, message),
+  decapsulate: (cipherText, secretKey) => ml_kem768.decapsulate(cipherText, secretKey),
+}
+
+/** What the handshake needs of an identity: its public key and transcript signing. */
+export type HandshakeSigner = Pick<Identity, 'publicKey' | 'sign'>
+
 export interface HandshakeInit {
-  readonly identity: Identity
+  readonly identity: HandshakeSigner
+  /** ML-KEM-768 implementation (default: @noble/post-quantum). */
+  readonly kem?: Kem768
   readonly aead: Aead
   /** Signature backend for verifying the peer (default: the identity package's active backend). */
   readonly backend?: SignatureBackend
@@ -85,7 +103,7 @@ export class InitiatorHandshake {
     if (this.#state !== undefined) throw new HandshakeError('initiator already started')
     const random = this.#init.random ?? defaultRandom
     const versions = this.#init.versions ?? SUPPORTED_VERSIONS
-    const { publicKey, secretKey } = ml_kem768.keygen(random(64))
+    const { publicKey, secretKey } = (this.#init.kem ?? nobleKem768).keygen(random(64))
     const m1 = encodeM1({ versions, ek: publicKey, nonce: random(NONCE_LENGTH) })
     this.#state = { m1, decapsKey: secretKey, versions }
     return m1
@@ -98,7 +116,7 @@ export class InitiatorHandshake {
     this.#done = true
     const { head, headBytes, sealed } = decodeM2(m2)
     if (!state.versions.includes(head.version)) throw new HandshakeError(`M2: version ${head.version} was not offered`)
-    const ss = ml_kem768.decapsulate(head.ct, state.decapsKey)
+    const ss = (this.#init.kem ?? nobleKem768).decapsulate(head.ct, state.decapsKey)
     state.decapsKey.fill(0)
     const h1 = transcriptStart(state.m1)
     const h2 = transcriptNext(h1, headBytes)
@@ -139,7 +157,7 @@ export class ResponderHandshake {
     const random = this.#init.random ?? defaultRandom
     let encapsulated: { cipherText: Uint8Array; sharedSecret: Uint8Array }
     try {
-      encapsulated = ml_kem768.encapsulate(ek, random(32))
+      encapsulated = (this.#init.kem ?? nobleKem768).encapsulate(ek, random(32))
     } catch {
       throw new HandshakeError('M1: invalid ML-KEM-768 encapsulation key')
     }

@@ -1,0 +1,182 @@
+import { describe, it, expect, beforeAll } from 'vitest'
+import { readFileSync } from 'node:fs'
+import { bytesEqual, fromHex, SeededRng, toHex, utf8 } from '@saorsa-gossip/types'
+import { loadAead, nobleAead, type Aead } from '../src/channel/aead.ts'
+import { deriveHandshakeKeys, deriveTrafficKeys, nextKey, transcriptNext, transcriptStart } from '../src/channel/kdf.ts'
+import { MAX_RECORD_PLAINTEXT, RecordOpener, RecordSealer } from '../src/channel/records.ts'
+import { frame, FRAME_KIND, parseFrames } from '../src/frames.ts'
+
+let fast: Aead
+beforeAll(async () => { fast = await loadAead() })
+
+const key = (b: number) => new Uint8Array(32).fill(b)
+const rng = new SeededRng('channel')
+
+function sealMany(aead: Aead, count: number, policy = { records: 4, bytes: 1 << 30 }) {
+  const sealer = new RecordSealer(aead, key(9), policy)
+  const plaintexts = Array.from({ length: count }, (_, i) => rng.fill(new Uint8Array(1 + ((i * 7919) % 5000))))
+  return { plaintexts, records: plaintexts.map((p) => sealer.seal([p])) }
+}
+
+function openAll(records: Uint8Array[], policy = { records: 4, bytes: 1 << 30 }, aead: Aead = fast): Uint8Array[] {
+  const opener = new RecordOpener(aead, key(9), policy)
+  const out: Uint8Array[] = []
+  for (const r of records) opener.push(r, (p) => out.push(p.slice()))
+  return out
+}
+
+describe('AEAD implementations', () => {
+  it('selects node:crypto in Node', () => {
+    expect(fast.name).toBe('node')
+  })
+
+  it('produce byte-identical records and open each other\'s, across sizes and pieces', () => {
+    for (const size of [0, 1, 15, 16, 63, 64, 65, 1000, 65_536, MAX_RECORD_PLAINTEXT]) {
+      const k = rng.fill(new Uint8Array(32))
+      const nonce = rng.fill(new Uint8Array(12))
+      const prefix = rng.fill(new Uint8Array(4))
+      const data = rng.fill(new Uint8Array(size))
+      const pieces = [data.subarray(0, size >> 1), data.subarray(size >> 1)]
+      const a = fast.seal(k, nonce, prefix, pieces)
+      const b = nobleAead.seal(k, nonce, prefix, [data])
+      expect(toHex(a)).toBe(toHex(b))
+      expect(bytesEqual(nobleAead.open(k, nonce, prefix, a.subarray(4))!, data)).toBe(true)
+      expect(bytesEqual(fast.open(k, nonce, prefix, b.subarray(4))!, data)).toBe(true)
+    }
+  })
+
+  it('return undefined (never throw) for a wrong key, a wrong AAD or a too-short input', () => {
+    for (const aead of [fast, nobleAead]) {
+      const sealed = aead.seal(key(1), new Uint8Array(12), new Uint8Array(4), [utf8('x')]).subarray(4)
+      expect(aead.open(key(2), new Uint8Array(12), new Uint8Array(4), sealed)).toBeUndefined()
+      expect(aead.open(key(1), new Uint8Array(12), new Uint8Array([1, 0, 0, 0]), sealed)).toBeUndefined()
+      expect(aead.open(key(1), new Uint8Array(12), new Uint8Array(4), sealed.subarray(0, 5))).toBeUndefined()
+    }
+  })
+})
+
+describe('record layer', () => {
+  it('round-trips records through arbitrary chunk boundaries while rekeying every 4 records', () => {
+    const { plaintexts, records } = sealMany(fast, 50)
+    const stream = new Uint8Array(records.reduce((n, r) => n + r.length, 0))
+    let off = 0
+    for (const r of records) { stream.set(r, off); off += r.length }
+    const opener = new RecordOpener(nobleAead, key(9), { records: 4, bytes: 1 << 30 })
+    const out: Uint8Array[] = []
+    for (let i = 0; i < stream.length;) {
+      const n = 1 + rng.nextInt(3000)
+      opener.push(stream.subarray(i, i + n), (p) => out.push(p.slice()))
+      i += n
+    }
+    expect(out.length).toBe(50)
+    out.forEach((p, i) => expect(bytesEqual(p, plaintexts[i]!)).toBe(true))
+    expect(opener.epoch).toBe(12)
+  })
+
+  it('rekeys on the byte budget too', () => {
+    const sealer = new RecordSealer(fast, key(9), { records: 1 << 20, bytes: 3000 })
+    for (let i = 0; i < 5; i++) sealer.seal([new Uint8Array(1000)])
+    expect(sealer.epoch).toBe(1)
+  })
+
+  it('fails closed with RecordAuthError on any flipped bit of any record byte', () => {
+    const { records } = sealMany(fast, 3)
+    const target = records[1]!
+    for (let i = 4; i < target.length; i++) {
+      const tampered = records.map((r) => r.slice())
+      tampered[1]![i]! ^= 1 << (i % 8)
+      expect(() => openAll(tampered), `byte ${i}`).toThrow(expect.objectContaining({ name: 'RecordAuthError' }))
+    }
+  })
+
+  it('fails closed on a changed length field, before allocating for it', () => {
+    const { records } = sealMany(fast, 1)
+    const big = records[0]!.slice()
+    big.set([0xff, 0xff, 0xff, 0xff], 0)
+    expect(() => openAll([big])).toThrow(expect.objectContaining({ name: 'RecordAuthError', message: expect.stringContaining('outside') }))
+    const short = records[0]!.slice()
+    short.set([0, 0, 0, 3], 0)
+    expect(() => openAll([short])).toThrow(expect.objectContaining({ name: 'RecordAuthError' }))
+    const off = records[0]!.slice()
+    off[3] = off[3]! - 1
+    expect(() => openAll([off])).toThrow(expect.objectContaining({ name: 'RecordAuthError' }))
+  })
+
+  it('rejects replayed, reordered and dropped records, and keeps failing after the first failure', () => {
+    const { records } = sealMany(fast, 4)
+    const [r0, r1, r2, r3] = records as [Uint8Array, Uint8Array, Uint8Array, Uint8Array]
+    expect(() => openAll([r0, r0])).toThrow(expect.objectContaining({ name: 'RecordAuthError' }))
+    expect(() => openAll([r0, r2, r1])).toThrow(expect.objectContaining({ name: 'RecordAuthError' }))
+    expect(() => openAll([r0, r1, r3])).toThrow(expect.objectContaining({ name: 'RecordAuthError' }))
+    const opener = new RecordOpener(fast, key(9), { records: 4, bytes: 1 << 30 })
+    expect(() => opener.push(r1, () => {})).toThrow(expect.objectContaining({ name: 'RecordAuthError' }))
+    expect(() => opener.push(r0, () => {})).toThrow(expect.objectContaining({ name: 'RecordAuthError' }))
+  })
+
+  it('rejects records sealed under a different key', () => {
+    const { records } = sealMany(fast, 1)
+    const opener = new RecordOpener(fast, key(8), { records: 4, bytes: 1 << 30 })
+    expect(() => opener.push(records[0]!, () => {})).toThrow(expect.objectContaining({ name: 'RecordAuthError' }))
+  })
+
+  it('reports a partially received record so a cut stream counts as truncation', () => {
+    const { records } = sealMany(fast, 1)
+    const opener = new RecordOpener(fast, key(9), { records: 4, bytes: 1 << 30 })
+    opener.push(records[0]!.subarray(0, 10), () => {})
+    expect(opener.midRecord).toBe(true)
+  })
+})
+
+describe('frames', () => {
+  it('reject unknown kinds, over-cap bodies and frames cut by the record end with FrameError', () => {
+    const ok = frame(FRAME_KIND.mship, utf8('hi'))
+    const plain = new Uint8Array([...ok.header, ...ok.body])
+    const kinds: number[] = []
+    parseFrames(plain, (k) => kinds.push(k))
+    expect(kinds).toEqual([FRAME_KIND.mship])
+    const cases = [
+      new Uint8Array([0, 0, 0, 0, 0x7f]),
+      new Uint8Array([0, 1, 0, 1, FRAME_KIND.mship]),
+      new Uint8Array([0, 0, 0, 9, FRAME_KIND.ping, 1, 2, 3, 4, 5, 6, 7, 8, 9]),
+      plain.subarray(0, 6),
+      plain.subarray(0, 3),
+      new Uint8Array(0),
+    ]
+    for (const c of cases) expect(() => parseFrames(c, () => {})).toThrow(expect.objectContaining({ name: 'FrameError' }))
+  })
+})
+
+describe('golden vectors (SPEC.md section 5)', () => {
+  const spec = readFileSync(new URL('../../../SPEC.md', import.meta.url), 'utf8')
+  const section = spec.slice(spec.indexOf('## 5. Transport'), spec.indexOf('## 6.'))
+  const fill = (b: number) => new Uint8Array(32).fill(b)
+  const hk = deriveHandshakeKeys(fill(0x11), fill(0x22))
+  const tk = deriveTrafficKeys(fill(0x11), fill(0x44))
+  const sealer = new RecordSealer(nobleAead, tk.initiatorToResponder, { records: 1, bytes: 1 << 30 })
+  const hello = frame(FRAME_KIND.mship, utf8('hello'))
+  const vectors: Record<string, string> = {
+    'transcript-start': toHex(transcriptStart(utf8('abc'))),
+    'transcript-next': toHex(transcriptNext(transcriptStart(utf8('abc')), new Uint8Array([1]))),
+    'handshake-i2r': toHex(hk.initiatorToResponder),
+    'handshake-r2i': toHex(hk.responderToInitiator),
+    'traffic-i2r': toHex(tk.initiatorToResponder),
+    'traffic-r2i': toHex(tk.responderToInitiator),
+    'rekey-traffic-i2r': toHex(nextKey(tk.initiatorToResponder)),
+    'record-0': toHex(sealer.seal([hello.header, hello.body])),
+    'record-1': toHex(sealer.seal([hello.header, hello.body])),
+  }
+
+  for (const [name, hex] of Object.entries(vectors)) {
+    it(`matches the ${name} vector written in the spec`, () => {
+      const match = new RegExp(`\\| ${name} \\| \`([0-9a-f]+)\` \\|`).exec(section)
+      expect(match?.[1]).toBe(hex)
+    })
+  }
+
+  it('opens the spec record vectors with the spec traffic key', () => {
+    const opener = new RecordOpener(fast, tk.initiatorToResponder, { records: 1, bytes: 1 << 30 })
+    const out: string[] = []
+    opener.push(fromHex(vectors['record-0']! + vectors['record-1']!), (p) => parseFrames(p, (_k, b) => out.push(new TextDecoder().decode(b))))
+    expect(out).toEqual(['hello', 'hello'])
+  })
+})
