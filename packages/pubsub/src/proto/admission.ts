@@ -4,8 +4,9 @@
  * to accept, so everything that can reject a message without the signature goes first): the origin
  * timestamp against our wall clock, the per-origin sequence window, and the declared payload length.
  */
-import type { MessageHeader } from '@saorsa-gossip/types'
+import { MessageId, PeerId, type MessageHeader } from '@saorsa-gossip/types'
 import { BoundedMap } from './caches.ts'
+import type { PublishMessage } from './messages.ts'
 
 export type AdmissionVerdict = 'ok' | 'expired' | 'future' | 'replayed' | 'length-mismatch'
 
@@ -46,4 +47,21 @@ export function admit(
   if (highestSeq !== undefined && header.seq + limits.seqWindow < highestSeq) return 'replayed'
   if (payloadLength !== header.payloadLength) return 'length-mismatch'
   return 'ok'
+}
+
+/** A key carried by the message itself, if it hashes to the origin (checked before any use). */
+export function carriedKey(msg: PublishMessage): Uint8Array | undefined {
+  const key = msg.originKey
+  return key !== undefined && PeerId.fromPublicKey(key).equals(msg.header.origin) ? key : undefined
+}
+
+/** Ids by header object: a message is hashed once however many checks ask for its id. */
+const ids = new WeakMap<MessageHeader, MessageId>()
+export function idOf(header: MessageHeader): MessageId {
+  let id = ids.get(header)
+  if (id === undefined) {
+    id = MessageId.derive(header.origin, header.seq, header.payloadHash)
+    ids.set(header, id)
+  }
+  return id
 }

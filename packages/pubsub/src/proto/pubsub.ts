@@ -4,9 +4,9 @@
  * messages checked in cost order (graylist, rate limit, dedupe, age/seq/length, payload hash,
  * signature), peer scoring, key fetching and IBLT anti-entropy. Sans-IO: `handle(input, nowMs, out)`.
  */
-import { MessageId, PeerId, payloadHash, bytesEqual, shuffled, pick } from '@saorsa-gossip/types'
-import type { CoreInput, CoreOutput, MessageHeader, Outbox, ProtocolCore, Rng, TopicId } from '@saorsa-gossip/types'
-import { admit, OriginWindows } from './admission.ts'
+import { payloadHash, bytesEqual, shuffled, pick } from '@saorsa-gossip/types'
+import type { CoreInput, CoreOutput, MessageId, Outbox, PeerId, ProtocolCore, Rng, TopicId } from '@saorsa-gossip/types'
+import { admit, carriedKey, idOf, OriginWindows } from './admission.ts'
 import { BoundedMap, TimedMap } from './caches.ts'
 import { resolveConfig, type PubSubConfig } from './config.ts'
 import { KeyBook, type ParkedMessage } from './keys.ts'
@@ -417,21 +417,4 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
   randomTopicPeer(state: TopicState): PeerId | undefined {
     return pick(this.#rng, shuffled(this.#rng, state.peers()))
   }
-}
-
-/** A key carried by the message itself, if it hashes to the origin (checked before any use). */
-function carriedKey(msg: PublishMessage): Uint8Array | undefined {
-  const key = msg.originKey
-  return key !== undefined && PeerId.fromPublicKey(key).equals(msg.header.origin) ? key : undefined
-}
-
-/** Ids by header object: a message is hashed once however many checks ask for its id. */
-const ids = new WeakMap<MessageHeader, MessageId>()
-function idOf(header: MessageHeader): MessageId {
-  let id = ids.get(header)
-  if (id === undefined) {
-    id = MessageId.derive(header.origin, header.seq, header.payloadHash)
-    ids.set(header, id)
-  }
-  return id
 }
