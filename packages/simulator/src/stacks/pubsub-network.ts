@@ -61,6 +61,8 @@ export class PubSubNetwork {
   readonly stacks = new Map<string, GossipStack>()
   /** Deliveries: message id hex -> node hex -> hop. */
   readonly deliveries = new Map<string, Map<string, number>>()
+  /** Virtual delivery times: message id hex -> node hex -> ms. */
+  readonly deliveredAt = new Map<string, Map<string, number>>()
   /** Deliveries of an id a node had already delivered (must stay 0). */
   duplicateDeliveries = 0
   /** Signature checks by `${verifier hex}:${origin hex}`. */
@@ -96,7 +98,12 @@ export class PubSubNetwork {
         let seen = this.deliveries.get(idHex)
         if (seen === undefined) this.deliveries.set(idHex, (seen = new Map()))
         if (seen.has(e.node.toHex())) this.duplicateDeliveries++
-        else seen.set(e.node.toHex(), event.delivery.hop)
+        else {
+          seen.set(e.node.toHex(), event.delivery.hop)
+          let times = this.deliveredAt.get(idHex)
+          if (times === undefined) this.deliveredAt.set(idHex, (times = new Map()))
+          times.set(e.node.toHex(), e.time)
+        }
       } else {
         this.events.push({ time: e.time, node: e.node, event })
       }
