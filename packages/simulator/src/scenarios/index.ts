@@ -3,11 +3,16 @@
  * of the seed that returns a plain-JSON result.
  */
 import { churnScenario, joinScenario, massKillScenario } from './membership.ts'
+import { compositeJoinScenario, compositeMassKillScenario } from './membership-composite.ts'
 
 export { HyParViewNetwork, joinThroughOneContact, estimateHyParViewSize } from './hyparview-network.ts'
 export type { HyParViewNetworkInit, HyParViewSim } from './hyparview-network.ts'
 export { joinScenario, massKillScenario, churnScenario } from './membership.ts'
 export type { JoinResult, MassKillResult, ChurnResult } from './membership.ts'
+export { MembershipNetwork, membershipJoinThroughOneContact, estimateSwimSize } from './membership-network.ts'
+export type { MembershipNetworkInit, MembershipSim } from './membership-network.ts'
+export { compositeJoinScenario, compositeMassKillScenario } from './membership-composite.ts'
+export type { CompositeJoinResult, CompositeMassKillResult } from './membership-composite.ts'
 
 export const SCENARIOS: Readonly<Record<string, (seed: number) => unknown>> = Object.freeze({
   'join-1000': (seed: number) => joinScenario({ seed, nodes: 1_000 }),
@@ -16,4 +21,8 @@ export const SCENARIOS: Readonly<Record<string, (seed: number) => unknown>> = Ob
   'kill-80': (seed: number) => massKillScenario({ seed, nodes: 1_000, fraction: 0.8 }),
   'kill-95': (seed: number) => massKillScenario({ seed, nodes: 1_000, fraction: 0.95 }),
   'churn-1000': (seed: number) => churnScenario({ seed, nodes: 1_000, minutes: 30 }),
+  'composite-join-1000': (seed: number) => compositeJoinScenario({ seed, nodes: 1_000 }),
+  'composite-kill-50': (seed: number) => compositeMassKillScenario({ seed, nodes: 1_000, fraction: 0.5 }),
+  'composite-kill-80': (seed: number) => compositeMassKillScenario({ seed, nodes: 1_000, fraction: 0.8 }),
+  'composite-silent-kill-50': (seed: number) => compositeMassKillScenario({ seed, nodes: 1_000, fraction: 0.5, silent: true }),
 })
