@@ -14,4 +14,18 @@ describe('examples', () => {
     expect(stdout).toContain('all checks held')
     expect(stdout).not.toContain('FAIL')
   })
+
+  it('the two-node chat delivers one signed line in each direction', async () => {
+    const { stdout } = await example('chat.mjs')
+    expect(stdout).toMatch(/bob {3}received "hi bob, this is alice" from [0-9a-f]+ \(1 hop/)
+    expect(stdout).toMatch(/alice received "hello alice, bob here"/)
+    expect(stdout).toContain('chat done')
+  })
+
+  it('the hand-composed stack (identity + transport + membership + pubsub) delivers a broadcast over two hops', async () => {
+    const { stdout } = await example('compose-stack.mjs')
+    expect(stdout).toMatch(/beta {3}got "hello from a hand-built stack" from [0-9a-f]+ after 1 hop/)
+    expect(stdout).toMatch(/gamma {2}got "hello from a hand-built stack"/)
+    expect(stdout).toContain('compose done')
+  })
 })

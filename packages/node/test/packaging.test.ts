@@ -44,11 +44,13 @@ describe('packaging', () => {
       const n = await import('@saorsa-gossip/node'); await import('@saorsa-gossip/transport')
       await import('@saorsa-gossip/membership'); await import('@saorsa-gossip/pubsub')
       const id = i.Identity.generate()
-      console.log(JSON.stringify({ peerId: id.peerId.toHex(), topic: t.TopicId.fromName('x').toHex(), node: typeof n.PeerCache }))`
+      console.log(JSON.stringify({ peerId: id.peerId.toHex(), topic: t.TopicId.fromName('x').toHex(), node: typeof n.PeerCache, createNode: typeof n.createNode }))`
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', probe], { cwd: app })
-    const result = JSON.parse(stdout) as { peerId: string; topic: string; node: string }
+    // The last line: an unpatched @fails-components/webtransport from the registry logs on import.
+    const result = JSON.parse(stdout.trim().split('\n').pop()!) as { peerId: string; topic: string; node: string; createNode: string }
     expect(result.peerId).toMatch(/^[0-9a-f]{64}$/)
     expect(result.node).toBe('function')
+    expect(result.createNode).toBe('function')
     const help = await run(process.execPath, [join(app, 'node_modules', '@saorsa-gossip', 'node', 'dist', 'cli', 'bin.js'), '--help'], { cwd: app })
     expect(help.stdout).toContain('Usage: saorsa-gossip')
   }, 240_000)

@@ -6,12 +6,14 @@ import { resolveCommand, type CommandSpec } from './args.ts'
 import { createContext, type CliContext, type CliIO } from './context.ts'
 import { EXIT, exitCodeFor } from './exit-codes.ts'
 import { identityCommands } from './commands/identity.ts'
+import { joinCommand } from './commands/join.ts'
 import { remoteCommands } from './commands/remote.ts'
 
 export const BIN = 'saorsa-gossip'
 
 export const COMMANDS: readonly CommandSpec<CliContext>[] = [
   ...identityCommands,
+  joinCommand,
   ...remoteCommands,
 ]
 

@@ -1,0 +1,99 @@
+/**
+ * `saorsa-gossip network join`: runs a node in the foreground with its control socket, until
+ * SIGINT/SIGTERM or `network leave`. Contacts come from the peer cache first, then `--bootstrap`
+ * (or config.json), so a restart rejoins without flags. `--json` prints one event object per line.
+ */
+import type { Identity } from '@saorsa-gossip/identity'
+import { loadNodeConfig } from '../../config/node-config.ts'
+import { ensureHome } from '../../config/paths.ts'
+import { startControlServer } from '../../control/server.ts'
+import { controlHandlersFor } from '../../control/handlers.ts'
+import { createRootLogger } from '../../logger.ts'
+import { createNode } from '../../node.ts'
+import { UsageError, type CommandSpec } from '../args.ts'
+import type { CliContext } from '../context.ts'
+import { EXIT } from '../exit-codes.ts'
+import { readPassphrase } from '../passphrase.ts'
+import { DEFAULT_ALIAS, keystoreFor, withAlias } from './identity.ts'
+
+const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : [])
+
+export const joinCommand: CommandSpec<CliContext> = {
+  path: ['network', 'join'],
+  summary: 'Run a node in the foreground and join the network',
+  options: {
+    bootstrap: { type: 'string', short: 'b', multiple: true, description: 'bootstrap peer address, e.g. tcp://203.0.113.7:7000', valueName: 'addr' },
+    identity: { type: 'string', short: 'i', description: `keystore alias to run as (default '${DEFAULT_ALIAS}', created if missing)`, valueName: 'alias' },
+    bind: { type: 'string', multiple: true, description: 'listen address (default tcp://0.0.0.0:0)', valueName: 'addr' },
+    preset: { type: 'string', description: 'timing preset: local, lan or wan (default lan)', valueName: 'name' },
+    'passphrase-file': { type: 'string', description: 'read the keystore passphrase from this file', valueName: 'path' },
+  },
+  details: 'Without --bootstrap the node rejoins through the peers it cached last time (peers.cbor).\nStop with Ctrl-C (twice to force) or `saorsa-gossip network leave`.',
+  async run(ctx, { values }) {
+    const { out, layout } = ctx
+    await ensureHome(layout)
+    const config = await loadNodeConfig(layout.configFile)
+    const preset = (values.preset ?? config.preset ?? 'lan') as string
+    if (!['local', 'lan', 'wan'].includes(preset)) throw new UsageError('--preset must be local, lan or wan')
+    const alias = (values.identity as string | undefined) ?? config.identity ?? DEFAULT_ALIAS
+    const passphrase = await readPassphrase(ctx.io, values['passphrase-file'] as string | undefined, `Passphrase for '${alias}': `)
+    const keystore = keystoreFor(ctx, passphrase)
+    let identity: Identity
+    try {
+      identity = await keystore.loadIdentity(alias, { signal: ctx.io.interrupt })
+    } catch (err) {
+      if ((err as Error).name !== 'AliasNotFoundError' || values.identity !== undefined) {
+        return withAlias(alias, () => Promise.reject(err))
+      }
+      out.progress(`creating identity '${alias}'...`)
+      identity = (await keystore.create(alias, { signal: ctx.io.interrupt })).key as Identity
+    }
+    const level = ctx.globals.verbose ? 'debug' : (config.logLevel ?? (ctx.globals.quiet ? 'error' : 'warn'))
+    const node = createNode({
+      identity, home: layout.home, preset: preset as 'local' | 'lan' | 'wan',
+      listen: list(values.bind).length > 0 ? list(values.bind) : (config.listen ?? ['tcp://0.0.0.0:0']),
+      logger: createRootLogger({ level }),
+    })
+    const peerId = node.peerId.toHex()
+    node.addEventListener('peer:up', (e) => out.json
+      ? out.event('', { event: 'peer:up', peerId: e.detail.peerId.toHex() })
+      : out.progress(`neighbour up:   ${e.detail.peerId.toHex().slice(0, 16)}`))
+    node.addEventListener('peer:down', (e) => out.json
+      ? out.event('', { event: 'peer:down', peerId: e.detail.peerId.toHex() })
+      : out.progress(`neighbour down: ${e.detail.peerId.toHex().slice(0, 16)}`))
+
+    await node.start({ signal: ctx.io.interrupt })
+    const leave = new AbortController()
+    const control = await startControlServer(layout.controlSocket, controlHandlersFor(node, () => leave.abort()))
+    try {
+      const addrs = node.listenAddrs()
+      if (out.json) out.event('', { event: 'listening', peerId, addrs, control: layout.controlSocket })
+      else out.progress(`Saorsa Gossip node ${peerId} (identity '${alias}')\nlistening on ${addrs.join(', ')}`)
+      const bootstrap = list(values.bootstrap).length > 0 ? list(values.bootstrap) : (config.bootstrap ?? [])
+      out.progress(bootstrap.length > 0 ? `connecting to ${bootstrap.length} bootstrap peer${bootstrap.length === 1 ? '' : 's'}...` : 'rejoining through cached peers...')
+      try {
+        const joined = await node.join(bootstrap, { signal: ctx.io.interrupt })
+        if (out.json) out.event('', { event: 'joined', activePeers: node.status().activePeers, contacted: joined.contacted })
+        else out.progress(`joined, ${node.status().activePeers} active neighbour${node.status().activePeers === 1 ? '' : 's'}`)
+      } catch (err) {
+        // With nothing to join the node still serves: others can join through it.
+        if ((err as Error).name !== 'JoinFailedError') throw err
+        if (out.json) out.event('', { event: 'waiting', reason: (err as Error).message })
+        else out.progress(`${(err as Error).message}; waiting for peers to join this node`)
+      }
+      out.progress('running; Ctrl-C to leave')
+      await new Promise<void>((resolve) => {
+        if (ctx.io.interrupt.aborted || leave.signal.aborted) return resolve()
+        ctx.io.interrupt.addEventListener('abort', () => resolve(), { once: true })
+        leave.signal.addEventListener('abort', () => resolve(), { once: true })
+      })
+      out.progress('leaving the network...')
+    } finally {
+      await control.close()
+      await node.stop()
+    }
+    if (out.json) out.event('', { event: 'stopped' })
+    else out.progress('left the network')
+    return EXIT.ok
+  },
+}

@@ -1,0 +1,137 @@
+/**
+ * Wires the layer packages together for one node: transport -> membership -> pubsub. This file is
+ * the only place that knows the layers' factories, so `node.ts` stays about lifecycle and policy.
+ */
+import type { Identity, SignatureBackend } from '@saorsa-gossip/identity'
+import { MEMBERSHIP_LAN, MEMBERSHIP_LOCAL, MEMBERSHIP_WAN, createMembership, type Membership } from '@saorsa-gossip/membership'
+import { createPubSub, type PubSub } from '@saorsa-gossip/pubsub'
+import type { Transport } from '@saorsa-gossip/transport'
+import { throwIfAborted, type MessageId, type PeerId, type TopicId } from '@saorsa-gossip/types'
+import type { PresetName } from './config/node-config.ts'
+import { componentLogger, type Logger } from './logger.ts'
+import type { PeerInfo } from './status.ts'
+import type { ReceivedMessage } from './subscription.ts'
+
+export interface Contact {
+  peerId?: PeerId
+  addrs: string[]
+}
+
+export interface LayersInit {
+  transport: Transport
+  identity: Identity
+  backend: SignatureBackend
+  preset: PresetName
+  logger: Logger
+  onNeighbor(peer: PeerId, up: boolean): void
+  onMessage(message: Omit<ReceivedMessage, 'topic'>): void
+}
+
+export interface Layers {
+  readonly membership: Membership
+  readonly pubsub: PubSub
+  start(): Promise<void>
+  /** Tries `groups` in order (cached peers, then bootstrap); resolves with the number of live neighbours. */
+  join(groups: Contact[][], options: { signal?: AbortSignal; onGroupFailed?: (group: Contact[]) => void }): Promise<number>
+  subscribe(topic: TopicId): void
+  unsubscribe(topic: TopicId): void
+  publish(topic: TopicId, payload: Uint8Array, options: { signal?: AbortSignal }): Promise<{ id: MessageId | undefined; sentTo: number; outcome: string }>
+  peers(): PeerInfo[]
+  viewSizes(): { active: number; passive: number }
+  /** Dialable addresses of `peer` when this node reached it by dialling. */
+  addrsOf(peer: PeerId): string[]
+  stop(options: { signal?: AbortSignal }): Promise<void>
+}
+
+const MEMBERSHIP_PRESETS = { local: MEMBERSHIP_LOCAL, lan: MEMBERSHIP_LAN, wan: MEMBERSHIP_WAN } as const
+
+export function createLayers(init: LayersInit): Layers {
+  const { transport } = init
+  const log = componentLogger(init.logger, 'membership')
+  const membership = createMembership({ transport, config: MEMBERSHIP_PRESETS[init.preset] })
+  const pubsub = createPubSub({ transport, identity: init.identity, backend: init.backend, membership })
+  // The pubsub layer keeps its own subscriptions; the node holds one per topic to route deliveries.
+  const topicSubs = new Map<string, { unsubscribe(): void }>()
+
+  membership.addEventListener('peer:up', (e) => {
+    log.debug({ peer: e.detail.peer.toShortString() }, 'peer up')
+    init.onNeighbor(e.detail.peer, true)
+  })
+  membership.addEventListener('peer:down', (e) => {
+    log.debug({ peer: e.detail.peer.toShortString() }, 'peer down')
+    init.onNeighbor(e.detail.peer, false)
+  })
+  pubsub.addEventListener('message', (e) => {
+    const d = (e as CustomEvent<import('@saorsa-gossip/pubsub').Delivery>).detail
+    init.onMessage({
+      topicId: d.topic, id: d.id, origin: d.origin, from: d.from, hops: d.hop, seq: d.seq,
+      timestampMs: d.timestampMs, payload: d.payload,
+    })
+  })
+
+  const alive = () => membership.members().filter((m) => m.state !== 'dead')
+
+  return {
+    membership,
+    pubsub,
+    async start() {
+      await membership.start()
+      pubsub.start()
+    },
+    async join(groups, options) {
+      let lastError: unknown
+      for (const group of groups) {
+        const addrs = group.flatMap((c) => c.addrs)
+        if (addrs.length === 0) continue
+        throwIfAborted(options.signal)
+        try {
+          await membership.join(addrs, options.signal === undefined ? {} : { signal: options.signal })
+          return alive().length
+        } catch (err) {
+          if (options.signal?.aborted === true) throw err
+          lastError = err
+          options.onGroupFailed?.(group)
+          log.info({ err: (err as Error).message, contacts: group.length }, 'join attempt failed')
+        }
+      }
+      if (lastError !== undefined) log.warn({ err: (lastError as Error).message }, 'join failed')
+      return alive().length
+    },
+    subscribe(topic) {
+      const key = topic.toHex()
+      if (!topicSubs.has(key)) topicSubs.set(key, pubsub.subscribe(topic))
+    },
+    unsubscribe(topic) {
+      const key = topic.toHex()
+      topicSubs.get(key)?.unsubscribe()
+      topicSubs.delete(key)
+    },
+    async publish(topic, payload, options) {
+      const r = await pubsub.publish(topic, payload, options)
+      return { id: r.id, sentTo: r.peers, outcome: r.outcome }
+    },
+    peers() {
+      return membership.members().map((m) => ({
+        peerId: m.peer.toHex(),
+        view: 'active' as const,
+        addrs: addrsOf(m.peer),
+        health: m.state,
+      }))
+    },
+    viewSizes() {
+      return { active: alive().length, passive: 0 }
+    },
+    addrsOf,
+    async stop(options) {
+      for (const sub of topicSubs.values()) sub.unsubscribe()
+      topicSubs.clear()
+      pubsub.stop()
+      await membership.stop(options)
+    },
+  }
+
+  function addrsOf(peer: PeerId): string[] {
+    const conn = transport.connectionTo(peer)
+    return conn !== undefined && conn.direction === 'outbound' ? [conn.remoteAddr] : []
+  }
+}

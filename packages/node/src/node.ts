@@ -1,0 +1,299 @@
+/**
+ * `createNode(init)`: the only composition root (ARCHITECTURE.md section 1). Builds identity,
+ * transport (TCP by default), membership (HyParView + SWIM) and pubsub (Plumtree) and ties them to
+ * the peer cache and a pino logger. Shutdown leaves the overlay cleanly (DISCONNECT), saves the
+ * peer cache, closes connections and ends every subscription and pending call.
+ */
+import { Identity, loadMlDsa65Backend, type SignatureBackend } from '@saorsa-gossip/identity'
+import { createTcpCarrier, createTransport, type Carrier, type Transport } from '@saorsa-gossip/transport'
+import {
+  InvalidParametersError, NotStartedError, PeerId, TopicId, throwIfAborted, type MessageId,
+} from '@saorsa-gossip/types'
+import { PeerCache } from './config/peer-cache.ts'
+import { ensureHome, homeLayout } from './config/paths.ts'
+import type { PresetName } from './config/node-config.ts'
+import { JoinFailedError } from './errors.ts'
+import { componentLogger, createRootLogger, type Logger, type LogLevel } from './logger.ts'
+import { createLayers, type Layers } from './layers.ts'
+import type { NodeStatus, PeerInfo } from './status.ts'
+import { Subscription, type ReceivedMessage } from './subscription.ts'
+
+export interface AbortOptions { signal?: AbortSignal }
+
+export interface SaorsaNodeInit {
+  /** The node's key pair; default a fresh one (use the keystore for a stable PeerId). */
+  identity?: Identity
+  /** Home directory: enables the peer cache `<home>/peers.cbor` (SPEC.md section 8). */
+  home?: string
+  /** Listen addresses; default `['tcp://127.0.0.1:0']`. */
+  listen?: string[]
+  /** Carriers (TCP, memory, WebTransport); default `[createTcpCarrier()]`. */
+  carriers?: Carrier[]
+  /** Default bootstrap addresses for `join()`. */
+  bootstrap?: string[]
+  /** Timing preset of membership and pubsub; default 'lan'. */
+  preset?: PresetName
+  /** Root logger (default: silent), or the level of a fresh stderr logger. */
+  logger?: Logger
+  logLevel?: LogLevel
+  /** ML-DSA-65 backend; default the fast liboqs backend when it loads, else noble. */
+  backend?: SignatureBackend
+}
+
+export interface JoinResult {
+  /** Addresses tried (peer cache first, then bootstrap). */
+  contacted: number
+  /** Overlay neighbours once joined. */
+  activePeers: number
+}
+
+export interface PublishResult {
+  id: MessageId
+  /** Neighbours the message was pushed (or announced) to. */
+  sentTo: number
+}
+
+export interface NodeEvents {
+  'peer:up': CustomEvent<{ peerId: PeerId }>
+  'peer:down': CustomEvent<{ peerId: PeerId }>
+  'message': CustomEvent<ReceivedMessage>
+  'stop': CustomEvent<undefined>
+}
+
+export interface SaorsaNode {
+  readonly peerId: PeerId
+  readonly identity: Identity
+  start(options?: AbortOptions): Promise<void>
+  /** Joins the overlay through cached peers, then `bootstrap` (default `init.bootstrap`). */
+  join(bootstrap?: string[], options?: AbortOptions): Promise<JoinResult>
+  subscribe(topic: string, options?: AbortOptions): Subscription
+  publish(topic: string, payload: Uint8Array, options?: AbortOptions): Promise<PublishResult>
+  topics(): string[]
+  peers(): PeerInfo[]
+  status(): NodeStatus
+  listenAddrs(): string[]
+  stop(options?: AbortOptions): Promise<void>
+  addEventListener<K extends keyof NodeEvents>(type: K, listener: (event: NodeEvents[K]) => void, options?: { once?: boolean; signal?: AbortSignal }): void
+  removeEventListener<K extends keyof NodeEvents>(type: K, listener: (event: NodeEvents[K]) => void): void
+}
+
+/** How often a changed peer cache is written (bounded disk writes under churn). */
+const PEER_CACHE_SAVE_INTERVAL_MS = 5000
+/** How many cached peers `join` tries before the bootstrap list. */
+const CACHED_CONTACTS = 16
+
+class Node extends EventTarget implements SaorsaNode {
+  readonly identity: Identity
+  readonly peerId: PeerId
+  readonly #init: SaorsaNodeInit
+  readonly #log: Logger
+  #state: NodeStatus['state'] = 'stopped'
+  #startedAt = 0
+  #transport: Transport | undefined
+  #layers: Layers | undefined
+  #peerCache: PeerCache | undefined
+  #saveTimer: NodeJS.Timeout | undefined
+  readonly #subs = new Map<string, Set<Subscription>>()
+  readonly #topicNames = new Map<string, string>()
+  /** Topics joined only because this node published to them. */
+  readonly #publishOnly = new Set<string>()
+  #published = 0
+  #delivered = 0
+
+  constructor(init: SaorsaNodeInit) {
+    super()
+    this.#init = init
+    this.identity = init.identity ?? Identity.generate()
+    this.peerId = this.identity.peerId
+    this.#log = createRootLogger({
+      ...(init.logger === undefined ? {} : { logger: init.logger }),
+      ...(init.logLevel === undefined ? {} : { level: init.logLevel }),
+    }).child({ node: this.peerId.toShortString() })
+  }
+
+  override addEventListener<K extends keyof NodeEvents>(type: K, listener: (event: NodeEvents[K]) => void, options?: { once?: boolean; signal?: AbortSignal }): void
+  override addEventListener(...args: Parameters<EventTarget['addEventListener']>): void
+  override addEventListener(...args: unknown[]): void {
+    super.addEventListener(...(args as Parameters<EventTarget['addEventListener']>))
+  }
+
+  override removeEventListener<K extends keyof NodeEvents>(type: K, listener: (event: NodeEvents[K]) => void): void
+  override removeEventListener(...args: Parameters<EventTarget['removeEventListener']>): void
+  override removeEventListener(...args: unknown[]): void {
+    super.removeEventListener(...(args as Parameters<EventTarget['removeEventListener']>))
+  }
+
+  async start(options: AbortOptions = {}): Promise<void> {
+    if (this.#state !== 'stopped') throw new InvalidParametersError(`node is ${this.#state}`)
+    this.#state = 'starting'
+    try {
+      throwIfAborted(options.signal)
+      const backend = this.#init.backend ?? (await loadMlDsa65Backend(options.signal === undefined ? {} : { signal: options.signal }))
+      if (this.#init.home !== undefined) {
+        const layout = homeLayout(this.#init.home)
+        await ensureHome(layout)
+        const cacheLog = componentLogger(this.#log, 'peer-cache')
+        this.#peerCache = await PeerCache.load(layout.peerCacheFile, { onProblem: (p) => cacheLog.warn({ problem: p.message }, 'peer cache unreadable; starting empty') })
+      }
+      const transport = createTransport({ identity: this.identity, carriers: this.#init.carriers ?? [createTcpCarrier()], backend })
+      this.#transport = transport
+      for (const addr of this.#init.listen ?? ['tcp://127.0.0.1:0']) await transport.listen(addr, options)
+      this.#layers = createLayers({
+        transport, identity: this.identity, backend, preset: this.#init.preset ?? 'lan', logger: this.#log,
+        onNeighbor: (peer, up) => this.#onNeighbor(peer, up),
+        onMessage: (m) => this.#onMessage(m),
+      })
+      await this.#layers.start()
+      this.#startedAt = Date.now()
+      this.#state = 'running'
+      componentLogger(this.#log, 'node').info({ addrs: transport.listenAddrs() }, 'started')
+    } catch (err) {
+      this.#state = 'running'
+      await this.stop().catch(() => {})
+      throw err
+    }
+  }
+
+  #running(): Layers {
+    if (this.#state !== 'running' || this.#layers === undefined) throw new NotStartedError('node is not running')
+    return this.#layers
+  }
+
+  async join(bootstrap: string[] = this.#init.bootstrap ?? [], options: AbortOptions = {}): Promise<JoinResult> {
+    const layers = this.#running()
+    // Cached peers first (reliability anchor 16: history beats a possibly compromised bootstrap).
+    const cached = (this.#peerCache?.candidates(CACHED_CONTACTS) ?? []).map((e) => ({ peerId: e.peerId, addrs: e.addrs }))
+    const fromBootstrap = bootstrap.map((addr) => ({ addrs: [addr] }))
+    const contacted = cached.length + fromBootstrap.length
+    if (contacted === 0) throw new JoinFailedError('nothing to join: no bootstrap addresses and an empty peer cache')
+    componentLogger(this.#log, 'node').info({ cached: cached.length, bootstrap: bootstrap.length }, 'joining')
+    const activePeers = await layers.join([cached, fromBootstrap], {
+      ...options,
+      onGroupFailed: (group) => {
+        for (const c of group) if (c.peerId !== undefined) this.#peerCache?.recordFailure(c.peerId)
+        this.#scheduleSave()
+      },
+    })
+    if (activePeers === 0) throw new JoinFailedError(`no peer answered among ${contacted} contact(s)`)
+    return { contacted, activePeers }
+  }
+
+  subscribe(topic: string, options: AbortOptions = {}): Subscription {
+    const layers = this.#running()
+    throwIfAborted(options.signal)
+    const topicId = TopicId.fromName(topic)
+    const key = topicId.toHex()
+    let set = this.#subs.get(key)
+    if (set === undefined) {
+      set = new Set()
+      this.#subs.set(key, set)
+      this.#topicNames.set(key, topic)
+      this.#publishOnly.delete(key)
+      layers.subscribe(topicId)
+    }
+    const sub = new Subscription(topic, (s) => this.#release(key, topicId, s), undefined, options.signal)
+    set.add(sub)
+    return sub
+  }
+
+  #release(key: string, topicId: TopicId, sub: Subscription): void {
+    const set = this.#subs.get(key)
+    if (set === undefined || !set.delete(sub) || set.size > 0) return
+    this.#subs.delete(key)
+    this.#topicNames.delete(key)
+    if (this.#state === 'running') this.#layers?.unsubscribe(topicId)
+  }
+
+  async publish(topic: string, payload: Uint8Array, options: AbortOptions = {}): Promise<PublishResult> {
+    const layers = this.#running()
+    const topicId = TopicId.fromName(topic)
+    const key = topicId.toHex()
+    // Publishing joins the topic (without a local reader) so the tree and repair work for it.
+    if (!this.#topicNames.has(key)) {
+      this.#topicNames.set(key, topic)
+      this.#publishOnly.add(key)
+      layers.subscribe(topicId)
+    }
+    const result = await layers.publish(topicId, payload, options)
+    if (result.id === undefined) throw new InvalidParametersError(`publish to '${topic}' failed: ${result.outcome}`)
+    this.#published++
+    return { id: result.id, sentTo: result.sentTo }
+  }
+
+  topics(): string[] {
+    return [...this.#topicNames.values()].sort()
+  }
+
+  #onMessage(m: Omit<ReceivedMessage, 'topic'>): void {
+    const key = m.topicId.toHex()
+    const topic = this.#topicNames.get(key)
+    if (topic === undefined) return
+    const message: ReceivedMessage = { ...m, topic }
+    this.#delivered++
+    for (const sub of this.#subs.get(key) ?? []) sub.push(message)
+    this.dispatchEvent(new CustomEvent('message', { detail: message }))
+  }
+
+  #onNeighbor(peerId: PeerId, up: boolean): void {
+    if (up) {
+      const addrs = this.#layers?.addrsOf(peerId) ?? []
+      if (addrs.length > 0) this.#peerCache?.recordSuccess(peerId, addrs, Date.now())
+      this.#scheduleSave()
+    }
+    this.dispatchEvent(new CustomEvent(up ? 'peer:up' : 'peer:down', { detail: { peerId } }))
+  }
+
+  #scheduleSave(): void {
+    if (this.#peerCache === undefined || this.#saveTimer !== undefined) return
+    this.#saveTimer = setTimeout(() => {
+      this.#saveTimer = undefined
+      this.#peerCache?.save(Date.now()).catch((err: unknown) => componentLogger(this.#log, 'peer-cache').warn({ err }, 'peer cache save failed'))
+    }, PEER_CACHE_SAVE_INTERVAL_MS)
+    this.#saveTimer.unref()
+  }
+
+  peers(): PeerInfo[] {
+    return this.#layers?.peers() ?? []
+  }
+
+  listenAddrs(): string[] {
+    return this.#transport?.listenAddrs() ?? []
+  }
+
+  status(): NodeStatus {
+    const views = this.#layers?.viewSizes() ?? { active: 0, passive: 0 }
+    return {
+      peerId: this.peerId.toHex(), state: this.#state, listenAddrs: this.listenAddrs(),
+      activePeers: views.active, passivePeers: views.passive, connections: this.#transport?.connections().length ?? 0,
+      topics: this.topics(), uptimeMs: this.#state === 'running' ? Date.now() - this.#startedAt : 0,
+      published: this.#published, delivered: this.#delivered,
+    }
+  }
+
+  async stop(options: AbortOptions = {}): Promise<void> {
+    if (this.#state === 'stopped' || this.#state === 'stopping') return
+    this.#state = 'stopping'
+    const log = componentLogger(this.#log, 'node')
+    try {
+      // Leave first so neighbours learn we are gone on purpose (HyParView DISCONNECT), not by timeout.
+      await this.#layers?.stop(options).catch((err: unknown) => log.warn({ err }, 'leaving the overlay failed'))
+      for (const set of [...this.#subs.values()]) for (const sub of [...set]) sub.unsubscribe()
+      if (this.#saveTimer !== undefined) clearTimeout(this.#saveTimer)
+      this.#saveTimer = undefined
+      await this.#peerCache?.save(Date.now()).catch((err: unknown) => log.warn({ err }, 'peer cache save failed'))
+      await this.#transport?.close(options)
+    } finally {
+      this.#layers = undefined
+      this.#transport = undefined
+      this.#state = 'stopped'
+      log.info('stopped')
+      this.dispatchEvent(new CustomEvent('stop'))
+    }
+  }
+}
+
+/** Builds a node; call `start()`, then `join()`. */
+export function createNode(init: SaorsaNodeInit = {}): SaorsaNode {
+  return new Node(init)
+}
+
