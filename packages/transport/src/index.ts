@@ -36,4 +36,5 @@ export { DEFAULT_REKEY, type RekeyPolicy } from './channel/records.ts'
 export type {
   Connection, ConnectionEventDetail, ConnectionStats, MessageHandler, Transport, TransportEvents, TransportInit, TransportStats,
 } from './types.ts'
-export { createWebTransportCarrier, type WebTransportCarrierInit } from './webtransport/index.ts'
+// The WebTransport carrier is a separate entry point, '@saorsa-gossip/transport/webtransport', so that
+// importing the transport never loads the WebTransport library unless an application opts in.

@@ -10,7 +10,7 @@ import { formatHostPort, parseHostPort } from '../address.ts'
 import type { AbortOptions, BytePipe, Carrier, CarrierListener } from '../carrier.ts'
 import { DialError } from '../errors.ts'
 import { createSelfSignedCertificate } from './certificate.ts'
-import { Http2Server, WebTransportClient, type WtSession } from './library.ts'
+import { loadWebTransportLibrary, type WtLibrary, type WtSession } from './library.ts'
 import { CLOSE_ERROR, WtPipe } from './pipe.ts'
 
 export interface WebTransportCarrierInit {
@@ -109,6 +109,8 @@ class WebTransportCarrier implements Carrier {
     if (port === 0) throw new DialError(`cannot dial port 0 (${addr})`)
     const s = this.#settings
     const urlHost = isIP(host) === 6 ? `[${host}]` : host
+    const { WebTransportClient } = await loadWebTransportLibrary()
+    throwIfAborted(options?.signal)
     const session = new WebTransportClient(`https://${urlHost}:${port}${WT_PATH}`, {
       forceReliable: true,
       skipServerCertificateVerification: true,
@@ -193,8 +195,9 @@ class WtListener implements CarrierListener {
 
   async start(signal: AbortSignal | undefined): Promise<void> {
     const hosts = isIP(this.#host) !== 0 ? [this.#host] : [this.#host, '127.0.0.1']
+    const library = await loadWebTransportLibrary()
     const certificate = createSelfSignedCertificate(hosts)
-    const server = createServer(this.#host, this.#port, certificate.certPem, certificate.keyPem, this.#settings)
+    const server = createServer(library, this.#host, this.#port, certificate.certPem, certificate.keyPem, this.#settings)
     this.#server = server
     const sessions = server.sessionStream(WT_PATH)
     server.startServer()
@@ -281,8 +284,8 @@ class WtListener implements CarrierListener {
   }
 }
 
-function createServer(host: string, port: number, cert: string, privKey: string, s: Settings) {
-  return new Http2Server({
+function createServer(library: WtLibrary, host: string, port: number, cert: string, privKey: string, s: Settings) {
+  return new library.Http2Server({
     host,
     port,
     cert,

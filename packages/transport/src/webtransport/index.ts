@@ -4,3 +4,4 @@
  */
 export { createWebTransportCarrier, WT_PATH, type WebTransportCarrierInit } from './carrier.ts'
 export { createSelfSignedCertificate, MAX_CERTIFICATE_VALIDITY_MS, type SelfSignedCertificate } from './certificate.ts'
+export { checkWebTransportLibrary, loadWebTransportLibrary, WebTransportUnavailableError, REQUIRED_PATCH_LEVEL } from './library.ts'

@@ -3,7 +3,7 @@
  * WebTransport carrier uses: WebTransport over HTTP/2 (draft-ietf-webtrans-http2) through `Http2Server`
  * and `WebTransport` with `forceReliable`. The library's own typings are loose, hence these interfaces.
  */
-import * as library from '@fails-components/webtransport'
+import { SaorsaError } from '@saorsa-gossip/types'
 
 export interface WtCloseInfo { closeCode?: number; reason?: string }
 
@@ -61,5 +61,55 @@ export interface WtClientInit {
 type ServerConstructor = new (init: WtServerInit) => WtServer
 type ClientConstructor = new (url: string, init: WtClientInit) => WtSession
 
-export const Http2Server = library.Http2Server as unknown as ServerConstructor
-export const WebTransportClient = library.WebTransport as unknown as ClientConstructor
+export interface WtLibrary {
+  readonly Http2Server: ServerConstructor
+  readonly WebTransportClient: ClientConstructor
+}
+
+/** The patch level this carrier needs (the `saorsaGossipPatchLevel` export our patch adds). */
+export const REQUIRED_PATCH_LEVEL = 1
+
+/**
+ * The WebTransport library is missing, or installed without this project's patch (for example in an
+ * application that installed @saorsa-gossip/transport from the registry: package-manager patches do
+ * not travel with a dependency). Unpatched 1.6.8 stalls after 16 KB and one hostile capsule can crash
+ * the process, so the carrier refuses to run rather than degrade silently.
+ */
+export class WebTransportUnavailableError extends SaorsaError {
+  override readonly name = 'WebTransportUnavailableError'
+}
+
+let loading: Promise<WtLibrary> | undefined
+
+/**
+ * Loads @fails-components/webtransport on first use (importing it costs a dynamic import of the
+ * optional HTTP/3 addon, so nothing loads it unless a WebTransport carrier listens or dials) and
+ * checks that the patch in `patches/` is applied.
+ */
+export function loadWebTransportLibrary(): Promise<WtLibrary> {
+  loading ??= checkWebTransportLibrary(() => import('@fails-components/webtransport'))
+  return loading
+}
+
+/** Imports the library through `importLibrary` and checks the patch marker (uncached; tests inject). */
+export async function checkWebTransportLibrary(importLibrary: () => Promise<unknown>): Promise<WtLibrary> {
+  {
+    let library: Record<string, unknown>
+    try {
+      library = await importLibrary() as Record<string, unknown>
+    } catch (error) {
+      throw new WebTransportUnavailableError('@fails-components/webtransport 1.6.8 is not installed', { cause: error })
+    }
+    const level = library['saorsaGossipPatchLevel']
+    if (typeof level !== 'number' || level < REQUIRED_PATCH_LEVEL) {
+      throw new WebTransportUnavailableError(
+        '@fails-components/webtransport is installed without the saorsa-gossip patch: add ' +
+        'patches/@fails-components__webtransport@1.6.8.patch from the saorsa-gossip repository to your ' +
+        "package manager's patched dependencies (pnpm: patchedDependencies; npm: patch-package)")
+    }
+    return {
+      Http2Server: library['Http2Server'] as ServerConstructor,
+      WebTransportClient: library['WebTransport'] as ClientConstructor,
+    }
+  }
+}
