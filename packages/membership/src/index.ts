@@ -1,9 +1,10 @@
 /**
  * @packageDocumentation
- * Overlay membership for Saorsa Gossip: SWIM failure detection with Lifeguard (Das, Gupta, Motivala,
- * DSN 2002; arXiv:1707.00788) and the HyParView views (DSN 2007) as sans-IO cores (see the `./proto`
- * export), a thin driver over the post-quantum Transport's 'mship' stream class, and the wire codec
- * of SPEC.md section 6.
+ * Overlay membership for Saorsa Gossip: HyParView active and passive views (DSN 2007) watched by
+ * SWIM failure detection with Lifeguard (Das, Gupta, Motivala, DSN 2002; arXiv:1707.00788), composed
+ * in one sans-IO core (see the `./proto` export), run by a thin driver over the post-quantum
+ * Transport's 'mship' stream class, with the wire codec of SPEC.md section 6. `peer:up` and
+ * `peer:down` announce the active view: the neighbour set that gossip broadcasts over.
  *
  * @example
  * ```ts
@@ -14,11 +15,14 @@
  * const transport = createTransport({ identity: Identity.generate() })
  * await transport.listen('tcp://127.0.0.1:0')
  * const membership = createMembership({ transport, config: MEMBERSHIP_LAN })
- * membership.addEventListener('peer:suspect', (e) => console.log('suspect', e.detail.peer.toShortString()))
+ * membership.addEventListener('peer:up', (e) => console.log('neighbour', e.detail.peer.toShortString(), e.detail.addrs))
+ * membership.addEventListener('peer:down', (e) => console.log('gone', e.detail.peer.toShortString()))
  * membership.addEventListener('peer:dead', (e) => console.log('dead', e.detail.peer.toShortString()))
  * await membership.start()
  * await membership.join(['tcp://192.0.2.10:4000'], { signal: AbortSignal.timeout(10_000) })
- * console.log(membership.members(), membership.metrics().dropped)
+ * console.log(membership.neighbors(), membership.metrics().dropped)
+ * await membership.leave()
+ * await membership.stop()
  * ```
  */
 import { MembershipService, type Membership, type MembershipInit } from './service.ts'
@@ -39,3 +43,4 @@ export { MembershipDriver, type CoreBinding, type DriverMetrics, type DropReason
 export type { SwimMember, SwimEvent, SwimCommand } from './proto/swim.ts'
 export type { SwimMessage, SwimUpdate, SwimState } from './proto/swim-messages.ts'
 export type { HyParViewMessage, PeerInfo } from './proto/hyparview-messages.ts'
+export type { MembershipEvent, MembershipCommand, MembershipTimer } from './proto/membership.ts'

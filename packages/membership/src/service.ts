@@ -1,48 +1,67 @@
 /**
- * The membership service behind `createMembership`: SWIM with Lifeguard (DSN 2002; arXiv:1707.00788)
- * watching every peer this node holds a connection with, run by the driver over the Transport's
- * 'mship' stream class, with typed `peer:*` events, start/stop/join and AbortSignal support.
+ * The membership service behind `createMembership`: the composite core (HyParView active/passive
+ * views, DSN 2007, watched by SWIM with Lifeguard, DSN 2002 and arXiv:1707.00788) run by the driver
+ * over the Transport's 'mship' stream class, with typed `peer:*` events (neighbours up and down,
+ * suspicion and death), start/stop/join/leave and AbortSignal support.
  */
 import type { Clock, PeerId, Rng } from '@saorsa-gossip/types'
 import { NotStartedError, cryptoRng, systemClock, throwIfAborted } from '@saorsa-gossip/types'
 import type { Transport } from '@saorsa-gossip/transport'
 import { decodeMembershipMessage, encodeMembershipMessage } from './codec.ts'
 import { MEMBERSHIP_LAN, validateMembershipConfig, type MembershipConfig } from './config.ts'
-import { MembershipDriver, type DriverMetrics } from './driver.ts'
+import { MembershipDriver, type CoreBinding, type DriverMetrics } from './driver.ts'
 import { JoinError } from './errors.ts'
-import { Swim, type SwimCommand, type SwimEvent, type SwimMember, type SwimTimer } from './proto/swim.ts'
-import type { SwimMessage } from './proto/swim-messages.ts'
+import {
+  MembershipCore, type MembershipCommand, type MembershipEvent, type MembershipMessage, type MembershipTimer,
+} from './proto/membership.ts'
+import type { SwimMember } from './proto/swim.ts'
 
 export interface MembershipInit {
   /** A transport this service shares; it handles the 'mship' class and never closes the transport. */
   transport: Transport
   /** Presets MEMBERSHIP_LAN (default), MEMBERSHIP_WAN, MEMBERSHIP_LOCAL, or your own. */
   config?: MembershipConfig
-  /** Randomness for probe order and helper choice (default: the platform CSPRNG). */
+  /**
+   * Addresses other peers should dial to reach this node, announced in JOIN and NEIGHBOR messages
+   * (at most 8). Default: the transport's listen addresses when `start()` is first called.
+   */
+  addrs?: readonly string[]
+  /** Randomness for view sampling, probe order and helper choice (default: the platform CSPRNG). */
   rng?: Rng
   /** Monotonic clock (default: `performance.now()`). */
   clock?: Clock
 }
 
-export interface PeerEventDetail { readonly peer: PeerId }
+/** A neighbour (active-view peer) and the addresses this node knows for it. */
+export interface PeerEventDetail { readonly peer: PeerId; readonly addrs: readonly string[] }
 export interface PeerHealthEventDetail { readonly peer: PeerId; readonly incarnation: number }
 
 export interface MembershipEvents {
-  /** A peer became a member, or a suspected or dead member proved alive. */
+  /** A peer entered the active view: a neighbour that gossip should broadcast to. */
   'peer:up': CustomEvent<PeerEventDetail>
-  /** A member was declared dead (sent right after `peer:dead`). */
+  /** A peer left the active view (DISCONNECT, lost connection, eviction, or declared dead by SWIM). */
   'peer:down': CustomEvent<PeerEventDetail>
+  /** SWIM suspects a neighbour (missed probes, or another member's suspicion). */
   'peer:suspect': CustomEvent<PeerHealthEventDetail>
+  /** A suspected neighbour refuted the suspicion with a higher incarnation. */
+  'peer:alive': CustomEvent<PeerHealthEventDetail>
+  /** SWIM declared a neighbour dead; `peer:down` follows and the connection is closed. */
   'peer:dead': CustomEvent<PeerHealthEventDetail>
 }
 
 export interface MembershipMetrics extends DriverMetrics {
+  /** Active view size (neighbours). */
+  readonly neighbors: number
+  readonly passive: number
+  /** SWIM members: the neighbours, plus dead ones kept briefly so their death spreads. */
   readonly members: number
   readonly suspect: number
   readonly dead: number
   /** Lifeguard's Local Health Multiplier: 0 when this node keeps up. */
   readonly localHealth: number
   readonly incarnation: number
+  /** Remote inputs the core ignored, by reason (rate limits, caps, non-neighbours, after leave). */
+  readonly ignored: Readonly<Record<string, number>>
 }
 
 export interface AbortOptions { signal?: AbortSignal }
@@ -54,43 +73,46 @@ export interface Membership extends Omit<EventTarget, 'addEventListener' | 'remo
   readonly peerId: PeerId
   readonly isStarted: boolean
   start(options?: AbortOptions): Promise<void>
+  /** Detaches from the transport without telling anyone (use `leave()` first for a graceful exit). */
   stop(options?: AbortOptions): Promise<void>
-  /** Dials the bootstrap addresses (each at most once); resolves after the first succeeds, else throws JoinError. */
+  /**
+   * Dials the bootstrap addresses in order (each at most once) and sends JOIN to the first that
+   * answers; resolves once it is sent. Throws JoinError if none answers.
+   */
   join(bootstrapAddrs: readonly string[], options?: AbortOptions): Promise<void>
+  /** Sends DISCONNECT (leaving) to every neighbour; the service stays silent until stopped. */
+  leave(options?: AbortOptions): Promise<void>
+  /** The active view: the neighbour set, as announced by `peer:up` and `peer:down`. */
+  neighbors(): PeerId[]
   members(): SwimMember[]
   metrics(): MembershipMetrics
   addEventListener<K extends keyof MembershipEvents>(type: K, listener: Listener<K>, options?: ListenerOptions): void
   removeEventListener<K extends keyof MembershipEvents>(type: K, listener: Listener<K>): void
 }
 
+type Driver = MembershipDriver<MembershipMessage, MembershipTimer, MembershipCommand, MembershipEvent>
+
+const IDLE_DRIVER_METRICS: DriverMetrics = Object.freeze({
+  messagesReceived: 0, messagesSent: 0, bytesReceived: 0, bytesSent: 0, dials: 0, timersFired: 0,
+  dropped: Object.freeze({ decode: 0, encode: 0, 'no-address': 0, 'dial-failed': 0, 'send-failed': 0, 'core-error': 0 }),
+})
+
 export class MembershipService extends EventTarget implements Membership {
   readonly #transport: Transport
-  readonly #swim: Swim
-  readonly #driver: MembershipDriver<SwimMessage, SwimTimer, SwimCommand, SwimEvent>
+  readonly #config: MembershipConfig
+  readonly #rng: Rng
+  readonly #clock: Clock
+  readonly #addrs: readonly string[] | undefined
+  /** Created on the first start, when the transport's listen addresses are known. */
+  #running: { readonly core: MembershipCore; readonly driver: Driver } | undefined
 
   constructor(init: MembershipInit) {
     super()
-    const config = validateMembershipConfig(init.config ?? MEMBERSHIP_LAN)
+    this.#config = validateMembershipConfig(init.config ?? MEMBERSHIP_LAN)
     this.#transport = init.transport
-    this.#swim = new Swim(init.transport.peerId, config.swim, init.rng ?? cryptoRng())
-    this.#driver = new MembershipDriver(init.transport, {
-      core: this.#swim,
-      encode: (msg) => encodeMembershipMessage({ layer: 'swim', msg }),
-      decode: (bytes) => {
-        const decoded = decodeMembershipMessage(bytes)
-        // HyParView traffic is not this service's to handle; the driver counts it as undecodable.
-        if (decoded.layer !== 'swim') throw new TypeError('not a SWIM message')
-        return decoded.msg
-      },
-      connectionOpened: (peer) => {
-        const known = this.#swim.member(peer)
-        if (known === undefined || known.state === 'dead') this.#dispatch('peer:up', { peer })
-        return [{ type: 'command', command: { type: 'add-member', peer } }]
-      },
-      // SWIM judges liveness by probing: a closed connection is redialled on the next probe.
-      connectionClosed: () => [],
-      onEvent: (event) => this.#onSwimEvent(event),
-    }, init.clock ?? systemClock)
+    this.#rng = init.rng ?? cryptoRng()
+    this.#clock = init.clock ?? systemClock
+    this.#addrs = init.addrs
   }
 
   override addEventListener<K extends keyof MembershipEvents>(type: K, listener: Listener<K>, options?: ListenerOptions): void
@@ -110,28 +132,29 @@ export class MembershipService extends EventTarget implements Membership {
   }
 
   get isStarted(): boolean {
-    return this.#driver.running
+    return this.#running?.driver.running === true
   }
 
   async start(options: AbortOptions = {}): Promise<void> {
     throwIfAborted(options.signal)
-    this.#driver.start()
+    this.#running ??= this.#create()
+    this.#running.driver.start()
   }
 
   async stop(options: AbortOptions = {}): Promise<void> {
     throwIfAborted(options.signal)
-    this.#driver.stop()
+    this.#running?.driver.stop()
   }
 
   async join(bootstrapAddrs: readonly string[], options: AbortOptions = {}): Promise<void> {
-    if (!this.isStarted) throw new NotStartedError('membership is not started')
+    const driver = this.#started()
     if (bootstrapAddrs.length === 0) throw new JoinError('join: bootstrapAddrs is empty')
     let lastError: unknown
     for (const addr of new Set(bootstrapAddrs)) {
       throwIfAborted(options.signal)
       try {
-        // The connection:open event adds the peer as a member.
-        await this.#transport.dial(addr, options.signal === undefined ? {} : { signal: options.signal })
+        const connection = await this.#transport.dial(addr, options.signal === undefined ? {} : { signal: options.signal })
+        driver.input({ type: 'command', command: { type: 'join', contacts: [{ id: connection.remotePeer, addrs: [addr] }] } })
         return
       } catch (err) {
         if (options.signal?.aborted === true) throw err
@@ -141,38 +164,93 @@ export class MembershipService extends EventTarget implements Membership {
     throw new JoinError(`join: none of ${bootstrapAddrs.length} bootstrap addresses answered`, { cause: lastError })
   }
 
+  async leave(options: AbortOptions = {}): Promise<void> {
+    throwIfAborted(options.signal)
+    this.#started().input({ type: 'command', command: { type: 'leave' } })
+  }
+
+  neighbors(): PeerId[] {
+    return this.#running?.core.activeView() ?? []
+  }
+
   members(): SwimMember[] {
-    return this.#swim.members()
+    return this.#running?.core.members() ?? []
   }
 
   metrics(): MembershipMetrics {
-    const members = this.#swim.members()
+    const core = this.#running?.core
+    const members = core?.members() ?? []
     return {
-      ...this.#driver.metrics(),
+      ...(this.#running?.driver.metrics() ?? IDLE_DRIVER_METRICS),
+      neighbors: core?.activeView().length ?? 0,
+      passive: core?.passiveView().length ?? 0,
       members: members.length,
       suspect: members.filter((m) => m.state === 'suspect').length,
       dead: members.filter((m) => m.state === 'dead').length,
-      localHealth: this.#swim.health,
-      incarnation: this.#swim.incarnation,
+      localHealth: core?.health ?? 0,
+      incarnation: core?.incarnation ?? 0,
+      ignored: core?.drops() ?? {},
     }
   }
 
-  #onSwimEvent(event: SwimEvent): void {
+  #started(): Driver {
+    const driver = this.#running?.driver
+    if (driver === undefined || !driver.running) throw new NotStartedError('membership is not started')
+    return driver
+  }
+
+  #create(): { core: MembershipCore; driver: Driver } {
+    const self = { id: this.#transport.peerId, addrs: this.#addrs ?? this.#transport.listenAddrs() }
+    const core = new MembershipCore({ self, rng: this.#rng, config: this.#config })
+    const binding: CoreBinding<MembershipMessage, MembershipTimer, MembershipCommand, MembershipEvent> = {
+      core,
+      encode: encodeMembershipMessage,
+      decode: decodeMembershipMessage,
+      connectionOpened: (peer) => [{ type: 'peer-up', peer }],
+      // A closed or reset connection is a failed neighbour for HyParView (it promotes from the passive view).
+      connectionClosed: (peer) => [{ type: 'peer-down', peer }],
+      onEvent: (event) => this.#onEvent(event),
+      addressesIn: (from, msg, remember) => rememberAddresses(core, from, msg, remember),
+    }
+    return { core, driver: new MembershipDriver(this.#transport, binding, this.#clock) }
+  }
+
+  #onEvent(event: MembershipEvent): void {
     switch (event.type) {
-      case 'member-suspect':
-        this.#dispatch('peer:suspect', { peer: event.peer, incarnation: event.incarnation })
-        return
-      case 'member-alive':
-        this.#dispatch('peer:up', { peer: event.peer })
-        return
-      case 'member-dead':
-        this.#dispatch('peer:dead', { peer: event.peer, incarnation: event.incarnation })
-        this.#dispatch('peer:down', { peer: event.peer })
-        return
+      case 'neighbor-up': this.#dispatch('peer:up', { peer: event.peer, addrs: event.addrs }); return
+      case 'neighbor-down': this.#dispatch('peer:down', { peer: event.peer, addrs: event.addrs }); return
+      case 'member-suspect': this.#dispatch('peer:suspect', { peer: event.peer, incarnation: event.incarnation }); return
+      case 'member-alive': this.#dispatch('peer:alive', { peer: event.peer, incarnation: event.incarnation }); return
+      case 'member-dead': this.#dispatch('peer:dead', { peer: event.peer, incarnation: event.incarnation }); return
     }
   }
 
   #dispatch<K extends keyof MembershipEvents>(type: K, detail: MembershipEvents[K]['detail']): void {
     this.dispatchEvent(new CustomEvent(type, { detail }))
+  }
+}
+
+/**
+ * Feeds the driver's address book: HyParView messages carry the dialable addresses of the peers
+ * they name (the sender's own in JOIN and NEIGHBOR). A PING-REQ names only its target's id, so the
+ * helper looks the target up in its own views; without any address the relay's ping is dropped
+ * ('no-address') and the helper answers NACK when its relay timer fires.
+ */
+function rememberAddresses(
+  core: MembershipCore, from: PeerId, message: MembershipMessage, remember: (peer: PeerId, addrs: readonly string[]) => void,
+): void {
+  if (message.layer === 'swim') {
+    if (message.msg.type !== 'ping-req') return
+    const addrs = core.addrsOf(message.msg.target)
+    if (addrs !== undefined) remember(message.msg.target, addrs)
+    return
+  }
+  const msg = message.msg
+  switch (msg.type) {
+    case 'join': case 'neighbor': remember(from, msg.addrs); return
+    case 'forward-join': remember(msg.peer.id, msg.peer.addrs); return
+    case 'shuffle': for (const p of [msg.origin, ...msg.peers]) remember(p.id, p.addrs); return
+    case 'shuffle-reply': for (const p of msg.peers) remember(p.id, p.addrs); return
+    case 'neighbor-reply': case 'disconnect': return
   }
 }
