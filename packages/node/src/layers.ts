@@ -23,7 +23,8 @@ export interface LayersInit {
   backend: SignatureBackend
   preset: PresetName
   logger: Logger
-  onNeighbor(peer: PeerId, up: boolean): void
+  /** A neighbour entered (up) or left the active view; `addrs` are its dialable addresses. */
+  onNeighbor(peer: PeerId, up: boolean, addrs: readonly string[]): void
   onMessage(message: Omit<ReceivedMessage, 'topic'>): void
 }
 
@@ -43,6 +44,8 @@ export interface Layers {
   stop(options: { signal?: AbortSignal }): Promise<void>
 }
 
+/** How long a successful dial may take to show up as a member before join reports zero neighbours. */
+const JOIN_SETTLE_MS = 15_000
 const MEMBERSHIP_PRESETS = { local: MEMBERSHIP_LOCAL, lan: MEMBERSHIP_LAN, wan: MEMBERSHIP_WAN } as const
 
 export function createLayers(init: LayersInit): Layers {
@@ -53,14 +56,19 @@ export function createLayers(init: LayersInit): Layers {
   // The pubsub layer keeps its own subscriptions; the node holds one per topic to route deliveries.
   const topicSubs = new Map<string, { unsubscribe(): void }>()
 
+  const neighborAddrs = new Map<string, readonly string[]>()
   membership.addEventListener('peer:up', (e) => {
-    log.debug({ peer: e.detail.peer.toShortString() }, 'peer up')
-    init.onNeighbor(e.detail.peer, true)
+    log.debug({ peer: e.detail.peer.toShortString(), addrs: e.detail.addrs }, 'neighbour up')
+    neighborAddrs.set(e.detail.peer.toHex(), e.detail.addrs)
+    init.onNeighbor(e.detail.peer, true, e.detail.addrs)
   })
   membership.addEventListener('peer:down', (e) => {
-    log.debug({ peer: e.detail.peer.toShortString() }, 'peer down')
-    init.onNeighbor(e.detail.peer, false)
+    log.debug({ peer: e.detail.peer.toShortString() }, 'neighbour down')
+    neighborAddrs.delete(e.detail.peer.toHex())
+    init.onNeighbor(e.detail.peer, false, e.detail.addrs)
   })
+  membership.addEventListener('peer:suspect', (e) => log.info({ peer: e.detail.peer.toShortString() }, 'peer suspected'))
+  membership.addEventListener('peer:dead', (e) => log.info({ peer: e.detail.peer.toShortString() }, 'peer declared dead'))
   pubsub.addEventListener('message', (e) => {
     const d = (e as CustomEvent<import('@saorsa-gossip/pubsub').Delivery>).detail
     init.onMessage({
@@ -69,7 +77,20 @@ export function createLayers(init: LayersInit): Layers {
     })
   })
 
-  const alive = () => membership.members().filter((m) => m.state !== 'dead')
+  const alive = () => membership.neighbors()
+  /** The dial succeeded; the peer becomes a member when the connection event reaches membership. */
+  const firstPeer = (signal?: AbortSignal) => new Promise<void>((resolve) => {
+    if (alive().length > 0) return resolve()
+    const done = () => {
+      clearTimeout(timer)
+      membership.removeEventListener('peer:up', done)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, JOIN_SETTLE_MS)
+    membership.addEventListener('peer:up', done)
+    signal?.addEventListener('abort', done, { once: true })
+  })
 
   return {
     membership,
@@ -86,6 +107,7 @@ export function createLayers(init: LayersInit): Layers {
         throwIfAborted(options.signal)
         try {
           await membership.join(addrs, options.signal === undefined ? {} : { signal: options.signal })
+          await firstPeer(options.signal)
           return alive().length
         } catch (err) {
           if (options.signal?.aborted === true) throw err
@@ -111,26 +133,37 @@ export function createLayers(init: LayersInit): Layers {
       return { id: r.id, sentTo: r.peers, outcome: r.outcome }
     },
     peers() {
-      return membership.members().map((m) => ({
-        peerId: m.peer.toHex(),
-        view: 'active' as const,
-        addrs: addrsOf(m.peer),
-        health: m.state,
-      }))
+      const health = new Map(membership.members().map((m) => [m.peer.toHex(), m.state]))
+      const active = membership.neighbors()
+      const activeKeys = new Set(active.map((p) => p.toHex()))
+      const out: PeerInfo[] = active.map((p) => {
+        const h = health.get(p.toHex())
+        return { peerId: p.toHex(), view: 'active', addrs: addrsOf(p), ...(h === undefined ? {} : { health: h }) }
+      })
+      // Members outside the active view: recently dead peers kept so their death spreads.
+      for (const m of membership.members()) {
+        if (!activeKeys.has(m.peer.toHex())) out.push({ peerId: m.peer.toHex(), view: 'connected', addrs: addrsOf(m.peer), health: m.state })
+      }
+      return out
     },
     viewSizes() {
-      return { active: alive().length, passive: 0 }
+      const m = membership.metrics()
+      return { active: m.neighbors, passive: m.passive }
     },
     addrsOf,
     async stop(options) {
       for (const sub of topicSubs.values()) sub.unsubscribe()
       topicSubs.clear()
       pubsub.stop()
+      // HyParView DISCONNECT to every neighbour; the transport flushes it when it closes.
+      if (membership.isStarted) await membership.leave(options)
       await membership.stop(options)
     },
   }
 
   function addrsOf(peer: PeerId): string[] {
+    const announced = neighborAddrs.get(peer.toHex())
+    if (announced !== undefined && announced.length > 0) return [...announced]
     const conn = transport.connectionTo(peer)
     return conn !== undefined && conn.direction === 'outbound' ? [conn.remoteAddr] : []
   }

@@ -140,7 +140,7 @@ class Node extends EventTarget implements SaorsaNode {
       for (const addr of this.#init.listen ?? ['tcp://127.0.0.1:0']) await transport.listen(addr, options)
       this.#layers = createLayers({
         transport, identity: this.identity, backend, preset: this.#init.preset ?? 'lan', logger: this.#log,
-        onNeighbor: (peer, up) => this.#onNeighbor(peer, up),
+        onNeighbor: (peer, up, addrs) => this.#onNeighbor(peer, up, addrs),
         onMessage: (m) => this.#onMessage(m),
       })
       await this.#layers.start()
@@ -175,6 +175,8 @@ class Node extends EventTarget implements SaorsaNode {
       },
     })
     if (activePeers === 0) throw new JoinFailedError(`no peer answered among ${contacted} contact(s)`)
+    // Persist the peers that just worked at once, so a crash right after joining can still rejoin.
+    await this.#peerCache?.save(Date.now()).catch((err: unknown) => componentLogger(this.#log, 'peer-cache').warn({ err }, 'peer cache save failed'))
     return { contacted, activePeers }
   }
 
@@ -234,9 +236,9 @@ class Node extends EventTarget implements SaorsaNode {
     this.dispatchEvent(new CustomEvent('message', { detail: message }))
   }
 
-  #onNeighbor(peerId: PeerId, up: boolean): void {
+  #onNeighbor(peerId: PeerId, up: boolean, announced: readonly string[]): void {
     if (up) {
-      const addrs = this.#layers?.addrsOf(peerId) ?? []
+      const addrs = announced.length > 0 ? [...announced] : (this.#layers?.addrsOf(peerId) ?? [])
       if (addrs.length > 0) this.#peerCache?.recordSuccess(peerId, addrs, Date.now())
       this.#scheduleSave()
     }

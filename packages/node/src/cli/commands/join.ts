@@ -80,6 +80,10 @@ export const joinCommand: CommandSpec<CliContext> = {
         if ((err as Error).name !== 'JoinFailedError') throw err
         if (out.json) out.event('', { event: 'waiting', reason: (err as Error).message })
         else out.progress(`${(err as Error).message}; waiting for peers to join this node`)
+        node.addEventListener('peer:up', () => {
+          if (out.json) out.event('', { event: 'joined', activePeers: node.status().activePeers, contacted: 0 })
+          else out.progress(`joined, ${node.status().activePeers} active neighbour(s)`)
+        }, { once: true })
       }
       out.progress('running; Ctrl-C to leave')
       await new Promise<void>((resolve) => {
