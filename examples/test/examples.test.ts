@@ -28,4 +28,11 @@ describe('examples', () => {
     expect(stdout).toMatch(/gamma {2}got "hello from a hand-built stack"/)
     expect(stdout).toContain('compose done')
   })
+
+  it('the network demo holds every check it prints: delivery, crash and hang detection, repair', async () => {
+    const { stdout } = await example('demo.mjs')
+    expect(stdout).not.toContain('FAIL')
+    expect(stdout).toMatch(/all checks held/)
+    expect(stdout).toMatch(/every message reached every other node \((\d+)\/\1\)/)
+  })
 })

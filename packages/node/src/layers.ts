@@ -39,6 +39,7 @@ export interface Layers {
   publish(topic: TopicId, payload: Uint8Array, options: { signal?: AbortSignal }): Promise<{ id: MessageId | undefined; sentTo: number; outcome: string }>
   peers(): PeerInfo[]
   viewSizes(): { active: number; passive: number }
+  counters(): { duplicates: number; signatureChecks: number }
   /** Dialable addresses of `peer` when this node reached it by dialling. */
   addrsOf(peer: PeerId): string[]
   stop(options: { signal?: AbortSignal }): Promise<void>
@@ -149,6 +150,9 @@ export function createLayers(init: LayersInit): Layers {
     viewSizes() {
       const m = membership.metrics()
       return { active: m.neighbors, passive: m.passive }
+    },
+    counters() {
+      return { duplicates: pubsub.core.drops.duplicate, signatureChecks: pubsub.core.verifications }
     },
     addrsOf,
     async stop(options) {

@@ -264,11 +264,12 @@ class Node extends EventTarget implements SaorsaNode {
 
   status(): NodeStatus {
     const views = this.#layers?.viewSizes() ?? { active: 0, passive: 0 }
+    const counters = this.#layers?.counters() ?? { duplicates: 0, signatureChecks: 0 }
     return {
       peerId: this.peerId.toHex(), state: this.#state, listenAddrs: this.listenAddrs(),
       activePeers: views.active, passivePeers: views.passive, connections: this.#transport?.connections().length ?? 0,
       topics: this.topics(), uptimeMs: this.#state === 'running' ? Date.now() - this.#startedAt : 0,
-      published: this.#published, delivered: this.#delivered,
+      published: this.#published, delivered: this.#delivered, ...counters,
     }
   }
 

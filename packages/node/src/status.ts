@@ -18,6 +18,10 @@ export interface NodeStatus {
   uptimeMs: number
   published: number
   delivered: number
+  /** Payload copies received again after the first (Plumtree redundancy: RMR = duplicates / delivered). */
+  duplicates: number
+  /** ML-DSA-65 signature checks performed (at most one per message, after deduplication). */
+  signatureChecks: number
 }
 
 export interface PeerInfo {

@@ -49,7 +49,7 @@ export const remoteCommands: CommandSpec<CliContext>[] = [
         `Listening:   ${s.listenAddrs.join(', ') || '(none)'}`,
         `Neighbours:  ${s.activePeers} active, ${s.passivePeers} passive, ${s.connections} connections`,
         `Topics:      ${s.topics.join(', ') || '(none)'}`,
-        `Messages:    ${s.published} published, ${s.delivered} delivered`,
+        `Messages:    ${s.published} published, ${s.delivered} delivered, ${s.duplicates} duplicate copies, ${s.signatureChecks} signature checks`,
       ].join('\n'), s)
       return EXIT.ok
     },
