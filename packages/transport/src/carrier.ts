@@ -29,7 +29,9 @@ export interface BytePipe {
   /** The remote endpoint as this side observes it (used for address reflection). */
   readonly remoteAddr: string
   /** Resolves once the carrier accepted the bytes (its buffer is under the high-water mark). Rejects with
-   *  ConnectionClosedError if the pipe is closed or closes while waiting: it never hangs after close. */
+   *  ConnectionClosedError if the pipe is closed or closes while waiting: it never hangs after close.
+   *  The carrier takes ownership of `chunk` (it may keep a reference until sent, to avoid a copy): the
+   *  caller must not modify it afterwards. */
   write(chunk: Uint8Array): Promise<void>
   /** Installs the reader (once). Chunks arrive in order with arbitrary boundaries; `onEnd` is called exactly once. */
   setReader(reader: { onData(chunk: Uint8Array): void; onEnd(error?: Error): void }): void

@@ -172,7 +172,8 @@ export class SecureConnection implements Connection {
   #schedulePump(): void {
     if (this.#pumping || this.#pumpScheduled || this.#dead) return
     this.#pumpScheduled = true
-    queueMicrotask(() => {
+    // One macrotask later, so every send made in this turn of the event loop shares the same records.
+    setImmediate(() => {
       this.#pumpScheduled = false
       void this.#pump()
     })
@@ -184,9 +185,11 @@ export class SecureConnection implements Connection {
     try {
       while (!this.#dead) {
         const frames: OutFrame[] = this.#control.splice(0)
-        const released = { mship: 0, pubsub: 0 }
         for (const cls of ['mship', 'pubsub'] as const) {
-          for (const f of this.#queues[cls].splice(0)) { frames.push(f); released[cls] += frameSize(f) }
+          // Taken frames leave the queue at once, so senders refill it while this round is written
+          // (memory stays bounded by the queue mark plus the one round in flight).
+          for (const f of this.#queues[cls].splice(0)) { frames.push(f); this.#queuedBytes[cls] -= frameSize(f) }
+          this.#space[cls].resolveAll()
         }
         let finished: BulkJob | undefined
         const job = this.#bulk[0]
@@ -198,11 +201,10 @@ export class SecureConnection implements Connection {
         const records = this.#seal(frames)
         if (records.length === 1) await this.#pipe.write(records[0]!)
         else await Promise.all(records.map((r) => this.#pipe.write(r)))
-        for (const cls of ['mship', 'pubsub'] as const) {
-          this.#queuedBytes[cls] -= released[cls]
-          if (this.#queuedBytes[cls] < this.#init.highWaterMark) this.#space[cls].resolveAll()
-        }
         finished?.resolve()
+        // Yield one macrotask before the next round, so sends made meanwhile are batched into it
+        // instead of alternating with the pump one frame per record.
+        await new Promise<void>((resolve) => setImmediate(resolve))
       }
     } catch (error) {
       this.#terminate(error instanceof Error ? error : new ConnectionClosedError(String(error)))
@@ -262,7 +264,7 @@ export class SecureConnection implements Connection {
     try {
       this.#opener.push(chunk, (plaintext) => {
         this.#stats.recordsReceived++
-        if (!this.#dead) parseFrames(plaintext, (kind, body) => this.#onFrame(kind, body))
+        if (!this.#dead) parseFrames(plaintext, (kind, body) => this.#onFrame(kind, body, plaintext.length))
       })
     } catch (error) {
       this.#terminate(error instanceof Error ? error : new FrameError(String(error)))
@@ -276,11 +278,14 @@ export class SecureConnection implements Connection {
     else this.#terminate(error ?? new ConnectionClosedError('peer closed the stream without a close frame'))
   }
 
-  #onFrame(kind: number, body: Uint8Array): void {
+  #onFrame(kind: number, body: Uint8Array, recordLength: number): void {
     if (this.#dead) return
+    // A message that fills most of its (freshly decrypted) record is handed out as a view; a small one
+    // is copied so that keeping it does not keep a large record alive.
+    const own = (): Uint8Array => (body.length * 2 >= recordLength ? body : body.slice())
     switch (kind) {
-      case FRAME_KIND.mship: this.#deliver('mship', body.slice()); return
-      case FRAME_KIND.pubsub: this.#deliver('pubsub', body.slice()); return
+      case FRAME_KIND.mship: this.#deliver('mship', own()); return
+      case FRAME_KIND.pubsub: this.#deliver('pubsub', own()); return
       case FRAME_KIND.bulkFirst: this.#onBulkFirst(body); return
       case FRAME_KIND.bulkMore: this.#onBulkMore(body); return
       case FRAME_KIND.close: this.#terminate(undefined); return

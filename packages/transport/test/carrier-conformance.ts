@@ -128,8 +128,10 @@ export function runCarrierConformance(
       const at = collect(server)
       const block = new SeededRng(`${name}-large`).fill(new Uint8Array(1024 * 1024))
       for (let i = 0; i < 24; i++) {
-        block[0] = i
-        await client.write(block)
+        // The carrier owns a written chunk (contract), so each write gets its own buffer.
+        const chunk = block.slice()
+        chunk[0] = i
+        await client.write(chunk)
       }
       await at.waitFor(24 * 1024 * 1024)
       const all = at.concat()
@@ -148,8 +150,9 @@ export function runCarrierConformance(
       let blocked = false
       const written: Promise<void>[] = []
       while (accepted < 64 * 1024 * 1024) {
-        chunk[0] = (accepted / chunk.length) & 0xff
-        const w = client.write(chunk)
+        const owned = chunk.slice()
+        owned[0] = (accepted / chunk.length) & 0xff
+        const w = client.write(owned)
         written.push(w)
         accepted += chunk.length
         const settled = await Promise.race([w.then(() => true), turns(50).then(() => false)])

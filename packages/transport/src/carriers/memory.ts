@@ -36,7 +36,7 @@ class MemoryPipeEnd implements BytePipe {
 
   write(chunk: Uint8Array): Promise<void> {
     if (this.#closed || this.peer.#closed) return Promise.reject(closedError())
-    this.peer.#enqueue(chunk.slice())
+    this.peer.#enqueue(chunk)
     return this.peer.#inboxBytes <= HIGH_WATER_MARK ? Promise.resolve() : this.#drain.wait()
   }
 

@@ -4,7 +4,7 @@
  * and a graceful close sends FIN after flushing, with a bounded linger before the socket is destroyed.
  */
 import { throwIfAborted, AbortError } from '@saorsa-gossip/types'
-import { createConnection, createServer, type Server, type Socket } from 'node:net'
+import { createConnection, createServer, type NetConnectOpts, type Server, type Socket } from 'node:net'
 import type { AbortOptions, BytePipe, Carrier, CarrierListener } from '../carrier.ts'
 import { formatHostPort, parseHostPort } from '../address.ts'
 import { ConnectionClosedError, DialError } from '../errors.ts'
@@ -16,6 +16,9 @@ export interface TcpCarrierInit {
   /** Dial timeout in ms (connection refused fails at once; this bounds black holes). Default 10 s. */
   dialTimeoutMs?: number
 }
+
+/** Socket buffer mark: large enough that one round of records (up to about 1 MiB) does not wait for 'drain'. */
+const SOCKET_HIGH_WATER_MARK = 1024 * 1024
 
 type Reader = { onData(chunk: Uint8Array): void; onEnd(error?: Error): void }
 
@@ -47,8 +50,8 @@ class TcpPipe implements BytePipe {
 
   write(chunk: Uint8Array): Promise<void> {
     if (this.#closed || this.#socket.destroyed || !this.#socket.writable) return Promise.reject(closedError())
-    // node keeps a reference to the chunk until it is flushed; callers may reuse theirs, so copy.
-    const ok = this.#socket.write(Buffer.from(chunk))
+    // Ownership passes to the carrier (contract), so a view is enough: no copy on the hot path.
+    const ok = this.#socket.write(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))
     return ok ? Promise.resolve() : this.#drain.wait()
   }
 
@@ -136,7 +139,7 @@ class TcpCarrier implements Carrier {
   async listen(addr: string, onPipe: (pipe: BytePipe) => void, options?: AbortOptions): Promise<CarrierListener> {
     throwIfAborted(options?.signal)
     const { host, port } = parseHostPort(addr, 'tcp')
-    const server = createServer({ noDelay: true, pauseOnConnect: true }, (socket) => {
+    const server = createServer({ noDelay: true, pauseOnConnect: true, highWaterMark: SOCKET_HIGH_WATER_MARK }, (socket) => {
       if (socket.remoteAddress === undefined) { socket.destroy(); return }
       onPipe(this.#track(socket))
     })
@@ -163,7 +166,8 @@ class TcpCarrier implements Carrier {
     const { host, port } = parseHostPort(addr, 'tcp')
     if (port === 0) throw new DialError(`cannot dial port 0 (${addr})`)
     return new Promise<BytePipe>((resolve, reject) => {
-      const socket = createConnection({ host, port, noDelay: true })
+      // node passes stream options through to the socket although NetConnectOpts does not declare them.
+      const socket = createConnection({ host, port, noDelay: true, highWaterMark: SOCKET_HIGH_WATER_MARK } as NetConnectOpts)
       socket.pause()
       const signal = options?.signal
       const cleanup = (): void => {
