@@ -3,7 +3,7 @@ import { PeerId, SeededRng } from '@saorsa-gossip/types'
 import { HyParView } from '../src/proto/hyparview.ts'
 import type { HyParViewInput, HyParViewOutput, HyParViewCommand } from '../src/proto/hyparview-types.ts'
 import type { HyParViewMessage } from '../src/proto/hyparview-messages.ts'
-import { HYPARVIEW_LAN, validateHyParViewConfig } from '../src/proto/hyparview-config.ts'
+import { ACTIVE_REFRESH_INTERVAL_MS, HYPARVIEW_LAN, validateHyParViewConfig } from '../src/proto/hyparview-config.ts'
 import type { PeerInfo } from '../src/proto/hyparview-messages.ts'
 
 const id = (n: number): PeerId => PeerId.fromBytes(new Uint8Array(32).fill(n))
@@ -17,8 +17,9 @@ function core(): HyParView {
   const hv = new HyParView({ self: SELF, rng: new SeededRng(SEED) })
   const out: HyParViewOutput[] = []
   hv.handle({ type: 'peer-up', peer: id(200) }, 0, out)
+  const phases = new SeededRng(SEED)
   expect(out).toEqual([
-    { type: 'schedule', delayMs: 1 + new SeededRng(SEED).nextInt(cfg.shuffleIntervalMs), timer: { type: 'shuffle' } },
+    { type: 'schedule', delayMs: 1 + phases.nextInt(cfg.shuffleIntervalMs), timer: { type: 'shuffle' } },
     { type: 'schedule', delayMs: cfg.maintenanceIntervalMs, timer: { type: 'maintenance' } },
   ])
   return hv
@@ -86,13 +87,41 @@ describe('HyParView join', () => {
     ])
   })
 
-  it('rate-limits repeated joins from one peer', () => {
-    const hv = core()
-    expect(recv(hv, 9, { type: 'join', addrs: [] }, 1000)).toEqual([up(9), accept(9)])
+  it('answers a repeated join within the rate limit like a low-priority NEIGHBOR request, without walks', () => {
+    const hv = withActive(core(), [2])
+    const walk = send(2, { type: 'forward-join', peer: info(9), ttl: cfg.activeRandomWalkLength })
+    expect(recv(hv, 9, { type: 'join', addrs: ['mem://9'] }, 1000)).toEqual([up(9), walk, accept(9)])
     expect(recv(hv, 9, { type: 'disconnect', alive: false }, 2000)).toEqual([down(9)])
-    expect(recv(hv, 9, { type: 'join', addrs: [] }, 3000)).toEqual([])
+    // A quick restart rejoins: admitted into the free slot and answered, but no FORWARD_JOIN walks.
+    expect(recv(hv, 9, { type: 'join', addrs: ['mem://9'] }, 3000)).toEqual([up(9), accept(9)])
+    expect(hv.addrsOf(id(9))).toEqual(['mem://9'])
     expect(hv.drops()).toEqual({ 'join-rate-limited': 1 })
-    expect(recv(hv, 9, { type: 'join', addrs: [] }, 1000 + cfg.joinRateLimitMs)).toEqual([up(9), accept(9)])
+    expect(recv(hv, 9, { type: 'disconnect', alive: false }, 4000)).toEqual([down(9)])
+    expect(recv(hv, 9, { type: 'join', addrs: ['mem://9'] }, 1000 + cfg.joinRateLimitMs)).toEqual([up(9), walk, accept(9)])
+  })
+
+  it('refuses a rate-limited join when the active view is at its maximum, keeping the peer passive', () => {
+    const full = Array.from({ length: cfg.activeViewMax }, (_, i) => 10 + i)
+    const hv = withActive(core(), full)
+    // The first join evicts a random neighbour (DISCONNECT, disconnect, down), then up, 11 walks and the accept.
+    expect(recv(hv, 99, { type: 'join', addrs: [] }, 1000)).toHaveLength(4 + full.length)
+    expect(recv(hv, 99, { type: 'disconnect', alive: false }, 1500)).toEqual([down(99)])
+    // Back at the maximum (a passive peer took the freed slot in the meantime).
+    withActive(hv, [98])
+    expect(recv(hv, 99, { type: 'join', addrs: [] }, 2000)).toEqual([send(99, { type: 'neighbor-reply', accepted: false })])
+    expect(hv.passiveView()).toContainEqual(id(99))
+    expect(hv.activeView()).toHaveLength(cfg.activeViewMax)
+  })
+
+  it('an isolated joiner refused by its contact insists with a high-priority NEIGHBOR request', () => {
+    const hv = core()
+    command(hv, { type: 'join', contacts: [info(2)] })
+    expect(recv(hv, 2, { type: 'neighbor-reply', accepted: false })).toEqual([
+      send(2, { type: 'neighbor', priority: 'high', addrs: SELF.addrs }),
+      { type: 'schedule', delayMs: cfg.neighborTimeoutMs, timer: { type: 'neighbor-timeout', peer: id(2), seq: 2 } },
+    ])
+    expect(recv(hv, 2, { type: 'neighbor-reply', accepted: true })).toEqual([up(2)])
+    expect(hv.activeView()).toEqual([id(2)])
   })
 })
 
@@ -242,6 +271,53 @@ describe('HyParView shuffle', () => {
     withPassive(hv, 5, many.map((n) => n + 60))
     expect(hv.passiveView()).toHaveLength(cfg.maxPassiveEntriesPerSource)
     expect(hv.drops()).toEqual({ 'passive-message-cap': 1, 'passive-source-cap': 1 })
+  })
+})
+
+describe('HyParView active-view refresh', () => {
+  const refreshing = { ...cfg, activeRefreshIntervalMs: ACTIVE_REFRESH_INTERVAL_MS }
+  const full = Array.from({ length: cfg.activeViewSize }, (_, i) => 10 + i)
+
+  function refreshingCore(): HyParView {
+    const hv = new HyParView({ self: SELF, rng: new SeededRng(SEED), config: refreshing })
+    const phases = new SeededRng(SEED)
+    expect(feed(hv, { type: 'peer-up', peer: id(200) }, 0)).toEqual([
+      { type: 'schedule', delayMs: 1 + phases.nextInt(cfg.shuffleIntervalMs), timer: { type: 'shuffle' } },
+      { type: 'schedule', delayMs: cfg.maintenanceIntervalMs, timer: { type: 'maintenance' } },
+      { type: 'schedule', delayMs: 1 + phases.nextInt(ACTIVE_REFRESH_INTERVAL_MS), timer: { type: 'refresh' } },
+    ])
+    return hv
+  }
+
+  it('with a full view asks one passive peer with low priority and, once accepted, swaps it for a random neighbour', () => {
+    const hv = withActive(refreshingCore(), full)
+    withPassive(hv, 10, [50])
+    expect(feed(hv, { type: 'timer', timer: { type: 'refresh' } })).toEqual([
+      { type: 'schedule', delayMs: ACTIVE_REFRESH_INTERVAL_MS, timer: { type: 'refresh' } },
+      send(50, { type: 'neighbor', priority: 'low', addrs: SELF.addrs }),
+      { type: 'schedule', delayMs: cfg.neighborTimeoutMs, timer: { type: 'neighbor-timeout', peer: id(50), seq: 1 } },
+    ])
+    const out = recv(hv, 50, { type: 'neighbor-reply', accepted: true })
+    const victim = (out[0] as { to: PeerId }).to.bytes[0]!
+    expect(full).toContain(victim)
+    expect(out).toEqual([
+      send(victim, { type: 'disconnect', alive: true }), { type: 'disconnect', peer: id(victim) }, down(victim), up(50),
+    ])
+    expect(hv.activeView()).toHaveLength(cfg.activeViewSize)
+    expect(hv.passiveView()).toEqual([id(victim)])
+  })
+
+  it('keeps its neighbours when the passive peer refuses, and does nothing while the view is not full', () => {
+    const hv = withActive(refreshingCore(), full)
+    withPassive(hv, 10, [50])
+    feed(hv, { type: 'timer', timer: { type: 'refresh' } })
+    expect(recv(hv, 50, { type: 'neighbor-reply', accepted: false })).toEqual([])
+    expect(hv.activeView()).toHaveLength(cfg.activeViewSize)
+    const small = withActive(refreshingCore(), [2])
+    withPassive(small, 2, [50])
+    expect(feed(small, { type: 'timer', timer: { type: 'refresh' } })).toEqual([
+      { type: 'schedule', delayMs: ACTIVE_REFRESH_INTERVAL_MS, timer: { type: 'refresh' } },
+    ])
   })
 })
 

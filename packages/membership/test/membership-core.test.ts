@@ -44,8 +44,9 @@ const forget = (n: number): MembershipOutput => ({
 /** A started core: its first input has armed HyParView's periodic timers. */
 function started(): MembershipCore {
   const core = new MembershipCore({ self: SELF, rng: new SeededRng(SEED) })
+  const phases = new SeededRng(SEED)
   expect(feed(core, { type: 'peer-up', peer: id(200) }, 0)).toEqual([
-    { type: 'schedule', delayMs: 1 + new SeededRng(SEED).nextInt(HYPARVIEW_LAN.shuffleIntervalMs), timer: { layer: 'hyparview', timer: { type: 'shuffle' } } },
+    { type: 'schedule', delayMs: 1 + phases.nextInt(HYPARVIEW_LAN.shuffleIntervalMs), timer: { layer: 'hyparview', timer: { type: 'shuffle' } } },
     { type: 'schedule', delayMs: HYPARVIEW_LAN.maintenanceIntervalMs, timer: { layer: 'hyparview', timer: { type: 'maintenance' } } },
   ])
   return core

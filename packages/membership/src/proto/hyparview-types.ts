@@ -8,6 +8,8 @@ import type { HyParViewMessage, PeerInfo } from './hyparview-messages.ts'
 export type HyParViewTimer =
   | { readonly type: 'shuffle' }
   | { readonly type: 'maintenance' }
+  /** Active-view refresh: swap one neighbour for a random passive peer that accepts. */
+  | { readonly type: 'refresh' }
   | { readonly type: 'neighbor-timeout'; readonly peer: PeerId; readonly seq: number }
   | { readonly type: 'join-timeout'; readonly seq: number }
 

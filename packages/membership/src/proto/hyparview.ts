@@ -38,7 +38,8 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
   readonly #rng: Rng
   readonly #active = new PeerSet<PeerInfo>()
   readonly #passive: PassiveView
-  readonly #pending = new Map<string, { readonly info: PeerInfo; readonly seq: number }>()
+  /** Outstanding NEIGHBOR requests; `swap` marks an active-view refresh (a neighbour leaves when it is accepted). */
+  readonly #pending = new Map<string, { readonly info: PeerInfo; readonly seq: number; readonly swap: boolean }>()
   readonly #lastJoin = new Map<string, number>()
   /** Passive peers that refused a low-priority request, and until when they are not asked again. */
   readonly #refusedUntil = new Map<string, number>()
@@ -87,6 +88,9 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
       // Periodic timers start at a random phase so nodes started together do not shuffle in lockstep.
       out.push({ type: 'schedule', delayMs: 1 + this.#rng.nextInt(this.config.shuffleIntervalMs), timer: { type: 'shuffle' } })
       out.push({ type: 'schedule', delayMs: this.config.maintenanceIntervalMs, timer: { type: 'maintenance' } })
+      if (this.config.activeRefreshIntervalMs > 0) {
+        out.push({ type: 'schedule', delayMs: 1 + this.#rng.nextInt(this.config.activeRefreshIntervalMs), timer: { type: 'refresh' } })
+      }
     }
     if (this.#left) {
       if (input.type === 'recv') this.#drop('left')
@@ -141,7 +145,12 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
     out.push({ type: 'schedule', delayMs: this.config.joinTimeoutMs, timer: { type: 'join-timeout', seq } })
   }
 
-  /** Section 4.2: the contact takes the newcomer as a neighbour and starts ARWL walks through its other neighbours. */
+  /**
+   * Section 4.2: the contact takes the newcomer as a neighbour and starts ARWL walks through its other
+   * neighbours. A second JOIN from the same peer within `joinRateLimitMs` (a quick restart) starts no
+   * walks: it is answered like a low-priority NEIGHBOR request, so the walks cannot be amplified but
+   * the rejoining peer still hears an answer.
+   */
   #onJoin(from: PeerId, addrs: readonly string[], nowMs: number, out: Out): void {
     const info = { id: from, addrs: capAddrs(addrs) }
     if (!this.#active.has(from)) {
@@ -149,6 +158,7 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
       const last = this.#lastJoin.get(key)
       if (last !== undefined && nowMs - last < this.config.joinRateLimitMs) {
         this.#drop('join-rate-limited')
+        this.#onNeighbor(from, { type: 'neighbor', priority: 'low', addrs }, out)
         return
       }
       this.#rememberJoin(key, nowMs)
@@ -205,11 +215,15 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
       // A full peer: ask others now and this one again only after a maintenance period.
       this.#refusedUntil.set(key, nowMs + this.config.maintenanceIntervalMs)
       this.#refill(out, nowMs)
+      // A contact that refused our (rate-limited) JOIN while nobody else is left to ask: an isolated
+      // node may insist with a high-priority NEIGHBOR request (section 4.3).
+      if (join !== undefined && this.#active.size === 0 && this.#pending.size === 0) this.#askNeighbor(join, 'high', false, out)
       return
     }
     if (this.#active.has(from)) return
     const info = pending?.info ?? join
     if (info !== undefined) {
+      if (pending?.swap === true) this.#dropForSwap(from, out)
       this.#addActive(info, out)
     } else {
       // An acceptance we no longer wait for (timed out, or we dropped the peer meanwhile): the peer
@@ -309,6 +323,10 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
         // Short of neighbours with nobody left to ask: refresh the passive view now instead of waiting.
         else if (this.#active.size + this.#pending.size < this.config.activeViewSize) this.#startShuffle(nowMs, out)
         break
+      case 'refresh':
+        out.push({ type: 'schedule', delayMs: this.config.activeRefreshIntervalMs, timer })
+        this.#startRefresh(nowMs, out)
+        break
       case 'neighbor-timeout': {
         const key = timer.peer.toHex()
         if (this.#pending.get(key)?.seq !== timer.seq) return
@@ -344,28 +362,54 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
         return this.#pending.has(key) || skip?.equals(id) === true || (this.#refusedUntil.get(key) ?? 0) > nowMs
       })
       if (candidate === undefined) return
-      const info = this.#passive.info(candidate)!
-      const seq = ++this.#seq
-      this.#pending.set(candidate.toHex(), { info, seq })
-      const priority = this.#active.size === 0 ? 'high' : 'low'
-      out.push({ type: 'send', to: candidate, msg: { type: 'neighbor', priority, addrs: this.self.addrs } })
-      out.push({ type: 'schedule', delayMs: this.config.neighborTimeoutMs, timer: { type: 'neighbor-timeout', peer: candidate, seq } })
+      this.#askNeighbor(this.#passive.info(candidate)!, this.#active.size === 0 ? 'high' : 'low', false, out)
       missing--
     }
+  }
+
+  #askNeighbor(info: PeerInfo, priority: 'high' | 'low', swap: boolean, out: Out): void {
+    const seq = ++this.#seq
+    this.#pending.set(info.id.toHex(), { info, seq, swap })
+    out.push({ type: 'send', to: info.id, msg: { type: 'neighbor', priority, addrs: this.self.addrs } })
+    out.push({ type: 'schedule', delayMs: this.config.neighborTimeoutMs, timer: { type: 'neighbor-timeout', peer: info.id, seq } })
+  }
+
+  /**
+   * Active-view refresh (our extension, tuned in simulation): joins that arrive in a burst through one
+   * contact wire each newcomer to the other newcomers of the same few milliseconds, a lattice in join
+   * order with long paths, and HyParView's shuffles refresh only passive views. A node whose active
+   * view is full asks one random passive peer (a near-uniform sample, thanks to the shuffles) with a
+   * low-priority request; only if that peer has a free slot does the swap happen (`#dropForSwap`).
+   * Views stay symmetric (DISCONNECT) and bounded (low priority never evicts).
+   */
+  #startRefresh(nowMs: number, out: Out): void {
+    if (this.#active.size < this.config.activeViewSize || this.#pending.size > 0 || this.#join !== undefined) return
+    const candidate = this.#passive.random((id) => (this.#refusedUntil.get(id.toHex()) ?? 0) > nowMs)
+    if (candidate !== undefined) this.#askNeighbor(this.#passive.info(candidate)!, 'low', true, out)
+  }
+
+  /** A refresh request was accepted: one random other neighbour moves to the passive view, keeping the degree. */
+  #dropForSwap(newcomer: PeerId, out: Out): void {
+    if (this.#active.size < this.config.activeViewSize) return
+    const victim = this.#active.random(this.#rng, (id) => id.equals(newcomer))
+    if (victim === undefined) return
+    this.#evict(victim, out)
+  }
+
+  /** DISCONNECT(alive) to a neighbour we drop on purpose; it stays in our passive view. */
+  #evict(victim: PeerId, out: Out): void {
+    const victimInfo = this.#active.get(victim)!
+    out.push({ type: 'send', to: victim, msg: { type: 'disconnect', alive: true } })
+    out.push({ type: 'disconnect', peer: victim })
+    this.#removeActive(victim, out)
+    this.#addPassive(victimInfo, this.#selfKey)
   }
 
   #addActive(info: PeerInfo, out: Out): void {
     if (info.id.toHex() === this.#selfKey || this.#active.has(info.id)) return
     this.#pending.delete(info.id.toHex())
     this.#passive.delete(info.id)
-    while (this.#active.size >= this.config.activeViewMax) {
-      const victim = this.#active.random(this.#rng)!
-      const victimInfo = this.#active.get(victim)!
-      out.push({ type: 'send', to: victim, msg: { type: 'disconnect', alive: true } })
-      out.push({ type: 'disconnect', peer: victim })
-      this.#removeActive(victim, out)
-      this.#addPassive(victimInfo, this.#selfKey)
-    }
+    while (this.#active.size >= this.config.activeViewMax) this.#evict(this.#active.random(this.#rng)!, out)
     this.#active.set(info.id, info)
     out.push({ type: 'emit', event: { type: 'neighbor-up', peer: info.id } })
   }

@@ -12,7 +12,7 @@ export type {
   PeerInfo, HyParViewMessage, HyParViewMessageType, JoinMessage, ForwardJoinMessage, NeighborMessage,
   NeighborReplyMessage, ShuffleMessage, ShuffleReplyMessage, DisconnectMessage,
 } from './hyparview-messages.ts'
-export { HYPARVIEW_LAN, HYPARVIEW_WAN, HYPARVIEW_LOCAL, validateHyParViewConfig } from './hyparview-config.ts'
+export { HYPARVIEW_LAN, HYPARVIEW_WAN, HYPARVIEW_LOCAL, ACTIVE_REFRESH_INTERVAL_MS, validateHyParViewConfig } from './hyparview-config.ts'
 export type { HyParViewConfig } from './hyparview-config.ts'
 export { PeerSet } from './views.ts'
 export { PassiveView } from './hyparview-passive.ts'

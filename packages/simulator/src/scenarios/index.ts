@@ -4,6 +4,7 @@
  */
 import { churnScenario, joinScenario, massKillScenario } from './membership.ts'
 import { compositeJoinScenario, compositeMassKillScenario } from './membership-composite.ts'
+import { mixingScenario, restartRejoinScenario } from './rejoin-mixing.ts'
 
 export { HyParViewNetwork, joinThroughOneContact, estimateHyParViewSize } from './hyparview-network.ts'
 export type { HyParViewNetworkInit, HyParViewSim } from './hyparview-network.ts'
@@ -12,6 +13,8 @@ export type { JoinResult, MassKillResult, ChurnResult } from './membership.ts'
 export { MembershipNetwork, membershipJoinThroughOneContact, estimateSwimSize } from './membership-network.ts'
 export type { MembershipNetworkInit, MembershipSim } from './membership-network.ts'
 export { compositeJoinScenario, compositeMassKillScenario } from './membership-composite.ts'
+export { restartRejoinScenario, mixingScenario } from './rejoin-mixing.ts'
+export type { RestartRejoinResult, MixingResult } from './rejoin-mixing.ts'
 export type { CompositeJoinResult, CompositeMassKillResult } from './membership-composite.ts'
 
 export const SCENARIOS: Readonly<Record<string, (seed: number) => unknown>> = Object.freeze({
@@ -24,5 +27,7 @@ export const SCENARIOS: Readonly<Record<string, (seed: number) => unknown>> = Ob
   'composite-join-1000': (seed: number) => compositeJoinScenario({ seed, nodes: 1_000 }),
   'composite-kill-50': (seed: number) => compositeMassKillScenario({ seed, nodes: 1_000, fraction: 0.5 }),
   'composite-kill-80': (seed: number) => compositeMassKillScenario({ seed, nodes: 1_000, fraction: 0.8 }),
+  'restart-rejoin-100': (seed: number) => restartRejoinScenario({ seed, nodes: 1_000, restarts: 100 }),
+  'mixing-1000': (seed: number) => mixingScenario({ seed, nodes: 1_000, atMs: [60_000, 150_000, 300_000] }),
   'composite-silent-kill-50': (seed: number) => compositeMassKillScenario({ seed, nodes: 1_000, fraction: 0.5, silent: true }),
 })
