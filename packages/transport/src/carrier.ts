@@ -5,9 +5,6 @@
  */
 import type { PeerId } from '@saorsa-gossip/types'
 
-/** Re-exported for carriers that want to mention peers in their own types. */
-export type { PeerId }
-
 export interface AbortOptions { signal?: AbortSignal }
 
 /** Moves raw bytes between two endpoints, reliably and in order; the secure channel runs on top. */

@@ -42,6 +42,8 @@ interface BulkJob {
 const BULK_CHUNK_DATA = LIMITS.maxBulkFrameBytes - 4
 /** An orderly close waits this long for queued frames to reach the carrier before it drops them. */
 const CLOSE_FLUSH_MS = 5_000
+/** Control frames (pongs, close) queued while the carrier is not accepting writes. */
+const MAX_QUEUED_CONTROL = 1024
 const CLASS_CAP = { mship: LIMITS.maxMshipFrameBytes, pubsub: LIMITS.maxPubsubFrameBytes } as const
 
 export class SecureConnection implements Connection {
@@ -291,6 +293,8 @@ export class SecureConnection implements Connection {
       case FRAME_KIND.close: this.#terminate(undefined); return
       case FRAME_KIND.ping:
         if (body.length !== PING_BYTES) throw new FrameError('ping body must be 8 bytes')
+        // A peer that pings without reading our pongs must not grow the control queue without bound.
+        if (this.#control.length >= MAX_QUEUED_CONTROL) throw new FrameError('too many unanswered pings')
         this.#control.push(frame(FRAME_KIND.pong, body.slice()))
         this.#schedulePump()
         return
