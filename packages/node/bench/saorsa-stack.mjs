@@ -1,0 +1,36 @@
+/**
+ * Our stack for the comparison benchmark: `createNode` over TCP with the post-quantum channel
+ * (ML-KEM-768 + ML-DSA-65), HyParView + SWIM membership and Plumtree pubsub with ML-DSA-65 origin
+ * signatures, LOCAL timing preset. Each node listens on its own 127.0.0.x address like the libp2p side.
+ */
+import { createNode } from '../dist/index.js'
+
+export const name = 'saorsa-gossip'
+
+export async function createStack({ count, topic, onMessage }) {
+  const nodes = []
+  for (let i = 0; i < count; i++) {
+    const host = `127.0.${1 + Math.floor((i + 2) / 254)}.${((i + 2) % 254) + 1}`
+    const node = createNode({ listen: [`tcp://${host}:0`], preset: 'local' })
+    await node.start()
+    const subscription = node.subscribe(topic)
+    void (async () => {
+      for await (const m of subscription) onMessage(i, m.payload)
+    })()
+    nodes.push(node)
+  }
+  return {
+    async link(i, targets) {
+      await nodes[i].join(targets.map((j) => nodes[j].listenAddrs()[0])).catch(() => {})
+    },
+    async publish(i, payload) {
+      await nodes[i].publish(topic, payload)
+    },
+    readyCount() {
+      return nodes.filter((n) => n.status().activePeers > 0).length
+    },
+    async close() {
+      await Promise.all(nodes.map((n) => n.stop()))
+    },
+  }
+}
