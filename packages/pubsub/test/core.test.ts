@@ -179,6 +179,57 @@ describe('PubSubCore Plumtree behaviour', () => {
     expect(a.core.eagerPeers(TOPIC)).toEqual([])
   })
 
+  it('starts only the first initialEagerPeers topic links eager and the later ones lazy', () => {
+    const a = makeNode(1, { initialEagerPeers: 2 })
+    const [b, c, d, e] = [makeNode(2), makeNode(3), makeNode(4), makeNode(5)]
+    connect(a, [b, c, d, e])
+    expect(a.core.eagerPeers(TOPIC)).toEqual([b.id, c.id])
+    expect(a.core.lazyPeers(TOPIC)).toEqual([d.id, e.id])
+    // A pruned eager link frees a slot: the next new link starts eager again.
+    a.core.handle({ type: 'recv', from: b.id, msg: { type: 'prune', topic: TOPIC } }, 1, [])
+    const f = makeNode(6)
+    connect(a, [f])
+    expect(a.core.eagerPeers(TOPIC)).toEqual([c.id, f.id])
+  })
+
+  it('prunes the sender of a duplicate even when the link is already lazy on its own side', () => {
+    const a = makeNode(1, { initialEagerPeers: 1 })
+    const [b, c] = [makeNode(2), makeNode(3)]
+    connect(a, [b, c])
+    expect(a.core.lazyPeers(TOPIC)).toEqual([c.id])
+    const msg = b.publisher.build(TOPIC, new Uint8Array([1]), 0)
+    a.core.handle({ type: 'recv', from: b.id, msg }, 5, [])
+    // c still treats the link as eager and pushes; without the PRUNE it would keep doing so.
+    const out: PubSubOutput[] = []
+    a.core.handle({ type: 'recv', from: c.id, msg: { ...msg, hop: 2 } }, 6, out)
+    expect(sends(out)).toEqual([{ to: c.id, msg: { type: 'prune', topic: TOPIC } }])
+  })
+
+  it('keeps a grafted link and prunes the eager one when the eager copy loses to the graft timeout', () => {
+    const a = makeNode(1)
+    const [b, c, d] = [makeNode(2), makeNode(3), makeNode(4)]
+    connect(a, [b, c])
+    a.core.handle({ type: 'recv', from: c.id, msg: { type: 'prune', topic: TOPIC } }, 0, [])
+    a.core.handle({ type: 'command', command: { type: 'learn-key', peer: d.id, publicKey: d.publicKey } }, 0, [])
+    const msg = d.publisher.build(TOPIC, new Uint8Array([1]), 0)
+    const id = idOf(msg)
+    a.core.handle({ type: 'recv', from: c.id, msg: { type: 'ihave', topic: TOPIC, ids: [id], hops: [1] } }, 0, [])
+    const graft: PubSubOutput[] = []
+    a.core.handle({ type: 'timer', timer: { type: 'graft', id, attempt: 0 } }, 80, graft)
+    expect(sends(graft)).toEqual([{ to: c.id, msg: { type: 'graft', topic: TOPIC, ids: [id] } }])
+    // The slow eager copy from b arrives before c's answer: b's link is the slow one.
+    const eager: PubSubOutput[] = []
+    a.core.handle({ type: 'recv', from: b.id, msg: { ...msg, hop: 3 } }, 90, eager)
+    expect(emitted(eager, 'message')).toHaveLength(1)
+    expect(sends(eager, 'prune')).toEqual([{ to: b.id, msg: { type: 'prune', topic: TOPIC } }])
+    // c's answer is a duplicate but was asked for: the grafted link stays eager.
+    const answer: PubSubOutput[] = []
+    a.core.handle({ type: 'recv', from: c.id, msg: { ...msg, hop: 2 } }, 120, answer)
+    expect(sends(answer, 'prune')).toEqual([])
+    expect(a.core.eagerPeers(TOPIC)).toEqual([c.id])
+    expect(a.core.lazyPeers(TOPIC)).toEqual([b.id])
+  })
+
   it('drops traffic for topics it has not joined', () => {
     const a = makeNode(1)
     const b = makeNode(2)

@@ -53,7 +53,7 @@ export function emitted<T extends string>(out: PubSubOutput[], type: T): Array<E
   return result as never
 }
 
-/** Joins `node` to TOPIC and makes each of `peers` a neighbour subscribed to it (eager). */
+/** Joins `node` to TOPIC and makes each of `peers` a subscribed neighbour (eager up to initialEagerPeers). */
 export function connect(node: TestNode, peers: TestNode[], nowMs = 0): PubSubOutput[] {
   const out: PubSubOutput[] = []
   node.core.handle({ type: 'command', command: { type: 'join', topic: TOPIC } }, nowMs, out)

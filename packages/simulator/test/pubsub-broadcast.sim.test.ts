@@ -1,14 +1,15 @@
 /**
  * Plumtree broadcast quality over HyParView at 100 and 1,000 nodes, against iroh-gossip's published
- * simulation bars (tests/sim.rs): single sender RMR < 0.2 and LDH < 15, random senders RMR < 1 and
- * LDH < 18, all peers sending RMR < 3 and LDH < 30, zero missed deliveries. Fixed seeds.
+ * simulation bars (tests/sim.rs): single sender RMR < 0.2 (our goal, asserted: < 0.1) and LDH < 15,
+ * random senders RMR < 1 and LDH < 18, all peers sending RMR < 3 and LDH < 30, zero missed
+ * deliveries. Fixed seeds; the first round includes the tree's formation.
  */
 import { describe, expect, it } from 'vitest'
 import { TopicId } from '@saorsa-gossip/types'
 import { PubSubNetwork, type RoundMetrics } from '../src/stacks/pubsub-network.ts'
 
 const TOPIC = TopicId.fromName('sim/broadcast')
-const SEEDS = [0, 1, 123]
+const SEEDS = [0, 1, 42, 123]
 
 const mean = (rounds: RoundMetrics[], f: (r: RoundMetrics) => number) => rounds.reduce((a, r) => a + f(r), 0) / rounds.length
 const summary = (rounds: RoundMetrics[]) => ({
@@ -26,7 +27,7 @@ function warmNetwork(seed: number, nodes: number): PubSubNetwork {
 }
 
 describe('Plumtree over HyParView, 100 nodes', () => {
-  it.each(SEEDS)('beats the iroh-gossip bars for single, random and all-peer senders (seed %d)', (seed) => {
+  it.each(SEEDS)('keeps single-sender RMR below 0.1 and beats the iroh-gossip bars for random and all-peer senders (seed %d)', (seed) => {
     const net = warmNetwork(seed, 100)
     const single: RoundMetrics[] = []
     for (let r = 0; r < 30; r++) single.push(net.round([net.ids[0]!], TOPIC))
@@ -37,7 +38,7 @@ describe('Plumtree over HyParView, 100 nodes', () => {
     for (let r = 0; r < 3; r++) all.push(net.round(net.ids, TOPIC, 10_000))
     const report = { seed, single: summary(single), random: summary(random), all: summary(all) }
     console.log(`pubsub broadcast 100 nodes ${JSON.stringify(report)}`)
-    expect(report.single.rmr).toBeLessThan(0.2)
+    expect(report.single.rmr).toBeLessThan(0.1)
     expect(report.single.ldh).toBeLessThan(15)
     expect(report.single.missed).toBe(0)
     expect(report.random.rmr).toBeLessThan(1)
@@ -51,12 +52,16 @@ describe('Plumtree over HyParView, 100 nodes', () => {
 })
 
 describe('Plumtree over HyParView, 1,000 nodes', () => {
-  it('delivers every single-sender message to every node (seed 0)', () => {
+  it('delivers every single-sender message to every node with RMR below 0.3 and LDH below 15 (seed 0)', () => {
     const net = warmNetwork(0, 1_000)
     const single: RoundMetrics[] = []
     for (let r = 0; r < 10; r++) single.push(net.round([net.ids[0]!], TOPIC))
-    const report = summary(single)
+    const report = { ...summary(single), firstRoundRmr: Number(single[0]!.rmr.toFixed(3)), laterRmr: summary(single.slice(1)).rmr }
     console.log(`pubsub broadcast 1000 nodes ${JSON.stringify(report)}`)
+    // Ten rounds, so the tree's formation in round 1 weighs a tenth of the mean.
+    expect(report.rmr).toBeLessThan(0.3)
+    expect(report.laterRmr).toBeLessThan(0.1)
+    expect(report.ldh).toBeLessThan(15)
     expect(report.missed).toBe(0)
     expect(net.duplicateDeliveries).toBe(0)
   })

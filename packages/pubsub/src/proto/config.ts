@@ -17,6 +17,13 @@ export interface PubSubConfig {
   /** Graft a lazy path this many hops shorter than the eager one. Plumtree p.12 / iroh-gossip: 7. */
   readonly optimizationThreshold: number
   /**
+   * A new topic link starts eager only while the topic has fewer eager peers than this; later links
+   * start lazy and are grafted by the IHAVE rule when they turn out to be needed. Plumtree (SRDS 2007,
+   * section 3.2) seeds eagerPushPeers with f random peers, f being the gossip fanout. Tuned in
+   * simulation: 4 brings 100-node single-sender RMR from 0.17 to about 0.08 with no missed delivery.
+   */
+  readonly initialEagerPeers: number
+  /**
    * Payloads stay fetchable (IWANT, GRAFT, anti-entropy) this long. iroh-gossip keeps 30 s; we keep
    * 120 s so a partition of a minute heals from caches (GossipSub seen TTL is also 2 min).
    */
@@ -64,6 +71,7 @@ export const DEFAULT_CONFIG: PubSubConfig = Object.freeze({
   graftTimeout2Ms: 40,
   ihaveFlushMs: 5,
   optimizationThreshold: 7,
+  initialEagerPeers: 4,
   messageCacheMs: 120_000,
   messageCacheSize: 10_000,
   seenMs: 240_000,
@@ -100,7 +108,7 @@ export function checkConfig(c: PubSubConfig): void {
     'graftTimeout1Ms', 'graftTimeout2Ms', 'ihaveFlushMs', 'messageCacheMs', 'messageCacheSize', 'seenMs', 'seenSize',
     'maxMessageAgeMs', 'publishRatePerSecond', 'publishBurst', 'controlRatePerSecond', 'controlBurst',
     'antiEntropyIntervalMs', 'keyCacheSize', 'maxPendingMessages', 'maxPendingPerOrigin', 'keyRequestTimeoutMs',
-    'maxAnnouncersPerId', 'maxMissing', 'maxTopics', 'seqWindow', 'optimizationThreshold', 'maxHaveIds',
+    'maxAnnouncersPerId', 'maxMissing', 'maxTopics', 'seqWindow', 'optimizationThreshold', 'maxHaveIds', 'initialEagerPeers',
   ]
   for (const key of positive) {
     const v = c[key]

@@ -265,7 +265,10 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
       if (state === undefined) continue
       ours.push(topic)
       if (!state.has(key)) {
-        state.addEager(from)
+        // Only the first few links of a topic start eager (Plumtree's initial fanout); the rest
+        // start lazy, so the first message does not flood every link before pruning trims it.
+        if (state.eager.size < this.config.initialEagerPeers) state.addEager(from)
+        else state.addLazy(from)
         out.push({ type: 'emit', event: { type: 'topic-peer-up', topic, peer: from } })
         // A new topic link reconciles at once: late joiners and nodes re-attached after failures
         // catch up without waiting for the periodic round. The answering side starts it.
@@ -287,8 +290,10 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     if (this.#seen.has(idHex, nowMs)) {
       this.drop('duplicate')
       this.peers.record(peer, 'duplicate', nowMs)
-      // Plumtree: the receiver of a duplicate prunes the link it came over.
-      if (state.eager.has(peer.key)) {
+      // Plumtree: the receiver of a duplicate prunes the link it came over. A link can be eager on
+      // the sender's side only (links start lazy past initialEagerPeers), so prune a lazy one too;
+      // but a late answer to our own GRAFT keeps the link we chose.
+      if (state.has(peer.key) && !this.#repair.isGraftAnswer(idHex, peer.key, nowMs)) {
         state.addLazy(peer.id)
         out.push({ type: 'send', to: peer.id, msg: { type: 'prune', topic: state.topic } })
       }
@@ -361,7 +366,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     if (!fetched && this.neighbors.has(peer.key) && !state.eager.has(peer.key) && this.peers.canBeEager(peer, nowMs)) {
       state.addEager(peer.id)
     }
-    this.#repair.delivered(state, idHex, msg.hop, peer.id, out)
+    this.#repair.delivered(state, idHex, msg.hop, peer.id, nowMs, out)
     this.#forward(state, id, msg, msg.hop, peer.key, out)
   }
 

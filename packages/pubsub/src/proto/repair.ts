@@ -8,6 +8,7 @@
 import type { MessageId, PeerId, TopicId } from '@saorsa-gossip/types'
 import { LIMITS } from '@saorsa-gossip/types'
 import { buildSketch, chunks, diffSketch } from './anti-entropy.ts'
+import { TimedMap } from './caches.ts'
 import type { PubSubConfig } from './config.ts'
 import type { GraftMessage, HaveMessage, IHaveMessage, IWantMessage, PruneMessage, SketchMessage } from './messages.ts'
 import type { PeerState } from './peers.ts'
@@ -30,21 +31,32 @@ interface LazyBatch {
 
 type ControlMessage = IHaveMessage | IWantMessage | GraftMessage | PruneMessage | SketchMessage | HaveMessage
 
+/** How long the peers we GRAFTed for an id are remembered; far above any round trip. */
+const GRAFT_ANSWER_MS = 10_000
+
 export class Repair {
   readonly #core: PubSubCore
   readonly #config: PubSubConfig
   readonly #missing = new Map<string, Missing>()
   readonly #lazy = new Map<string, { peer: PeerId; batches: Map<string, LazyBatch> }>()
+  /** Message id -> peers we GRAFTed for it: their copies are answers, not redundant pushes. */
+  readonly #grafted: TimedMap<string[]>
   #flushArmed = false
 
   constructor(core: PubSubCore, config: PubSubConfig) {
     this.#core = core
     this.#config = config
+    this.#grafted = new TimedMap(GRAFT_ANSWER_MS, config.maxMissing)
   }
 
   /** Whether a graft request for this id is outstanding to `peerHex` (its answer bypasses the rate limit). */
   isRequestedFrom(idHex: string, peerHex: string): boolean {
     return this.#missing.get(idHex)?.requested?.toHex() === peerHex
+  }
+
+  /** Whether we sent `peerHex` a GRAFT for this id: a late copy from it must not prune the link we just grafted. */
+  isGraftAnswer(idHex: string, peerHex: string, nowMs: number): boolean {
+    return this.#grafted.get(idHex, nowMs)?.includes(peerHex) === true
   }
 
   queueIHave(peer: PeerId, topic: TopicId, id: MessageId, hop: number, out: PubSubOutbox): void {
@@ -87,12 +99,22 @@ export class Repair {
     this.#lazy.delete(peerHex)
   }
 
-  /** Called on every first delivery: settles the missing entry and applies the optimisation rule. */
-  delivered(state: TopicState, idHex: string, hop: number, from: PeerId, out: PubSubOutbox): void {
+  /** Called on every first delivery: settles the missing entry and applies the optimisation rules. */
+  delivered(state: TopicState, idHex: string, hop: number, from: PeerId, nowMs: number, out: PubSubOutbox): void {
     const entry = this.#missing.get(idHex)
     if (entry === undefined) return
     this.#missing.delete(idHex)
-    if (entry.requested !== undefined) return
+    if (entry.requested !== undefined) {
+      // The eager copy lost to the graft timeout: the announcer we grafted had the message at least
+      // graftTimeout1Ms earlier, so its link replaces the slow eager one (the latency analogue of
+      // section 3.6). Pruning the grafted link instead would graft it again on every message.
+      const fromHex = from.toHex()
+      if (state.eager.has(fromHex) && state.eager.has(entry.requested.toHex()) && !this.isGraftAnswer(idHex, fromHex, nowMs)) {
+        state.addLazy(from)
+        out.push({ type: 'send', to: from, msg: { type: 'prune', topic: state.topic } })
+      }
+      return
+    }
     const best = entry.announcers.reduce<{ peer: PeerId; hop: number } | undefined>((b, a) => (b === undefined || a.hop < b.hop ? a : b), undefined)
     if (best === undefined || hop - (best.hop + 1) < this.#config.optimizationThreshold) return
     const bestKey = best.peer.toHex()
@@ -172,6 +194,7 @@ export class Repair {
     }
     if (core.peers.canBeEager(core.peers.get(next, nowMs), nowMs)) state.addEager(next)
     out.push({ type: 'send', to: next, msg: { type: 'graft', topic: state.topic, ids: [id] } })
+    this.#grafted.set(idHex, [...(this.#grafted.get(idHex, nowMs) ?? []), next.toHex()], nowMs)
     entry.requested = next
     entry.attempt++
     out.push({ type: 'schedule', delayMs: this.#config.graftTimeout2Ms, timer: { type: 'graft', id, attempt: entry.attempt } })
