@@ -9,10 +9,12 @@ export const name = 'saorsa-gossip'
 
 export async function createStack({ count, topic, onMessage }) {
   const nodes = []
+  let neighbourLosses = 0
   for (let i = 0; i < count; i++) {
     const host = `127.0.${1 + Math.floor((i + 2) / 254)}.${((i + 2) % 254) + 1}`
     const node = createNode({ listen: [`tcp://${host}:0`], preset: 'local' })
     await node.start()
+    node.addEventListener('peer:down', () => { neighbourLosses++ })
     const subscription = node.subscribe(topic)
     void (async () => {
       for await (const m of subscription) onMessage(i, m.payload)
@@ -25,6 +27,16 @@ export async function createStack({ count, topic, onMessage }) {
     },
     async publish(i, payload) {
       await nodes[i].publish(topic, payload)
+    },
+    /** Pubsub drop counters summed over all nodes, by reason. */
+    dropped() {
+      const total = {}
+      for (const n of nodes) for (const [k, v] of Object.entries(n.status().dropped)) total[k] = (total[k] ?? 0) + v
+      return total
+    },
+    /** Overlay churn seen so far: neighbour losses summed over all nodes. */
+    churn() {
+      return neighbourLosses
     },
     readyCount() {
       return nodes.filter((n) => n.status().activePeers > 0).length

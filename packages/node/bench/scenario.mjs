@@ -12,10 +12,11 @@ const N = Number(nodesArg)
 const quick = quickArg === 'quick'
 export const DEGREE = 4
 const PAYLOAD_BYTES = 1024
-// Publish rate scales with 1/N so every run asks the one process for the same ~400 deliveries per
-// second (20 msg/s at 20 nodes, 8 at 50, 4 at 100): a shared 2-core machine cannot simulate 100
-// nodes at 20 msg/s with either stack, and the comparison is about per-message cost.
-const RATE_PER_S = Math.max(2, Math.round(400 / N))
+// Publish rate scales with 1/N so every run asks the one process for the same ~200 deliveries per
+// second (10 msg/s at 20 nodes, 4 at 50, 2 at 100): one process simulates every node on a shared
+// 2-core machine, so the load must stay well below one core for either stack or the figures measure
+// queueing in the simulation rather than the protocols (saturation has its own mode).
+const RATE_PER_S = Math.max(1, Math.round(200 / N))
 const PUBLISH_S = quick ? 4 : 10
 const DRAIN_MS = 3000
 const TOPIC = 'bench'
@@ -89,10 +90,15 @@ for (let k = 0; k < N; k++) {
   const payload = new Uint8Array(PAYLOAD_BYTES)
   new DataView(payload.buffer).setUint32(0, 0xffff0000 + k)
   await stack.publish(k, payload).catch(() => {})
-  await sleep(1000 / RATE_PER_S)
+  await sleep(50)
 }
+await sleep(1000)
+// Background traffic with nobody publishing (membership probes and gossip, heartbeats, anti-entropy).
+const idleBytes0 = wireBytes()
 await sleep(2000)
+const idleBytesPerNodePerS = (wireBytes() - idleBytes0) / 2 / N
 
+const churn0 = stack.churn?.() ?? 0
 const bytes0 = wireBytes()
 const cpu0 = process.cpuUsage()
 const t0 = performance.now()
@@ -143,7 +149,10 @@ const result = {
   bytesPerDelivery: deliveries === 0 ? NaN : bytes / deliveries,
   cpuSeconds: (cpu.user + cpu.system) / 1e6,
   peakRssMiB: peakRss / 2 ** 20,
+  idleBytesPerNodePerS,
   throughput: complete / elapsedS,
+  churn: (stack.churn?.() ?? 0) - churn0,
+  dropped: stack.dropped?.(),
 }
 process.stdout.write(`${JSON.stringify(result)}\n`)
 await Promise.race([stack.close(), sleep(5000)])

@@ -18,6 +18,7 @@
  */
 export { createNode, type AbortOptions, type JoinResult, type NodeEvents, type PublishResult, type SaorsaNode, type SaorsaNodeInit } from './node.ts'
 export { Subscription, type ReceivedMessage } from './subscription.ts'
+export { loadIdentity, type LoadIdentityOptions } from './identity-store.ts'
 export type { MessageJson, NodeStatus, PeerInfo, PublishResultJson } from './status.ts'
 export * from './errors.ts'
 export { writeFileAtomic } from './config/atomic-file.ts'

@@ -22,6 +22,8 @@ export interface LayersInit {
   identity: Identity
   backend: SignatureBackend
   preset: PresetName
+  /** Addresses announced to peers (default: the transport's listen addresses). */
+  announce?: readonly string[]
   logger: Logger
   /** A neighbour entered (up) or left the active view; `addrs` are its dialable addresses. */
   onNeighbor(peer: PeerId, up: boolean, addrs: readonly string[]): void
@@ -39,7 +41,7 @@ export interface Layers {
   publish(topic: TopicId, payload: Uint8Array, options: { signal?: AbortSignal }): Promise<{ id: MessageId | undefined; sentTo: number; outcome: string }>
   peers(): PeerInfo[]
   viewSizes(): { active: number; passive: number }
-  counters(): { duplicates: number; signatureChecks: number }
+  counters(): { duplicates: number; signatureChecks: number; dropped: Record<string, number> }
   /** Dialable addresses of `peer` when this node reached it by dialling. */
   addrsOf(peer: PeerId): string[]
   stop(options: { signal?: AbortSignal }): Promise<void>
@@ -52,7 +54,9 @@ const MEMBERSHIP_PRESETS = { local: MEMBERSHIP_LOCAL, lan: MEMBERSHIP_LAN, wan: 
 export function createLayers(init: LayersInit): Layers {
   const { transport } = init
   const log = componentLogger(init.logger, 'membership')
-  const membership = createMembership({ transport, config: MEMBERSHIP_PRESETS[init.preset] })
+  const membership = createMembership({
+    transport, config: MEMBERSHIP_PRESETS[init.preset], ...(init.announce === undefined ? {} : { addrs: init.announce }),
+  })
   const pubsub = createPubSub({ transport, identity: init.identity, backend: init.backend, membership })
   // The pubsub layer keeps its own subscriptions; the node holds one per topic to route deliveries.
   const topicSubs = new Map<string, { unsubscribe(): void }>()
@@ -152,7 +156,10 @@ export function createLayers(init: LayersInit): Layers {
       return { active: m.neighbors, passive: m.passive }
     },
     counters() {
-      return { duplicates: pubsub.core.drops.duplicate, signatureChecks: pubsub.core.verifications }
+      const dropped: Record<string, number> = {}
+      for (const [reason, n] of Object.entries(pubsub.core.drops)) if (n > 0 && reason !== 'duplicate') dropped[reason] = n
+      for (const [reason, n] of Object.entries(pubsub.driverDrops)) if (n > 0) dropped[`driver:${reason}`] = n
+      return { duplicates: pubsub.core.drops.duplicate, signatureChecks: pubsub.core.verifications, dropped }
     },
     addrsOf,
     async stop(options) {

@@ -27,6 +27,11 @@ export interface SaorsaNodeInit {
   home?: string
   /** Listen addresses; default `['tcp://127.0.0.1:0']`. */
   listen?: string[]
+  /**
+   * Addresses other peers should dial to reach this node (at most 8), e.g. the public address when
+   * listening on `0.0.0.0`; default: the bound listen addresses.
+   */
+  announce?: string[]
   /** Carriers (TCP, memory, WebTransport); default `[createTcpCarrier()]`. */
   carriers?: Carrier[]
   /** Default bootstrap addresses for `join()`. */
@@ -99,6 +104,8 @@ class Node extends EventTarget implements SaorsaNode {
   readonly #publishOnly = new Set<string>()
   #published = 0
   #delivered = 0
+  /** Aborted by `stop()` so a join in progress ends instead of outliving the node. */
+  #lifetime = new AbortController()
 
   constructor(init: SaorsaNodeInit) {
     super()
@@ -140,6 +147,7 @@ class Node extends EventTarget implements SaorsaNode {
       for (const addr of this.#init.listen ?? ['tcp://127.0.0.1:0']) await transport.listen(addr, options)
       this.#layers = createLayers({
         transport, identity: this.identity, backend, preset: this.#init.preset ?? 'lan', logger: this.#log,
+        ...(this.#init.announce === undefined ? {} : { announce: this.#init.announce }),
         onNeighbor: (peer, up, addrs) => this.#onNeighbor(peer, up, addrs),
         onMessage: (m) => this.#onMessage(m),
       })
@@ -167,13 +175,15 @@ class Node extends EventTarget implements SaorsaNode {
     const contacted = cached.length + fromBootstrap.length
     if (contacted === 0) throw new JoinFailedError('nothing to join: no bootstrap addresses and an empty peer cache')
     componentLogger(this.#log, 'node').info({ cached: cached.length, bootstrap: bootstrap.length }, 'joining')
+    const signal = options.signal === undefined ? this.#lifetime.signal : AbortSignal.any([options.signal, this.#lifetime.signal])
     const activePeers = await layers.join([cached, fromBootstrap], {
-      ...options,
+      signal,
       onGroupFailed: (group) => {
         for (const c of group) if (c.peerId !== undefined) this.#peerCache?.recordFailure(c.peerId)
         this.#scheduleSave()
       },
     })
+    throwIfAborted(signal)
     if (activePeers === 0) throw new JoinFailedError(`no peer answered among ${contacted} contact(s)`)
     // Persist the peers that just worked at once, so a crash right after joining can still rejoin.
     await this.#peerCache?.save(Date.now()).catch((err: unknown) => componentLogger(this.#log, 'peer-cache').warn({ err }, 'peer cache save failed'))
@@ -264,7 +274,7 @@ class Node extends EventTarget implements SaorsaNode {
 
   status(): NodeStatus {
     const views = this.#layers?.viewSizes() ?? { active: 0, passive: 0 }
-    const counters = this.#layers?.counters() ?? { duplicates: 0, signatureChecks: 0 }
+    const counters = this.#layers?.counters() ?? { duplicates: 0, signatureChecks: 0, dropped: {} }
     return {
       peerId: this.peerId.toHex(), state: this.#state, listenAddrs: this.listenAddrs(),
       activePeers: views.active, passivePeers: views.passive, connections: this.#transport?.connections().length ?? 0,
@@ -276,6 +286,7 @@ class Node extends EventTarget implements SaorsaNode {
   async stop(options: AbortOptions = {}): Promise<void> {
     if (this.#state === 'stopped' || this.#state === 'stopping') return
     this.#state = 'stopping'
+    this.#lifetime.abort()
     const log = componentLogger(this.#log, 'node')
     try {
       // Leave first so neighbours learn we are gone on purpose (HyParView DISCONNECT), not by timeout.
@@ -289,6 +300,7 @@ class Node extends EventTarget implements SaorsaNode {
       this.#layers = undefined
       this.#transport = undefined
       this.#state = 'stopped'
+      this.#lifetime = new AbortController()
       log.info('stopped')
       this.dispatchEvent(new CustomEvent('stop'))
     }

@@ -22,6 +22,8 @@ export interface NodeStatus {
   duplicates: number
   /** ML-DSA-65 signature checks performed (at most one per message, after deduplication). */
   signatureChecks: number
+  /** Non-zero drop counters of pubsub (received messages refused, by reason) and its driver (`driver:` prefix). */
+  dropped: Record<string, number>
 }
 
 export interface PeerInfo {

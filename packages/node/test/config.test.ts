@@ -42,7 +42,7 @@ describe('config.json', () => {
   it('round-trips every field', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sg-config-'))
     const path = join(dir, 'config.json')
-    const config = { identity: 'laptop', listen: ['tcp://0.0.0.0:7000'], bootstrap: ['tcp://203.0.113.7:7000'], preset: 'wan' as const, logLevel: 'info' as const }
+    const config = { identity: 'laptop', listen: ['tcp://0.0.0.0:7000'], announce: ['tcp://198.51.100.4:7000'], bootstrap: ['tcp://203.0.113.7:7000'], preset: 'wan' as const, logLevel: 'info' as const }
     await saveNodeConfig(path, config)
     expect(await loadNodeConfig(path)).toEqual(config)
     await rm(dir, { recursive: true })

@@ -17,6 +17,8 @@ export interface NodeConfigFile {
   identity?: string
   /** Listen addresses, e.g. `tcp://0.0.0.0:7000`. */
   listen?: string[]
+  /** Addresses peers should dial to reach this node (default: the bound listen addresses). */
+  announce?: string[]
   /** Bootstrap peers used when the peer cache is empty. */
   bootstrap?: string[]
   /** Timing preset of membership and pubsub. */
@@ -53,6 +55,9 @@ export function parseNodeConfig(value: unknown): NodeConfigFile {
         break
       case 'listen':
         out.listen = addrList(field, key, LIMITS.maxAddressesPerPeer)
+        break
+      case 'announce':
+        out.announce = addrList(field, key, LIMITS.maxAddressesPerPeer)
         break
       case 'bootstrap':
         out.bootstrap = addrList(field, key, MAX_BOOTSTRAP_ADDRS)

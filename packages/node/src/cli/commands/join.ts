@@ -14,7 +14,8 @@ import { UsageError, type CommandSpec } from '../args.ts'
 import type { CliContext } from '../context.ts'
 import { EXIT } from '../exit-codes.ts'
 import { readPassphrase } from '../passphrase.ts'
-import { DEFAULT_ALIAS, keystoreFor, withAlias } from './identity.ts'
+import { DEFAULT_ALIAS, withAlias } from './identity.ts'
+import { loadIdentity } from '../../identity-store.ts'
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : [])
 
@@ -25,6 +26,7 @@ export const joinCommand: CommandSpec<CliContext> = {
     bootstrap: { type: 'string', short: 'b', multiple: true, description: 'bootstrap peer address, e.g. tcp://203.0.113.7:7000', valueName: 'addr' },
     identity: { type: 'string', short: 'i', description: `keystore alias to run as (default '${DEFAULT_ALIAS}', created if missing)`, valueName: 'alias' },
     bind: { type: 'string', multiple: true, description: 'listen address (default tcp://0.0.0.0:0)', valueName: 'addr' },
+    announce: { type: 'string', multiple: true, description: 'address peers should dial to reach this node (default: the bound addresses)', valueName: 'addr' },
     preset: { type: 'string', description: 'timing preset: local, lan or wan (default lan)', valueName: 'name' },
     'passphrase-file': { type: 'string', description: 'read the keystore passphrase from this file', valueName: 'path' },
   },
@@ -37,22 +39,21 @@ export const joinCommand: CommandSpec<CliContext> = {
     if (!['local', 'lan', 'wan'].includes(preset)) throw new UsageError('--preset must be local, lan or wan')
     const alias = (values.identity as string | undefined) ?? config.identity ?? DEFAULT_ALIAS
     const passphrase = await readPassphrase(ctx.io, values['passphrase-file'] as string | undefined, `Passphrase for '${alias}': `)
-    const keystore = keystoreFor(ctx, passphrase)
+    // A missing identity is created only when no alias was asked for explicitly.
     let identity: Identity
     try {
-      identity = await keystore.loadIdentity(alias, { signal: ctx.io.interrupt })
+      const loaded = await loadIdentity({ home: layout.home, alias, passphrase, create: values.identity === undefined, signal: ctx.io.interrupt })
+      identity = loaded.identity
+      if (loaded.created) out.progress(`created identity '${alias}'`)
     } catch (err) {
-      if ((err as Error).name !== 'AliasNotFoundError' || values.identity !== undefined) {
-        return withAlias(alias, () => Promise.reject(err))
-      }
-      out.progress(`creating identity '${alias}'...`)
-      identity = (await keystore.create(alias, { signal: ctx.io.interrupt })).key as Identity
+      return withAlias(alias, () => Promise.reject(err))
     }
     const level = ctx.globals.verbose ? 'debug' : (config.logLevel ?? (ctx.globals.quiet ? 'error' : 'warn'))
     const node = createNode({
       identity, home: layout.home, preset: preset as 'local' | 'lan' | 'wan',
       listen: list(values.bind).length > 0 ? list(values.bind) : (config.listen ?? ['tcp://0.0.0.0:0']),
       logger: createRootLogger({ level }),
+      ...(list(values.announce).length > 0 ? { announce: list(values.announce) } : config.announce === undefined ? {} : { announce: config.announce }),
     })
     const peerId = node.peerId.toHex()
     node.addEventListener('peer:up', (e) => out.json
@@ -62,10 +63,11 @@ export const joinCommand: CommandSpec<CliContext> = {
       ? out.event('', { event: 'peer:down', peerId: e.detail.peerId.toHex() })
       : out.progress(`neighbour down: ${e.detail.peerId.toHex().slice(0, 16)}`))
 
-    await node.start({ signal: ctx.io.interrupt })
     const leave = new AbortController()
+    // The control socket first: it also proves no other node owns this home before any port is bound.
     const control = await startControlServer(layout.controlSocket, controlHandlersFor(node, () => leave.abort()))
     try {
+      await node.start({ signal: ctx.io.interrupt })
       const addrs = node.listenAddrs()
       if (out.json) out.event('', { event: 'listening', peerId, addrs, control: layout.controlSocket })
       else out.progress(`Saorsa Gossip node ${peerId} (identity '${alias}')\nlistening on ${addrs.join(', ')}`)
