@@ -148,6 +148,21 @@ describe('five CLI daemons over loopback TCP', () => {
     const ev = await until('the restarted daemon to rejoin', () => eventOf(restarted, 'joined'), 20_000, restarted)
     expect(ev.activePeers as number).toBeGreaterThanOrEqual(1)
     expect(eventOf(restarted, 'listening')!.peerId).toBe(ids[4])
+    // Back in the overlay for real: a message published elsewhere reaches it again.
+    // (Anti-entropy may first hand it the messages it missed while it was down.)
+    const sub = run(['--home', homes[4]!, '--json', 'pubsub', 'subscribe', '--topic', 'lobby'])
+    procs.push(sub)
+    const deadline = Date.now() + 20_000
+    while (!(JSON.parse((await cli(homes[4]!, 'pubsub', 'list')).out || '[]') as string[]).includes('lobby')) {
+      if (Date.now() > deadline) throw new Error(`the restarted daemon never listed the topic; subscriber said:\n${sub.lines.join('\n')}`)
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    expect((await cli(homes[1]!, 'pubsub', 'publish', '--topic', 'lobby', '--message', 'welcome back')).code).toBe(0)
+    const got = await until('the restarted daemon to receive a new message', () =>
+      sub.events.find((e) => Buffer.from(String(e.payload), 'base64').toString() === 'welcome back'), 20_000, sub)
+    expect(got.origin).toBe(ids[1])
+    sub.child.kill('SIGINT')
+    expect(await sub.exited).toBe(130)
   })
 
   it('leave cleanly on request and report that no node is running afterwards', async () => {

@@ -5,6 +5,7 @@
  */
 import type { Identity } from '@saorsa-gossip/identity'
 import { loadNodeConfig } from '../../config/node-config.ts'
+import { PeerCache } from '../../config/peer-cache.ts'
 import { ensureHome } from '../../config/paths.ts'
 import { startControlServer } from '../../control/server.ts'
 import { controlHandlersFor } from '../../control/handlers.ts'
@@ -72,7 +73,9 @@ export const joinCommand: CommandSpec<CliContext> = {
       if (out.json) out.event('', { event: 'listening', peerId, addrs, control: layout.controlSocket })
       else out.progress(`Saorsa Gossip node ${peerId} (identity '${alias}')\nlistening on ${addrs.join(', ')}`)
       const bootstrap = list(values.bootstrap).length > 0 ? list(values.bootstrap) : (config.bootstrap ?? [])
-      out.progress(bootstrap.length > 0 ? `connecting to ${bootstrap.length} bootstrap peer${bootstrap.length === 1 ? '' : 's'}...` : 'rejoining through cached peers...')
+      const cached = (await PeerCache.load(layout.peerCacheFile)).size
+      if (bootstrap.length > 0) out.progress(`connecting to ${cached > 0 ? `${cached} cached and ` : ''}${bootstrap.length} bootstrap peer${bootstrap.length === 1 ? '' : 's'}...`)
+      else if (cached > 0) out.progress(`rejoining through ${cached} cached peer${cached === 1 ? '' : 's'}...`)
       try {
         const joined = await node.join(bootstrap, { signal: ctx.io.interrupt })
         if (out.json) out.event('', { event: 'joined', activePeers: node.status().activePeers, contacted: joined.contacted })

@@ -119,7 +119,10 @@ export const remoteCommands: CommandSpec<CliContext>[] = [
       const payload = typeof values.message === 'string' ? new Uint8Array(Buffer.from(values.message, 'utf8')) : await readStdin(ctx)
       if (payload.length > LIMITS.maxPayloadBytes) throw new UsageError(`message over ${LIMITS.maxPayloadBytes} bytes`)
       const r = (await controlRequest(ctx.layout.controlSocket, 'publish', { topic, payload }, { signal: ctx.io.interrupt })) as PublishResultJson
-      ctx.out.result(`Published ${payload.length} bytes to '${topic}' (id ${short(r.id)}, sent to ${r.sentTo} neighbour${r.sentTo === 1 ? '' : 's'})`, r)
+      const reach = r.sentTo > 0
+        ? `sent to ${r.sentTo} neighbour${r.sentTo === 1 ? '' : 's'}`
+        : 'no subscribed neighbour known yet; anti-entropy delivers it as subscribers appear'
+      ctx.out.result(`Published ${payload.length} bytes to '${topic}' (id ${short(r.id)}, ${reach})`, r)
       return EXIT.ok
     },
   },
