@@ -51,7 +51,8 @@ describe('packaging', () => {
     expect(result.peerId).toMatch(/^[0-9a-f]{64}$/)
     expect(result.node).toBe('function')
     expect(result.createNode).toBe('function')
-    const help = await run(process.execPath, [join(app, 'node_modules', '@saorsa-gossip', 'node', 'dist', 'cli', 'bin.js'), '--help'], { cwd: app })
+    // The installed bin link runs by itself (npm made it executable; the shebang picks Node).
+    const help = await run(join(app, 'node_modules', '.bin', 'saorsa-gossip'), ['--help'], { cwd: app })
     expect(help.stdout).toContain('Usage: saorsa-gossip')
   }, 240_000)
 })
