@@ -122,6 +122,10 @@ describe('five CLI daemons over loopback TCP', () => {
     expect(topics).toEqual(['lobby'])
     const peers = JSON.parse((await cli(homes[1]!, 'network', 'peers')).out) as Array<{ peerId: string }>
     expect(peers.some((p) => ids.includes(p.peerId))).toBe(true)
+    // A second daemon on the same home directory is refused before it binds anything.
+    const second = await cli(homes[1]!, 'network', 'join', '--bind', 'tcp://127.0.0.1:0')
+    expect(second.code).toBe(6)
+    expect(second.out).toMatch(/NodeAlreadyRunningError/)
   })
 
   it('detect a killed daemon', async () => {
