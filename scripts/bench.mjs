@@ -27,13 +27,16 @@ const machine = () => {
     `${platform()} ${release()}, Node ${process.version}`
 }
 
-let doc = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '# Benchmarks\n'
+// Re-read the document before each write: a long run must not undo a section written meanwhile.
+const readDoc = () => (existsSync(docPath) ? readFileSync(docPath, 'utf8') : '# Benchmarks\n')
 const replaceSection = (name, body) => {
+  let doc = readDoc()
   const start = `<!-- bench:${name} -->`
   const end = `<!-- /bench:${name} -->`
   const block = `${start}\n${body.trim()}\n\n_Measured ${new Date().toISOString().slice(0, 10)} on ${machine()}._\n${end}`
   const re = new RegExp(`${start}[\\s\\S]*?${end}`)
-  doc = re.test(doc) ? doc.replace(re, block) : `${doc.trimEnd()}\n\n${block}\n`
+  doc = re.test(doc) ? doc.replace(re, () => block) : `${doc.trimEnd()}\n\n${block}\n`
+  writeFileSync(docPath, doc)
 }
 
 const jobs = suites.map((name) => ({ name, file: join(root, 'packages', name, 'bench', 'index.mjs') }))
@@ -43,6 +46,5 @@ for (const { name, file } of jobs) {
   const mod = await import(pathToFileURL(file).href)
   const section = await mod.run({ quick })
   replaceSection(name, section)
-  writeFileSync(docPath, doc)
 }
 console.log(`bench: wrote ${docPath} (${jobs.map((j) => j.name).join(', ') || 'no suites'})`)
