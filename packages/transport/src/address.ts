@@ -7,7 +7,12 @@ import { LIMITS } from '@saorsa-gossip/types'
 import { isIP } from 'node:net'
 import { InvalidAddressError } from './errors.ts'
 
-export interface HostPort { readonly host: string; readonly port: number }
+export interface HostPort {
+  readonly host: string
+  readonly port: number
+  /** The text after `?`, present only when parsed with `allowQuery` and the address has one. */
+  readonly query?: string
+}
 
 /** The scheme of an address (`tcp`, `mem`, `wt`, ...), validated for shape and length only. */
 export function addressScheme(addr: string): string {
@@ -20,10 +25,21 @@ export function addressScheme(addr: string): string {
   return match[1]!
 }
 
-/** Parses `<scheme>://host:port` with a literal IPv4, a bracketed IPv6 or a DNS name; port 0..65535. */
-export function parseHostPort(addr: string, scheme: string): HostPort {
+/**
+ * Parses `<scheme>://host:port` with a literal IPv4, a bracketed IPv6 or a DNS name; port 0..65535.
+ * With `allowQuery` (carriers whose addresses carry parameters, such as `wt://host:port?certhash=...`)
+ * a non-empty `?query` of URL-safe characters is split off and returned unparsed for the carrier to check.
+ */
+export function parseHostPort(addr: string, scheme: string, options?: { allowQuery?: boolean }): HostPort {
   if (addressScheme(addr) !== scheme) throw new InvalidAddressError(`address "${addr}" is not a ${scheme}:// address`)
-  const rest = addr.slice(scheme.length + 3)
+  let rest = addr.slice(scheme.length + 3)
+  let query: string | undefined
+  const mark = rest.indexOf('?')
+  if (mark !== -1 && options?.allowQuery === true) {
+    query = rest.slice(mark + 1)
+    rest = rest.slice(0, mark)
+    if (!/^[A-Za-z0-9._~=&%-]+$/.test(query)) throw new InvalidAddressError(`address "${addr}" has an empty or malformed query`)
+  }
   const match = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(rest)
   if (match === null) throw new InvalidAddressError(`address "${addr}" must look like ${scheme}://host:port or ${scheme}://[v6]:port`)
   const host = match[1] ?? match[2]!
@@ -33,7 +49,7 @@ export function parseHostPort(addr: string, scheme: string): HostPort {
   }
   const port = Number(match[3])
   if (port > 65535) throw new InvalidAddressError(`address "${addr}" has port ${port} above 65535`)
-  return { host, port }
+  return query === undefined ? { host, port } : { host, port, query }
 }
 
 /** Formats host and port back into `<scheme>://host:port`, bracketing IPv6. */
