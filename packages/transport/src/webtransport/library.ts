@@ -1,9 +1,14 @@
 /**
  * The narrow, typed slice of @fails-components/webtransport 1.6.8 (patched, see patches/) that the
  * WebTransport carrier uses: WebTransport over HTTP/2 (draft-ietf-webtrans-http2) through `Http2Server`
- * and `WebTransport` with `forceReliable`. The library's own typings are loose, hence these interfaces.
+ * and `WebTransport` with `forceReliable`, and over HTTP/3 (RFC 9114, draft-ietf-webtrans-http3) through
+ * `Http3Server` when the optional native addon loads. The library's own typings are loose, hence these.
  */
 import { SaorsaError } from '@saorsa-gossip/types'
+import { existsSync, realpathSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 
 export interface WtCloseInfo { closeCode?: number; reason?: string }
 
@@ -39,7 +44,7 @@ export interface WtServerInit {
   port: number
   cert: string
   privKey: string
-  /** Required by the library's constructor; only HTTP/3 uses it. */
+  /** Required by the library's constructor; only HTTP/3 uses it (QUIC address tokens), so it is random there. */
   secret: string
   initialStreamFlowControlWindow: number
   initialSessionFlowControlWindow: number
@@ -47,23 +52,63 @@ export interface WtServerInit {
   initialUnidirectionalStreams: number
 }
 
-export interface WtClientInit {
-  /** Always true here: the HTTP/2 path (the HTTP/3 addon is optional and not used, see README). */
-  forceReliable: true
-  /** Added by our patch (HTTP/2 only): accept any server certificate; peers authenticate above. */
-  skipServerCertificateVerification: true
+interface WtClientWindows {
   initialBidirectionalSendStreams: number
   initialUnidirectionalSendStreams: number
   initialStreamFlowControlWindow: number
   initialSessionFlowControlWindow: number
 }
 
+/** WebTransport over HTTP/2: no QUIC, so no addon needed. */
+export interface WtHttp2ClientInit extends WtClientWindows {
+  forceReliable: true
+  /** Added by our patch (HTTP/2 only): accept any server certificate; peers authenticate above. */
+  skipServerCertificateVerification: true
+}
+
+/** WebTransport over HTTP/3 with the server certificate pinned by hash; never falls back inside the library. */
+export interface WtHttp3ClientInit extends WtClientWindows {
+  requireUnreliable: true
+  serverCertificateHashes: Array<{ algorithm: 'sha-256'; value: Uint8Array }>
+  /** The library's own bound on the QUIC handshake (ms). */
+  quicConnectTimeout: number
+}
+
+export type WtClientInit = WtHttp2ClientInit | WtHttp3ClientInit
+
 type ServerConstructor = new (init: WtServerInit) => WtServer
 type ClientConstructor = new (url: string, init: WtClientInit) => WtSession
 
 export interface WtLibrary {
   readonly Http2Server: ServerConstructor
+  /** Serves HTTP/3 on UDP; usable only when `http3` is true. */
+  readonly Http3Server: ServerConstructor
   readonly WebTransportClient: ClientConstructor
+  /** True when the native HTTP/3 addon loaded, so `Http3Server` and HTTP/3 dials work. */
+  readonly http3: boolean
+}
+
+const LIBRARY = '@fails-components/webtransport'
+/** The optional native addon the library imports for HTTP/3 (QUIC via quiche). */
+export const HTTP3_ADDON = '@fails-components/webtransport-transport-http3-quiche'
+
+/**
+ * Whether the HTTP/3 addon loads where the library looks for it: resolved from the library's own
+ * directory (as its `import()` does; under pnpm that is not where this package resolves from) and
+ * imported, which returns the library's already loaded instance. The library itself exposes no
+ * signal: its `quicheLoaded` resolves whether or not the addon loaded.
+ */
+export async function http3AddonLoads(): Promise<boolean> {
+  const searched = createRequire(import.meta.url).resolve.paths(LIBRARY) ?? []
+  const libraryDir = searched.map((dir) => join(dir, LIBRARY)).find((dir) => existsSync(join(dir, 'package.json')))
+  if (libraryDir === undefined) return false
+  try {
+    const entry = createRequire(join(realpathSync(libraryDir), 'package.json')).resolve(HTTP3_ADDON)
+    await import(pathToFileURL(entry).href)
+    return true
+  } catch {
+    return false
+  }
 }
 
 /** The patch level this carrier needs (the `saorsaGossipPatchLevel` export our patch adds). */
@@ -91,8 +136,15 @@ export function loadWebTransportLibrary(): Promise<WtLibrary> {
   return loading
 }
 
-/** Imports the library through `importLibrary` and checks the patch marker (uncached; tests inject). */
-export async function checkWebTransportLibrary(importLibrary: () => Promise<unknown>): Promise<WtLibrary> {
+/**
+ * Imports the library through `importLibrary`, checks the patch marker, waits for the library's own
+ * HTTP/3 addon load attempt (`quicheLoaded`; its client refuses HTTP/3 options until it settles) and
+ * asks `probeHttp3` whether the addon is present (uncached; tests inject both).
+ */
+export async function checkWebTransportLibrary(
+  importLibrary: () => Promise<unknown>,
+  options: { probeHttp3?: () => Promise<boolean> } = {},
+): Promise<WtLibrary> {
   {
     let library: Record<string, unknown>
     try {
@@ -107,9 +159,15 @@ export async function checkWebTransportLibrary(importLibrary: () => Promise<unkn
         'patches/@fails-components__webtransport@1.6.8.patch from the saorsa-gossip repository to your ' +
         "package manager's patched dependencies (pnpm: patchedDependencies; npm: patch-package)")
     }
+    const quicheLoaded = library['quicheLoaded']
+    if (quicheLoaded instanceof Promise) await quicheLoaded.catch(() => { /* absence is what the probe reports */ })
+    const Http3Server = library['Http3Server']
+    const http3 = typeof Http3Server === 'function' && await (options.probeHttp3 ?? http3AddonLoads)()
     return {
       Http2Server: library['Http2Server'] as ServerConstructor,
+      Http3Server: Http3Server as ServerConstructor,
       WebTransportClient: library['WebTransport'] as ClientConstructor,
+      http3,
     }
   }
 }
