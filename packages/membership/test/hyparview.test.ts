@@ -36,6 +36,8 @@ const up = (n: number): HyParViewOutput => ({ type: 'emit', event: { type: 'neig
 const down = (n: number): HyParViewOutput => ({ type: 'emit', event: { type: 'neighbor-down', peer: id(n) } })
 const send = (n: number, msg: HyParViewMessage): HyParViewOutput => ({ type: 'send', to: id(n), msg })
 const accept = (n: number) => send(n, { type: 'neighbor-reply', accepted: true })
+/** The SHUFFLE of a node short of neighbours whose only neighbour is `n` and whose passive view is empty. */
+const shuffleFor = (n: number) => send(n, { type: 'shuffle', origin: SELF, ttl: cfg.shuffleRandomWalkLength, peers: [] })
 
 /** Makes `peers` active through low-priority NEIGHBOR requests. */
 function withActive(hv: HyParView, peers: number[]): HyParView {
@@ -195,8 +197,8 @@ describe('HyParView neighbor requests', () => {
       { type: 'schedule', delayMs: cfg.neighborTimeoutMs, timer: { type: 'neighbor-timeout', peer: id(second), seq: 2 } },
     ])
     expect(recv(hv, first, { type: 'neighbor-reply', accepted: true })).toEqual([up(first)])
-    // The other request times out: the candidate is forgotten and nothing is left to try.
-    expect(feed(hv, { type: 'timer', timer: { type: 'neighbor-timeout', peer: id(second), seq: 2 } })).toEqual([])
+    // The other request times out: the candidate is forgotten, its connection closed, and nothing is left to try.
+    expect(feed(hv, { type: 'timer', timer: { type: 'neighbor-timeout', peer: id(second), seq: 2 } })).toEqual([{ type: 'disconnect', peer: id(second) }])
     expect(hv.passiveView()).toEqual([])
     expect(hv.drops()).toEqual({ 'neighbor-timeout': 1 })
     // A stale timeout for the accepted peer changes nothing.
@@ -209,6 +211,67 @@ describe('HyParView neighbor requests', () => {
     expect(recv(hv, 99, { type: 'neighbor-reply', accepted: true })).toEqual([
       send(99, { type: 'disconnect', alive: true }), { type: 'disconnect', peer: id(99) },
     ])
+  })
+})
+
+describe('HyParView refill after failures', () => {
+  const asked = (out: HyParViewOutput[]): Array<{ peer: number; seq: number }> => out.flatMap((o) =>
+    o.type === 'schedule' && o.timer.type === 'neighbor-timeout' ? [{ peer: o.timer.peer.bytes[0]!, seq: o.timer.seq }] : [])
+
+  it('asks one more passive candidate at once for each request in a row that went unanswered, up to the maximum, until one answers', () => {
+    const hv = withActive(core(), [2, 3, 4, 5, 6, 7, 8])
+    withPassive(hv, 9, Array.from({ length: 16 }, (_, i) => 20 + i))
+    // One neighbour lost: 6 of 8, so two requests.
+    const first = asked(feed(hv, { type: 'peer-down', peer: id(2) }, 2000))
+    expect(first).toHaveLength(2)
+    // Each unanswered request is replaced and adds one more in flight: 2 + 1, then 2 + 2.
+    const second = asked(feed(hv, { type: 'timer', timer: { type: 'neighbor-timeout', peer: id(first[0]!.peer), seq: first[0]!.seq } }, 2500))
+    expect(second).toHaveLength(2)
+    const third = asked(feed(hv, { type: 'timer', timer: { type: 'neighbor-timeout', peer: id(first[1]!.peer), seq: first[1]!.seq } }, 2500))
+    expect(third).toHaveLength(2)
+    expect(new Set([...first, ...second, ...third].map((a) => a.peer)).size).toBe(6)
+    // An answer (here a refusal) resets the count: 4 in flight minus the refusal, and no new request.
+    expect(asked(recv(hv, second[0]!.peer, { type: 'neighbor-reply', accepted: false }, 2600))).toEqual([])
+    // Timeouts in a row again: 2 + 1, 2 + 2, ... but never more in flight than free slots below activeViewMax (6).
+    const outstanding = [...second.slice(1), ...third]
+    const inFlight: number[] = []
+    for (let k = 0; k < 5; k++) {
+      const a = outstanding.shift()!
+      outstanding.push(...asked(feed(hv, { type: 'timer', timer: { type: 'neighbor-timeout', peer: id(a.peer), seq: a.seq } }, 3000)))
+      inFlight.push(outstanding.length)
+    }
+    expect(inFlight).toEqual([3, 4, 5, 6, 6])
+  })
+
+  it('shuffles at once when a request went unanswered and no passive candidate is left, at most once per neighbour timeout, and asks that reply\'s peers at once', () => {
+    const hv = withActive(core(), [2, 3])
+    withPassive(hv, 3, [20])
+    // A loss with nobody unanswered yet: the one candidate is asked, no shuffle (a small cluster stays quiet).
+    expect(recv(hv, 2, { type: 'disconnect', alive: false }, 1000)).toEqual([
+      down(2),
+      send(20, { type: 'neighbor', priority: 'low', addrs: SELF.addrs }),
+      { type: 'schedule', delayMs: cfg.neighborTimeoutMs, timer: { type: 'neighbor-timeout', peer: id(20), seq: 1 } },
+    ])
+    // It stays silent: forgotten, its connection closed, and with nobody left the node shuffles at once.
+    expect(feed(hv, { type: 'timer', timer: { type: 'neighbor-timeout', peer: id(20), seq: 1 } }, 1500)).toEqual([
+      { type: 'disconnect', peer: id(20) }, shuffleFor(3),
+    ])
+    // The reply of that shuffle is used at once; a shuffle may not bring back the peer that just failed.
+    expect(recv(hv, 3, { type: 'shuffle-reply', peers: [info(20), info(21)] }, 1600)).toEqual([
+      send(21, { type: 'neighbor', priority: 'low', addrs: SELF.addrs }),
+      { type: 'schedule', delayMs: cfg.neighborTimeoutMs, timer: { type: 'neighbor-timeout', peer: id(21), seq: 2 } },
+    ])
+    // Nobody left again, but the last shuffle is less than a neighbour timeout old.
+    expect(feed(hv, { type: 'timer', timer: { type: 'neighbor-timeout', peer: id(21), seq: 2 } }, 1700)).toEqual([{ type: 'disconnect', peer: id(21) }])
+    // The maintenance round shuffles once, not twice.
+    const maintenance = feed(hv, { type: 'timer', timer: { type: 'maintenance' } }, 1500 + cfg.neighborTimeoutMs)
+    expect(maintenance.filter((o) => o.type === 'send')).toEqual([shuffleFor(3)])
+  })
+
+  it('does not ask the peers of a periodic shuffle\'s reply before the next maintenance round', () => {
+    const hv = withActive(core(), [2])
+    withPassive(hv, 2, [20, 21])
+    expect(hv.passiveView()).toHaveLength(2)
   })
 })
 

@@ -22,8 +22,9 @@ describe('composite membership: join (1,000 nodes)', () => {
 
 // Connection timeouts: peers of a killed node see peer-down 2 s after the kill, dials to it fail after 2 s.
 describe('composite membership: mass kill with connection timeouts (1,000 nodes)', () => {
-  it('after killing 50% the survivors are one connected component and refilled within 10 s', () => {
-    const result = compositeMassKillScenario({ seed: 1, nodes: 1_000, fraction: 0.5, observeMs: 30_000 })
+  // Before the refill fixes, an 80% kill refilled after 21.9-41.9 s depending on the seed (three of six over 30 s).
+  it.each([1, 2, 3, 4, 5, 6])('after killing 50%% the survivors are one connected component and refilled within 10 s (seed %d)', (seed) => {
+    const result = compositeMassKillScenario({ seed, nodes: 1_000, fraction: 0.5, observeMs: 30_000 })
     expect(result.killed).toBe(500)
     expect(result.refilledAfterMs).not.toBeNull()
     expect(result.refilledAfterMs!).toBeLessThanOrEqual(10_000)
@@ -31,8 +32,8 @@ describe('composite membership: mass kill with connection timeouts (1,000 nodes)
     expect(result.falseDeaths).toBe(0)
   })
 
-  it('after killing 80% the survivors are one connected component and refilled within 30 s', () => {
-    const result = compositeMassKillScenario({ seed: 1, nodes: 1_000, fraction: 0.8, observeMs: 40_000 })
+  it.each([1, 2, 3, 4, 5, 6])('after killing 80%% the survivors are one connected component and refilled within 30 s (seed %d)', (seed) => {
+    const result = compositeMassKillScenario({ seed, nodes: 1_000, fraction: 0.8, observeMs: 40_000 })
     expect(result.killed).toBe(800)
     expect(result.refilledAfterMs).not.toBeNull()
     expect(result.refilledAfterMs!).toBeLessThanOrEqual(30_000)

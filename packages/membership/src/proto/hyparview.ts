@@ -43,10 +43,16 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
   readonly #lastJoin = new Map<string, number>()
   /** Passive peers that refused a low-priority request, and until when they are not asked again. */
   readonly #refusedUntil = new Map<string, number>()
+  /** Peers presumed failed (lost, or silent to a NEIGHBOR request): shuffles may not bring them back until then. */
+  readonly #failedUntil = new Map<string, number>()
   readonly #drops = new Map<HyParViewDropReason, number>()
   #contacts: readonly PeerInfo[] = []
   #join: { readonly index: number; readonly seq: number; readonly contact: PeerInfo } | undefined
-  #shuffle: { readonly sent: ReadonlySet<string>; readonly atMs: number } | undefined
+  /** The outstanding shuffle; `refill` marks one started for want of candidates, whose reply is used at once. */
+  #shuffle: { readonly sent: ReadonlySet<string>; readonly atMs: number; readonly refill: boolean } | undefined
+  #lastShuffleAtMs = Number.NEGATIVE_INFINITY
+  /** NEIGHBOR requests in a row that ended unanswered (timeout, lost connection); any answer resets it. */
+  #unanswered = 0
   #seq = 0
   #started = false
   #left = false
@@ -114,8 +120,8 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
       case 'forward-join': this.#onForwardJoin(from, msg, out); break
       case 'neighbor': this.#onNeighbor(from, msg, out); break
       case 'neighbor-reply': this.#onNeighborReply(from, msg, nowMs, out); break
-      case 'shuffle': this.#onShuffle(from, msg, out); break
-      case 'shuffle-reply': this.#onShuffleReply(from, msg, nowMs); break
+      case 'shuffle': this.#onShuffle(from, msg, nowMs, out); break
+      case 'shuffle-reply': this.#onShuffleReply(from, msg, nowMs, out); break
       case 'disconnect': this.#onDisconnect(from, msg, nowMs, out); break
     }
   }
@@ -210,6 +216,7 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
     const pending = this.#pending.get(key)
     const join = this.#join?.contact.id.equals(from) === true ? this.#join.contact : undefined
     this.#pending.delete(key)
+    if (pending !== undefined) this.#unanswered = 0
     if (join !== undefined && msg.accepted) this.#join = undefined
     if (!msg.accepted) {
       // A full peer: ask others now and this one again only after a maintenance period.
@@ -234,7 +241,7 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
   }
 
   /** Section 4.4: forward the walk while ttl lasts, then answer the origin and merge its sample. */
-  #onShuffle(from: PeerId, msg: ShuffleMessage, out: Out): void {
+  #onShuffle(from: PeerId, msg: ShuffleMessage, nowMs: number, out: Out): void {
     if (!this.#active.has(from)) {
       this.#drop('not-a-neighbor')
       return
@@ -252,23 +259,26 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
     const received = [origin, ...msg.peers.slice(0, LIMITS.maxShuffleIds - 1)]
     const reply = this.#passive.sample(received.length)
     out.push({ type: 'send', to: origin.id, msg: { type: 'shuffle-reply', peers: reply } })
-    this.#merge(received, from.toHex(), new Set(reply.map((p) => p.id.toHex())))
+    this.#merge(received, from.toHex(), new Set(reply.map((p) => p.id.toHex())), nowMs)
   }
 
-  #onShuffleReply(from: PeerId, msg: ShuffleReplyMessage, nowMs: number): void {
+  #onShuffleReply(from: PeerId, msg: ShuffleReplyMessage, nowMs: number, out: Out): void {
     const shuffle = this.#shuffle
     if (shuffle === undefined || nowMs - shuffle.atMs > this.config.shuffleIntervalMs) {
       this.#drop('unsolicited-shuffle-reply')
       return
     }
     this.#shuffle = undefined
-    this.#merge(msg.peers.slice(0, LIMITS.maxShuffleIds), from.toHex(), shuffle.sent)
+    this.#merge(msg.peers.slice(0, LIMITS.maxShuffleIds), from.toHex(), shuffle.sent, nowMs)
+    // Fresh candidates asked for because nobody was left to ask: use them now, not at the next maintenance round.
+    if (shuffle.refill) this.#refill(out, nowMs)
   }
 
-  #merge(peers: readonly PeerInfo[], source: string, preferEvict: ReadonlySet<string>): void {
+  #merge(peers: readonly PeerInfo[], source: string, preferEvict: ReadonlySet<string>, nowMs: number): void {
     let added = 0
     for (const peer of peers) {
       if (peer.id.toHex() === this.#selfKey || this.#active.has(peer.id) || this.#passive.has(peer.id)) continue
+      if ((this.#failedUntil.get(peer.id.toHex()) ?? 0) > nowMs) continue
       if (added >= this.config.maxPassiveEntriesPerMessage) {
         this.#drop('passive-message-cap')
         return
@@ -300,9 +310,12 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
     if (this.#active.has(peer)) {
       this.#removeActive(peer, out)
       this.#passive.delete(peer)
+      this.#rememberFailed(key, nowMs)
       this.#refill(out, nowMs)
     } else if (this.#pending.delete(key)) {
       this.#passive.delete(peer)
+      this.#rememberFailed(key, nowMs)
+      this.#unanswered = Math.min(this.#unanswered + 1, this.config.activeViewMax)
       this.#refill(out, nowMs)
     } else if (this.#join?.contact.id.equals(peer) === true) {
       this.#startJoin(this.#join.index + 1, out)
@@ -313,15 +326,16 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
     switch (timer.type) {
       case 'shuffle':
         out.push({ type: 'schedule', delayMs: this.config.shuffleIntervalMs, timer })
-        this.#startShuffle(nowMs, out)
+        this.#startShuffle(nowMs, false, out)
         break
       case 'maintenance':
         out.push({ type: 'schedule', delayMs: this.config.maintenanceIntervalMs, timer })
         for (const [key, until] of this.#refusedUntil) if (until <= nowMs) this.#refusedUntil.delete(key)
+        for (const [key, until] of this.#failedUntil) if (until <= nowMs) this.#failedUntil.delete(key)
         this.#refill(out, nowMs)
         if (this.#active.size === 0 && this.#pending.size === 0 && this.#join === undefined) this.#startJoin(0, out)
         // Short of neighbours with nobody left to ask: refresh the passive view now instead of waiting.
-        else if (this.#active.size + this.#pending.size < this.config.activeViewSize) this.#startShuffle(nowMs, out)
+        else if (this.#active.size + this.#pending.size < this.config.activeViewSize && this.#lastShuffleAtMs < nowMs) this.#startShuffle(nowMs, true, out)
         break
       case 'refresh':
         out.push({ type: 'schedule', delayMs: this.config.activeRefreshIntervalMs, timer })
@@ -332,7 +346,11 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
         if (this.#pending.get(key)?.seq !== timer.seq) return
         this.#pending.delete(key)
         this.#passive.delete(timer.peer)
+        this.#rememberFailed(key, nowMs)
+        this.#unanswered = Math.min(this.#unanswered + 1, this.config.activeViewMax)
         this.#drop('neighbor-timeout')
+        // Presumed failed: close the connection the request opened (a hung peer would keep it forever).
+        out.push({ type: 'disconnect', peer: timer.peer })
         this.#refill(out, nowMs)
         break
       }
@@ -344,24 +362,38 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
     }
   }
 
-  #startShuffle(nowMs: number, out: Out): void {
+  #startShuffle(nowMs: number, refill: boolean, out: Out): void {
     const target = this.#active.random(this.#rng)
     if (target === undefined) return
     const actives = this.#active.sample(this.#rng, this.config.shuffleActiveCount + 1).filter((p) => !p.id.equals(target))
     const peers = [...actives.slice(0, this.config.shuffleActiveCount), ...this.#passive.sample(this.config.shufflePassiveCount)]
-    this.#shuffle = { sent: new Set(peers.map((p) => p.id.toHex())), atMs: nowMs }
+    this.#shuffle = { sent: new Set(peers.map((p) => p.id.toHex())), atMs: nowMs, refill }
+    this.#lastShuffleAtMs = nowMs
     out.push({ type: 'send', to: target, msg: { type: 'shuffle', origin: this.self, ttl: this.config.shuffleRandomWalkLength, peers } })
   }
 
-  /** Section 4.3: fill free active slots from the passive view, one outstanding request per slot. */
+  /**
+   * Section 4.3: fill free active slots from the passive view, one outstanding request per slot. Our
+   * extensions (tuned in simulation, packages/simulator/test/hyparview-kill.sim.test.ts): each request
+   * that went unanswered in a row adds one more request in flight, up to the active view's hard cap,
+   * since after a mass failure most passive entries are dead and asking them one neighbour timeout
+   * at a time took 20 s and more; and a node left with nobody to ask after an unanswered request
+   * shuffles at once, at most once per neighbour timeout, instead of waiting for its next maintenance
+   * round (gated on an unanswered request so a cluster smaller than activeViewSize stays quiet).
+   */
   #refill(out: Out, nowMs: number, skip?: PeerId): void {
-    let missing = this.config.activeViewSize - this.#active.size - this.#pending.size
+    const deficit = this.config.activeViewSize - this.#active.size
+    if (deficit <= 0) return
+    let missing = Math.min(deficit + this.#unanswered, this.config.activeViewMax - this.#active.size) - this.#pending.size
     while (missing > 0) {
       const candidate = this.#passive.random((id) => {
         const key = id.toHex()
         return this.#pending.has(key) || skip?.equals(id) === true || (this.#refusedUntil.get(key) ?? 0) > nowMs
       })
-      if (candidate === undefined) return
+      if (candidate === undefined) {
+        if (this.#unanswered > 0 && this.#active.size > 0 && nowMs - this.#lastShuffleAtMs >= this.config.neighborTimeoutMs) this.#startShuffle(nowMs, true, out)
+        return
+      }
       this.#askNeighbor(this.#passive.info(candidate)!, this.#active.size === 0 ? 'high' : 'low', false, out)
       missing--
     }
@@ -422,6 +454,13 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
   #addPassive(info: PeerInfo, source: string): void {
     if (info.id.toHex() === this.#selfKey || this.#active.has(info.id)) return
     if (this.#passive.add(toInfo(info), source) === 'source-cap') this.#drop('passive-source-cap')
+  }
+
+  /** For one maintenance period, like a refusal; bounded like the JOIN memory (oldest of 1,024 forgotten). */
+  #rememberFailed(key: string, nowMs: number): void {
+    this.#failedUntil.delete(key)
+    this.#failedUntil.set(key, nowMs + this.config.maintenanceIntervalMs)
+    if (this.#failedUntil.size > 1024) this.#failedUntil.delete(this.#failedUntil.keys().next().value!)
   }
 
   #rememberJoin(key: string, nowMs: number): void {
