@@ -21,6 +21,20 @@ const suites = readdirSync(join(root, 'packages'))
   .filter((name) => only.length === 0 || only.includes(name))
 const extra = existsSync(join(root, 'bench', 'index.mjs')) && (only.length === 0 || only.includes('comparison'))
 
+// Installed versions of the dependencies the figures depend on, read from the lockfile's importers.
+const KEY_DEPENDENCIES = ['@noble/post-quantum', '@oqs/liboqs-js', '@noble/ciphers', '@noble/hashes', 'cbor-x',
+  '@fails-components/webtransport', 'libp2p', '@chainsafe/libp2p-gossipsub']
+const versions = () => {
+  const lock = readFileSync(join(root, 'pnpm-lock.yaml'), 'utf8')
+  const found = KEY_DEPENDENCIES.map((name) => {
+    const key = name.startsWith('@') ? `'${name}'` : name
+    const match = lock.match(new RegExp(`\\n\\s+${key.replace(/[/.]/g, '\\$&')}:\\n\\s+specifier: [^\\n]+\\n\\s+version: ([0-9][^(\\s]*)`))
+    return match === null ? undefined : `${name} ${match[1]}`
+  })
+  const own = JSON.parse(readFileSync(join(root, 'packages', 'node', 'package.json'), 'utf8')).version
+  return [`@saorsa-gossip/* ${own}`, ...found.filter((v) => v !== undefined)].join(', ')
+}
+
 const machine = () => {
   const cpu = cpus()
   return `${cpu.length} x ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ` +
@@ -33,7 +47,8 @@ const replaceSection = (name, body) => {
   let doc = readDoc()
   const start = `<!-- bench:${name} -->`
   const end = `<!-- /bench:${name} -->`
-  const block = `${start}\n${body.trim()}\n\n_Measured ${new Date().toISOString().slice(0, 10)} on ${machine()}._\n${end}`
+  const block = `${start}\n${body.trim()}\n\n_Measured ${new Date().toISOString().slice(0, 10)} on ${machine()}; ` +
+    `${versions()}._\n${end}`
   const re = new RegExp(`${start}[\\s\\S]*?${end}`)
   doc = re.test(doc) ? doc.replace(re, () => block) : `${doc.trimEnd()}\n\n${block}\n`
   writeFileSync(docPath, doc)
