@@ -232,10 +232,15 @@ describe('membership core: indirect probes for others', () => {
     expect(core.addrsOf(id(9))).toEqual(['mem://9'])
     expect(recv(core, 2, sw({ type: 'ping-req', seq: 5, target: id(9), nack: true, updates: [] }))).toEqual([
       send(9, sw({ type: 'ping', seq: 1, updates: [] })),
-      { type: 'schedule', delayMs: SWIM_LAN.ackTimeoutMs, timer: { layer: 'swim', timer: { type: 'relay-timeout', seq: 1 } } },
+      { type: 'schedule', delayMs: SWIM_LAN.nackTimeoutMs, timer: { layer: 'swim', timer: { type: 'relay-timeout', seq: 1 } } },
     ])
-    expect(timer(core, { layer: 'swim', timer: { type: 'relay-timeout', seq: 1 } }, 1500)).toEqual([send(2, sw({ type: 'nack', seq: 5 }))])
-    expect(timer(core, { layer: 'swim', timer: { type: 'relay-timeout', seq: 1 } }, 1600)).toEqual([])
+    // The nack goes out at nackTimeoutMs; the relay stays open for a late ack until the ack timeout.
+    expect(timer(core, { layer: 'swim', timer: { type: 'relay-timeout', seq: 1 } }, 1000 + SWIM_LAN.nackTimeoutMs)).toEqual([
+      send(2, sw({ type: 'nack', seq: 5 })),
+      { type: 'schedule', delayMs: SWIM_LAN.ackTimeoutMs - SWIM_LAN.nackTimeoutMs, timer: { layer: 'swim', timer: { type: 'relay-timeout', seq: 1 } } },
+    ])
+    expect(timer(core, { layer: 'swim', timer: { type: 'relay-timeout', seq: 1 } }, 1000 + SWIM_LAN.ackTimeoutMs)).toEqual([])
+    expect(recv(core, 9, sw({ type: 'ack', seq: 1, updates: [] }), 1600)).toEqual([])
     // The target is not a neighbour: it was never made a SWIM member.
     expect(memberIds(core)).toEqual(['2:alive'])
   })

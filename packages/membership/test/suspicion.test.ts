@@ -71,11 +71,13 @@ describe('local health awareness arithmetic', () => {
   })
 
   it.each([
-    [0, 0, 1],
-    [3, 0, 3],
-    [3, 2, 1],
-    [3, 3, 0],
-  ])('a failed probe expecting %d nacks with %d received costs %d', (expected, received, penalty) => {
-    expect(failedProbePenalty(expected, received)).toBe(penalty)
+    [0, 0, 0, 1],
+    [3, 0, 0, 0],
+    [3, 3, 0, 1],
+    [3, 2, 0, 1],
+    [3, 3, 1, 0],
+    [3, 3, 3, 0],
+  ])('a failed probe with %d helpers asked, %d nacks expected and %d received costs %d', (asked, expected, received, penalty) => {
+    expect(failedProbePenalty(asked, expected, received)).toBe(penalty)
   })
 })

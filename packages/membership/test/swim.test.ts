@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { PeerId, SeededRng } from '@saorsa-gossip/types'
 import { MAX_PENDING_RELAYS, Swim, type SwimInput, type SwimOutput, type SwimTimer } from '../src/proto/swim.ts'
-import { SWIM_LAN, type SwimConfig } from '../src/proto/swim-config.ts'
+import { SWIM_LAN, SWIM_LOCAL, SWIM_WAN, validateSwimConfig, type SwimConfig } from '../src/proto/swim-config.ts'
 import type { SwimUpdate } from '../src/proto/swim-messages.ts'
 
 const peer = (n: number): PeerId => PeerId.fromBytes(new Uint8Array(32).fill(n))
@@ -76,17 +76,19 @@ describe('SWIM probing', () => {
     expect(fire(swim, probeTimer(0, 1000), 1001)).toEqual([])
   })
 
-  it('asks helpers for indirect probes with nacks when the ack is late, then suspects the silent member', () => {
+  it('asks a recently heard helper for an indirect probe with a nack when the ack is late, then suspects the silent member', () => {
     const swim = makeSwim([A, B])
     const start = fire(swim, probeTimer(0, 1000), 1000)
     const ping = start[0]
     if (ping?.type !== 'send') throw new Error('no ping')
     const target = ping.to
     const helper = target.equals(A) ? B : A
+    // Heard from within the last probe period (since 500): the helper is asked for a nack.
+    recv(swim, helper, { type: 'ping', seq: 30, updates: [] }, 1200)
     expect(fire(swim, { type: 'ack-timeout', seq: 1 }, 1500)).toEqual([
       { type: 'send', to: helper, msg: { type: 'ping-req', seq: 1, target, nack: true, updates: [] } },
     ])
-    expect(recv(swim, helper, { type: 'nack', seq: 1 }, 1600)).toEqual([])
+    expect(recv(swim, helper, { type: 'nack', seq: 1 }, 1850)).toEqual([])
     const end = fire(swim, probeTimer(1, 2000), 2000)
     const suspect: SwimUpdate = { peer: target, state: 'suspect', incarnation: 0, from: SELF }
     // Three live members: too few for confirmations, so the timeout is the 4 s minimum.
@@ -99,9 +101,11 @@ describe('SWIM probing', () => {
     expect(end[2]).toEqual({ type: 'send', to: helper, msg: { type: 'ping', seq: 2, updates: [suspect] } })
   })
 
-  it('counts missing nacks against its own health and stretches its timeouts', () => {
+  it('counts a failed probe whose recently heard helper sent no nack against its own health and stretches its timeouts', () => {
     const swim = makeSwim([A, B])
-    fire(swim, probeTimer(0, 1000), 1000)
+    const ping = fire(swim, probeTimer(0, 1000), 1000)[0]
+    if (ping?.type !== 'send') throw new Error('no ping')
+    recv(swim, ping.to.equals(A) ? B : A, { type: 'ping', seq: 30, updates: [] }, 900)
     fire(swim, { type: 'ack-timeout', seq: 1 }, 1500)
     const end = fire(swim, probeTimer(1, 2000), 2000)
     expect(swim.health).toBe(1)
@@ -109,6 +113,68 @@ describe('SWIM probing', () => {
       { type: 'schedule', delayMs: 1000, timer: { type: 'ack-timeout', seq: 2 } },
       { type: 'schedule', delayMs: 2000, timer: probeTimer(2, 4000) },
     ])
+  })
+
+  it('with no helper to ask counts a failed probe against its own health once', () => {
+    const swim = makeSwim([A])
+    fire(swim, probeTimer(0, 1000), 1000)
+    expect(fire(swim, { type: 'ack-timeout', seq: 1 }, 1500)).toEqual([])
+    fire(swim, probeTimer(1, 2000), 2000)
+    expect(swim.health).toBe(1)
+  })
+
+  it('asks no nack of a helper it has not heard from within the last probe period and keeps its health', () => {
+    const swim = makeSwim([A, B])
+    const ping = fire(swim, probeTimer(0, 1000), 1000)[0]
+    if (ping?.type !== 'send') throw new Error('no ping')
+    const helper = ping.to.equals(A) ? B : A
+    // Heard at 400, before the period that ends at the ack timeout (1500 - 1000 = 500) began.
+    recv(swim, helper, { type: 'ping', seq: 30, updates: [] }, 400)
+    expect(fire(swim, { type: 'ack-timeout', seq: 1 }, 1500)).toEqual([
+      { type: 'send', to: helper, msg: { type: 'ping-req', seq: 1, target: ping.to, nack: false, updates: [] } },
+    ])
+    const end = fire(swim, probeTimer(1, 2000), 2000)
+    expect(end[1]).toEqual({ type: 'emit', event: { type: 'member-suspect', peer: ping.to, incarnation: 0, by: SELF } })
+    expect(swim.health).toBe(0)
+  })
+
+  describe('with helpers heard from at different times', () => {
+    // Five members; the four besides the probe target were heard at 1400, 900, 200 and never.
+    function probeWithHelpers(): { swim: Swim; target: PeerId; helpers: PeerId[]; asked: SwimOutput[] } {
+      const swim = makeSwim([A, B, C, D, peer(6)])
+      const ping = fire(swim, probeTimer(0, 1000), 1000)[0]
+      if (ping?.type !== 'send') throw new Error('no ping')
+      const others = [A, B, C, D, peer(6)].filter((p) => !p.equals(ping.to))
+      const [newest, recent, stale] = others as [PeerId, PeerId, PeerId, PeerId]
+      recv(swim, stale, { type: 'ping', seq: 30, updates: [] }, 200)
+      recv(swim, recent, { type: 'ping', seq: 31, updates: [] }, 900)
+      recv(swim, newest, { type: 'ping', seq: 32, updates: [] }, 1400)
+      const asked = fire(swim, { type: 'ack-timeout', seq: 1 }, 1500)
+      return { swim, target: ping.to, helpers: [newest, recent, stale], asked }
+    }
+
+    it('asks the k most recently heard members and wants nacks only from those heard within the last probe period', () => {
+      const { target, helpers, asked } = probeWithHelpers()
+      const [newest, recent, stale] = helpers as [PeerId, PeerId, PeerId]
+      expect(asked).toEqual([
+        { type: 'send', to: newest, msg: { type: 'ping-req', seq: 1, target, nack: true, updates: [] } },
+        { type: 'send', to: recent, msg: { type: 'ping-req', seq: 1, target, nack: true, updates: [] } },
+        { type: 'send', to: stale, msg: { type: 'ping-req', seq: 1, target, nack: false, updates: [] } },
+      ])
+    })
+
+    it('costs its own health exactly one when every expected nack is missing', () => {
+      const { swim } = probeWithHelpers()
+      fire(swim, probeTimer(1, 2000), 2000)
+      expect(swim.health).toBe(1)
+    })
+
+    it('costs its own health nothing once any expected nack arrived', () => {
+      const { swim, helpers } = probeWithHelpers()
+      recv(swim, helpers[1]!, { type: 'nack', seq: 1 }, 1900)
+      fire(swim, probeTimer(1, 2000), 2000)
+      expect(swim.health).toBe(0)
+    })
   })
 
   it('accepts an indirect ack relayed by a helper as a successful probe', () => {
@@ -163,34 +229,62 @@ describe('SWIM indirect probe helper', () => {
     const swim = makeSwim([A, B])
     expect(recv(swim, A, { type: 'ping-req', seq: 9, target: B, nack: true, updates: [] }, 100)).toEqual([
       { type: 'send', to: B, msg: { type: 'ping', seq: 1, updates: [] } },
-      { type: 'schedule', delayMs: 500, timer: { type: 'relay-timeout', seq: 1 } },
+      { type: 'schedule', delayMs: 350, timer: { type: 'relay-timeout', seq: 1 } },
     ])
     expect(recv(swim, B, { type: 'ack', seq: 1, updates: [] }, 150)).toEqual([
+      { type: 'send', to: A, msg: { type: 'ack', seq: 9, updates: [] } },
+    ])
+    expect(fire(swim, { type: 'relay-timeout', seq: 1 }, 450)).toEqual([])
+  })
+
+  it('sends a nack after nackTimeoutMs when the target stays silent, then still relays an ack arriving within the ack timeout', () => {
+    const swim = makeSwim([A, B])
+    recv(swim, A, { type: 'ping-req', seq: 9, target: B, nack: true, updates: [] }, 100)
+    expect(fire(swim, { type: 'relay-timeout', seq: 1 }, 450)).toEqual([
+      { type: 'send', to: A, msg: { type: 'nack', seq: 9 } },
+      { type: 'schedule', delayMs: 150, timer: { type: 'relay-timeout', seq: 1 } },
+    ])
+    expect(recv(swim, B, { type: 'ack', seq: 1, updates: [] }, 550)).toEqual([
       { type: 'send', to: A, msg: { type: 'ack', seq: 9, updates: [] } },
     ])
     expect(fire(swim, { type: 'relay-timeout', seq: 1 }, 600)).toEqual([])
   })
 
-  it('sends a nack when the target stays silent and nacks were requested', () => {
+  it('drops the relay at the ack timeout, so a later ack is not relayed', () => {
     const swim = makeSwim([A, B])
     recv(swim, A, { type: 'ping-req', seq: 9, target: B, nack: true, updates: [] }, 100)
-    expect(fire(swim, { type: 'relay-timeout', seq: 1 }, 600)).toEqual([
-      { type: 'send', to: A, msg: { type: 'nack', seq: 9 } },
-    ])
+    fire(swim, { type: 'relay-timeout', seq: 1 }, 450)
+    expect(fire(swim, { type: 'relay-timeout', seq: 1 }, 600)).toEqual([])
+    expect(recv(swim, B, { type: 'ack', seq: 1, updates: [] }, 650)).toEqual([])
+  })
+
+  it('closes the relay with the nack when nackTimeoutMs equals the ack timeout', () => {
+    const swim = makeSwim([A, B], { ackTimeoutMs: 300, nackTimeoutMs: 300 })
+    expect(recv(swim, A, { type: 'ping-req', seq: 9, target: B, nack: true, updates: [] }, 100)[1]).toEqual(
+      { type: 'schedule', delayMs: 300, timer: { type: 'relay-timeout', seq: 1 } },
+    )
+    expect(fire(swim, { type: 'relay-timeout', seq: 1 }, 400)).toEqual([{ type: 'send', to: A, msg: { type: 'nack', seq: 9 } }])
+    expect(recv(swim, B, { type: 'ack', seq: 1, updates: [] }, 450)).toEqual([])
   })
 
   it('stays silent on a timeout when no nack was requested', () => {
     const swim = makeSwim([A, B])
     recv(swim, A, { type: 'ping-req', seq: 9, target: B, nack: false, updates: [] }, 100)
+    expect(fire(swim, { type: 'relay-timeout', seq: 1 }, 450)).toEqual([
+      { type: 'schedule', delayMs: 150, timer: { type: 'relay-timeout', seq: 1 } },
+    ])
     expect(fire(swim, { type: 'relay-timeout', seq: 1 }, 600)).toEqual([])
   })
 
-  it('ignores PING-REQs beyond MAX_PENDING_RELAYS until earlier ones time out', () => {
+  it('ignores PING-REQs beyond MAX_PENDING_RELAYS until earlier ones reach their ack timeout', () => {
     const swim = makeSwim([A, B])
     for (let i = 0; i < MAX_PENDING_RELAYS; i++) recv(swim, A, { type: 'ping-req', seq: i, target: B, nack: false, updates: [] }, 100)
     expect(recv(swim, A, { type: 'ping-req', seq: 5000, target: B, nack: false, updates: [] }, 100)).toEqual([])
+    fire(swim, { type: 'relay-timeout', seq: 1 }, 450)
+    // Past the nack deadline the relay still waits for a late ack, so it still counts.
+    expect(recv(swim, A, { type: 'ping-req', seq: 5001, target: B, nack: false, updates: [] }, 450)).toEqual([])
     fire(swim, { type: 'relay-timeout', seq: 1 }, 600)
-    expect(recv(swim, A, { type: 'ping-req', seq: 5001, target: B, nack: false, updates: [] }, 600)).toHaveLength(2)
+    expect(recv(swim, A, { type: 'ping-req', seq: 5002, target: B, nack: false, updates: [] }, 600)).toHaveLength(2)
   })
 
   it('refuses to probe itself or the requester on request', () => {
@@ -264,6 +358,20 @@ describe('SWIM suspicion, refutation and death', () => {
     expect(fire(swim, { type: 'suspicion', peer: A, incarnation: 0, extended: false }, 11381)).toEqual([])
   })
 
+  it('with Lifeguard ends a suspicion at once when a confirmation moves its deadline into the past', () => {
+    // Five live members: k = 2; one confirmation makes the timeout 11381 ms, already over at 13000.
+    const swim = makeSwim([A, B, C, D])
+    recv(swim, B, { type: 'ack', seq: 77, updates: [{ peer: A, state: 'suspect', incarnation: 0, from: B }] }, 0)
+    expect(recv(swim, C, { type: 'ack', seq: 78, updates: [{ peer: A, state: 'suspect', incarnation: 0, from: C }] }, 13000)).toEqual([
+      { type: 'schedule', delayMs: 0, timer: { type: 'suspicion', peer: A, incarnation: 0, extended: false } },
+    ])
+    // Not mistaken for a timer that ran late: no extra wait and no health penalty.
+    expect(fire(swim, { type: 'suspicion', peer: A, incarnation: 0, extended: false }, 13000)).toEqual([
+      { type: 'emit', event: { type: 'member-dead', peer: A, incarnation: 0, by: SELF } },
+    ])
+    expect(swim.health).toBe(0)
+  })
+
   it('lets a dead member return only with a higher incarnation', () => {
     const swim = makeSwim([A, B])
     recv(swim, B, { type: 'ack', seq: 1, updates: [{ peer: A, state: 'dead', incarnation: 2, from: B }] }, 0)
@@ -316,6 +424,32 @@ describe('SWIM dissemination', () => {
     expect(fire(swim, probeTimer(0, 1000), 1000)).toEqual([
       { type: 'schedule', delayMs: 1000, timer: probeTimer(1, 2000) },
     ])
+  })
+})
+
+describe('SWIM configuration', () => {
+  it.each([
+    ['SWIM_LAN', SWIM_LAN],
+    ['SWIM_WAN', SWIM_WAN],
+    ['SWIM_LOCAL', SWIM_LOCAL],
+  ])('accepts the %s preset', (_name, config) => {
+    expect(validateSwimConfig(config)).toBe(config)
+  })
+
+  it.each([
+    [{ nackTimeoutMs: 0 }, 'swim.nackTimeoutMs must be an integer in [1, 499], got 0'],
+    // The nack must reach the prober inside its indirect window (1000 - 500 ms).
+    [{ nackTimeoutMs: 500 }, 'swim.nackTimeoutMs must be an integer in [1, 499], got 500'],
+    // Never after the helper's own ack timeout.
+    [{ ackTimeoutMs: 200, nackTimeoutMs: 201 }, 'swim.nackTimeoutMs must be an integer in [1, 200], got 201'],
+    [{ nackTimeoutMs: 1.5 }, 'swim.nackTimeoutMs must be an integer in [1, 499], got 1.5'],
+  ])('rejects %o naming nackTimeoutMs', (override, message) => {
+    expect(() => validateSwimConfig({ ...SWIM_LAN, ...override })).toThrow(new RangeError(message))
+  })
+
+  it('accepts a nackTimeoutMs equal to the ack timeout when the indirect window is longer', () => {
+    const config = { ...SWIM_LAN, ackTimeoutMs: 200, nackTimeoutMs: 200 }
+    expect(validateSwimConfig(config)).toBe(config)
   })
 })
 

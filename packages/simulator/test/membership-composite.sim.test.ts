@@ -48,18 +48,22 @@ describe('composite membership: mass kill with connection timeouts (1,000 nodes)
  * - Lifeguard off: a dead member is probed within one round (12 periods of 1 s), its probe fails by
  *   the end of that period (1 s), the suspicion lasts the minimum 4 * log10(13) s = 4.5 s, and the
  *   refill from the passive view gets 10 s (a maintenance period): 12 + 1 + 4.5 + 10 = 27.5, so 30 s.
- * - Lifeguard on (the default): a failed probe whose helpers are themselves dead misses their nacks,
- *   which drives the local health multiplier to its maximum 8, so the period is 9 s and a round of
- *   12 members 108 s; with one failed period (9 s), the maximum suspicion 6 * 4.5 = 26.7 s and 10 s
- *   of refill the bound is 108 + 9 + 26.7 + 10 = 153.7, so 155 s.
+ * - Lifeguard on (the default): the local health multiplier could in principle reach its maximum 8
+ *   (period 9 s, a round of 12 members 108 s, suspicion up to 6 * 4.5 = 26.7 s), a worst case of
+ *   108 + 9 + 26.7 + 10 = 154 s. It stays far lower because a failed probe costs at most +1, and only
+ *   when every helper asked for a nack had been heard within the last period and none answered
+ *   (helpers silent since the kill say nothing about us), while each ack costs -1; helpers are the
+ *   members heard most recently, so they are mostly alive and their nacks, sent after 350 ms, land
+ *   inside the 500 ms indirect window. Measured 47.2-49.2 s on seeds 1-5 (138 s on seed 1 when every
+ *   missing nack counted and nacks came after the full ack timeout); 60 s leaves about 20% margin.
  */
 describe('composite membership: silent mass kill (1,000 nodes, no connection timeouts)', () => {
-  it('SWIM alone clears every dead neighbour and the views refill within 155 s after killing 50% (Lifeguard on)', () => {
-    const result = compositeMassKillScenario({ seed: 1, nodes: 1_000, fraction: 0.5, silent: true, observeMs: 160_000 })
+  it.each([1, 2, 3, 4, 5])('SWIM alone clears every dead neighbour and the views refill within 60 s after killing 50%% (Lifeguard on, seed %d)', (seed) => {
+    const result = compositeMassKillScenario({ seed, nodes: 1_000, fraction: 0.5, silent: true, observeMs: 160_000 })
     expect(result.killed).toBe(500)
     expect(result.deadNeighboursGoneAfterMs).not.toBeNull()
     expect(result.refilledAfterMs).not.toBeNull()
-    expect(result.refilledAfterMs!).toBeLessThanOrEqual(155_000)
+    expect(result.refilledAfterMs!).toBeLessThanOrEqual(60_000)
     expect(result.check).toMatchObject({ nodes: 500, ...healthy })
     expect(result.falseDeaths).toBe(0)
   })

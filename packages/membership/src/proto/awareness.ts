@@ -16,11 +16,14 @@ export function scaleByHealth(baseMs: number, lhm: number): number {
 }
 
 /**
- * The health penalty for a probe that got no ack (memberlist `probeNode`): when indirect probers
- * were asked for nacks, each missing nack counts against us (a healthy node hears them); when none
- * were asked, the failed probe itself costs one.
+ * The health penalty for a probe that got no ack. memberlist (`probeNode`) counts each missing nack,
+ * or one when no helper was asked for a nack. Ours departs from it, and a failed probe costs at most
+ * one: with no helper at all it costs one (memberlist); helpers asked but none heard from lately
+ * (`expectedNacks` 0: they may be dead with the target) tell nothing and cost nothing; once any nack
+ * arrived in time our own sending and processing kept up, so the missing ones are the helpers'
+ * failures; only when every expected nack is missing does the probe count against us.
  */
-export function failedProbePenalty(expectedNacks: number, nacksReceived: number): number {
-  if (expectedNacks <= 0) return 1
-  return Math.max(0, expectedNacks - nacksReceived)
+export function failedProbePenalty(helpersAsked: number, expectedNacks: number, nacksReceived: number): number {
+  if (helpersAsked <= 0) return 1
+  return expectedNacks > 0 && nacksReceived === 0 ? 1 : 0
 }

@@ -11,6 +11,13 @@ export interface SwimConfig {
   readonly probeIntervalMs: number
   /** Wait for a direct ACK before asking helpers for indirect probes. Scaled by local health. */
   readonly ackTimeoutMs: number
+  /**
+   * A PING-REQ helper whose ping of the target got no ack sends its nack this long after the PING-REQ
+   * arrived. It must fit, with the two one-way latencies, into the prober's indirect window
+   * `probeIntervalMs - ackTimeoutMs` (unscaled, the shortest it gets), or every nack arrives after the
+   * prober judged the round and each failed probe counts as the prober's own slowness.
+   */
+  readonly nackTimeoutMs: number
   /** Helpers asked with PING-REQ when the direct probe times out (SWIM k). */
   readonly indirectChecks: number
   /** Minimum suspicion timeout = alpha * max(1, log10(n)) * probe interval. */
@@ -40,6 +47,9 @@ export interface SwimConfig {
 export const SWIM_LAN: SwimConfig = Object.freeze({
   probeIntervalMs: 1000, // memberlist LAN ProbeInterval 1 s
   ackTimeoutMs: 500, // memberlist LAN ProbeTimeout 500 ms
+  // memberlist nacks after the full ProbeTimeout, which lands just after the prober's 1 s period ends;
+  // 350 ms leaves 150 ms of the 500 ms indirect window for the two hops (simulator: up to 50 ms each).
+  nackTimeoutMs: 350,
   indirectChecks: 3, // memberlist LAN IndirectChecks 3 (SWIM paper k)
   suspicionAlpha: 4, // memberlist LAN SuspicionMult 4
   suspicionBeta: 6, // memberlist LAN SuspicionMaxTimeoutMult 6
@@ -57,6 +67,7 @@ export const SWIM_WAN: SwimConfig = Object.freeze({
   ...SWIM_LAN,
   probeIntervalMs: 5000, // memberlist WAN ProbeInterval 5 s
   ackTimeoutMs: 3000, // memberlist WAN ProbeTimeout 3 s
+  nackTimeoutMs: 1500, // indirect window 5 s - 3 s = 2 s, leaving 500 ms for the two hops
   suspicionAlpha: 6, // memberlist WAN SuspicionMult 6
   gossipIntervalMs: 500, // memberlist WAN GossipInterval 500 ms
   gossipFanout: 4, // memberlist WAN GossipNodes 4
@@ -67,6 +78,7 @@ export const SWIM_WAN: SwimConfig = Object.freeze({
 export const SWIM_LOCAL: SwimConfig = Object.freeze({
   ...SWIM_LAN,
   ackTimeoutMs: 200, // memberlist Local ProbeTimeout 200 ms
+  nackTimeoutMs: 150, // 75% of the ack timeout; the indirect window is 800 ms
   indirectChecks: 1, // memberlist Local IndirectChecks 1
   suspicionAlpha: 3, // memberlist Local SuspicionMult 3
   gossipIntervalMs: 100, // memberlist Local GossipInterval 100 ms
@@ -84,6 +96,7 @@ export function validateSwimConfig(config: SwimConfig): SwimConfig {
   }
   positive('probeIntervalMs')
   positive('ackTimeoutMs', 1, config.probeIntervalMs - 1)
+  positive('nackTimeoutMs', 1, Math.min(config.ackTimeoutMs, config.probeIntervalMs - config.ackTimeoutMs - 1))
   positive('indirectChecks', 0, 16)
   positive('suspicionAlpha')
   positive('suspicionBeta')
