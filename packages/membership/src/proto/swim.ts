@@ -5,45 +5,17 @@
  * suspicion timeouts and the buddy system). Members are added and removed by command; the core
  * probes one member per period and reports suspect/alive/dead transitions as events.
  */
-import type { CoreInput, CoreOutput, Outbox, PeerId, ProtocolCore, Rng } from '@saorsa-gossip/types'
+import type { Outbox, PeerId, ProtocolCore, Rng } from '@saorsa-gossip/types'
 import { LIMITS, sample, shuffled } from '@saorsa-gossip/types'
 import { applyHealthDelta, failedProbePenalty, scaleByHealth } from './awareness.ts'
 import type { SwimConfig } from './swim-config.ts'
+import { IndirectRelays, chooseHelpers } from './swim-indirect.ts'
 import type { SwimMessage, SwimState, SwimUpdate } from './swim-messages.ts'
+import type { SwimCommand, SwimEvent, SwimInput, SwimMember, SwimOutput, SwimTimer } from './swim-types.ts'
 import { retransmitLimit, suspicionMinTimeoutMs, suspicionTimeoutMs } from './suspicion.ts'
 import { SwimUpdateQueue } from './swim-updates.ts'
 
-export type SwimCommand =
-  | { readonly type: 'add-member'; readonly peer: PeerId }
-  | { readonly type: 'remove-member'; readonly peer: PeerId }
-
-export type SwimEvent =
-  /** `by` raised the suspicion (this node after a failed probe, or the gossiped update's origin). */
-  | { readonly type: 'member-suspect'; readonly peer: PeerId; readonly incarnation: number; readonly by: PeerId }
-  /** A suspected or dead member refuted with a higher incarnation. */
-  | { readonly type: 'member-alive'; readonly peer: PeerId; readonly incarnation: number }
-  | { readonly type: 'member-dead'; readonly peer: PeerId; readonly incarnation: number; readonly by: PeerId }
-
-/** Timers are data; each carries what makes it exact, so a stale one is a no-op when it fires. */
-export type SwimTimer =
-  /** Ends probe round `tick` and starts the next; `dueMs` lets the core notice that it fired late. */
-  | { readonly type: 'probe'; readonly tick: number; readonly dueMs: number; readonly extended: boolean }
-  /** The gossip loop; there is only ever one chain of it. */
-  | { readonly type: 'gossip' }
-  | { readonly type: 'ack-timeout'; readonly seq: number }
-  | { readonly type: 'relay-timeout'; readonly seq: number }
-  /** Ends a suspicion; `extended` marks the one extra wait granted when the timer itself ran late. */
-  | { readonly type: 'suspicion'; readonly peer: PeerId; readonly incarnation: number; readonly extended: boolean }
-
-export type SwimInput = CoreInput<SwimMessage, SwimTimer, SwimCommand>
-export type SwimOutput = CoreOutput<SwimMessage, SwimTimer, SwimEvent>
-
-/** A read-only view of one member, for tests, the simulator and the driver. */
-export interface SwimMember {
-  readonly peer: PeerId
-  readonly state: SwimState
-  readonly incarnation: number
-}
+export type { SwimCommand, SwimEvent, SwimTimer, SwimInput, SwimOutput, SwimMember } from './swim-types.ts'
 
 interface Member {
   readonly peer: PeerId
@@ -69,23 +41,7 @@ interface Probe {
   nacks: number
 }
 
-interface Relay {
-  readonly origin: PeerId
-  readonly originSeq: number
-  readonly nack: boolean
-  /** The nack deadline passed; the relay stays open for a late ack until the ack timeout. */
-  nackDue: boolean
-}
-
-/**
- * A PING-REQ helper is asked for a nack only if heard from within this many unscaled probe periods.
- * Tuned in simulation (silent 50% kill of 1,000 nodes): 1 period refilled the views in 48 s, 2 in
- * 53 s, 3 and more in 66 s, because members last heard before a mass failure stay "fresh" meanwhile.
- */
-export const HELPER_FRESHNESS_PROBE_PERIODS = 1
-
-/** Indirect probes this node runs for others at once; more PING-REQs are ignored (bounded input). */
-export const MAX_PENDING_RELAYS = 1024
+export { HELPER_FRESHNESS_PROBE_PERIODS, MAX_PENDING_RELAYS } from './swim-indirect.ts'
 
 export class Swim implements ProtocolCore<SwimMessage, SwimTimer, SwimCommand, SwimEvent> {
   readonly #self: PeerId
@@ -94,7 +50,7 @@ export class Swim implements ProtocolCore<SwimMessage, SwimTimer, SwimCommand, S
   readonly #rng: Rng
   readonly #members = new Map<string, Member>()
   readonly #updates = new SwimUpdateQueue()
-  readonly #relays = new Map<number, Relay>()
+  readonly #relays: IndirectRelays
   #incarnation = 0
   #health = 0
   #seq = 0
@@ -112,6 +68,7 @@ export class Swim implements ProtocolCore<SwimMessage, SwimTimer, SwimCommand, S
     this.#selfKey = self.toHex()
     this.#config = config
     this.#rng = rng
+    this.#relays = new IndirectRelays(config)
   }
 
   /** This node's own incarnation number (raised only to refute suspicions about itself). */
@@ -265,26 +222,12 @@ export class Swim implements ProtocolCore<SwimMessage, SwimTimer, SwimCommand, S
     this.#scheduleProbe(this.#tick, nowMs, this.#probePeriodMs(), false, out)
   }
 
-  /**
-   * Asks k helpers to probe the target. With Lifeguard the helpers are the members heard from most
-   * recently, and only those heard within the last unscaled probe period are asked for nacks: a
-   * missing nack counts against our own health, and a member that fell silent together with the
-   * target (a mass failure) says nothing about us.
-   */
+  /** Asks k helpers to probe the target (`chooseHelpers` says which, and which owe a nack). */
   #onAckTimeout(seq: number, nowMs: number, out: Outbox<SwimOutput>): void {
     const probe = this.#probe
     if (probe === undefined || probe.seq !== seq || probe.acked) return
     const candidates = [...this.#members.values()].filter((m) => m.state === 'alive' && !m.peer.equals(probe.target))
-    const k = this.#config.indirectChecks
-    let helpers: Array<{ member: Member; nack: boolean }>
-    if (this.#config.lifeguard) {
-      const freshSinceMs = nowMs - this.#config.probeIntervalMs * HELPER_FRESHNESS_PROBE_PERIODS
-      // Shuffled first, so members heard at the same moment are picked at random.
-      const recent = shuffled(this.#rng, candidates).sort((a, b) => b.heardAtMs - a.heardAtMs).slice(0, k)
-      helpers = recent.map((member) => ({ member, nack: member.heardAtMs >= freshSinceMs }))
-    } else {
-      helpers = sample(this.#rng, candidates, k).map((member) => ({ member, nack: false }))
-    }
+    const helpers = chooseHelpers(candidates, this.#config, nowMs, this.#rng)
     probe.helpersAsked = helpers.length
     probe.expectedNacks = helpers.filter((h) => h.nack).length
     for (const { member, nack } of helpers) {
@@ -322,21 +265,17 @@ export class Swim implements ProtocolCore<SwimMessage, SwimTimer, SwimCommand, S
           }
           return
         }
-        const relay = this.#relays.get(msg.seq)
+        const relay = this.#relays.takeForAck(msg.seq)
         if (relay !== undefined) {
-          this.#relays.delete(msg.seq)
           out.push({ type: 'send', to: relay.origin, msg: { type: 'ack', seq: relay.originSeq, updates: this.#piggyback(relay.origin) } })
         }
         return
       }
       case 'ping-req': {
-        if (msg.target.equals(this.#self) || msg.target.equals(from) || this.#relays.size >= MAX_PENDING_RELAYS) return
+        if (msg.target.equals(this.#self) || msg.target.equals(from) || this.#relays.full) return
         const seq = ++this.#seq
-        this.#relays.set(seq, { origin: from, originSeq: msg.seq, nack: msg.nack, nackDue: false })
         out.push({ type: 'send', to: msg.target, msg: { type: 'ping', seq, updates: this.#piggyback(msg.target) } })
-        // Helpers wait unscaled timeouts: their own health is not in question (memberlist). The nack
-        // goes first, early enough to reach the prober within its indirect window.
-        out.push({ type: 'schedule', delayMs: this.#config.nackTimeoutMs, timer: { type: 'relay-timeout', seq } })
+        this.#relays.open(seq, from, msg.seq, msg.nack, out)
         return
       }
       case 'gossip':
@@ -360,22 +299,9 @@ export class Swim implements ProtocolCore<SwimMessage, SwimTimer, SwimCommand, S
       case 'ack-timeout':
         this.#onAckTimeout(timer.seq, nowMs, out)
         return
-      case 'relay-timeout': {
-        const relay = this.#relays.get(timer.seq)
-        if (relay === undefined) return
-        const lateAckWindowMs = this.#config.ackTimeoutMs - this.#config.nackTimeoutMs
-        if (!relay.nackDue) {
-          relay.nackDue = true
-          if (relay.nack) out.push({ type: 'send', to: relay.origin, msg: { type: 'nack', seq: relay.originSeq } })
-          // An ack still arriving within the ack timeout is relayed: the prober may yet be waiting.
-          if (lateAckWindowMs > 0) {
-            out.push({ type: 'schedule', delayMs: lateAckWindowMs, timer })
-            return
-          }
-        }
-        this.#relays.delete(timer.seq)
+      case 'relay-timeout':
+        this.#relays.onTimeout(timer, out)
         return
-      }
       case 'suspicion': {
         const m = this.#members.get(timer.peer.toHex())
         if (m === undefined || m.state !== 'suspect' || m.incarnation !== timer.incarnation || nowMs < m.deadlineMs) return
