@@ -4,12 +4,23 @@
  * encodes exactly these shapes; the core in `hyparview.ts` consumes and produces them.
  * Peer addresses are opaque strings to the core (the driver dials them; the simulator leaves them empty).
  */
+import { LIMITS } from '@saorsa-gossip/types'
 import type { PeerId } from '@saorsa-gossip/types'
 
 /** A peer as carried in membership messages: its id and at most `LIMITS.maxAddressesPerPeer` addresses. */
 export interface PeerInfo {
   readonly id: PeerId
   readonly addrs: readonly string[]
+}
+
+/** Keeps at most `LIMITS.maxAddressesPerPeer` addresses of at most `LIMITS.maxAddressLength` characters. */
+export function capAddrs(addrs: readonly string[]): string[] {
+  return addrs.filter((a) => typeof a === 'string' && a.length <= LIMITS.maxAddressLength).slice(0, LIMITS.maxAddressesPerPeer)
+}
+
+/** A copy of a received PeerInfo with its addresses capped. */
+export function toInfo(info: PeerInfo): PeerInfo {
+  return { id: info.id, addrs: capAddrs(info.addrs) }
 }
 
 /** Sent by a newcomer to its contact node (paper section 4.2). */

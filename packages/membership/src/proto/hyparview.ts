@@ -5,15 +5,15 @@
  * from the passive view (one candidate per free slot, each guarded by a timeout timer).
  * Timers are data and never cancelled; a stale one is recognised by its sequence number.
  */
-import { LIMITS } from '@saorsa-gossip/types'
 import type { Outbox, PeerId, ProtocolCore, Rng } from '@saorsa-gossip/types'
 import { HYPARVIEW_LAN, validateHyParViewConfig } from './hyparview-config.ts'
 import type { HyParViewConfig } from './hyparview-config.ts'
 import type {
   DisconnectMessage, ForwardJoinMessage, HyParViewMessage, NeighborMessage, NeighborReplyMessage, PeerInfo,
-  ShuffleMessage, ShuffleReplyMessage,
 } from './hyparview-messages.ts'
+import { capAddrs, toInfo } from './hyparview-messages.ts'
 import { PassiveView } from './hyparview-passive.ts'
+import { ShuffleExchange } from './hyparview-shuffle.ts'
 import type {
   HyParViewCommand, HyParViewDropReason, HyParViewEvent, HyParViewInput, HyParViewOutput, HyParViewTimer,
 } from './hyparview-types.ts'
@@ -48,9 +48,7 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
   readonly #drops = new Map<HyParViewDropReason, number>()
   #contacts: readonly PeerInfo[] = []
   #join: { readonly index: number; readonly seq: number; readonly contact: PeerInfo } | undefined
-  /** The outstanding shuffle; `refill` marks one started for want of candidates, whose reply is used at once. */
-  #shuffle: { readonly sent: ReadonlySet<string>; readonly atMs: number; readonly refill: boolean } | undefined
-  #lastShuffleAtMs = Number.NEGATIVE_INFINITY
+  readonly #shuffle: ShuffleExchange
   /** NEIGHBOR requests in a row that ended unanswered (timeout, lost connection); any answer resets it. */
   #unanswered = 0
   #seq = 0
@@ -63,6 +61,11 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
     this.#selfKey = init.self.id.toHex()
     this.#rng = init.rng
     this.#passive = new PassiveView(this.config, init.rng)
+    this.#shuffle = new ShuffleExchange({
+      self: this.self, config: this.config, rng: init.rng, active: this.#active, passive: this.#passive,
+      mayReturn: (key, nowMs) => (this.#failedUntil.get(key) ?? 0) <= nowMs,
+      drop: (reason) => this.#drop(reason),
+    })
   }
 
   /** Current active view (read-only snapshot). */
@@ -120,8 +123,11 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
       case 'forward-join': this.#onForwardJoin(from, msg, out); break
       case 'neighbor': this.#onNeighbor(from, msg, out); break
       case 'neighbor-reply': this.#onNeighborReply(from, msg, nowMs, out); break
-      case 'shuffle': this.#onShuffle(from, msg, nowMs, out); break
-      case 'shuffle-reply': this.#onShuffleReply(from, msg, nowMs, out); break
+      case 'shuffle': this.#shuffle.onShuffle(from, msg, nowMs, out); break
+      case 'shuffle-reply':
+        // Fresh candidates asked for because nobody was left to ask: use them now, not at the next maintenance round.
+        if (this.#shuffle.onReply(from, msg, nowMs)) this.#refill(out, nowMs)
+        break
       case 'disconnect': this.#onDisconnect(from, msg, nowMs, out); break
     }
   }
@@ -240,58 +246,6 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
     }
   }
 
-  /** Section 4.4: forward the walk while ttl lasts, then answer the origin and merge its sample. */
-  #onShuffle(from: PeerId, msg: ShuffleMessage, nowMs: number, out: Out): void {
-    if (!this.#active.has(from)) {
-      this.#drop('not-a-neighbor')
-      return
-    }
-    const origin = toInfo(msg.origin)
-    if (origin.id.toHex() === this.#selfKey) return
-    const ttl = Math.min(msg.ttl, this.config.shuffleRandomWalkLength) - 1
-    if (ttl > 0 && this.#active.size > 1) {
-      const next = this.#active.random(this.#rng, (id) => id.equals(from) || id.equals(origin.id))
-      if (next !== undefined) {
-        out.push({ type: 'send', to: next, msg: { type: 'shuffle', origin, ttl, peers: msg.peers.slice(0, LIMITS.maxShuffleIds) } })
-        return
-      }
-    }
-    const received = [origin, ...msg.peers.slice(0, LIMITS.maxShuffleIds - 1)]
-    const reply = this.#passive.sample(received.length)
-    out.push({ type: 'send', to: origin.id, msg: { type: 'shuffle-reply', peers: reply } })
-    this.#merge(received, from.toHex(), new Set(reply.map((p) => p.id.toHex())), nowMs)
-  }
-
-  #onShuffleReply(from: PeerId, msg: ShuffleReplyMessage, nowMs: number, out: Out): void {
-    const shuffle = this.#shuffle
-    if (shuffle === undefined || nowMs - shuffle.atMs > this.config.shuffleIntervalMs) {
-      this.#drop('unsolicited-shuffle-reply')
-      return
-    }
-    this.#shuffle = undefined
-    this.#merge(msg.peers.slice(0, LIMITS.maxShuffleIds), from.toHex(), shuffle.sent, nowMs)
-    // Fresh candidates asked for because nobody was left to ask: use them now, not at the next maintenance round.
-    if (shuffle.refill) this.#refill(out, nowMs)
-  }
-
-  #merge(peers: readonly PeerInfo[], source: string, preferEvict: ReadonlySet<string>, nowMs: number): void {
-    let added = 0
-    for (const peer of peers) {
-      if (peer.id.toHex() === this.#selfKey || this.#active.has(peer.id) || this.#passive.has(peer.id)) continue
-      if ((this.#failedUntil.get(peer.id.toHex()) ?? 0) > nowMs) continue
-      if (added >= this.config.maxPassiveEntriesPerMessage) {
-        this.#drop('passive-message-cap')
-        return
-      }
-      const result = this.#passive.add(toInfo(peer), source, this.config.passiveViewSize, preferEvict)
-      if (result === 'source-cap') {
-        this.#drop('passive-source-cap')
-        return
-      }
-      if (result === 'added') added++
-    }
-  }
-
   #onDisconnect(from: PeerId, msg: DisconnectMessage, nowMs: number, out: Out): void {
     const info = this.#active.get(from)
     if (info !== undefined) {
@@ -326,7 +280,7 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
     switch (timer.type) {
       case 'shuffle':
         out.push({ type: 'schedule', delayMs: this.config.shuffleIntervalMs, timer })
-        this.#startShuffle(nowMs, false, out)
+        this.#shuffle.start(nowMs, false, out)
         break
       case 'maintenance':
         out.push({ type: 'schedule', delayMs: this.config.maintenanceIntervalMs, timer })
@@ -335,7 +289,7 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
         this.#refill(out, nowMs)
         if (this.#active.size === 0 && this.#pending.size === 0 && this.#join === undefined) this.#startJoin(0, out)
         // Short of neighbours with nobody left to ask: refresh the passive view now instead of waiting.
-        else if (this.#active.size + this.#pending.size < this.config.activeViewSize && this.#lastShuffleAtMs < nowMs) this.#startShuffle(nowMs, true, out)
+        else if (this.#active.size + this.#pending.size < this.config.activeViewSize && this.#shuffle.lastStartedAtMs < nowMs) this.#shuffle.start(nowMs, true, out)
         break
       case 'refresh':
         out.push({ type: 'schedule', delayMs: this.config.activeRefreshIntervalMs, timer })
@@ -362,16 +316,6 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
     }
   }
 
-  #startShuffle(nowMs: number, refill: boolean, out: Out): void {
-    const target = this.#active.random(this.#rng)
-    if (target === undefined) return
-    const actives = this.#active.sample(this.#rng, this.config.shuffleActiveCount + 1).filter((p) => !p.id.equals(target))
-    const peers = [...actives.slice(0, this.config.shuffleActiveCount), ...this.#passive.sample(this.config.shufflePassiveCount)]
-    this.#shuffle = { sent: new Set(peers.map((p) => p.id.toHex())), atMs: nowMs, refill }
-    this.#lastShuffleAtMs = nowMs
-    out.push({ type: 'send', to: target, msg: { type: 'shuffle', origin: this.self, ttl: this.config.shuffleRandomWalkLength, peers } })
-  }
-
   /**
    * Section 4.3: fill free active slots from the passive view, one outstanding request per slot. Our
    * extensions (tuned in simulation, packages/simulator/test/hyparview-kill.sim.test.ts): each request
@@ -391,7 +335,7 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
         return this.#pending.has(key) || skip?.equals(id) === true || (this.#refusedUntil.get(key) ?? 0) > nowMs
       })
       if (candidate === undefined) {
-        if (this.#unanswered > 0 && this.#active.size > 0 && nowMs - this.#lastShuffleAtMs >= this.config.neighborTimeoutMs) this.#startShuffle(nowMs, true, out)
+        if (this.#unanswered > 0 && this.#active.size > 0 && nowMs - this.#shuffle.lastStartedAtMs >= this.config.neighborTimeoutMs) this.#shuffle.start(nowMs, true, out)
         return
       }
       this.#askNeighbor(this.#passive.info(candidate)!, this.#active.size === 0 ? 'high' : 'low', false, out)
@@ -473,12 +417,4 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
   #drop(reason: HyParViewDropReason): void {
     this.#drops.set(reason, (this.#drops.get(reason) ?? 0) + 1)
   }
-}
-
-function capAddrs(addrs: readonly string[]): string[] {
-  return addrs.filter((a) => typeof a === 'string' && a.length <= LIMITS.maxAddressLength).slice(0, LIMITS.maxAddressesPerPeer)
-}
-
-function toInfo(info: PeerInfo): PeerInfo {
-  return { id: info.id, addrs: capAddrs(info.addrs) }
 }
