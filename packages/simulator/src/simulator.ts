@@ -8,78 +8,14 @@ import { SeededRng } from '@saorsa-gossip/types'
 import type { CoreInput, CoreOutput, PeerId, ProtocolCore } from '@saorsa-gossip/types'
 import { EventHeap } from './heap.ts'
 import { LinkLatency, hashString } from './latency.ts'
+import { LinkTable } from './links.ts'
+import { ACTION, CONN_DOWN, DELIVER, INPUT, RESUME } from './sim-types.ts'
+import type { EmittedEvent, HeapEvent, SentMessage, SimNode, SimulatorInit } from './sim-types.ts'
 import { TraceDigest } from './trace.ts'
 import { NetworkStats } from './stats.ts'
 import type { SimReport } from './stats.ts'
 
-export interface SimulatorInit<Msg> {
-  /** Seeds latency, loss and duplication; use `forkRng(label)` to seed the cores from it too. */
-  readonly seed: number | string
-  /** Per-link one-way latency range in whole ms, fixed per link from the seed. Default [10, 50]. */
-  readonly latencyMs?: readonly [number, number]
-  /** Probability that a sent message is lost. Default 0. */
-  readonly lossRate?: number
-  /** Probability that a delivered message arrives twice. Default 0. */
-  readonly duplicateRate?: number
-  /**
-   * When set, a killed node's open connections drop: every peer that exchanged messages with it
-   * receives `peer-down` this many ms after the kill, and a send to a dead node that had no
-   * connection yields `peer-down` to the sender after the same delay (a failed dial). When unset,
-   * failures are only noticed by the cores themselves (timeouts, SWIM).
-   */
-  readonly connectionTimeoutMs?: number
-  /** Byte size of a message for accounting. Default: 0 bytes. */
-  readonly sizeOf?: (msg: Msg) => number
-  /** Kind label of a message for per-kind counts. Default: 'message'. */
-  readonly kindOf?: (msg: Msg) => string
-  /** Keep emitted events for `events()`. Default true. */
-  readonly recordEvents?: boolean
-}
-
-export interface EmittedEvent<Event> {
-  readonly time: number
-  readonly node: PeerId
-  readonly event: Event
-}
-
-export interface SentMessage<Msg> {
-  readonly time: number
-  readonly from: PeerId
-  readonly to: PeerId
-  readonly msg: Msg
-}
-
-interface SimNode<Msg, Timer, Command, Event> {
-  readonly index: number
-  readonly id: PeerId
-  core: ProtocolCore<Msg, Timer, Command, Event>
-  alive: boolean
-  epoch: number
-  stalledUntil: number
-  backlog: Array<CoreInput<Msg, Timer, Command>>
-  clockOffsetMs: number
-  connections: Set<number>
-}
-
-const INPUT = 0
-const DELIVER = 1
-const ACTION = 2
-const RESUME = 3
-/** A connection closed or timed out: becomes `peer-down` unless the pair reconnected meanwhile. */
-const CONN_DOWN = 4
-
-interface HeapEvent<Msg, Timer, Command> {
-  readonly time: number
-  readonly seq: number
-  readonly type: number
-  readonly node: number
-  readonly epoch: number
-  readonly from: number
-  readonly input: CoreInput<Msg, Timer, Command> | undefined
-  readonly action: (() => void) | undefined
-  /** For CONN_DOWN: the pair's connection generation when the close happened. */
-  readonly gen: number
-}
+export type { SimulatorInit, EmittedEvent, SentMessage } from './sim-types.ts'
 
 type Outputs<Msg, Timer, Event> = Array<CoreOutput<Msg, Timer, Event>>
 
@@ -98,12 +34,10 @@ export class Simulator<Msg, Timer, Command, Event> {
   readonly #events: Array<EmittedEvent<Event>> = []
   readonly #emitHooks: Array<(e: EmittedEvent<Event>) => void> = []
   readonly #sendHooks: Array<(m: SentMessage<Msg>) => void> = []
-  readonly #pendingDialFailures = new Set<number>()
-  readonly #connectionGen = new Map<number, number>()
+  readonly #links = new LinkTable()
   readonly #trace = new TraceDigest()
   readonly #stats: NetworkStats
   readonly #seed: number | string
-  #groups: Int32Array | undefined
   #seq = 0
   #now = 0
   #processed = 0
@@ -147,7 +81,7 @@ export class Simulator<Msg, Timer, Command, Event> {
       clockOffsetMs: options.clockOffsetMs ?? 0, connections: new Set(),
     })
     this.#stats.addNode()
-    if (this.#groups !== undefined) this.#groups = growGroups(this.#groups, this.#nodes.length)
+    this.#links.grow(this.#nodes.length)
   }
 
   /** All node ids, in the order they were added. */
@@ -222,16 +156,12 @@ export class Simulator<Msg, Timer, Command, Event> {
    * closed, so no `peer-down` is generated; the cores' own failure detection has to notice.
    */
   partition(groups: ReadonlyArray<readonly PeerId[]>): void {
-    const map = new Int32Array(this.#nodes.length).fill(-1)
-    groups.forEach((group, g) => {
-      for (const id of group) map[this.#node(id).index] = g
-    })
-    this.#groups = map
+    this.#links.partition(groups.map((group) => group.map((id) => this.#node(id).index)), this.#nodes.length)
     this.#trace.addString(`partition@${this.#now}`)
   }
 
   heal(): void {
-    this.#groups = undefined
+    this.#links.heal()
     this.#trace.addString(`heal@${this.#now}`)
   }
 
@@ -318,7 +248,7 @@ export class Simulator<Msg, Timer, Command, Event> {
 
   /** Schedules `peer-down` of `peer` at `node` unless the two reconnect before `time`. */
   #connectionDown(time: number, node: SimNode<Msg, Timer, Command, Event>, peer: SimNode<Msg, Timer, Command, Event>): void {
-    const gen = this.#connectionGen.get(pairKey(node.index, peer.index)) ?? 0
+    const gen = this.#links.generation(node.index, peer.index)
     this.#push(time, CONN_DOWN, node.index, node.epoch, peer.index, { type: 'peer-down', peer: peer.id }, undefined, gen)
   }
 
@@ -337,7 +267,7 @@ export class Simulator<Msg, Timer, Command, Event> {
       if (ev.type === DELIVER) this.#stats.drop('dead-target')
       return
     }
-    if (ev.type === CONN_DOWN && (this.#connectionGen.get(pairKey(ev.node, ev.from)) ?? 0) !== ev.gen) return
+    if (ev.type === CONN_DOWN && this.#links.generation(ev.node, ev.from) !== ev.gen) return
     if (ev.type === RESUME) {
       if (node.stalledUntil > this.#now) return
       node.stalledUntil = 0
@@ -351,8 +281,7 @@ export class Simulator<Msg, Timer, Command, Event> {
     }
     const input = ev.input!
     if (ev.type === DELIVER) {
-      const groups = this.#groups
-      if (groups !== undefined && groups[ev.from] !== groups[ev.node]) {
+      if (this.#links.separated(ev.from, ev.node)) {
         this.#stats.drop('partition')
         return
       }
@@ -408,9 +337,7 @@ export class Simulator<Msg, Timer, Command, Event> {
       return
     }
     if (!node.connections.has(target)) {
-      // A new connection: any close notice still on its way for the previous one is now stale.
-      const key = pairKey(node.index, target)
-      this.#connectionGen.set(key, (this.#connectionGen.get(key) ?? 0) + 1)
+      this.#links.reconnect(node.index, target)
       node.connections.add(target)
       dst.connections.add(node.index)
     }
@@ -425,12 +352,10 @@ export class Simulator<Msg, Timer, Command, Event> {
 
   #dialFailure(node: SimNode<Msg, Timer, Command, Event>, dst: SimNode<Msg, Timer, Command, Event>): void {
     if (this.#connectionTimeoutMs === undefined || node.connections.has(dst.index)) return
-    const key = node.index * 4_194_304 + dst.index
-    if (this.#pendingDialFailures.has(key)) return
-    this.#pendingDialFailures.add(key)
+    if (!this.#links.beginDialFailure(node.index, dst.index)) return
     const epoch = node.epoch
     this.#push(this.#now + this.#connectionTimeoutMs, ACTION, -1, 0, -1, undefined, () => {
-      this.#pendingDialFailures.delete(key)
+      this.#links.endDialFailure(node.index, dst.index)
       if (node.alive && node.epoch === epoch) {
         this.#push(this.#now, INPUT, node.index, epoch, -1, { type: 'peer-down', peer: dst.id }, undefined)
       }
@@ -455,17 +380,7 @@ export class Simulator<Msg, Timer, Command, Event> {
   }
 }
 
-function pairKey(a: number, b: number): number {
-  return a < b ? a * 4_194_304 + b : b * 4_194_304 + a
-}
-
 function probability(value: number, name: string): number {
   if (!(value >= 0 && value <= 1)) throw new RangeError(`${name}: expected a probability in [0, 1], got ${value}`)
   return value
-}
-
-function growGroups(groups: Int32Array, length: number): Int32Array {
-  const grown = new Int32Array(length).fill(-1)
-  grown.set(groups.subarray(0, Math.min(groups.length, length)))
-  return grown
 }
