@@ -41,7 +41,7 @@ export async function runBench({ quick = false } = {}) {
       `at 200/N msg/s (the same ~200 deliveries per second for every N, well below one core for both stacks) for ${quick ? 4 : 10} s, plus up to 3 s to drain. ` +
       'Saorsa: createNode with the PQ channel (ML-KEM-768 + ML-DSA-65), HyParView + SWIM (LAN preset: 1 s probes, 500 ms ack timeout, because up to 100 nodes share one event loop), Plumtree, an ML-DSA-65 signature (3,309 bytes) on every message. ' +
       'libp2p 2.10.0 + @chainsafe/libp2p-gossipsub 14.1.2 with Noise, Yamux, StrictSign Ed25519, gossipsub defaults plus a fastMsgIdFn (duplicates dropped before verification, as our stack does) and the IP-colocation penalty off (every dial leaves from 127.0.0.1). "Ready" = nodes with at least one overlay/mesh neighbour before the warm-up. ' +
-      'Wire bytes: everything written to every TCP socket of the process during the measured phase (control traffic included), divided by deliveries; "idle" is the same count over 2 s with nobody publishing. CPU and peak RSS are for the whole process. ' +
+      'Wire bytes: everything written to every TCP socket of the process during the measured phase (control traffic included), divided by deliveries; "idle" is the same count over 5 s with nobody publishing, starting 2 s after every warm-up message reached every node. CPU and peak RSS are for the whole process. ' +
       'The machine is shared and noisy (2 cores): compare the ratios from the same run, not absolute figures.',
     '',
     '| nodes | stack | ready | delivery | p50 ms | p95 ms | p99 ms | wire bytes / delivery | idle bytes/s per node | CPU s | peak RSS MiB |',

@@ -37,11 +37,17 @@ const sampler = setInterval(() => {
 }, 50)
 
 const published = new Map() // index -> { t, delivered: Set, complete }
+const WARMUP_BASE = 0xffff0000
+const warmupDelivered = new Map() // warm-up index -> Set of receiving nodes
 let duplicates = 0
 const latencies = []
 const onMessage = (node, payload) => {
   if (payload.length < 4) return
   const index = new DataView(payload.buffer, payload.byteOffset, 4).getUint32(0)
+  if (index >= WARMUP_BASE) {
+    warmupDelivered.get(index)?.add(node)
+    return
+  }
   const rec = published.get(index)
   if (rec === undefined) return
   if (rec.delivered.has(node)) {
@@ -88,15 +94,23 @@ const publishOne = async () => {
 // gossipsub's mesh is already formed by the heartbeat and its Ed25519 keys ride in the peer id.)
 for (let k = 0; k < N; k++) {
   const payload = new Uint8Array(PAYLOAD_BYTES)
-  new DataView(payload.buffer).setUint32(0, 0xffff0000 + k)
+  new DataView(payload.buffer).setUint32(0, WARMUP_BASE + k)
+  warmupDelivered.set(WARMUP_BASE + k, new Set([k]))
   await stack.publish(k, payload).catch(() => {})
   await sleep(50)
 }
-await sleep(1000)
-// Background traffic with nobody publishing (membership probes and gossip, heartbeats, anti-entropy).
-const idleBytes0 = wireBytes()
+// Wait until the warm-up has reached everyone (bounded), so what follows is the steady state.
+const warmupDeadline = performance.now() + 60_000
+const warmupDone = () => [...warmupDelivered.values()].every((set) => set.size === N)
+while (!warmupDone() && performance.now() < warmupDeadline) await sleep(100)
 await sleep(2000)
-const idleBytesPerNodePerS = (wireBytes() - idleBytes0) / 2 / N
+// Background traffic with nobody publishing (membership probes and gossip, heartbeats, anti-entropy),
+// over 5 s: longer than one SWIM probe period and gossipsub heartbeat, shorter than the 30 s
+// HyParView shuffle and anti-entropy periods, so those show up pro rata across nodes.
+const IDLE_MS = 5000
+const idleBytes0 = wireBytes()
+await sleep(IDLE_MS)
+const idleBytesPerNodePerS = (wireBytes() - idleBytes0) / (IDLE_MS / 1000) / N
 
 const churn0 = stack.churn?.() ?? 0
 const bytes0 = wireBytes()
