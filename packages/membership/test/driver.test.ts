@@ -2,12 +2,13 @@
  * The membership driver and createMembership over real transports on an in-memory network, with
  * fake timers for the driver (setTimeout, Date) while the in-memory carrier's setImmediate stays real.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { Identity } from '@saorsa-gossip/identity'
 import { SeededRng } from '@saorsa-gossip/types'
 import type { Clock, PeerId } from '@saorsa-gossip/types'
 import { createMemoryNetwork, createTransport, type MemoryNetwork, type Transport } from '@saorsa-gossip/transport'
 import { createMembership, JoinError, MEMBERSHIP_LOCAL, type Membership } from '../src/index.ts'
+import { run, useFakeTimersAndStop } from './memory-harness.ts'
 
 const clock: Clock = { now: () => Date.now(), wallNow: () => Date.now() }
 const identities = Array.from({ length: 3 }, (_, i) => Identity.generate({ seed: new Uint8Array(32).fill(90 + i) }))
@@ -28,17 +29,6 @@ async function makeNode(net: MemoryNetwork, index: number): Promise<Node> {
   return { transport, addr, membership, events }
 }
 
-const yieldIo = async (rounds = 20): Promise<void> => {
-  for (let i = 0; i < rounds; i++) await new Promise<void>((resolve) => setImmediate(resolve))
-}
-
-/** Advances virtual time in 50 ms steps, letting the in-memory network deliver in between. */
-async function run(ms: number): Promise<void> {
-  for (let t = 0; t < ms; t += 50) {
-    await vi.advanceTimersByTimeAsync(50)
-    await yieldIo(4)
-  }
-}
 
 async function until(predicate: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !predicate(); i++) await run(50)
@@ -48,18 +38,7 @@ async function until(predicate: () => boolean): Promise<void> {
 describe('membership driver on an in-memory network', () => {
   let nodes: Node[] = []
 
-  beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
-  })
-
-  afterEach(async () => {
-    for (const n of nodes) await n.membership.stop()
-    const closing = Promise.all(nodes.map((n) => n.transport.close()))
-    await run(2000)
-    await closing
-    nodes = []
-    vi.useRealTimers()
-  })
+  useFakeTimersAndStop(() => nodes)
 
   it('makes every joined peer a neighbour and a SWIM member, announces it with peer:up, and probes it without drops', async () => {
     const net = createMemoryNetwork()

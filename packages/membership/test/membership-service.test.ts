@@ -4,12 +4,13 @@
  * as peer:down at once and the views repair from the passive view, and a hung node (connection open,
  * membership frames unanswered) is found by SWIM, declared dead and evicted.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { Identity } from '@saorsa-gossip/identity'
 import { SeededRng } from '@saorsa-gossip/types'
 import type { Clock, PeerId } from '@saorsa-gossip/types'
 import { createMemoryNetwork, createTransport, type MemoryNetwork, type Transport } from '@saorsa-gossip/transport'
 import { createMembership, MEMBERSHIP_LOCAL, type Membership, type MembershipConfig } from '../src/index.ts'
+import { run, useFakeTimersAndStop } from './memory-harness.ts'
 
 const clock: Clock = { now: () => Date.now(), wallNow: () => Date.now() }
 const identities = Array.from({ length: 5 }, (_, i) => Identity.generate({ seed: new Uint8Array(32).fill(120 + i) }))
@@ -37,17 +38,6 @@ async function makeNode(net: MemoryNetwork, index: number, config: MembershipCon
   return { index, transport, addr, membership, events }
 }
 
-const yieldIo = async (rounds = 4): Promise<void> => {
-  for (let i = 0; i < rounds; i++) await new Promise<void>((resolve) => setImmediate(resolve))
-}
-
-/** Advances virtual time in 50 ms steps, letting the in-memory network deliver in between. */
-async function run(ms: number): Promise<void> {
-  for (let t = 0; t < ms; t += 50) {
-    await vi.advanceTimersByTimeAsync(50)
-    await yieldIo()
-  }
-}
 
 /** Runs until `predicate` holds or `maxMs` of virtual time passed; returns the virtual ms it took. */
 async function until(predicate: () => boolean, maxMs: number): Promise<number> {
@@ -81,18 +71,7 @@ async function joinAll(nodes: readonly Node[]): Promise<void> {
 describe('membership service with the composite core', () => {
   let nodes: Node[] = []
 
-  beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
-  })
-
-  afterEach(async () => {
-    for (const n of nodes) await n.membership.stop()
-    const closing = Promise.all(nodes.map((n) => n.transport.close()))
-    await run(2000)
-    await closing
-    nodes = []
-    vi.useRealTimers()
-  })
+  useFakeTimersAndStop(() => nodes)
 
   it('forms symmetric active views through one contact, then repairs them from the passive view when a node is killed', async () => {
     const net = createMemoryNetwork()

@@ -4,7 +4,7 @@
  * with connection timeouts or as a silent failure that only SWIM can detect. Results are plain JSON
  * without wall-clock figures, so two runs with the same seed can be diffed byte for byte.
  */
-import type { PeerId } from '@saorsa-gossip/types'
+import { shuffled } from '@saorsa-gossip/types'
 import { isHealthy } from '../invariants.ts'
 import type { OverlayCheck } from '../invariants.ts'
 import type { SimReport } from '../stats.ts'
@@ -63,7 +63,7 @@ export function compositeMassKillScenario(options: {
   const silent = options.silent ?? false
   const net = membershipJoinThroughOneContact({ seed: options.seed, nodes: options.nodes, ...(silent ? { connectionTimeoutMs: null } : {}) })
   net.sim.runFor(options.warmupMs ?? 90_000)
-  const victims = shuffledIds(net, 'mass-kill').slice(0, Math.round(options.nodes * options.fraction))
+  const victims = shuffled(net.sim.forkRng('mass-kill'), net.sim.aliveIds()).slice(0, Math.round(options.nodes * options.fraction))
   const killedAt = net.sim.now
   for (const id of victims) net.sim.kill(id)
   const falseDeaths = countFalseDeaths(net)
@@ -92,16 +92,4 @@ function countFalseDeaths(net: MembershipNetwork): () => number {
     if (e.event.type === 'member-dead' && net.sim.isAlive(e.event.peer)) count++
   })
   return () => count
-}
-
-function shuffledIds(net: MembershipNetwork, label: string): PeerId[] {
-  const rng = net.sim.forkRng(label)
-  const ids = net.sim.aliveIds()
-  for (let i = ids.length - 1; i > 0; i--) {
-    const j = rng.nextInt(i + 1)
-    const tmp = ids[i]!
-    ids[i] = ids[j]!
-    ids[j] = tmp
-  }
-  return ids
 }

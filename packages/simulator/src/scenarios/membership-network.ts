@@ -14,6 +14,7 @@ import { simPeerId } from '../ids.ts'
 import { checkOverlay } from '../invariants.ts'
 import type { OverlayCheck, Views } from '../invariants.ts'
 import { estimateHyParViewSize } from './hyparview-network.ts'
+import { everyViewRefilled, joinAllThroughFirst, liveActiveViews } from './overlay.ts'
 
 export type MembershipSim = Simulator<MembershipMessage, MembershipTimer, MembershipCommand, MembershipEvent>
 
@@ -78,13 +79,7 @@ export class MembershipNetwork {
 
   /** Active views of the live nodes that joined at least `minAgeMs` ago. */
   views(minAgeMs = 0): Views {
-    const views = new Map<string, string[]>()
-    for (const id of this.sim.aliveIds()) {
-      const joined = this.#joinedAt.get(id.toHex())
-      if (joined === undefined || this.sim.now - joined < minAgeMs) continue
-      views.set(id.toHex(), this.core(id).activeView().map((p) => p.toHex()))
-    }
-    return views
+    return liveActiveViews(this, this.#joinedAt, (id) => this.core(id).activeView(), minAgeMs)
   }
 
   check(minAgeMs = 0): OverlayCheck {
@@ -93,13 +88,7 @@ export class MembershipNetwork {
 
   /** True when every live node's active view holds at least `activeViewSize` peers, all of them alive. */
   refilled(): boolean {
-    const alive = new Set(this.sim.aliveIds().map((id) => id.toHex()))
-    for (const id of this.sim.aliveIds()) {
-      const view = this.core(id).activeView()
-      if (view.length < Math.min(this.hyparview.activeViewSize, alive.size - 1)) return false
-      if (view.some((p) => !alive.has(p.toHex()))) return false
-    }
-    return true
+    return everyViewRefilled(this, (id) => this.core(id).activeView(), this.hyparview.activeViewSize)
   }
 
   /** Live nodes that still hold a dead peer in their active view. */
@@ -122,14 +111,5 @@ export class MembershipNetwork {
 
 /** N nodes that all join through node 0, each at a seeded random moment within `spreadMs`. */
 export function membershipJoinThroughOneContact(init: MembershipNetworkInit & { readonly nodes: number; readonly spreadMs?: number }): MembershipNetwork {
-  const net = new MembershipNetwork(init)
-  const rng = net.sim.forkRng('join-schedule')
-  const contact = net.addNode()
-  net.join(contact, [])
-  const spread = init.spreadMs ?? 1_000
-  for (let i = 1; i < init.nodes; i++) {
-    const id = net.addNode()
-    net.sim.at(rng.nextInt(spread) + 1, () => net.join(id, [contact]))
-  }
-  return net
+  return joinAllThroughFirst(new MembershipNetwork(init), init.nodes, init.spreadMs)
 }

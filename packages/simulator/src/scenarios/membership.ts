@@ -3,7 +3,7 @@
  * contact, a simultaneous mass kill, and steady churn. Each returns plain JSON (no wall-clock
  * figures) so two runs with the same seed can be diffed byte for byte.
  */
-import type { PeerId } from '@saorsa-gossip/types'
+import { shuffled } from '@saorsa-gossip/types'
 import { joinThroughOneContact } from './hyparview-network.ts'
 import type { HyParViewNetwork } from './hyparview-network.ts'
 import { isHealthy } from '../invariants.ts'
@@ -55,7 +55,7 @@ export function massKillScenario(options: {
 }): MassKillResult {
   const net = joinThroughOneContact({ seed: options.seed, nodes: options.nodes })
   net.sim.runFor(options.warmupMs ?? 90_000)
-  const victims = shuffledIds(net, 'mass-kill').slice(0, Math.round(options.nodes * options.fraction))
+  const victims = shuffled(net.sim.forkRng('mass-kill'), net.sim.aliveIds()).slice(0, Math.round(options.nodes * options.fraction))
   const killedAt = net.sim.now
   for (const id of victims) net.sim.kill(id)
   let connectedAfterMs: number | null = null
@@ -143,17 +143,6 @@ export function churnScenario(options: {
   }
 }
 
-function shuffledIds(net: HyParViewNetwork, label: string): PeerId[] {
-  const rng = net.sim.forkRng(label)
-  const ids = net.sim.aliveIds()
-  for (let i = ids.length - 1; i > 0; i--) {
-    const j = rng.nextInt(i + 1)
-    const tmp = ids[i]!
-    ids[i] = ids[j]!
-    ids[j] = tmp
-  }
-  return ids
-}
 
 function histogram(values: readonly number[]): Record<string, number> {
   const counts = new Map<number, number>()
