@@ -24,7 +24,7 @@ function codecRate(message, ms) {
 
 export async function run({ quick = false } = {}) {
   const lines = ['### Membership (SWIM + Lifeguard)', '']
-  lines.push(`LAN preset: probe ${SWIM_LAN.probeIntervalMs} ms, ack timeout ${SWIM_LAN.ackTimeoutMs} ms, k = ${SWIM_LAN.indirectChecks}, ` +
+  lines.push(`LAN preset: probe ${SWIM_LAN.probeIntervalMs} ms, ack timeout ${SWIM_LAN.ackTimeoutMs} ms, helper nack after ${SWIM_LAN.nackTimeoutMs} ms, k = ${SWIM_LAN.indirectChecks}, ` +
     `gossip every ${SWIM_LAN.gossipIntervalMs} ms to ${SWIM_LAN.gossipFanout}; simulator latency 10-50 ms per link, every member knows every other.`, '')
 
   lines.push('| crash detection | trials | first suspicion p50 / max (s) | all live mark dead p50 / max (s) | suspicion max (s) | false deaths |')

@@ -4,6 +4,8 @@
  * and churn figures of the reliability plan. Virtual-time results are deterministic per seed.
  */
 import { joinScenario, massKillScenario, churnScenario } from '../dist/index.js'
+import { compositeMassKillScenario } from '../dist/scenarios/index.js'
+import { SWIM_LAN } from '@saorsa-gossip/membership/proto'
 
 const timed = (fn) => {
   const start = performance.now()
@@ -28,6 +30,21 @@ export async function run({ quick }) {
     return `| ${Math.round(fraction * 100)}% of ${fmt(killNodes)} | ${sec(result.connectedAfterMs)} | ${sec(result.refilledAfterMs)} | ` +
       `${result.check.components} | ${result.check.isolated} | ${(wallMs / 1000).toFixed(1)} s |`
   })
+  // Composite core (HyParView watched by SWIM): the same kills, and a silent kill only SWIM can notice.
+  const compositeSeeds = quick ? [1] : [1, 2, 3]
+  const compositeCases = [
+    { label: '50%, connection timeout', fraction: 0.5, observeMs: 30_000 },
+    { label: '80%, connection timeout', fraction: 0.8, observeMs: 40_000 },
+    { label: '50%, silent, Lifeguard on', fraction: 0.5, silent: true, observeMs: 160_000 },
+    { label: '50%, silent, Lifeguard off', fraction: 0.5, silent: true, observeMs: 60_000, swim: { ...SWIM_LAN, lifeguard: false } },
+  ]
+  const compositeRows = compositeCases.map(({ label, ...scenario }) => {
+    const runs = compositeSeeds.map((seed) => timed(() => compositeMassKillScenario({ seed, nodes: killNodes, ...scenario })))
+    const list = (pick) => runs.map((r) => sec(pick(r.result))).join(' / ')
+    const wall = runs.reduce((s, r) => s + r.wallMs, 0)
+    return `| ${label} | ${list((r) => r.deadNeighboursGoneAfterMs)} | ${list((r) => r.refilledAfterMs)} | ` +
+      `${runs.reduce((s, r) => s + r.result.falseDeaths, 0)} | ${(wall / 1000).toFixed(1)} s |`
+  })
   const churnMinutes = quick ? 3 : 10
   const churn = timed(() => churnScenario({ seed: 1, nodes: killNodes, minutes: churnMinutes }))
   return `### Simulator: HyParView overlays (packages/simulator)
@@ -46,6 +63,14 @@ Mass kill after a 90 s warm-up; failure is noticed through a 2 s connection time
 | killed | connected after | refilled after | components at 60 s | isolated at 60 s | wall time |
 |---|---|---|---|---|---|
 ${killRows.join('\n')}
+
+Composite membership core (HyParView watched by SWIM with the LAN preset), ${fmt(killNodes)} nodes, the same
+warm-up, seeds ${compositeSeeds.join(', ')}. "Silent": killed nodes' connections never time out, so only SWIM's
+probes find them.
+
+| killed | dead neighbours gone after (per seed) | refilled after (per seed) | false deaths | wall time |
+|---|---|---|---|---|
+${compositeRows.join('\n')}
 
 Churn: ${fmt(killNodes)} nodes, 5% leave (half crash, half leave gracefully) and 5% join per virtual minute for
 ${churnMinutes} minutes, sampled every 5 s: ${churn.result.samples} samples, at most ${churn.result.maxIsolated} isolated nodes and

@@ -4,6 +4,7 @@
  * with connection timeouts or as a silent failure that only SWIM can detect. Results are plain JSON
  * without wall-clock figures, so two runs with the same seed can be diffed byte for byte.
  */
+import type { SwimConfig } from '@saorsa-gossip/membership/proto'
 import { shuffled } from '@saorsa-gossip/types'
 import { isHealthy } from '../invariants.ts'
 import type { OverlayCheck } from '../invariants.ts'
@@ -55,13 +56,17 @@ export interface CompositeMassKillResult {
 /**
  * Joins N nodes, lets passive views fill for `warmupMs` (three shuffle periods by default), kills
  * `fraction` of them at once and watches for `observeMs`. With `silent`, the killed nodes'
- * connections do not time out: no peer-down and no failed dials, only silence.
+ * connections do not time out: no peer-down and no failed dials, only silence. `swim` replaces
+ * the SWIM_LAN configuration (for example to compare Lifeguard off).
  */
 export function compositeMassKillScenario(options: {
-  seed: number | string; nodes: number; fraction: number; silent?: boolean; warmupMs?: number; observeMs?: number
+  seed: number | string; nodes: number; fraction: number; silent?: boolean; warmupMs?: number; observeMs?: number; swim?: SwimConfig
 }): CompositeMassKillResult {
   const silent = options.silent ?? false
-  const net = membershipJoinThroughOneContact({ seed: options.seed, nodes: options.nodes, ...(silent ? { connectionTimeoutMs: null } : {}) })
+  const net = membershipJoinThroughOneContact({
+    seed: options.seed, nodes: options.nodes, ...(silent ? { connectionTimeoutMs: null } : {}),
+    ...(options.swim === undefined ? {} : { swim: options.swim }),
+  })
   net.sim.runFor(options.warmupMs ?? 90_000)
   const victims = shuffled(net.sim.forkRng('mass-kill'), net.sim.aliveIds()).slice(0, Math.round(options.nodes * options.fraction))
   const killedAt = net.sim.now
