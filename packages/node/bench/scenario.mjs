@@ -103,7 +103,10 @@ for (let k = 0; k < N; k++) {
 const warmupDeadline = performance.now() + 60_000
 const warmupDone = () => [...warmupDelivered.values()].every((set) => set.size === N)
 while (!warmupDone() && performance.now() < warmupDeadline) await sleep(100)
-await sleep(2000)
+// Then let the overlay finish forming: HyParView fills views towards 8 in 10 s maintenance rounds,
+// and each new topic link starts with a 3.8 KiB anti-entropy sketch each way, which is formation
+// cost, not idle cost (measured: up to 15 KB/s per node in the window where a 20-node overlay grows).
+await sleep(12_000)
 // Background traffic with nobody publishing (membership probes and gossip, heartbeats, anti-entropy),
 // over 5 s: longer than one SWIM probe period and gossipsub heartbeat, shorter than the 30 s
 // HyParView shuffle and anti-entropy periods, so those show up pro rata across nodes.
