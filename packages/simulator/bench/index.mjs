@@ -77,5 +77,5 @@ ${churnMinutes} minutes, sampled every 5 s: ${churn.result.samples} samples, at 
 ${churn.result.maxComponents} component(s) in any sample; ${(churn.wallMs / 1000).toFixed(1)} s wall.
 
 Method: one process, \`node scripts/bench.mjs simulator\`; wall times on a shared, noisy 2-core machine
-(virtual-time figures are exact and reproducible with \`npm run sim -- <scenario> --seed 1\`).`
+(virtual-time figures are exact and reproducible with \`npx pnpm@10 sim <scenario> --seed 1\`).`
 }
