@@ -6,7 +6,15 @@ import { promisify } from 'node:util'
 // Every example runs as its own process, exactly as a user would start it, and must exit 0.
 const run = promisify(execFile)
 const dir = fileURLToPath(new URL('..', import.meta.url))
-const example = (file: string) => run(process.execPath, [file], { cwd: dir, timeout: 110_000 })
+// On failure, the error carries the example's whole output, so the failing check is in the report.
+const example = async (file: string): Promise<{ stdout: string }> => {
+  try {
+    return await run(process.execPath, [file], { cwd: dir, timeout: 110_000 })
+  } catch (err) {
+    const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string }
+    throw new Error(`${file} failed:\n${stdout}\n${stderr}`, { cause: err })
+  }
+}
 
 describe('examples', () => {
   it('the identity part of the demo signs, verifies across backends and rejects tampering', async () => {
