@@ -34,7 +34,7 @@ export function rejectExtraUse(session: WtSession): void {
   watch(session.incomingBidirectionalStreams, 'second bidirectional stream')
 }
 
-/** The dialler's address as seen by the listener (`host:port` from the library), or an unroutable placeholder. */
+/** The dialler's address as seen by the listener (`host:port` from the library); `wt://0.0.0.0:0`, which nobody can dial, when the library reports none. */
 export function remoteFromPeerAddress(peerAddress: unknown): string {
   // Typed as a string by the library, but the HTTP/3 addon fills it in natively; check, never trust.
   if (typeof peerAddress !== 'string') return 'wt://0.0.0.0:0'
