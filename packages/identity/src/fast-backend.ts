@@ -5,7 +5,7 @@
  * lengths throw (map to false), only the empty context exists.
  */
 import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js'
-import { AbortError, throwIfAborted } from '@saorsa-gossip/types'
+import { raceAbort, throwIfAborted } from '@saorsa-gossip/types'
 import { ALGORITHMS } from './algorithms.ts'
 import { assertMlDsa65SecretKey, assertVerifyArgs, nobleMlDsa65, type SignatureBackend } from './backend.ts'
 import { InvalidKeyError } from './errors.ts'
@@ -95,17 +95,6 @@ let cached: Promise<{ backend: SignatureBackend } | { error: unknown }> | undefi
 /** Set once the cached liboqs backend has loaded; what `activeMlDsa65Backend()` returns. */
 let loadedFast: SignatureBackend | undefined
 
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new AbortError(undefined, { cause: signal.reason }))
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(
-      (value) => { signal.removeEventListener('abort', onAbort); resolve(value) },
-      (error: unknown) => { signal.removeEventListener('abort', onAbort); reject(error) },
-    )
-  })
-}
 
 /**
  * Lazily loads @oqs/liboqs-js ML-DSA-65 (about 16x faster than noble on this project's reference

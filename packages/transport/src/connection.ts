@@ -4,7 +4,7 @@
  * bounded per-class queues, bulk reassembly with a size cap, read pausing when handlers lag, and a
  * single fail-closed path: any record, frame or carrier failure ends the connection with a typed error.
  */
-import { AbortError, InvalidParametersError, LIMITS, toHex, type PeerId } from '@saorsa-gossip/types'
+import { AbortError, InvalidParametersError, raceAbort, LIMITS, toHex, type PeerId } from '@saorsa-gossip/types'
 import type { AbortOptions, BytePipe } from './carrier.ts'
 import type { Aead } from './channel/aead.ts'
 import type { HandshakeResult } from './channel/handshake.ts'
@@ -110,7 +110,7 @@ export class SecureConnection implements Connection {
     const cap = CLASS_CAP[streamClass]
     if (message.length > cap) throw new InvalidParametersError(`send: ${streamClass} message of ${message.length} bytes exceeds the ${cap}-byte cap`)
     while (this.#queuedBytes[streamClass] >= this.#init.highWaterMark) {
-      await abortable(this.#space[streamClass].wait(), signal)
+      await raceAbort(this.#space[streamClass].wait(), signal)
       if (!this.isOpen) throw closedError(this.#closeError)
     }
     const out = frame(FRAME_KIND[streamClass], message.slice())
@@ -146,7 +146,7 @@ export class SecureConnection implements Connection {
     this.#control.push(frame(FRAME_KIND.ping, token))
     this.#schedulePump()
     try {
-      return await abortable(rtt, options?.signal)
+      return await raceAbort(rtt, options?.signal)
     } finally {
       this.#pings.delete(key)
     }
@@ -378,15 +378,3 @@ export class SecureConnection implements Connection {
   }
 }
 
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise
-  if (signal.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }))
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new AbortError(undefined, { cause: signal.reason }))
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(
-      (value) => { signal.removeEventListener('abort', onAbort); resolve(value) },
-      (error: unknown) => { signal.removeEventListener('abort', onAbort); reject(error) },
-    )
-  })
-}

@@ -47,3 +47,22 @@ export class NotStartedError extends SaorsaError {
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted === true) throw new AbortError(undefined, { cause: signal.reason })
 }
+
+/**
+ * Settles like `promise`, or rejects with `AbortError` (the signal's reason as `cause`) as soon as the
+ * signal fires, whichever comes first. The listener is removed either way, so a long-lived signal
+ * does not collect one per call. The underlying operation is not cancelled: callers that own it
+ * clean it up on their side.
+ */
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise
+  if (signal.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }))
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new AbortError(undefined, { cause: signal.reason }))
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (value) => { signal.removeEventListener('abort', onAbort); resolve(value) },
+      (error: unknown) => { signal.removeEventListener('abort', onAbort); reject(error) },
+    )
+  })
+}

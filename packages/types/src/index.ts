@@ -16,7 +16,7 @@
  * }
  * ```
  */
-export { AbortError, DecodeError, InvalidParametersError, NotStartedError, SaorsaError, TimeoutError, throwIfAborted } from './errors.ts'
+export { AbortError, DecodeError, InvalidParametersError, NotStartedError, SaorsaError, TimeoutError, raceAbort, throwIfAborted } from './errors.ts'
 export { assertBytes, bytesEqual, compareBytes, concatBytes, copyBytes, fromHex, toHex, u64be, utf8 } from './bytes.ts'
 export { ID_LENGTH, MessageId, PeerId, TopicId, payloadHash } from './ids.ts'
 export { decodeCbor, encodeCbor, type DecodeOptions } from './codec.ts'

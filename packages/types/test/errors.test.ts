@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
-  AbortError, DecodeError, InvalidParametersError, NotStartedError, SaorsaError, TimeoutError, throwIfAborted,
+  AbortError, DecodeError, InvalidParametersError, NotStartedError, SaorsaError, TimeoutError, raceAbort, throwIfAborted,
 } from '../src/errors.ts'
 
 describe('error classes', () => {
@@ -60,5 +60,36 @@ describe('throwIfAborted', () => {
 
   it('carries a non-Error reason too', () => {
     expect(() => throwIfAborted(AbortSignal.abort('bye'))).toThrow(expect.objectContaining({ name: 'AbortError', cause: 'bye' }))
+  })
+})
+
+describe('raceAbort', () => {
+  it('settles like the promise when the signal never fires, and removes its listener', async () => {
+    const controller = new AbortController()
+    let listeners = 0
+    const signal = controller.signal
+    const add = signal.addEventListener.bind(signal)
+    const remove = signal.removeEventListener.bind(signal)
+    signal.addEventListener = ((...args: Parameters<typeof add>) => { listeners++; add(...args) }) as typeof add
+    signal.removeEventListener = ((...args: Parameters<typeof remove>) => { listeners--; remove(...args) }) as typeof remove
+    await expect(raceAbort(Promise.resolve(7), signal)).resolves.toBe(7)
+    await expect(raceAbort(Promise.reject(new Error('boom')), signal)).rejects.toThrow('boom')
+    expect(listeners).toBe(0)
+  })
+
+  it('rejects with AbortError carrying the reason when the signal fires first', async () => {
+    const controller = new AbortController()
+    const pending = raceAbort(new Promise<never>(() => {}), controller.signal)
+    controller.abort('stop')
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError', cause: 'stop' })
+  })
+
+  it('rejects at once for a signal that has already fired', async () => {
+    await expect(raceAbort(new Promise<never>(() => {}), AbortSignal.abort('late'))).rejects.toMatchObject({ name: 'AbortError', cause: 'late' })
+  })
+
+  it('passes the promise through without a signal', async () => {
+    const p = Promise.resolve('x')
+    expect(raceAbort(p, undefined)).toBe(p)
   })
 })

@@ -4,7 +4,7 @@
  * the same port number and certificate, whose SHA-256 the bound address then advertises (`?certhash=`).
  * Each accepted session must open one bidirectional stream, which becomes a BytePipe (README.md here).
  */
-import { AbortError } from '@saorsa-gossip/types'
+import { AbortError, raceAbort } from '@saorsa-gossip/types'
 import { randomBytes } from 'node:crypto'
 import { isIP } from 'node:net'
 import type { BytePipe, CarrierListener } from '../carrier.ts'
@@ -179,15 +179,3 @@ export class WtListener implements CarrierListener {
   }
 }
 
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise
-  let onAbort: (() => void) | undefined
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      onAbort = () => reject(new AbortError(undefined, { cause: signal.reason }))
-      if (signal.aborted) onAbort()
-      else signal.addEventListener('abort', onAbort, { once: true })
-    }),
-  ]).finally(() => { if (onAbort !== undefined) signal.removeEventListener('abort', onAbort) })
-}
