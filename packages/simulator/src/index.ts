@@ -14,7 +14,7 @@
  * console.log(JSON.stringify(sim.report()))
  * ```
  */
-export { Simulator } from './simulator.ts'
+export { Simulator, yieldMacrotask } from './simulator.ts'
 export type { SimulatorInit, EmittedEvent, SentMessage } from './simulator.ts'
 export { EventHeap } from './heap.ts'
 export type { Scheduled } from './heap.ts'

@@ -19,6 +19,14 @@ export type { SimulatorInit, EmittedEvent, SentMessage } from './sim-types.ts'
 
 type Outputs<Msg, Timer, Event> = Array<CoreOutput<Msg, Timer, Event>>
 
+/** Wall time a scenario may run before `runForAsync` yields to the event loop (vitest's RPC needs turns). */
+const DEFAULT_SLICE_MS = 200
+
+/** One macrotask: lets timers and I/O callbacks (the test runner's RPC) run. */
+export function yieldMacrotask(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
+}
+
 export class Simulator<Msg, Timer, Command, Event> {
   readonly #heap = new EventHeap<HeapEvent<Msg, Timer, Command>>()
   readonly #nodes: Array<SimNode<Msg, Timer, Command, Event>> = []
@@ -217,6 +225,42 @@ export class Simulator<Msg, Timer, Command, Event> {
     if (predicate()) return true
     while (this.#now < deadline) {
       this.runFor(Math.min(step, deadline - this.#now))
+      if (predicate()) return true
+    }
+    return false
+  }
+
+  /**
+   * `runFor` that hands the event loop back (one macrotask) whenever `sliceMs` of wall time have
+   * passed, so a long scenario never keeps its worker's loop busy: the test runner's RPC and timers
+   * still get through. Same events in the same order as `runFor`, so figures and trace hashes match.
+   */
+  async runForAsync(ms: number, options: { sliceMs?: number } = {}): Promise<void> {
+    const end = this.#now + ms
+    const sliceMs = options.sliceMs ?? DEFAULT_SLICE_MS
+    let sliceStart = performance.now()
+    for (let count = 0; ; count++) {
+      const next = this.#heap.peek()
+      if (next === undefined || next.time > end) break
+      this.#heap.pop()
+      this.#now = next.time
+      this.#process(next)
+      // Reading the clock costs more than an event, so it is read every 256 events.
+      if ((count & 255) === 255 && performance.now() - sliceStart >= sliceMs) {
+        await yieldMacrotask()
+        sliceStart = performance.now()
+      }
+    }
+    this.#now = end
+  }
+
+  /** `runUntil` on `runForAsync`: the same checks, yielding to the event loop between slices. */
+  async runUntilAsync(predicate: () => boolean, options: { timeoutMs: number; checkEveryMs?: number; sliceMs?: number }): Promise<boolean> {
+    const deadline = this.#now + options.timeoutMs
+    const step = options.checkEveryMs ?? 100
+    if (predicate()) return true
+    while (this.#now < deadline) {
+      await this.runForAsync(Math.min(step, deadline - this.#now), options.sliceMs === undefined ? {} : { sliceMs: options.sliceMs })
       if (predicate()) return true
     }
     return false
