@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { describe, it, expect } from 'vitest'
 import { mkdtemp, readFile, rm, stat, writeFile, readdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -107,5 +108,12 @@ describe('Subscription', () => {
     controller.abort()
     expect(await reader).toBe(0)
     expect(sub.closed).toBe(true)
+  })
+
+  it('refuses a FIFO in place of config.json with DecodeError instead of hanging', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sg-config-'))
+    execFileSync('mkfifo', [join(dir, 'config.json')])
+    await expect(loadNodeConfig(join(dir, 'config.json'))).rejects.toMatchObject({ name: 'DecodeError', message: expect.stringMatching(/not a regular file/) })
+    await rm(dir, { recursive: true })
   })
 })

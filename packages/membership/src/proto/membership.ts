@@ -128,6 +128,7 @@ export class MembershipCore implements ProtocolCore<MembershipMessage, Membershi
   drops(): Record<string, number> {
     const drops = this.#hyparview.drops()
     if (this.#droppedAfterLeave > 0) drops['swim-left'] = this.#droppedAfterLeave
+    if (this.#swim.unrefutableDropped > 0) drops['swim-unrefutable'] = this.#swim.unrefutableDropped
     return drops
   }
 

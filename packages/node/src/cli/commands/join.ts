@@ -67,13 +67,18 @@ export const joinCommand: CommandSpec<CliContext> = {
     const leave = new AbortController()
     // The control socket first: it also proves no other node owns this home before any port is bound.
     const control = await startControlServer(layout.controlSocket, controlHandlersFor(node, () => leave.abort()))
+    // Read before the node does, so a damaged cache is reported in the CLI's words, not only in the log.
+    const cached = (await PeerCache.load(layout.peerCacheFile, {
+      onProblem: (p) => out.progress(p.kind === 'corrupt'
+        ? `warning: peer cache ${layout.peerCacheFile} was unreadable (${p.message}); kept it as ${p.keptAs} and starting with no cached peers`
+        : `warning: ${p.message}; starting with no cached peers`),
+    })).size
     try {
       await node.start({ signal: ctx.io.interrupt })
       const addrs = node.listenAddrs()
       if (out.json) out.event('', { event: 'listening', peerId, addrs, control: layout.controlSocket })
       else out.progress(`Saorsa Gossip node ${peerId} (identity '${alias}')\nlistening on ${addrs.join(', ')}`)
       const bootstrap = list(values.bootstrap).length > 0 ? list(values.bootstrap) : (config.bootstrap ?? [])
-      const cached = (await PeerCache.load(layout.peerCacheFile)).size
       if (bootstrap.length > 0) out.progress(`connecting to ${cached > 0 ? `${cached} cached and ` : ''}${bootstrap.length} bootstrap peer${bootstrap.length === 1 ? '' : 's'}...`)
       else if (cached > 0) out.progress(`rejoining through ${cached} cached peer${cached === 1 ? '' : 's'}...`)
       try {
