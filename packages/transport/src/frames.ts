@@ -44,8 +44,8 @@ export const PING_BYTES = 8
 export const MAX_ROUTE_BYTES = 1 + MAX_PROTOCOL_NAME_BYTES
 /** Direct envelope after the name: the type byte and a request id. */
 export const DIRECT_HEADER_BYTES = 5
-/** Stream data: the id, then up to this many bytes, so a data frame never exceeds `LIMITS.maxBulkFrameBytes`. */
-export const STREAM_CHUNK_BYTES = LIMITS.maxBulkFrameBytes - 4
+/** Stream data bytes per frame (after the 4-byte id); a whole data frame still fits one record. */
+export const STREAM_CHUNK_BYTES = LIMITS.maxBulkFrameBytes
 
 /** The body cap of each kind; unknown kinds have none and are rejected. */
 export function frameBodyCap(kind: number): number | undefined {
@@ -55,7 +55,7 @@ export function frameBodyCap(kind: number): number | undefined {
     case FRAME_KIND.mshipDirect: return MAX_ROUTE_BYTES + DIRECT_HEADER_BYTES + LIMITS.maxMshipFrameBytes
     case FRAME_KIND.pubsubDirect: return MAX_ROUTE_BYTES + DIRECT_HEADER_BYTES + LIMITS.maxPubsubFrameBytes
     case FRAME_KIND.streamOpen: return 4 + MAX_ROUTE_BYTES
-    case FRAME_KIND.streamData: return LIMITS.maxBulkFrameBytes
+    case FRAME_KIND.streamData: return 4 + STREAM_CHUNK_BYTES
     case FRAME_KIND.streamEnd: return 4
     case FRAME_KIND.streamCredit: return 8
     case FRAME_KIND.streamReset:
