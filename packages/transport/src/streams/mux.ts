@@ -62,7 +62,7 @@ export class StreamMux {
     this.#nextId = id === 0xffffffff ? 1 : id + 1
     const stream = new OutboundStream(id, Object.freeze({ name: protocol.name, maxBytes: protocol.maxBytes }), {
       wake: () => this.#host.wake(),
-      reset: (sid, frame) => { this.#forget(sid); this.#host.control(frame) },
+      reset: (sid, frame) => { this.#forget(sid); if (frame !== undefined) this.#host.control(frame) },
     })
     this.#outbound.set(id, stream)
     this.#order.push(stream)

@@ -31,8 +31,8 @@ interface Write {
 export interface OutboundHooks {
   /** Something became sendable: schedule a round. */
   wake(): void
-  /** Queue a control frame (reset) and forget the stream. */
-  reset(id: number, frame: OutFrame): void
+  /** Forget the stream, queueing a reset frame when the receiver already knows it. */
+  reset(id: number, frame: OutFrame | undefined): void
 }
 
 function idFrame(kind: number, id: number, extra: Uint8Array = new Uint8Array(0)): OutFrame {
@@ -99,7 +99,8 @@ export class OutboundStream implements StreamWriter {
   abort(reason?: unknown): void {
     if (this.#error !== undefined || this.#ended) return
     this.#fail(new StreamResetError('aborted', reason instanceof Error ? `stream aborted: ${reason.message}` : 'stream aborted'))
-    this.#hooks.reset(this.id, streamResetFrame(FRAME_KIND.streamReset, this.id, RESET_CODES.indexOf('aborted') + 1))
+    // A stream whose open frame never left has nothing to reset on the other side.
+    this.#hooks.reset(this.id, this.#opened ? streamResetFrame(FRAME_KIND.streamReset, this.id, RESET_CODES.indexOf('aborted') + 1) : undefined)
   }
 
   addCredit(bytes: number): void {
