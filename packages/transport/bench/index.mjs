@@ -177,7 +177,7 @@ async function concurrent(count) {
   const carrier = createTcpCarrier()
   const server = createTransport({ identity: Identity.generate(), carriers: [carrier], maxPendingHandshakes: 256 })
   const addr = await server.listen('tcp://127.0.0.1:0')
-  server.handle('mship', (m, c) => { void c.send('mship', m) })
+  server.handle(ECHO, (m, c) => { void c.send(ECHO, m) })
   const clientIds = Array.from({ length: count }, () => Identity.generate())
   gc()
   const before = process.memoryUsage()
@@ -186,7 +186,7 @@ async function concurrent(count) {
   let echoed = 0
   const conns = await Promise.all(clients.map(async (client) => {
     const conn = await client.dial(addr, { expectedPeer: server.peerId })
-    await new Promise((resolve) => { client.handle('mship', () => { echoed++; resolve() }); void conn.send('mship', new Uint8Array(64)) })
+    await new Promise((resolve) => { client.handle(ECHO, () => { echoed++; resolve() }); void conn.send(ECHO, new Uint8Array(64)) })
     return conn
   }))
   const elapsed = performance.now() - t0
