@@ -5,13 +5,8 @@
  * closing that connection; nothing else may be thrown, and every stream reservation is released.
  */
 import { beforeAll, describe, expect, it } from 'vitest'
-import { Identity } from '@saorsa-gossip/identity'
 import { SeededRng, type Rng } from '@saorsa-gossip/types'
-import type { BytePipe } from '../src/carrier.ts'
 import { loadAead, type Aead } from '../src/channel/aead.ts'
-import { PipeInbox } from '../src/channel/pipe-inbox.ts'
-import { DEFAULT_REKEY, RecordSealer } from '../src/channel/records.ts'
-import { SecureConnection } from '../src/connection.ts'
 import { directFrame, DIRECT_TYPE } from '../src/direct/wire.ts'
 import { ConnectionClosedError } from '../src/errors.ts'
 import { frame, FRAME_KIND, prefixedFrame, writeU32, type OutFrame } from '../src/frames.ts'
@@ -19,12 +14,11 @@ import { encodeProtocolName } from '../src/protocols.ts'
 import { ProtocolRoutes } from '../src/routes.ts'
 import { MemoryBudget } from '../src/streams/budget.ts'
 import type { IncomingStream } from '../src/streams/inbound.ts'
+import { liveConnection, type LiveConnection } from './live-connection.ts'
 import { BULK, MSHIP, PUBSUB } from './protocols.ts'
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 100_000)
 const ECHO = { name: '/test/echo/1', streamClass: 'mship' } as const
-const KEY = new Uint8Array(32).fill(7)
-const remote = Identity.generate({ seed: new Uint8Array(32).fill(77) })
 let aead: Aead
 
 beforeAll(async () => { aead = await loadAead() })
@@ -82,29 +76,6 @@ function mutate(input: Uint8Array, rng: Rng): Uint8Array {
   return b
 }
 
-interface Live { conn: SecureConnection; feed(plaintext: Uint8Array): void; closeError(): Error | undefined | null }
-
-function live(routes: ProtocolRoutes, budget: MemoryBudget, drops: { n: number }): Live {
-  let reader: { onData(chunk: Uint8Array): void } | undefined
-  let ended: Error | undefined | null = null
-  const pipe: BytePipe = {
-    localAddr: 'mem://fuzz-local', remoteAddr: 'mem://fuzz-remote',
-    write: () => Promise.resolve(), setReader: (r) => { reader = r }, pause() {}, resume() {}, close() {},
-  }
-  const inbox = new PipeInbox(pipe)
-  const conn = new SecureConnection({
-    id: 'fuzz', direction: 'inbound', pipe, inbox, aead, rekey: DEFAULT_REKEY, highWaterMark: 1 << 20, maxPendingHandlers: 16,
-    handshake: {
-      version: 1, remotePublicKey: remote.publicKey, remotePeer: remote.peerId, observedAddr: 'mem://fuzz-local',
-      sendKey: new Uint8Array(32).fill(8), receiveKey: KEY, transcriptHash: new Uint8Array(32),
-    },
-    routes, budget, onDrop: () => { drops.n++ }, onClosed: (_c, error) => { ended = error },
-  })
-  conn.start()
-  const sealer = new RecordSealer(aead, KEY, DEFAULT_REKEY)
-  return { conn, feed: (p) => reader!.onData(sealer.seal([p])), closeError: () => ended }
-}
-
 describe('frame, direct and stream header fuzz', () => {
   it(`handles ${RUNS} mutated frames with deliveries, counted drops or FrameError only, and leaks no stream memory`, async () => {
     const rng = new SeededRng('frames-fuzz')
@@ -118,8 +89,8 @@ describe('frame, direct and stream header fuzz', () => {
     routes.add('stream', BULK, (stream: IncomingStream) => { void stream.bytes().catch(() => {}) }, 'fuzz')
     const drops = { n: 0 }
     const closes: Record<string, number> = {}
-    let current = live(routes, budget, drops)
-    const retired: Live[] = []
+    let current = liveConnection(aead, routes, budget, () => { drops.n++ })
+    const retired: LiveConnection[] = []
     let peakReserved = 0
     for (let i = 0; i < RUNS; i++) {
       const parts: Uint8Array[] = []
@@ -140,7 +111,7 @@ describe('frame, direct and stream header fuzz', () => {
         const name = ended?.name ?? 'orderly'
         closes[name] = (closes[name] ?? 0) + 1
         retired.push(current)
-        current = live(routes, budget, drops)
+        current = liveConnection(aead, routes, budget, () => { drops.n++ })
         retired.shift()!.conn.fail(new ConnectionClosedError('retired'))
       }
       if (i % 500 === 499) await new Promise<void>((resolve) => setImmediate(resolve))
