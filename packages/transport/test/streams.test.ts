@@ -149,7 +149,8 @@ describe('bulk streams', () => {
     pair = await connectedPair({}, { maxStreamMemoryBytes: STREAM_WINDOW_BYTES })
     const { b, out, inb } = pair
     const readers: Array<Promise<unknown>> = []
-    b.handleStream(BULK, (stream) => { readers.push(stream.bytes().catch((e: Error) => e)) })
+    // This reader keeps nothing, so only the stream windows draw on the budget.
+    b.handleStream(BULK, (stream) => { readers.push((async () => { for await (const chunk of stream) void chunk })().catch((e: Error) => e)) })
     const holding = await out.openStream(BULK)
     await holding.write(new Uint8Array(100))
     const refused = await out.openStream(BULK)
@@ -162,5 +163,36 @@ describe('bulk streams', () => {
     await expect(holding.write(new Uint8Array(1))).rejects.toMatchObject({ name: 'ConnectionClosedError' })
     await until(() => readers.length === 1 && b.stats().streamMemory.reserved === 0)
     expect(await readers[0]).toMatchObject({ name: 'ConnectionClosedError' })
+  })
+})
+
+describe('bulk streams and the memory budget', () => {
+  it('charges what bytes() gathers to the budget, and stops a stream that would overrun it', async () => {
+    const pair = await connectedPair({}, { maxStreamMemoryBytes: 2 * STREAM_WINDOW_BYTES })
+    try {
+      const { b, out } = pair
+      let peak = 0
+      const results: Array<Uint8Array | Error> = []
+      b.handleStream(BULK, (stream) => { void stream.bytes().then((x) => results.push(x), (e: Error) => results.push(e)) })
+      const writer = await out.openStream(BULK)
+      let error: Error | undefined
+      for (let i = 0; i < 32 && error === undefined; i++) {
+        await writer.write(new Uint8Array(CHUNK)).catch((e: Error) => { error = e })
+        peak = Math.max(peak, b.stats().streamMemory.reserved)
+      }
+      expect(error).toMatchObject({ name: 'StreamResetError', reason: 'busy' })
+      await until(() => results.length === 1)
+      expect(results[0]).toMatchObject({ name: 'StreamResetError', reason: 'busy' })
+      expect(peak).toBeLessThanOrEqual(2 * STREAM_WINDOW_BYTES)
+      await until(() => b.stats().streamMemory.reserved === 0)
+      // Within the budget, the same reader gathers a whole stream.
+      const small = await out.openStream(BULK)
+      await small.write(new Uint8Array(STREAM_WINDOW_BYTES / 2).fill(3))
+      await small.close()
+      await until(() => results.length === 2)
+      expect((results[1] as Uint8Array).length).toBe(STREAM_WINDOW_BYTES / 2)
+    } finally {
+      await pair.close()
+    }
   })
 })

@@ -145,10 +145,27 @@ export class InboundStream implements IncomingStream {
     }
   }
 
+  /**
+   * The chunks collected here stay charged to the memory budget until the whole stream is in, so the
+   * budget bounds what the transport holds even for readers that gather a stream before using it.
+   */
   async bytes(): Promise<Uint8Array> {
     const parts: Uint8Array[] = []
     let total = 0
-    for await (const chunk of this) { parts.push(chunk); total += chunk.length }
+    try {
+      for await (const chunk of this) {
+        if (!this.#budget.tryReserve(chunk.length)) {
+          const error = new StreamResetError('busy', `stream ${this.protocol}: the transport memory budget is spent`)
+          this.#hooks.stop(this.#id, 'busy')
+          this.#fail(error)
+          throw error
+        }
+        parts.push(chunk)
+        total += chunk.length
+      }
+    } finally {
+      this.#budget.release(total)
+    }
     if (parts.length === 1) return parts[0]!
     const out = new Uint8Array(total)
     let offset = 0

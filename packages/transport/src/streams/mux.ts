@@ -14,8 +14,11 @@ import type { MemoryBudget } from './budget.ts'
 import { InboundStream, STREAM_WINDOW_BYTES } from './inbound.ts'
 import { OutboundStream, RESET_CODES, streamResetFrame, type StreamWriter } from './outbound.ts'
 
-/** Streams a peer may have open towards us at once: 32 concurrent transfers per peer is ample, and bounds per-connection state. */
-export const MAX_INBOUND_STREAMS = 32
+/**
+ * Streams a peer may have open towards us at once: 16 concurrent transfers per peer is ample, and with
+ * 1 MiB windows one peer can reserve at most a quarter of the default 64 MiB budget.
+ */
+export const MAX_INBOUND_STREAMS = 16
 
 export interface StreamHost {
   readonly connection: Connection
