@@ -34,7 +34,7 @@ export {
   type RefusalReason, type StreamResetReason,
 } from './errors.ts'
 export {
-  MAX_PROTOCOL_NAME_BYTES, validateMessageProtocol, validateProtocolName, validateStreamProtocol, type MessageProtocol, type StreamProtocol,
+  MAX_PROTOCOL_NAME_BYTES, PROTOCOL_CODES, validateMessageProtocol, validateProtocolName, validateStreamProtocol, type MessageProtocol, type StreamProtocol,
 } from './protocols.ts'
 export { DEFAULT_REQUEST_TIMEOUT_MS, MAX_INFLIGHT_REQUESTS } from './direct/pending.ts'
 export { MAX_INBOUND_REQUESTS } from './direct/endpoint.ts'

@@ -56,8 +56,18 @@ export function validateStreamProtocol(protocol: StreamProtocol, argument: strin
   return protocol
 }
 
-/** `u8 length || name`, the prefix of every routed frame. */
+/**
+ * Registered names with a one-byte route (SPEC.md section 5.9): `0x80 | code` replaces
+ * `u8 length || name`, so the busiest protocols pay one byte per delivery instead of about twenty
+ * (a SWIM ping is under 100 bytes). Codes are append-only; a name keeps its code forever.
+ */
+export const PROTOCOL_CODES: readonly string[] = Object.freeze(['/saorsa/membership/1', '/saorsa/pubsub/1'])
+const CODED = 0x80
+
+/** `u8 length || name` (or the one-byte code of a registered name), the prefix of every routed frame. */
 export function encodeProtocolName(name: string): Uint8Array {
+  const code = PROTOCOL_CODES.indexOf(name)
+  if (code >= 0) return new Uint8Array([CODED | code])
   const out = new Uint8Array(1 + name.length)
   out[0] = name.length
   for (let i = 0; i < name.length; i++) out[1 + i] = name.charCodeAt(i)
@@ -65,12 +75,16 @@ export function encodeProtocolName(name: string): Uint8Array {
 }
 
 /**
- * Reads the name prefix at `offset`; undefined when it is cut short, empty, too long or holds a byte
- * no valid name has (such a frame cannot match a handler, so it is a counted drop, not a FrameError).
+ * Reads the name prefix at `offset`; undefined when it is cut short, empty, too long, an unassigned
+ * code, or holds a byte no valid name has (such a frame cannot match a handler, so it is a counted drop, not a FrameError).
  */
 export function readProtocolName(body: Uint8Array, offset: number): { name: string; end: number } | undefined {
   if (offset >= body.length) return undefined
   const length = body[offset]!
+  if (length >= CODED) {
+    const name = PROTOCOL_CODES[length & 0x7f]
+    return name === undefined ? undefined : { name, end: offset + 1 }
+  }
   const end = offset + 1 + length
   if (length === 0 || length > MAX_PROTOCOL_NAME_BYTES || end > body.length) return undefined
   let name = ''

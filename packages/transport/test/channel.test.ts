@@ -6,7 +6,7 @@ import { deriveHandshakeKeys, deriveTrafficKeys, nextKey, transcriptNext, transc
 import { MAX_RECORD_PLAINTEXT, RecordOpener, RecordSealer } from '../src/channel/records.ts'
 import { directFrame, DIRECT_TYPE, refusalCode } from '../src/direct/wire.ts'
 import { frame, FRAME_KIND, parseFrames, prefixedFrame, type OutFrame } from '../src/frames.ts'
-import { encodeProtocolName } from '../src/protocols.ts'
+import { encodeProtocolName, PROTOCOL_CODES } from '../src/protocols.ts'
 
 let fast: Aead
 beforeAll(async () => { fast = await loadAead() })
@@ -172,6 +172,7 @@ describe('golden vectors (SPEC.md section 5)', () => {
     'record-0': toHex(sealer.seal([hello.header, hello.body])),
     'record-1': toHex(sealer.seal([hello.header, hello.body])),
     'frame-message': frameHex(prefixedFrame(FRAME_KIND.mship, encodeProtocolName('/saorsa/membership/1'), utf8('hi'))),
+    'frame-message-named': frameHex(prefixedFrame(FRAME_KIND.mship, encodeProtocolName('/x/echo/1'), utf8('hi'))),
     'frame-request': frameHex(directFrame('pubsub', '/x/echo/1', DIRECT_TYPE.request, 7, utf8('ping'))),
     'frame-refusal': frameHex(directFrame('pubsub', '/x/echo/1', DIRECT_TYPE.refusal, 7, new Uint8Array([refusalCode('no-handler')]))),
     'frame-stream-open': frameHex(frame(FRAME_KIND.streamOpen, new Uint8Array([0, 0, 0, 1, ...encodeProtocolName('/x/snap/1')]))),
@@ -185,6 +186,12 @@ describe('golden vectors (SPEC.md section 5)', () => {
       expect(match?.[1]).toBe(hex)
     })
   }
+
+  it('lists exactly the one-byte protocol codes the transport assigns (section 5.9)', () => {
+    const rows = [...section.matchAll(/\| `(\/saorsa\/[^`]+)` \| (\d+) \(`0x([0-9a-f]{2})`\) \|/g)]
+    expect(rows.map((r) => r[1])).toEqual([...PROTOCOL_CODES])
+    rows.forEach((r, i) => { expect(Number(r[2])).toBe(i); expect(parseInt(r[3]!, 16)).toBe(0x80 | i) })
+  })
 
   it('opens the spec record vectors with the spec traffic key', () => {
     const opener = new RecordOpener(fast, tk.initiatorToResponder, { records: 1, bytes: 1 << 30 })
