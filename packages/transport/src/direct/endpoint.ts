@@ -109,8 +109,9 @@ export class DirectEndpoint {
     const respond = async (): Promise<void> => {
       let response: Uint8Array
       try {
-        const result = await handler(request, context)
-        response = result instanceof Uint8Array ? result : new Uint8Array(0)
+        const result: unknown = await handler(request, context)
+        if (result !== undefined && !(result instanceof Uint8Array)) throw new TypeError('a direct handler must return bytes or nothing')
+        response = result ?? new Uint8Array(0)
       } catch {
         this.#host.handlerFailed()
         this.#refuse(streamClass, name, id, 'handler-failed')
