@@ -39,7 +39,7 @@ export {
 export { DEFAULT_REQUEST_TIMEOUT_MS, MAX_INFLIGHT_REQUESTS } from './direct/pending.ts'
 export { MAX_INBOUND_REQUESTS } from './direct/endpoint.ts'
 export { DEFAULT_STREAM_MEMORY_BYTES } from './streams/budget.ts'
-export { STREAM_WINDOW_BYTES, type IncomingStream } from './streams/inbound.ts'
+export { STREAM_IDLE_TIMEOUT_MS, STREAM_WINDOW_BYTES, type IncomingStream } from './streams/inbound.ts'
 export { MAX_INBOUND_STREAMS } from './streams/mux.ts'
 export type { StreamWriter } from './streams/outbound.ts'
 export { addressScheme, formatHostPort, parseHostPort, parseMemoryName, type HostPort } from './address.ts'

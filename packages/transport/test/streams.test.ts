@@ -4,10 +4,10 @@
  * both directions, the transport-wide memory budget, and an unregistered protocol that never makes
  * the receiver allocate.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { bytesEqual, SeededRng } from '@saorsa-gossip/types'
 import type { IncomingStream } from '../src/streams/inbound.ts'
-import { STREAM_WINDOW_BYTES } from '../src/streams/inbound.ts'
+import { STREAM_IDLE_TIMEOUT_MS, STREAM_WINDOW_BYTES } from '../src/streams/inbound.ts'
 import { turns } from './carrier-conformance.ts'
 import { connectedPair, type Pair } from './pair.ts'
 import { BULK } from './protocols.ts'
@@ -192,6 +192,42 @@ describe('bulk streams and the memory budget', () => {
       await until(() => results.length === 2)
       expect((results[1] as Uint8Array).length).toBe(STREAM_WINDOW_BYTES / 2)
     } finally {
+      await pair.close()
+    }
+  })
+})
+
+describe('idle bulk streams', () => {
+  it(`stops a sender that holds credit and sends nothing for ${STREAM_IDLE_TIMEOUT_MS / 1000} s, freeing its reservation, but never a slow reader's`, async () => {
+    const pair = await connectedPair()
+    try {
+      const { b, out } = pair
+      const readers: IncomingStream[] = []
+      const failures: Error[] = []
+      b.handleStream(BULK, (stream) => { readers.push(stream) })
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+      const idle = await out.openStream(BULK)
+      await idle.write(new Uint8Array(10))
+      const stalled = await out.openStream(BULK)
+      // This one fills its window: the receiver never reads it, so the sender waits on us.
+      const filling = (async () => { for (;;) await stalled.write(new Uint8Array(CHUNK)) })().catch((e: Error) => e)
+      await until(() => readers.length === 2 && b.stats().streamMemory.buffered === 10 + STREAM_WINDOW_BYTES)
+      void (async () => { try { for await (const c of readers[0]!) void c } catch (e) { failures.push(e as Error) } })()
+      vi.advanceTimersByTime(STREAM_IDLE_TIMEOUT_MS - 1)
+      await turns(20)
+      expect(failures).toHaveLength(0)
+      vi.advanceTimersByTime(1)
+      await until(() => failures.length === 1)
+      expect(failures[0]).toMatchObject({ name: 'StreamResetError', reason: 'cancelled' })
+      await expect(idle.write(new Uint8Array(1))).rejects.toMatchObject({ name: 'StreamResetError', reason: 'cancelled' })
+      vi.advanceTimersByTime(3 * STREAM_IDLE_TIMEOUT_MS)
+      await turns(20)
+      expect(b.stats().streamMemory.reserved).toBe(STREAM_WINDOW_BYTES)
+      vi.useRealTimers()
+      await pair.close()
+      expect(await filling).toMatchObject({ name: 'ConnectionClosedError' })
+    } finally {
+      vi.useRealTimers()
       await pair.close()
     }
   })

@@ -15,6 +15,12 @@ import type { MemoryBudget } from './budget.ts'
 export const STREAM_WINDOW_BYTES = 1024 * 1024
 /** Credit goes back once a quarter of the window was read: few credit frames, the pipe stays full. */
 const GRANT_THRESHOLD = STREAM_WINDOW_BYTES / 4
+/**
+ * A sender that holds credit and sends nothing for this long is stopped, so an opened stream cannot
+ * pin its share of the memory budget forever. 30 s is far beyond any scheduling gap of a live sender
+ * (bulk is lowest priority, but one chunk goes out per round); a slow reader never counts against it.
+ */
+export const STREAM_IDLE_TIMEOUT_MS = 30_000
 
 /** What an inbound stream handler receives: the chunks in order, ending when the sender closes. */
 export interface IncomingStream extends AsyncIterable<Uint8Array> {
@@ -47,6 +53,7 @@ export class InboundStream implements IncomingStream {
   #error: Error | undefined
   #done = false
   #wake: (() => void) | undefined
+  #idle: ReturnType<typeof setTimeout> | undefined
 
   constructor(id: number, protocol: StreamProtocol, remotePeer: PeerId, budget: MemoryBudget, reservation: number, hooks: InboundHooks) {
     this.#id = id
@@ -56,6 +63,19 @@ export class InboundStream implements IncomingStream {
     this.#budget = budget
     this.#reservation = reservation
     this.#hooks = hooks
+    this.#armIdle()
+  }
+
+  #armIdle(): void {
+    clearTimeout(this.#idle)
+    this.#idle = setTimeout(() => {
+      if (this.#done || this.#ended) return
+      // The sender is waiting for us (no credit left): our reader is slow, not the sender idle.
+      if (this.#creditLeft === 0) { this.#armIdle(); return }
+      this.#hooks.stop(this.#id, 'cancelled')
+      this.#fail(new StreamResetError('cancelled', `stream ${this.protocol}: no data for ${STREAM_IDLE_TIMEOUT_MS} ms`))
+    }, STREAM_IDLE_TIMEOUT_MS)
+    this.#idle.unref?.()
   }
 
   get buffered(): number { return this.#buffered }
@@ -64,6 +84,7 @@ export class InboundStream implements IncomingStream {
   onData(data: Uint8Array): void {
     if (this.#done || this.#ended) return
     if (data.length > this.#creditLeft) throw new FrameError(`stream ${this.#id}: ${data.length} bytes sent with ${this.#creditLeft} of credit`)
+    this.#armIdle()
     this.#creditLeft -= data.length
     this.#received += data.length
     if (this.#received > this.#maxBytes) {
@@ -81,6 +102,7 @@ export class InboundStream implements IncomingStream {
   onEnd(): void {
     if (this.#done) return
     this.#ended = true
+    clearTimeout(this.#idle)
     this.#notify()
     if (this.#chunks.length === 0) this.#finish()
   }
@@ -100,6 +122,7 @@ export class InboundStream implements IncomingStream {
   #finish(): void {
     if (this.#done) return
     this.#done = true
+    clearTimeout(this.#idle)
     this.#budget.drop(this.#buffered)
     this.#chunks.length = 0
     this.#buffered = 0
