@@ -7,6 +7,7 @@
  */
 import type { Clock, CoreInput, CoreOutput, PeerId, ProtocolCore } from '@saorsa-gossip/types'
 import type { Connection, ConnectionEventDetail, Transport } from '@saorsa-gossip/transport'
+import { MEMBERSHIP_PROTOCOL } from './protocol.ts'
 import { TimerHeap } from './timer-heap.ts'
 
 /** How the driver speaks to one particular core. */
@@ -79,7 +80,7 @@ export class MembershipDriver<Msg, Timer, Command, Event> {
   start(): void {
     if (this.#running) return
     this.#running = true
-    this.#transport.handle('mship', (bytes, connection) => this.#receive(bytes, connection))
+    this.#transport.handle(MEMBERSHIP_PROTOCOL, (bytes, connection) => this.#receive(bytes, connection))
     this.#transport.addEventListener('connection:open', this.#onOpen as never)
     this.#transport.addEventListener('connection:close', this.#onClose as never)
     for (const connection of this.#transport.connections()) {
@@ -90,7 +91,7 @@ export class MembershipDriver<Msg, Timer, Command, Event> {
   stop(): void {
     if (!this.#running) return
     this.#running = false
-    this.#transport.handle('mship', () => undefined)
+    this.#transport.unhandle(MEMBERSHIP_PROTOCOL)
     this.#transport.removeEventListener('connection:open', this.#onOpen as never)
     this.#transport.removeEventListener('connection:close', this.#onClose as never)
     if (this.#armed !== undefined) clearTimeout(this.#armed.handle)
@@ -246,6 +247,6 @@ export class MembershipDriver<Msg, Timer, Command, Event> {
   #write(connection: Connection, bytes: Uint8Array): void {
     this.#counters.messagesSent++
     this.#counters.bytesSent += bytes.length
-    connection.send('mship', bytes).catch(() => this.#drop('send-failed'))
+    connection.send(MEMBERSHIP_PROTOCOL, bytes).catch(() => this.#drop('send-failed'))
   }
 }

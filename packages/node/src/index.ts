@@ -18,6 +18,11 @@
  */
 export { createNode, type AbortOptions, type JoinResult, type NodeEvents, type PublishResult, type SaorsaNode, type SaorsaNodeInit } from './node.ts'
 export { Subscription, type ReceivedMessage } from './subscription.ts'
+export type { DirectApi, DirectOptions } from './direct.ts'
+export {
+  NoRouteError, ProtocolAlreadyHandledError, RequestRefusedError, RequestTimeoutError, StreamResetError,
+  type DirectContext, type DirectHandler, type IncomingStream, type MessageProtocol, type StreamProtocol, type StreamWriter,
+} from '@saorsa-gossip/transport'
 export { loadIdentity, type LoadIdentityOptions } from './identity-store.ts'
 export type { MessageJson, NodeStatus, PeerInfo, PublishResultJson } from './status.ts'
 export * from './errors.ts'

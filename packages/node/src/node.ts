@@ -15,6 +15,7 @@ import type { PresetName } from './config/node-config.ts'
 import { JoinFailedError } from './errors.ts'
 import { componentLogger, createRootLogger, type Logger, type LogLevel } from './logger.ts'
 import { createLayers, type Layers } from './layers.ts'
+import { DirectMessaging, type DirectApi } from './direct.ts'
 import type { NodeStatus, PeerInfo } from './status.ts'
 import { Subscription, type ReceivedMessage } from './subscription.ts'
 
@@ -65,7 +66,7 @@ export interface NodeEvents {
   'stop': CustomEvent<undefined>
 }
 
-export interface SaorsaNode {
+export interface SaorsaNode extends DirectApi {
   readonly peerId: PeerId
   readonly identity: Identity
   start(options?: AbortOptions): Promise<void>
@@ -106,6 +107,7 @@ class Node extends EventTarget implements SaorsaNode {
   #delivered = 0
   /** Aborted by `stop()` so a join in progress ends instead of outliving the node. */
   #lifetime = new AbortController()
+  readonly #direct = new DirectMessaging((peer) => this.#knownAddrs(peer))
 
   constructor(init: SaorsaNodeInit) {
     super()
@@ -144,6 +146,7 @@ class Node extends EventTarget implements SaorsaNode {
       }
       const transport = createTransport({ identity: this.identity, carriers: this.#init.carriers ?? [createTcpCarrier()], backend })
       this.#transport = transport
+      this.#direct.attach(transport)
       for (const addr of this.#init.listen ?? ['tcp://127.0.0.1:0']) await transport.listen(addr, options)
       this.#layers = createLayers({
         transport, identity: this.identity, backend, preset: this.#init.preset ?? 'lan', logger: this.#log,
@@ -264,6 +267,19 @@ class Node extends EventTarget implements SaorsaNode {
     this.#saveTimer.unref()
   }
 
+  handle: DirectApi['handle'] = (protocol, handler) => this.#direct.handle(protocol, handler)
+  handleStream: DirectApi['handleStream'] = (protocol, handler) => this.#direct.handleStream(protocol, handler)
+  unhandle: DirectApi['unhandle'] = (protocol) => this.#direct.unhandle(protocol)
+  request: DirectApi['request'] = (peer, protocol, message, options) => this.#direct.request(peer, protocol, message, options)
+  send: DirectApi['send'] = (peer, protocol, message, options) => this.#direct.send(peer, protocol, message, options)
+  openStream: DirectApi['openStream'] = (peer, protocol, options) => this.#direct.openStream(peer, protocol, options)
+
+  /** Where to dial a peer for a direct message: its announced addresses, then the peer cache. */
+  #knownAddrs(peer: PeerId): string[] {
+    const cached = this.#peerCache?.candidates().find((e) => e.peerId.equals(peer))?.addrs ?? []
+    return [...new Set([...(this.#layers?.addrsOf(peer) ?? []), ...cached])]
+  }
+
   peers(): PeerInfo[] {
     return this.#layers?.peers() ?? []
   }
@@ -299,6 +315,7 @@ class Node extends EventTarget implements SaorsaNode {
     } finally {
       this.#layers = undefined
       this.#transport = undefined
+      this.#direct.detach()
       this.#state = 'stopped'
       this.#lifetime = new AbortController()
       log.info('stopped')

@@ -13,6 +13,7 @@ import { decodePubSubMessage, encodePubSubMessage } from './codec.ts'
 import type { PubSubConfig } from './proto/config.ts'
 import type { Delivery, PubSubCommand, PubSubEvent, PubSubTimer, PublishOutcome } from './proto/messages.ts'
 import { PubSubCore, type PubSubInput, type PubSubOutput } from './proto/pubsub.ts'
+import { PUBSUB_PROTOCOL, type PubSubProtocol } from './protocol.ts'
 import { Publisher } from './publisher.ts'
 import { signHeaderWith, verifyHeaderWith } from './signatures.ts'
 import { Subscription } from './subscription.ts'
@@ -21,13 +22,13 @@ import { Subscription } from './subscription.ts'
 export interface PubSubConnection {
   readonly remotePeer: PeerId
   readonly remotePublicKey: Uint8Array
-  send(streamClass: 'pubsub', message: Uint8Array): Promise<void>
+  send(protocol: PubSubProtocol, message: Uint8Array): Promise<void>
   close(): Promise<void>
 }
 
 /** The slice of @saorsa-gossip/transport's Transport the driver uses. */
 export interface PubSubTransport extends EventTarget {
-  handle(streamClass: 'pubsub', handler: (message: Uint8Array, connection: PubSubConnection) => void): void
+  handle(protocol: PubSubProtocol, handler: (message: Uint8Array, connection: PubSubConnection) => void): void
   connectionTo(peer: PeerId): PubSubConnection | undefined
 }
 
@@ -106,7 +107,7 @@ export class PubSubDriver extends EventTarget {
   start(): void {
     if (this.#started) return
     this.#started = true
-    this.#init.transport.handle('pubsub', (bytes, connection) => this.#onFrame(bytes, connection))
+    this.#init.transport.handle(PUBSUB_PROTOCOL, (bytes, connection) => this.#onFrame(bytes, connection))
     this.#init.transport.addEventListener('connection:open', this.#onOpen)
     this.#init.membership?.addEventListener('peer:up', this.#onUp)
     this.#init.membership?.addEventListener('peer:down', this.#onDown)
@@ -226,7 +227,7 @@ export class PubSubDriver extends EventTarget {
           this.driverDrops['no-connection']++
           return
         }
-        connection.send('pubsub', encodePubSubMessage(o.msg)).catch(() => { this.driverDrops['send-failed']++ })
+        connection.send(PUBSUB_PROTOCOL, encodePubSubMessage(o.msg)).catch(() => { this.driverDrops['send-failed']++ })
         return
       }
       case 'schedule': return this.#schedule(o.delayMs, o.timer)

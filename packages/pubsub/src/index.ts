@@ -30,6 +30,7 @@ export function createPubSub(init: PubSubInit): PubSub {
 export { PubSubDriver } from './driver.ts'
 export type { NeighborSource, PubSubConnection, PubSubEvents, PubSubInit, PubSubTransport, PublishResult } from './driver.ts'
 export { Subscription } from './subscription.ts'
+export { PUBSUB_PROTOCOL, type PubSubProtocol } from './protocol.ts'
 export { decodePubSubMessage, encodePubSubMessage } from './codec.ts'
 export { Publisher, type SignHeader } from './publisher.ts'
 export { signHeaderWith, verifyHeaderWith } from './signatures.ts'

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { Identity, nobleMlDsa65 } from '@saorsa-gossip/identity'
 import { InvalidParametersError, LIMITS, ManualClock, NotStartedError, SeededRng, type PeerId } from '@saorsa-gossip/types'
-import { createPubSub, type PubSub } from '../src/index.ts'
+import { createPubSub, PUBSUB_PROTOCOL, type PubSub, type PubSubProtocol } from '../src/index.ts'
 import type { PubSubConnection, PubSubTransport } from '../src/driver.ts'
 
 /** An in-test network: each fake transport delivers frames to its peer's handler on the next tick. */
@@ -24,7 +24,8 @@ class FakeTransport extends EventTarget implements PubSubTransport {
     super()
     this.identity = identity
   }
-  handle(_cls: 'pubsub', handler: (m: Uint8Array, c: PubSubConnection) => void): void {
+  handle(protocol: PubSubProtocol, handler: (m: Uint8Array, c: PubSubConnection) => void): void {
+    expect(protocol).toBe(PUBSUB_PROTOCOL)
     this.handler = handler
   }
   connectionTo(peer: PeerId): PubSubConnection | undefined {
