@@ -7,7 +7,7 @@
 import { Identity, loadMlDsa65Backend, type SignatureBackend } from '@saorsa-gossip/identity'
 import { createTcpCarrier, createTransport, type Carrier, type Transport } from '@saorsa-gossip/transport'
 import {
-  InvalidParametersError, NotStartedError, PeerId, TopicId, throwIfAborted, type MessageId,
+  InvalidParametersError, NotStartedError, PeerId, TopicId, throwIfAborted, type AbortOptions, type MessageId,
 } from '@saorsa-gossip/types'
 import { PeerCache } from './config/peer-cache.ts'
 import { ensureHome, homeLayout } from './config/paths.ts'
@@ -18,7 +18,8 @@ import { createLayers, type Layers } from './layers.ts'
 import type { NodeStatus, PeerInfo } from './status.ts'
 import { Subscription, type ReceivedMessage } from './subscription.ts'
 
-export interface AbortOptions { signal?: AbortSignal }
+/** The shared options bag of `@saorsa-gossip/types`, re-exported for existing imports. */
+export type { AbortOptions }
 
 export interface SaorsaNodeInit {
   /** The node's key pair; default a fresh one (use the keystore for a stable PeerId). */
