@@ -8,7 +8,7 @@
 import { payloadHash, bytesEqual, shuffled, pick } from '@saorsa-gossip/types'
 import type { MessageId, PeerId, ProtocolCore, Rng, TopicId } from '@saorsa-gossip/types'
 import { admit, carriedKey, idOf, OriginWindows } from './admission.ts'
-import { BoundedMap, TimedMap } from './caches.ts'
+import { TimedMap } from './caches.ts'
 import { resolveConfig, type PubSubConfig } from './config.ts'
 import { KeyBook, type ParkedMessage } from './keys.ts'
 import { MAX_HOP } from './messages.ts'
@@ -60,8 +60,6 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
   readonly #fetching: TimedMap<string>
   readonly #repair: Repair
   readonly #validations: Validations
-  /** (neighbour, origin) pairs whose key we already sent with a message. */
-  readonly #keysSent: BoundedMap<true>
   #wallOffsetMs = 0
   #antiEntropyArmed = false
 
@@ -77,7 +75,6 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     this.keys = new KeyBook({ capacity: c.keyCacheSize, maxPending: c.maxPendingMessages, maxPerOrigin: c.maxPendingPerOrigin })
     if (!this.keys.learn(init.self, init.publicKey)) throw new RangeError('PubSubCore: publicKey does not hash to self')
     this.peers = new Peers(c)
-    this.#keysSent = new BoundedMap(c.keyCacheSize * 4)
     this.#validations = new Validations(c.maxPendingValidations)
     this.#repair = new Repair({
       topic: (topicHex) => this.topics.get(topicHex),
@@ -90,8 +87,8 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
       isFetching: (idHex, nowMs) => this.#fetching.has(idHex, nowMs),
       markFetching: (idHex, fromHex, nowMs) => this.#fetching.set(idHex, fromHex, nowMs),
       drop: (reason) => this.#drop(reason),
-      penalize: (peer, counter, nowMs, out) => this.#penalize(peer, counter, nowMs, out),
-      withKeyFor: (peerHex, msg) => this.#withKeyFor(peerHex, msg),
+      penalize: (peer, counter, nowMs, out) => this.peers.penalize(peer, counter, nowMs, this.topics.values(), out),
+      withKeyFor: (peerHex, msg) => this.keys.attachFor(peerHex, msg, this.self),
       randomTopicPeer: (state) => pick(this.#rng, shuffled(this.#rng, state.peers())),
     }, c)
   }
@@ -241,11 +238,11 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     if (this.peers.isGraylisted(peer, nowMs)) {
       // Traffic from a graylisted peer is dropped unread, and keeps counting against it.
       this.#drop('graylisted')
-      return this.#penalize(peer, 'stray', nowMs, out)
+      return this.peers.penalize(peer, 'stray', nowMs, this.topics.values(), out)
     }
     if (!this.#admitRate(peer, msg, nowMs)) {
       this.#drop('rate-limited')
-      return this.#penalize(peer, 'rateLimited', nowMs, out)
+      return this.peers.penalize(peer, 'rateLimited', nowMs, this.topics.values(), out)
     }
     switch (msg.type) {
       case 'publish': return this.#onPublish(peer, msg, nowMs, out)
@@ -263,7 +260,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
           const released = this.keys.accept(key)
           if (released === undefined) {
             this.#drop('unsolicited-key')
-            this.#penalize(peer, 'stray', nowMs, out)
+            this.peers.penalize(peer, 'stray', nowMs, this.topics.values(), out)
           } else {
             for (const parked of released) this.#afterKey(parked, nowMs, out)
           }
@@ -313,12 +310,12 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     const state = this.topics.get(header.topic.toHex())
     if (state === undefined) {
       this.#drop('not-subscribed')
-      return this.#penalize(peer, 'stray', nowMs, out)
+      return this.peers.penalize(peer, 'stray', nowMs, this.topics.values(), out)
     }
     if (msg.neighborsOnly === true && !peer.id.equals(header.origin)) {
       // Neighbour broadcasts are never forwarded: a relayed one is the relay's fault.
       this.#drop('not-from-origin')
-      return this.#penalize(peer, 'invalid', nowMs, out)
+      return this.peers.penalize(peer, 'invalid', nowMs, this.topics.values(), out)
     }
     const id = idOf(header)
     const idHex = id.toHex()
@@ -343,12 +340,12 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
       this.#drop(verdict)
       // Forwarders check the same rules, so a length mismatch is the forwarder's fault; age and
       // replay can be honest races and cost nothing.
-      if (verdict === 'length-mismatch') this.#penalize(peer, 'invalid', nowMs, out)
+      if (verdict === 'length-mismatch') this.peers.penalize(peer, 'invalid', nowMs, this.topics.values(), out)
       return
     }
     if (!bytesEqual(payloadHash(msg.payload), header.payloadHash)) {
       this.#drop('payload-hash-mismatch')
-      return this.#penalize(peer, 'invalid', nowMs, out)
+      return this.peers.penalize(peer, 'invalid', nowMs, this.topics.values(), out)
     }
     const key = this.keys.get(header.origin) ?? carriedKey(msg)
     if (key === undefined) {
@@ -378,7 +375,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     this.verifications++
     if (!this.#verify(key, msg.headerBytes, msg.signature, msg.neighborsOnly === true)) {
       this.#drop('bad-signature')
-      return this.#penalize(peer, 'invalid', nowMs, out)
+      return this.peers.penalize(peer, 'invalid', nowMs, this.topics.values(), out)
     }
     const idHex = id.toHex()
     const { header } = msg
@@ -402,7 +399,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     if (result === 'accept') return this.#accept(held, state, nowMs, out)
     if (result === 'ignore') return this.#drop('validation-ignored')
     this.#drop('validation-rejected')
-    this.#penalize(held.peer, 'rejected', nowMs, out)
+    this.peers.penalize(held.peer, 'rejected', nowMs, this.topics.values(), out)
   }
 
   /** Delivers a verified (and, where the topic has a validator, accepted) message and pushes it on. */
@@ -447,7 +444,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     const next: PublishMessage = { ...msg, hop: hop + 1 }
     for (const [key, peer] of state.eager) {
       if (key === exceptKey || next.hop > MAX_HOP) continue
-      out.push({ type: 'send', to: peer, msg: this.#withKeyFor(key, next) })
+      out.push({ type: 'send', to: peer, msg: this.keys.attachFor(key, next, this.self) })
       told++
     }
     for (const [key, peer] of state.lazy) {
@@ -456,36 +453,5 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
       told++
     }
     return told
-  }
-
-  /** Records a penalty and applies the threshold actions: prune, graylist, disconnect. */
-  #penalize(peer: PeerState, counter: 'invalid' | 'rejected' | 'rateLimited' | 'brokenPromise' | 'stray', nowMs: number, out: PubSubOutbox): void {
-    const level = this.peers.record(peer, counter, nowMs)
-    if (level === 'ok') return
-    for (const state of this.topics.values()) {
-      if (state.eager.has(peer.key)) {
-        state.addLazy(peer.id)
-        out.push({ type: 'send', to: peer.id, msg: { type: 'prune', topic: state.topic } })
-      }
-    }
-    if ((level === 'graylisted' || level === 'disconnect') && !peer.graylisted) {
-      peer.graylisted = true
-      out.push({ type: 'emit', event: { type: 'graylisted', peer: peer.id, score: peer.score.score(nowMs) } })
-    }
-    if (level === 'disconnect' && !peer.disconnected) {
-      peer.disconnected = true
-      out.push({ type: 'disconnect', peer: peer.id })
-    }
-  }
-
-  /** Attaches the origin key the first time an origin's message goes to `peerHex`. */
-  #withKeyFor(peerHex: string, msg: PublishMessage): PublishMessage {
-    const origin = msg.header.origin
-    // Neighbours learn our own key in the transport handshake.
-    if (origin.equals(this.self) || this.#keysSent.has(`${peerHex}:${origin.toHex()}`)) return msg
-    const key = this.keys.get(origin)
-    if (key === undefined) return msg
-    this.#keysSent.set(`${peerHex}:${origin.toHex()}`, true)
-    return { ...msg, originKey: key }
   }
 }
