@@ -5,7 +5,7 @@
  * Listing and showing read only the public header, so they need no passphrase.
  */
 import { randomBytes } from '@noble/hashes/utils.js'
-import { copyBytes, InvalidParametersError, LIMITS, systemClock, throwIfAborted, toHex, type Clock, type PeerId } from '@saorsa-gossip/types'
+import { copyBytes, InvalidParametersError, LIMITS, systemClock, throwIfAborted, toHex, type AbortOptions, type Clock, type PeerId } from '@saorsa-gossip/types'
 import { homedir } from 'node:os'
 import { constants as fsConstants } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -60,7 +60,8 @@ export type KeyListEntry =
   | { readonly alias: string; readonly ok: true; readonly info: KeyInfo }
   | { readonly alias: string; readonly ok: false; readonly error: KeystoreCorruptError }
 
-export interface AbortOptions { signal?: AbortSignal }
+/** The shared options bag of `@saorsa-gossip/types`, re-exported for existing imports. */
+export type { AbortOptions }
 export interface PassphraseOptions extends AbortOptions { passphrase?: string | Uint8Array }
 export interface WriteOptions extends PassphraseOptions {
   /** Replace a key already stored under the alias (default false: `AliasExistsError`). */

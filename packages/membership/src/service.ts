@@ -4,7 +4,7 @@
  * over the Transport's 'mship' stream class, with typed `peer:*` events (neighbours up and down,
  * suspicion and death), start/stop/join/leave and AbortSignal support.
  */
-import type { Clock, PeerId, Rng } from '@saorsa-gossip/types'
+import type { AbortOptions, Clock, PeerId, Rng } from '@saorsa-gossip/types'
 import { NotStartedError, cryptoRng, systemClock, throwIfAborted } from '@saorsa-gossip/types'
 import type { Transport } from '@saorsa-gossip/transport'
 import { decodeMembershipMessage, encodeMembershipMessage } from './codec.ts'
@@ -64,7 +64,8 @@ export interface MembershipMetrics extends DriverMetrics {
   readonly ignored: Readonly<Record<string, number>>
 }
 
-export interface AbortOptions { signal?: AbortSignal }
+/** The shared options bag of `@saorsa-gossip/types`, re-exported for existing imports. */
+export type { AbortOptions } from '@saorsa-gossip/types'
 
 type Listener<K extends keyof MembershipEvents> = (event: MembershipEvents[K]) => void
 type ListenerOptions = { once?: boolean; signal?: AbortSignal }

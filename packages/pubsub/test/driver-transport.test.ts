@@ -51,7 +51,7 @@ async function ring(size: number, backend: SignatureBackend, clock: ManualClock)
     const identity = Identity.generate({ seed: new Uint8Array(32).fill(40 + index), backend })
     const transport = createTransport({ identity, carriers: [network.carrier()], backend })
     await transport.listen(`mem://node-${index}`)
-    const pubsub = createPubSub({ transport, identity, backend, clock, rng: new SeededRng(index) })
+    const pubsub = createPubSub({}, { transport, identity, backend, clock, rng: new SeededRng(index) })
     const deliveries: Delivery[] = []
     pubsub.addEventListener('message', (e) => deliveries.push((e as CustomEvent<Delivery>).detail))
     pubsub.start()
