@@ -30,7 +30,7 @@ export async function run({ quick = false } = {}) {
   lines.push('| crash detection | trials | first suspicion p50 / max (s) | all live mark dead p50 / max (s) | suspicion max (s) | false deaths |')
   lines.push('|---|---|---|---|---|---|')
   for (const n of [16, 100]) {
-    const r = crashDetection({ n, seeds: seeds(quick ? 3 : n === 16 ? 12 : 6) })
+    const r = await crashDetection({ n, seeds: seeds(quick ? 3 : n === 16 ? 12 : 6) })
     lines.push(`| N=${n} | ${r.trials} | ${s(r.firstSuspicionMs.p50)} / ${s(r.firstSuspicionMs.max)} | ${s(r.allDeadMs.p50)} / ${s(r.allDeadMs.max)} | ${s(r.suspicionMaxMs)} | ${r.falseDeaths} |`)
   }
   lines.push('')
@@ -38,7 +38,7 @@ export async function run({ quick = false } = {}) {
   lines.push('| 10% symmetric loss | virtual minutes | suspicions raised (failed probes) | suspect events at all members | live members declared dead |')
   lines.push('|---|---|---|---|---|')
   for (const n of [16, 100]) {
-    const r = sustainedLoss({ n, seed: 42, lossRate: 0.1, durationMs: quick ? 60_000 : 600_000 })
+    const r = await sustainedLoss({ n, seed: 42, lossRate: 0.1, durationMs: quick ? 60_000 : 600_000 })
     lines.push(`| N=${n} | ${r.minutes} | ${r.suspicionsRaised} | ${r.suspicionEvents} | ${r.falseDeaths} |`)
   }
   lines.push('')
@@ -49,7 +49,7 @@ export async function run({ quick = false } = {}) {
     for (const lifeguard of [true, false]) {
       const seedCount = quick ? 1 : n === 16 ? 6 : 3
       const episodes = quick ? 20 : n === 16 ? 120 : 60
-      const r = stallStudy({ n, seeds: seeds(seedCount), episodes, lifeguard })
+      const r = await stallStudy({ n, seeds: seeds(seedCount), episodes, lifeguard })
       lines.push(`| N=${n}, Lifeguard ${lifeguard ? 'on' : 'off'} | ${seedCount} x ${episodes} | ${r.byStalled} | ${r.againstStalled} | ${r.otherSuspicions} | ${r.falseDeaths} (${r.deathsOfStalled}) |`)
     }
   }
@@ -60,7 +60,7 @@ export async function run({ quick = false } = {}) {
   lines.push('| refutation of a planted suspicion | trials | probe periods until all see it alive, p50 / max |')
   lines.push('|---|---|---|')
   for (const n of [16, 100]) {
-    const r = refutation({ n, seeds: seeds(quick ? 2 : 5) })
+    const r = await refutation({ n, seeds: seeds(quick ? 2 : 5) })
     lines.push(`| N=${n} | ${r.trials} | ${r.roundsToAllAlive.p50.toFixed(2)} / ${r.roundsToAllAlive.max.toFixed(2)} |`)
   }
   lines.push('')
