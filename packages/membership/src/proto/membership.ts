@@ -8,6 +8,7 @@
 import type { CoreInput, CoreOutput, Outbox, PeerId, ProtocolCore, Rng } from '@saorsa-gossip/types'
 import { HYPARVIEW_LAN } from './hyparview-config.ts'
 import type { HyParViewConfig } from './hyparview-config.ts'
+import type { ContactRef } from './hyparview-contacts.ts'
 import type { PeerInfo } from './hyparview-messages.ts'
 import type { HyParViewMessage } from './hyparview-messages.ts'
 import { HyParView } from './hyparview.ts'
@@ -32,6 +33,10 @@ export type MembershipTimer =
 export type MembershipCommand =
   /** Join through the first contact that answers; the contacts are kept for rejoining when isolated. */
   | { readonly type: 'join'; readonly contacts: readonly PeerInfo[] }
+  /** Keep contacts learned out of band, by id or by address: redialled while isolated, probed by the merge check. */
+  | { readonly type: 'add-contacts'; readonly contacts: readonly ContactRef[] }
+  /** A dial of `addr` (after a `dial` event, or while joining) reached `peer`. */
+  | { readonly type: 'contact-reached'; readonly addr: string; readonly peer: PeerInfo }
   /** DISCONNECT(alive: false) to every active peer; the core is silent afterwards. */
   | { readonly type: 'leave' }
 
@@ -39,6 +44,8 @@ export type MembershipEvent =
   /** A peer entered the active view: the neighbour set that gossip (pubsub) broadcasts over. */
   | { readonly type: 'neighbor-up'; readonly peer: PeerId; readonly addrs: readonly string[] }
   | { readonly type: 'neighbor-down'; readonly peer: PeerId; readonly addrs: readonly string[] }
+  /** The driver should dial this contact address and answer with `contact-reached` (redial or merge check). */
+  | { readonly type: 'dial'; readonly addr: string }
   | SwimEvent
 
 export type MembershipInput = CoreInput<MembershipMessage, MembershipTimer, MembershipCommand>
@@ -188,6 +195,10 @@ export class MembershipCore implements ProtocolCore<MembershipMessage, Membershi
         case 'schedule': out.push({ type: 'schedule', delayMs: o.delayMs, timer: { layer: 'hyparview', timer: o.timer } }); break
         case 'disconnect': out.push(o); break
         case 'emit': {
+          if (o.event.type === 'dial') {
+            out.push({ type: 'emit', event: o.event })
+            break
+          }
           const peer = o.event.peer
           const key = peer.toHex()
           if (o.event.type === 'neighbor-up') {
