@@ -127,7 +127,7 @@ describe('HyParView merge check', () => {
   }
   const mergeAt = (hv: HyParView, nowMs: number) => feed(hv, { type: 'timer', timer: { type: 'merge' } }, nowMs)
 
-  it('keeps every join contact, and asks one outside its views per tick with a low-priority swap request', () => {
+  it('keeps every join contact, and asks one outside its views per tick to swap in, low priority first', () => {
     const hv = joined()
     const first = mergeAt(hv, 1_000)
     expect(first[0]).toEqual({ type: 'schedule', delayMs: cfg.mergeIntervalMs, timer: { type: 'merge' } })
@@ -135,14 +135,20 @@ describe('HyParView merge check', () => {
     expect(sends(first)).toEqual([{ type: 'send', to: id(3), msg: { type: 'neighbor', priority: 'low', addrs: SELF.addrs } }])
     recv(hv, 3, { type: 'neighbor-reply', accepted: true }, 1_010)
     expect(hv.activeView().map((p) => p.toHex()).sort()).toEqual([id(2), id(3)].map((p) => p.toHex()).sort())
-    // Next tick: peer 4, which refuses; it is asked again one interval later, then two intervals later.
-    const ask4 = [{ type: 'send', to: id(4), msg: { type: 'neighbor', priority: 'low', addrs: SELF.addrs } }]
-    for (const tick of [1, 2]) {
-      expect(sends(mergeAt(hv, 1_000 + tick * cfg.mergeIntervalMs))).toEqual(ask4)
+    // Next tick: peer 4, which refuses (its view is full); it is asked again one interval later, once
+    // with high priority (which a full peer accepts too), then two intervals later with low priority.
+    const ask4 = (priority: 'low' | 'high') => [{ type: 'send', to: id(4), msg: { type: 'neighbor', priority, addrs: SELF.addrs } }]
+    for (const [tick, priority] of [[1, 'low'], [2, 'high']] as const) {
+      expect(sends(mergeAt(hv, 1_000 + tick * cfg.mergeIntervalMs))).toEqual(ask4(priority))
       recv(hv, 4, { type: 'neighbor-reply', accepted: false }, 1_000 + tick * cfg.mergeIntervalMs + 10)
     }
     expect(sends(mergeAt(hv, 1_000 + 3 * cfg.mergeIntervalMs))).toEqual([])
-    expect(sends(mergeAt(hv, 1_000 + 4 * cfg.mergeIntervalMs))).toEqual(ask4)
+    expect(sends(mergeAt(hv, 1_000 + 4 * cfg.mergeIntervalMs))).toEqual(ask4('low'))
+    // Peers 2 and 3 have been neighbours: they are in our overlay and never asked, even once dropped.
+    recv(hv, 3, { type: 'disconnect', alive: false }, 1_000 + 4 * cfg.mergeIntervalMs + 20)
+    for (let tick = 5; tick < 40; tick++) {
+      for (const s of sends(mergeAt(hv, 1_000 + tick * cfg.mergeIntervalMs))) expect(s.to.toHex()).toBe(id(4).toHex())
+    }
   })
 
   it('backs each contact off to at most 16 merge intervals, so a contact in its own overlay costs ever less', () => {

@@ -33,11 +33,22 @@ interface Contact {
   id: PeerId | undefined
   readonly addrs: readonly string[]
   probes: number
+  /** Probes that asked the contact (not those skipped because it was in our passive view). */
+  asks: number
   nextProbeMs: number
+  /** It has been our neighbour, so it was in our overlay: the merge check leaves it alone. */
+  met: boolean
 }
 
-/** The next action of the merge check: ask a known peer, or dial an address to learn who is there. */
-export type MergeProbe = { readonly type: 'ask'; readonly peer: PeerInfo } | { readonly type: 'dial'; readonly addr: string }
+/**
+ * The next action of the merge check: ask a known peer, or dial an address to learn who is there.
+ * The second ask of a contact has high priority: a peer with a full view refuses low priority, and
+ * would keep two overlays apart. Only that one: each high-priority ask accepted by a full peer
+ * evicts one of its neighbours, so a contact known to every node (a seed) is not churned for good.
+ */
+export type MergeProbe =
+  | { readonly type: 'ask'; readonly peer: PeerInfo; readonly priority: 'low' | 'high' }
+  | { readonly type: 'dial'; readonly addr: string }
 
 /** `min(redialMaxMs, redialMinMs * 2^attempt)`, then equal jitter: uniform in [half of it, all of it]. */
 export function redialDelayMs(config: HyParViewConfig, attempt: number, rng: Rng): number {
@@ -72,9 +83,16 @@ export class ContactBook {
       if (ref.id?.toHex() === this.#selfKey) continue
       const key = ref.id?.toHex() ?? addrs[0]
       if (key === undefined || this.#contacts.has(key) || (ref.id === undefined && this.#byAddress(key) !== undefined)) continue
-      this.#contacts.set(key, { id: ref.id, addrs, probes: 0, nextProbeMs: 0 })
+      this.#contacts.set(key, { id: ref.id, addrs, probes: 0, asks: 0, nextProbeMs: 0, met: false })
       if (this.#contacts.size > MAX_CONTACTS) this.#contacts.delete(this.#contacts.keys().next().value!)
     }
+  }
+
+  /** `peer` entered our active view: if it is a contact, it is in our overlay. */
+  met(peer: PeerId): void {
+    const key = peer.toHex()
+    const contact = this.#contacts.get(key) ?? [...this.#contacts.values()].find((c) => c.id?.equals(peer) === true)
+    if (contact !== undefined) contact.met = true
   }
 
   /** A dial of `addr` reached `peer`: the contact is now known by id (dialling oneself forgets it). */
@@ -86,17 +104,19 @@ export class ContactBook {
   }
 
   /**
-   * The merge check's next probe: the first due contact not in the active view (`skip`), which then
-   * waits its backoff; contacts in the active view are evidently in our component and wait too.
+   * The merge check's next probe: of the due contacts never met, the least probed one (a contact
+   * learned anew goes first) that is not in our passive view (`skip`); it then waits its backoff.
+   * One in our passive view is likely in our overlay: it waits its backoff too.
    */
   nextMergeProbe(nowMs: number, skip: (id: PeerId) => boolean): MergeProbe | undefined {
-    for (const contact of this.#contacts.values()) {
-      if (contact.nextProbeMs > nowMs) continue
+    const due = [...this.#contacts.values()].filter((c) => !c.met && c.nextProbeMs <= nowMs).sort((x, y) => x.probes - y.probes)
+    for (const contact of due) {
       contact.nextProbeMs = nowMs + this.#config.mergeIntervalMs * 2 ** Math.min(contact.probes, MERGE_BACKOFF_MAX_DOUBLINGS)
       contact.probes++
       if (contact.id !== undefined) {
         if (skip(contact.id)) continue
-        return { type: 'ask', peer: { id: contact.id, addrs: contact.addrs } }
+        contact.asks++
+        return { type: 'ask', peer: { id: contact.id, addrs: contact.addrs }, priority: contact.asks === 2 ? 'high' : 'low' }
       }
       const addr = contact.addrs[0]
       if (addr !== undefined) return { type: 'dial', addr }

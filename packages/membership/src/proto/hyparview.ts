@@ -421,14 +421,16 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
    */
   /**
    * The merge check (after Dynamo's seeds, SOSP 2007 section 4.8.2): a joined node asks one kept
-   * contact that is in neither of its views, with a low-priority request that swaps out a neighbour
-   * when accepted. A contact in another overlay is unknown to ours, so the first such request
-   * accepted joins the two; a contact in our own overlay costs ever less (its probes back off).
+   * contact that has never been its neighbour and is in neither of its views to swap in (accepted,
+   * it replaces one of our neighbours, so our degree stays). The second ask of a contact has high
+   * priority, which it accepts even when full; the others low. A contact in another overlay is
+   * unknown to ours, so the first accepted ask joins the two; an accepted one is met and left alone,
+   * and the asks of a refusing one back off to one per 16 merge intervals.
    */
   #mergeCheck(nowMs: number, out: Out): void {
     if (this.#active.size === 0 || this.#join !== undefined || this.#pending.size > 0) return
     const probe = this.#book.nextMergeProbe(nowMs, (id) => this.#active.has(id) || this.#passive.has(id))
-    if (probe?.type === 'ask') this.#askNeighbor(probe.peer, 'low', true, out)
+    if (probe?.type === 'ask') this.#askNeighbor(probe.peer, probe.priority, true, out)
     else if (probe?.type === 'dial') out.push({ type: 'emit', event: { type: 'dial', addr: probe.addr } })
   }
 
@@ -461,6 +463,7 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
     this.#passive.delete(info.id)
     while (this.#active.size >= this.config.activeViewMax) this.#evict(this.#active.random(this.#rng)!, out)
     this.#active.set(info.id, info)
+    this.#book.met(info.id)
     out.push({ type: 'emit', event: { type: 'neighbor-up', peer: info.id } })
   }
 
