@@ -85,7 +85,7 @@ export async function run({ quick = false } = {}) {
 /** The merge check of packages/simulator/test/membership-merge.sim.test.ts, as a table. */
 export async function mergeFigures({ quick = false } = {}) {
   const lines = ['#### Overlays formed apart (HyParView contacts and merge check)', '',
-    'Composite core, LAN preset (merge check every 30 s, first ask low priority, then high), links 10-50 ms.', '']
+    'Composite core, LAN preset (merge check every 30 s; the second ask of a contact has high priority, the others low), links 10-50 ms, 30 s of forming before the learning, 100 s in all.', '']
   lines.push('| scenario | seeds | components before | one component after (per seed) | bridge edges at the end | extra NEIGHBOR requests/node/min |')
   lines.push('|---|---|---|---|---|---|')
   const mergeSeeds = seeds(quick ? 1 : 4)

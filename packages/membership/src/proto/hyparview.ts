@@ -106,9 +106,9 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
       if (this.config.activeRefreshIntervalMs > 0) {
         out.push({ type: 'schedule', delayMs: 1 + this.#rng.nextInt(this.config.activeRefreshIntervalMs), timer: { type: 'refresh' } })
       }
-      if (this.config.mergeIntervalMs > 0) {
-        out.push({ type: 'schedule', delayMs: 1 + this.#rng.nextInt(this.config.mergeIntervalMs), timer: { type: 'merge' } })
-      }
+      // No random phase: nodes start at different moments anyway, a tick that finds nothing to ask
+      // sends nothing, and a node that never needs the check draws nothing from its Rng.
+      if (this.config.mergeIntervalMs > 0) out.push({ type: 'schedule', delayMs: this.config.mergeIntervalMs, timer: { type: 'merge' } })
     }
     if (this.#left) {
       if (input.type === 'recv') this.#drop('left')
