@@ -21,13 +21,14 @@ const MERGE_BOUND_MS = 2 * HYPARVIEW_LAN.mergeIntervalMs + 1_000
 
 describe('membership merge: two overlays of 500 formed apart', () => {
   it.each([1, 2, 3, 4])('merge into one healthy component within two merge ticks of one node of each learning the other (seed %d)', async (seed) => {
-    const result = await overlayMergeScenario({ seed, nodesPerOverlay: 500, formMs: 30_000, observeMs: 70_000 })
+    // 10 s past the merge: the views settle (a swap leaves an edge one-sided for a link latency).
+    const result = await overlayMergeScenario({ seed, nodesPerOverlay: 500, formMs: 30_000, observeMs: 70_000, settleMs: 10_000 })
     expect(result.componentsBefore).toBe(2)
     expect(result.mergedAfterMs).not.toBeNull()
     expect(result.mergedAfterMs!).toBeLessThanOrEqual(MERGE_BOUND_MS)
     expect(result.bridgeEdges).toBeGreaterThanOrEqual(1)
     expect(result.check).toMatchObject({ nodes: 1_000, ...healthy })
-  }, 120_000)
+  }, 300_000)
 
   it('stay apart without the merge check (100 + 100 nodes)', async () => {
     const result = await overlayMergeScenario({ seed: 1, nodesPerOverlay: 100, formMs: 30_000, observeMs: 70_000, hyparview: NO_MERGE })

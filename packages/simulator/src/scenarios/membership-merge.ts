@@ -28,10 +28,10 @@ export interface OverlayMergeResult {
 /**
  * Two overlays of N nodes, each joined through its own contact within one second, run apart for
  * `formMs`; then one random node of each learns of a random node of the other, and the run goes on
- * for `observeMs`.
+ * for `observeMs`, or only `settleMs` past the merge when given.
  */
 export async function overlayMergeScenario(options: {
-  seed: number | string; nodesPerOverlay: number; formMs?: number; observeMs?: number; hyparview?: HyParViewConfig
+  seed: number | string; nodesPerOverlay: number; formMs?: number; observeMs?: number; settleMs?: number; hyparview?: HyParViewConfig
 }): Promise<OverlayMergeResult> {
   const net = new MembershipNetwork({ seed: options.seed, ...(options.hyparview === undefined ? {} : { hyparview: options.hyparview }) })
   const schedule = net.sim.forkRng('join-schedule')
@@ -57,7 +57,8 @@ export async function overlayMergeScenario(options: {
   const observeMs = options.observeMs ?? 120_000
   const merged = await net.sim.runUntilAsync(() => net.check().components === 1, { timeoutMs: observeMs, checkEveryMs: 100 })
   const mergedAfterMs = merged ? net.sim.now - learnedAt : null
-  await net.sim.runForAsync(learnedAt + observeMs - net.sim.now)
+  const endMs = merged && options.settleMs !== undefined ? Math.min(net.sim.now + options.settleMs, learnedAt + observeMs) : learnedAt + observeMs
+  await net.sim.runForAsync(endMs - net.sim.now)
   const first = new Set(overlays[0]!.map((id) => id.toHex()))
   let bridgeEdges = 0
   for (const id of overlays[0]!) for (const p of net.core(id).activeView()) if (!first.has(p.toHex())) bridgeEdges++
