@@ -136,6 +136,11 @@ export class PubSubDriver extends EventTarget {
     this.#input({ type: 'peer-down', peer })
   }
 
+  /** Binds a peer's public key (the one its transport handshake authenticated) for verifying its own messages. */
+  learnKey(peer: PeerId, publicKey: Uint8Array): void {
+    this.#command({ type: 'learn-key', peer, publicKey })
+  }
+
   /** Joins `topic` at once and yields its verified messages until `unsubscribe()` or abort. */
   subscribe(topic: string | TopicId, options: { signal?: AbortSignal } = {}): Subscription {
     this.#assertStarted()
