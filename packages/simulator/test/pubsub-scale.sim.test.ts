@@ -1,9 +1,10 @@
 /**
  * Broadcast on the shipped stack at scale. At 10,000 nodes a join storm left a few nodes in small
- * overlay components (pairs and cliques) whose passive views held nobody outside, so no refill or
- * shuffle ever left them and every broadcast missed them: not a pubsub fault (their topic links were
- * fine; no IHAVE, push or GRAFT ever reached them). The always-on scenario builds such a pair on
- * purpose; the 10,000-node broadcast runs with SIM_LARGE=1 (figures in docs/benchmarks.md).
+ * overlay components (pairs and cliques) whose passive views held only full peers, which refuse the
+ * low-priority requests of a node that has a neighbour, so no refill or shuffle ever left them and
+ * every broadcast missed them: not a pubsub fault (their topic links were fine; no IHAVE, push or
+ * GRAFT ever reached them). The always-on scenario builds such a pair on purpose; the 10,000-node
+ * broadcast runs with SIM_LARGE=1 (figures in docs/benchmarks.md).
  */
 import { describe, expect, it } from 'vitest'
 import { TopicId, type PeerId } from '@saorsa-gossip/types'
