@@ -288,11 +288,13 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
         for (const [key, until] of this.#failedUntil) if (until <= nowMs) this.#failedUntil.delete(key)
         this.#refill(out, nowMs)
         if (this.#active.size === 0 && this.#pending.size === 0 && this.#join === undefined) this.#startJoin(0, out)
-        else if (this.#active.size < this.config.activeViewSize && this.#pending.size === 0 && this.#join === undefined && this.#outsideContact() >= 0) {
-          // Short of neighbours and the refill found nobody to ask: every passive peer is full and
-          // refused a low-priority request, or gone. A pair cut off in a join storm stays that way for
-          // good (low priority is all a node with a neighbour may send, section 4.3), so join again
-          // through a contact outside our views: a JOIN is always taken and its walks bring new links.
+        else if (this.#active.size < this.config.activeViewSize && this.#passive.size === 0 && this.#pending.size === 0
+          && this.#join === undefined && this.#outsideContact() >= 0) {
+          // Short of neighbours with an empty passive view: every peer we know may sit in one small
+          // component (a pair or clique formed during a join storm, whose shuffles never leave it). A
+          // contact we joined through and are not connected to may be outside it: join through it again.
+          // Only an empty passive view counts, so a node of a large overlay that is merely short never
+          // adds the churn of a JOIN.
           this.#startJoin(this.#outsideContact(), out)
         } else if (this.#active.size + this.#pending.size < this.config.activeViewSize && this.#shuffle.lastStartedAtMs < nowMs) {
           // Short of neighbours with nobody left to ask: refresh the passive view now instead of waiting.
