@@ -268,25 +268,6 @@ describe('HyParView refill after failures', () => {
     expect(maintenance.filter((o) => o.type === 'send')).toEqual([shuffleFor(3)])
   })
 
-  it('joins again through a contact outside its views when short of neighbours with nobody to ask', () => {
-    const hv = core()
-    command(hv, { type: 'join', contacts: [info(2)] })
-    expect(recv(hv, 2, { type: 'neighbor-reply', accepted: true })).toEqual([up(2)])
-    withActive(hv, [3])
-    // The contact leaves our views; 3 is all we know, as in a pair cut off from the overlay.
-    expect(recv(hv, 2, { type: 'disconnect', alive: false })).toEqual([down(2)])
-    expect(feed(hv, { type: 'timer', timer: { type: 'maintenance' } }, 20_000)).toEqual([
-      { type: 'schedule', delayMs: cfg.maintenanceIntervalMs, timer: { type: 'maintenance' } },
-      send(2, { type: 'join', addrs: SELF.addrs }),
-      { type: 'schedule', delayMs: cfg.joinTimeoutMs, timer: { type: 'join-timeout', seq: 2 } },
-    ])
-    // A contact that is already a neighbour is no way out: the node shuffles instead.
-    const small = core()
-    command(small, { type: 'join', contacts: [info(3)] })
-    expect(recv(small, 3, { type: 'neighbor-reply', accepted: true })).toEqual([up(3)])
-    expect(feed(small, { type: 'timer', timer: { type: 'maintenance' } }, 20_000).filter((o) => o.type === 'send')).toEqual([shuffleFor(3)])
-  })
-
   it('does not ask the peers of a periodic shuffle\'s reply before the next maintenance round', () => {
     const hv = withActive(core(), [2])
     withPassive(hv, 2, [20, 21])

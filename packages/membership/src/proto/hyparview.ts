@@ -288,18 +288,8 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
         for (const [key, until] of this.#failedUntil) if (until <= nowMs) this.#failedUntil.delete(key)
         this.#refill(out, nowMs)
         if (this.#active.size === 0 && this.#pending.size === 0 && this.#join === undefined) this.#startJoin(0, out)
-        else if (this.#active.size < this.config.activeViewSize && this.#passive.size === 0 && this.#pending.size === 0
-          && this.#join === undefined && this.#outsideContact() >= 0) {
-          // Short of neighbours with an empty passive view: every peer we know may sit in one small
-          // component (a pair or clique formed during a join storm, whose shuffles never leave it). A
-          // contact we joined through and are not connected to may be outside it: join through it again.
-          // Only an empty passive view counts, so a node of a large overlay that is merely short never
-          // adds the churn of a JOIN.
-          this.#startJoin(this.#outsideContact(), out)
-        } else if (this.#active.size + this.#pending.size < this.config.activeViewSize && this.#shuffle.lastStartedAtMs < nowMs) {
-          // Short of neighbours with nobody left to ask: refresh the passive view now instead of waiting.
-          this.#shuffle.start(nowMs, true, out)
-        }
+        // Short of neighbours with nobody left to ask: refresh the passive view now instead of waiting.
+        else if (this.#active.size + this.#pending.size < this.config.activeViewSize && this.#shuffle.lastStartedAtMs < nowMs) this.#shuffle.start(nowMs, true, out)
         break
       case 'refresh':
         out.push({ type: 'schedule', delayMs: this.config.activeRefreshIntervalMs, timer })
@@ -351,11 +341,6 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
       this.#askNeighbor(this.#passive.info(candidate)!, this.#active.size === 0 ? 'high' : 'low', false, out)
       missing--
     }
-  }
-
-  /** Index of the first join contact that is not an active peer, or -1. */
-  #outsideContact(): number {
-    return this.#contacts.findIndex((c) => !this.#active.has(c.id))
   }
 
   #askNeighbor(info: PeerInfo, priority: 'high' | 'low', swap: boolean, out: Out): void {
