@@ -7,16 +7,10 @@
  * and JIT state do not mix: `node text-libraries.mjs [yjs|loro] [trace]`.
  */
 import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
-import { gunzipSync } from 'node:zlib'
 import { fileURLToPath } from 'node:url'
+import { loadTrace } from './traces.mjs'
 
-const TRACES = process.env.TRACES_DIR ?? '/work/shared/data/editing-traces'
 const [, , which, traceName = 'automerge-paper'] = process.argv
-
-export function loadTrace(name) {
-  return JSON.parse(gunzipSync(readFileSync(`${TRACES}/${name}.json.gz`)).toString('utf8'))
-}
 
 async function runYjs(trace) {
   const Y = await import('yjs')
