@@ -125,5 +125,25 @@ export function encodeSyncFrame(frame: SyncFrame): Uint8Array {
 const vvWire = (vv: readonly VvEntry[]) => vv.map(([o, n]) => [fromHex(o), n])
 const bundleWire = (b: Bundle) => ({ c: b.cover.map(([o, f, t]) => [fromHex(o), f, t]), e: vvWire(b.deps), p: b.payload })
 
+/** A record of the replica log file (SPEC.md section 12.5): an applied bundle, or a snapshot. */
+export type StoreRecord =
+  | { readonly type: 'bundle'; readonly bundle: Bundle }
+  | { readonly type: 'snapshot'; readonly vv: readonly VvEntry[]; readonly state: Uint8Array }
+
+const recordSchema = s.variant('k', {
+  b: s.transform(s.object({ k: s.literal('b'), b: bundleSchema(CRDT_LIMITS.maxSnapshotBytes) }), (w): StoreRecord => ({ type: 'bundle', bundle: w.b })),
+  s: s.transform(s.object({ k: s.literal('s'), v: vvSchema, s: s.bytes({ max: CRDT_LIMITS.maxSnapshotBytes }) }), (w): StoreRecord => ({ type: 'snapshot', vv: w.v, state: w.s })),
+})
+
+export function encodeStoreRecord(record: StoreRecord): Uint8Array {
+  return record.type === 'bundle'
+    ? encodeCbor({ k: 'b', b: bundleWire(record.bundle) })
+    : encodeCbor({ k: 's', v: vvWire(record.vv), s: record.state })
+}
+
+export function decodeStoreRecord(bytes: Uint8Array): StoreRecord {
+  return decodeCbor(bytes, recordSchema, { maxBytes: CRDT_LIMITS.maxSnapshotBytes + 1024 * 1024 })
+}
+
 /** PeerId of a hex origin (for callers that hold origins as hex). */
 export const originPeer = (origin: string): PeerId => PeerId.fromHex(origin)

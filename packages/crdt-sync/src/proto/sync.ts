@@ -70,6 +70,9 @@ export class DocSyncCore {
       this.#log.append(bundle)
       for (const [origin, , to] of bundle.cover) if (to > (this.#vv.get(origin) ?? 0)) this.#vv.set(origin, to)
     }
+    // Which remote changes our last local delta already depended on was not stored: the next one
+    // depends on everything loaded, which is safe (never early) at the cost of one longer deps list.
+    for (const [origin, seq] of this.#vv) if (origin !== this.self) this.#sinceLocal.set(origin, seq)
   }
 
   /** Our version vector, sorted by origin. */
