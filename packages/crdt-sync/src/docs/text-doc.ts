@@ -35,9 +35,14 @@ export class TextDoc extends DocState {
   readonly text: Y.Text
   static readonly FIELD = 'text'
 
-  constructor() {
+  /**
+   * `clientId` fixes the Yjs client id (random by default, as Yjs requires for a fresh session); it
+   * decides the order of concurrent inserts at one position, so tests replaying a recorded history set it.
+   */
+  constructor(options: { clientId?: number } = {}) {
     super()
     this.ydoc = new Y.Doc()
+    if (options.clientId !== undefined) this.ydoc.clientID = options.clientId
     this.text = this.ydoc.getText(TextDoc.FIELD)
     this.ydoc.on('update', (update: Uint8Array, origin: unknown) => {
       if (origin !== REMOTE) this.local(tagged(YJS_V1, update))
