@@ -29,34 +29,35 @@ export const CHANNEL_CAPS: Record<SyncChannel, number> = {
 }
 
 const seqSchema = s.uint()
-const originSchema: Schema<string> = (v, path) => s.peerId()(v, path).toHex()
+const originSchema: Schema<string> = s.withItemBound((v, path) => s.peerId()(v, path).toHex(), 1)
 
 function tuple<T extends unknown[]>(...items: { [K in keyof T]: Schema<T[K]> }): Schema<T> {
-  return (value, path) => {
+  return s.withItemBound((value, path) => {
     if (!Array.isArray(value) || value.length !== items.length) throw new DecodeError(`expected array of ${items.length}`, path)
     return items.map((item, i) => item(value[i], `${path}[${i}]`)) as T
-  }
+  }, 1 + items.reduce((n: number, item) => n + s.itemBound(item as Schema<unknown>), 0))
 }
 
 /** A list of entries whose first element (origin hex) is strictly increasing. */
 function sortedByOrigin<T extends readonly [string, ...number[]]>(item: Schema<T>, max: number, min = 0): Schema<T[]> {
   const list = s.array(item, { max, min })
-  return (value, path) => {
+  return s.withItemBound((value, path) => {
     const out = list(value, path)
     for (let i = 1; i < out.length; i++) {
       if (!(out[i - 1]![0] < out[i]![0])) throw new DecodeError('origins not strictly increasing', `${path}[${i}]`)
     }
     return out
-  }
+  }, s.itemBound(list))
 }
 
 const vvSchema = sortedByOrigin<VvEntry>(tuple<[string, number]>(originSchema, s.uint({ min: 1 })), CRDT_LIMITS.maxWriters)
 
-const coverSchema = sortedByOrigin<Cover>((v, path) => {
-  const c = tuple<[string, number, number]>(originSchema, seqSchema, seqSchema)(v, path)
+const coverTuple = tuple<[string, number, number]>(originSchema, seqSchema, seqSchema)
+const coverSchema = sortedByOrigin<Cover>(s.withItemBound((v, path) => {
+  const c = coverTuple(v, path)
   if (c[1] >= c[2]) throw new DecodeError('cover range is empty (from >= to)', path)
   return c
-}, CRDT_LIMITS.maxWriters, 1)
+}, s.itemBound(coverTuple)), CRDT_LIMITS.maxWriters, 1)
 
 function bundleSchema(maxPayload: number): Schema<Bundle> {
   return s.transform(

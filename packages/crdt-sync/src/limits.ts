@@ -15,8 +15,10 @@ export const CRDT_LIMITS = Object.freeze({
   maxControlFrameBytes: 1024 * 1024,
   /** A snapshot travels on a bulk stream; 64 MiB bounds what a joining replica will accept. */
   maxSnapshotBytes: 64 * 1024 * 1024,
-  /** Elements, keys or counter entries in one CRDT payload. */
-  maxCrdtEntries: 1_000_000,
+  /** Elements, keys or counter entries in one CRDT payload: a quarter million, within maxCrdtItems. */
+  maxCrdtEntries: 250_000,
+  /** CBOR data items in one CRDT payload or state: cbor-x spends ~60 bytes of heap per item, so 1 M items bound a hostile payload to ~60 MB. */
+  maxCrdtItems: 1_000_000,
   /** Dots naming one OR-Set element (one per concurrent add that is still live). */
   maxDotsPerElement: 4_096,
   /** Length of an OR-Set element or a map key (UTF-16 code units, as JS counts). */
