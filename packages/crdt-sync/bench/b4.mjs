@@ -4,8 +4,13 @@
  * josephg/editing-traces) one edit per transaction into (1) Yjs alone, (2) Yjs with its per-transaction
  * update captured (the least a networked Yjs application does) and (3) a crdt-sync text replica, in
  * this order, in one process. Then it syncs a second replica through the wire codec: all deltas, an
- * in-sync anti-entropy round, and a replica lacking the last 1,000 edits. Prints one JSON line.
+ * in-sync anti-entropy round, and a replica lacking the last 1,000 edits; stores the replica (one
+ * compacted snapshot record) and reloads it. Apply timings alternate library and replica three times
+ * and report each one's median, since this machine is shared. Prints one JSON line.
  */
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import * as Y from 'yjs'
 import { PeerId, SeededRng, TopicId } from '@saorsa-gossip/types'
@@ -13,6 +18,7 @@ import { channelOf, decodeSyncFrame, encodeSyncFrame } from '../dist/codec.js'
 import { CRDT_WAN } from '../dist/config.js'
 import { TextDoc } from '../dist/docs/text-doc.js'
 import { ReplicaCore } from '../dist/replica.js'
+import { StoredReplica } from '../dist/store/replica-store.js'
 import { loadTrace } from './traces.mjs'
 
 const trace = loadTrace(process.argv[2] ?? 'automerge-paper')
@@ -77,12 +83,23 @@ function exchange(a, b, first) {
   return { bytes, kinds }
 }
 
-const yjsBare = replayYjs(false)
-const yjsCapture = replayYjs(true)
-const a = newReplica(1)
+const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]
+const bare = []
+const capture = []
+const ours = []
+let a
+let published
+for (let round = 0; round < Number(process.env['ROUNDS'] ?? 3); round++) {
+  bare.push(replayYjs(false).ms)
+  capture.push(replayYjs(true).ms)
+  a = newReplica(1)
+  published = []
+  ours.push(replayReplica(a, edits.length, (msg) => { published.push(msg) }))
+}
+const yjsBare = { ms: median(bare) }
+const yjsCapture = { ms: median(capture), bytes: replayYjs(true).bytes }
+const replicaMs = median(ours)
 let deltaBytes = 0
-const published = []
-const replicaMs = replayReplica(a, edits.length, (msg) => { published.push(msg) })
 if (process.env['B4_EDITS'] === undefined && a.doc.toString() !== trace.endContent) throw new Error('replica differs from endContent')
 
 // A second replica receives every published delta through the codec.
@@ -106,11 +123,38 @@ const behind = exchange(a, c, { type: 'summary', digest: c.core.digest(), entrie
 if (c.doc.toString() !== a.doc.toString()) throw new Error('reconciled replica differs')
 
 const stateBytes = Y.encodeStateAsUpdate(a.doc.ydoc).length
+
+// Size at rest and reload: the replica's log file after compaction.
+const dir = mkdtempSync(join(tmpdir(), 'crdt-b4-'))
+let restBytes
+const reloads = []
+try {
+  const path = join(dir, 'b4.crdt')
+  const self = PeerId.fromPublicKey(new Uint8Array(32).fill(1))
+  const stored = await StoredReplica.open({ path, self, doc: new TextDoc(), config: CRDT_WAN, rng: new SeededRng(1), now: () => 0 })
+  // Hand the replica's state over as a snapshot, as a joining replica receives it.
+  stored.replica.handle({ type: 'recv', from: PeerId.fromHex(a.core.self), msg: { type: 'snapshot', vv: a.core.versionVector(), state: a.doc.snapshot() } })
+  for (const o of stored.replica.drain()) if (o.type === 'emit') await stored.record(o.event)
+  await stored.close()
+  restBytes = statSync(path).size
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now()
+    const again = await StoredReplica.open({ path, self, doc: new TextDoc(), config: CRDT_WAN, rng: new SeededRng(1), now: () => 0 })
+    const text = again.replica.doc.toString()
+    reloads.push(performance.now() - t0)
+    if (text !== a.doc.toString()) throw new Error('reloaded replica differs')
+    await again.close()
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true })
+}
+
 console.log(JSON.stringify({
   trace: process.argv[2] ?? 'automerge-paper', edits: edits.length, node: process.version,
   yjsBareMs: Math.round(yjsBare.ms), yjsCaptureMs: Math.round(yjsCapture.ms), replicaMs: Math.round(replicaMs),
   overVsCapture: +(replicaMs / yjsCapture.ms - 1).toFixed(3), overVsBare: +(replicaMs / yjsBare.ms - 1).toFixed(3),
   yjsUpdateBytes: yjsCapture.bytes, deltaFrameBytes: deltaBytes, remoteApplyMs: Math.round(remoteApplyMs),
   inSyncBytes: inSync.bytes, inSyncKinds: inSync.kinds, last1000Bytes: behind.bytes, last1000Kinds: behind.kinds,
-  logEntries: a.core.metrics().applied, stateBytes,
+  logEntries: a.core.metrics().applied, stateBytes, restBytes, reloadMs: Math.round(median(reloads)),
+  bareRuns: bare.map(Math.round), captureRuns: capture.map(Math.round), replicaRuns: ours.map(Math.round),
 }))

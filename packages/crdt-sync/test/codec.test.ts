@@ -39,7 +39,7 @@ describe('crdt-sync codec', () => {
     reject(frame([[A, 3, 3]], []), 'request', /empty/)
     reject(frame([], []), 'request', /outside \[1/)
     reject(frame([[A, 0, 1]], [[A, 1]]), 'request', /covered origin/)
-    reject(encodeCbor({ k: 'delta', d: DOC.bytes, b: { c: [[A, 0, 2]], e: [], p: new Uint8Array() } }), 'topic', /exactly one sequence/)
+    reject(encodeCbor({ k: 'delta', d: DOC.bytes, b: { c: [[A, 0, 2], [B, 0, 1]], e: [], p: new Uint8Array() } }), 'topic', /exactly one origin/)
   })
 
   it('checks the channel cap before parsing', () => {

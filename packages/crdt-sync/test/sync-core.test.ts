@@ -44,8 +44,11 @@ describe('sync core outbox', () => {
       if (w.msg.type === 'delta' && w.msg.bundle.cover[0]![2] === 1) { held.push(w); return false }
       return true
     }
+    // Drained after each change, so each is its own published delta.
     a!.doc.add('first')
+    net.collect()
     a!.doc.add('second')
+    net.collect()
     a!.doc.remove('first')
     net.collect()
     // Delta 1 is held back; 2 and 3 arrive first and must not be applied.
@@ -63,6 +66,17 @@ describe('sync core outbox', () => {
     expect(b!.doc.values()).toEqual(['second'])
     expect(b!.core.pendingCount).toBe(0)
     expect(b!.core.versionVector()).toEqual(a!.core.versionVector())
+  })
+
+  it('publishes the local changes of one tick as one bundle, and they apply as one', () => {
+    const net = new TestNet(2, (p) => new CounterDoc(p.toHex()))
+    for (let i = 0; i < 10; i++) net.replicas[0]!.doc.add(1)
+    net.run()
+    const deltas = net.sent.filter((w) => w.msg.type === 'delta')
+    expect(deltas).toHaveLength(1)
+    expect(deltas[0]!.msg.type === 'delta' && deltas[0]!.msg.bundle.cover).toEqual([[net.peers[0]!.toHex(), 0, 10]])
+    expect(net.replicas[1]!.doc.value).toBe(10)
+    expect(net.replicas[1]!.core.versionVector()).toEqual(net.replicas[0]!.core.versionVector())
   })
 
   it('spends one 16-byte-digest message and no reply on a round between replicas in sync', () => {
