@@ -49,8 +49,10 @@ export class ReplicaCore<D extends DocState> {
   /** Removes and returns everything the core has asked for so far, local deltas coalesced. */
   drain(): SyncOutput[] {
     const outputs = this.outbox.splice(0, this.outbox.length)
+    let count = 0
+    for (const o of outputs) if (o.type === 'publish') count++
+    if (count < 2) return outputs
     const publishes = outputs.filter((o): o is { type: 'publish'; msg: DeltaMessage } => o.type === 'publish')
-    if (publishes.length < 2) return outputs
     const merged = this.#coalesce(publishes.map((p) => p.msg.bundle))
     const rest = outputs.filter((o) => o.type !== 'publish')
     return [...rest, ...merged.map((bundle): SyncOutput => ({ type: 'publish', msg: { type: 'delta', bundle } }))]

@@ -34,6 +34,8 @@ export interface DocSyncMetrics {
 
 interface Parked { readonly bundle: Bundle; readonly from: PeerId }
 
+const NO_DEPS: readonly VvEntry[] = Object.freeze([])
+
 export class DocSyncCore {
   readonly self: string
   readonly #state: SyncedState
@@ -127,7 +129,8 @@ export class DocSyncCore {
 
   #local(payload: Uint8Array, out: SyncOutbox): void {
     const seq = (this.#vv.get(this.self) ?? 0) + 1
-    const deps = sortedEntries(this.#sinceLocal)
+    // The common case (a writer typing alone) allocates nothing here.
+    const deps = this.#sinceLocal.size === 0 ? NO_DEPS : sortedEntries(this.#sinceLocal)
     this.#sinceLocal.clear()
     const bundle: Bundle = { cover: [[this.self, seq - 1, seq]], deps, payload }
     this.#vv.set(this.self, seq)
