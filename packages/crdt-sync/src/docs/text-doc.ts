@@ -44,9 +44,11 @@ export class TextDoc extends DocState {
     this.ydoc = new Y.Doc()
     if (options.clientId !== undefined) this.ydoc.clientID = options.clientId
     this.text = this.ydoc.getText(TextDoc.FIELD)
-    this.ydoc.on('update', (update: Uint8Array, origin: unknown) => {
-      if (origin !== REMOTE) this.local(tagged(YJS_V1, update))
-    })
+    this.ydoc.on('update', this.#onUpdate)
+  }
+
+  readonly #onUpdate = (update: Uint8Array, origin: unknown): void => {
+    if (origin !== REMOTE) this.local(tagged(YJS_V1, update))
   }
 
   override toString(): string { return this.text.toString() }
@@ -55,11 +57,15 @@ export class TextDoc extends DocState {
   delete(index: number, length: number): void { this.text.delete(index, length) }
 
   apply(payload: Uint8Array): boolean {
+    // Without an `update` listener Yjs does not encode the applied update back: a remote apply
+    // would otherwise pay for an encoding nobody reads.
+    this.ydoc.off('update', this.#onUpdate)
     const ok = guarded(() => {
       if (payload[0] === YJS_V1) Y.applyUpdate(this.ydoc, payload.subarray(1), REMOTE)
       else if (payload[0] === YJS_V2) Y.applyUpdateV2(this.ydoc, payload.subarray(1), REMOTE)
       else throw new RangeError('unknown text payload format')
     })
+    this.ydoc.on('update', this.#onUpdate)
     if (ok) this.onChange(false)
     return ok
   }
