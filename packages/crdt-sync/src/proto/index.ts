@@ -15,3 +15,4 @@ export type {
   Bundle, BundlesMessage, Cover, DeltaMessage, DropReason, SnapshotMessage, SummaryMessage, SyncCommand, SyncEvent,
   SyncInput, SyncMessage, SyncOutbox, SyncOutput, SyncTimer, SyncedState, VvEntry, WantMessage,
 } from './messages.ts'
+export { DocsCore, type DocMessage, type DocTimer, type DocsCommand, type DocsEvent, type DocsInput, type DocsOutput } from './docs-core.ts'
