@@ -9,6 +9,20 @@
  *
  * @example
  * ```ts
+ * // The service: one pubsub topic per document, sync messages and snapshots on the transport.
+ * import { createCrdtSync } from '@saorsa-gossip/crdt-sync'
+ *
+ * const crdt = createCrdtSync({ storeDir: '/var/lib/app/crdt' }, { peerId, transport, pubsub })
+ * crdt.start()
+ * const list = await crdt.open('shopping', { type: 'set' })
+ * list.doc.add('milk')
+ * await list.flushed()                          // durable
+ * for await (const change of list.changes()) console.log(change.cover, list.doc.values())
+ * ```
+ *
+ * @example
+ * ```ts
+ * // One replica without IO, for drivers and tests.
  * import { PeerId, SeededRng } from '@saorsa-gossip/types'
  * import { CRDT_LOCAL, ReplicaCore, SetDoc } from '@saorsa-gossip/crdt-sync'
  *
@@ -21,6 +35,20 @@
  * console.log(b.doc.values()) // ['milk']
  * ```
  */
+import { CrdtSyncService, type CrdtSyncComponents, type CrdtSyncInit } from './service.ts'
+
+export type CrdtSync = CrdtSyncService
+
+/** Creates the crdt-sync service from options and components; `start()` it, then `open()` documents. */
+export function createCrdtSync(init: CrdtSyncInit, components: CrdtSyncComponents): CrdtSync {
+  return new CrdtSyncService(init, components)
+}
+
+export {
+  CRDT_SNAPSHOT_PROTOCOL, CRDT_SYNC_PROTOCOL, CrdtSyncService,
+  type CrdtConnection, type CrdtPubSub, type CrdtSyncComponents, type CrdtSyncInit, type CrdtSyncMetrics, type CrdtTransport,
+} from './service.ts'
+export { Replica, type DocFor, type ReplicaChange, type ReplicaEvents } from './replica-handle.ts'
 export { CRDT_LAN, CRDT_LOCAL, CRDT_WAN } from './config.ts'
 export type { SyncConfig } from './proto/config.ts'
 export { CRDT_LIMITS } from './limits.ts'

@@ -5,14 +5,14 @@
 import { LIMITS } from '@saorsa-gossip/types'
 
 export const CRDT_LIMITS = Object.freeze({
-  /** Writers per document a version vector may name: far above a collaborative document's authors. */
-  maxWriters: 4_096,
+  /** Writers per document a version vector may name: far above a collaborative document's authors, and a full vector (41 bytes each) fits one 80 KiB message. */
+  maxWriters: 1_024,
   /** A published delta rides in one pubsub payload; 2 KiB is left for the bundle's own fields. */
   maxDeltaPayloadBytes: LIMITS.maxPayloadBytes - 2 * 1024,
   /** Bundles per reply: the log is merged into groups, so a reply rarely holds more than a few. */
   maxBundlesPerMessage: 64,
-  /** A request/response frame (summary, want, bundles): 1 MiB, far above the 64 KiB bundle default. */
-  maxControlFrameBytes: 1024 * 1024,
+  /** A sync-protocol message (summary, want, bundles) travels as one pubsub-class message of the transport. */
+  maxControlFrameBytes: LIMITS.maxPubsubFrameBytes,
   /** A snapshot travels on a bulk stream; 64 MiB bounds what a joining replica will accept. */
   maxSnapshotBytes: 64 * 1024 * 1024,
   /** Elements, keys or counter entries in one CRDT payload: a quarter million, within maxCrdtItems. */

@@ -24,6 +24,32 @@ export interface StoredReplicaInit<D extends DocState> {
   readonly signal?: AbortSignal
 }
 
+export interface LoadedDoc {
+  readonly log: LogFile
+  /** Version vector of the last snapshot and the bundles stored after it, already applied to the document. */
+  readonly loadedVv: readonly VvEntry[]
+  readonly loadedLog: readonly Bundle[]
+  readonly truncatedBytes: number
+}
+
+/** Opens a document's log file and applies what it holds to `doc`; StoreError if it holds another type. */
+export async function loadDoc(path: string, doc: DocState, signal?: AbortSignal): Promise<LoadedDoc> {
+  const { log, loaded } = await LogFile.open(path, signal === undefined ? {} : { signal })
+  let loadedVv: readonly VvEntry[] = []
+  let loadedLog: Bundle[] = []
+  for (const record of loaded.records) {
+    if (record.type === 'snapshot') {
+      if (!doc.apply(record.state)) throw new StoreError(`${path}: snapshot does not decode as a ${doc.type} document`)
+      loadedVv = record.vv
+      loadedLog = []
+    } else {
+      if (!doc.apply(record.bundle.payload)) throw new StoreError(`${path}: a stored delta does not decode as a ${doc.type} document`)
+      loadedLog.push(record.bundle)
+    }
+  }
+  return { log, loadedVv, loadedLog, truncatedBytes: loaded.truncatedBytes }
+}
+
 export class StoredReplica<D extends DocState> {
   readonly replica: ReplicaCore<D>
   readonly log: LogFile
@@ -41,21 +67,9 @@ export class StoredReplica<D extends DocState> {
   }
 
   static async open<D extends DocState>(init: StoredReplicaInit<D>): Promise<StoredReplica<D>> {
-    const { log, loaded } = await LogFile.open(init.path, init.signal === undefined ? {} : { signal: init.signal })
-    let loadedVv: readonly VvEntry[] = []
-    let loadedLog: Bundle[] = []
-    for (const record of loaded.records) {
-      if (record.type === 'snapshot') {
-        if (!init.doc.apply(record.state)) throw new StoreError(`${init.path}: snapshot does not decode as a ${init.doc.type} document`)
-        loadedVv = record.vv
-        loadedLog = []
-      } else {
-        if (!init.doc.apply(record.bundle.payload)) throw new StoreError(`${init.path}: a stored delta does not decode as a ${init.doc.type} document`)
-        loadedLog.push(record.bundle)
-      }
-    }
+    const { log, loadedVv, loadedLog, truncatedBytes } = await loadDoc(init.path, init.doc, init.signal)
     const replica = new ReplicaCore({ self: init.self, doc: init.doc, config: init.config, rng: init.rng, now: init.now, loadedVv, loadedLog })
-    return new StoredReplica(replica, log, loaded.truncatedBytes, init.compactAtBytes ?? 1024 * 1024)
+    return new StoredReplica(replica, log, truncatedBytes, init.compactAtBytes ?? 1024 * 1024)
   }
 
   /** Makes a core event durable; resolves when it is on disk (undefined for events that store nothing). */
