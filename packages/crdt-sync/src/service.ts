@@ -16,6 +16,7 @@ import type { DocState, DocType } from './docs/doc-state.ts'
 import { TextDoc } from './docs/text-doc.ts'
 import type { SyncConfig } from './proto/config.ts'
 import { DocsCore, type DocMessage, type DocsCommand, type DocsEvent, type DocTimer } from './proto/docs-core.ts'
+import type { DocSyncMetrics } from './proto/sync.ts'
 import { Replica, type DocFor } from './replica-handle.ts'
 import { loadDoc } from './store/replica-store.ts'
 import type { LogFile } from './store/log-file.ts'
@@ -162,6 +163,11 @@ export class CrdtSyncService {
   /** Runs one anti-entropy round for `docId` now (a fresh join, tests). */
   syncNow(docId: string): void {
     this.#runtime.input({ type: 'command', command: { type: 'sync-now', doc: TopicId.fromName(`crdt/${docId}`).toHex() } })
+  }
+
+  /** The sync core's counters for one open document (applied, parked, dropped, rounds, snapshots). */
+  docMetrics(docId: string): DocSyncMetrics | undefined {
+    return this.#core.doc(TopicId.fromName(`crdt/${docId}`).toHex())?.metrics()
   }
 
   metrics(): CrdtSyncMetrics {
