@@ -2,11 +2,14 @@
  * crdt-sync on the real stack: three nodes, each with `createTransport` (post-quantum handshake over
  * the in-memory carrier), `createPubSub` (Plumtree, ML-DSA-65 origin signatures, validators) and the
  * crdt-sync service. A text document edited on one node reaches the others through its topic; a
- * replica that was closed while the others edited catches up by anti-entropy over
+ * node whose service stopped while the others edited reloads its store and catches up by anti-entropy over
  * `/saorsa/crdt/sync/1`, and a change too large for a pubsub payload reaches the others as a snapshot
  * over the bulk stream. IO runs on real event-loop turns, awaited with a bounded number of turns (never a sleep).
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { Identity, loadMlDsa65Backend } from '@saorsa-gossip/identity'
 import { createPubSub, type PubSub } from '@saorsa-gossip/pubsub'
 import { createMemoryNetwork, createTransport, type Transport } from '@saorsa-gossip/transport'
@@ -32,7 +35,9 @@ async function syncOnce(node: Node, doc: string): Promise<void> {
   }, `a topic neighbour for ${doc}`)
 }
 
-interface Node { transport: Transport; pubsub: PubSub; crdt: CrdtSyncService; identity: Identity }
+interface Node { transport: Transport; pubsub: PubSub; crdt: CrdtSyncService; identity: Identity; storeDir: string }
+const root = mkdtempSync(join(tmpdir(), 'crdt-stack-'))
+afterAll(() => rmSync(root, { recursive: true, force: true }))
 const nodes: Node[] = []
 afterEach(async () => {
   for (const n of nodes.splice(0)) {
@@ -51,9 +56,10 @@ async function mesh(size: number): Promise<Node[]> {
     await transport.listen(`mem://crdt-${i}`)
     const pubsub = createPubSub({}, { transport, identity, backend, rng: new SeededRng(i) })
     pubsub.start()
-    const crdt = new CrdtSyncService({ config: CRDT_LOCAL }, { peerId: identity.peerId, transport, pubsub, rng: new SeededRng(i) })
+    const storeDir = mkdtempSync(join(root, `node-${i}-`))
+    const crdt = new CrdtSyncService({ config: CRDT_LOCAL, storeDir }, { peerId: identity.peerId, transport, pubsub, rng: new SeededRng(i) })
     crdt.start()
-    nodes.push({ transport, pubsub, crdt, identity })
+    nodes.push({ transport, pubsub, crdt, identity, storeDir })
   }
   for (let i = 0; i < size; i++) {
     for (let j = i + 1; j < size; j++) await nodes[i]!.transport.dial(`mem://crdt-${j}`, { expectedPeer: nodes[j]!.identity.peerId })
@@ -64,7 +70,7 @@ async function mesh(size: number): Promise<Node[]> {
 }
 
 describe('crdt-sync on the real transport and pubsub', () => {
-  it('spreads edits on the topic, catches a returning replica up by anti-entropy and a new one by snapshot', async () => {
+  it('spreads edits on the topic, restarts a stopped node from its store and catches it up, and sends an oversized change as a snapshot', async () => {
     const [a, b, c] = await mesh(3)
     const ra = await a!.crdt.open('essay', { type: 'text' })
     const rb = await b!.crdt.open('essay', { type: 'text' })
@@ -72,11 +78,17 @@ describe('crdt-sync on the real transport and pubsub', () => {
     ra.doc.insert(0, 'hello')
     await until(() => rb.doc.toString() === 'hello' && rc.doc.toString() === 'hello', 'the first edit everywhere')
 
-    await rc.close()
+    // C's service stops (as a stopped node would) while A and B keep editing, then restarts from
+    // its store and catches up by anti-entropy.
+    await rc.flushed()
+    await c!.crdt.stop()
     rb.doc.insert(5, ' world')
     ra.doc.insert(0, '> ')
     await until(() => ra.doc.toString() === '> hello world' && rb.doc.toString() === '> hello world', 'A and B agree')
+    c!.crdt = new CrdtSyncService({ config: CRDT_LOCAL, storeDir: c!.storeDir }, { peerId: c!.identity.peerId, transport: c!.transport, pubsub: c!.pubsub, rng: new SeededRng(9) })
+    c!.crdt.start()
     rc = await c!.crdt.open('essay', { type: 'text' })
+    expect(rc.doc.toString()).toBe('hello')
     await syncOnce(c!, 'essay')
     await until(() => rc.doc.toString() === '> hello world', 'C caught up by anti-entropy')
 
