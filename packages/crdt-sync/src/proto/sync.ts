@@ -52,6 +52,7 @@ export class DocSyncCore {
   /** peer hex -> time of the last `want` we sent it, to rate-limit gap requests. */
   readonly #lastWant = new Map<string, number>()
   #round = 0
+  #lastSpread = Number.NEGATIVE_INFINITY
   #started = false
   readonly #metrics: DocSyncMetrics = {
     applied: 0, parked: 0, rounds: 0, snapshotsSent: 0, snapshotsApplied: 0,
@@ -143,7 +144,12 @@ export class DocSyncCore {
   #recv(from: PeerId, msg: SyncMessage, nowMs: number, out: SyncOutbox): void {
     switch (msg.type) {
       case 'delta': return this.#receiveBundles(from, [msg.bundle], nowMs, out)
-      case 'bundles': return this.#receiveBundles(from, msg.bundles, nowMs, out)
+      case 'bundles': {
+        const before = this.#metrics.applied
+        this.#receiveBundles(from, msg.bundles, nowMs, out)
+        if (this.#metrics.applied > before) this.#spread(from, nowMs, out)
+        return
+      }
       case 'summary': {
         if (equalBytes(msg.digest, this.digest())) return
         this.#lastWant.set(from.toHex(), nowMs)
@@ -151,8 +157,29 @@ export class DocSyncCore {
         return
       }
       case 'want': return this.#answerWant(from, msg.vv, nowMs, out)
-      case 'snapshot': return this.#receiveSnapshot(msg.vv, msg.state, nowMs, out)
+      case 'snapshot': {
+        const before = this.#metrics.snapshotsApplied
+        this.#receiveSnapshot(msg.vv, msg.state, nowMs, out)
+        if (this.#metrics.snapshotsApplied > before) this.#spread(from, nowMs, out)
+        return
+      }
     }
+  }
+
+  /**
+   * What anti-entropy just taught us, others probably lack too (a healed partition): open one extra
+   * round at once with another neighbour instead of waiting for the timer, as rumour mongering
+   * follows a push (Demers et al., "Epidemic Algorithms for Replicated Database Maintenance", PODC
+   * 1987, section 1.4). At most one such round per gapRetryMs, so it costs nothing when in sync.
+   */
+  #spread(from: PeerId, nowMs: number, out: SyncOutbox): void {
+    if (nowMs - this.#lastSpread < this.#config.gapRetryMs) return
+    const others = [...this.#neighbours.values()].filter((p) => !p.equals(from))
+    if (others.length === 0) return
+    this.#lastSpread = nowMs
+    this.#metrics.rounds++
+    const peer = others[this.#rng.nextInt(others.length)]!
+    out.push({ type: 'send', to: peer, msg: { type: 'summary', digest: this.digest(), entries: this.#vv.size } })
   }
 
   #antiEntropy(out: SyncOutbox): void {
