@@ -27,6 +27,7 @@ export interface ConnectionInit {
   readonly direction: 'inbound' | 'outbound'
   readonly pipe: BytePipe
   readonly inbox: PipeInbox
+  /** Its traffic keys pass to the record layer; the connection keeps nothing else of it. */
   readonly handshake: HandshakeResult
   readonly aead: Aead
   readonly rekey: RekeyPolicy
@@ -55,7 +56,7 @@ export class SecureConnection implements Connection {
   readonly observedAddr: string
   readonly direction: 'inbound' | 'outbound'
   readonly closed: Promise<void>
-  readonly #init: ConnectionInit
+  readonly #init: Omit<ConnectionInit, 'handshake'>
   readonly #pipe: BytePipe
   readonly #sealer: RecordSealer
   readonly #opener: RecordOpener
@@ -77,17 +78,17 @@ export class SecureConnection implements Connection {
   readonly #drops = emptyDrops()
   #stats = { recordsSent: 0, recordsReceived: 0, bytesSent: 0, bytesReceived: 0, bulkChunksSent: 0, bulkChunksReceived: 0, handlerErrors: 0 }
 
-  constructor(init: ConnectionInit) {
+  constructor({ handshake, ...init }: ConnectionInit) {
     this.#init = init
     this.#pipe = init.pipe
     this.id = init.id
     this.direction = init.direction
-    this.remotePeer = init.handshake.remotePeer
-    this.remotePublicKey = init.handshake.remotePublicKey
+    this.remotePeer = handshake.remotePeer
+    this.remotePublicKey = handshake.remotePublicKey
     this.remoteAddr = init.pipe.remoteAddr
-    this.observedAddr = init.handshake.observedAddr
-    this.#sealer = new RecordSealer(init.aead, init.handshake.sendKey, init.rekey)
-    this.#opener = new RecordOpener(init.aead, init.handshake.receiveKey, init.rekey)
+    this.observedAddr = handshake.observedAddr
+    this.#sealer = new RecordSealer(init.aead, handshake.sendKey, init.rekey)
+    this.#opener = new RecordOpener(init.aead, handshake.receiveKey)
     this.closed = new Promise((resolve) => { this.#resolveClosed = resolve })
     const shared = { connection: this as Connection, remotePeer: this.remotePeer, routes: init.routes, drop: (r: DropReason) => this.#drop(r), handlerFailed: () => { this.#stats.handlerErrors++ } }
     this.#direct = new DirectEndpoint({
@@ -371,6 +372,8 @@ export class SecureConnection implements Connection {
     this.#pings.clear()
     this.#control.length = 0
     this.#lifetime.abort(closed)
+    this.#sealer.wipe()
+    this.#opener.wipe()
     this.#pipe.close(error)
     this.#init.onClosed(this, error)
     this.#resolveClosed()

@@ -11,7 +11,7 @@ import type { AbortOptions, BytePipe, Carrier, CarrierListener } from './carrier
 import { createTcpCarrier } from './carriers/tcp.ts'
 import { loadAead, type Aead } from './channel/aead.ts'
 import type { HandshakeInit } from './channel/handshake.ts'
-import { DEFAULT_REKEY, type RekeyPolicy } from './channel/records.ts'
+import { DEFAULT_REKEY, rekeyPolicyProblem, type RekeyPolicy } from './channel/records.ts'
 import { secureInbound, secureOutbound, type SecuredPipe } from './channel/secure-pipe.ts'
 import { emptyDrops, SecureConnection } from './connection.ts'
 import { ConnectionClosedError, DialError, InvalidAddressError } from './errors.ts'
@@ -75,6 +75,8 @@ class SecureTransport extends EventTarget implements Transport {
       maxPendingHandlers: pick('maxPendingHandlers'),
       rekey: init.rekey ?? DEFAULT_REKEY,
     }
+    const rekeyProblem = rekeyPolicyProblem(this.#options.rekey)
+    if (rekeyProblem !== undefined) throw new InvalidParametersError(`createTransport: ${rekeyProblem}`)
     this.#budget = new MemoryBudget(this.#options.maxStreamMemoryBytes)
   }
 

@@ -14,6 +14,11 @@ export interface SecurePipeOptions {
   readonly signal?: AbortSignal | undefined
   /** Initiator only: fail with PeerMismatchError (before revealing our identity) unless the responder is this peer. */
   readonly expectedPeer?: PeerId | undefined
+  /**
+   * Responder only: runs once M1 has arrived and before any KEM or signature work; it may wait (for
+   * a handshake token) or throw to refuse the handshake without spending that work.
+   */
+  readonly beforeCrypto?: ((m1: Uint8Array) => Promise<void> | void) | undefined
 }
 
 export interface SecuredPipe { readonly result: HandshakeResult; readonly inbox: PipeInbox }
@@ -42,14 +47,23 @@ export function secureOutbound(pipe: BytePipe, init: HandshakeInit, options: Sec
   const inbox = new PipeInbox(pipe)
   return guarded(pipe, inbox, options, async () => {
     const hs = new InitiatorHandshake(init)
-    await pipe.write(lengthPrefixed(hs.start()))
-    const m2 = await inbox.next()
-    const { m3, result } = hs.onM2(m2, pipe.remoteAddr)
-    if (options.expectedPeer !== undefined && !options.expectedPeer.equals(result.remotePeer)) {
-      throw new PeerMismatchError(`expected peer ${options.expectedPeer.toShortString()}, authenticated ${result.remotePeer.toShortString()}`)
+    let result: HandshakeResult | undefined
+    try {
+      await pipe.write(lengthPrefixed(hs.start()))
+      const m2 = await inbox.next()
+      const step = hs.onM2(m2, pipe.remoteAddr)
+      result = step.result
+      if (options.expectedPeer !== undefined && !options.expectedPeer.equals(result.remotePeer)) {
+        throw new PeerMismatchError(`expected peer ${options.expectedPeer.toShortString()}, authenticated ${result.remotePeer.toShortString()}`)
+      }
+      await pipe.write(lengthPrefixed(step.m3))
+      return result
+    } catch (error) {
+      hs.dispose()
+      result?.sendKey.fill(0)
+      result?.receiveKey.fill(0)
+      throw error
     }
-    await pipe.write(lengthPrefixed(m3))
-    return result
   })
 }
 
@@ -57,9 +71,15 @@ export function secureInbound(pipe: BytePipe, init: HandshakeInit, options: Secu
   const inbox = new PipeInbox(pipe)
   return guarded(pipe, inbox, options, async () => {
     const hs = new ResponderHandshake(init)
-    const m1 = await inbox.next()
-    await pipe.write(lengthPrefixed(hs.onM1(m1, pipe.remoteAddr)))
-    const m3 = await inbox.next()
-    return hs.onM3(m3)
+    try {
+      const m1 = await inbox.next()
+      await options.beforeCrypto?.(m1)
+      await pipe.write(lengthPrefixed(hs.onM1(m1, pipe.remoteAddr)))
+      const m3 = await inbox.next()
+      return hs.onM3(m3)
+    } catch (error) {
+      hs.dispose()
+      throw error
+    }
   })
 }
