@@ -36,6 +36,8 @@ export interface ConnectionInit {
   readonly routes: ProtocolRoutes
   readonly budget: MemoryBudget
   readonly onDrop: (reason: DropReason) => void
+  /** A message from the remote failed to parse or validate; `weight` is added to its invalid-message score. */
+  readonly onInvalid: (connection: SecureConnection, weight: number) => void
   readonly onClosed: (connection: SecureConnection, error: Error | undefined) => void
 }
 
@@ -76,7 +78,7 @@ export class SecureConnection implements Connection {
   #resolveClosed!: () => void
   #pendingHandlers = 0
   readonly #drops = emptyDrops()
-  #stats = { recordsSent: 0, recordsReceived: 0, bytesSent: 0, bytesReceived: 0, bulkChunksSent: 0, bulkChunksReceived: 0, handlerErrors: 0 }
+  #stats = { recordsSent: 0, recordsReceived: 0, bytesSent: 0, bytesReceived: 0, bulkChunksSent: 0, bulkChunksReceived: 0, handlerErrors: 0, invalidMessages: 0 }
 
   constructor({ handshake, ...init }: ConnectionInit) {
     this.#init = init
@@ -171,6 +173,15 @@ export class SecureConnection implements Connection {
   #drop(reason: DropReason): void {
     this.#drops[reason]++
     this.#init.onDrop(reason)
+    // Only a malformed envelope is the sender's fault: unknown names, late responses and frames for
+    // streams already stopped happen between honest peers too (version skew, timeouts, races).
+    if (reason === 'malformed-direct') this.reportInvalid()
+  }
+
+  reportInvalid(): void {
+    if (this.#dead) return
+    this.#stats.invalidMessages++
+    this.#init.onInvalid(this, 1)
   }
 
   async ping(options?: AbortOptions): Promise<number> {
@@ -342,8 +353,8 @@ export class SecureConnection implements Connection {
     let result: unknown
     try {
       result = call()
-    } catch {
-      this.#stats.handlerErrors++
+    } catch (error) {
+      this.#handlerFailed(error)
       return
     }
     if (result === null || typeof result !== 'object' || typeof (result as Promise<unknown>).then !== 'function') return
@@ -353,7 +364,13 @@ export class SecureConnection implements Connection {
       this.#pendingHandlers--
       if (this.#pendingHandlers <= this.#init.maxPendingHandlers && !this.#dead) this.#pipe.resume()
     }
-    ;(result as Promise<unknown>).then(settle, () => { this.#stats.handlerErrors++; settle() })
+    ;(result as Promise<unknown>).then(settle, (error: unknown) => { this.#handlerFailed(error); settle() })
+  }
+
+  /** A handler that throws DecodeError says the message was malformed: that costs the sender. */
+  #handlerFailed(error: unknown): void {
+    this.#stats.handlerErrors++
+    if (error instanceof Error && error.name === 'DecodeError') this.reportInvalid()
   }
 
   #terminate(error: Error | undefined): void {
