@@ -90,9 +90,9 @@ describe('handshake flood', () => {
         `event-loop delay p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms, max ${(loopDelay.max / 1e6).toFixed(0)} ms; ` +
         `honest joins ${joins.map((j) => j.toFixed(0)).join(' / ')} ms; ${seq} honest messages, p99 delay ${p99.toFixed(0)} ms`)
 
-      // The attacker shares this machine's two cores (at the lowest priority): on a loaded machine it
-      // reaches less than its plan, which the log line reports.
-      expect(sent).toBeGreaterThanOrEqual(PER_SECOND * (FLOOD_MS / 1000) * 0.5)
+      // The attacker shares this machine's cores (at the lowest priority): on a loaded machine it
+      // reaches less than its plan, which the log line reports; this only checks a flood took place.
+      expect(sent).toBeGreaterThanOrEqual(PER_SECOND * (FLOOD_MS / 1000) * 0.3)
       // Every M1 that cost crypto held a token: the global bucket bounds them (3 honest joins included).
       expect(crypto).toBeLessThanOrEqual(budget + 1)
       expect(edge.rateLimitedHandshakes + edge.evictedPipes + edge.refusedPipes).toBeGreaterThan(sent / 2)
