@@ -40,13 +40,14 @@ export const EDGE_DEFAULTS: EdgeLimits = Object.freeze({
   /** Pre-crypto pipes cost a socket and a few KB each; 64 is ample for honest bursts (a restarted
    * node's whole HyParView view reconnecting at once), and the oldest is evicted for a newcomer. */
   maxPendingHandshakes: 64,
-  /** A host or NAT'd site opens a handful of connections to one node at once; 8 of 64 means filling
-   * the table takes 8 addresses, and even then eviction lets each new pipe in. */
-  maxPendingHandshakesPerSource: 8,
-  /** An honest peer needs one handshake per connection and reconnects after seconds; 2/s sustained
-   * with a burst of 8 lets a few nodes on one host start together. */
-  handshakesPerSecondPerSource: 2,
-  handshakeBurstPerSource: 8,
+  /** A host running a dozen nodes that start together (the demo runs 10 on loopback), or a NAT'd site,
+   * opens that many at once; 16 of 64 means filling the table takes 4 addresses, and even then
+   * eviction lets each new pipe in. */
+  maxPendingHandshakesPerSource: 16,
+  /** An honest peer needs one handshake per connection and reconnects after seconds; 4/s sustained
+   * with a burst of 16 lets a dozen nodes on one host join together. */
+  handshakesPerSecondPerSource: 4,
+  handshakeBurstPerSource: 16,
   /** A responder handshake costs about 25-30 ms of one core in pure JS (X-Wing encapsulation plus an
    * ML-DSA-65 signature, measured in docs/benchmarks.md): 16/s keeps a flood under half a core, far
    * above the rate at which an overlay node gains new neighbours. */
