@@ -36,8 +36,10 @@ export interface ConnectionInit {
   readonly routes: ProtocolRoutes
   readonly budget: MemoryBudget
   readonly onDrop: (reason: DropReason) => void
-  /** A message from the remote failed to parse or validate; `weight` is added to its invalid-message score. */
-  readonly onInvalid: (connection: SecureConnection, weight: number) => void
+  /** A message from the remote failed to parse or validate (counted against the remote's score). */
+  readonly onInvalid: (connection: SecureConnection) => void
+  /** The remote's bytes broke the channel (a record failed authentication or a frame the framing rules): fatal. */
+  readonly onViolation: (connection: SecureConnection) => void
   readonly onClosed: (connection: SecureConnection, error: Error | undefined) => void
 }
 
@@ -181,7 +183,7 @@ export class SecureConnection implements Connection {
   reportInvalid(): void {
     if (this.#dead) return
     this.#stats.invalidMessages++
-    this.#init.onInvalid(this, 1)
+    this.#init.onInvalid(this)
   }
 
   async ping(options?: AbortOptions): Promise<number> {
@@ -294,7 +296,11 @@ export class SecureConnection implements Connection {
         if (!this.#dead) parseFrames(plaintext, (kind, body) => this.#onFrame(kind, body, plaintext.length))
       })
     } catch (error) {
+      // Bytes the remote sent failed authentication or the framing rules. A stream cut inside a
+      // record (#onEnd) is not counted: networks do that to honest peers.
+      const violated = !this.#dead
       this.#terminate(error instanceof Error ? error : new FrameError(String(error)))
+      if (violated) this.#init.onViolation(this)
     }
   }
 

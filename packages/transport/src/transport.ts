@@ -183,9 +183,9 @@ class SecureTransport extends EventTarget implements Transport {
       routes: this.#routes,
       budget: this.#budget,
       onDrop: (reason) => { this.#drops[reason]++ },
-      onInvalid: (conn, weight) => { this.#penalize(conn, weight) },
+      onInvalid: (conn) => { this.#penalize(conn, 1) },
+      onViolation: (conn) => { this.#penalize(conn, this.#edge.limits.fatalViolationScore) },
       onClosed: (conn, error) => {
-        if (error?.name === 'FrameError' || error?.name === 'RecordAuthError') this.#penalize(conn, this.#edge.limits.fatalViolationScore)
         if (!this.#connections.delete(conn)) return
         this.dispatchEvent(new CustomEvent('connection:close', { detail: error === undefined ? { connection: conn } : { connection: conn, error } }))
       },

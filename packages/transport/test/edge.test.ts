@@ -7,6 +7,9 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { Identity, loadMlDsa65Backend } from '@saorsa-gossip/identity'
 import { DecodeError } from '@saorsa-gossip/types'
+import { loadAead } from '../src/channel/aead.ts'
+import { DEFAULT_REKEY, RecordSealer } from '../src/channel/records.ts'
+import { secureOutbound } from '../src/channel/secure-pipe.ts'
 import { createMemoryNetwork } from '../src/carriers/memory.ts'
 import { EDGE_DEFAULTS } from '../src/edge/preset.ts'
 import { Penalties } from '../src/edge/penalties.ts'
@@ -90,6 +93,40 @@ describe('penalties', () => {
 })
 
 describe('attacks on the edge, with an honest peer alongside', () => {
+  it('a peer whose records break the channel twice is graylisted: its next handshake ends refused', async () => {
+    await loadMlDsa65Backend()
+    const aead = await loadAead()
+    const network = createMemoryNetwork()
+    const victim = createTransport({ identity: victimId, carriers: [network.carrier()] })
+    transports.push(victim)
+    const addr = await victim.listen('mem://edge-violation')
+    const attackerCarrier = network.carrier()
+    const closes: string[] = []
+    victim.addEventListener('connection:close', (e) => { closes.push(e.detail.error?.name ?? 'none') })
+    for (let round = 0; round < 2; round++) {
+      const pipe = await attackerCarrier.dial(addr)
+      const { result, inbox } = await secureOutbound(pipe, { identity: attackerId, aead }, { timeoutMs: 5_000 })
+      inbox.handover({ onData() {}, onEnd() {} })
+      const forged = new RecordSealer(aead, new Uint8Array(32).fill(1), DEFAULT_REKEY).seal([new Uint8Array(8)])
+      result.sendKey.fill(0)
+      await pipe.write(forged)
+      await until(() => closes.length === round + 1)
+      pipe.close()
+    }
+    expect(closes).toEqual(['RecordAuthError', 'RecordAuthError'])
+    expect(victim.stats().edge.graylistedPeers).toBe(1)
+    // Coming back: the handshake completes, then the victim refuses the graylisted PeerId before
+    // registering a connection (counted as a failed handshake, no connection ever listed).
+    const failedBefore = victim.stats().failedHandshakes
+    const again = createTransport({ identity: attackerId, carriers: [attackerCarrier] })
+    transports.push(again)
+    const outcome = await again.dial(addr, { expectedPeer: victimId.peerId }).then((c) => c.closed.then(() => 'closed'), (e: Error) => e.name)
+    expect(['closed', 'ConnectionClosedError', 'HandshakeError']).toContain(outcome)
+    await until(() => victim.stats().failedHandshakes === failedBefore + 1)
+    expect(victim.connections()).toEqual([])
+    expect(closes.length).toBe(2)
+  })
+
   const transports: Transport[] = []
   afterEach(async () => { await Promise.all(transports.splice(0).map((t) => t.close())) })
 

@@ -89,7 +89,7 @@ describe('secrets after the handshake', () => {
     const conn = new SecureConnection({
       id: 'k', direction: 'outbound', pipe, inbox: new PipeInbox(pipe), handshake: result, aead,
       rekey: { records: 1, bytes: 1 << 30 }, highWaterMark: 1 << 20, maxPendingHandlers: 16,
-      routes: new ProtocolRoutes(), budget: new MemoryBudget(1 << 20), onDrop() {}, onInvalid() {}, onClosed() {},
+      routes: new ProtocolRoutes(), budget: new MemoryBudget(1 << 20), onDrop() {}, onInvalid() {}, onViolation() {}, onClosed() {},
     })
     conn.start()
     for (const value of Object.values(conn)) expect(value).not.toBe(result)

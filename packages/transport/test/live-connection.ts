@@ -42,7 +42,7 @@ export function liveConnection(aead: Aead, routes: ProtocolRoutes, budget: Memor
       version: 2, remotePublicKey: REMOTE.publicKey, remotePeer: REMOTE.peerId, observedAddr: 'mem://live-local',
       sendKey: SEND_KEY.slice(), receiveKey: RECEIVE_KEY.slice(), transcriptHash: new Uint8Array(32),
     },
-    routes, budget, onDrop, onInvalid() {}, onClosed: (_c, error) => { ended = error },
+    routes, budget, onDrop, onInvalid() {}, onViolation() {}, onClosed: (_c, error) => { ended = error },
   })
   conn.start()
   const sealer = new RecordSealer(aead, RECEIVE_KEY.slice(), DEFAULT_REKEY)

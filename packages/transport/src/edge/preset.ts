@@ -62,9 +62,9 @@ export const EDGE_DEFAULTS: EdgeLimits = Object.freeze({
   /** Honest peers almost never send a message that fails to decode (version skew is named, not
    * malformed); 16 leaves room for a bug without letting a peer make us parse garbage for long. */
   maxInvalidScore: 16,
-  /** A fatal violation already ends its connection; 8 means a peer that reconnects to do it again is
-   * graylisted on the second time. */
-  fatalViolationScore: 8,
+  /** A fatal violation already ends its connection; 12 (with the 60 s half-life) means a peer that
+   * reconnects and does it again within about 90 s is graylisted on the second time. */
+  fatalViolationScore: 12,
   /** An honest peer's rare slip is forgotten within minutes. */
   invalidScoreHalfLifeMs: 60_000,
   /** Ten minutes (as long as a GossipSub prune backoff is commonly set): long enough that coming back
