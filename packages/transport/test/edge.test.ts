@@ -61,7 +61,7 @@ describe('handshake tokens', () => {
     expect(tokens.msUntilNext(20)).toBeGreaterThan(0)
     tokens.serve(101)
     expect(granted).toEqual(['newcomer@20'])
-    expect(tokens.sourceTokens('newcomer', 101)).toBeGreaterThan(tokens.sourceTokens('flood0', 101))
+    expect(tokens.demand('newcomer', 101)).toBeLessThan(tokens.demand('flood0', 101))
     tokens.serve(201)
     expect(granted).toEqual(['newcomer@20', 'flood0@1'])
   })

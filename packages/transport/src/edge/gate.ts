@@ -82,7 +82,7 @@ export class EdgeGate {
     if (this.#penalties.sourceGraylisted(source, at)) return refuse('source is graylisted')
     if (inboundFrom(source) >= this.limits.maxConnectionsPerSource) return refuse('too many connections from this source')
     if (sameSource >= this.limits.maxPendingHandshakesPerSource) return refuse('too many handshakes from this source')
-    if (this.#preCrypto() >= this.limits.maxPendingHandshakes && !this.#evictOne()) return refuse('too many handshakes')
+    if (this.#preCrypto() >= this.limits.maxPendingHandshakes && !this.#evictOne(source)) return refuse('too many handshakes')
     const entry: PendingPipe = { pipe, source, sinceMs: at, abort: new AbortController(), stage: 'm1' }
     entry.timer = setTimeout(() => {
       this.#stats.silentPipes++
@@ -156,17 +156,18 @@ export class EdgeGate {
 
   /**
    * Makes room by closing a pipe that has cost no crypto, taken from the source holding the most such
-   * pipes (fair share, as a SYN cache bucket), then from the source with the emptiest token bucket
-   * (the one asking most of late), preferring one still awaiting M1, then the oldest. A
+   * pipes (fair share, as a SYN cache bucket), then from the source asking most of late, preferring
+   * one still awaiting M1, then the oldest. A
    * newcomer holding one pipe is safe while any source holds two: an attacker needs more addresses
-   * than the table has slots. A pipe past its token is never evicted.
+   * than the table has slots. A pipe past its token is never evicted. When the arriving pipe's own
+   * source would then hold the most, it is refused instead (the cheaper outcome under a flood).
    */
-  #evictOne(): boolean {
+  #evictOne(arriving: string): boolean {
     const held = new Map<string, number>()
     for (const p of this.#pending) if (p.stage !== 'crypto') held.set(p.source, (held.get(p.source) ?? 0) + 1)
     let victim: PendingPipe | undefined
     const at = now()
-    const rank = (p: PendingPipe): number[] => [held.get(p.source)!, -this.#tokens.sourceTokens(p.source, at), p.stage === 'm1' ? 1 : 0, -p.sinceMs]
+    const rank = (p: PendingPipe): number[] => [held.get(p.source)!, this.#tokens.demand(p.source, at), p.stage === 'm1' ? 1 : 0, -p.sinceMs]
     const worse = (a: number[], b: number[]): boolean => {
       for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! > b[i]!
       return false
@@ -175,7 +176,7 @@ export class EdgeGate {
       if (p.stage === 'crypto') continue
       if (victim === undefined || worse(rank(p), rank(victim))) victim = p
     }
-    if (victim === undefined) return false
+    if (victim === undefined || (held.get(arriving) ?? 0) + 1 > held.get(victim.source)!) return false
     this.#stats.evictedPipes++
     if (victim.waiter !== undefined) this.#tokens.cancel(victim.waiter)
     clearTimeout(victim.timer)

@@ -2,12 +2,17 @@
  * Rationing of responder handshake crypto: a token bucket per source and one over all sources
  * (leaky-bucket policing as in RFC 2697's single-rate meter). A source over its own rate is refused at
  * once, before any KEM or signature work. When only the global bucket is empty, waiting handshakes
- * are served from the source with the fullest own bucket first (the one that has asked least of late),
- * so a newcomer, or a NAT'd address with an occasional new peer, overtakes a flooding source instead
- * of queueing behind it. Pure: time is passed in; the transport runs the timer `msUntilNext` asks for.
+ * are served from the source that has asked least of late first (a demand count decaying with a 30 s
+ * half-life, uncapped where a bucket saturates), so a newcomer, or a NAT'd address with an occasional
+ * new peer, overtakes a flooding source instead of queueing behind it. Pure: time is passed in; the transport runs the timer `msUntilNext` asks for.
  */
 
 export interface Bucket { tokens: number; atMs: number }
+
+/** Half-life of a source's demand count: long enough to remember a flood across its whole run. */
+const DEMAND_HALF_LIFE_MS = 30_000
+
+interface SourceState extends Bucket { demand: number; demandAtMs: number }
 
 export function refill(bucket: Bucket, ratePerSecond: number, burst: number, nowMs: number): void {
   const elapsed = Math.max(0, nowMs - bucket.atMs)
@@ -29,13 +34,13 @@ export interface TokenWaiter {
 }
 
 
-/** Sources idle this long are forgotten (their bucket is full again by then anyway). */
+/** Sources idle this long are forgotten (their bucket is full and their demand small by then). */
 const FORGET_AFTER_MS = 60_000
 
 export class HandshakeTokens {
   readonly #rates: TokenRates
   readonly #global: Bucket
-  readonly #sources = new Map<string, Bucket>()
+  readonly #sources = new Map<string, SourceState>()
   readonly #waiters: TokenWaiter[] = []
 
   constructor(rates: TokenRates, nowMs: number) {
@@ -51,6 +56,8 @@ export class HandshakeTokens {
    */
   request(waiter: TokenWaiter, nowMs: number): 'granted' | 'refused' | 'queued' {
     const source = this.#source(waiter.source, nowMs)
+    source.demand = this.#decayed(source, nowMs) + 1
+    source.demandAtMs = nowMs
     refill(source, this.#rates.handshakesPerSecondPerSource, this.#rates.handshakeBurstPerSource, nowMs)
     if (source.tokens < 1) return 'refused'
     source.tokens -= 1
@@ -69,15 +76,15 @@ export class HandshakeTokens {
     if (at >= 0) this.#waiters.splice(at, 1)
   }
 
-  /** Grants global tokens to waiters, fullest source bucket first (oldest on ties). */
+  /** Grants global tokens to waiters, least demanding source first (oldest on ties). */
   serve(nowMs: number): void {
     refill(this.#global, this.#rates.handshakesPerSecond, this.#rates.handshakeBurst, nowMs)
     while (this.#global.tokens >= 1 && this.#waiters.length > 0) {
       let best = 0
-      let bestTokens = -Infinity
+      let bestDemand = Infinity
       for (let i = 0; i < this.#waiters.length; i++) {
-        const tokens = this.sourceTokens(this.#waiters[i]!.source, nowMs)
-        if (tokens > bestTokens || (tokens === bestTokens && this.#waiters[i]!.sinceMs < this.#waiters[best]!.sinceMs)) { best = i; bestTokens = tokens }
+        const demand = this.demand(this.#waiters[i]!.source, nowMs)
+        if (demand < bestDemand || (demand === bestDemand && this.#waiters[i]!.sinceMs < this.#waiters[best]!.sinceMs)) { best = i; bestDemand = demand }
       }
       const [waiter] = this.#waiters.splice(best, 1)
       this.#global.tokens -= 1
@@ -86,12 +93,14 @@ export class HandshakeTokens {
     if (this.#sources.size > 4096) this.#forget(nowMs)
   }
 
-  /** The tokens a source's own bucket holds now (a full bucket for a source not seen lately). */
-  sourceTokens(source: string, nowMs: number): number {
-    const bucket = this.#sources.get(source)
-    if (bucket === undefined) return this.#rates.handshakeBurstPerSource
-    refill(bucket, this.#rates.handshakesPerSecondPerSource, this.#rates.handshakeBurstPerSource, nowMs)
-    return bucket.tokens
+  /** How many handshakes a source asked for lately (decaying; 0 for a source not seen). */
+  demand(source: string, nowMs: number): number {
+    const state = this.#sources.get(source)
+    return state === undefined ? 0 : this.#decayed(state, nowMs)
+  }
+
+  #decayed(state: SourceState, nowMs: number): number {
+    return state.demand * 0.5 ** (Math.max(0, nowMs - state.demandAtMs) / DEMAND_HALF_LIFE_MS)
   }
 
   /** Ms until the next global token, or undefined when nobody waits. */
@@ -101,17 +110,17 @@ export class HandshakeTokens {
     return Math.max(1, Math.ceil(((1 - this.#global.tokens) * 1000) / this.#rates.handshakesPerSecond))
   }
 
-  #source(key: string, nowMs: number): Bucket {
+  #source(key: string, nowMs: number): SourceState {
     let state = this.#sources.get(key)
     if (state === undefined) {
       if (this.#sources.size > 4096) this.#forget(nowMs)
-      state = { tokens: this.#rates.handshakeBurstPerSource, atMs: nowMs }
+      state = { tokens: this.#rates.handshakeBurstPerSource, atMs: nowMs, demand: 0, demandAtMs: nowMs }
       this.#sources.set(key, state)
     }
     return state
   }
 
   #forget(nowMs: number): void {
-    for (const [key, state] of this.#sources) if (nowMs - state.atMs > FORGET_AFTER_MS) this.#sources.delete(key)
+    for (const [key, state] of this.#sources) if (nowMs - state.demandAtMs > FORGET_AFTER_MS) this.#sources.delete(key)
   }
 }
