@@ -134,8 +134,10 @@ export class MembershipDriver<Msg, Timer, Command, Event> {
     try {
       msg = this.#binding.decode(bytes)
     } catch {
-      // Decoders throw only DecodeError; anything else is counted the same way rather than thrown at the transport.
+      // Decoders throw only DecodeError; anything else is counted the same way rather than thrown at the
+      // transport. It costs the sender score there: repeated garbage ends in disconnect and graylist.
       this.#drop('decode')
+      connection.reportInvalid()
       return
     }
     const from = connection.remotePeer

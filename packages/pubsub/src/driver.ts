@@ -27,6 +27,8 @@ export interface PubSubConnection {
   readonly remotePublicKey: Uint8Array
   send(protocol: PubSubProtocol, message: Uint8Array): Promise<void>
   close(): Promise<void>
+  /** Charges the remote for a message that failed to decode (the transport disconnects and graylists at its limit). */
+  reportInvalid?(): void
 }
 
 /** The slice of @saorsa-gossip/transport's Transport the driver uses. */
@@ -341,6 +343,7 @@ export class PubSubDriver extends EventTarget {
     } catch (err) {
       if (err instanceof DecodeError) {
         this.driverDrops.decode++
+        connection.reportInvalid?.()
         return
       }
       throw err
