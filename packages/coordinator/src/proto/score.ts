@@ -19,7 +19,7 @@ export interface ScoreWeights {
 export const DEFAULT_SCORE_WEIGHTS: ScoreWeights = Object.freeze({
   roles: Object.freeze({ coordinator: 4, relay: 2, reflector: 1, rendezvous: 1 }),
   nat: Object.freeze({ eim: 2, unknown: 0, edm: -1, symmetric: -3 }),
-  dialRange: 2,
+  dialRange: 4,
   agePerHour: 1,
   maxAgePenalty: 8,
 })
