@@ -39,6 +39,20 @@ export function encodeAdvertCacheFile(cache: AdvertCache): Uint8Array {
   })
 }
 
+export interface AdvertCacheFileEntry {
+  /** The advert envelope as received (validated again on load). */
+  readonly bytes: Uint8Array
+  readonly acceptedAtMs: number
+  readonly dialSuccesses: number
+  readonly dialFailures: number
+}
+
+/** Decodes a cache file; throws only DecodeError. The adverts inside are not validated here. */
+export function decodeAdvertCacheFile(bytes: Uint8Array): AdvertCacheFileEntry[] {
+  const file = decodeCbor(bytes, fileSchema, { maxBytes: MAX_ADVERT_CACHE_FILE_BYTES })
+  return file.adverts.map((a) => ({ bytes: a.e, acceptedAtMs: a.t, dialSuccesses: a.s, dialFailures: a.f }))
+}
+
 export interface AdvertCacheLoadReport {
   /** Adverts restored into the cache. */
   loaded: number
@@ -65,26 +79,26 @@ export interface LoadAdvertCacheOptions {
 export async function loadAdvertCache(path: string, options: LoadAdvertCacheOptions): Promise<{ cache: AdvertCache; report: AdvertCacheLoadReport }> {
   const cache = new AdvertCache({ capacity: options.capacity, ...(options.weights === undefined ? {} : { weights: options.weights }) })
   const report: AdvertCacheLoadReport = { loaded: 0, dropped: {}, staleTempsRemoved: await removeStaleTemps(path, options.wallMs) }
-  let file
+  let entries: AdvertCacheFileEntry[]
   try {
     const bytes = await readRegularFile(path, MAX_ADVERT_CACHE_FILE_BYTES)
     if (bytes === undefined) return { cache, report }
-    file = decodeCbor(bytes, fileSchema, { maxBytes: MAX_ADVERT_CACHE_FILE_BYTES })
+    entries = decodeAdvertCacheFile(bytes)
   } catch (err) {
     if (!(err instanceof DecodeError)) throw err
     report.corrupt = err.message
     return { cache, report }
   }
-  for (const entry of file.adverts) {
+  for (const entry of entries) {
     // The rate limit and sequence rules guard the network path; on load only authenticity and time matter.
-    const verdict = validateAdvert(entry.e, {
+    const verdict = validateAdvert(entry.bytes, {
       nowMs: options.wallMs, policy: options.policy, ...(options.verify === undefined ? {} : { verify: options.verify }),
     })
     if (!verdict.ok) {
       report.dropped[verdict.reason] = (report.dropped[verdict.reason] ?? 0) + 1
       continue
     }
-    const outcome = cache.insert(verdict.advert, Math.min(entry.t, options.wallMs), { dialSuccesses: entry.s, dialFailures: entry.f })
+    const outcome = cache.insert(verdict.advert, Math.min(entry.acceptedAtMs, options.wallMs), entry)
     if (outcome === 'added' || outcome === 'replaced') report.loaded++
     else {
       const reason = outcome === 'stale' ? 'stale-sequence' : outcome === 'expired' ? 'expired' : 'not-better'

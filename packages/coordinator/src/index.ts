@@ -35,8 +35,8 @@ export {
 } from './advert-validate.ts'
 export {
   ADVERT_CACHE_FILE, ADVERT_CACHE_VERSION, MAX_ADVERT_CACHE_ENTRIES, MAX_ADVERT_CACHE_FILE_BYTES,
-  encodeAdvertCacheFile, loadAdvertCache, saveAdvertCache,
-  type AdvertCacheLoadReport, type LoadAdvertCacheOptions,
+  decodeAdvertCacheFile, encodeAdvertCacheFile, loadAdvertCache, saveAdvertCache,
+  type AdvertCacheFileEntry, type AdvertCacheLoadReport, type LoadAdvertCacheOptions,
 } from './advert-store.ts'
 export { STALE_TEMP_MS } from './atomic-file.ts'
 export { COORDINATOR_DOMAIN, type Signer, type VerifyFn } from './domains.ts'
