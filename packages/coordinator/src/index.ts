@@ -57,3 +57,4 @@ export {
   type AddressBookConfig, type AdvertPolicy, type CoordinatorConfig, type FoafConfig,
 } from './proto/config.ts'
 export type { FoafTarget } from './proto/foaf-messages.ts'
+export { ADDRESS_BOOK_TOPIC, ADDRESS_BOOK_TOPIC_NAME, COORDINATOR_TOPIC, COORDINATOR_TOPIC_NAME, FOAF_PROTOCOL } from './topics.ts'
