@@ -1,7 +1,7 @@
 /**
  * The advert validator (SPEC.md section 9.2, ARCHITECTURE.md section 7): the pure check a pubsub topic
  * validator, a FOAF requester and the cache loader all run before trusting an advert. Cheap checks
- * first (size, structure, key binding, window, sequence, rate), the ML-DSA-65 verify last. Faults of the
+ * first (size, structure, origin, window, sequence, rate, key binding), the ML-DSA-65 verify last. Faults of the
  * author are `reject` (the forwarder loses score); honest races (an older copy, a fast publisher) are
  * `ignore` (dropped, not forwarded, no penalty).
  */
@@ -59,7 +59,6 @@ export function validateAdvert(bytes: Uint8Array, options: ValidateAdvertOptions
     return fail(err.path === 'a' ? 'too-many-hints' : 'malformed', err.message)
   }
   const a = signed.advert
-  if (!PeerId.fromPublicKey(a.publicKey).equals(a.peerId)) return fail('key-mismatch', 'BLAKE3(public key) is not the advert PeerId')
   if (options.origin !== undefined && !options.origin.equals(a.peerId)) {
     return fail('origin-mismatch', `published by ${options.origin.toShortString()}, advert of ${a.peerId.toShortString()}`)
   }
@@ -75,6 +74,8 @@ export function validateAdvert(bytes: Uint8Array, options: ValidateAdvertOptions
       return fail('rate-limited', `previous advert accepted ${nowMs - cached.acceptedAtMs} ms ago`)
     }
   }
+  // Hashing the 1,952-byte key costs more than all the checks above together: it comes after them.
+  if (!PeerId.fromPublicKey(a.publicKey).equals(a.peerId)) return fail('key-mismatch', 'BLAKE3(public key) is not the advert PeerId')
   const verify = options.verify ?? verifySignature
   let valid = false
   try {

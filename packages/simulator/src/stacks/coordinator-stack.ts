@@ -82,7 +82,7 @@ export class CoordinatorStack implements ProtocolCore<CoordMessage, CoordTimer, 
 
   /**
    * The advert topic's validator, run before pubsub sees the message so a bad advert is never forwarded:
-   * every rule that does not depend on the cache (SPEC.md 9.2 rules 1-8 and 11). The cache-dependent
+   * every rule that does not depend on the cache (SPEC.md 9.2 rules 1-7, 10 and 11). The cache-dependent
    * rules (sequence, rate) run on delivery.
    */
   #admit(msg: StackMessage, nowMs: number, out: Outbox<CoordOutput>): boolean {
