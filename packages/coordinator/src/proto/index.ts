@@ -19,3 +19,7 @@ export {
   checkCoordinatorConfig, COORDINATOR_LAN, COORDINATOR_LOCAL, COORDINATOR_WAN,
   type AddressBookConfig, type AdvertPolicy, type CoordinatorConfig, type FoafConfig,
 } from './config.ts'
+export {
+  CoordinatorCore, type CoordinatorCommand, type CoordinatorCoreInit, type CoordinatorEvent, type CoordinatorInput, type CoordinatorOutput,
+  type CoordinatorTimer, type CoordinatorTopic, type Verdict,
+} from './coordinator.ts'
