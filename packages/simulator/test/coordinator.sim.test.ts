@@ -24,7 +24,7 @@ describe('coordinator adverts over Plumtree, 1,000 nodes', () => {
     for (const [i, c] of coordinators.entries()) {
       net.sim.at(net.sim.now + i * 300, () => {
         publishedAt.set(c.toHex(), net.sim.now)
-        net.publishAdvert(c, net.advert(c))
+        net.advertise(c)
       })
     }
     await net.sim.runForAsync(COORDINATORS * 300 + 5_000)
@@ -57,7 +57,7 @@ describe('FOAF FIND_COORDINATOR, 1,000 nodes, 10 % caching adverts', () => {
     for (const node of caching) {
       for (const bytes of adverts) {
         const verdict = validateAdvert(bytes, { nowMs: net.wallNow, verify: simVerify })
-        if (verdict.ok) net.stack(node).cache.insert(verdict.advert, net.wallNow)
+        if (verdict.ok) net.stack(node).coordinator.cache.insert(verdict.advert, net.wallNow)
       }
     }
     const trials = 100

@@ -4,8 +4,8 @@
  * nodes that know one live contact. Signatures are simulated (BLAKE3 of key, domain and body, padded to
  * the ML-DSA-65 size so message sizes stay real); keys are 1,952 bytes so PeerIds bind as in production.
  */
-import { AdvertCache, COORDINATOR_DOMAIN, COORDINATOR_LOCAL, COORDINATOR_TOPIC, signAdvert, type CoordinatorConfig, type Signer, type VerifyFn } from '@saorsa-gossip/coordinator'
-import { FoafCore, type FoafTarget } from '@saorsa-gossip/coordinator/proto'
+import { COORDINATOR_LOCAL, COORDINATOR_TOPIC, signAdvert, type CoordinatorConfig, type Signer, type VerifyFn } from '@saorsa-gossip/coordinator'
+import { CoordinatorCore, type CoordinatorEvent } from '@saorsa-gossip/coordinator/proto'
 import { HyParView, HYPARVIEW_LOCAL } from '@saorsa-gossip/membership/proto'
 import { PubSubCore } from '@saorsa-gossip/pubsub/proto'
 import { Publisher } from '@saorsa-gossip/pubsub/wire'
@@ -13,9 +13,7 @@ import { LIMITS, PeerId, bytesEqual, concatBytes, payloadHash, utf8 } from '@sao
 import { Simulator } from '../simulator.ts'
 import { GossipStack } from '../stacks/gossip-stack.ts'
 import { FAKE_SIGNATURES } from '../stacks/pubsub-network.ts'
-import {
-  CoordinatorStack, type CoordCommand, type CoordEvent, type CoordMessage, type CoordTimer, type CoordinatorEvent,
-} from '../stacks/coordinator-stack.ts'
+import { CoordinatorStack, type CoordCommand, type CoordEvent, type CoordMessage, type CoordTimer } from '../stacks/coordinator-stack.ts'
 
 export type CoordinatorSim = Simulator<CoordMessage, CoordTimer, CoordCommand, CoordEvent>
 
@@ -63,9 +61,11 @@ export class CoordinatorNetwork {
       kindOf: (m) => `${m.layer}:${m.msg.type}`,
     })
     this.sim.on('emit', (e) => {
-      if (e.event.layer === 'c') this.events.push({ time: e.time, node: e.node, event: e.event.event })
-      else if (e.event.layer === 'f' && e.event.event.type === 'query-handled') {
-        const q = e.event.event.queryId
+      if (e.event.layer !== 'c') return
+      const event = e.event.event
+      if (event.type !== 'foaf') this.events.push({ time: e.time, node: e.node, event })
+      else if (event.event.type === 'query-handled') {
+        const q = event.event.queryId
         let nodes = this.handled.get(q)
         if (nodes === undefined) this.handled.set(q, (nodes = new Map()))
         nodes.set(e.node.toHex(), (nodes.get(e.node.toHex()) ?? 0) + 1)
@@ -83,21 +83,15 @@ export class CoordinatorNetwork {
     this.#keys.set(id.toHex(), publicKey)
     this.#publishers.set(id.toHex(), new Publisher(id, (h) => FAKE_SIGNATURES.sign(publicKey, undefined, h)))
     const c = this.config
-    const cache = new AdvertCache({ capacity: c.cacheCapacity })
     const pubsub = new PubSubCore({
       self: id, publicKey, verify: FAKE_SIGNATURES.verify, rng: this.sim.forkRng(`ps:${id.toHex()}`), config: {},
     })
     const membership = new HyParView({ self: { id, addrs: [] }, config: HYPARVIEW_LOCAL, rng: this.sim.forkRng(`hv:${id.toHex()}`) })
     const gossip = new GossipStack(pubsub, membership, (peer) => this.#keys.get(peer.toHex()))
-    const foaf = new FoafCore({
-      self: id, publicKey, config: c.foaf, clockSkewMs: c.advert.clockSkewMs, rng: this.sim.forkRng(`foaf:${id.toHex()}`),
-      sign: (body) => simSign(publicKey, COORDINATOR_DOMAIN.foafQuery, body),
-      verify: (pk, body, sig) => simVerify(pk, COORDINATOR_DOMAIN.foafQuery, body, sig),
-      answer: (target: FoafTarget, wallMs: number) =>
-        (target.kind === 'coordinator' ? cache.best(wallMs, { role: 'coordinator', limit: c.foaf.maxRecordsPerReply }).map((e) => e.bytes) : []),
-    })
-    foaf.handle({ type: 'command', command: { type: 'wall-clock', wallMs: SIM_EPOCH_MS + this.sim.now } }, this.sim.now, [])
-    const stack = new CoordinatorStack({ gossip, foaf, cache, policy: c.advert, verify: simVerify, wallOffsetMs: SIM_EPOCH_MS })
+    const coordinator = new CoordinatorCore({ self: id, signer: simSigner(publicKey), verify: simVerify, config: c, rng: this.sim.forkRng(`c:${id.toHex()}`) })
+    coordinator.handle({ type: 'command', command: { type: 'wall-clock', wallMs: SIM_EPOCH_MS + this.sim.now } }, this.sim.now, [])
+    const publisher = this.#publishers.get(id.toHex())!
+    const stack = new CoordinatorStack({ gossip, coordinator, publish: (topic, payload) => publisher.build(topic, payload, this.sim.now) })
     this.stacks.set(id.toHex(), stack)
     this.sim.addNode(id, stack)
     return id
@@ -143,7 +137,12 @@ export class CoordinatorNetwork {
 
   /** Starts FIND_COORDINATOR at `id`; events carry `ref`. */
   findCoordinator(id: PeerId, ref: number): void {
-    this.sim.command(id, { layer: 'f', command: { type: 'find', target: { kind: 'coordinator' }, ref } })
+    this.sim.command(id, { layer: 'c', command: { type: 'find', target: { kind: 'coordinator' }, ref } })
+  }
+
+  /** Makes `id` a coordinator: it signs and publishes its advert now and every publish interval. */
+  advertise(id: PeerId): void {
+    this.sim.command(id, { layer: 'c', command: { type: 'advertise', roles: ['coordinator'], addresses: [`tcp://10.0.${id.bytes[0]}.${id.bytes[1]}:7000`], nat: 'eim' } })
   }
 
   /** Node 0 starts the overlay; the others join over 2 s through a random earlier node. */

@@ -1,71 +1,93 @@
 /**
- * The coordinator layer on top of a node's gossip stack, for the simulator: adverts arrive as pubsub
- * deliveries on the advert topic and enter the advert cache through `validateAdvert`; FOAF queries and
- * replies travel as their own message layer; membership's neighbour events feed the FOAF core, as the
- * service does on the shared runtime (SPEC.md section 9).
+ * The coordinator layer on top of a node's gossip stack, for the simulator: membership's neighbour
+ * events feed the coordinator core, adverts and peer records of its two topics go through its
+ * validator before pubsub may forward them, its `publish` events become pubsub publications and FOAF
+ * travels as its own message layer (SPEC.md section 9).
  */
-import { AdvertCache, COORDINATOR_TOPIC, validateAdvert, type AdvertPolicy, type VerifyFn } from '@saorsa-gossip/coordinator'
-import { FoafCore } from '@saorsa-gossip/coordinator/proto'
-import type { FoafCommand, FoafEvent, FoafMessage, FoafOutput, FoafTimer } from '@saorsa-gossip/coordinator/proto'
-import type { CoreInput, CoreOutput, Outbox, PeerId, ProtocolCore } from '@saorsa-gossip/types'
+import { ADDRESS_BOOK_TOPIC, COORDINATOR_TOPIC } from '@saorsa-gossip/coordinator'
+import { CoordinatorCore } from '@saorsa-gossip/coordinator/proto'
+import type {
+  CoordinatorCommand, CoordinatorEvent, CoordinatorOutput, CoordinatorTimer, CoordinatorTopic, FoafMessage,
+} from '@saorsa-gossip/coordinator/proto'
+import type { PublishMessage } from '@saorsa-gossip/pubsub/proto'
+import { MessageId, type CoreInput, type CoreOutput, type Outbox, type ProtocolCore, type TopicId } from '@saorsa-gossip/types'
 import type { GossipStack, StackCommand, StackEvent, StackMessage, StackOutput, StackTimer } from './gossip-stack.ts'
 
 export type CoordMessage = StackMessage | { readonly layer: 'f'; readonly msg: FoafMessage }
-export type CoordTimer = StackTimer | { readonly layer: 'f'; readonly timer: FoafTimer }
-export type CoordCommand = StackCommand | { readonly layer: 'f'; readonly command: FoafCommand }
-/** Coordinator-layer outcomes the scenarios measure. */
-export type CoordinatorEvent =
-  | { readonly type: 'advert-accepted'; readonly publisher: PeerId; readonly sequence: number }
-  | { readonly type: 'advert-dropped'; readonly reason: string }
-  /** A FOAF answer held at least one valid coordinator advert. */
-  | { readonly type: 'coordinator-found'; readonly ref: number; readonly coordinator: PeerId }
-export type CoordEvent = StackEvent | { readonly layer: 'f'; readonly event: FoafEvent } | { readonly layer: 'c'; readonly event: CoordinatorEvent }
+export type CoordTimer = StackTimer | { readonly layer: 'c'; readonly timer: CoordinatorTimer }
+export type CoordCommand = StackCommand | { readonly layer: 'c'; readonly command: CoordinatorCommand }
+export type CoordEvent = StackEvent | { readonly layer: 'c'; readonly event: CoordinatorEvent }
 export type CoordInput = CoreInput<CoordMessage, CoordTimer, CoordCommand>
 export type CoordOutput = CoreOutput<CoordMessage, CoordTimer, CoordEvent>
+type Out = Outbox<CoordOutput>
 
 export interface CoordinatorStackInit {
   readonly gossip: GossipStack
-  readonly foaf: FoafCore
-  readonly cache: AdvertCache
-  readonly policy: AdvertPolicy
-  readonly verify: VerifyFn
-  /** Added to the simulator's clock to get the Unix time adverts are stamped with. */
-  readonly wallOffsetMs: number
+  readonly coordinator: CoordinatorCore
+  /** Builds and signs our pubsub message carrying `payload` (the composition's publisher). */
+  readonly publish: (topic: TopicId, payload: Uint8Array) => PublishMessage
+}
+
+function topicOf(topic: TopicId): CoordinatorTopic | undefined {
+  if (topic.equals(COORDINATOR_TOPIC)) return 'adverts'
+  if (topic.equals(ADDRESS_BOOK_TOPIC)) return 'address-book'
+  return undefined
 }
 
 export class CoordinatorStack implements ProtocolCore<CoordMessage, CoordTimer, CoordCommand, CoordEvent> {
   readonly gossip: GossipStack
-  readonly foaf: FoafCore
-  readonly cache: AdvertCache
-  /** Adverts refused before pubsub could forward them. */
+  readonly coordinator: CoordinatorCore
+  /** Messages of our topics refused before pubsub could forward them. */
   rejected = 0
   readonly #init: CoordinatorStackInit
+  #requestId = 0
+  #validationId = 0
 
   constructor(init: CoordinatorStackInit) {
     this.#init = init
     this.gossip = init.gossip
-    this.foaf = init.foaf
-    this.cache = init.cache
+    this.coordinator = init.coordinator
   }
 
-  handle(input: CoordInput, nowMs: number, out: Outbox<CoordOutput>): void {
+  handle(input: CoordInput, nowMs: number, out: Out): void {
     switch (input.type) {
       case 'recv':
-        if (input.msg.layer === 'f') return this.#foaf({ type: 'recv', from: input.from, msg: input.msg.msg }, nowMs, out)
+        if (input.msg.layer === 'f') return this.#coordinator({ type: 'recv', from: input.from, msg: input.msg.msg }, nowMs, out)
         if (!this.#admit(input.msg, nowMs, out)) return
         return this.#gossip({ type: 'recv', from: input.from, msg: input.msg }, nowMs, out)
       case 'timer':
-        if (input.timer.layer === 'f') return this.#foaf({ type: 'timer', timer: input.timer.timer }, nowMs, out)
+        if (input.timer.layer === 'c') return this.#coordinator({ type: 'timer', timer: input.timer.timer }, nowMs, out)
         return this.#gossip({ type: 'timer', timer: input.timer }, nowMs, out)
       case 'command':
-        if (input.command.layer === 'f') return this.#foaf({ type: 'command', command: input.command.command }, nowMs, out)
+        if (input.command.layer === 'c') return this.#coordinator({ type: 'command', command: input.command.command }, nowMs, out)
         return this.#gossip({ type: 'command', command: input.command }, nowMs, out)
       default:
         return this.#gossip(input, nowMs, out)
     }
   }
 
-  #gossip(input: CoreInput<StackMessage, StackTimer, StackCommand>, nowMs: number, out: Outbox<CoordOutput>): void {
+  /**
+   * The topic validator, run before pubsub sees a new message, so one that is not accepted is never
+   * delivered or forwarded (`reject` and `ignore` alike; only the forwarder's penalty differs, and the
+   * pubsub core's scoring is not reachable from here).
+   */
+  #admit(msg: StackMessage, nowMs: number, out: Out): boolean {
+    if (msg.layer !== 'p' || msg.msg.type !== 'publish') return true
+    const topic = topicOf(msg.msg.header.topic)
+    if (topic === undefined) return true
+    // Pubsub validates after deduplication: a copy of a message it already has is its business.
+    const h = msg.msg.header
+    if (this.gossip.pubsub.hasSeen(MessageId.derive(h.origin, h.seq, h.payloadHash).toHex(), nowMs)) return true
+    const validationId = ++this.#validationId
+    let result: string | undefined
+    this.#coordinator({ type: 'command', command: { type: 'validate', validationId, topic, origin: msg.msg.header.origin, payload: msg.msg.payload } }, nowMs, out,
+      (event) => { if (event.type === 'validated' && event.validationId === validationId) result = event.result })
+    if (result === 'accept') return true
+    this.rejected++
+    return false
+  }
+
+  #gossip(input: CoreInput<StackMessage, StackTimer, StackCommand>, nowMs: number, out: Out): void {
     const inner: StackOutput[] = []
     this.gossip.handle(input, nowMs, inner)
     for (const o of inner) {
@@ -73,72 +95,33 @@ export class CoordinatorStack implements ProtocolCore<CoordMessage, CoordTimer, 
       if (o.type !== 'emit') continue
       const e = o.event
       if (e.layer === 'm') {
-        this.#foaf({ type: e.event.type === 'neighbor-up' ? 'peer-up' : 'peer-down', peer: e.event.peer }, nowMs, out)
-      } else if (e.event.type === 'message' && e.event.delivery.topic.equals(COORDINATOR_TOPIC)) {
-        this.#advert(e.event.delivery.payload, e.event.delivery.origin, this.#wall(nowMs), out)
+        this.#coordinator({ type: e.event.type === 'neighbor-up' ? 'peer-up' : 'peer-down', peer: e.event.peer }, nowMs, out)
+      } else if (e.event.type === 'message') {
+        const topic = topicOf(e.event.delivery.topic)
+        const d = e.event.delivery
+        if (topic !== undefined) this.#coordinator({ type: 'command', command: { type: 'deliver', topic, origin: d.origin, payload: d.payload } }, nowMs, out)
       }
     }
   }
 
-  /**
-   * The advert topic's validator, run before pubsub sees the message so a bad advert is never forwarded:
-   * every rule that does not depend on the cache (SPEC.md 9.2 rules 1-7, 10 and 11). The cache-dependent
-   * rules (sequence, rate) run on delivery.
-   */
-  #admit(msg: StackMessage, nowMs: number, out: Outbox<CoordOutput>): boolean {
-    if (msg.layer !== 'p' || msg.msg.type !== 'publish' || !msg.msg.header.topic.equals(COORDINATOR_TOPIC)) return true
-    const verdict = this.#check(msg.msg.payload, this.#wall(nowMs), msg.msg.header.origin)
-    if (verdict.ok || verdict.action !== 'reject') return true
-    this.rejected++
-    out.push({ type: 'emit', event: { layer: 'c', event: { type: 'advert-dropped', reason: verdict.reason } } })
-    return false
-  }
-
-  #wall(nowMs: number): number {
-    return nowMs + this.#init.wallOffsetMs
-  }
-
-  #advert(bytes: Uint8Array, origin: PeerId, nowMs: number, out: Outbox<CoordOutput>): void {
-    const cached = this.cache.get(origin)
-    const verdict = validateAdvert(bytes, {
-      nowMs, origin, policy: this.#init.policy, verify: this.#init.verify,
-      cached: cached === undefined ? undefined : { sequence: cached.advert.sequence, acceptedAtMs: cached.acceptedAtMs },
-    })
-    if (!verdict.ok) {
-      out.push({ type: 'emit', event: { layer: 'c', event: { type: 'advert-dropped', reason: verdict.reason } } })
-      return
-    }
-    this.cache.insert(verdict.advert, nowMs)
-    const a = verdict.advert.advert
-    out.push({ type: 'emit', event: { layer: 'c', event: { type: 'advert-accepted', publisher: a.peerId, sequence: a.sequence } } })
-  }
-
-  #check(bytes: Uint8Array, nowMs: number, origin?: PeerId): ReturnType<typeof validateAdvert> {
-    return validateAdvert(bytes, { nowMs, origin, policy: this.#init.policy, verify: this.#init.verify, cached: undefined })
-  }
-
-  #foaf(input: CoreInput<FoafMessage, FoafTimer, FoafCommand>, nowMs: number, out: Outbox<CoordOutput>): void {
-    const inner: FoafOutput[] = []
-    this.foaf.handle(input, nowMs, inner)
+  #coordinator(input: CoreInput<FoafMessage, CoordinatorTimer, CoordinatorCommand>, nowMs: number, out: Out, hook?: (e: CoordinatorEvent) => void): void {
+    const inner: CoordinatorOutput[] = []
+    this.coordinator.handle(input, nowMs, inner)
     for (const o of inner) {
       switch (o.type) {
         case 'send': out.push({ type: 'send', to: o.to, msg: { layer: 'f', msg: o.msg } }); break
-        case 'schedule': out.push({ type: 'schedule', delayMs: o.delayMs, timer: { layer: 'f', timer: o.timer } }); break
+        case 'schedule': out.push({ type: 'schedule', delayMs: o.delayMs, timer: { layer: 'c', timer: o.timer } }); break
         case 'disconnect': out.push(o); break
         case 'emit':
-          out.push({ type: 'emit', event: { layer: 'f', event: o.event } })
-          if (o.event.type === 'answer') this.#answer(o.event.ref, o.event.records, this.#wall(nowMs), out)
+          out.push({ type: 'emit', event: { layer: 'c', event: o.event } })
+          hook?.(o.event)
+          if (o.event.type === 'publish') {
+            const topic = o.event.topic === 'adverts' ? COORDINATOR_TOPIC : ADDRESS_BOOK_TOPIC
+            const message = this.#init.publish(topic, o.event.payload)
+            this.#gossip({ type: 'command', command: { layer: 'p', command: { type: 'publish', topic, message, requestId: ++this.#requestId } } }, nowMs, out)
+          }
       }
     }
   }
-
-  /** The requester checks every record before trusting it; forwarders never did. */
-  #answer(ref: number, records: readonly Uint8Array[], nowMs: number, out: Outbox<CoordOutput>): void {
-    for (const bytes of records) {
-      const verdict = this.#check(bytes, nowMs)
-      if (!verdict.ok || !verdict.advert.advert.roles.includes('coordinator')) continue
-      this.cache.insert(verdict.advert, nowMs)
-      out.push({ type: 'emit', event: { layer: 'c', event: { type: 'coordinator-found', ref, coordinator: verdict.advert.advert.peerId } } })
-    }
-  }
 }
+
