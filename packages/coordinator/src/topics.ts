@@ -6,7 +6,7 @@ import { TopicId } from '@saorsa-gossip/types'
 
 export const COORDINATOR_TOPIC_NAME = 'saorsa-gossip/coordinator-adverts/v1'
 export const ADDRESS_BOOK_TOPIC_NAME = 'saorsa-gossip/address-book/v1'
-export const FOAF_PROTOCOL = '/saorsa-gossip/foaf/1'
+export const FOAF_PROTOCOL = '/saorsa/foaf/1'
 
 export const COORDINATOR_TOPIC: TopicId = TopicId.fromName(COORDINATOR_TOPIC_NAME)
 export const ADDRESS_BOOK_TOPIC: TopicId = TopicId.fromName(ADDRESS_BOOK_TOPIC_NAME)
