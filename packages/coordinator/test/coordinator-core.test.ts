@@ -92,4 +92,22 @@ describe('coordinator core', () => {
     expect(events(found).find((e) => e.type === 'coordinator-found')).toMatchObject({ ref: 4, advert: { advert: { peerId: identity(3).peerId } } })
     expect(a.cache.size).toBe(1)
   })
+
+  it('a coordinator answers FIND_COORDINATOR with its own advert first, and keeps it out of its cache', () => {
+    const coordinator = core(1)
+    const asker = core(2)
+    coordinator.handle({ type: 'command', command: { type: 'advertise', roles: ['coordinator'], addresses: ['tcp://10.0.0.1:7000'], nat: 'eim' } }, 0, [])
+    coordinator.handle({ type: 'peer-up', peer: asker.self }, 0, [])
+    asker.handle({ type: 'peer-up', peer: coordinator.self }, 0, [])
+    const q: CoordinatorOutput[] = []
+    asker.handle({ type: 'command', command: { type: 'find', target: { kind: 'coordinator' }, ref: 1 } }, 0, q)
+    const query = q.find((o) => o.type === 'send')!
+    const r: CoordinatorOutput[] = []
+    coordinator.handle({ type: 'recv', from: asker.self, msg: query.type === 'send' ? query.msg : (undefined as never) }, 1, r)
+    const reply = r.find((o) => o.type === 'send')!
+    const found: CoordinatorOutput[] = []
+    asker.handle({ type: 'recv', from: coordinator.self, msg: reply.type === 'send' ? reply.msg : (undefined as never) }, 2, found)
+    expect(events(found).find((e) => e.type === 'coordinator-found')).toMatchObject({ advert: { advert: { peerId: coordinator.self } } })
+    expect(coordinator.cache.size).toBe(0)
+  })
 })

@@ -77,6 +77,8 @@ export class CoordinatorCore implements ProtocolCore<FoafMessage, CoordinatorTim
   #advertising: { readonly roles: readonly Role[]; readonly addresses: readonly string[]; readonly nat: NatClass } | undefined
   #advertEpoch = 0
   #sequence = 0
+  /** Our latest advert while we advertise: FOAF answers lead with it (the cache never holds our own). */
+  #ownAdvert: Uint8Array | undefined
   #pruneArmed = false
 
   constructor(init: CoordinatorCoreInit) {
@@ -125,6 +127,7 @@ export class CoordinatorCore implements ProtocolCore<FoafMessage, CoordinatorTim
         return
       case 'stop-advertising':
         this.#advertising = undefined
+        this.#ownAdvert = undefined
         this.#advertEpoch++
         return
       case 'address-book':
@@ -198,13 +201,16 @@ export class CoordinatorCore implements ProtocolCore<FoafMessage, CoordinatorTim
     const signed = signAdvert(this.#init.signer, {
       roles: a.roles, addresses: a.addresses, nat: a.nat, notBeforeMs: wallMs, notAfterMs: wallMs + this.config.advertValidityMs, sequence: this.#sequence,
     })
+    this.#ownAdvert = signed.bytes
     out.push({ type: 'emit', event: { type: 'publish', topic: 'adverts', payload: signed.bytes } })
     out.push({ type: 'schedule', delayMs: this.config.publishIntervalMs, timer: { layer: 'advertise', epoch: this.#advertEpoch } })
   }
 
   #answer(target: FoafTarget, wallMs: number): Uint8Array[] {
     if (target.kind !== 'coordinator') return []
-    return this.cache.best(wallMs, { role: 'coordinator', limit: this.config.foaf.maxRecordsPerReply }).map((e) => e.bytes)
+    const own = this.#advertising?.roles.includes('coordinator') === true && this.#ownAdvert !== undefined ? [this.#ownAdvert] : []
+    const cached = this.cache.best(wallMs, { role: 'coordinator', limit: this.config.foaf.maxRecordsPerReply - own.length }).map((e) => e.bytes)
+    return [...own, ...cached]
   }
 
   #runFoaf(input: CoreInput<FoafMessage, FoafTimer, FoafCommand>, nowMs: number, out: Out): void {
