@@ -4,7 +4,7 @@
  * nodes that know one live contact. Signatures are simulated (BLAKE3 of key, domain and body, padded to
  * the ML-DSA-65 size so message sizes stay real); keys are 1,952 bytes so PeerIds bind as in production.
  */
-import { COORDINATOR_LOCAL, COORDINATOR_TOPIC, signAdvert, type CoordinatorConfig, type Signer, type VerifyFn } from '@saorsa-gossip/coordinator'
+import { ADDRESS_BOOK_TOPIC, COORDINATOR_LOCAL, COORDINATOR_TOPIC, signAdvert, type CoordinatorConfig, type Signer, type VerifyFn } from '@saorsa-gossip/coordinator'
 import { CoordinatorCore, type CoordinatorEvent } from '@saorsa-gossip/coordinator/proto'
 import { HyParView, HYPARVIEW_LOCAL } from '@saorsa-gossip/membership/proto'
 import { PubSubCore } from '@saorsa-gossip/pubsub/proto'
@@ -128,6 +128,14 @@ export class CoordinatorNetwork {
   publishAdvert(from: PeerId, bytes: Uint8Array): void {
     const message = this.#publishers.get(from.toHex())!.build(COORDINATOR_TOPIC, bytes, this.sim.now)
     this.sim.command(from, { layer: 'p', command: { type: 'publish', topic: COORDINATOR_TOPIC, message, requestId: ++this.#requestId } })
+  }
+
+  /** Starts the address book on `ids`: each joins the discovery topic and publishes its record. */
+  startAddressBook(ids: readonly PeerId[] = this.ids): void {
+    for (const id of ids) {
+      this.sim.command(id, { layer: 'p', command: { type: 'join', topic: ADDRESS_BOOK_TOPIC } })
+      this.sim.command(id, { layer: 'c', command: { type: 'address-book', addresses: [`tcp://10.1.${id.bytes[0]}.${id.bytes[1]}:7000`] } })
+    }
   }
 
   /** Joins `id` through one contact. */
