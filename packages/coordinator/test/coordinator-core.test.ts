@@ -110,4 +110,26 @@ describe('coordinator core', () => {
     expect(events(found).find((e) => e.type === 'coordinator-found')).toMatchObject({ advert: { advert: { peerId: coordinator.self } } })
     expect(coordinator.cache.size).toBe(0)
   })
+
+  it('answers user and content queries through the resolver a layer registered, unverified', () => {
+    const me = identity(2)
+    const resolver = new CoordinatorCore({
+      self: me.peerId, signer: me, verify: verifySignature, config: COORDINATOR_LOCAL, rng: new SeededRng(2),
+      resolve: (target) => (target.kind === 'user' && target.id[0] === 9 ? [new Uint8Array([1, 2, 3])] : []),
+    })
+    resolver.handle({ type: 'command', command: { type: 'wall-clock', wallMs: T0 } }, 0, [])
+    const asker = core(1)
+    asker.handle({ type: 'peer-up', peer: resolver.self }, 0, [])
+    resolver.handle({ type: 'peer-up', peer: asker.self }, 0, [])
+    const q: CoordinatorOutput[] = []
+    asker.handle({ type: 'command', command: { type: 'find', target: { kind: 'user', id: new Uint8Array(32).fill(9) }, ref: 3 } }, 0, q)
+    const query = q.find((o) => o.type === 'send')!
+    const r: CoordinatorOutput[] = []
+    resolver.handle({ type: 'recv', from: asker.self, msg: query.type === 'send' ? query.msg : (undefined as never) }, 1, r)
+    const reply = r.find((o) => o.type === 'send')!
+    const got: CoordinatorOutput[] = []
+    asker.handle({ type: 'recv', from: resolver.self, msg: reply.type === 'send' ? reply.msg : (undefined as never) }, 2, got)
+    expect(events(got)).toContainEqual(expect.objectContaining({ type: 'foaf', event: expect.objectContaining({ type: 'answer', ref: 3, records: [new Uint8Array([1, 2, 3])] }) }))
+    expect(events(got).some((e) => e.type === 'coordinator-found')).toBe(false)
+  })
 })

@@ -64,6 +64,11 @@ export interface CoordinatorCoreInit {
   readonly rng: Rng
   /** A cache restored from disk (loadAdvertCache); a fresh one otherwise. */
   readonly cache?: AdvertCache
+  /**
+   * Signed records for user and content targets (presence and rendezvous register theirs); the
+   * requester gets them unverified in `foaf` answer events and checks them itself.
+   */
+  readonly resolve?: (target: Exclude<FoafTarget, { kind: 'coordinator' }>, wallMs: number) => readonly Uint8Array[]
 }
 
 export class CoordinatorCore implements ProtocolCore<FoafMessage, CoordinatorTimer, CoordinatorCommand, CoordinatorEvent> {
@@ -206,8 +211,8 @@ export class CoordinatorCore implements ProtocolCore<FoafMessage, CoordinatorTim
     out.push({ type: 'schedule', delayMs: this.config.publishIntervalMs, timer: { layer: 'advertise', epoch: this.#advertEpoch } })
   }
 
-  #answer(target: FoafTarget, wallMs: number): Uint8Array[] {
-    if (target.kind !== 'coordinator') return []
+  #answer(target: FoafTarget, wallMs: number): readonly Uint8Array[] {
+    if (target.kind !== 'coordinator') return [...(this.#init.resolve?.(target, wallMs) ?? [])]
     const own = this.#advertising?.roles.includes('coordinator') === true && this.#ownAdvert !== undefined ? [this.#ownAdvert] : []
     const cached = this.cache.best(wallMs, { role: 'coordinator', limit: this.config.foaf.maxRecordsPerReply - own.length }).map((e) => e.bytes)
     return [...own, ...cached]
