@@ -8,7 +8,7 @@
 import { Identity, loadMlDsa65Backend } from '@saorsa-gossip/identity'
 import { createMemoryNetwork, createTransport } from '@saorsa-gossip/transport'
 import { MEMBERSHIP_LOCAL, createMembership } from '@saorsa-gossip/membership'
-import { createPubSub } from '@saorsa-gossip/pubsub'
+import { PUBSUB_LOCAL, createPubSub } from '@saorsa-gossip/pubsub'
 
 const TOPIC = 'compose/demo'
 const backend = await loadMlDsa65Backend()
@@ -19,7 +19,7 @@ async function buildPeer(name) {
   const transport = createTransport({ identity, carriers: [network.carrier()], backend })
   const addr = await transport.listen(`mem://${name}`)
   const membership = createMembership({ transport, config: MEMBERSHIP_LOCAL })
-  const pubsub = createPubSub({ transport, identity, backend, membership })
+  const pubsub = createPubSub({ config: PUBSUB_LOCAL }, { transport, identity, backend, membership })
   await membership.start()
   pubsub.start()
   return { name, identity, transport, membership, pubsub, addr }

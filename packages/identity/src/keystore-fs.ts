@@ -18,7 +18,7 @@ export interface KeystoreFileHandle {
 
 /** The file operations the keystore uses (a subset of `node:fs/promises`). */
 export interface KeystoreFs {
-  open(path: string, flags: string, mode?: number): Promise<KeystoreFileHandle>
+  open(path: string, flags: string | number, mode?: number): Promise<KeystoreFileHandle>
   rename(oldPath: string, newPath: string): Promise<void>
   link(existingPath: string, newPath: string): Promise<void>
   unlink(path: string): Promise<void>

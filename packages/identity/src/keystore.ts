@@ -5,8 +5,9 @@
  * Listing and showing read only the public header, so they need no passphrase.
  */
 import { randomBytes } from '@noble/hashes/utils.js'
-import { copyBytes, InvalidParametersError, LIMITS, systemClock, throwIfAborted, toHex, type Clock, type PeerId } from '@saorsa-gossip/types'
+import { copyBytes, InvalidParametersError, LIMITS, systemClock, throwIfAborted, toHex, type AbortOptions, type Clock, type PeerId } from '@saorsa-gossip/types'
 import { homedir } from 'node:os'
+import { constants as fsConstants } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { algorithmInfo, type KeyAlgorithm } from './algorithms.ts'
 import { AliasExistsError, AliasNotFoundError, InvalidKeyError, KeystoreCorruptError, PassphraseRequiredError } from './errors.ts'
@@ -23,6 +24,8 @@ const FILE_SUFFIX = '.key'
 const ALIAS_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/
 const TEMP_PATTERN = /^\.([A-Za-z0-9_-][A-Za-z0-9._-]{0,63})\.key\.[0-9a-f]{16}\.tmp$/
 /** A temp file older than this was left by a writer that crashed; younger ones may belong to a live writer. */
+/** Read-only, never blocking on a FIFO or device, never becoming a controlling terminal. */
+const READ_FLAGS = fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0) | (fsConstants.O_NOCTTY ?? 0)
 export const STALE_TEMP_MS = 60_000
 
 export interface KeystoreInit {
@@ -57,7 +60,8 @@ export type KeyListEntry =
   | { readonly alias: string; readonly ok: true; readonly info: KeyInfo }
   | { readonly alias: string; readonly ok: false; readonly error: KeystoreCorruptError }
 
-export interface AbortOptions { signal?: AbortSignal }
+/** The shared options bag of `@saorsa-gossip/types`, re-exported for existing imports. */
+export type { AbortOptions }
 export interface PassphraseOptions extends AbortOptions { passphrase?: string | Uint8Array }
 export interface WriteOptions extends PassphraseOptions {
   /** Replace a key already stored under the alias (default false: `AliasExistsError`). */
@@ -243,7 +247,8 @@ class FileKeystore implements Keystore {
   async #read(alias: string): Promise<Uint8Array> {
     let handle
     try {
-      handle = await this.#fs.open(this.pathOf(alias), 'r')
+      // Non-blocking: a FIFO planted in the keystore must not hang the reader (stat then refuses it).
+      handle = await this.#fs.open(this.pathOf(alias), READ_FLAGS)
     } catch (err) {
       if (errorCode(err) === 'ENOENT') throw new AliasNotFoundError(alias, { cause: err })
       throw err

@@ -2,6 +2,7 @@
  * Tests of the keystore directory API: create/list/show/load/delete, aliases, modes, environment,
  * error classes, stale temp files.
  */
+import { execFileSync } from 'node:child_process'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
@@ -119,6 +120,15 @@ describe('the keystore', () => {
     expect(await caught(() => keystore.load('bad'))).toMatchObject({ name: 'KeystoreCorruptError' })
     await mkdir(join(dir, 'keys', 'folder.key'))
     expect((await keystore.list()).find((e) => e.alias === 'folder')).toMatchObject({ ok: false, error: { message: expect.stringMatching(/not a regular file/) } })
+  })
+
+  it('lists a FIFO planted in the keystore as damaged at once instead of waiting for a writer', async () => {
+    await keystore.create('good')
+    execFileSync('mkfifo', [join(dir, 'keys', 'pipe.key')])
+    const listing = await keystore.list()
+    expect(listing.map((e) => [e.alias, e.ok])).toEqual([['good', true], ['pipe', false]])
+    expect(listing[1]).toMatchObject({ ok: false, error: { name: 'KeystoreCorruptError', message: expect.stringMatching(/not a regular file/) } })
+    expect(await caught(() => keystore.load('pipe'))).toMatchObject({ name: 'KeystoreCorruptError' })
   })
 
   it('refuses to read a file larger than the cap', async () => {

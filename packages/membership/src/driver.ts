@@ -1,13 +1,14 @@
 /**
  * The thin driver between a sans-IO membership core and the Transport's 'mship' stream class
- * (ARCHITECTURE.md section 2, after iroh-gossip's `net.rs`): one input queue so the core is never
- * re-entered, one timer heap with a single armed host timer, connection open/close turned into
- * inputs, `send` outputs encoded and sent (dialling the peer first when needed), `disconnect` closing
- * the connection, and every bad input counted as a drop with a reason.
+ * (ARCHITECTURE.md section 2, after iroh-gossip's `net.rs`). The shared `CoreRuntime` queues inputs
+ * and keeps the timers; this file turns connection open/close into inputs, encodes and sends `send`
+ * outputs (dialling the peer first when needed), closes the connection on `disconnect`, and counts
+ * every bad input as a drop with a reason.
  */
-import type { Clock, CoreInput, CoreOutput, PeerId, ProtocolCore } from '@saorsa-gossip/types'
+import type { Clock, CoreInput, PeerId, ProtocolCore } from '@saorsa-gossip/types'
+import { CoreRuntime } from '@saorsa-gossip/types/runtime'
 import type { Connection, ConnectionEventDetail, Transport } from '@saorsa-gossip/transport'
-import { TimerHeap } from './timer-heap.ts'
+import { MEMBERSHIP_PROTOCOL } from './protocol.ts'
 
 /** How the driver speaks to one particular core. */
 export interface CoreBinding<Msg, Timer, Command, Event> {
@@ -42,18 +43,13 @@ const MAX_ADDRESSES_REMEMBERED = 4096
 export class MembershipDriver<Msg, Timer, Command, Event> {
   readonly #transport: Transport
   readonly #binding: CoreBinding<Msg, Timer, Command, Event>
-  readonly #clock: Clock
-  readonly #queue: Array<CoreInput<Msg, Timer, Command>> = []
-  readonly #timers = new TimerHeap<Timer>()
+  readonly #runtime: CoreRuntime<Msg, Timer, Command, Event>
   readonly #addresses = new Map<string, readonly string[]>()
   readonly #dialing = new Map<string, Uint8Array[]>()
   readonly #dropped: Record<DropReason, number> = {
     decode: 0, encode: 0, 'no-address': 0, 'dial-failed': 0, 'send-failed': 0, 'core-error': 0,
   }
-  #counters = { messagesReceived: 0, messagesSent: 0, bytesReceived: 0, bytesSent: 0, dials: 0, timersFired: 0 }
-  #draining = false
-  #running = false
-  #armed: { dueMs: number; handle: ReturnType<typeof setTimeout> } | undefined
+  #counters = { messagesReceived: 0, messagesSent: 0, bytesReceived: 0, bytesSent: 0, dials: 0 }
   readonly #onOpen = (e: Event | CustomEvent<{ connection: Connection }>): void => {
     const { connection } = (e as CustomEvent<{ connection: Connection }>).detail
     if (connection.direction === 'outbound') this.rememberAddresses(connection.remotePeer, [connection.remoteAddr])
@@ -69,17 +65,25 @@ export class MembershipDriver<Msg, Timer, Command, Event> {
   constructor(transport: Transport, binding: CoreBinding<Msg, Timer, Command, Event>, clock: Clock) {
     this.#transport = transport
     this.#binding = binding
-    this.#clock = clock
+    this.#runtime = new CoreRuntime({
+      core: binding.core,
+      clock,
+      send: (to, msg) => this.#send(to, msg),
+      emit: (event) => binding.onEvent(event),
+      disconnect: (peer) => void transport.connectionTo(peer)?.close(),
+      // A core bug must not take the node down; the input is dropped and counted.
+      onCoreError: () => this.#drop('core-error'),
+    })
   }
 
   get running(): boolean {
-    return this.#running
+    return this.#runtime.running
   }
 
   start(): void {
-    if (this.#running) return
-    this.#running = true
-    this.#transport.handle('mship', (bytes, connection) => this.#receive(bytes, connection))
+    if (this.#runtime.running) return
+    this.#runtime.start()
+    this.#transport.handle(MEMBERSHIP_PROTOCOL, (bytes, connection) => this.#receive(bytes, connection))
     this.#transport.addEventListener('connection:open', this.#onOpen as never)
     this.#transport.addEventListener('connection:close', this.#onClose as never)
     for (const connection of this.#transport.connections()) {
@@ -88,15 +92,11 @@ export class MembershipDriver<Msg, Timer, Command, Event> {
   }
 
   stop(): void {
-    if (!this.#running) return
-    this.#running = false
-    this.#transport.handle('mship', () => undefined)
+    if (!this.#runtime.running) return
+    this.#runtime.stop()
+    this.#transport.unhandle(MEMBERSHIP_PROTOCOL)
     this.#transport.removeEventListener('connection:open', this.#onOpen as never)
     this.#transport.removeEventListener('connection:close', this.#onClose as never)
-    if (this.#armed !== undefined) clearTimeout(this.#armed.handle)
-    this.#armed = undefined
-    this.#timers.clear()
-    this.#queue.length = 0
     this.#dialing.clear()
   }
 
@@ -119,7 +119,7 @@ export class MembershipDriver<Msg, Timer, Command, Event> {
   }
 
   metrics(): DriverMetrics {
-    return { ...this.#counters, dropped: { ...this.#dropped } }
+    return { ...this.#counters, timersFired: this.#runtime.metrics().timersFired, dropped: { ...this.#dropped } }
   }
 
   #drop(reason: DropReason, count = 1): void {
@@ -127,7 +127,7 @@ export class MembershipDriver<Msg, Timer, Command, Event> {
   }
 
   #receive(bytes: Uint8Array, connection: Connection): void {
-    if (!this.#running) return
+    if (!this.#runtime.running) return
     this.#counters.messagesReceived++
     this.#counters.bytesReceived += bytes.length
     let msg: Msg
@@ -144,52 +144,7 @@ export class MembershipDriver<Msg, Timer, Command, Event> {
   }
 
   #enqueue(inputs: Array<CoreInput<Msg, Timer, Command>>): void {
-    if (!this.#running || inputs.length === 0) return
-    this.#queue.push(...inputs)
-    if (this.#draining) return
-    this.#draining = true
-    try {
-      for (let input = this.#queue.shift(); input !== undefined && this.#running; input = this.#queue.shift()) {
-        const out: Array<CoreOutput<Msg, Timer, Event>> = []
-        try {
-          this.#binding.core.handle(input, this.#clock.now(), out)
-        } catch {
-          // A core bug must not take the node down; the input is dropped and counted.
-          this.#drop('core-error')
-        }
-        for (const o of out) this.#apply(o)
-      }
-    } finally {
-      this.#draining = false
-    }
-    this.#rearm()
-  }
-
-  #apply(o: CoreOutput<Msg, Timer, Event>): void {
-    switch (o.type) {
-      case 'send': this.#send(o.to, o.msg); return
-      case 'schedule': this.#timers.push(this.#clock.now() + Math.max(0, o.delayMs), o.timer); return
-      case 'emit': this.#binding.onEvent(o.event); return
-      case 'disconnect': void this.#transport.connectionTo(o.peer)?.close(); return
-    }
-  }
-
-  #rearm(): void {
-    if (!this.#running) return
-    const due = this.#timers.peekDue()
-    if (due === undefined || this.#armed?.dueMs === due) return
-    if (this.#armed !== undefined) clearTimeout(this.#armed.handle)
-    const handle = setTimeout(() => this.#fire(), Math.max(0, due - this.#clock.now()))
-    this.#armed = { dueMs: due, handle }
-  }
-
-  #fire(): void {
-    this.#armed = undefined
-    const due = this.#timers.popDue(this.#clock.now())
-    this.#counters.timersFired += due.length
-    // Overdue timers run before any I/O that queued meanwhile, as Node's event loop orders them.
-    if (due.length > 0) this.#enqueue(due.map((timer) => ({ type: 'timer', timer })))
-    else this.#rearm()
+    this.#runtime.input(...inputs)
   }
 
   #send(to: PeerId, msg: Msg): void {
@@ -232,7 +187,7 @@ export class MembershipDriver<Msg, Timer, Command, Event> {
 
   async #dial(peer: PeerId, addrs: readonly string[]): Promise<Connection | undefined> {
     for (const addr of addrs) {
-      if (!this.#running) return undefined
+      if (!this.#runtime.running) return undefined
       this.#counters.dials++
       try {
         return await this.#transport.dial(addr, { expectedPeer: peer })
@@ -243,9 +198,10 @@ export class MembershipDriver<Msg, Timer, Command, Event> {
     return undefined
   }
 
+  /** The driver's only write to the transport. */
   #write(connection: Connection, bytes: Uint8Array): void {
     this.#counters.messagesSent++
     this.#counters.bytesSent += bytes.length
-    connection.send('mship', bytes).catch(() => this.#drop('send-failed'))
+    connection.send(MEMBERSHIP_PROTOCOL, bytes).catch(() => this.#drop('send-failed'))
   }
 }

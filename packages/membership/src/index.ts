@@ -36,6 +36,7 @@ export type {
   AbortOptions, Membership, MembershipEvents, MembershipInit, MembershipMetrics, PeerEventDetail, PeerHealthEventDetail,
 } from './service.ts'
 export { JoinError } from './errors.ts'
+export { MEMBERSHIP_PROTOCOL } from './protocol.ts'
 export { MEMBERSHIP_LAN, MEMBERSHIP_LOCAL, MEMBERSHIP_WAN, validateMembershipConfig, type MembershipConfig } from './config.ts'
 export { SWIM_LAN, SWIM_LOCAL, SWIM_WAN, validateSwimConfig, type SwimConfig } from './proto/swim-config.ts'
 export { decodeMembershipMessage, encodeMembershipMessage, MAX_WALK_TTL, type MembershipMessage } from './codec.ts'

@@ -7,7 +7,7 @@ import { Identity } from '@saorsa-gossip/identity'
 import { SeededRng } from '@saorsa-gossip/types'
 import type { Clock, PeerId } from '@saorsa-gossip/types'
 import { createMemoryNetwork, createTransport, type MemoryNetwork, type Transport } from '@saorsa-gossip/transport'
-import { createMembership, JoinError, MEMBERSHIP_LOCAL, type Membership } from '../src/index.ts'
+import { createMembership, JoinError, MEMBERSHIP_LOCAL, MEMBERSHIP_PROTOCOL, type Membership } from '../src/index.ts'
 import { run, useFakeTimersAndStop } from './memory-harness.ts'
 
 const clock: Clock = { now: () => Date.now(), wallNow: () => Date.now() }
@@ -84,7 +84,7 @@ describe('membership driver on an in-memory network', () => {
     await b.membership.join([a.addr])
     await until(() => a.membership.neighbors().length === 1)
     const connection = b.transport.connectionTo(a.transport.peerId)!
-    await connection.send('mship', new Uint8Array([0xa1, 0x65, 0x6c, 0x61, 0x79, 0x65, 0x72, 0x00]))
+    await connection.send(MEMBERSHIP_PROTOCOL, new Uint8Array([0xa1, 0x65, 0x6c, 0x61, 0x79, 0x65, 0x72, 0x00]))
     await until(() => a.membership.metrics().dropped.decode === 1)
     const before = a.membership.metrics().messagesReceived
     await run(3000)

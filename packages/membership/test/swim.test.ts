@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { PeerId, SeededRng } from '@saorsa-gossip/types'
-import { MAX_PENDING_RELAYS, Swim, type SwimInput, type SwimOutput, type SwimTimer } from '../src/proto/swim.ts'
+import { MAX_INCARNATION, MAX_PENDING_RELAYS, Swim, type SwimInput, type SwimOutput, type SwimTimer } from '../src/proto/swim.ts'
 import { SWIM_LAN, SWIM_LOCAL, SWIM_WAN, validateSwimConfig, type SwimConfig } from '../src/proto/swim-config.ts'
 import type { SwimUpdate } from '../src/proto/swim-messages.ts'
 
@@ -311,6 +311,22 @@ describe('SWIM suspicion, refutation and death', () => {
     expect(swim.incarnation).toBe(4)
     recv(swim, A, { type: 'ping', seq: 6, updates: [{ peer: SELF, state: 'suspect', incarnation: 2, from: A }] }, 20)
     expect(swim.incarnation).toBe(4)
+  })
+
+  it('refutes up to the largest encodable incarnation and drops accusations nobody could refute', () => {
+    const swim = makeSwim([A, B])
+    const max = Number.MAX_SAFE_INTEGER
+    recv(swim, A, { type: 'ping', seq: 5, updates: [{ peer: SELF, state: 'suspect', incarnation: max - 1, from: A }] }, 10)
+    expect(swim.incarnation).toBe(max)
+    const out = recv(swim, A, { type: 'ping', seq: 6, updates: [{ peer: SELF, state: 'dead', incarnation: max, from: A }] }, 20)
+    expect(swim.incarnation).toBe(max)
+    const ack = out.find((o) => o.type === 'send')
+    expect(ack?.type === 'send' && ack.msg.type === 'ack' ? ack.msg.updates.every((u) => Number.isSafeInteger(u.incarnation)) : false).toBe(true)
+    expect(recv(swim, A, { type: 'ping', seq: 7, updates: [{ peer: B, state: 'suspect', incarnation: max, from: A }] }, 30)
+      .filter((o) => o.type === 'emit')).toEqual([])
+    expect(swim.member(B)?.state).toBe('alive')
+    expect(swim.unrefutableDropped).toBe(2)
+    expect(MAX_INCARNATION).toBe(max)
   })
 
   it('declares a suspect dead when its fixed timeout expires without Lifeguard', () => {

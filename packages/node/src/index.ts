@@ -18,11 +18,16 @@
  */
 export { createNode, type AbortOptions, type JoinResult, type NodeEvents, type PublishResult, type SaorsaNode, type SaorsaNodeInit } from './node.ts'
 export { Subscription, type ReceivedMessage } from './subscription.ts'
+export type { DirectApi, DirectOptions } from './direct.ts'
+export {
+  NoRouteError, ProtocolAlreadyHandledError, RequestRefusedError, RequestTimeoutError, StreamResetError,
+  type DirectContext, type DirectHandler, type IncomingStream, type MessageProtocol, type StreamProtocol, type StreamWriter,
+} from '@saorsa-gossip/transport'
 export { loadIdentity, type LoadIdentityOptions } from './identity-store.ts'
 export type { MessageJson, NodeStatus, PeerInfo, PublishResultJson } from './status.ts'
 export * from './errors.ts'
 export { writeFileAtomic } from './config/atomic-file.ts'
-export { PeerCache, decodePeerCache, encodePeerCache, type PeerCacheEntry } from './config/peer-cache.ts'
+export { MAX_PEER_CACHE_FILE_BYTES, PeerCache, decodePeerCache, encodePeerCache, type PeerCacheEntry, type PeerCacheLoadProblem } from './config/peer-cache.ts'
 export { homeLayout, resolveHome, ensureHome, type HomeLayout } from './config/paths.ts'
 export { loadNodeConfig, saveNodeConfig, parseNodeConfig, type NodeConfigFile, type PresetName } from './config/node-config.ts'
 export { startControlServer, type ControlHandlers, type ControlServer } from './control/server.ts'

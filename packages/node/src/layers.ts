@@ -4,13 +4,12 @@
  */
 import type { Identity, SignatureBackend } from '@saorsa-gossip/identity'
 import { MEMBERSHIP_LAN, MEMBERSHIP_LOCAL, MEMBERSHIP_WAN, createMembership, type Membership } from '@saorsa-gossip/membership'
-import { createPubSub, type PubSub } from '@saorsa-gossip/pubsub'
+import { PUBSUB_LAN, PUBSUB_LOCAL, PUBSUB_WAN, createPubSub, type PubSub } from '@saorsa-gossip/pubsub'
 import type { Transport } from '@saorsa-gossip/transport'
 import { throwIfAborted, type MessageId, type PeerId, type TopicId } from '@saorsa-gossip/types'
 import type { PresetName } from './config/node-config.ts'
 import { componentLogger, type Logger } from './logger.ts'
 import type { PeerInfo } from './status.ts'
-import type { ReceivedMessage } from './subscription.ts'
 
 export interface Contact {
   peerId?: PeerId
@@ -27,7 +26,8 @@ export interface LayersInit {
   logger: Logger
   /** A neighbour entered (up) or left the active view; `addrs` are its dialable addresses. */
   onNeighbor(peer: PeerId, up: boolean, addrs: readonly string[]): void
-  onMessage(message: Omit<ReceivedMessage, 'topic'>): void
+  /** A neighbour joined (up) or left this node's tree for `topic` (iroh-gossip's NeighborUp / NeighborDown). */
+  onTopicPeer(topic: TopicId, peer: PeerId, up: boolean): void
 }
 
 export interface Layers {
@@ -36,8 +36,8 @@ export interface Layers {
   start(): Promise<void>
   /** Tries `groups` in order (cached peers, then bootstrap); resolves with the number of live neighbours. */
   join(groups: Contact[][], options: { signal?: AbortSignal; onGroupFailed?: (group: Contact[]) => void }): Promise<number>
-  subscribe(topic: TopicId): void
-  unsubscribe(topic: TopicId): void
+  /** Joins the topic's tree without a reader (deliveries arrive as pubsub 'message' events). */
+  joinTopic(topic: TopicId): void
   publish(topic: TopicId, payload: Uint8Array, options: { signal?: AbortSignal }): Promise<{ id: MessageId | undefined; sentTo: number; outcome: string }>
   peers(): PeerInfo[]
   viewSizes(): { active: number; passive: number }
@@ -50,6 +50,7 @@ export interface Layers {
 /** How long a successful dial may take to show up as a member before join reports zero neighbours. */
 const JOIN_SETTLE_MS = 15_000
 const MEMBERSHIP_PRESETS = { local: MEMBERSHIP_LOCAL, lan: MEMBERSHIP_LAN, wan: MEMBERSHIP_WAN } as const
+const PUBSUB_PRESETS = { local: PUBSUB_LOCAL, lan: PUBSUB_LAN, wan: PUBSUB_WAN } as const
 
 export function createLayers(init: LayersInit): Layers {
   const { transport } = init
@@ -57,9 +58,7 @@ export function createLayers(init: LayersInit): Layers {
   const membership = createMembership({
     transport, config: MEMBERSHIP_PRESETS[init.preset], ...(init.announce === undefined ? {} : { addrs: init.announce }),
   })
-  const pubsub = createPubSub({ transport, identity: init.identity, backend: init.backend, membership })
-  // The pubsub layer keeps its own subscriptions; the node holds one per topic to route deliveries.
-  const topicSubs = new Map<string, { unsubscribe(): void }>()
+  const pubsub = createPubSub({ config: PUBSUB_PRESETS[init.preset] }, { transport, identity: init.identity, backend: init.backend, membership })
 
   const neighborAddrs = new Map<string, readonly string[]>()
   membership.addEventListener('peer:up', (e) => {
@@ -74,13 +73,8 @@ export function createLayers(init: LayersInit): Layers {
   })
   membership.addEventListener('peer:suspect', (e) => log.info({ peer: e.detail.peer.toShortString() }, 'peer suspected'))
   membership.addEventListener('peer:dead', (e) => log.info({ peer: e.detail.peer.toShortString() }, 'peer declared dead'))
-  pubsub.addEventListener('message', (e) => {
-    const d = (e as CustomEvent<import('@saorsa-gossip/pubsub').Delivery>).detail
-    init.onMessage({
-      topicId: d.topic, id: d.id, origin: d.origin, from: d.from, hops: d.hop, seq: d.seq,
-      timestampMs: d.timestampMs, payload: d.payload,
-    })
-  })
+  pubsub.addEventListener('topic:peer-up', (e) => init.onTopicPeer(e.detail.topic, e.detail.peer, true))
+  pubsub.addEventListener('topic:peer-down', (e) => init.onTopicPeer(e.detail.topic, e.detail.peer, false))
 
   const alive = () => membership.neighbors()
   /** The dial succeeded; the peer becomes a member when the connection event reaches membership. */
@@ -105,6 +99,9 @@ export function createLayers(init: LayersInit): Layers {
       pubsub.start()
     },
     async join(groups, options) {
+      // Every contact stays known, not only the group that answers: the membership layer redials
+      // them while this node is isolated and its merge check keeps separately formed overlays joined.
+      membership.addContacts(groups.flatMap((group) => group.flatMap((c) => c.addrs)))
       let lastError: unknown
       for (const group of groups) {
         const addrs = group.flatMap((c) => c.addrs)
@@ -124,14 +121,8 @@ export function createLayers(init: LayersInit): Layers {
       if (lastError !== undefined) log.warn({ err: (lastError as Error).message }, 'join failed')
       return alive().length
     },
-    subscribe(topic) {
-      const key = topic.toHex()
-      if (!topicSubs.has(key)) topicSubs.set(key, pubsub.subscribe(topic))
-    },
-    unsubscribe(topic) {
-      const key = topic.toHex()
-      topicSubs.get(key)?.unsubscribe()
-      topicSubs.delete(key)
+    joinTopic(topic) {
+      pubsub.join(topic)
     },
     async publish(topic, payload, options) {
       const r = await pubsub.publish(topic, payload, options)
@@ -163,8 +154,6 @@ export function createLayers(init: LayersInit): Layers {
     },
     addrsOf,
     async stop(options) {
-      for (const sub of topicSubs.values()) sub.unsubscribe()
-      topicSubs.clear()
       pubsub.stop()
       // HyParView DISCONNECT to every neighbour; the transport flushes it when it closes.
       if (membership.isStarted) await membership.leave(options)

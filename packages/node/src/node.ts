@@ -7,7 +7,7 @@
 import { Identity, loadMlDsa65Backend, type SignatureBackend } from '@saorsa-gossip/identity'
 import { createTcpCarrier, createTransport, type Carrier, type Transport } from '@saorsa-gossip/transport'
 import {
-  InvalidParametersError, NotStartedError, PeerId, TopicId, throwIfAborted, type MessageId,
+  InvalidParametersError, NotStartedError, PeerId, TopicId, throwIfAborted, type AbortOptions, type MessageId,
 } from '@saorsa-gossip/types'
 import { PeerCache } from './config/peer-cache.ts'
 import { ensureHome, homeLayout } from './config/paths.ts'
@@ -15,10 +15,13 @@ import type { PresetName } from './config/node-config.ts'
 import { JoinFailedError } from './errors.ts'
 import { componentLogger, createRootLogger, type Logger, type LogLevel } from './logger.ts'
 import { createLayers, type Layers } from './layers.ts'
+import { DirectMessaging, type DirectApi } from './direct.ts'
 import type { NodeStatus, PeerInfo } from './status.ts'
-import { Subscription, type ReceivedMessage } from './subscription.ts'
+import { Subscription, receivedMessage, type ReceivedMessage } from './subscription.ts'
+import type { Delivery } from '@saorsa-gossip/pubsub'
 
-export interface AbortOptions { signal?: AbortSignal }
+/** The shared options bag of `@saorsa-gossip/types`, re-exported for existing imports. */
+export type { AbortOptions }
 
 export interface SaorsaNodeInit {
   /** The node's key pair; default a fresh one (use the keystore for a stable PeerId). */
@@ -62,10 +65,14 @@ export interface NodeEvents {
   'peer:up': CustomEvent<{ peerId: PeerId }>
   'peer:down': CustomEvent<{ peerId: PeerId }>
   'message': CustomEvent<ReceivedMessage>
+  /** A neighbour joined this node's tree for a topic it joined (iroh-gossip's NeighborUp). */
+  'topic:peer-up': CustomEvent<{ topic: string; peerId: PeerId }>
+  /** A neighbour left this node's tree for a topic (iroh-gossip's NeighborDown). */
+  'topic:peer-down': CustomEvent<{ topic: string; peerId: PeerId }>
   'stop': CustomEvent<undefined>
 }
 
-export interface SaorsaNode {
+export interface SaorsaNode extends DirectApi {
   readonly peerId: PeerId
   readonly identity: Identity
   start(options?: AbortOptions): Promise<void>
@@ -98,14 +105,13 @@ class Node extends EventTarget implements SaorsaNode {
   #layers: Layers | undefined
   #peerCache: PeerCache | undefined
   #saveTimer: NodeJS.Timeout | undefined
-  readonly #subs = new Map<string, Set<Subscription>>()
+  /** Names of the topics this node joined, by topic id hex (pubsub keeps the topics and their readers). */
   readonly #topicNames = new Map<string, string>()
-  /** Topics joined only because this node published to them. */
-  readonly #publishOnly = new Set<string>()
   #published = 0
   #delivered = 0
   /** Aborted by `stop()` so a join in progress ends instead of outliving the node. */
   #lifetime = new AbortController()
+  readonly #direct = new DirectMessaging((peer) => this.#knownAddrs(peer))
 
   constructor(init: SaorsaNodeInit) {
     super()
@@ -144,13 +150,15 @@ class Node extends EventTarget implements SaorsaNode {
       }
       const transport = createTransport({ identity: this.identity, carriers: this.#init.carriers ?? [createTcpCarrier()], backend })
       this.#transport = transport
+      this.#direct.attach(transport)
       for (const addr of this.#init.listen ?? ['tcp://127.0.0.1:0']) await transport.listen(addr, options)
       this.#layers = createLayers({
         transport, identity: this.identity, backend, preset: this.#init.preset ?? 'lan', logger: this.#log,
         ...(this.#init.announce === undefined ? {} : { announce: this.#init.announce }),
         onNeighbor: (peer, up, addrs) => this.#onNeighbor(peer, up, addrs),
-        onMessage: (m) => this.#onMessage(m),
+        onTopicPeer: (topic, peer, up) => this.#onTopicPeer(topic, peer, up),
       })
+      this.#layers.pubsub.addEventListener('message', (e) => this.#onMessage(e.detail))
       await this.#layers.start()
       this.#startedAt = Date.now()
       this.#state = 'running'
@@ -184,7 +192,7 @@ class Node extends EventTarget implements SaorsaNode {
       },
     })
     throwIfAborted(signal)
-    if (activePeers === 0) throw new JoinFailedError(`no peer answered among ${contacted} contact(s)`)
+    if (activePeers === 0) throw new JoinFailedError(`no peer answered among ${contacted} contact(s) yet; redialling them in the background`)
     // Persist the peers that just worked at once, so a crash right after joining can still rejoin.
     await this.#peerCache?.save(Date.now()).catch((err: unknown) => componentLogger(this.#log, 'peer-cache').warn({ err }, 'peer cache save failed'))
     return { contacted, activePeers }
@@ -194,37 +202,17 @@ class Node extends EventTarget implements SaorsaNode {
     const layers = this.#running()
     throwIfAborted(options.signal)
     const topicId = TopicId.fromName(topic)
-    const key = topicId.toHex()
-    let set = this.#subs.get(key)
-    if (set === undefined) {
-      set = new Set()
-      this.#subs.set(key, set)
-      this.#topicNames.set(key, topic)
-      this.#publishOnly.delete(key)
-      layers.subscribe(topicId)
-    }
-    const sub = new Subscription(topic, (s) => this.#release(key, topicId, s), undefined, options.signal)
-    set.add(sub)
-    return sub
-  }
-
-  #release(key: string, topicId: TopicId, sub: Subscription): void {
-    const set = this.#subs.get(key)
-    if (set === undefined || !set.delete(sub) || set.size > 0) return
-    this.#subs.delete(key)
-    this.#topicNames.delete(key)
-    if (this.#state === 'running') this.#layers?.unsubscribe(topicId)
+    this.#name(topicId, topic)
+    return new Subscription(topic, layers.pubsub.subscribe(topicId, options))
   }
 
   async publish(topic: string, payload: Uint8Array, options: AbortOptions = {}): Promise<PublishResult> {
     const layers = this.#running()
     const topicId = TopicId.fromName(topic)
-    const key = topicId.toHex()
     // Publishing joins the topic (without a local reader) so the tree and repair work for it.
-    if (!this.#topicNames.has(key)) {
-      this.#topicNames.set(key, topic)
-      this.#publishOnly.add(key)
-      layers.subscribe(topicId)
+    if (!layers.pubsub.topics().some((t) => t.equals(topicId))) {
+      this.#name(topicId, topic)
+      layers.joinTopic(topicId)
     }
     const result = await layers.publish(topicId, payload, options)
     if (result.id === undefined) throw new InvalidParametersError(`publish to '${topic}' failed: ${result.outcome}`)
@@ -233,17 +221,28 @@ class Node extends EventTarget implements SaorsaNode {
   }
 
   topics(): string[] {
-    return [...this.#topicNames.values()].sort()
+    const joined = this.#layers?.pubsub.topics() ?? []
+    return joined.map((t) => this.#topicNames.get(t.toHex()) ?? t.toHex()).sort()
   }
 
-  #onMessage(m: Omit<ReceivedMessage, 'topic'>): void {
-    const key = m.topicId.toHex()
-    const topic = this.#topicNames.get(key)
+  /** Remembers a topic's name; names of topics no longer joined are forgotten so the table stays bounded. */
+  #name(topicId: TopicId, topic: string): void {
+    const joined = new Set((this.#layers?.pubsub.topics() ?? []).map((t) => t.toHex()))
+    for (const key of this.#topicNames.keys()) if (!joined.has(key)) this.#topicNames.delete(key)
+    this.#topicNames.set(topicId.toHex(), topic)
+  }
+
+  #onMessage(delivery: Delivery): void {
+    const topic = this.#topicNames.get(delivery.topic.toHex())
     if (topic === undefined) return
-    const message: ReceivedMessage = { ...m, topic }
     this.#delivered++
-    for (const sub of this.#subs.get(key) ?? []) sub.push(message)
-    this.dispatchEvent(new CustomEvent('message', { detail: message }))
+    this.dispatchEvent(new CustomEvent('message', { detail: receivedMessage(topic, delivery) }))
+  }
+
+  #onTopicPeer(topicId: TopicId, peerId: PeerId, up: boolean): void {
+    const topic = this.#topicNames.get(topicId.toHex())
+    if (topic === undefined) return
+    this.dispatchEvent(new CustomEvent(up ? 'topic:peer-up' : 'topic:peer-down', { detail: { topic, peerId } }))
   }
 
   #onNeighbor(peerId: PeerId, up: boolean, announced: readonly string[]): void {
@@ -262,6 +261,19 @@ class Node extends EventTarget implements SaorsaNode {
       this.#peerCache?.save(Date.now()).catch((err: unknown) => componentLogger(this.#log, 'peer-cache').warn({ err }, 'peer cache save failed'))
     }, PEER_CACHE_SAVE_INTERVAL_MS)
     this.#saveTimer.unref()
+  }
+
+  handle: DirectApi['handle'] = (protocol, handler) => this.#direct.handle(protocol, handler)
+  handleStream: DirectApi['handleStream'] = (protocol, handler) => this.#direct.handleStream(protocol, handler)
+  unhandle: DirectApi['unhandle'] = (protocol) => this.#direct.unhandle(protocol)
+  request: DirectApi['request'] = (peer, protocol, message, options) => this.#direct.request(peer, protocol, message, options)
+  send: DirectApi['send'] = (peer, protocol, message, options) => this.#direct.send(peer, protocol, message, options)
+  openStream: DirectApi['openStream'] = (peer, protocol, options) => this.#direct.openStream(peer, protocol, options)
+
+  /** Where to dial a peer for a direct message: its announced addresses, then the peer cache. */
+  #knownAddrs(peer: PeerId): string[] {
+    const cached = this.#peerCache?.candidates().find((e) => e.peerId.equals(peer))?.addrs ?? []
+    return [...new Set([...(this.#layers?.addrsOf(peer) ?? []), ...cached])]
   }
 
   peers(): PeerInfo[] {
@@ -291,7 +303,6 @@ class Node extends EventTarget implements SaorsaNode {
     try {
       // Leave first so neighbours learn we are gone on purpose (HyParView DISCONNECT), not by timeout.
       await this.#layers?.stop(options).catch((err: unknown) => log.warn({ err }, 'leaving the overlay failed'))
-      for (const set of [...this.#subs.values()]) for (const sub of [...set]) sub.unsubscribe()
       if (this.#saveTimer !== undefined) clearTimeout(this.#saveTimer)
       this.#saveTimer = undefined
       await this.#peerCache?.save(Date.now()).catch((err: unknown) => log.warn({ err }, 'peer cache save failed'))
@@ -299,6 +310,8 @@ class Node extends EventTarget implements SaorsaNode {
     } finally {
       this.#layers = undefined
       this.#transport = undefined
+      this.#direct.detach()
+      this.#topicNames.clear()
       this.#state = 'stopped'
       this.#lifetime = new AbortController()
       log.info('stopped')

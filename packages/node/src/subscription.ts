@@ -1,8 +1,11 @@
 /**
- * A topic subscription as an async iterable of verified messages. Bounded: if the consumer falls
- * more than `maxQueued` messages behind, the oldest are dropped and counted (`dropped`), so a slow
- * reader can never grow the node's memory. Ends when unsubscribed, aborted or the node stops.
+ * A topic subscription as an async iterable of verified messages: the node's view of a pubsub
+ * subscription (pubsub keeps the one registry of readers), with topic names instead of topic ids.
+ * Bounded: if the reader falls more than the pubsub buffer (1,024) behind, the oldest messages are
+ * dropped and counted (`dropped`), so a slow reader never grows memory. Ends when unsubscribed,
+ * aborted or the node stops.
  */
+import type { Delivery, Subscription as PubSubSubscription } from '@saorsa-gossip/pubsub'
 import type { PeerId, TopicId, MessageId } from '@saorsa-gossip/types'
 
 /** A delivered message: the author's signature was verified before it reached the application. */
@@ -22,62 +25,39 @@ export interface ReceivedMessage {
   payload: Uint8Array
 }
 
-export const DEFAULT_SUBSCRIPTION_QUEUE = 1024
+/** The node's form of a pubsub delivery. */
+export function receivedMessage(topic: string, d: Delivery): ReceivedMessage {
+  return {
+    topic, topicId: d.topic, id: d.id, origin: d.origin, from: d.from, hops: d.hop, seq: d.seq, timestampMs: d.timestampMs, payload: d.payload,
+  }
+}
 
 export class Subscription implements AsyncIterable<ReceivedMessage> {
   readonly topic: string
-  dropped = 0
-  readonly #queue: ReceivedMessage[] = []
-  readonly #maxQueued: number
-  readonly #onClose: (sub: Subscription) => void
-  #closed = false
-  #wake: (() => void) | undefined
+  readonly #source: PubSubSubscription
 
-  constructor(topic: string, onClose: (sub: Subscription) => void, maxQueued = DEFAULT_SUBSCRIPTION_QUEUE, signal?: AbortSignal) {
+  constructor(topic: string, source: PubSubSubscription) {
     this.topic = topic
-    this.#onClose = onClose
-    this.#maxQueued = maxQueued
-    signal?.addEventListener('abort', () => this.unsubscribe(), { once: true })
-    if (signal?.aborted === true) this.unsubscribe()
+    this.#source = source
+  }
+
+  /** Messages lost because the reader fell behind. */
+  get dropped(): number {
+    return this.#source.lagged
   }
 
   get closed(): boolean {
-    return this.#closed
+    return this.#source.closed
   }
 
-  /** Called by the node for every delivery on this topic. */
-  push(message: ReceivedMessage): void {
-    if (this.#closed) return
-    if (this.#queue.length >= this.#maxQueued) {
-      this.#queue.shift()
-      this.dropped++
-    }
-    this.#queue.push(message)
-    this.#wake?.()
-  }
-
-  /** Ends the iteration (after the queued messages) and releases the topic if nobody else reads it. */
+  /** Ends the iteration (after the queued messages) and releases the topic if nothing else holds it. */
   unsubscribe(): void {
-    if (this.#closed) return
-    this.#closed = true
-    this.#wake?.()
-    this.#onClose(this)
+    this.#source.unsubscribe()
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<ReceivedMessage> {
     try {
-      for (;;) {
-        const next = this.#queue.shift()
-        if (next !== undefined) {
-          yield next
-          continue
-        }
-        if (this.#closed) return
-        await new Promise<void>((resolve) => {
-          this.#wake = resolve
-        })
-        this.#wake = undefined
-      }
+      for await (const delivery of this.#source) yield receivedMessage(this.topic, delivery)
     } finally {
       this.unsubscribe()
     }

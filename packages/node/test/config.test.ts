@@ -1,12 +1,14 @@
+import { execFileSync } from 'node:child_process'
 import { describe, it, expect } from 'vitest'
 import { mkdtemp, readFile, rm, stat, writeFile, readdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { DecodeError } from '@saorsa-gossip/types'
+import { DecodeError, TopicId } from '@saorsa-gossip/types'
 import { loadNodeConfig, parseNodeConfig, saveNodeConfig } from '../src/config/node-config.ts'
 import { ensureHome, homeLayout, resolveHome } from '../src/config/paths.ts'
 import { writeFileAtomic } from '../src/config/atomic-file.ts'
 import { Subscription } from '../src/subscription.ts'
+import { Subscription as PubSubSubscription } from '@saorsa-gossip/pubsub'
 
 describe('home directory', () => {
   it('prefers the explicit option, then SAORSA_GOSSIP_HOME, then ~/.saorsa-gossip', () => {
@@ -65,47 +67,47 @@ describe('config.json', () => {
 })
 
 describe('Subscription', () => {
-  const msg = (n: number) => ({ seq: n }) as never
+  const topicId = TopicId.fromName('t')
+  const msg = (n: number) => ({ topic: topicId, seq: n }) as never
+  const source = (capacity = 1_024, onUnsubscribe = () => {}) => new PubSubSubscription(topicId, capacity, onUnsubscribe)
 
-  it('yields pushed messages in order and ends after unsubscribe', async () => {
+  it('yields pushed messages in order with the topic name, and ends after unsubscribe', async () => {
     let released = 0
-    const sub = new Subscription('t', () => { released++ })
-    sub.push(msg(1))
-    sub.push(msg(2))
+    const from = source(1_024, () => { released++ })
+    const sub = new Subscription('t', from)
+    from.push(msg(1))
+    from.push(msg(2))
     const seen: number[] = []
     const reader = (async () => {
       for await (const m of sub) {
-        seen.push((m as unknown as { seq: number }).seq)
+        expect(m.topic).toBe('t')
+        seen.push(m.seq)
         if (seen.length === 3) sub.unsubscribe()
       }
     })()
     await Promise.resolve()
-    sub.push(msg(3))
+    from.push(msg(3))
     await reader
     expect(seen).toEqual([1, 2, 3])
     expect(released).toBe(1)
   })
 
   it('drops the oldest messages when the reader falls behind, and counts them', async () => {
-    const sub = new Subscription('t', () => {}, 2)
-    for (let i = 1; i <= 5; i++) sub.push(msg(i))
+    const from = source(2)
+    const sub = new Subscription('t', from)
+    for (let i = 1; i <= 5; i++) from.push(msg(i))
     sub.unsubscribe()
     const seen: number[] = []
-    for await (const m of sub) seen.push((m as unknown as { seq: number }).seq)
+    for await (const m of sub) seen.push(m.seq)
     expect(seen).toEqual([4, 5])
     expect(sub.dropped).toBe(3)
+    expect(sub.closed).toBe(true)
   })
 
-  it('ends when its AbortSignal fires', async () => {
-    const controller = new AbortController()
-    const sub = new Subscription('t', () => {}, 8, controller.signal)
-    const reader = (async () => {
-      let n = 0
-      for await (const _ of sub) n++
-      return n
-    })()
-    controller.abort()
-    expect(await reader).toBe(0)
-    expect(sub.closed).toBe(true)
+  it('refuses a FIFO in place of config.json with DecodeError instead of hanging', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sg-config-'))
+    execFileSync('mkfifo', [join(dir, 'config.json')])
+    await expect(loadNodeConfig(join(dir, 'config.json'))).rejects.toMatchObject({ name: 'DecodeError', message: expect.stringMatching(/not a regular file/) })
+    await rm(dir, { recursive: true })
   })
 })

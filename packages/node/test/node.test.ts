@@ -91,6 +91,29 @@ describe('createNode', () => {
     await expect(b!.join(a!.listenAddrs())).rejects.toMatchObject({ name: 'NotStartedError' })
   })
 
+  it('re-dispatches topic neighbours, and counts no lag for a topic joined without a reader', async () => {
+    const { nodes: [a, b] } = await network(2)
+    const ups: string[] = []
+    b!.addEventListener('topic:peer-up', (e) => ups.push(`${e.detail.topic} ${e.detail.peerId.toHex()}`))
+    await b!.join(a!.listenAddrs())
+    await until('the two to be neighbours', () => a!.status().activePeers === 1 && b!.status().activePeers === 1)
+    // Publishing joins the topic without a reader: deliveries reach only the 'message' event.
+    await b!.publish('quiet', new Uint8Array([0]))
+    const controller = new AbortController()
+    const sub = a!.subscribe('quiet', { signal: controller.signal })
+    await until('b to see a in the topic tree', () => ups.length > 0)
+    expect(ups).toEqual([`quiet ${a!.peerId.toHex()}`])
+    const received: number[] = []
+    b!.addEventListener('message', (e) => received.push(e.detail.payload[0]!))
+    for (let i = 1; i <= 20; i++) await a!.publish('quiet', new Uint8Array([i]))
+    await until('b to deliver all 20', () => received.length === 20)
+    expect(b!.status().delivered).toBe(20)
+    expect(b!.status().dropped).not.toHaveProperty('driver:lagged')
+    expect(b!.topics()).toEqual(['quiet'])
+    controller.abort()
+    expect(sub.closed).toBe(true)
+  })
+
   it('fails to join with JoinFailedError when nothing answers, and with nothing to try', async () => {
     const { nodes: [a] } = await network(1)
     await expect(a!.join([])).rejects.toMatchObject({ name: 'JoinFailedError' })

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest'
-import { mkdtemp, readFile, writeFile, readdir, rm } from 'node:fs/promises'
+import { execFileSync } from 'node:child_process'
+import { mkdtemp, readFile, writeFile, readdir, rm, utimes } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DecodeError, PeerId, SeededRng, encodeCbor, fromHex, toHex } from '@saorsa-gossip/types'
@@ -138,16 +139,35 @@ describe('PeerCache', () => {
     await rm(dir, { recursive: true })
   })
 
-  it('reports a corrupt file and starts empty instead of failing', async () => {
+  it('reports a corrupt file, keeps it aside as evidence and starts empty instead of failing', async () => {
     const dir = await tempDir()
     const path = join(dir, 'peers.cbor')
-    await writeFile(path, Uint8Array.from([0xa2, 0x61, 0x76, 0x02]))
+    const corrupt = Uint8Array.from([0xa2, 0x61, 0x76, 0x02])
+    await writeFile(path, corrupt)
+    const problems: Array<{ kind: string; keptAs?: string }> = []
+    const cache = await PeerCache.load(path, { onProblem: (p) => problems.push(p) })
+    expect(cache.size).toBe(0)
+    expect(problems).toMatchObject([{ kind: 'corrupt', keptAs: `${path}.corrupt` }])
+    expect(new Uint8Array(await readFile(`${path}.corrupt`))).toEqual(corrupt)
+    cache.recordSuccess(idOf(1), ['tcp://a:1'], 1)
+    await cache.save(1)
+    expect(decodePeerCache(new Uint8Array(await readFile(path))).map((e) => e.peerId.toHex())).toEqual([idOf(1).toHex()])
+    await rm(dir, { recursive: true })
+  })
+
+  it('refuses a FIFO in place of the cache at once and removes stale temp files of interrupted writes', async () => {
+    const dir = await tempDir()
+    const path = join(dir, 'peers.cbor')
+    execFileSync('mkfifo', [path])
+    const stale = join(dir, '.peers.cbor.0123456789ab.tmp')
+    await writeFile(stale, 'half-written')
+    const old = new Date(Date.now() - 3_600_000)
+    await utimes(stale, old, old)
     const problems: string[] = []
     const cache = await PeerCache.load(path, { onProblem: (p) => problems.push(p.kind) })
     expect(cache.size).toBe(0)
-    expect(problems).toEqual(['corrupt'])
-    await cache.save(1)
-    expect(decodePeerCache(new Uint8Array(await readFile(path)))).toEqual([])
+    expect(problems).toEqual(['refused'])
+    expect((await readdir(dir)).sort()).toEqual(['peers.cbor'])
     await rm(dir, { recursive: true })
   })
 })

@@ -35,6 +35,17 @@ const wireSchema = s.variant('k', {
       ...(w.o === undefined ? {} : { originKey: w.o }),
     }),
   ),
+  nbr: s.transform(
+    s.object({
+      k: s.literal('nbr'),
+      h: s.bytes({ min: 1, max: MAX_HEADER_BYTES }),
+      s: s.bytes({ min: 1, max: LIMITS.mldsa65SignatureBytes }),
+      p: s.bytes({ max: LIMITS.maxPayloadBytes }),
+    }),
+    (w): PubSubMessage => ({
+      type: 'publish', headerBytes: w.h, header: decodeMessageHeader(w.h), signature: w.s, payload: w.p, hop: 1, neighborsOnly: true,
+    }),
+  ),
   ihave: s.transform(
     s.object({ k: s.literal('ihave'), t: s.topicId(), i: ids(LIMITS.maxIhaveIds), d: hops(LIMITS.maxIhaveIds) }),
     (w): PubSubMessage => {
@@ -91,6 +102,8 @@ export function encodePubSubMessage(msg: PubSubMessage): Uint8Array {
 function toWire(msg: PubSubMessage): Record<string, unknown> {
   switch (msg.type) {
     case 'publish': {
+      // A neighbour broadcast travels one link, straight from its origin: no hop, no carried key.
+      if (msg.neighborsOnly === true) return { k: 'nbr', h: msg.headerBytes, s: msg.signature, p: msg.payload }
       const wire: Record<string, unknown> = { k: 'pub', h: msg.headerBytes, s: msg.signature, p: msg.payload, d: msg.hop }
       if (msg.originKey !== undefined) wire['o'] = msg.originKey
       return wire

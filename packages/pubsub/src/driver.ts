@@ -1,33 +1,38 @@
 /**
- * The PubSub driver (ARCHITECTURE.md section 2): connects the sans-IO core to a Transport's 'pubsub'
- * stream class and to membership neighbour events. One input queue (the core is never re-entered),
- * one timer heap with a single armed timeout, typed events, async-iterable subscriptions, and
- * publish results that say whether anyone subscribed was reachable.
+ * The PubSub driver (ARCHITECTURE.md section 2): runs the sans-IO core on the shared `CoreRuntime`
+ * (input queue, timer heap, one armed host timer) and connects it to the transport's
+ * `/saorsa/pubsub/1` protocol (on the 'pubsub' stream class) and to membership neighbour events. It keeps the one registry of topics (joined, and the
+ * subscriptions of readers that want an iterator), runs topic validators, and turns core events
+ * into typed DOM events.
  */
 import type { Identity, SignatureBackend } from '@saorsa-gossip/identity'
 import {
-  AbortError, DecodeError, InvalidParametersError, LIMITS, NotStartedError, TopicId, cryptoRng, systemClock, throwIfAborted,
-  type Clock, type MessageId, type PeerId, type Rng,
+  DecodeError, InvalidParametersError, LIMITS, NotStartedError, TopicId, cryptoRng, raceAbort, systemClock, throwIfAborted,
+  type AbortOptions, type Clock, type MessageId, type PeerId, type Rng,
 } from '@saorsa-gossip/types'
+import { CoreRuntime } from '@saorsa-gossip/types/runtime'
 import { decodePubSubMessage, encodePubSubMessage } from './codec.ts'
 import type { PubSubConfig } from './proto/config.ts'
-import type { Delivery, PubSubCommand, PubSubEvent, PubSubTimer, PublishOutcome } from './proto/messages.ts'
-import { PubSubCore, type PubSubInput, type PubSubOutput } from './proto/pubsub.ts'
+import type { Delivery, PubSubCommand, PubSubEvent, PubSubMessage, PubSubTimer, PublishOutcome } from './proto/messages.ts'
+import { PubSubCore } from './proto/pubsub.ts'
+import { PUBSUB_PROTOCOL, type PubSubProtocol } from './protocol.ts'
 import { Publisher } from './publisher.ts'
 import { signHeaderWith, verifyHeaderWith } from './signatures.ts'
 import { Subscription } from './subscription.ts'
+import { Validators, type TopicValidator, type ValidatorOptions } from './validators.ts'
 
 /** The slice of a Transport connection the driver uses. */
 export interface PubSubConnection {
   readonly remotePeer: PeerId
   readonly remotePublicKey: Uint8Array
-  send(streamClass: 'pubsub', message: Uint8Array): Promise<void>
+  send(protocol: PubSubProtocol, message: Uint8Array): Promise<void>
   close(): Promise<void>
 }
 
 /** The slice of @saorsa-gossip/transport's Transport the driver uses. */
 export interface PubSubTransport extends EventTarget {
-  handle(streamClass: 'pubsub', handler: (message: Uint8Array, connection: PubSubConnection) => void): void
+  handle(protocol: PubSubProtocol, handler: (message: Uint8Array, connection: PubSubConnection) => void): void
+  unhandle(protocol: PubSubProtocol): void
   connectionTo(peer: PeerId): PubSubConnection | undefined
 }
 
@@ -37,17 +42,24 @@ export interface NeighborSource {
   removeEventListener(type: 'peer:up' | 'peer:down', listener: (event: Event) => void): void
 }
 
+/** Options (js-libp2p `Init`): how this pubsub behaves. */
 export interface PubSubInit {
+  /** PUBSUB_LAN (the default), PUBSUB_WAN, PUBSUB_LOCAL, or overrides of DEFAULT_CONFIG. */
+  readonly config?: Partial<PubSubConfig>
+  /** Deliveries buffered per subscription before the oldest are dropped (counted as `lagged`). Default 1,024. */
+  readonly subscriptionBuffer?: number
+}
+
+/** Dependencies (js-libp2p `Components`): what this pubsub runs on. */
+export interface PubSubComponents {
   readonly transport: PubSubTransport
   readonly identity: Identity
-  /** ML-DSA-65 backend for verification; default: the identity package's noble backend. */
+  /** ML-DSA-65 backend for verification. */
   readonly backend: SignatureBackend
+  /** Neighbour events (`createMembership`); without it call `neighborUp` / `neighborDown` yourself. */
   readonly membership?: NeighborSource
-  readonly config?: Partial<PubSubConfig>
   readonly clock?: Clock
   readonly rng?: Rng
-  /** Messages buffered per subscription before the oldest are dropped (counted as `lagged`). Default 1,024. */
-  readonly subscriptionBuffer?: number
 }
 
 export interface PublishResult {
@@ -57,106 +69,210 @@ export interface PublishResult {
   readonly peers: number
 }
 
+export interface TopicPeerDetail { readonly topic: TopicId; readonly peer: PeerId }
+
 export interface PubSubEvents {
+  /** A verified (and, where the topic has a validator, accepted) message; `neighborsOnly` for a neighbour broadcast. */
   'message': CustomEvent<Delivery>
-  'peer:graylisted': CustomEvent<{ peer: PeerId; score: number }>
-  'topic:peer-up': CustomEvent<{ topic: TopicId; peer: PeerId }>
-  'topic:peer-down': CustomEvent<{ topic: TopicId; peer: PeerId }>
+  'peer:graylisted': CustomEvent<{ readonly peer: PeerId; readonly score: number }>
+  /** A neighbour joined this node's tree for a topic (iroh-gossip's NeighborUp). */
+  'topic:peer-up': CustomEvent<TopicPeerDetail>
+  /** A neighbour left this node's tree for a topic (iroh-gossip's NeighborDown). */
+  'topic:peer-down': CustomEvent<TopicPeerDetail>
 }
 
-interface ScheduledTimer { readonly atMs: number; readonly seq: number; readonly timer: PubSubTimer }
+/** Frames and calls the driver dropped, by reason. */
+export interface DriverDrops {
+  decode: number
+  'no-connection': number
+  'send-failed': number
+  /** Deliveries a slow subscription reader lost (its buffer was full). */
+  lagged: number
+  /** Inputs whose handling threw inside the core. */
+  'core-error': number
+  /** Validators that threw or answered something other than accept / reject / ignore. */
+  'validator-error': number
+}
+
+type Listener<K extends keyof PubSubEvents> = (event: PubSubEvents[K]) => void
+type ListenerOptions = { once?: boolean; signal?: AbortSignal }
+type Runtime = CoreRuntime<PubSubMessage, PubSubTimer, PubSubCommand, PubSubEvent>
+
+/** The one registry of topics: joined without a reader, and the readers that asked for an iterator. */
+interface TopicEntry { readonly topic: TopicId; joined: boolean; readonly subscriptions: Set<Subscription> }
 
 export class PubSubDriver extends EventTarget {
   readonly core: PubSubCore
-  /** Frames dropped by the driver, by reason (decode errors, sends without a connection, failed sends). */
-  readonly driverDrops = { decode: 0, 'no-connection': 0, 'send-failed': 0, lagged: 0 }
-  readonly #init: PubSubInit
+  readonly driverDrops: DriverDrops = { decode: 0, 'no-connection': 0, 'send-failed': 0, lagged: 0, 'core-error': 0, 'validator-error': 0 }
+  readonly #components: PubSubComponents
+  readonly #subscriptionBuffer: number
   readonly #clock: Clock
+  readonly #runtime: Runtime
   readonly #publisher: Publisher
-  readonly #queue: PubSubInput[] = []
-  readonly #timers: ScheduledTimer[] = []
-  readonly #subscriptions = new Map<string, Set<Subscription>>()
-  readonly #published = new Map<number, PublishResult>()
+  readonly #topics = new Map<string, TopicEntry>()
+  readonly #validators = new Validators(() => { this.driverDrops['validator-error']++ })
+  readonly #published = new Map<number, { resolve: (r: PublishResult) => void; reject: (e: Error) => void }>()
   readonly #onUp = (e: Event) => this.neighborUp(peerOf(e))
   readonly #onDown = (e: Event) => this.neighborDown(peerOf(e))
   readonly #onOpen = (e: Event) => {
     const { connection } = (e as CustomEvent<{ connection: PubSubConnection }>).detail
     this.#command({ type: 'learn-key', peer: connection.remotePeer, publicKey: connection.remotePublicKey })
   }
-  #armed: ReturnType<typeof setTimeout> | undefined
-  #armedAt = Infinity
-  #timerSeq = 0
   #requestId = 0
-  #draining = false
-  #started = false
 
-  constructor(init: PubSubInit) {
+  constructor(init: PubSubInit, components: PubSubComponents) {
     super()
-    this.#init = init
-    this.#clock = init.clock ?? systemClock
-    const { identity } = init
+    this.#components = components
+    this.#subscriptionBuffer = init.subscriptionBuffer ?? 1_024
+    if (!Number.isSafeInteger(this.#subscriptionBuffer) || this.#subscriptionBuffer < 1) {
+      throw new InvalidParametersError('subscriptionBuffer: expected a positive integer')
+    }
+    this.#clock = components.clock ?? systemClock
+    const { identity } = components
     this.core = new PubSubCore({
-      self: identity.peerId, publicKey: identity.publicKey, verify: verifyHeaderWith(init.backend),
-      rng: init.rng ?? cryptoRng(), config: init.config ?? {},
+      self: identity.peerId, publicKey: identity.publicKey, verify: verifyHeaderWith(components.backend),
+      rng: components.rng ?? cryptoRng(), config: init.config ?? {},
+    })
+    this.#runtime = new CoreRuntime({
+      core: this.core,
+      clock: this.#clock,
+      send: (to, msg) => this.#send(to, msg),
+      emit: (event) => this.#emit(event),
+      disconnect: (peer) => this.#close(peer),
+      // Timestamps are checked against the wall clock: refresh it before timers touch any message.
+      beforeTimers: () => [{ type: 'command', command: { type: 'wall-clock', wallMs: this.#clock.wallNow() } }],
+      onCoreError: () => { this.driverDrops['core-error']++ },
     })
     // Sequence numbers start from the wall clock so a restarted node never reuses one.
     this.#publisher = new Publisher(identity.peerId, signHeaderWith(identity), Math.floor(this.#clock.wallNow()) * 1024)
   }
 
-  start(): void {
-    if (this.#started) return
-    this.#started = true
-    this.#init.transport.handle('pubsub', (bytes, connection) => this.#onFrame(bytes, connection))
-    this.#init.transport.addEventListener('connection:open', this.#onOpen)
-    this.#init.membership?.addEventListener('peer:up', this.#onUp)
-    this.#init.membership?.addEventListener('peer:down', this.#onDown)
-    this.#command({ type: 'wall-clock', wallMs: this.#clock.wallNow() })
+  override addEventListener<K extends keyof PubSubEvents>(type: K, listener: Listener<K>, options?: ListenerOptions): void
+  override addEventListener(...args: Parameters<EventTarget['addEventListener']>): void
+  override addEventListener(...args: unknown[]): void {
+    super.addEventListener(...(args as Parameters<EventTarget['addEventListener']>))
   }
 
+  override removeEventListener<K extends keyof PubSubEvents>(type: K, listener: Listener<K>): void
+  override removeEventListener(...args: Parameters<EventTarget['removeEventListener']>): void
+  override removeEventListener(...args: unknown[]): void {
+    super.removeEventListener(...(args as Parameters<EventTarget['removeEventListener']>))
+  }
+
+  get isStarted(): boolean {
+    return this.#runtime.running
+  }
+
+  /** Starts the core; aborting `signal` later stops it as `stop()` would. */
+  start(options: AbortOptions = {}): void {
+    if (this.#runtime.running) return
+    throwIfAborted(options.signal)
+    this.#runtime.start()
+    options.signal?.addEventListener('abort', () => this.stop(), { once: true })
+    this.#handleFrames()
+    this.#components.transport.addEventListener('connection:open', this.#onOpen)
+    this.#components.membership?.addEventListener('peer:up', this.#onUp)
+    this.#components.membership?.addEventListener('peer:down', this.#onDown)
+    this.#command({ type: 'wall-clock', wallMs: this.#clock.wallNow() })
+    for (const { topic, timeoutMs } of this.#validators.registered()) this.#command({ type: 'set-validator', topic, timeoutMs })
+  }
+
+  /** Stops the core and ends every subscription; joined topics stay joined for a restart. */
   stop(): void {
-    if (!this.#started) return
-    this.#started = false
-    this.#init.transport.removeEventListener('connection:open', this.#onOpen)
-    this.#init.membership?.removeEventListener('peer:up', this.#onUp)
-    this.#init.membership?.removeEventListener('peer:down', this.#onDown)
-    if (this.#armed !== undefined) clearTimeout(this.#armed)
-    this.#armed = undefined
-    this.#armedAt = Infinity
-    for (const subs of this.#subscriptions.values()) for (const s of subs) s.end()
-    this.#subscriptions.clear()
+    if (!this.#runtime.running) return
+    this.#runtime.stop()
+    // Releases the name, so this driver (or another) can handle it again after a restart.
+    this.#components.transport.unhandle(PUBSUB_PROTOCOL)
+    this.#components.transport.removeEventListener('connection:open', this.#onOpen)
+    this.#components.membership?.removeEventListener('peer:up', this.#onUp)
+    this.#components.membership?.removeEventListener('peer:down', this.#onDown)
+    for (const entry of this.#topics.values()) {
+      for (const sub of entry.subscriptions) sub.end()
+      entry.subscriptions.clear()
+      if (!entry.joined) this.#topics.delete(entry.topic.toHex())
+    }
+    for (const pending of this.#published.values()) pending.reject(new NotStartedError('PubSub stopped before the publish was handled'))
+    this.#published.clear()
   }
 
   neighborUp(peer: PeerId): void {
-    const connection = this.#init.transport.connectionTo(peer)
+    const connection = this.#components.transport.connectionTo(peer)
     if (connection !== undefined) this.#command({ type: 'learn-key', peer, publicKey: connection.remotePublicKey })
-    this.#input({ type: 'peer-up', peer })
+    this.#runtime.input({ type: 'peer-up', peer })
   }
 
   neighborDown(peer: PeerId): void {
-    this.#input({ type: 'peer-down', peer })
+    this.#runtime.input({ type: 'peer-down', peer })
+  }
+
+  /** Joins `topic`'s tree (relaying and repairing it) without a local reader; use the 'message' event. */
+  join(topic: string | TopicId, options: AbortOptions = {}): void {
+    this.#entry(topic, options).joined = true
+  }
+
+  /** Undoes `join`; the tree is left once no subscription of the topic remains either. */
+  leave(topic: string | TopicId, options: AbortOptions = {}): void {
+    this.#assertStarted()
+    throwIfAborted(options.signal)
+    const entry = this.#topics.get(toTopic(topic).toHex())
+    if (entry === undefined) return
+    entry.joined = false
+    this.#release(entry)
+  }
+
+  /** Joined topics (by `join` or by a live subscription). */
+  topics(): TopicId[] {
+    return [...this.#topics.values()].map((e) => e.topic)
   }
 
   /** Joins `topic` at once and yields its verified messages until `unsubscribe()` or abort. */
-  subscribe(topic: string | TopicId, options: { signal?: AbortSignal } = {}): Subscription {
-    this.#assertStarted()
-    throwIfAborted(options.signal)
-    const id = toTopic(topic)
-    const key = id.toHex()
-    let subs = this.#subscriptions.get(key)
-    if (subs === undefined) this.#subscriptions.set(key, (subs = new Set()))
-    const sub = new Subscription(id, this.#init.subscriptionBuffer ?? 1_024, () => this.#unsubscribe(key, sub), () => this.driverDrops.lagged++)
-    subs.add(sub)
+  subscribe(topic: string | TopicId, options: AbortOptions = {}): Subscription {
+    const entry = this.#entry(topic, options)
+    const sub: Subscription = new Subscription(entry.topic, this.#subscriptionBuffer, () => {
+      entry.subscriptions.delete(sub)
+      this.#release(entry)
+    }, () => { this.driverDrops.lagged++ })
+    entry.subscriptions.add(sub)
     options.signal?.addEventListener('abort', () => sub.unsubscribe(), { once: true })
-    this.#command({ type: 'join', topic: id })
     return sub
   }
 
   /**
-   * Signs and publishes `data` on `topic` (which must be subscribed). Resolves with 'sent', or
-   * 'no-peers' when no subscribed neighbour is connected (the message then waits in the cache and
+   * Runs `validator` on every verified message of `topic` before it is delivered or forwarded
+   * (gossipsub's `topicValidators`). 'reject' drops it for good and penalises the neighbour it came
+   * from; 'ignore', a throw or no verdict within `timeoutMs` drop it without penalty. Replaces an
+   * earlier validator of the topic.
+   */
+  addValidator(topic: string | TopicId, validator: TopicValidator, options: ValidatorOptions = {}): void {
+    const id = toTopic(topic)
+    const timeoutMs = options.timeoutMs ?? this.core.config.validationTimeoutMs
+    this.#validators.set(id, validator, timeoutMs)
+    this.#command({ type: 'set-validator', topic: id, timeoutMs })
+  }
+
+  removeValidator(topic: string | TopicId): void {
+    const id = toTopic(topic)
+    if (this.#validators.delete(id)) this.#command({ type: 'remove-validator', topic: id })
+  }
+
+  /**
+   * Signs and publishes `data` on `topic` (which must be joined). Resolves with 'sent', or
+   * 'no-peers' when no topic neighbour is connected (the message then waits in the cache and
    * anti-entropy offers it to subscribers that appear later).
    */
-  async publish(topic: string | TopicId, data: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<PublishResult> {
+  async publish(topic: string | TopicId, data: Uint8Array, options: AbortOptions = {}): Promise<PublishResult> {
+    return this.#publish(topic, data, false, options)
+  }
+
+  /**
+   * Sends `data` to this node's direct neighbours in `topic`'s tree only (iroh-gossip's
+   * `broadcast_neighbors`): signed, delivered with hop 1, never forwarded, cached or repaired.
+   */
+  async broadcastNeighbors(topic: string | TopicId, data: Uint8Array, options: AbortOptions = {}): Promise<PublishResult> {
+    return this.#publish(topic, data, true, options)
+  }
+
+  async #publish(topic: string | TopicId, data: Uint8Array, neighborsOnly: boolean, options: AbortOptions): Promise<PublishResult> {
     this.#assertStarted()
     throwIfAborted(options.signal)
     if (!(data instanceof Uint8Array)) throw new InvalidParametersError('data: expected a Uint8Array')
@@ -166,22 +282,51 @@ export class PubSubDriver extends EventTarget {
     const id = toTopic(topic)
     const wallMs = this.#clock.wallNow()
     this.#command({ type: 'wall-clock', wallMs })
-    const message = this.#publisher.build(id, data, wallMs)
+    const message = this.#publisher.build(id, data, wallMs, { neighborsOnly })
     const requestId = ++this.#requestId
+    // Called from an event listener the command waits in the queue: the result comes with its event.
+    const result = new Promise<PublishResult>((resolve, reject) => this.#published.set(requestId, { resolve, reject }))
     this.#command({ type: 'publish', topic: id, message, requestId })
-    const result = this.#published.get(requestId)
-    this.#published.delete(requestId)
-    if (options.signal?.aborted === true) throw new AbortError()
-    return result ?? { outcome: 'not-subscribed', id: undefined, peers: 0 }
+    return raceAbort(result, options.signal)
   }
 
-  #unsubscribe(key: string, sub: Subscription): void {
-    const subs = this.#subscriptions.get(key)
-    if (subs === undefined || !subs.delete(sub)) return
-    if (subs.size === 0) {
-      this.#subscriptions.delete(key)
-      if (this.#started) this.#command({ type: 'leave', topic: sub.topic })
+  #entry(topic: string | TopicId, options: AbortOptions): TopicEntry {
+    this.#assertStarted()
+    throwIfAborted(options.signal)
+    const id = toTopic(topic)
+    const key = id.toHex()
+    let entry = this.#topics.get(key)
+    if (entry === undefined) {
+      entry = { topic: id, joined: false, subscriptions: new Set() }
+      this.#topics.set(key, entry)
+      this.#command({ type: 'join', topic: id })
     }
+    return entry
+  }
+
+  #release(entry: TopicEntry): void {
+    if (entry.joined || entry.subscriptions.size > 0 || this.#topics.get(entry.topic.toHex()) !== entry) return
+    this.#topics.delete(entry.topic.toHex())
+    this.#command({ type: 'leave', topic: entry.topic })
+  }
+
+  /** The driver's only registration with the transport. */
+  #handleFrames(): void {
+    this.#components.transport.handle(PUBSUB_PROTOCOL, (bytes, connection) => this.#onFrame(bytes, connection))
+  }
+
+  /** The driver's only write to the transport. */
+  #send(to: PeerId, msg: PubSubMessage): void {
+    const connection = this.#components.transport.connectionTo(to)
+    if (connection === undefined) {
+      this.driverDrops['no-connection']++
+      return
+    }
+    connection.send(PUBSUB_PROTOCOL, encodePubSubMessage(msg)).catch(() => { this.driverDrops['send-failed']++ })
+  }
+
+  #close(peer: PeerId): void {
+    this.#components.transport.connectionTo(peer)?.close().catch(() => { this.driverDrops['send-failed']++ })
   }
 
   #onFrame(bytes: Uint8Array, connection: PubSubConnection): void {
@@ -195,103 +340,42 @@ export class PubSubDriver extends EventTarget {
       }
       throw err
     }
-    this.#input({ type: 'recv', from: connection.remotePeer, msg })
+    this.#runtime.input({ type: 'recv', from: connection.remotePeer, msg })
   }
 
   #command(command: PubSubCommand): void {
-    this.#input({ type: 'command', command })
-  }
-
-  /** Queues an input; inputs produced while the core runs wait their turn. */
-  #input(input: PubSubInput): void {
-    this.#queue.push(input)
-    if (this.#draining) return
-    this.#draining = true
-    try {
-      for (let next = this.#queue.shift(); next !== undefined; next = this.#queue.shift()) {
-        const out: PubSubOutput[] = []
-        this.core.handle(next, this.#clock.now(), out)
-        for (const o of out) this.#apply(o)
-      }
-    } finally {
-      this.#draining = false
-    }
-  }
-
-  #apply(o: PubSubOutput): void {
-    switch (o.type) {
-      case 'send': {
-        const connection = this.#init.transport.connectionTo(o.to)
-        if (connection === undefined) {
-          this.driverDrops['no-connection']++
-          return
-        }
-        connection.send('pubsub', encodePubSubMessage(o.msg)).catch(() => { this.driverDrops['send-failed']++ })
-        return
-      }
-      case 'schedule': return this.#schedule(o.delayMs, o.timer)
-      case 'disconnect':
-        this.#init.transport.connectionTo(o.peer)?.close().catch(() => { this.driverDrops['send-failed']++ })
-        return
-      case 'emit': return this.#emit(o.event)
-    }
+    this.#runtime.input({ type: 'command', command })
   }
 
   #emit(event: PubSubEvent): void {
     switch (event.type) {
       case 'message':
-        for (const sub of this.#subscriptions.get(event.delivery.topic.toHex()) ?? []) sub.push(event.delivery)
-        this.dispatchEvent(new CustomEvent('message', { detail: event.delivery }))
+        for (const sub of this.#topics.get(event.delivery.topic.toHex())?.subscriptions ?? []) sub.push(event.delivery)
+        this.#dispatch('message', event.delivery)
         return
-      case 'published':
-        this.#published.set(event.requestId, { outcome: event.outcome, id: event.id, peers: event.peers })
+      case 'published': {
+        const pending = this.#published.get(event.requestId)
+        this.#published.delete(event.requestId)
+        pending?.resolve({ outcome: event.outcome, id: event.id, peers: event.peers })
         return
-      case 'graylisted':
-        this.dispatchEvent(new CustomEvent('peer:graylisted', { detail: { peer: event.peer, score: event.score } }))
+      }
+      case 'validate': {
+        const { validationId } = event
+        this.#validators.run(event.request, (result) => this.#command({ type: 'validated', validationId, result }))
         return
-      case 'topic-peer-up':
-        this.dispatchEvent(new CustomEvent('topic:peer-up', { detail: { topic: event.topic, peer: event.peer } }))
-        return
-      case 'topic-peer-down':
-        this.dispatchEvent(new CustomEvent('topic:peer-down', { detail: { topic: event.topic, peer: event.peer } }))
+      }
+      case 'graylisted': return this.#dispatch('peer:graylisted', { peer: event.peer, score: event.score })
+      case 'topic-peer-up': return this.#dispatch('topic:peer-up', { topic: event.topic, peer: event.peer })
+      case 'topic-peer-down': return this.#dispatch('topic:peer-down', { topic: event.topic, peer: event.peer })
     }
   }
 
-  #schedule(delayMs: number, timer: PubSubTimer): void {
-    const atMs = this.#clock.now() + Math.max(0, delayMs)
-    const entry = { atMs, seq: this.#timerSeq++, timer }
-    // Sorted insert: the heap stays small (a handful of timer kinds plus graft timers).
-    let i = this.#timers.length
-    while (i > 0 && (this.#timers[i - 1]!.atMs > atMs)) i--
-    this.#timers.splice(i, 0, entry)
-    this.#arm()
-  }
-
-  #arm(): void {
-    const first = this.#timers[0]
-    if (first === undefined || !this.#started) return
-    if (this.#armed !== undefined && this.#armedAt <= first.atMs) return
-    if (this.#armed !== undefined) clearTimeout(this.#armed)
-    this.#armedAt = first.atMs
-    this.#armed = setTimeout(() => this.#fire(), Math.max(0, first.atMs - this.#clock.now()))
-    const handle = this.#armed as { unref?: () => void }
-    handle.unref?.()
-  }
-
-  #fire(): void {
-    // A timer that fired is due even if an injected clock lags the platform timer.
-    const now = Math.max(this.#clock.now(), this.#armedAt)
-    this.#armed = undefined
-    this.#armedAt = Infinity
-    const due: ScheduledTimer[] = []
-    while (this.#timers.length > 0 && this.#timers[0]!.atMs <= now) due.push(this.#timers.shift()!)
-    if (due.length > 0) this.#command({ type: 'wall-clock', wallMs: this.#clock.wallNow() })
-    for (const entry of due) this.#input({ type: 'timer', timer: entry.timer })
-    this.#arm()
+  #dispatch<K extends keyof PubSubEvents>(type: K, detail: PubSubEvents[K]['detail']): void {
+    this.dispatchEvent(new CustomEvent(type, { detail }))
   }
 
   #assertStarted(): void {
-    if (!this.#started) throw new NotStartedError('PubSub is not started')
+    if (!this.#runtime.running) throw new NotStartedError('PubSub is not started')
   }
 }
 

@@ -9,8 +9,11 @@ import {
 } from '@saorsa-gossip/types'
 import type { PublishMessage } from './proto/messages.ts'
 
-/** Signs `signingInput(DOMAIN.pubsubMessage, headerBytes)` with the origin's ML-DSA-65 key. */
-export type SignHeader = (headerBytes: Uint8Array) => Uint8Array
+/**
+ * Signs `signingInput(DOMAIN.pubsubMessage, headerBytes)` with the origin's ML-DSA-65 key, or under
+ * `DOMAIN.pubsubNeighbor` for a neighbour broadcast.
+ */
+export type SignHeader = (headerBytes: Uint8Array, neighborsOnly: boolean) => Uint8Array
 
 export class Publisher {
   readonly origin: PeerId
@@ -28,7 +31,8 @@ export class Publisher {
     this.#nextSeq = firstSeq
   }
 
-  build(topic: TopicId, payload: Uint8Array, wallMs: number): PublishMessage {
+  /** `neighborsOnly` builds a neighbour broadcast: same header, its own signing domain, never forwarded. */
+  build(topic: TopicId, payload: Uint8Array, wallMs: number, options: { neighborsOnly?: boolean } = {}): PublishMessage {
     if (!(payload instanceof Uint8Array)) throw new InvalidParametersError('payload must be a Uint8Array')
     if (payload.length > LIMITS.maxPayloadBytes) {
       throw new InvalidParametersError(`payload of ${payload.length} bytes exceeds the ${LIMITS.maxPayloadBytes}-byte cap; send large data over the bulk stream`)
@@ -38,6 +42,8 @@ export class Publisher {
       timestampMs: Math.max(0, Math.floor(wallMs)), payloadLength: payload.length, payloadHash: payloadHash(payload),
     }
     const headerBytes = encodeMessageHeader(header)
-    return { type: 'publish', headerBytes, header, signature: this.#sign(headerBytes), payload, hop: 1 }
+    const neighborsOnly = options.neighborsOnly === true
+    const message: PublishMessage = { type: 'publish', headerBytes, header, signature: this.#sign(headerBytes, neighborsOnly), payload, hop: 1 }
+    return neighborsOnly ? { ...message, neighborsOnly } : message
   }
 }

@@ -1,17 +1,22 @@
 /**
  * ML-DSA-65 capabilities for the core and the publisher (ARCHITECTURE.md section 4): the origin
- * signs `signingInput(DOMAIN.pubsubMessage, headerBytes)`, every receiver verifies exactly those
- * bytes. The core receives only the pure `verify` function, so it stays sans-IO and backend-agnostic.
+ * signs `signingInput(DOMAIN.pubsubMessage, headerBytes)` (`DOMAIN.pubsubNeighbor` for a neighbour
+ * broadcast), every receiver verifies exactly those bytes. The core receives only the pure `verify`
+ * function, so it stays sans-IO and backend-agnostic.
  */
 import { signingInput, type Identity, type SignatureBackend } from '@saorsa-gossip/identity'
-import { DOMAIN } from '@saorsa-gossip/types'
+import { DOMAIN, type Domain } from '@saorsa-gossip/types'
 import type { VerifyHeader } from './proto/pubsub.ts'
 import type { SignHeader } from './publisher.ts'
 
 export function verifyHeaderWith(backend: SignatureBackend): VerifyHeader {
-  return (publicKey, headerBytes, signature) => backend.verify(publicKey, signingInput(DOMAIN.pubsubMessage, headerBytes), signature)
+  return (publicKey, headerBytes, signature, neighborsOnly) => backend.verify(publicKey, signingInput(domainOf(neighborsOnly), headerBytes), signature)
 }
 
 export function signHeaderWith(identity: Identity): SignHeader {
-  return (headerBytes) => identity.sign(DOMAIN.pubsubMessage, headerBytes)
+  return (headerBytes, neighborsOnly) => identity.sign(domainOf(neighborsOnly), headerBytes)
+}
+
+function domainOf(neighborsOnly: boolean): Domain {
+  return neighborsOnly ? DOMAIN.pubsubNeighbor : DOMAIN.pubsubMessage
 }

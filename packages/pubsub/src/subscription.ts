@@ -1,7 +1,8 @@
 /**
  * A topic subscription as an async iterable of verified deliveries, with a bounded buffer: a slow
- * consumer loses the oldest messages (counted) instead of growing memory without limit, the
- * `Lagged` behaviour of iroh-gossip made explicit.
+ * consumer loses the oldest messages (counted in `lagged`) instead of growing memory without limit,
+ * the `Lagged` behaviour of iroh-gossip made explicit. Only readers that asked for one hold a
+ * subscription; `PubSub.join` keeps a topic without buffering anything.
  */
 import type { TopicId } from '@saorsa-gossip/types'
 import type { Delivery } from './proto/messages.ts'
@@ -14,16 +15,28 @@ export class Subscription implements AsyncIterable<Delivery> {
   readonly #buffer: Delivery[] = []
   #waiting: ((result: IteratorResult<Delivery>) => void) | undefined
   #ended = false
+  #lagged = 0
 
-  constructor(topic: TopicId, capacity: number, onUnsubscribe: () => void, onLagged: () => void) {
+  constructor(topic: TopicId, capacity: number, onUnsubscribe: () => void, onLagged: () => void = () => {}) {
     this.topic = topic
     this.#capacity = capacity
     this.#onUnsubscribe = onUnsubscribe
     this.#onLagged = onLagged
   }
 
-  /** Leaves the topic (when this was its last subscription) and ends the iteration. */
+  /** Deliveries this reader lost because it fell more than the buffer size behind. */
+  get lagged(): number {
+    return this.#lagged
+  }
+
+  /** True once unsubscribed, aborted or stopped (buffered deliveries can still be read). */
+  get closed(): boolean {
+    return this.#ended
+  }
+
+  /** Leaves the topic (when this was its last subscription and it was not joined) and ends the iteration. */
   unsubscribe(): void {
+    if (this.#ended) return
     this.#onUnsubscribe()
     this.end()
   }
@@ -38,6 +51,7 @@ export class Subscription implements AsyncIterable<Delivery> {
     }
     if (this.#buffer.length >= this.#capacity) {
       this.#buffer.shift()
+      this.#lagged++
       this.#onLagged()
     }
     this.#buffer.push(delivery)

@@ -21,6 +21,7 @@ const samples: PubSubMessage[] = [
   { type: 'key-response', keys: [node.publicKey] },
   { type: 'sketch', topic, count: 3, cells: buildSketch(ids, 6) },
   { type: 'have', topic, ids, complete: true },
+  node.publisher.build(topic, new Uint8Array([4]), 1_700_000_000_000, { neighborsOnly: true }),
 ]
 
 /** Seeded mutations: bit flips, interesting bytes, truncation, insertion, splices. */

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { Identity, loadMlDsa65Backend, type SignatureBackend } from '@saorsa-gossip/identity'
 import { createMemoryNetwork, createTransport, type Transport } from '@saorsa-gossip/transport'
 import { ManualClock, MessageId, SeededRng, TopicId, payloadHash, utf8, type PeerId } from '@saorsa-gossip/types'
-import { Publisher, createPubSub, encodePubSubMessage, signHeaderWith, type PubSub } from '../src/index.ts'
+import { PUBSUB_PROTOCOL, Publisher, createPubSub, encodePubSubMessage, signHeaderWith, type PubSub } from '../src/index.ts'
 import type { Delivery } from '../src/proto/messages.ts'
 
 const TOPIC = 'e2e/ring'
@@ -51,7 +51,7 @@ async function ring(size: number, backend: SignatureBackend, clock: ManualClock)
     const identity = Identity.generate({ seed: new Uint8Array(32).fill(40 + index), backend })
     const transport = createTransport({ identity, carriers: [network.carrier()], backend })
     await transport.listen(`mem://node-${index}`)
-    const pubsub = createPubSub({ transport, identity, backend, clock, rng: new SeededRng(index) })
+    const pubsub = createPubSub({}, { transport, identity, backend, clock, rng: new SeededRng(index) })
     const deliveries: Delivery[] = []
     pubsub.addEventListener('message', (e) => deliveries.push((e as CustomEvent<Delivery>).detail))
     pubsub.start()
@@ -121,8 +121,8 @@ describe('PubSub driver over the real transport (memory carrier)', () => {
     const connection = await raw.dial('mem://node-0', { expectedPeer: target.identity.peerId })
     const forger = new Publisher(impersonated.identity.peerId, signHeaderWith(attacker), Math.floor(clock.wallNow()) * 1024 + 1_000_000)
     const forged = forger.build(TopicId.fromName(TOPIC), utf8('forged'), clock.wallNow())
-    await connection.send('pubsub', encodePubSubMessage(forged))
-    await connection.send('pubsub', new Uint8Array([0xff, 0x00, 0x13]))
+    await connection.send(PUBSUB_PROTOCOL, encodePubSubMessage(forged))
+    await connection.send(PUBSUB_PROTOCOL, new Uint8Array([0xff, 0x00, 0x13]))
     await until(() => target.pubsub.core.drops['bad-signature'] === 1 && target.pubsub.driverDrops.decode === 1, 'forged and garbage frames counted')
     await advance(clock, 200)
     for (const m of members) {

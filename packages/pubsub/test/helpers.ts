@@ -10,16 +10,23 @@ import type { PubSubMessage } from '../src/proto/messages.ts'
 
 export const TOPIC = TopicId.fromName('test/topic')
 
-export function fakeSign(publicKey: Uint8Array): (headerBytes: Uint8Array) => Uint8Array {
-  return (headerBytes) => blake3(concatBytes(publicKey, headerBytes))
+/** A neighbour broadcast signs under its own domain; the fake marks it with one trailing byte. */
+const NEIGHBOR_DOMAIN = new Uint8Array([0x4e])
+
+function fakeSignature(publicKey: Uint8Array, headerBytes: Uint8Array, neighborsOnly: boolean): Uint8Array {
+  return blake3(neighborsOnly ? concatBytes(publicKey, headerBytes, NEIGHBOR_DOMAIN) : concatBytes(publicKey, headerBytes))
 }
 
-export function countingVerifier(): { verify: (pk: Uint8Array, h: Uint8Array, sig: Uint8Array) => boolean; calls: () => number } {
+export function fakeSign(publicKey: Uint8Array): (headerBytes: Uint8Array, neighborsOnly: boolean) => Uint8Array {
+  return (headerBytes, neighborsOnly) => fakeSignature(publicKey, headerBytes, neighborsOnly)
+}
+
+export function countingVerifier(): { verify: (pk: Uint8Array, h: Uint8Array, sig: Uint8Array, neighborsOnly: boolean) => boolean; calls: () => number } {
   let calls = 0
   return {
-    verify: (pk, h, sig) => {
+    verify: (pk, h, sig, neighborsOnly) => {
       calls++
-      return bytesEqual(blake3(concatBytes(pk, h)), sig)
+      return bytesEqual(fakeSignature(pk, h, neighborsOnly), sig)
     },
     calls: () => calls,
   }

@@ -15,6 +15,31 @@ describe('peer score math', () => {
     expect(decayFactor(elapsed, DEFAULT_SCORE_PARAMS)).toBeCloseTo(factor, 10)
   })
 
+  it.each([
+    // counter, count, score right after, level
+    ['rejected', 1, -10, 'ok'],
+    ['rejected', 2, -20, 'pruned'],
+    ['rejected', 5, -50, 'pruned'],
+    ['rejected', 6, -60, 'graylisted'],
+    ['invalid', 1, -20, 'pruned'],
+    ['stray', 4, -2, 'ok'],
+  ] as const)('records %s x%d as score %d, level %s', (counter, count, score, level) => {
+    const s = new PeerScore(DEFAULT_SCORE_PARAMS, 0)
+    for (let i = 0; i < count; i++) s.record(counter, 0)
+    expect(s.score(0)).toBeCloseTo(score)
+    expect(s.level(0)).toBe(level)
+  })
+
+  it('lets first-delivery credit absorb one validator reject but not two', () => {
+    const s = new PeerScore(DEFAULT_SCORE_PARAMS, 0)
+    s.record('firstDelivery', 0, 5)
+    s.record('rejected', 0)
+    expect(s.level(0)).toBe('ok')
+    s.record('rejected', 0)
+    expect(s.score(0)).toBeCloseTo(-15)
+    expect(s.level(0)).toBe('pruned')
+  })
+
   it('weights counters and decays them together', () => {
     const s = new PeerScore(DEFAULT_SCORE_PARAMS, 0)
     s.record('invalid', 0)

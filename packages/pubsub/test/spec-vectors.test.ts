@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { PeerId, TopicId, messageIdOf, toHex, utf8 } from '@saorsa-gossip/types'
+import { PeerId, TopicId, fromHex, messageIdOf, toHex, utf8 } from '@saorsa-gossip/types'
 import { decodePubSubMessage, encodePubSubMessage } from '../src/codec.ts'
 import { buildSketch } from '../src/proto/anti-entropy.ts'
 import { Publisher } from '../src/publisher.ts'
@@ -29,6 +29,7 @@ describe('SPEC.md section 7 golden vectors', () => {
     const cases: Array<[string, Uint8Array]> = [
       ['`pub` (hop 1)', encodePubSubMessage(msg)],
       ['`pub` (hop 2, with origin key)', encodePubSubMessage({ ...msg, hop: 2, originKey: key })],
+      ['`nbr` (same header and signature)', encodePubSubMessage({ ...msg, neighborsOnly: true })],
       ['`ihave` (id, hop 1)', encodePubSubMessage({ type: 'ihave', topic, ids: [id], hops: [1] })],
       ['`graft` (id)', encodePubSubMessage({ type: 'graft', topic, ids: [id] })],
       ['`prune`', encodePubSubMessage({ type: 'prune', topic })],
@@ -43,5 +44,6 @@ describe('SPEC.md section 7 golden vectors', () => {
   it('decodes the published vectors back to the same message', () => {
     const decoded = decodePubSubMessage(encodePubSubMessage(msg))
     expect(decoded).toEqual(msg)
+    expect(decodePubSubMessage(fromHex(vector('`nbr` (same header and signature)')))).toEqual({ ...msg, neighborsOnly: true })
   })
 })

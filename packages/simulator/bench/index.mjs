@@ -7,26 +7,32 @@ import { joinScenario, massKillScenario, churnScenario } from '../dist/index.js'
 import { compositeMassKillScenario } from '../dist/scenarios/index.js'
 import { SWIM_LAN } from '@saorsa-gossip/membership/proto'
 
-const timed = (fn) => {
+const timed = async (fn) => {
   const start = performance.now()
-  const result = fn()
+  const result = await fn()
   return { result, wallMs: performance.now() - start }
+}
+/** One after another, so each scenario's wall time is its own. */
+const inTurn = async (items, fn) => {
+  const out = []
+  for (const item of items) out.push(await fn(item))
+  return out
 }
 const fmt = (n) => Math.round(n).toLocaleString('en-US')
 const sec = (ms) => (ms === null ? 'not reached' : `${(ms / 1000).toFixed(1)} s`)
 
 export async function run({ quick }) {
   const sizes = quick ? [200, 1_000] : [1_000, 10_000]
-  const joinRows = sizes.map((nodes) => {
-    const { result, wallMs } = timed(() => joinScenario({ seed: 1, nodes, runMs: 60_000 }))
+  const joinRows = await inTurn(sizes, async (nodes) => {
+    const { result, wallMs } = await timed(() => joinScenario({ seed: 1, nodes, runMs: 60_000 }))
     const events = result.network.processedEvents
     return `| ${fmt(nodes)} | ${sec(result.healthyAtMs)} | ${result.check.components} | ${result.check.isolated} | ` +
       `${result.check.asymmetricEdges} | ${(wallMs / 1000).toFixed(1)} s | ${fmt(events)} | ${fmt(events / (wallMs / 1000))} | ` +
       `${result.network.perNodePerSecond.messages.mean.toFixed(2)} | ${fmt(result.network.perNodePerSecond.bytes.mean)} |`
   })
   const killNodes = quick ? 300 : 1_000
-  const killRows = [0.5, 0.8, 0.95].map((fraction) => {
-    const { result, wallMs } = timed(() => massKillScenario({ seed: 1, nodes: killNodes, fraction, observeMs: 60_000 }))
+  const killRows = await inTurn([0.5, 0.8, 0.95], async (fraction) => {
+    const { result, wallMs } = await timed(() => massKillScenario({ seed: 1, nodes: killNodes, fraction, observeMs: 60_000 }))
     return `| ${Math.round(fraction * 100)}% of ${fmt(killNodes)} | ${sec(result.connectedAfterMs)} | ${sec(result.refilledAfterMs)} | ` +
       `${result.check.components} | ${result.check.isolated} | ${(wallMs / 1000).toFixed(1)} s |`
   })
@@ -38,15 +44,15 @@ export async function run({ quick }) {
     { label: '50%, silent, Lifeguard on', fraction: 0.5, silent: true, observeMs: 160_000 },
     { label: '50%, silent, Lifeguard off', fraction: 0.5, silent: true, observeMs: 60_000, swim: { ...SWIM_LAN, lifeguard: false } },
   ]
-  const compositeRows = compositeCases.map(({ label, ...scenario }) => {
-    const runs = compositeSeeds.map((seed) => timed(() => compositeMassKillScenario({ seed, nodes: killNodes, ...scenario })))
+  const compositeRows = await inTurn(compositeCases, async ({ label, ...scenario }) => {
+    const runs = await inTurn(compositeSeeds, (seed) => timed(() => compositeMassKillScenario({ seed, nodes: killNodes, ...scenario })))
     const list = (pick) => runs.map((r) => sec(pick(r.result))).join(' / ')
     const wall = runs.reduce((s, r) => s + r.wallMs, 0)
     return `| ${label} | ${list((r) => r.deadNeighboursGoneAfterMs)} | ${list((r) => r.refilledAfterMs)} | ` +
       `${runs.reduce((s, r) => s + r.result.falseDeaths, 0)} | ${(wall / 1000).toFixed(1)} s |`
   })
   const churnMinutes = quick ? 3 : 10
-  const churn = timed(() => churnScenario({ seed: 1, nodes: killNodes, minutes: churnMinutes }))
+  const churn = await timed(() => churnScenario({ seed: 1, nodes: killNodes, minutes: churnMinutes }))
   return `### Simulator: HyParView overlays (packages/simulator)
 
 Join storm through one contact (all joins within the first second), 60 virtual seconds, seed 1,

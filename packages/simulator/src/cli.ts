@@ -5,7 +5,7 @@
  */
 import { SCENARIOS } from './scenarios/index.ts'
 
-function main(argv: readonly string[]): number {
+async function main(argv: readonly string[]): Promise<number> {
   const name = argv.find((a) => !a.startsWith('--'))
   const seedIndex = argv.indexOf('--seed')
   const seed = seedIndex >= 0 ? Number(argv[seedIndex + 1]) : 1
@@ -15,10 +15,10 @@ function main(argv: readonly string[]): number {
     return 2
   }
   const started = performance.now()
-  const result = scenario(seed)
+  const result = await scenario(seed)
   console.log(JSON.stringify(result, null, 2))
   console.error(`${name} seed ${seed}: ${((performance.now() - started) / 1000).toFixed(1)} s wall`)
   return 0
 }
 
-process.exitCode = main(process.argv.slice(2))
+process.exitCode = await main(process.argv.slice(2))

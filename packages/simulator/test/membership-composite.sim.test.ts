@@ -11,8 +11,8 @@ import { MembershipNetwork } from '../src/scenarios/membership-network.ts'
 const healthy = { components: 1, isolated: 0, asymmetricEdges: 0, danglingEdges: 0, outOfBounds: 0 }
 
 describe('composite membership: join (1,000 nodes)', () => {
-  it('1,000 nodes joining through one contact form one symmetric component with nobody isolated and no false deaths', () => {
-    const result = compositeJoinScenario({ seed: 1, nodes: 1_000, runMs: 30_000 })
+  it('1,000 nodes joining through one contact form one symmetric component with nobody isolated and no false deaths', async () => {
+    const result = await compositeJoinScenario({ seed: 1, nodes: 1_000, runMs: 30_000 })
     expect(result.healthyAtMs).not.toBeNull()
     expect(result.healthyAtMs!).toBeLessThanOrEqual(10_000)
     expect(result.check).toMatchObject({ nodes: 1_000, ...healthy })
@@ -23,8 +23,8 @@ describe('composite membership: join (1,000 nodes)', () => {
 // Connection timeouts: peers of a killed node see peer-down 2 s after the kill, dials to it fail after 2 s.
 describe('composite membership: mass kill with connection timeouts (1,000 nodes)', () => {
   // Before the refill fixes, an 80% kill refilled after 21.9-41.9 s depending on the seed (three of six over 30 s).
-  it.each([1, 2, 3, 4, 5, 6])('after killing 50%% the survivors are one connected component and refilled within 10 s (seed %d)', (seed) => {
-    const result = compositeMassKillScenario({ seed, nodes: 1_000, fraction: 0.5, observeMs: 30_000 })
+  it.each([1, 2, 3, 4, 5, 6])('after killing 50%% the survivors are one connected component and refilled within 10 s (seed %d)', async (seed) => {
+    const result = await compositeMassKillScenario({ seed, nodes: 1_000, fraction: 0.5, observeMs: 30_000 })
     expect(result.killed).toBe(500)
     expect(result.refilledAfterMs).not.toBeNull()
     expect(result.refilledAfterMs!).toBeLessThanOrEqual(10_000)
@@ -32,8 +32,8 @@ describe('composite membership: mass kill with connection timeouts (1,000 nodes)
     expect(result.falseDeaths).toBe(0)
   })
 
-  it.each([1, 2, 3, 4, 5, 6])('after killing 80%% the survivors are one connected component and refilled within 30 s (seed %d)', (seed) => {
-    const result = compositeMassKillScenario({ seed, nodes: 1_000, fraction: 0.8, observeMs: 40_000 })
+  it.each([1, 2, 3, 4, 5, 6])('after killing 80%% the survivors are one connected component and refilled within 30 s (seed %d)', async (seed) => {
+    const result = await compositeMassKillScenario({ seed, nodes: 1_000, fraction: 0.8, observeMs: 40_000 })
     expect(result.killed).toBe(800)
     expect(result.refilledAfterMs).not.toBeNull()
     expect(result.refilledAfterMs!).toBeLessThanOrEqual(30_000)
@@ -58,8 +58,8 @@ describe('composite membership: mass kill with connection timeouts (1,000 nodes)
  *   missing nack counted and nacks came after the full ack timeout); 60 s leaves about 20% margin.
  */
 describe('composite membership: silent mass kill (1,000 nodes, no connection timeouts)', () => {
-  it.each([1, 2, 3, 4, 5])('SWIM alone clears every dead neighbour and the views refill within 60 s after killing 50%% (Lifeguard on, seed %d)', (seed) => {
-    const result = compositeMassKillScenario({ seed, nodes: 1_000, fraction: 0.5, silent: true, observeMs: 160_000 })
+  it.each([1, 2, 3, 4, 5])('SWIM alone clears every dead neighbour and the views refill within 60 s after killing 50%% (Lifeguard on, seed %d)', async (seed) => {
+    const result = await compositeMassKillScenario({ seed, nodes: 1_000, fraction: 0.5, silent: true, observeMs: 160_000 })
     expect(result.killed).toBe(500)
     expect(result.deadNeighboursGoneAfterMs).not.toBeNull()
     expect(result.refilledAfterMs).not.toBeNull()
@@ -68,13 +68,13 @@ describe('composite membership: silent mass kill (1,000 nodes, no connection tim
     expect(result.falseDeaths).toBe(0)
   })
 
-  it('without Lifeguard SWIM clears every dead neighbour and the views refill within 30 s after killing 50%', () => {
+  it('without Lifeguard SWIM clears every dead neighbour and the views refill within 30 s after killing 50%', async () => {
     const net = new MembershipNetwork({ seed: 1, connectionTimeoutMs: null, swim: { ...SWIM_LAN, lifeguard: false } })
     const ids = Array.from({ length: 1_000 }, () => net.addNode())
     const schedule = net.sim.forkRng('join-schedule')
     net.join(ids[0]!, [])
     for (const id of ids.slice(1)) net.sim.at(schedule.nextInt(1_000) + 1, () => net.join(id, [ids[0]!]))
-    net.sim.runFor(90_000)
+    await net.sim.runForAsync(90_000)
     const pick = net.sim.forkRng('victims')
     const victims = ids.filter(() => pick.nextFloat() < 0.5)
     for (const id of victims) net.sim.kill(id)
@@ -83,7 +83,7 @@ describe('composite membership: silent mass kill (1,000 nodes, no connection tim
       if (e.event.type === 'member-dead' && net.sim.isAlive(e.event.peer)) falseDeaths++
     })
     const killedAt = net.sim.now
-    expect(net.sim.runUntil(() => net.refilled(), { timeoutMs: 30_000 })).toBe(true)
+    expect(await net.sim.runUntilAsync(() => net.refilled(), { timeoutMs: 30_000 })).toBe(true)
     expect(net.sim.now - killedAt).toBeGreaterThan(SWIM_LAN.probeIntervalMs)
     expect(net.check()).toMatchObject({ nodes: 1_000 - victims.length, ...healthy })
     expect(falseDeaths).toBe(0)

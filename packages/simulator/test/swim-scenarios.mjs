@@ -67,7 +67,7 @@ function stallNode(cluster, id, ms) {
  * Crashes one member after a warm-up and times the first suspicion anywhere and the moment the last
  * live member marks it dead. One trial per seed.
  */
-export function crashDetection({ n, seeds, lifeguard = true }) {
+export async function crashDetection({ n, seeds, lifeguard = true }) {
   const firstSuspicion = []
   const allDead = []
   let falseDeaths = 0
@@ -75,7 +75,7 @@ export function crashDetection({ n, seeds, lifeguard = true }) {
   for (const seed of seeds) {
     const cluster = buildCluster({ n, seed, lifeguard })
     const { sim, ids, swims, config } = cluster
-    sim.runFor(20_000 + (seed % 7) * 137)
+    await sim.runForAsync(20_000 + (seed % 7) * 137)
     const victim = ids[seed % n]
     const crashAt = sim.now
     sim.kill(victim)
@@ -84,7 +84,7 @@ export function crashDetection({ n, seeds, lifeguard = true }) {
     const live = ids.filter((id) => !id.equals(victim))
     const markedDead = () => live.every((id) => swims.get(id.toHex()).member(victim)?.state === 'dead')
     sim.clearEvents()
-    sim.runUntil(markedDead, { timeoutMs: suspicionMaxMs + 30_000, checkEveryMs: 50 })
+    await sim.runUntilAsync(markedDead, { timeoutMs: suspicionMaxMs + 30_000, checkEveryMs: 50 })
     const events = sim.events()
     const suspect = events.find((e) => e.event.type === 'member-suspect' && e.event.peer.equals(victim))
     firstSuspicion.push(suspect === undefined ? Infinity : suspect.time - crashAt)
@@ -97,7 +97,7 @@ export function crashDetection({ n, seeds, lifeguard = true }) {
 }
 
 /** Symmetric loss on every link for `durationMs`; nobody crashes, so every death is false. */
-export function sustainedLoss({ n, seed, lossRate, durationMs, lifeguard = true }) {
+export async function sustainedLoss({ n, seed, lossRate, durationMs, lifeguard = true }) {
   const { sim } = buildCluster({ n, seed, lossRate, lifeguard })
   let raised = 0
   let heard = 0
@@ -109,7 +109,7 @@ export function sustainedLoss({ n, seed, lossRate, durationMs, lifeguard = true 
     }
     if (e.event.type === 'member-dead') deaths++
   })
-  sim.runFor(durationMs)
+  await sim.runForAsync(durationMs)
   return { n, lossRate, minutes: durationMs / 60_000, suspicionsRaised: raised, suspicionEvents: heard, falseDeaths: deaths }
 }
 
@@ -124,7 +124,7 @@ export function sustainedLoss({ n, seed, lossRate, durationMs, lifeguard = true 
  * - `otherSuspicions` are suspicions between two members that were both running normally (expected 0);
  * - every `member-dead` event is a false death.
  */
-export function stallEpisodes({ n, seed, episodes, lifeguard, gapMs = [20_000, 40_000], stalledMembers = 1 }) {
+export async function stallEpisodes({ n, seed, episodes, lifeguard, gapMs = [20_000, 40_000], stalledMembers = 1 }) {
   const cluster = buildCluster({ n, seed, lifeguard })
   const { sim, ids } = cluster
   const rng = sim.forkRng('stall-plan')
@@ -146,7 +146,7 @@ export function stallEpisodes({ n, seed, episodes, lifeguard, gapMs = [20_000, 4
       if (current !== undefined && ev.peer.equals(current)) deathsOfStalled++
     }
   })
-  sim.runFor(20_000)
+  await sim.runForAsync(20_000)
   let stalledMs = 0
   for (let i = 0; i < episodes; i++) {
     // An episode runs from the start of the stall to the start of the next one.
@@ -154,17 +154,17 @@ export function stallEpisodes({ n, seed, episodes, lifeguard, gapMs = [20_000, 4
     const ms = 2000 + rng.nextInt(3001)
     stalledMs += ms
     stallNode(cluster, current, ms)
-    sim.runFor(ms + gapMs[0] + rng.nextInt(gapMs[1] - gapMs[0] + 1))
+    await sim.runForAsync(ms + gapMs[0] + rng.nextInt(gapMs[1] - gapMs[0] + 1))
   }
-  sim.runFor(60_000)
+  await sim.runForAsync(60_000)
   return { n, lifeguard, episodes, stalledMs, byStalled, againstStalled, otherSuspicions, suspicions: byStalled + againstStalled, falseDeaths, deathsOfStalled }
 }
 
 /** `stallEpisodes` over several seeds, summed, for one Lifeguard setting. */
-export function stallStudy({ n, seeds, episodes, lifeguard, gapMs = [5000, 15000], stalledMembers = 4 }) {
+export async function stallStudy({ n, seeds, episodes, lifeguard, gapMs = [5000, 15000], stalledMembers = 4 }) {
   const total = { n, lifeguard, seeds: seeds.length, stalledMembers, episodes: 0, stalledMs: 0, byStalled: 0, againstStalled: 0, otherSuspicions: 0, falseDeaths: 0, deathsOfStalled: 0 }
   for (const seed of seeds) {
-    const r = stallEpisodes({ n, seed, episodes, lifeguard, gapMs, stalledMembers })
+    const r = await stallEpisodes({ n, seed, episodes, lifeguard, gapMs, stalledMembers })
     for (const key of ['episodes', 'stalledMs', 'byStalled', 'againstStalled', 'otherSuspicions', 'falseDeaths', 'deathsOfStalled']) total[key] += r[key]
   }
   return total
@@ -174,12 +174,12 @@ export function stallStudy({ n, seeds, episodes, lifeguard, gapMs = [5000, 15000
  * Plants a false suspicion of a live member at one node and times how long until every member holds
  * it alive at a higher incarnation again, in probe periods.
  */
-export function refutation({ n, seeds, lifeguard = true }) {
+export async function refutation({ n, seeds, lifeguard = true }) {
   const rounds = []
   let deaths = 0
   for (const seed of seeds) {
     const { sim, ids, swims, config } = buildCluster({ n, seed, lifeguard })
-    sim.runFor(10_000)
+    await sim.runForAsync(10_000)
     const accused = ids[1]
     const accuser = ids[2]
     const before = swims.get(accused.toHex()).incarnation
@@ -188,10 +188,10 @@ export function refutation({ n, seeds, lifeguard = true }) {
       type: 'recv', from: ids[3],
       msg: { type: 'ack', seq: 0, updates: [{ peer: accused, state: 'suspect', incarnation: before, from: ids[3] }] },
     })
-    sim.runFor(1)
+    await sim.runForAsync(1)
     const refuted = () => ids.every((id) => id.equals(accused)
       || (swims.get(id.toHex()).member(accused)?.state === 'alive' && swims.get(id.toHex()).member(accused).incarnation > before))
-    sim.runUntil(refuted, { timeoutMs: 60_000, checkEveryMs: 10 })
+    await sim.runUntilAsync(refuted, { timeoutMs: 60_000, checkEveryMs: 10 })
     rounds.push((sim.now - start) / config.probeIntervalMs)
     deaths += sim.events().filter((e) => e.event.type === 'member-dead').length
   }

@@ -36,6 +36,10 @@ function carriersFor(name) {
   return { a: wt.createWebTransportCarrier(), b: wt.createWebTransportCarrier(), addr: 'wt://127.0.0.1:0' }
 }
 
+const ECHO = { name: '/bench/echo/1', streamClass: 'mship' }
+const PUBSUB = { name: '/bench/pubsub/1', streamClass: 'pubsub' }
+const BULK = { name: '/bench/bulk/1', maxBytes: 64 * 1024 * 1024 }
+
 /** A connected secure channel over one carrier: handshake and RTT measured at set-up, throughput per round. */
 async function secureChannel(name, opts) {
   const { a, b, addr } = carriersFor(name)
@@ -51,37 +55,40 @@ async function secureChannel(name, opts) {
   }
   const conn = await client.dial(bound, { expectedPeer: server.peerId })
   let onEcho
-  server.handle('mship', (m, c) => { void c.send('mship', m) })
-  client.handle('mship', () => onEcho())
+  server.handle(ECHO, (m, c) => { void c.send(ECHO, m) })
+  client.handle(ECHO, () => onEcho())
   const rtts = []
   const probe = new Uint8Array(100)
   for (let i = 0; i < opts.rtts; i++) {
     const t0 = performance.now()
-    await new Promise((resolve) => { onEcho = resolve; void conn.send('mship', probe) })
+    await new Promise((resolve) => { onEcho = resolve; void conn.send(ECHO, probe) })
     rtts.push(performance.now() - t0)
   }
   return {
     handshake: median(handshakes),
     rtt: median(rtts) * 1000,
-    /** MB/s for `total` bytes in messages of `size`: pubsub up to 64 KB, bulk (4 in flight) above. */
+    /** MB/s for `total` bytes in messages of `size`: pubsub up to 64 KB, one bulk stream per message (4 in flight) above. */
     async throughput(size, total) {
-      const cls = size > 65_536 ? 'bulk' : 'pubsub'
+      const bulk = size > 65_536
       const count = Math.ceil(total / size)
       let received = 0
       let done
       const finished = new Promise((resolve) => { done = resolve })
-      server.handle(cls, (m) => { received += m.length; if (received >= count * size) done() })
+      const count1 = (n) => { received += n; if (received >= count * size) done() }
+      if (bulk) server.handleStream(BULK, (stream) => { void (async () => { for await (const chunk of stream) count1(chunk.length) })() })
+      else server.handle(PUBSUB, (m) => count1(m.length))
       const t0 = performance.now()
       const inFlight = new Set()
       for (let i = 0; i < count; i++) {
-        const p = conn.send(cls, new Uint8Array(size).fill(7))
-        if (cls === 'bulk') {
+        if (bulk) {
+          const p = conn.openStream(BULK).then(async (w) => { await w.write(new Uint8Array(size).fill(7)); await w.close() })
           inFlight.add(p)
           void p.then(() => inFlight.delete(p))
           if (inFlight.size >= 4) await Promise.race(inFlight)
-        } else await p
+        } else await conn.send(PUBSUB, new Uint8Array(size).fill(7))
       }
       await finished
+      server.unhandle(bulk ? BULK : PUBSUB)
       return (count * size) / ((performance.now() - t0) / 1000) / 1e6
     },
     async close() {
@@ -170,7 +177,7 @@ async function concurrent(count) {
   const carrier = createTcpCarrier()
   const server = createTransport({ identity: Identity.generate(), carriers: [carrier], maxPendingHandshakes: 256 })
   const addr = await server.listen('tcp://127.0.0.1:0')
-  server.handle('mship', (m, c) => { void c.send('mship', m) })
+  server.handle(ECHO, (m, c) => { void c.send(ECHO, m) })
   const clientIds = Array.from({ length: count }, () => Identity.generate())
   gc()
   const before = process.memoryUsage()
@@ -179,7 +186,7 @@ async function concurrent(count) {
   let echoed = 0
   const conns = await Promise.all(clients.map(async (client) => {
     const conn = await client.dial(addr, { expectedPeer: server.peerId })
-    await new Promise((resolve) => { client.handle('mship', () => { echoed++; resolve() }); void conn.send('mship', new Uint8Array(64)) })
+    await new Promise((resolve) => { client.handle(ECHO, () => { echoed++; resolve() }); void conn.send(ECHO, new Uint8Array(64)) })
     return conn
   }))
   const elapsed = performance.now() - t0
@@ -254,7 +261,7 @@ export async function run({ quick = false } = {}) {
     `| heap per connection, both ends (KiB) | ${fmt(many.heapPerConn, 1)} |`,
     `| RSS per connection, both ends (KiB) | ${fmt(many.rssPerConn, 1)} |`,
     '',
-    `Method: one process, both ends on one event loop; p50 of ${opts.handshakes} handshakes (fresh connection, \`expectedPeer\` set) and ${opts.rtts} echoed 100-byte mship messages; throughput (median of ${opts.rounds} interleaved rounds) sends ${opts.sizes.map(([s, t]) => `${t / 1e6} MB in ${s >= 1e6 ? '1 MB bulk' : s === 1024 ? '1 KB pubsub' : '64 KB pubsub'} messages`).join(', ')} and stops the clock when the receiver has all bytes; TLS streams the same bytes with \`write\`/\`drain\`. Memory is the heap and RSS delta after GC around ${many.connected} client transports (each its own identity) connected to one server. The machine is shared and noisy: compare ratios within a run.`,
+    `Method: one process, both ends on one event loop; p50 of ${opts.handshakes} handshakes (fresh connection, \`expectedPeer\` set) and ${opts.rtts} echoed 100-byte mship messages; throughput (median of ${opts.rounds} interleaved rounds) sends ${opts.sizes.map(([s, t]) => `${t / 1e6} MB in ${s >= 1e6 ? '1 MB bulk streams (4 in flight)' : s === 1024 ? '1 KB pubsub messages' : '64 KB pubsub messages'}`).join(', ')} and stops the clock when the receiver has all bytes; TLS streams the same bytes with \`write\`/\`drain\`. Memory is the heap and RSS delta after GC around ${many.connected} client transports (each its own identity) connected to one server. The machine is shared and noisy: compare ratios within a run.`,
   ]
   if (!tls) lines.push('', 'The TLS baseline was skipped: the openssl CLI is not available to create a certificate.')
   return lines.join('\n')

@@ -3,9 +3,10 @@
  * Every carrier (TCP, WebTransport, in-memory, the fault-injection wrapper) implements it, and the
  * post-quantum secure channel (SPEC.md section 5) runs on top, so security never depends on it.
  */
-import type { PeerId } from '@saorsa-gossip/types'
+import type { AbortOptions, PeerId } from '@saorsa-gossip/types'
 
-export interface AbortOptions { signal?: AbortSignal }
+/** The shared options bag of `@saorsa-gossip/types`, re-exported where carriers have always found it. */
+export type { AbortOptions }
 
 /** Moves raw bytes between two endpoints, reliably and in order; the secure channel runs on top. */
 export interface Carrier {

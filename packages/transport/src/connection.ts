@@ -1,19 +1,26 @@
 /**
  * One authenticated connection (SPEC.md sections 5.4-5.6): a strict-priority frame scheduler on the
- * send side (control, then every queued mship frame, then pubsub, then ONE bulk chunk per round),
- * bounded per-class queues, bulk reassembly with a size cap, read pausing when handlers lag, and a
- * single fail-closed path: any record, frame or carrier failure ends the connection with a typed error.
+ * send side (control, then every queued mship frame, then pubsub, then ONE bulk stream chunk per
+ * round), bounded per-class queues, protocol routing of inbound frames (unknown names are counted
+ * drops), read pausing when handlers lag, and a single fail-closed path: any record, frame or carrier
+ * failure ends the connection with a typed error. Direct messages and streams live in direct/ and streams/.
  */
-import { AbortError, InvalidParametersError, raceAbort, LIMITS, toHex, type PeerId } from '@saorsa-gossip/types'
+import { AbortError, InvalidParametersError, raceAbort, toHex, type PeerId } from '@saorsa-gossip/types'
 import type { AbortOptions, BytePipe } from './carrier.ts'
 import type { Aead } from './channel/aead.ts'
 import type { HandshakeResult } from './channel/handshake.ts'
 import type { PipeInbox } from './channel/pipe-inbox.ts'
 import { MAX_RECORD_PLAINTEXT, RecordOpener, RecordSealer, type RekeyPolicy } from './channel/records.ts'
 import { DrainWaiters, closedError } from './carriers/waiters.ts'
+import { CLASS_CAP, DirectEndpoint } from './direct/endpoint.ts'
 import { ConnectionClosedError, FrameError, RecordAuthError } from './errors.ts'
-import { FRAME_HEADER_BYTES, FRAME_KIND, frame, frameSize, parseFrames, PING_BYTES, type OutFrame, type StreamClass } from './frames.ts'
-import type { Connection, ConnectionStats, MessageHandler } from './types.ts'
+import { FRAME_KIND, frame, frameSize, parseFrames, PING_BYTES, prefixedFrame, type OutFrame } from './frames.ts'
+import { encodeProtocolName, readProtocolName, validateMessageProtocol, type MessageProtocol, type StreamProtocol } from './protocols.ts'
+import type { ProtocolRoutes } from './routes.ts'
+import type { MemoryBudget } from './streams/budget.ts'
+import { StreamMux } from './streams/mux.ts'
+import type { StreamWriter } from './streams/outbound.ts'
+import type { Connection, ConnectionStats, DropCounts, DropReason, RequestOptions } from './types.ts'
 
 export interface ConnectionInit {
   readonly id: string
@@ -23,28 +30,22 @@ export interface ConnectionInit {
   readonly handshake: HandshakeResult
   readonly aead: Aead
   readonly rekey: RekeyPolicy
-  readonly maxBulkMessageBytes: number
   readonly highWaterMark: number
   readonly maxPendingHandlers: number
-  readonly handlerFor: (streamClass: StreamClass) => MessageHandler | undefined
+  readonly routes: ProtocolRoutes
+  readonly budget: MemoryBudget
+  readonly onDrop: (reason: DropReason) => void
   readonly onClosed: (connection: SecureConnection, error: Error | undefined) => void
 }
 
-interface BulkJob {
-  readonly message: Uint8Array
-  offset: number
-  started: boolean
-  readonly resolve: () => void
-  readonly reject: (error: Error) => void
-}
-
-/** Bulk chunk payload so that the chunk frame body (with the 4-byte total on the first) stays within the cap. */
-const BULK_CHUNK_DATA = LIMITS.maxBulkFrameBytes - 4
 /** An orderly close waits this long for queued frames to reach the carrier before it drops them. */
 const CLOSE_FLUSH_MS = 5_000
-/** Control frames (pongs, close) queued while the carrier is not accepting writes. */
+/** Control frames (pongs, credits, stream stops, close) queued while the carrier is not accepting writes. */
 const MAX_QUEUED_CONTROL = 1024
-const CLASS_CAP = { mship: LIMITS.maxMshipFrameBytes, pubsub: LIMITS.maxPubsubFrameBytes } as const
+
+export function emptyDrops(): { -readonly [K in DropReason]: number } {
+  return { 'unknown-protocol': 0, 'wrong-route': 0, 'malformed-direct': 0, 'unknown-response': 0, 'unknown-stream': 0, 'refused-stream': 0 }
+}
 
 export class SecureConnection implements Connection {
   readonly id: string
@@ -62,9 +63,10 @@ export class SecureConnection implements Connection {
   readonly #queues = { mship: [] as OutFrame[], pubsub: [] as OutFrame[] }
   readonly #queuedBytes = { mship: 0, pubsub: 0 }
   readonly #space = { mship: new DrainWaiters(), pubsub: new DrainWaiters() }
-  readonly #bulk: BulkJob[] = []
   readonly #pings = new Map<string, { start: number; resolve: (rtt: number) => void; reject: (e: Error) => void }>()
-  #bulkIn: { buffer: Uint8Array; filled: number } | undefined
+  readonly #lifetime = new AbortController()
+  readonly #direct: DirectEndpoint
+  readonly #streams: StreamMux
   #pumping = false
   #pumpScheduled = false
   #closing = false
@@ -72,6 +74,7 @@ export class SecureConnection implements Connection {
   #closeError: Error | undefined
   #resolveClosed!: () => void
   #pendingHandlers = 0
+  readonly #drops = emptyDrops()
   #stats = { recordsSent: 0, recordsReceived: 0, bytesSent: 0, bytesReceived: 0, bulkChunksSent: 0, bulkChunksReceived: 0, handlerErrors: 0 }
 
   constructor(init: ConnectionInit) {
@@ -86,6 +89,19 @@ export class SecureConnection implements Connection {
     this.#sealer = new RecordSealer(init.aead, init.handshake.sendKey, init.rekey)
     this.#opener = new RecordOpener(init.aead, init.handshake.receiveKey, init.rekey)
     this.closed = new Promise((resolve) => { this.#resolveClosed = resolve })
+    const shared = { connection: this as Connection, remotePeer: this.remotePeer, routes: init.routes, drop: (r: DropReason) => this.#drop(r), handlerFailed: () => { this.#stats.handlerErrors++ } }
+    this.#direct = new DirectEndpoint({
+      ...shared,
+      signal: this.#lifetime.signal,
+      enqueue: (cls, f, signal) => this.#enqueue(cls, f, signal),
+      tryEnqueue: (cls, f) => {
+        if (!this.isOpen || this.#queuedBytes[cls] >= this.#init.highWaterMark) return false
+        this.#push(cls, f)
+        return true
+      },
+      run: (call) => this.#run(call),
+    })
+    this.#streams = new StreamMux({ ...shared, budget: init.budget, control: (f) => this.#pushControl(f), wake: () => this.#schedulePump() })
   }
 
   /** Starts reading (bytes that followed the handshake first); called once the owner has registered the connection. */
@@ -97,45 +113,63 @@ export class SecureConnection implements Connection {
   get isOpen(): boolean { return !this.#dead && !this.#closing }
 
   stats(): ConnectionStats {
-    return { ...this.#stats, sendEpoch: this.#sealer.epoch, receiveEpoch: this.#opener.epoch }
+    return {
+      ...this.#stats, sendEpoch: this.#sealer.epoch, receiveEpoch: this.#opener.epoch, drops: { ...this.#drops },
+      pendingRequests: this.#direct.pendingRequests, openStreams: this.#streams.counts,
+    }
   }
 
-  async send(streamClass: StreamClass, message: Uint8Array, options?: AbortOptions): Promise<void> {
+  async send(protocol: MessageProtocol, message: Uint8Array, options?: AbortOptions): Promise<void> {
+    validateMessageProtocol(protocol, 'send')
     if (!(message instanceof Uint8Array)) throw new InvalidParametersError('send: message must be a Uint8Array')
-    const signal = options?.signal
+    const cls = protocol.streamClass
+    if (message.length > CLASS_CAP[cls]) throw new InvalidParametersError(`send: ${cls} message of ${message.length} bytes exceeds the ${CLASS_CAP[cls]}-byte cap`)
+    await this.#enqueue(cls, prefixedFrame(FRAME_KIND[cls], encodeProtocolName(protocol.name), message.slice()), options?.signal)
+  }
+
+  sendDirect(protocol: MessageProtocol, message: Uint8Array, options?: AbortOptions): Promise<void> {
+    return this.#direct.sendOneWay(protocol, message, options)
+  }
+
+  async request(protocol: MessageProtocol, message: Uint8Array, options?: RequestOptions): Promise<Uint8Array> {
+    if (options?.signal?.aborted === true) throw new AbortError(undefined, { cause: options.signal.reason })
+    if (!this.isOpen) throw closedError(this.#closeError)
+    return this.#direct.request(protocol, message, options)
+  }
+
+  async openStream(protocol: StreamProtocol, options?: AbortOptions): Promise<StreamWriter> {
+    if (options?.signal?.aborted === true) throw new AbortError(undefined, { cause: options.signal.reason })
+    if (!this.isOpen) throw closedError(this.#closeError)
+    return this.#streams.open(protocol)
+  }
+
+  async #enqueue(cls: 'mship' | 'pubsub', out: OutFrame, signal: AbortSignal | undefined): Promise<void> {
     if (signal?.aborted === true) throw new AbortError(undefined, { cause: signal.reason })
     if (!this.isOpen) throw closedError(this.#closeError)
-    if (streamClass === 'bulk') return this.#sendBulk(message, signal)
-    if (streamClass !== 'mship' && streamClass !== 'pubsub') throw new InvalidParametersError(`send: unknown stream class "${String(streamClass)}"`)
-    const cap = CLASS_CAP[streamClass]
-    if (message.length > cap) throw new InvalidParametersError(`send: ${streamClass} message of ${message.length} bytes exceeds the ${cap}-byte cap`)
-    while (this.#queuedBytes[streamClass] >= this.#init.highWaterMark) {
-      await raceAbort(this.#space[streamClass].wait(), signal)
+    while (this.#queuedBytes[cls] >= this.#init.highWaterMark) {
+      await raceAbort(this.#space[cls].wait(), signal)
       if (!this.isOpen) throw closedError(this.#closeError)
     }
-    const out = frame(FRAME_KIND[streamClass], message.slice())
-    this.#queues[streamClass].push(out)
-    this.#queuedBytes[streamClass] += frameSize(out)
+    this.#push(cls, out)
+  }
+
+  #push(cls: 'mship' | 'pubsub', out: OutFrame): void {
+    this.#queues[cls].push(out)
+    this.#queuedBytes[cls] += frameSize(out)
     this.#schedulePump()
   }
 
-  #sendBulk(message: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
-    if (message.length > this.#init.maxBulkMessageBytes) {
-      return Promise.reject(new InvalidParametersError(`send: bulk message of ${message.length} bytes exceeds maxBulkMessageBytes ${this.#init.maxBulkMessageBytes}`))
-    }
-    return new Promise<void>((resolve, reject) => {
-      const job: BulkJob = { message, offset: 0, started: false, resolve, reject }
-      this.#bulk.push(job)
-      // A transfer can be cancelled until its first chunk is sent; after that it completes or the connection closes.
-      signal?.addEventListener('abort', () => {
-        const index = this.#bulk.indexOf(job)
-        if (index >= 0 && !job.started) {
-          this.#bulk.splice(index, 1)
-          reject(new AbortError(undefined, { cause: signal.reason }))
-        }
-      }, { once: true })
-      this.#schedulePump()
-    })
+  /** A peer that makes us answer (pongs, stream stops) without reading must not grow this queue without bound. */
+  #pushControl(out: OutFrame): void {
+    if (this.#dead) return
+    if (this.#control.length >= MAX_QUEUED_CONTROL) { this.#terminate(new FrameError('too many control frames queued for a peer that does not read')); return }
+    this.#control.push(out)
+    this.#schedulePump()
+  }
+
+  #drop(reason: DropReason): void {
+    this.#drops[reason]++
+    this.#init.onDrop(reason)
   }
 
   async ping(options?: AbortOptions): Promise<number> {
@@ -157,7 +191,9 @@ export class SecureConnection implements Connection {
     this.#closing = true
     const error = new ConnectionClosedError('connection closed locally')
     for (const cls of ['mship', 'pubsub'] as const) this.#space[cls].rejectAll(error)
-    for (const job of this.#bulk.filter((j) => !j.started)) { this.#bulk.splice(this.#bulk.indexOf(job), 1); job.reject(error) }
+    // Streams and requests cannot complete once the close frame is queued: they fail now, not at the flush deadline.
+    this.#streams.failAll(error)
+    this.#direct.failAll(error)
     this.#control.push(frame(FRAME_KIND.close, new TextEncoder().encode('normal')))
     this.#schedulePump()
     const timer = setTimeout(() => this.#terminate(undefined), CLOSE_FLUSH_MS)
@@ -193,17 +229,13 @@ export class SecureConnection implements Connection {
           for (const f of this.#queues[cls].splice(0)) { frames.push(f); this.#queuedBytes[cls] -= frameSize(f) }
           this.#space[cls].resolveAll()
         }
-        let finished: BulkJob | undefined
-        const job = this.#bulk[0]
-        if (job !== undefined) {
-          frames.push(this.#nextBulkChunk(job))
-          if (job.offset >= job.message.length) { this.#bulk.shift(); finished = job }
-        }
+        const bulk = this.#closing ? undefined : this.#streams.next()
+        if (bulk !== undefined) { frames.push(...bulk.frames); this.#stats.bulkChunksSent += bulk.chunks }
         if (frames.length === 0) break
         const records = this.#seal(frames)
         if (records.length === 1) await this.#pipe.write(records[0]!)
         else await Promise.all(records.map((r) => this.#pipe.write(r)))
-        finished?.resolve()
+        bulk?.sent()
         // Yield one macrotask before the next round, so sends made meanwhile are batched into it
         // instead of alternating with the pump one frame per record.
         await new Promise<void>((resolve) => setImmediate(resolve))
@@ -214,25 +246,6 @@ export class SecureConnection implements Connection {
       this.#pumping = false
     }
     if (this.#closing && !this.#dead) this.#terminate(undefined)
-  }
-
-  #nextBulkChunk(job: BulkJob): OutFrame {
-    this.#stats.bulkChunksSent++
-    const { message } = job
-    if (!job.started) {
-      job.started = true
-      const data = message.subarray(0, Math.min(BULK_CHUNK_DATA, message.length))
-      job.offset = data.length
-      const header = new Uint8Array(FRAME_HEADER_BYTES + 4)
-      const view = new DataView(header.buffer)
-      view.setUint32(0, data.length + 4)
-      header[4] = FRAME_KIND.bulkFirst
-      view.setUint32(5, message.length)
-      return { header, body: data }
-    }
-    const data = message.subarray(job.offset, Math.min(job.offset + BULK_CHUNK_DATA, message.length))
-    job.offset += data.length
-    return frame(FRAME_KIND.bulkMore, data)
   }
 
   /** Packs whole frames into records of at most MAX_RECORD_PLAINTEXT bytes. */
@@ -284,19 +297,24 @@ export class SecureConnection implements Connection {
     if (this.#dead) return
     // A message that fills most of its (freshly decrypted) record is handed out as a view; a small one
     // is copied so that keeping it does not keep a large record alive.
-    const own = (): Uint8Array => (body.length * 2 >= recordLength ? body : body.slice())
+    const own = (view: Uint8Array): Uint8Array => (view.length * 2 >= recordLength ? view : view.slice())
     switch (kind) {
-      case FRAME_KIND.mship: this.#deliver('mship', own()); return
-      case FRAME_KIND.pubsub: this.#deliver('pubsub', own()); return
-      case FRAME_KIND.bulkFirst: this.#onBulkFirst(body); return
-      case FRAME_KIND.bulkMore: this.#onBulkMore(body); return
+      case FRAME_KIND.mship: this.#onRouted('mship', body, own); return
+      case FRAME_KIND.pubsub: this.#onRouted('pubsub', body, own); return
+      case FRAME_KIND.mshipDirect: this.#direct.onFrame('mship', body, own); return
+      case FRAME_KIND.pubsubDirect: this.#direct.onFrame('pubsub', body, own); return
+      case FRAME_KIND.streamOpen:
+      case FRAME_KIND.streamData:
+      case FRAME_KIND.streamEnd:
+      case FRAME_KIND.streamCredit:
+      case FRAME_KIND.streamReset:
+      case FRAME_KIND.streamStop:
+        this.#stats.bulkChunksReceived += this.#streams.onFrame(kind, body, own)
+        return
       case FRAME_KIND.close: this.#terminate(undefined); return
       case FRAME_KIND.ping:
         if (body.length !== PING_BYTES) throw new FrameError('ping body must be 8 bytes')
-        // A peer that pings without reading our pongs must not grow the control queue without bound.
-        if (this.#control.length >= MAX_QUEUED_CONTROL) throw new FrameError('too many unanswered pings')
-        this.#control.push(frame(FRAME_KIND.pong, body.slice()))
-        this.#schedulePump()
+        this.#pushControl(frame(FRAME_KIND.pong, body.slice()))
         return
       case FRAME_KIND.pong: {
         if (body.length !== PING_BYTES) throw new FrameError('pong body must be 8 bytes')
@@ -308,53 +326,33 @@ export class SecureConnection implements Connection {
     }
   }
 
-  #onBulkFirst(body: Uint8Array): void {
-    if (this.#bulkIn !== undefined) throw new FrameError('bulk message started while another is incomplete')
-    if (body.length < 4) throw new FrameError('bulk first chunk shorter than its length field')
-    this.#stats.bulkChunksReceived++
-    const total = ((body[0]! << 24) >>> 0) + (body[1]! << 16) + (body[2]! << 8) + body[3]!
-    if (total > this.#init.maxBulkMessageBytes) throw new FrameError(`bulk message of ${total} bytes exceeds ${this.#init.maxBulkMessageBytes}`)
-    const data = body.subarray(4)
-    if (data.length > total) throw new FrameError('bulk chunk longer than its message')
-    if (data.length === total) { this.#deliver('bulk', data); return }
-    if (data.length < Math.min(total, BULK_CHUNK_DATA)) throw new FrameError('bulk chunk shorter than required')
-    const buffer = new Uint8Array(total)
-    buffer.set(data, 0)
-    this.#bulkIn = { buffer, filled: data.length }
+  #onRouted(cls: 'mship' | 'pubsub', body: Uint8Array, own: (view: Uint8Array) => Uint8Array): void {
+    const name = readProtocolName(body, 0)
+    const route = name === undefined ? undefined : this.#init.routes.get(name.name)
+    if (route === undefined || name === undefined) { this.#drop('unknown-protocol'); return }
+    if (route.kind !== 'message' || route.protocol.streamClass !== cls) { this.#drop('wrong-route'); return }
+    const message = own(body.subarray(name.end))
+    const handler = route.handler
+    this.#run(() => handler(message, this))
   }
 
-  #onBulkMore(body: Uint8Array): void {
-    const inbound = this.#bulkIn
-    if (inbound === undefined) throw new FrameError('bulk continuation without a first chunk')
-    this.#stats.bulkChunksReceived++
-    const left = inbound.buffer.length - inbound.filled
-    if (body.length > left || (body.length < BULK_CHUNK_DATA && body.length !== left)) throw new FrameError('bulk chunk length does not fit its message')
-    inbound.buffer.set(body, inbound.filled)
-    inbound.filled += body.length
-    if (inbound.filled === inbound.buffer.length) {
-      this.#bulkIn = undefined
-      this.#deliver('bulk', inbound.buffer)
-    }
-  }
-
-  #deliver(streamClass: StreamClass, message: Uint8Array): void {
-    const handler = this.#init.handlerFor(streamClass)
-    if (handler === undefined) return
-    let result: void | Promise<void>
+  /** Calls a handler; a returned promise counts as pending, and too many pending pause reading. */
+  #run(call: () => unknown): void {
+    let result: unknown
     try {
-      result = handler(message, this)
+      result = call()
     } catch {
       this.#stats.handlerErrors++
       return
     }
-    if (result === undefined || typeof (result as Promise<void>).then !== 'function') return
+    if (result === null || typeof result !== 'object' || typeof (result as Promise<unknown>).then !== 'function') return
     this.#pendingHandlers++
     if (this.#pendingHandlers > this.#init.maxPendingHandlers) this.#pipe.pause()
     const settle = (): void => {
       this.#pendingHandlers--
       if (this.#pendingHandlers <= this.#init.maxPendingHandlers && !this.#dead) this.#pipe.resume()
     }
-    ;(result as Promise<void>).then(settle, () => { this.#stats.handlerErrors++; settle() })
+    ;(result as Promise<unknown>).then(settle, () => { this.#stats.handlerErrors++; settle() })
   }
 
   #terminate(error: Error | undefined): void {
@@ -367,14 +365,14 @@ export class SecureConnection implements Connection {
       this.#queues[cls].length = 0
       this.#queuedBytes[cls] = 0
     }
-    for (const job of this.#bulk.splice(0)) job.reject(closed)
+    this.#streams.failAll(closed)
+    this.#direct.failAll(closed)
     for (const ping of this.#pings.values()) ping.reject(closed)
     this.#pings.clear()
     this.#control.length = 0
-    this.#bulkIn = undefined
+    this.#lifetime.abort(closed)
     this.#pipe.close(error)
     this.#init.onClosed(this, error)
     this.#resolveClosed()
   }
 }
-

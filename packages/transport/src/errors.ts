@@ -42,3 +42,49 @@ export class FrameError extends SaorsaError {
 export class DialError extends SaorsaError {
   override readonly name = 'DialError'
 }
+
+/** `handle`, `handleDirect` or `handleStream` for a protocol name that already has a handler (unhandle it first). */
+export class ProtocolAlreadyHandledError extends SaorsaError {
+  override readonly name = 'ProtocolAlreadyHandledError'
+}
+
+/** A direct request got no response within its `timeoutMs`. */
+export class RequestTimeoutError extends SaorsaError {
+  override readonly name = 'RequestTimeoutError'
+}
+
+/** Not connected to the peer, and no known address to dial it. */
+export class NoRouteError extends SaorsaError {
+  override readonly name = 'NoRouteError'
+}
+
+/** Why a remote refused a direct request: the code on the wire, never the remote's error text. */
+export type RefusalReason = 'no-handler' | 'handler-failed' | 'busy' | 'response-too-large'
+
+/** The remote answered a direct request with a refusal code instead of a response. */
+export class RequestRefusedError extends SaorsaError {
+  override readonly name = 'RequestRefusedError'
+  readonly reason: RefusalReason
+  constructor(reason: RefusalReason, message = `request refused by the remote: ${reason}`) {
+    super(message)
+    this.reason = reason
+  }
+}
+
+/** More direct requests in flight on one connection than `MAX_INFLIGHT_REQUESTS`. */
+export class TooManyRequestsError extends SaorsaError {
+  override readonly name = 'TooManyRequestsError'
+}
+
+/** Why a stream ended early: sent as one code byte in stream-reset and stream-stop frames. */
+export type StreamResetReason = 'no-handler' | 'too-large' | 'busy' | 'cancelled' | 'aborted'
+
+/** The stream was reset by either side before it completed. */
+export class StreamResetError extends SaorsaError {
+  override readonly name = 'StreamResetError'
+  readonly reason: StreamResetReason
+  constructor(reason: StreamResetReason, message = `stream reset: ${reason}`) {
+    super(message)
+    this.reason = reason
+  }
+}

@@ -1,8 +1,9 @@
 /**
  * @packageDocumentation
  * Post-quantum secure transport of Saorsa Gossip (SPEC.md section 5): an ML-KEM-768 + ML-DSA-65
- * handshake, ChaCha20-Poly1305 records with per-direction BLAKE3-derived keys and rekeying, and three
- * prioritised stream classes (`mship` > `pubsub` > `bulk`) over TCP, in-memory or any other carrier.
+ * handshake, ChaCha20-Poly1305 records with per-direction BLAKE3-derived keys and rekeying, and named
+ * protocols on three prioritised stream classes (`mship` > `pubsub` > `bulk`): whole messages, direct
+ * requests with responses, and flow-controlled bulk streams, over TCP, in-memory or any other carrier.
  *
  * @example
  * ```ts
@@ -11,12 +12,16 @@
  *
  * const alice = createTransport({ identity: Identity.generate() })   // TCP by default
  * const bob = createTransport({ identity: Identity.generate() })
- * bob.handle('pubsub', (message, connection) => {
+ * const chat = { name: '/example/chat/1', streamClass: 'pubsub' } as const
+ * bob.handle(chat, (message, connection) => {
  *   console.log(new TextDecoder().decode(message), 'from', connection.remotePeer.toShortString())
  * })
+ * const echo = { name: '/example/echo/1', streamClass: 'mship' } as const
+ * bob.handleDirect(echo, (request) => request)                       // request/response
  * const addr = await bob.listen('tcp://127.0.0.1:0')                  // resolves with the bound port
  * const connection = await alice.dial(addr, { expectedPeer: bob.peerId })
- * await connection.send('pubsub', new TextEncoder().encode('hello'))
+ * await connection.send(chat, new TextEncoder().encode('hello'))
+ * const answer = await connection.request(echo, new Uint8Array([1, 2, 3]), { timeoutMs: 5_000 })
  * console.log('bob sees alice at', connection.observedAddr)            // address reflection
  * await alice.close()
  * await bob.close()
@@ -24,8 +29,19 @@
  */
 export type { AbortOptions, BytePipe, Carrier, CarrierListener } from './carrier.ts'
 export {
-  ConnectionClosedError, DialError, FrameError, HandshakeError, InvalidAddressError, PeerMismatchError, RecordAuthError,
+  ConnectionClosedError, DialError, FrameError, HandshakeError, InvalidAddressError, NoRouteError, PeerMismatchError,
+  ProtocolAlreadyHandledError, RecordAuthError, RequestRefusedError, RequestTimeoutError, StreamResetError, TooManyRequestsError,
+  type RefusalReason, type StreamResetReason,
 } from './errors.ts'
+export {
+  MAX_PROTOCOL_NAME_BYTES, PROTOCOL_CODES, validateMessageProtocol, validateProtocolName, validateStreamProtocol, type MessageProtocol, type StreamProtocol,
+} from './protocols.ts'
+export { DEFAULT_REQUEST_TIMEOUT_MS, MAX_INFLIGHT_REQUESTS } from './direct/pending.ts'
+export { MAX_INBOUND_REQUESTS } from './direct/endpoint.ts'
+export { DEFAULT_STREAM_MEMORY_BYTES } from './streams/budget.ts'
+export { STREAM_IDLE_TIMEOUT_MS, STREAM_WINDOW_BYTES, type IncomingStream } from './streams/inbound.ts'
+export { MAX_INBOUND_STREAMS } from './streams/mux.ts'
+export type { StreamWriter } from './streams/outbound.ts'
 export { addressScheme, formatHostPort, parseHostPort, parseMemoryName, type HostPort } from './address.ts'
 export { createMemoryNetwork, type MemoryNetwork } from './carriers/memory.ts'
 export { createTcpCarrier, type TcpCarrierInit } from './carriers/tcp.ts'
@@ -34,7 +50,8 @@ export { createTransport } from './transport.ts'
 export { STREAM_CLASSES, type StreamClass } from './frames.ts'
 export { DEFAULT_REKEY, type RekeyPolicy } from './channel/records.ts'
 export type {
-  Connection, ConnectionEventDetail, ConnectionStats, MessageHandler, Transport, TransportEvents, TransportInit, TransportStats,
+  Connection, ConnectionEventDetail, ConnectionStats, DirectContext, DirectHandler, DropCounts, DropReason, MessageHandler,
+  RequestOptions, StreamHandler, Transport, TransportEvents, TransportInit, TransportStats,
 } from './types.ts'
 // The WebTransport carrier is a separate entry point, '@saorsa-gossip/transport/webtransport', so that
 // importing the transport never loads the WebTransport library unless an application opts in.

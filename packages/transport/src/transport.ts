@@ -1,7 +1,8 @@
 /**
  * The Transport (ARCHITECTURE.md section 5): carriers by address scheme, the handshake on every
  * pipe, a registry of authenticated connections with deterministic deduplication of simultaneous
- * dials, per-class message handlers and typed `connection:open` / `connection:close` events.
+ * dials, a table of named protocols (messages, direct requests, streams) shared by every connection,
+ * a memory budget for inbound streams, and typed `connection:open` / `connection:close` events.
  */
 import { loadMlDsa65Backend, type Identity, type SignatureBackend } from '@saorsa-gossip/identity'
 import { InvalidParametersError, NotStartedError, throwIfAborted, type PeerId } from '@saorsa-gossip/types'
@@ -12,17 +13,19 @@ import { loadAead, type Aead } from './channel/aead.ts'
 import type { HandshakeInit } from './channel/handshake.ts'
 import { DEFAULT_REKEY, type RekeyPolicy } from './channel/records.ts'
 import { secureInbound, secureOutbound, type SecuredPipe } from './channel/secure-pipe.ts'
-import { SecureConnection } from './connection.ts'
+import { emptyDrops, SecureConnection } from './connection.ts'
 import { ConnectionClosedError, DialError, InvalidAddressError } from './errors.ts'
-import { STREAM_CLASSES, type StreamClass } from './frames.ts'
-import type { Connection, MessageHandler, Transport, TransportInit, TransportStats } from './types.ts'
+import type { MessageProtocol, StreamProtocol } from './protocols.ts'
+import { ProtocolRoutes } from './routes.ts'
+import { DEFAULT_STREAM_MEMORY_BYTES, MemoryBudget } from './streams/budget.ts'
+import type { Connection, DirectHandler, MessageHandler, StreamHandler, Transport, TransportInit, TransportStats } from './types.ts'
 
 const DEFAULTS = {
   /** Generous for WAN round trips plus two ML-DSA-65 signs and verifies in pure JS (about 20 ms). */
   handshakeTimeoutMs: 10_000,
   maxPendingHandshakes: 64,
   maxConnections: 1024,
-  maxBulkMessageBytes: 64 * 1024 * 1024,
+  maxStreamMemoryBytes: DEFAULT_STREAM_MEMORY_BYTES,
   highWaterMark: 1024 * 1024,
   maxPendingHandlers: 16,
 }
@@ -34,7 +37,9 @@ class SecureTransport extends EventTarget implements Transport {
   readonly #ownedCarriers: Carrier[] = []
   readonly #listeners: CarrierListener[] = []
   readonly #connections = new Set<SecureConnection>()
-  readonly #handlers = new Map<StreamClass, MessageHandler>()
+  readonly #routes = new ProtocolRoutes()
+  readonly #drops = emptyDrops()
+  readonly #budget: MemoryBudget
   readonly #pendingPipes = new Set<BytePipe>()
   readonly #options: typeof DEFAULTS & { rekey: RekeyPolicy }
   readonly #backend: SignatureBackend | undefined
@@ -65,12 +70,12 @@ class SecureTransport extends EventTarget implements Transport {
       handshakeTimeoutMs: pick('handshakeTimeoutMs'),
       maxPendingHandshakes: pick('maxPendingHandshakes'),
       maxConnections: pick('maxConnections'),
-      maxBulkMessageBytes: pick('maxBulkMessageBytes'),
+      maxStreamMemoryBytes: pick('maxStreamMemoryBytes'),
       highWaterMark: pick('highWaterMark'),
       maxPendingHandlers: pick('maxPendingHandlers'),
       rekey: init.rekey ?? DEFAULT_REKEY,
     }
-    if (this.#options.maxBulkMessageBytes > 0xffffffff) throw new InvalidParametersError('createTransport: maxBulkMessageBytes must fit in 32 bits')
+    this.#budget = new MemoryBudget(this.#options.maxStreamMemoryBytes)
   }
 
   /** AEAD and signature backend are loaded once, on first use (both are cached process-wide too). */
@@ -156,10 +161,11 @@ class SecureTransport extends EventTarget implements Transport {
       handshake: secured.result,
       aead,
       rekey: this.#options.rekey,
-      maxBulkMessageBytes: this.#options.maxBulkMessageBytes,
       highWaterMark: this.#options.highWaterMark,
       maxPendingHandlers: this.#options.maxPendingHandlers,
-      handlerFor: (cls) => this.#handlers.get(cls),
+      routes: this.#routes,
+      budget: this.#budget,
+      onDrop: (reason) => { this.#drops[reason]++ },
       onClosed: (conn, error) => {
         if (!this.#connections.delete(conn)) return
         this.dispatchEvent(new CustomEvent('connection:close', { detail: error === undefined ? { connection: conn } : { connection: conn, error } }))
@@ -193,10 +199,20 @@ class SecureTransport extends EventTarget implements Transport {
     }
   }
 
-  handle(streamClass: StreamClass, handler: MessageHandler): void {
-    if (!STREAM_CLASSES.includes(streamClass)) throw new InvalidParametersError(`handle: unknown stream class "${String(streamClass)}"`)
-    if (typeof handler !== 'function') throw new InvalidParametersError('handle: handler must be a function')
-    this.#handlers.set(streamClass, handler)
+  handle(protocol: MessageProtocol, handler: MessageHandler): void {
+    this.#routes.add('message', protocol, handler, 'handle')
+  }
+
+  handleDirect(protocol: MessageProtocol, handler: DirectHandler): void {
+    this.#routes.add('direct', protocol, handler, 'handleDirect')
+  }
+
+  handleStream(protocol: StreamProtocol, handler: StreamHandler): void {
+    this.#routes.add('stream', protocol, handler, 'handleStream')
+  }
+
+  unhandle(protocol: MessageProtocol | StreamProtocol | string): void {
+    this.#routes.remove(protocol)
   }
 
   connections(): Connection[] {
@@ -219,6 +235,8 @@ class SecureTransport extends EventTarget implements Transport {
       pendingHandshakes: this.#pendingPipes.size,
       failedHandshakes: this.#failedHandshakes,
       refusedPipes: this.#refusedPipes,
+      drops: { ...this.#drops },
+      streamMemory: { reserved: this.#budget.reserved, buffered: this.#budget.buffered, limit: this.#budget.limit },
     }
   }
 

@@ -1,15 +1,57 @@
 /**
  * The public Transport and Connection interfaces (ARCHITECTURE.md section 5): listen, dial, connections
- * carrying the authenticated remote PeerId, three prioritised stream classes, and address reflection.
+ * carrying the authenticated remote PeerId, named protocols on three prioritised stream classes
+ * (messages, direct requests, bulk streams), and address reflection.
  */
 import type { Identity, SignatureBackend } from '@saorsa-gossip/identity'
 import type { PeerId } from '@saorsa-gossip/types'
 import type { AbortOptions, Carrier } from './carrier.ts'
 import type { RekeyPolicy } from './channel/records.ts'
-import type { StreamClass } from './frames.ts'
+import type { MessageProtocol, StreamProtocol } from './protocols.ts'
+import type { IncomingStream } from './streams/inbound.ts'
+import type { StreamWriter } from './streams/outbound.ts'
 
 /** A handler may return a promise: while too many are pending on one connection, its reads pause. */
 export type MessageHandler = (message: Uint8Array, connection: Connection) => void | Promise<void>
+
+export interface DirectContext {
+  readonly peer: PeerId
+  readonly connection: Connection
+  /** Aborted when the connection closes. */
+  readonly signal: AbortSignal
+}
+
+/**
+ * Answers direct requests of one protocol (and receives its one-way messages, whose result is ignored).
+ * Returning nothing answers with an empty response; throwing answers with the refusal code
+ * 'handler-failed' (the error text never leaves this node).
+ */
+export type DirectHandler = (request: Uint8Array, context: DirectContext) => Uint8Array | void | Promise<Uint8Array | void>
+
+/** Called once per inbound stream of a registered protocol; read `stream` to grant the sender credit. */
+export type StreamHandler = (stream: IncomingStream, connection: Connection) => void
+
+export interface RequestOptions extends AbortOptions {
+  /** Deadline for the response in ms (default 10,000); then RequestTimeoutError. */
+  timeoutMs?: number
+}
+
+/** Frames received and dropped without a crash, by reason (SPEC.md section 5.5). */
+export interface DropCounts {
+  /** A routed frame, request or stream for a name nobody handles here (requests are refused as well). */
+  readonly 'unknown-protocol': number
+  /** A name handled here, but as another kind (message, direct, stream) or on another class. */
+  readonly 'wrong-route': number
+  /** A direct frame whose envelope does not parse. */
+  readonly 'malformed-direct': number
+  /** A response or refusal matching no request pending on this connection. */
+  readonly 'unknown-response': number
+  /** A stream frame for a stream that is not open (never opened, reset, refused or finished). */
+  readonly 'unknown-stream': number
+  /** A stream refused on open: too many streams or no memory budget left. */
+  readonly 'refused-stream': number
+}
+export type DropReason = keyof DropCounts
 
 export interface ConnectionStats {
   readonly recordsSent: number
@@ -19,10 +61,15 @@ export interface ConnectionStats {
   /** Key updates so far in each direction. */
   readonly sendEpoch: number
   readonly receiveEpoch: number
+  /** Stream data chunks (bulk class) each way. */
   readonly bulkChunksSent: number
   readonly bulkChunksReceived: number
   /** Handler calls that threw or rejected (the connection stays up; handlers own their errors). */
   readonly handlerErrors: number
+  readonly drops: DropCounts
+  /** Direct requests of ours awaiting a response on this connection. */
+  readonly pendingRequests: number
+  readonly openStreams: { readonly inbound: number; readonly outbound: number }
 }
 
 export interface Connection {
@@ -35,12 +82,22 @@ export interface Connection {
   readonly observedAddr: string
   readonly direction: 'inbound' | 'outbound'
   /**
-   * Queues `message` on `streamClass`. mship and pubsub messages are copied and the promise resolves once
-   * queued (waiting while the class queue is over its high-water mark); a bulk message is sent in chunks
-   * without copying, so do not modify it until the promise resolves (when its last chunk reached the carrier).
-   * Rejects with ConnectionClosedError once the connection is closed, InvalidParametersError if over the class cap.
+   * Queues `message` for the remote's handler of `protocol`, on the protocol's stream class. The message
+   * is copied and the promise resolves once queued (waiting while the class queue is over its
+   * high-water mark). Rejects with ConnectionClosedError once the connection is closed,
+   * InvalidParametersError if over the class cap (mship 64 KiB, pubsub 80 KiB).
    */
-  send(streamClass: StreamClass, message: Uint8Array, options?: AbortOptions): Promise<void>
+  send(protocol: MessageProtocol, message: Uint8Array, options?: AbortOptions): Promise<void>
+  /** A one-way direct message to the remote's `handleDirect` handler of `protocol`. */
+  sendDirect(protocol: MessageProtocol, message: Uint8Array, options?: AbortOptions): Promise<void>
+  /**
+   * A direct request: resolves with the response of the remote's `handleDirect` handler. Rejects with
+   * RequestTimeoutError, RequestRefusedError (no handler, handler failed, busy, response too large),
+   * AbortError, TooManyRequestsError, or ConnectionClosedError at once when the connection closes.
+   */
+  request(protocol: MessageProtocol, message: Uint8Array, options?: RequestOptions): Promise<Uint8Array>
+  /** Opens a bulk stream to the remote's `handleStream` handler of `protocol` (chunked, flow-controlled). */
+  openStream(protocol: StreamProtocol, options?: AbortOptions): Promise<StreamWriter>
   /** Round-trip time in ms of a ping/pong control frame. */
   ping(options?: AbortOptions): Promise<number>
   /** Sends a close frame after the queued frames, then closes the pipe. Idempotent. */
@@ -64,8 +121,8 @@ export interface TransportInit {
   maxPendingHandshakes?: number
   /** Open connections; inbound pipes beyond this are closed (default 1,024). */
   maxConnections?: number
-  /** Largest bulk message accepted or sent, in bytes (default 64 MiB). */
-  maxBulkMessageBytes?: number
+  /** Bytes all inbound streams together may buffer or be owed as credit (default 64 MiB). */
+  maxStreamMemoryBytes?: number
   /** Queued bytes per class (mship, pubsub) above which `send` waits (default 1 MiB). */
   highWaterMark?: number
   /** Pending handler promises per connection above which reading pauses (default 16). */
@@ -88,6 +145,10 @@ export interface TransportStats {
   readonly failedHandshakes: number
   /** Inbound pipes refused because of maxPendingHandshakes or maxConnections. */
   readonly refusedPipes: number
+  /** Dropped frames by reason, over every connection since start. */
+  readonly drops: DropCounts
+  /** Inbound stream memory: reserved (credit granted plus buffered) and actually buffered bytes. */
+  readonly streamMemory: { readonly reserved: number; readonly buffered: number; readonly limit: number }
 }
 
 /** An EventTarget whose `connection:*` events are typed. */
@@ -97,8 +158,17 @@ export interface Transport extends Omit<EventTarget, 'addEventListener' | 'remov
   listen(addr: string, options?: AbortOptions): Promise<string>
   /** Connects and authenticates; with `expectedPeer`, fails with PeerMismatchError before revealing our identity to anyone else. */
   dial(addr: string, options?: AbortOptions & { expectedPeer?: PeerId }): Promise<Connection>
-  /** One handler per class receives every inbound message of that class on any connection (a later call replaces it). */
-  handle(streamClass: StreamClass, handler: MessageHandler): void
+  /**
+   * Receives every inbound message of `protocol` on any connection. Names are one namespace across
+   * `handle`, `handleDirect` and `handleStream`: a name already handled throws ProtocolAlreadyHandledError.
+   */
+  handle(protocol: MessageProtocol, handler: MessageHandler): void
+  /** Answers direct requests (and receives one-way direct messages) of `protocol`. */
+  handleDirect(protocol: MessageProtocol, handler: DirectHandler): void
+  /** Accepts inbound bulk streams of `protocol`; only these make this transport allocate stream buffers. */
+  handleStream(protocol: StreamProtocol, handler: StreamHandler): void
+  /** Removes the handler of a protocol (by object or name); later frames for it are counted drops. */
+  unhandle(protocol: MessageProtocol | StreamProtocol | string): void
   connections(): Connection[]
   connectionTo(peer: PeerId): Connection | undefined
   listenAddrs(): string[]

@@ -4,7 +4,9 @@ import { bytesEqual, fromHex, SeededRng, toHex, utf8 } from '@saorsa-gossip/type
 import { loadAead, nobleAead, type Aead } from '../src/channel/aead.ts'
 import { deriveHandshakeKeys, deriveTrafficKeys, nextKey, transcriptNext, transcriptStart } from '../src/channel/kdf.ts'
 import { MAX_RECORD_PLAINTEXT, RecordOpener, RecordSealer } from '../src/channel/records.ts'
-import { frame, FRAME_KIND, parseFrames } from '../src/frames.ts'
+import { directFrame, DIRECT_TYPE, refusalCode } from '../src/direct/wire.ts'
+import { frame, FRAME_KIND, parseFrames, prefixedFrame, type OutFrame } from '../src/frames.ts'
+import { encodeProtocolName, PROTOCOL_CODES } from '../src/protocols.ts'
 
 let fast: Aead
 beforeAll(async () => { fast = await loadAead() })
@@ -136,7 +138,8 @@ describe('frames', () => {
     expect(kinds).toEqual([FRAME_KIND.mship])
     const cases = [
       new Uint8Array([0, 0, 0, 0, 0x7f]),
-      new Uint8Array([0, 1, 0, 1, FRAME_KIND.mship]),
+      // One byte over the mship cap (65,536 + 65 bytes of name prefix).
+      new Uint8Array([0, 1, 0, 0x42, FRAME_KIND.mship]),
       new Uint8Array([0, 0, 0, 9, FRAME_KIND.ping, 1, 2, 3, 4, 5, 6, 7, 8, 9]),
       plain.subarray(0, 6),
       plain.subarray(0, 3),
@@ -145,6 +148,10 @@ describe('frames', () => {
     for (const c of cases) expect(() => parseFrames(c, () => {})).toThrow(expect.objectContaining({ name: 'FrameError' }))
   })
 })
+
+function frameHex(f: OutFrame): string {
+  return toHex(f.header) + toHex(f.body)
+}
 
 describe('golden vectors (SPEC.md section 5)', () => {
   const spec = readFileSync(new URL('../../../SPEC.md', import.meta.url), 'utf8')
@@ -164,6 +171,13 @@ describe('golden vectors (SPEC.md section 5)', () => {
     'rekey-traffic-i2r': toHex(nextKey(tk.initiatorToResponder)),
     'record-0': toHex(sealer.seal([hello.header, hello.body])),
     'record-1': toHex(sealer.seal([hello.header, hello.body])),
+    'frame-message': frameHex(prefixedFrame(FRAME_KIND.mship, encodeProtocolName('/saorsa/membership/1'), utf8('hi'))),
+    'frame-message-named': frameHex(prefixedFrame(FRAME_KIND.mship, encodeProtocolName('/x/echo/1'), utf8('hi'))),
+    'frame-request': frameHex(directFrame('pubsub', '/x/echo/1', DIRECT_TYPE.request, 7, utf8('ping'))),
+    'frame-refusal': frameHex(directFrame('pubsub', '/x/echo/1', DIRECT_TYPE.refusal, 7, new Uint8Array([refusalCode('no-handler')]))),
+    'frame-stream-open': frameHex(frame(FRAME_KIND.streamOpen, new Uint8Array([0, 0, 0, 1, ...encodeProtocolName('/x/snap/1')]))),
+    'frame-stream-data': frameHex(prefixedFrame(FRAME_KIND.streamData, new Uint8Array([0, 0, 0, 1]), utf8('abc'))),
+    'frame-stream-credit': frameHex(frame(FRAME_KIND.streamCredit, new Uint8Array([0, 0, 0, 1, 0, 4, 0, 0]))),
   }
 
   for (const [name, hex] of Object.entries(vectors)) {
@@ -172,6 +186,12 @@ describe('golden vectors (SPEC.md section 5)', () => {
       expect(match?.[1]).toBe(hex)
     })
   }
+
+  it('lists exactly the one-byte protocol codes the transport assigns (section 5.9)', () => {
+    const rows = [...section.matchAll(/\| `(\/saorsa\/[^`]+)` \| (\d+) \(`0x([0-9a-f]{2})`\) \|/g)]
+    expect(rows.map((r) => r[1])).toEqual([...PROTOCOL_CODES])
+    rows.forEach((r, i) => { expect(Number(r[2])).toBe(i); expect(parseInt(r[3]!, 16)).toBe(0x80 | i) })
+  })
 
   it('opens the spec record vectors with the spec traffic key', () => {
     const opener = new RecordOpener(fast, tk.initiatorToResponder, { records: 1, bytes: 1 << 30 })

@@ -5,6 +5,7 @@ import { createFaultInjector, type FaultConfig } from '../src/carriers/faults.ts
 import { createMemoryNetwork } from '../src/carriers/memory.ts'
 import { createTcpCarrier } from '../src/carriers/tcp.ts'
 import { createTransport } from '../src/transport.ts'
+import { MSHIP, PUBSUB } from './protocols.ts'
 import type { Connection, Transport } from '../src/types.ts'
 import { runCarrierConformance, turns } from './carrier-conformance.ts'
 import { identities, until, waitForEvent } from './transport-suite.ts'
@@ -51,7 +52,7 @@ describe('transport under injected faults', () => {
       m[0] = i & 0xff
       sent.push(m)
       const before = conn.stats().recordsSent
-      try { await conn.send('pubsub', m) } catch { break }
+      try { await conn.send(PUBSUB, m) } catch { break }
       // One record per message, so each fault decision hits a different record.
       for (let t = 0; t < 100 && conn.stats().recordsSent === before; t++) await turns(1)
     }
@@ -66,7 +67,7 @@ describe('transport under injected faults', () => {
     it(`fails closed with a typed error when carrier chunks are ${label}, delivering only an intact prefix`, async () => {
       const { b, out, inb, injector } = await setup(`faults-${label}`, faults)
       const got: Uint8Array[] = []
-      b.handle('pubsub', (m) => { got.push(m) })
+      b.handle(PUBSUB, (m) => { got.push(m) })
       let error: Error | undefined
       let closedAtB = false
       b.addEventListener('connection:close', (e) => { closedAtB = true; error = e.detail.error })
@@ -83,7 +84,7 @@ describe('transport under injected faults', () => {
   it('delivers everything in order under delay and jitter alone', async () => {
     const { b, out } = await setup('jitter', { delayMs: 1, jitterMs: 3 })
     const got: Uint8Array[] = []
-    b.handle('pubsub', (m) => { got.push(m) })
+    b.handle(PUBSUB, (m) => { got.push(m) })
     const sent = await sendNumbered(out, 100)
     await until(() => got.length === 100)
     got.forEach((m, i) => expect(bytesEqual(m, sent[i]!)).toBe(true))
@@ -92,10 +93,10 @@ describe('transport under injected faults', () => {
   it('fails dials across a partition, stalls existing connections until healed, then delivers', async () => {
     const { injector, a, b, out, addrC } = await setup('partition')
     const got: number[] = []
-    b.handle('mship', (m) => { got.push(m[0]!) })
+    b.handle(MSHIP, (m) => { got.push(m[0]!) })
     injector.partition([['a'], ['b', 'c']])
     await expect(a.dial(addrC)).rejects.toMatchObject({ name: 'DialError' })
-    await out.send('mship', new Uint8Array([7]))
+    await out.send(MSHIP, new Uint8Array([7]))
     await turns(200)
     expect(got).toEqual([])
     injector.heal()

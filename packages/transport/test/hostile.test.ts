@@ -15,8 +15,10 @@ import { InitiatorHandshake } from '../src/channel/handshake.ts'
 import { lengthPrefixed, PipeInbox } from '../src/channel/pipe-inbox.ts'
 import { DEFAULT_REKEY, RecordSealer } from '../src/channel/records.ts'
 import { secureOutbound } from '../src/channel/secure-pipe.ts'
-import { frame, FRAME_KIND } from '../src/frames.ts'
+import { frame, FRAME_KIND, prefixedFrame } from '../src/frames.ts'
+import { encodeProtocolName } from '../src/protocols.ts'
 import { createTransport } from '../src/transport.ts'
+import { MSHIP } from './protocols.ts'
 import type { Connection } from '../src/types.ts'
 import { until, waitForEvent } from './transport-suite.ts'
 
@@ -79,7 +81,7 @@ function garbage(rng: Rng, genuineM1: Uint8Array): Uint8Array {
 
 /** A plaintext that breaks the frame rules (or is valid by chance, which the peer may deliver). */
 function badPlaintext(rng: Rng): Uint8Array {
-  const ok = frame(FRAME_KIND.mship, rng.fill(new Uint8Array(rng.nextInt(100))))
+  const ok = prefixedFrame(FRAME_KIND.mship, encodeProtocolName(MSHIP.name), rng.fill(new Uint8Array(rng.nextInt(100))))
   const okBytes = new Uint8Array([...ok.header, ...ok.body])
   const header = (length: number, kind: number) => {
     const h = new Uint8Array(5)
@@ -90,9 +92,9 @@ function badPlaintext(rng: Rng): Uint8Array {
   switch (rng.nextInt(8)) {
     case 0: return rng.fill(new Uint8Array(1 + rng.nextInt(500)))
     case 1: return new Uint8Array([...okBytes, ...rng.fill(new Uint8Array(1 + rng.nextInt(4)))])
-    case 2: return new Uint8Array([...header(10, FRAME_KIND.bulkMore), ...new Uint8Array(10)])
-    case 3: return new Uint8Array([...header(8, FRAME_KIND.bulkFirst), 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4])
-    case 4: return new Uint8Array([...header(8, FRAME_KIND.bulkFirst), 0, 0x10, 0, 0, 1, 2, 3, 4])
+    case 2: return new Uint8Array([...header(3, FRAME_KIND.streamData), 1, 2, 3])
+    case 3: return new Uint8Array([...header(5, FRAME_KIND.streamCredit), 0, 0, 0, 1, 9])
+    case 4: return new Uint8Array([...header(9, FRAME_KIND.streamEnd), ...new Uint8Array(9)])
     case 5: return new Uint8Array([...header(3, FRAME_KIND.ping), 1, 2, 3])
     case 6: return header(LIMITS.maxMshipFrameBytes + 1, FRAME_KIND.mship)
     default: return mutate(okBytes, rng)
@@ -109,7 +111,7 @@ function runHostile(name: string, setup: () => Promise<{ carrier: Carrier; attac
       const closeErrors: string[] = []
       server.addEventListener('connection:close', (e) => { closeErrors.push(e.detail.error?.name ?? 'none') })
       let delivered = 0
-      server.handle('mship', () => { delivered++ })
+      server.handle(MSHIP, () => { delivered++ })
       const genuineM1 = new InitiatorHandshake({ identity: attacker, aead }).start()
 
       const onePipe = async (work: (pipe: BytePipe) => Promise<void>): Promise<void> => {
@@ -148,7 +150,7 @@ function runHostile(name: string, setup: () => Promise<{ carrier: Carrier; attac
         const { result, inbox } = await secureOutbound(pipe, { identity: attacker, aead }, { timeoutMs: 5_000 })
         inbox.handover({ onData() {}, onEnd() {} })
         const sealer = new RecordSealer(aead, result.sendKey, DEFAULT_REKEY)
-        const good = frame(FRAME_KIND.mship, new Uint8Array([1, 2, 3]))
+        const good = prefixedFrame(FRAME_KIND.mship, encodeProtocolName(MSHIP.name), new Uint8Array([1, 2, 3]))
         await pipe.write(sealer.seal([good.header, good.body]))
         const bad = i % 2 === 0
           ? sealer.seal([badPlaintext(rng)])
@@ -174,8 +176,9 @@ function runHostile(name: string, setup: () => Promise<{ carrier: Carrier; attac
       const conn = await client.dial(addr, { expectedPeer: server.peerId })
       await opened
       const got: number[] = []
-      server.handle('mship', (m) => { got.push(m[0]!) })
-      await conn.send('mship', new Uint8Array([42]))
+      server.unhandle(MSHIP)
+      server.handle(MSHIP, (m) => { got.push(m[0]!) })
+      await conn.send(MSHIP, new Uint8Array([42]))
       await until(() => got.length === 1)
       await client.close()
       await server.close()

@@ -1,7 +1,8 @@
 /**
  * Transport-level suite run over every carrier: handshake and address reflection, expectedPeer,
- * the three stream classes, strict priority of mship over a pending bulk transfer (asserted on
- * ordering, not time), rekeying, read backpressure, close semantics and simultaneous-dial deduplication.
+ * protocols on the three stream classes (two protocols sharing a class), direct requests, bulk
+ * streams, strict priority of mship over a pending bulk stream (asserted on ordering, not time),
+ * rekeying, read backpressure, close semantics and simultaneous-dial deduplication.
  */
 import { describe, it, expect, afterEach, beforeAll } from 'vitest'
 import { Identity, loadMlDsa65Backend } from '@saorsa-gossip/identity'
@@ -10,6 +11,7 @@ import type { Carrier } from '../src/carrier.ts'
 import { createTransport } from '../src/transport.ts'
 import type { Connection, Transport, TransportInit } from '../src/types.ts'
 import { turns } from './carrier-conformance.ts'
+import { BULK, MSHIP, PUBSUB } from './protocols.ts'
 
 export interface TransportFixture {
   /** Two carriers that reach each other, and a listen address for each. */
@@ -79,23 +81,28 @@ export function runTransportSuite(name: string, makeFixture: () => Promise<Trans
       expect(b.connections()).toHaveLength(0)
     })
 
-    it('delivers messages of all three classes in order and intact, including a multi-chunk bulk message', async () => {
+    it('delivers messages of both message classes and a multi-chunk bulk stream in order and intact', async () => {
       const { b, out } = await connect()
       const got: Record<string, Uint8Array[]> = { mship: [], pubsub: [], bulk: [] }
-      for (const cls of ['mship', 'pubsub', 'bulk'] as const) b.handle(cls, (m) => { got[cls]!.push(m) })
+      b.handle(MSHIP, (m) => { got.mship!.push(m) })
+      b.handle(PUBSUB, (m) => { got.pubsub!.push(m) })
+      b.handleStream(BULK, (stream) => { void stream.bytes().then((m) => got.bulk!.push(m)) })
       const rng = new SeededRng(`${name}-classes`)
       const sent: Record<string, Uint8Array[]> = { mship: [], pubsub: [], bulk: [] }
       for (let i = 0; i < 40; i++) {
-        for (const [cls, max] of [['mship', 65536], ['pubsub', 81920]] as const) {
+        for (const [protocol, max] of [[MSHIP, 65536], [PUBSUB, 81920]] as const) {
           const m = rng.fill(new Uint8Array(rng.nextInt(max + 1)))
-          sent[cls]!.push(m)
-          await out.send(cls, m)
+          sent[protocol.streamClass]!.push(m)
+          await out.send(protocol, m)
         }
       }
       for (const size of [0, 1, 262_140, 262_141, 3_000_000]) {
         const m = rng.fill(new Uint8Array(size))
         sent.bulk!.push(m)
-        await out.send('bulk', m)
+        const stream = await out.openStream(BULK)
+        await stream.write(m)
+        await stream.close()
+        await until(() => got.bulk!.length === sent.bulk!.length)
       }
       await until(() => got.mship!.length === 40 && got.pubsub!.length === 40 && got.bulk!.length === 5)
       for (const cls of ['mship', 'pubsub', 'bulk']) {
@@ -103,16 +110,33 @@ export function runTransportSuite(name: string, makeFixture: () => Promise<Trans
       }
     })
 
-    it('sends a queued mship message ahead of a pending multi-megabyte bulk transfer', async () => {
+    it('routes two protocols on one class to their own handlers, and direct requests to theirs', async () => {
+      const { b, out } = await connect()
+      const second = { name: '/test/mship-second/1', streamClass: 'mship' } as const
+      const echo = { name: '/test/echo/1', streamClass: 'mship' } as const
+      const first: number[] = []
+      const other: number[] = []
+      b.handle(MSHIP, (m) => { first.push(m[0]!) })
+      b.handle(second, (m) => { other.push(m[0]!) })
+      b.handleDirect(echo, (request) => request.map((x) => x + 1))
+      for (let i = 0; i < 10; i++) { await out.send(MSHIP, new Uint8Array([i])); await out.send(second, new Uint8Array([100 + i])) }
+      expect([...await out.request(echo, new Uint8Array([1, 2]))]).toEqual([2, 3])
+      await until(() => first.length === 10 && other.length === 10)
+      expect(first).toEqual(Array.from({ length: 10 }, (_, i) => i))
+      expect(other).toEqual(Array.from({ length: 10 }, (_, i) => 100 + i))
+    })
+
+    it('sends a queued mship message ahead of a pending multi-megabyte bulk stream', async () => {
       const { b, out } = await connect()
       const order: string[] = []
       let chunksBeforeMship = -1
-      b.handle('bulk', () => { order.push('bulk') })
-      b.handle('mship', (_m, conn) => { order.push('mship'); chunksBeforeMship = conn.stats().bulkChunksReceived })
-      const bulk = out.send('bulk', new Uint8Array(8 * 1024 * 1024))
+      b.handleStream(BULK, (stream) => { void stream.bytes().then(() => order.push('bulk')) })
+      b.handle(MSHIP, (_m, conn) => { order.push('mship'); chunksBeforeMship = conn.stats().bulkChunksReceived })
+      const stream = await out.openStream(BULK)
+      const bulk = stream.write(new Uint8Array(8 * 1024 * 1024)).then(() => stream.close())
       await until(() => out.stats().bulkChunksSent >= 2)
       const sentAtEnqueue = out.stats().bulkChunksSent
-      await out.send('mship', new Uint8Array([1, 2, 3]))
+      await out.send(MSHIP, new Uint8Array([1, 2, 3]))
       await bulk
       await until(() => order.length === 2)
       expect(order).toEqual(['mship', 'bulk'])
@@ -124,9 +148,9 @@ export function runTransportSuite(name: string, makeFixture: () => Promise<Trans
     it('rekeys both directions after the configured number of records and keeps delivering', async () => {
       const { b, out, inb } = await connect({ rekey: { records: 3, bytes: 1 << 30 } })
       const got: number[] = []
-      b.handle('pubsub', (m) => { got.push(m[0]!) })
+      b.handle(PUBSUB, (m) => { got.push(m[0]!) })
       for (let i = 0; i < 60; i++) {
-        await out.send('pubsub', new Uint8Array([i]))
+        await out.send(PUBSUB, new Uint8Array([i]))
         await turns(2)
       }
       await until(() => got.length === 60)
@@ -139,13 +163,13 @@ export function runTransportSuite(name: string, makeFixture: () => Promise<Trans
       const { b, out } = await connect({ highWaterMark: 64 * 1024, maxPendingHandlers: 2 })
       const releases: Array<() => void> = []
       let delivered = 0
-      b.handle('pubsub', () => new Promise<void>((resolve) => { delivered++; releases.push(resolve) }))
+      b.handle(PUBSUB, () => new Promise<void>((resolve) => { delivered++; releases.push(resolve) }))
       const message = new Uint8Array(60 * 1024)
       let sent = 0
       let blocked = false
       const sends: Promise<void>[] = []
       while (sent < 4000) {
-        const s = out.send('pubsub', message)
+        const s = out.send(PUBSUB, message)
         sends.push(s)
         sent++
         if (!(await Promise.race([s.then(() => true), turns(200).then(() => false)]))) { blocked = true; break }
@@ -173,18 +197,18 @@ export function runTransportSuite(name: string, makeFixture: () => Promise<Trans
       await inb.closed
       expect((await closedAtB).error).toBeUndefined()
       expect((await closedAtA).connection).toBe(out)
-      await expect(out.send('mship', new Uint8Array(1))).rejects.toMatchObject({ name: 'ConnectionClosedError' })
-      await expect(inb.send('mship', new Uint8Array(1))).rejects.toMatchObject({ name: 'ConnectionClosedError' })
+      await expect(out.send(MSHIP, new Uint8Array(1))).rejects.toMatchObject({ name: 'ConnectionClosedError' })
+      await expect(inb.send(MSHIP, new Uint8Array(1))).rejects.toMatchObject({ name: 'ConnectionClosedError' })
       expect(a.connections()).toHaveLength(0)
       expect(b.connections()).toHaveLength(0)
     })
 
     it('rejects a send that waits on a full queue when the connection closes', async () => {
       const { b, out } = await connect({ highWaterMark: 64 * 1024, maxPendingHandlers: 1 })
-      b.handle('pubsub', () => new Promise<void>(() => {}))
+      b.handle(PUBSUB, () => new Promise<void>(() => {}))
       let pending: Promise<void> | undefined
       for (let i = 0; i < 4000 && pending === undefined; i++) {
-        const s = out.send('pubsub', new Uint8Array(60 * 1024))
+        const s = out.send(PUBSUB, new Uint8Array(60 * 1024))
         if (!(await Promise.race([s.then(() => true), turns(200).then(() => false)]))) pending = s
       }
       expect(pending).toBeDefined()

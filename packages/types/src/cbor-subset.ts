@@ -19,7 +19,15 @@ const MAJOR_TAG = 6
 
 class Walker {
   pos = 0
-  constructor(readonly input: Uint8Array) {}
+  /** Data items walked so far (map keys not counted), against the caller's bound. */
+  items = 0
+  constructor(readonly input: Uint8Array, readonly maxItems: number) {}
+
+  /** Counts `n` more items; refuses the input as soon as the bound would be passed. */
+  count(n: number): void {
+    this.items += n
+    if (this.items > this.maxItems) this.fail(`more than ${this.maxItems} data items`)
+  }
 
   fail(message: string): never {
     throw new DecodeError(`${message} at byte ${this.pos}`)
@@ -62,6 +70,7 @@ class Walker {
   item(depth: number): void {
     const start = this.pos
     this.head()
+    this.count(1)
     const { major, info, arg } = this
     const remaining = this.input.length - this.pos
     switch (major) {
@@ -85,11 +94,14 @@ class Walker {
       case MAJOR_ARRAY:
         if (depth >= MAX_CBOR_DEPTH) this.fail(`nesting deeper than ${MAX_CBOR_DEPTH}`)
         if (arg > remaining) this.fail(`array of ${arg} items longer than the input`)
+        // Fail on the head, before walking items that could never all be accepted.
+        if (this.items + arg > this.maxItems) this.fail(`array of ${arg} items exceeds the ${this.maxItems}-item bound`)
         for (let i = 0; i < arg; i++) this.item(depth + 1)
         return
       case MAJOR_MAP:
         if (depth >= MAX_CBOR_DEPTH) this.fail(`nesting deeper than ${MAX_CBOR_DEPTH}`)
         if (arg * 2 > remaining) this.fail(`map of ${arg} entries longer than the input`)
+        if (this.items + arg > this.maxItems) this.fail(`map of ${arg} entries exceeds the ${this.maxItems}-item bound`)
         this.map(arg, depth)
         return
       case MAJOR_TAG:
@@ -206,10 +218,11 @@ function validUtf8(input: Uint8Array, from: number, to: number): boolean {
 /**
  * Throws `DecodeError` unless `input` is exactly one well-formed item of the accepted subset:
  * definite lengths, no tags, text map keys without duplicates, only false/true/null and finite
- * floats among simple values, nesting at most `MAX_CBOR_DEPTH`, no trailing bytes.
+ * floats among simple values, nesting at most `MAX_CBOR_DEPTH`, at most `maxItems` data items
+ * (map keys not counted), no trailing bytes.
  */
-export function checkCborSubset(input: Uint8Array): void {
-  const walker = new Walker(input)
+export function checkCborSubset(input: Uint8Array, maxItems = Infinity): void {
+  const walker = new Walker(input, maxItems)
   walker.item(0)
   if (walker.pos !== input.length) walker.fail(`${input.length - walker.pos} trailing bytes`)
 }

@@ -9,7 +9,7 @@
 import { Decoder, Encoder } from 'cbor-x'
 import { checkCborSubset, MAX_CBOR_DEPTH } from './cbor-subset.ts'
 import { DecodeError } from './errors.ts'
-import type { Schema } from './schema.ts'
+import { itemBound, type Schema } from './schema.ts'
 
 const encoder = new Encoder({
   useRecords: false,
@@ -27,6 +27,17 @@ const decoder = new Decoder({
   int64AsNumber: true,
 } as ConstructorParameters<typeof Decoder>[0])
 
+/**
+ * Items allowed beyond the schema's bound in the structural walk (at most the bound itself, so small
+ * messages stay tight), so a near miss (one unknown field) still gets the schema's precise error;
+ * 16 extra items cost cbor-x about 2 KB at most.
+ */
+const ITEM_BOUND_SLACK = 16
+
+function walkBound(schemaBound: number): number {
+  return schemaBound + Math.min(ITEM_BOUND_SLACK, schemaBound)
+}
+
 /** Encodes a value built of plain objects, arrays, numbers, strings, booleans and Uint8Arrays. */
 export function encodeCbor(value: unknown): Uint8Array {
   const out = encoder.encode(value)
@@ -37,6 +48,11 @@ export function encodeCbor(value: unknown): Uint8Array {
 export interface DecodeOptions {
   /** Inputs longer than this are rejected before any parsing. */
   maxBytes: number
+  /**
+   * Most data items the input may hold (default: the schema's own bound, see `schema.itemBound`).
+   * Checked during the structural walk, so a flood of tiny items never reaches cbor-x's allocator.
+   */
+  maxItems?: number
 }
 
 /**
@@ -46,7 +62,7 @@ export function decodeCbor<T>(input: Uint8Array, schema: Schema<T>, options: Dec
   if (!(input instanceof Uint8Array)) throw new DecodeError('input is not a Uint8Array')
   if (input.length > options.maxBytes) throw new DecodeError(`input of ${input.length} bytes exceeds cap ${options.maxBytes}`)
   if (input.length === 0) throw new DecodeError('empty input')
-  checkCborSubset(input)
+  checkCborSubset(input, Math.min(options.maxItems ?? Infinity, walkBound(itemBound(schema))))
   let raw: unknown
   try {
     // A plain Uint8Array view keeps cbor-x from producing Buffers for byte strings.

@@ -6,6 +6,8 @@
 export const DOMAIN = Object.freeze({
   /** Origin signature on a published pubsub message header. */
   pubsubMessage: 'saorsa-gossip/pubsub-message/v1',
+  /** Origin signature on a pubsub neighbour broadcast (sent to direct neighbours only, never forwarded). */
+  pubsubNeighbor: 'saorsa-gossip/pubsub-neighbor/v1',
   /** Transcript signature of the secure-channel handshake. */
   handshake: 'saorsa-gossip/handshake/v1',
   /** Coordinator advert. */

@@ -43,6 +43,14 @@ export class NotStartedError extends SaorsaError {
   override readonly name = 'NotStartedError'
 }
 
+/**
+ * The options bag of every cancellable call in every package (js-libp2p's `AbortOptions`): an
+ * aborted signal makes the call reject with `AbortError`.
+ */
+export interface AbortOptions {
+  signal?: AbortSignal
+}
+
 /** Throws `AbortError` (carrying the signal's reason as `cause`) if the signal has fired. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted === true) throw new AbortError(undefined, { cause: signal.reason })

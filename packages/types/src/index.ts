@@ -1,7 +1,8 @@
 /**
  * @packageDocumentation
  * Shared types of the Saorsa Gossip overlay: identifiers, the bounded CBOR codec, signed envelopes,
- * the message header, clock and RNG interfaces, error classes and the limits table.
+ * the message header, clock and RNG interfaces, error classes and the limits table. The driver
+ * runtime that runs every sans-IO core is the `@saorsa-gossip/types/runtime` subpath.
  *
  * @example
  * ```ts
@@ -16,7 +17,7 @@
  * }
  * ```
  */
-export { AbortError, DecodeError, InvalidParametersError, NotStartedError, SaorsaError, TimeoutError, raceAbort, throwIfAborted } from './errors.ts'
+export { AbortError, DecodeError, InvalidParametersError, NotStartedError, SaorsaError, TimeoutError, raceAbort, throwIfAborted, type AbortOptions } from './errors.ts'
 export { assertBytes, bytesEqual, compareBytes, concatBytes, copyBytes, fromHex, toHex, u64be, utf8 } from './bytes.ts'
 export { ID_LENGTH, MessageId, PeerId, TopicId, payloadHash } from './ids.ts'
 export { decodeCbor, encodeCbor, type DecodeOptions } from './codec.ts'
@@ -29,4 +30,4 @@ export { HEADER_VERSION, MAX_HEADER_BYTES, decodeMessageHeader, encodeMessageHea
 export { ManualClock, systemClock, type Clock } from './clock.ts'
 export { SeededRng, cryptoRng, pick, sample, shuffled, type Rng } from './rng.ts'
 export { LIMITS, type Limits } from './limits.ts'
-export type { CoreInput, CoreOutput, Outbox, ProtocolCore } from './sansio.ts'
+export { liftOutputs, type CoreInput, type CoreOutput, type Lift, type Outbox, type ProtocolCore } from './sansio.ts'

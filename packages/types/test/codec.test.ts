@@ -137,6 +137,24 @@ describe('decodeCbor', () => {
     expect(rejectsHex('1c')).toContain('reserved')
   })
 
+  it('refuses more data items than the schema could ever accept during the walk, before cbor-x allocates', () => {
+    const pair = s.object({ a: s.uint(), b: s.array(s.bytes({ max: 4 }), { max: 3 }) })
+    expect(s.itemBound(pair)).toBe(1 + 1 + 1 + 3)
+    expect(s.itemBound(s.variant('k', { x: s.object({ k: s.literal('x') }), y: pair }))).toBe(6)
+    expect(s.itemBound(s.optional(s.uint()))).toBe(1)
+    expect(s.itemBound(anything)).toBe(Infinity)
+    // 10,000 empty maps (one byte each) against a schema that accepts at most 3 items.
+    const bomb = new Uint8Array(3 + 10_000)
+    bomb.set([0x99, 0x27, 0x10])
+    bomb.fill(0xa0, 3)
+    expect(rejection(() => decodeCbor(bomb, s.array(s.object({}), { max: 2 }), { maxBytes: 1 << 20 })).message)
+      .toMatch(/array of 10000 items exceeds the 6-item bound/)
+    expect(rejection(() => decodeCbor(bomb, anything, { maxBytes: 1 << 20, maxItems: 100 })).message).toMatch(/100-item bound/)
+    // Items nested below the head count too: [[{}, {}], [{}, {}]] holds 7 items.
+    expect(decodeCbor(fromHex('8282a0a082a0a0'), anything, { maxBytes: 64, maxItems: 7 })).toEqual([[{}, {}], [{}, {}]])
+    expect(rejection(() => decodeCbor(fromHex('8282a0a082a0a0'), anything, { maxBytes: 64, maxItems: 6 })).message).toMatch(/exceeds the 6-item bound/)
+  })
+
   it('rejects non-text map keys, duplicate keys and a __proto__ key', () => {
     expect(rejectsHex('a10100')).toContain('map key is not a text string')
     expect(rejectsHex('a1f600')).toContain('map key is not a text string')

@@ -5,9 +5,11 @@
  * a neighbour that comes up is probed, one that goes down is forgotten, a member SWIM declares dead
  * is evicted from the active view as on a connection loss (HyParView section 4.3 then promotes).
  */
+import { liftOutputs } from '@saorsa-gossip/types'
 import type { CoreInput, CoreOutput, Outbox, PeerId, ProtocolCore, Rng } from '@saorsa-gossip/types'
 import { HYPARVIEW_LAN } from './hyparview-config.ts'
 import type { HyParViewConfig } from './hyparview-config.ts'
+import type { ContactRef } from './hyparview-contacts.ts'
 import type { PeerInfo } from './hyparview-messages.ts'
 import type { HyParViewMessage } from './hyparview-messages.ts'
 import { HyParView } from './hyparview.ts'
@@ -32,6 +34,10 @@ export type MembershipTimer =
 export type MembershipCommand =
   /** Join through the first contact that answers; the contacts are kept for rejoining when isolated. */
   | { readonly type: 'join'; readonly contacts: readonly PeerInfo[] }
+  /** Keep contacts learned out of band, by id or by address: redialled while isolated, probed by the merge check. */
+  | { readonly type: 'add-contacts'; readonly contacts: readonly ContactRef[] }
+  /** A dial of `addr` (after a `dial` event, or while joining) reached `peer`. */
+  | { readonly type: 'contact-reached'; readonly addr: string; readonly peer: PeerInfo }
   /** DISCONNECT(alive: false) to every active peer; the core is silent afterwards. */
   | { readonly type: 'leave' }
 
@@ -39,6 +45,8 @@ export type MembershipEvent =
   /** A peer entered the active view: the neighbour set that gossip (pubsub) broadcasts over. */
   | { readonly type: 'neighbor-up'; readonly peer: PeerId; readonly addrs: readonly string[] }
   | { readonly type: 'neighbor-down'; readonly peer: PeerId; readonly addrs: readonly string[] }
+  /** The driver should dial this contact address and answer with `contact-reached` (redial or merge check). */
+  | { readonly type: 'dial'; readonly addr: string }
   | SwimEvent
 
 export type MembershipInput = CoreInput<MembershipMessage, MembershipTimer, MembershipCommand>
@@ -128,6 +136,7 @@ export class MembershipCore implements ProtocolCore<MembershipMessage, Membershi
   drops(): Record<string, number> {
     const drops = this.#hyparview.drops()
     if (this.#droppedAfterLeave > 0) drops['swim-left'] = this.#droppedAfterLeave
+    if (this.#swim.unrefutableDropped > 0) drops['swim-unrefutable'] = this.#swim.unrefutableDropped
     return drops
   }
 
@@ -182,30 +191,30 @@ export class MembershipCore implements ProtocolCore<MembershipMessage, Membershi
   #runHyParView(input: HyParViewInput, nowMs: number, out: Out): void {
     const outputs: HyParViewOutput[] = []
     this.#hyparview.handle(input, nowMs, outputs)
-    for (const o of outputs) {
-      switch (o.type) {
-        case 'send': out.push({ type: 'send', to: o.to, msg: { layer: 'hyparview', msg: o.msg } }); break
-        case 'schedule': out.push({ type: 'schedule', delayMs: o.delayMs, timer: { layer: 'hyparview', timer: o.timer } }); break
-        case 'disconnect': out.push(o); break
-        case 'emit': {
-          const peer = o.event.peer
-          const key = peer.toHex()
-          if (o.event.type === 'neighbor-up') {
-            const info = { id: peer, addrs: this.#hyparview.addrsOf(peer) ?? [] }
-            this.#neighbors.set(key, info)
-            this.#retainedDead.delete(key)
-            out.push({ type: 'emit', event: { type: 'neighbor-up', peer, addrs: info.addrs } })
-            if (!this.#left) this.#runSwim({ type: 'command', command: { type: 'add-member', peer } }, nowMs, out)
-          } else {
-            const addrs = this.#neighbors.get(key)?.addrs ?? []
-            this.#neighbors.delete(key)
-            out.push({ type: 'emit', event: { type: 'neighbor-down', peer, addrs } })
-            this.#unwatch(peer, nowMs, out)
-          }
-          break
+    liftOutputs(outputs, out, {
+      msg: (msg): MembershipMessage => ({ layer: 'hyparview', msg }),
+      timer: (timer): MembershipTimer => ({ layer: 'hyparview', timer }),
+      event: (event) => {
+        if (event.type === 'dial') {
+          out.push({ type: 'emit', event })
+          return
         }
-      }
-    }
+        const peer = event.peer
+        const key = peer.toHex()
+        if (event.type === 'neighbor-up') {
+          const info = { id: peer, addrs: this.#hyparview.addrsOf(peer) ?? [] }
+          this.#neighbors.set(key, info)
+          this.#retainedDead.delete(key)
+          out.push({ type: 'emit', event: { type: 'neighbor-up', peer, addrs: info.addrs } })
+          if (!this.#left) this.#runSwim({ type: 'command', command: { type: 'add-member', peer } }, nowMs, out)
+        } else {
+          const addrs = this.#neighbors.get(key)?.addrs ?? []
+          this.#neighbors.delete(key)
+          out.push({ type: 'emit', event: { type: 'neighbor-down', peer, addrs } })
+          this.#unwatch(peer, nowMs, out)
+        }
+      },
+    })
   }
 
   /** A neighbour left the active view: SWIM forgets it, except a dead one kept a while for dissemination. */
@@ -231,17 +240,14 @@ export class MembershipCore implements ProtocolCore<MembershipMessage, Membershi
   #runSwim(input: SwimInput, nowMs: number, out: Out): void {
     const outputs: SwimOutput[] = []
     this.#swim.handle(input, nowMs, outputs)
-    for (const o of outputs) {
-      switch (o.type) {
-        case 'send': out.push({ type: 'send', to: o.to, msg: { layer: 'swim', msg: o.msg } }); break
-        case 'schedule': out.push({ type: 'schedule', delayMs: o.delayMs, timer: { layer: 'swim', timer: o.timer } }); break
-        case 'disconnect': out.push(o); break
-        case 'emit':
-          out.push({ type: 'emit', event: o.event })
-          if (o.event.type === 'member-dead') this.#evictDead(o.event.peer, nowMs, out)
-          break
-      }
-    }
+    liftOutputs(outputs, out, {
+      msg: (msg): MembershipMessage => ({ layer: 'swim', msg }),
+      timer: (timer): MembershipTimer => ({ layer: 'swim', timer }),
+      event: (event) => {
+        out.push({ type: 'emit', event })
+        if (event.type === 'member-dead') this.#evictDead(event.peer, nowMs, out)
+      },
+    })
   }
 
   /** SWIM says the peer is dead: HyParView handles it as a lost connection, and the connection is closed. */

@@ -15,6 +15,9 @@ import type { SwimCommand, SwimEvent, SwimInput, SwimMember, SwimOutput, SwimTim
 import { retransmitLimit, suspicionMinTimeoutMs, suspicionTimeoutMs } from './suspicion.ts'
 import { SwimUpdateQueue } from './swim-updates.ts'
 
+/** The largest incarnation the codec carries (CBOR uint read as a safe JavaScript integer). */
+export const MAX_INCARNATION = Number.MAX_SAFE_INTEGER
+
 export type { SwimCommand, SwimEvent, SwimTimer, SwimInput, SwimOutput, SwimMember } from './swim-types.ts'
 
 interface Member {
@@ -52,6 +55,8 @@ export class Swim implements ProtocolCore<SwimMessage, SwimTimer, SwimCommand, S
   readonly #updates = new SwimUpdateQueue()
   readonly #relays: IndirectRelays
   #incarnation = 0
+  /** Suspect or dead updates at MAX_INCARNATION, which nobody could refute (forged). */
+  unrefutableDropped = 0
   #health = 0
   #seq = 0
   #tick = 0
@@ -321,6 +326,12 @@ export class Swim implements ProtocolCore<SwimMessage, SwimTimer, SwimCommand, S
   // ---- membership updates (SWIM section 4.2, Lifeguard section IV-B) ----
 
   #applyUpdate(u: SwimUpdate, nowMs: number, out: Outbox<SwimOutput>): void {
+    // An accusation at the largest incarnation the wire carries could never be refuted (the answer
+    // would need one more): it can only come from a forger, so it is dropped and counted.
+    if (u.state !== 'alive' && u.incarnation >= MAX_INCARNATION) {
+      this.unrefutableDropped++
+      return
+    }
     const key = u.peer.toHex()
     if (key === this.#selfKey) {
       if (u.state === 'alive') return

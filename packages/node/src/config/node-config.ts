@@ -3,9 +3,8 @@
  * a byte cap and strict validation (unknown keys rejected, every field bounded), written atomically.
  * Command-line flags override it; it supplies defaults for `network join`.
  */
-import { readFile } from 'node:fs/promises'
 import { DecodeError, LIMITS } from '@saorsa-gossip/types'
-import { writeFileAtomic } from './atomic-file.ts'
+import { FileRefusedError, readRegularFile, removeStaleTempFiles, writeFileAtomic } from '@saorsa-gossip/types/fs'
 
 export const MAX_CONFIG_FILE_BYTES = 64 * 1024
 export const MAX_BOOTSTRAP_ADDRS = 64
@@ -79,15 +78,16 @@ export function parseNodeConfig(value: unknown): NodeConfigFile {
 
 /** Reads `path`; a missing file is an empty config. Malformed files throw `DecodeError`. */
 export async function loadNodeConfig(path: string): Promise<NodeConfigFile> {
-  let text: string
+  await removeStaleTempFiles(path)
+  let bytes: Uint8Array | undefined
   try {
-    const bytes = await readFile(path)
-    if (bytes.length > MAX_CONFIG_FILE_BYTES) throw new DecodeError(`config file over ${MAX_CONFIG_FILE_BYTES} bytes`)
-    text = bytes.toString('utf8')
+    bytes = await readRegularFile(path, { maxBytes: MAX_CONFIG_FILE_BYTES })
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {}
+    if (err instanceof FileRefusedError) throw new DecodeError(err.message, '', { cause: err })
     throw err
   }
+  if (bytes === undefined) return {}
+  const text = new TextDecoder().decode(bytes)
   let parsed: unknown
   try {
     parsed = JSON.parse(text)

@@ -2,11 +2,12 @@
  * The peer cache: recently good peers (PeerId, addresses, last success), persisted so a restarted
  * node rejoins without a bootstrap flag and so a compromised bootstrap cannot eclipse a node that has
  * history (reliability anchor 16). File format (SPEC.md section 8): CBOR `{v: 1, peers: [...]}`,
- * capped in bytes and entries, written atomically; a corrupt file is reported and replaced, never fatal.
+ * capped in bytes and entries, written atomically; a corrupt file is reported and kept aside as
+ * `peers.cbor.corrupt` (evidence, never silently lost), a non-regular file refused; neither is fatal.
  */
-import { readFile } from 'node:fs/promises'
+import { rename } from 'node:fs/promises'
 import { DecodeError, LIMITS, PeerId, decodeCbor, encodeCbor, schema } from '@saorsa-gossip/types'
-import { writeFileAtomic } from './atomic-file.ts'
+import { FileRefusedError, readRegularFile, removeStaleTempFiles, writeFileAtomic } from '@saorsa-gossip/types/fs'
 
 export const PEER_CACHE_VERSION = 1
 /** Entries kept: far more than one active view (8) plus passive view (64) needs to rejoin. */
@@ -64,7 +65,11 @@ export function decodePeerCache(bytes: Uint8Array): PeerCacheEntry[] {
   })
 }
 
-export type PeerCacheLoadProblem = { kind: 'corrupt'; message: string }
+export type PeerCacheLoadProblem =
+  /** The file did not decode; it was renamed to `keptAs` and the cache starts empty. */
+  | { kind: 'corrupt'; message: string; keptAs: string }
+  /** Not a regular file (a FIFO, a directory) or over the size cap: left in place, never read. */
+  | { kind: 'refused'; message: string }
 
 /** In-memory view of the cache file with the policy for adding, ranking and forgetting peers. */
 export class PeerCache {
@@ -82,21 +87,24 @@ export class PeerCache {
    * `onProblem` and treated as empty (it is rewritten on the next save).
    */
   static async load(path: string, options: { onProblem?: (problem: PeerCacheLoadProblem) => void } = {}): Promise<PeerCache> {
-    let bytes: Uint8Array
+    await removeStaleTempFiles(path)
+    let bytes: Uint8Array | undefined
     try {
-      bytes = await readFile(path)
+      bytes = await readRegularFile(path, { maxBytes: MAX_PEER_CACHE_FILE_BYTES })
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new PeerCache(path, [])
-      throw err
+      if (!(err instanceof FileRefusedError)) throw err
+      options.onProblem?.({ kind: 'refused', message: err.message })
+      return new PeerCache(path, [])
     }
+    if (bytes === undefined) return new PeerCache(path, [])
     try {
-      return new PeerCache(path, decodePeerCache(new Uint8Array(bytes)))
+      return new PeerCache(path, decodePeerCache(bytes))
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err
-      options.onProblem?.({ kind: 'corrupt', message: err.message })
-      const cache = new PeerCache(path, [])
-      cache.dirty = true
-      return cache
+      const keptAs = `${path}.corrupt`
+      await rename(path, keptAs)
+      options.onProblem?.({ kind: 'corrupt', message: err.message, keptAs })
+      return new PeerCache(path, [])
     }
   }
 

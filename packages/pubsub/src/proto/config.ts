@@ -63,6 +63,18 @@ export interface PubSubConfig {
   readonly maxMissing: number
   /** Topics this node may join. */
   readonly maxTopics: number
+  /**
+   * Verified messages held at once for a topic validator's verdict; beyond it a message is ignored
+   * (counted 'validation-overloaded'). Bounds the memory a stalled async validator can pin:
+   * 256 x 64 KiB payloads = 16 MiB at most.
+   */
+  readonly maxPendingValidations: number
+  /**
+   * A held message is ignored (counted 'validation-timeout') when its validator gives no verdict in
+   * this time, unless `addValidator` sets another. As long as a key fetch (keyRequestTimeoutMs):
+   * room for a validator's own round trip, short enough that repair from another neighbour still works.
+   */
+  readonly validationTimeoutMs: number
   readonly score: ScoreParams
 }
 
@@ -94,6 +106,8 @@ export const DEFAULT_CONFIG: PubSubConfig = Object.freeze({
   maxAnnouncersPerId: 8,
   maxMissing: 10_000,
   maxTopics: 256,
+  maxPendingValidations: 256,
+  validationTimeoutMs: 2_000,
   score: DEFAULT_SCORE_PARAMS,
 })
 
@@ -108,7 +122,7 @@ export function checkConfig(c: PubSubConfig): void {
     'graftTimeout1Ms', 'graftTimeout2Ms', 'ihaveFlushMs', 'messageCacheMs', 'messageCacheSize', 'seenMs', 'seenSize',
     'maxMessageAgeMs', 'publishRatePerSecond', 'publishBurst', 'controlRatePerSecond', 'controlBurst',
     'antiEntropyIntervalMs', 'keyCacheSize', 'maxPendingMessages', 'maxPendingPerOrigin', 'keyRequestTimeoutMs',
-    'maxAnnouncersPerId', 'maxMissing', 'maxTopics', 'seqWindow', 'optimizationThreshold', 'maxHaveIds', 'initialEagerPeers',
+    'maxAnnouncersPerId', 'maxMissing', 'maxTopics', 'maxPendingValidations', 'validationTimeoutMs', 'seqWindow', 'optimizationThreshold', 'maxHaveIds', 'initialEagerPeers',
   ]
   for (const key of positive) {
     const v = c[key]

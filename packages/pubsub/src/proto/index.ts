@@ -12,5 +12,5 @@ export { MAX_HOP } from './messages.ts'
 export type {
   Delivery, DropReason, GraftMessage, HaveMessage, IHaveMessage, IWantMessage, KeyRequestMessage, KeyResponseMessage,
   PruneMessage, PubSubCommand, PubSubEvent, PubSubMessage, PubSubTimer, PublishMessage, PublishOutcome, SketchMessage,
-  SubscribeMessage, UnsubscribeMessage,
+  SubscribeMessage, UnsubscribeMessage, ValidationRequest, ValidationResult,
 } from './messages.ts'

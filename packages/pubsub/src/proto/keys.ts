@@ -3,7 +3,8 @@
  * direct neighbours' keys come from the authenticated transport handshake; a remote origin's key is
  * fetched with KEY_REQUEST from the neighbour that forwarded its message (which has verified it and
  * so holds the key). A key is accepted only when BLAKE3(key) equals an origin we are waiting for.
- * Messages wait here, bounded per origin and in total, while their origin's key is fetched.
+ * Messages wait here, bounded per origin and in total, while their origin's key is fetched; and a
+ * forwarder attaches an origin's key to the first of its messages sent over each link.
  */
 import { PeerId } from '@saorsa-gossip/types'
 import { BoundedMap } from './caches.ts'
@@ -28,6 +29,8 @@ export class KeyBook {
   readonly #pending = new Map<string, PendingOrigin>()
   readonly #maxPending: number
   readonly #maxPerOrigin: number
+  /** (neighbour, origin) pairs whose key already went with a message. */
+  readonly #sent: BoundedMap<true>
   #pendingCount = 0
   #generation = 0
 
@@ -35,6 +38,18 @@ export class KeyBook {
     this.#keys = new BoundedMap(options.capacity)
     this.#maxPending = options.maxPending
     this.#maxPerOrigin = options.maxPerOrigin
+    this.#sent = new BoundedMap(options.capacity * 4)
+  }
+
+  /** `msg` with its origin's key attached the first time that origin's message goes to `peerHex`. */
+  attachFor(peerHex: string, msg: PublishMessage, self: PeerId): PublishMessage {
+    const origin = msg.header.origin
+    // Neighbours learn our own key in the transport handshake.
+    if (origin.equals(self) || this.#sent.has(`${peerHex}:${origin.toHex()}`)) return msg
+    const key = this.get(origin)
+    if (key === undefined) return msg
+    this.#sent.set(`${peerHex}:${origin.toHex()}`, true)
+    return { ...msg, originKey: key }
   }
 
   get(origin: PeerId): Uint8Array | undefined {

@@ -4,7 +4,7 @@
  * reconciliation of Eppstein et al., "What's the Difference?", SIGCOMM 2011). `../codec.ts` encodes
  * exactly these shapes and `pubsub.ts` consumes and produces them. SPEC.md section 7 fixes the bytes.
  */
-import type { MessageHeader, MessageId, PeerId, TopicId } from '@saorsa-gossip/types'
+import type { CoreInput, CoreOutput, MessageHeader, MessageId, Outbox, PeerId, TopicId } from '@saorsa-gossip/types'
 
 /** Largest hop count on the wire; a copy that reached it is delivered but not pushed further. */
 export const MAX_HOP = 255
@@ -26,6 +26,12 @@ export interface PublishMessage {
    * receiver verifies without a key round trip. Accepted only if BLAKE3(originKey) == header.origin.
    */
   readonly originKey?: Uint8Array
+  /**
+   * A neighbour broadcast (iroh-gossip's `broadcast_neighbors`): sent by the origin to its direct
+   * topic neighbours only, signed under its own domain (`DOMAIN.pubsubNeighbor`), never forwarded,
+   * cached or repaired. Travels as the `nbr` kind; `hop` is always 1.
+   */
+  readonly neighborsOnly?: true
 }
 
 /** Lazy push: ids the sender delivered, with the hop count it received each at (Plumtree IHAVE). */
@@ -119,12 +125,28 @@ export type PubSubTimer =
   | { readonly type: 'ihave-flush' }
   | { readonly type: 'anti-entropy' }
   | { readonly type: 'key-timeout'; readonly origin: PeerId; readonly generation: number }
+  /** A message held for its topic's validator is ignored once this fires without a verdict. */
+  | { readonly type: 'validation-timeout'; readonly validationId: number }
+
+/** A topic validator's verdict (gossipsub's accept / reject / ignore). */
+export type ValidationResult = 'accept' | 'reject' | 'ignore'
 
 export type PubSubCommand =
   | { readonly type: 'join'; readonly topic: TopicId }
   | { readonly type: 'leave'; readonly topic: TopicId }
-  /** Publishes a message the driver built and signed (see `../publisher.ts`); `requestId` matches the 'published' event. */
+  /**
+   * Publishes a message the driver built and signed (see `../publisher.ts`); `requestId` matches the
+   * 'published' event. A message with `neighborsOnly` goes to the topic's direct neighbours only.
+   */
   | { readonly type: 'publish'; readonly topic: TopicId; readonly message: PublishMessage; readonly requestId: number }
+  /**
+   * From now on, verified messages of `topic` are held and offered to the driver's validator (a
+   * 'validate' event) before delivery and forwarding; without a verdict after `timeoutMs` they are ignored.
+   */
+  | { readonly type: 'set-validator'; readonly topic: TopicId; readonly timeoutMs: number }
+  | { readonly type: 'remove-validator'; readonly topic: TopicId }
+  /** The validator's verdict on the held message `validationId` (a stale id is a no-op). */
+  | { readonly type: 'validated'; readonly validationId: number; readonly result: ValidationResult }
   /** The driver's wall clock (Unix ms); timestamps are checked against it. */
   | { readonly type: 'wall-clock'; readonly wallMs: number }
   /** The authenticated public key of a peer, as learned by the transport handshake. */
@@ -144,6 +166,19 @@ export interface Delivery {
   /** The neighbour it arrived from. */
   readonly from: PeerId
   readonly payload: Uint8Array
+  /** Set for a neighbour broadcast: the origin sent it to its direct neighbours only. */
+  readonly neighborsOnly?: true
+}
+
+/** What a topic validator sees of a verified message (gossipsub's validator input). */
+export interface ValidationRequest {
+  readonly topic: TopicId
+  readonly id: MessageId
+  readonly origin: PeerId
+  readonly seq: number
+  /** The neighbour it arrived from: the one penalised if the validator rejects it. */
+  readonly from: PeerId
+  readonly payload: Uint8Array
 }
 
 export type PubSubEvent =
@@ -159,6 +194,8 @@ export type PubSubEvent =
     readonly peers: number
   }
   | { readonly type: 'graylisted'; readonly peer: PeerId; readonly score: number }
+  /** Run the topic's validator on `request`, then answer with the 'validated' command. */
+  | { readonly type: 'validate'; readonly validationId: number; readonly request: ValidationRequest }
   | { readonly type: 'topic-peer-up'; readonly topic: TopicId; readonly peer: PeerId }
   | { readonly type: 'topic-peer-down'; readonly topic: TopicId; readonly peer: PeerId }
 
@@ -177,3 +214,15 @@ export type DropReason =
   | 'unknown-key'
   | 'unsolicited-key'
   | 'too-many-pending'
+  /** A neighbour broadcast that did not come straight from its origin. */
+  | 'not-from-origin'
+  /** The topic validator rejected it (the forwarder is penalised), ignored it, or gave no verdict in time. */
+  | 'validation-rejected'
+  | 'validation-ignored'
+  | 'validation-timeout'
+  /** Already `maxPendingValidations` messages wait for a verdict. */
+  | 'validation-overloaded'
+
+export type PubSubInput = CoreInput<PubSubMessage, PubSubTimer, PubSubCommand>
+export type PubSubOutput = CoreOutput<PubSubMessage, PubSubTimer, PubSubEvent>
+export type PubSubOutbox = Outbox<PubSubOutput>

@@ -7,8 +7,10 @@
 import type { PeerId } from '@saorsa-gossip/types'
 import { BoundedMap } from './caches.ts'
 import type { PubSubConfig } from './config.ts'
+import type { PubSubOutbox } from './messages.ts'
 import { PeerScore, type ScoreCounter, type ScoreLevel } from './score.ts'
 import { TokenBucket } from './token-bucket.ts'
+import type { TopicState } from './topic.ts'
 
 export interface PeerState {
   readonly id: PeerId
@@ -65,6 +67,26 @@ export class Peers {
     peer.graylisted = false
     peer.disconnected = false
     return false
+  }
+
+  /** Records a penalty and applies the threshold actions: prune from `topics`, graylist, disconnect. */
+  penalize(peer: PeerState, counter: Exclude<ScoreCounter, 'firstDelivery' | 'duplicate'>, nowMs: number, topics: Iterable<TopicState>, out: PubSubOutbox): void {
+    const level = this.record(peer, counter, nowMs)
+    if (level === 'ok') return
+    for (const state of topics) {
+      if (state.eager.has(peer.key)) {
+        state.addLazy(peer.id)
+        out.push({ type: 'send', to: peer.id, msg: { type: 'prune', topic: state.topic } })
+      }
+    }
+    if ((level === 'graylisted' || level === 'disconnect') && !peer.graylisted) {
+      peer.graylisted = true
+      out.push({ type: 'emit', event: { type: 'graylisted', peer: peer.id, score: peer.score.score(nowMs) } })
+    }
+    if (level === 'disconnect' && !peer.disconnected) {
+      peer.disconnected = true
+      out.push({ type: 'disconnect', peer: peer.id })
+    }
   }
 
   /** Peers scored below the prune threshold are kept out of eager sets. */

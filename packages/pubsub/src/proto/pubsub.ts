@@ -2,29 +2,32 @@
  * The PubSub core: Plumtree epidemic broadcast trees per topic (Leitao, Pereira, Rodrigues, SRDS
  * 2007, sections 3.2-3.4, with iroh-gossip's graft timers and tree optimisation), origin-signed
  * messages checked in cost order (graylist, rate limit, dedupe, age/seq/length, payload hash,
- * signature), peer scoring, key fetching and IBLT anti-entropy. Sans-IO: `handle(input, nowMs, out)`.
+ * signature, topic validator), peer scoring, key fetching, IBLT anti-entropy, and neighbour
+ * broadcasts that are never forwarded. Sans-IO: `handle(input, nowMs, out)`.
  */
 import { payloadHash, bytesEqual, shuffled, pick } from '@saorsa-gossip/types'
-import type { CoreInput, CoreOutput, MessageId, Outbox, PeerId, ProtocolCore, Rng, TopicId } from '@saorsa-gossip/types'
+import type { MessageId, PeerId, ProtocolCore, Rng, TopicId } from '@saorsa-gossip/types'
 import { admit, carriedKey, idOf, OriginWindows } from './admission.ts'
-import { BoundedMap, TimedMap } from './caches.ts'
+import { TimedMap } from './caches.ts'
 import { resolveConfig, type PubSubConfig } from './config.ts'
 import { KeyBook, type ParkedMessage } from './keys.ts'
 import { MAX_HOP } from './messages.ts'
-import type { DropReason, PubSubCommand, PubSubEvent, PubSubMessage, PubSubTimer, PublishMessage } from './messages.ts'
+import type {
+  DropReason, PubSubCommand, PubSubEvent, PubSubInput, PubSubMessage, PubSubOutbox, PubSubTimer, PublishMessage, ValidationResult,
+} from './messages.ts'
 import { Peers, type PeerState } from './peers.ts'
 import { Repair } from './repair.ts'
 import { TopicState } from './topic.ts'
+import { Validations, type HeldMessage } from './validation.ts'
 
-export type PubSubInput = CoreInput<PubSubMessage, PubSubTimer, PubSubCommand>
-export type PubSubOutput = CoreOutput<PubSubMessage, PubSubTimer, PubSubEvent>
-export type PubSubOutbox = Outbox<PubSubOutput>
+export type { PubSubInput, PubSubOutbox, PubSubOutput } from './messages.ts'
 
 /**
  * Checks an origin signature: true iff `signature` is the origin's ML-DSA-65 signature over
- * `signingInput(DOMAIN.pubsubMessage, headerBytes)` under `publicKey`. Must not throw.
+ * `signingInput(DOMAIN.pubsubMessage, headerBytes)` under `publicKey` (`DOMAIN.pubsubNeighbor` when
+ * `neighborsOnly`, so a neighbour broadcast can never pass as a tree message). Must not throw.
  */
-export type VerifyHeader = (publicKey: Uint8Array, headerBytes: Uint8Array, signature: Uint8Array) => boolean
+export type VerifyHeader = (publicKey: Uint8Array, headerBytes: Uint8Array, signature: Uint8Array, neighborsOnly: boolean) => boolean
 
 export interface PubSubCoreInit {
   readonly self: PeerId
@@ -40,7 +43,8 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
   readonly drops: Record<DropReason, number> = {
     'graylisted': 0, 'rate-limited': 0, 'not-subscribed': 0, 'duplicate': 0, 'expired': 0, 'future': 0, 'replayed': 0,
     'length-mismatch': 0, 'payload-hash-mismatch': 0, 'bad-signature': 0, 'unknown-key': 0, 'unsolicited-key': 0,
-    'too-many-pending': 0,
+    'too-many-pending': 0, 'not-from-origin': 0, 'validation-rejected': 0, 'validation-ignored': 0,
+    'validation-timeout': 0, 'validation-overloaded': 0,
   }
   /** Signature checks performed (the dominant CPU cost). */
   verifications = 0
@@ -55,10 +59,8 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
   /** Ids requested through anti-entropy IWANT: their arrival does not make the sender eager. */
   readonly #fetching: TimedMap<string>
   readonly #repair: Repair
-  /** (neighbour, origin) pairs whose key we already sent with a message. */
-  readonly #keysSent: BoundedMap<true>
+  readonly #validations: Validations
   #wallOffsetMs = 0
-  #nowMs = 0
   #antiEntropyArmed = false
 
   constructor(init: PubSubCoreInit) {
@@ -73,8 +75,22 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     this.keys = new KeyBook({ capacity: c.keyCacheSize, maxPending: c.maxPendingMessages, maxPerOrigin: c.maxPendingPerOrigin })
     if (!this.keys.learn(init.self, init.publicKey)) throw new RangeError('PubSubCore: publicKey does not hash to self')
     this.peers = new Peers(c)
-    this.#keysSent = new BoundedMap(c.keyCacheSize * 4)
-    this.#repair = new Repair(this, c)
+    this.#validations = new Validations(c.maxPendingValidations)
+    this.#repair = new Repair({
+      topic: (topicHex) => this.topics.get(topicHex),
+      joinedTopics: () => this.topics.values(),
+      isNeighbor: (peerHex) => this.neighbors.has(peerHex),
+      peer: (id, nowMs) => this.peers.get(id, nowMs),
+      canBeEager: (peer, nowMs) => this.peers.canBeEager(peer, nowMs),
+      isGraylisted: (peer, nowMs) => this.peers.isGraylisted(peer, nowMs),
+      hasSeen: (idHex, nowMs) => this.#seen.has(idHex, nowMs),
+      isFetching: (idHex, nowMs) => this.#fetching.has(idHex, nowMs),
+      markFetching: (idHex, fromHex, nowMs) => this.#fetching.set(idHex, fromHex, nowMs),
+      drop: (reason) => this.#drop(reason),
+      penalize: (peer, counter, nowMs, out) => this.peers.penalize(peer, counter, nowMs, this.topics.values(), out),
+      withKeyFor: (peerHex, msg) => this.keys.attachFor(peerHex, msg, this.self),
+      randomTopicPeer: (state) => pick(this.#rng, shuffled(this.#rng, state.peers())),
+    }, c)
   }
 
   handle(input: PubSubInput, nowMs: number, out: PubSubOutbox): void {
@@ -92,19 +108,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     return nowMs + this.#wallOffsetMs
   }
 
-  hasSeen(idHex: string, nowMs: number): boolean {
-    return this.#seen.has(idHex, nowMs)
-  }
-
-  isFetching(idHex: string, nowMs: number): boolean {
-    return this.#fetching.has(idHex, nowMs)
-  }
-
-  markFetching(idHex: string, fromHex: string, nowMs: number): void {
-    this.#fetching.set(idHex, fromHex, nowMs)
-  }
-
-  drop(reason: DropReason): void {
+  #drop(reason: DropReason): void {
     this.drops[reason]++
   }
 
@@ -163,7 +167,12 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
         }
         return
       }
-      case 'publish': return this.#publish(command.topic, command.message, command.requestId, nowMs, out)
+      case 'publish':
+        if (command.message.neighborsOnly === true) return this.#broadcastNeighbors(command.topic, command.message, command.requestId, nowMs, out)
+        return this.#publish(command.topic, command.message, command.requestId, nowMs, out)
+      case 'set-validator': return this.#validations.set(command.topic.toHex(), command.timeoutMs)
+      case 'remove-validator': return this.#validations.remove(command.topic.toHex())
+      case 'validated': return this.#onVerdict(this.#validations.take(command.validationId), command.result, nowMs, out)
     }
   }
 
@@ -185,8 +194,27 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     out.push({ type: 'emit', event: { type: 'published', requestId, topic, outcome: peers > 0 ? 'sent' : 'no-peers', id, peers } })
   }
 
+  /** Direct topic neighbours only; not cached, so neither repair nor anti-entropy ever offers it. */
+  #broadcastNeighbors(topic: TopicId, message: PublishMessage, requestId: number, nowMs: number, out: PubSubOutbox): void {
+    const state = this.topics.get(topic.toHex())
+    if (state === undefined || !message.header.topic.equals(topic)) {
+      out.push({ type: 'emit', event: { type: 'published', requestId, topic, outcome: 'not-subscribed', peers: 0 } })
+      return
+    }
+    const { header } = message
+    const id = idOf(header)
+    this.#seen.set(id.toHex(), true, nowMs)
+    this.#origins.advance(header.origin.toHex(), header.seq)
+    const peers = state.peers()
+    for (const peer of peers) out.push({ type: 'send', to: peer, msg: { ...message, hop: 1 } })
+    out.push({ type: 'emit', event: { type: 'published', requestId, topic, outcome: peers.length > 0 ? 'sent' : 'no-peers', id, peers: peers.length } })
+  }
+
   #onTimer(timer: PubSubTimer, nowMs: number, out: PubSubOutbox): void {
     switch (timer.type) {
+      case 'validation-timeout':
+        if (this.#validations.take(timer.validationId) !== undefined) this.#drop('validation-timeout')
+        return
       case 'graft': return this.#repair.onGraftTimer(timer.id, timer.attempt, nowMs, out)
       case 'ihave-flush': return this.#repair.flushIHave(out)
       case 'anti-entropy': {
@@ -206,20 +234,19 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
   }
 
   #onRecv(from: PeerId, msg: PubSubMessage, nowMs: number, out: PubSubOutbox): void {
-    this.#nowMs = nowMs
     const peer = this.peers.get(from, nowMs)
     if (this.peers.isGraylisted(peer, nowMs)) {
       // Traffic from a graylisted peer is dropped unread, and keeps counting against it.
-      this.drop('graylisted')
-      return this.penalize(peer, 'stray', nowMs, out)
+      this.#drop('graylisted')
+      return this.peers.penalize(peer, 'stray', nowMs, this.topics.values(), out)
     }
     if (!this.#admitRate(peer, msg, nowMs)) {
-      this.drop('rate-limited')
-      return this.penalize(peer, 'rateLimited', nowMs, out)
+      this.#drop('rate-limited')
+      return this.peers.penalize(peer, 'rateLimited', nowMs, this.topics.values(), out)
     }
     switch (msg.type) {
       case 'publish': return this.#onPublish(peer, msg, nowMs, out)
-      case 'subscribe': return this.#onSubscribe(from, msg.topics, msg.reply, out)
+      case 'subscribe': return this.#onSubscribe(from, msg.topics, msg.reply, nowMs, out)
       case 'unsubscribe':
         for (const topic of msg.topics) this.topics.get(topic.toHex())?.remove(from.toHex())
         return
@@ -232,8 +259,8 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
         for (const key of msg.keys) {
           const released = this.keys.accept(key)
           if (released === undefined) {
-            this.drop('unsolicited-key')
-            this.penalize(peer, 'stray', nowMs, out)
+            this.#drop('unsolicited-key')
+            this.peers.penalize(peer, 'stray', nowMs, this.topics.values(), out)
           } else {
             for (const parked of released) this.#afterKey(parked, nowMs, out)
           }
@@ -256,7 +283,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     return peer.publishBucket.take(nowMs)
   }
 
-  #onSubscribe(from: PeerId, topics: readonly TopicId[], reply: boolean, out: PubSubOutbox): void {
+  #onSubscribe(from: PeerId, topics: readonly TopicId[], reply: boolean, nowMs: number, out: PubSubOutbox): void {
     const key = from.toHex()
     if (!this.neighbors.has(key)) return
     const ours: TopicId[] = []
@@ -272,7 +299,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
         out.push({ type: 'emit', event: { type: 'topic-peer-up', topic, peer: from } })
         // A new topic link reconciles at once: late joiners and nodes re-attached after failures
         // catch up without waiting for the periodic round. The answering side starts it.
-        if (reply) this.#repair.sendSketch(state, from, this.#nowMs, out)
+        if (reply) this.#repair.sendSketch(state, from, nowMs, out)
       }
     }
     if (reply && ours.length > 0) out.push({ type: 'send', to: from, msg: { type: 'subscribe', topics: ours, reply: false } })
@@ -282,13 +309,21 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     const { header } = msg
     const state = this.topics.get(header.topic.toHex())
     if (state === undefined) {
-      this.drop('not-subscribed')
-      return this.penalize(peer, 'stray', nowMs, out)
+      this.#drop('not-subscribed')
+      return this.peers.penalize(peer, 'stray', nowMs, this.topics.values(), out)
+    }
+    if (msg.neighborsOnly === true && !peer.id.equals(header.origin)) {
+      // Neighbour broadcasts are never forwarded: a relayed one is the relay's fault.
+      this.#drop('not-from-origin')
+      return this.peers.penalize(peer, 'invalid', nowMs, this.topics.values(), out)
     }
     const id = idOf(header)
     const idHex = id.toHex()
+    // Copies of a message waiting for its validator are no-ops: no score, no prune.
+    if (this.#validations.isHeld(idHex)) return this.#drop('duplicate')
     if (this.#seen.has(idHex, nowMs)) {
-      this.drop('duplicate')
+      this.#drop('duplicate')
+      if (msg.neighborsOnly === true) return
       this.peers.record(peer, 'duplicate', nowMs)
       // Plumtree: the receiver of a duplicate prunes the link it came over. A link can be eager on
       // the sender's side only (links start lazy past initialEagerPeers), so prune a lazy one too;
@@ -299,24 +334,24 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
       }
       return
     }
-    if (this.keys.isParked(idHex, header.origin)) return this.drop('duplicate')
+    if (this.keys.isParked(idHex, header.origin)) return this.#drop('duplicate')
     const verdict = admit(header, msg.payload.length, this.wallNow(nowMs), this.#origins.highest(header.origin.toHex()), this.config)
     if (verdict !== 'ok') {
-      this.drop(verdict)
+      this.#drop(verdict)
       // Forwarders check the same rules, so a length mismatch is the forwarder's fault; age and
       // replay can be honest races and cost nothing.
-      if (verdict === 'length-mismatch') this.penalize(peer, 'invalid', nowMs, out)
+      if (verdict === 'length-mismatch') this.peers.penalize(peer, 'invalid', nowMs, this.topics.values(), out)
       return
     }
     if (!bytesEqual(payloadHash(msg.payload), header.payloadHash)) {
-      this.drop('payload-hash-mismatch')
-      return this.penalize(peer, 'invalid', nowMs, out)
+      this.#drop('payload-hash-mismatch')
+      return this.peers.penalize(peer, 'invalid', nowMs, this.topics.values(), out)
     }
     const key = this.keys.get(header.origin) ?? carriedKey(msg)
     if (key === undefined) {
       const parked: ParkedMessage = { from: peer.id, message: msg, idHex }
       const result = this.keys.park(header.origin, parked)
-      if (result === 'full') return this.drop('too-many-pending')
+      if (result === 'full') return this.#drop('too-many-pending')
       if (result === 'request-key') {
         out.push({ type: 'send', to: peer.id, msg: { type: 'key-request', origins: [header.origin] } })
         const generation = this.keys.generationOf(header.origin)!
@@ -338,15 +373,48 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
 
   #verifyAndDeliver(peer: PeerState, state: TopicState, id: MessageId, msg: PublishMessage, key: Uint8Array, nowMs: number, out: PubSubOutbox): void {
     this.verifications++
-    if (!this.#verify(key, msg.headerBytes, msg.signature)) {
-      this.drop('bad-signature')
-      return this.penalize(peer, 'invalid', nowMs, out)
+    if (!this.#verify(key, msg.headerBytes, msg.signature, msg.neighborsOnly === true)) {
+      this.#drop('bad-signature')
+      return this.peers.penalize(peer, 'invalid', nowMs, this.topics.values(), out)
     }
     const idHex = id.toHex()
     const { header } = msg
     if (msg.originKey !== undefined) this.keys.learn(header.origin, msg.originKey)
+    // Seen from here on, whatever the validator says: a rejected message is never fetched again.
     this.#seen.set(idHex, true, nowMs)
+    const timeoutMs = this.#validations.timeoutOf(state.topic.toHex())
+    if (timeoutMs === undefined) return this.#accept({ peer, topicHex: state.topic.toHex(), id, idHex, msg }, state, nowMs, out)
+    const held: HeldMessage = { peer, topicHex: state.topic.toHex(), id, idHex, msg }
+    const validationId = this.#validations.hold(held)
+    if (validationId === undefined) return this.#drop('validation-overloaded')
+    const request = { topic: state.topic, id, origin: header.origin, seq: header.seq, from: peer.id, payload: msg.payload }
+    out.push({ type: 'emit', event: { type: 'validate', validationId, request } })
+    out.push({ type: 'schedule', delayMs: timeoutMs, timer: { type: 'validation-timeout', validationId } })
+  }
+
+  #onVerdict(held: HeldMessage | undefined, result: ValidationResult, nowMs: number, out: PubSubOutbox): void {
+    if (held === undefined) return
+    const state = this.topics.get(held.topicHex)
+    if (state === undefined) return this.#drop('not-subscribed')
+    if (result === 'accept') return this.#accept(held, state, nowMs, out)
+    if (result === 'ignore') return this.#drop('validation-ignored')
+    this.#drop('validation-rejected')
+    this.peers.penalize(held.peer, 'rejected', nowMs, this.topics.values(), out)
+  }
+
+  /** Delivers a verified (and, where the topic has a validator, accepted) message and pushes it on. */
+  #accept({ peer, id, idHex, msg }: HeldMessage, state: TopicState, nowMs: number, out: PubSubOutbox): void {
+    const { header } = msg
     this.#origins.advance(header.origin.toHex(), header.seq)
+    if (msg.neighborsOnly === true) {
+      this.peers.record(peer, 'firstDelivery', nowMs)
+      const delivery = {
+        topic: state.topic, id, origin: header.origin, seq: header.seq, timestampMs: header.timestampMs,
+        hop: 1, from: peer.id, payload: msg.payload, neighborsOnly: true as const,
+      }
+      out.push({ type: 'emit', event: { type: 'message', delivery } })
+      return
+    }
     const { originKey: _carried, ...stored } = msg
     state.cache.set(idHex, { id, message: stored, hop: msg.hop, from: peer.id }, nowMs)
     this.peers.record(peer, 'firstDelivery', nowMs)
@@ -376,7 +444,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     const next: PublishMessage = { ...msg, hop: hop + 1 }
     for (const [key, peer] of state.eager) {
       if (key === exceptKey || next.hop > MAX_HOP) continue
-      out.push({ type: 'send', to: peer, msg: this.withKeyFor(key, next) })
+      out.push({ type: 'send', to: peer, msg: this.keys.attachFor(key, next, this.self) })
       told++
     }
     for (const [key, peer] of state.lazy) {
@@ -385,41 +453,5 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
       told++
     }
     return told
-  }
-
-  /** Records a penalty and applies the threshold actions: prune, graylist, disconnect. */
-  penalize(peer: PeerState, counter: 'invalid' | 'rateLimited' | 'brokenPromise' | 'stray', nowMs: number, out: PubSubOutbox): void {
-    const level = this.peers.record(peer, counter, nowMs)
-    if (level === 'ok') return
-    for (const state of this.topics.values()) {
-      if (state.eager.has(peer.key)) {
-        state.addLazy(peer.id)
-        out.push({ type: 'send', to: peer.id, msg: { type: 'prune', topic: state.topic } })
-      }
-    }
-    if ((level === 'graylisted' || level === 'disconnect') && !peer.graylisted) {
-      peer.graylisted = true
-      out.push({ type: 'emit', event: { type: 'graylisted', peer: peer.id, score: peer.score.score(nowMs) } })
-    }
-    if (level === 'disconnect' && !peer.disconnected) {
-      peer.disconnected = true
-      out.push({ type: 'disconnect', peer: peer.id })
-    }
-  }
-
-  /** Attaches the origin key the first time an origin's message goes to `peerHex`. */
-  withKeyFor(peerHex: string, msg: PublishMessage): PublishMessage {
-    const origin = msg.header.origin
-    // Neighbours learn our own key in the transport handshake.
-    if (origin.equals(this.self) || this.#keysSent.has(`${peerHex}:${origin.toHex()}`)) return msg
-    const key = this.keys.get(origin)
-    if (key === undefined) return msg
-    this.#keysSent.set(`${peerHex}:${origin.toHex()}`, true)
-    return { ...msg, originKey: key }
-  }
-
-  /** A random topic neighbour, for anti-entropy. */
-  randomTopicPeer(state: TopicState): PeerId | undefined {
-    return pick(this.#rng, shuffled(this.#rng, state.peers()))
   }
 }

@@ -10,10 +10,36 @@ import { LIMITS } from '@saorsa-gossip/types'
 import { buildSketch, chunks, diffSketch } from './anti-entropy.ts'
 import { TimedMap } from './caches.ts'
 import type { PubSubConfig } from './config.ts'
-import type { GraftMessage, HaveMessage, IHaveMessage, IWantMessage, PruneMessage, SketchMessage } from './messages.ts'
+import type {
+  DropReason, GraftMessage, HaveMessage, IHaveMessage, IWantMessage, PruneMessage, PubSubOutbox, PublishMessage, SketchMessage,
+} from './messages.ts'
 import type { PeerState } from './peers.ts'
-import type { PubSubCore, PubSubOutbox } from './pubsub.ts'
 import type { TopicState } from './topic.ts'
+
+/**
+ * What repair may read of the core and ask of it. Everything else about the core (key book,
+ * admission, delivery) is out of its reach.
+ */
+export interface RepairHost {
+  /** State of a joined topic, by topic hex. */
+  topic(topicHex: string): TopicState | undefined
+  joinedTopics(): Iterable<TopicState>
+  isNeighbor(peerHex: string): boolean
+  peer(id: PeerId, nowMs: number): PeerState
+  canBeEager(peer: PeerState, nowMs: number): boolean
+  isGraylisted(peer: PeerState, nowMs: number): boolean
+  /** Already delivered (or held for validation): never fetched again. */
+  hasSeen(idHex: string, nowMs: number): boolean
+  /** Asked for by anti-entropy IWANT and not yet arrived. */
+  isFetching(idHex: string, nowMs: number): boolean
+  markFetching(idHex: string, fromHex: string, nowMs: number): void
+  drop(reason: DropReason): void
+  penalize(peer: PeerState, counter: 'brokenPromise', nowMs: number, out: PubSubOutbox): void
+  /** `msg`, with the origin's key attached if this is the first of its origin's messages to `peerHex`. */
+  withKeyFor(peerHex: string, msg: PublishMessage): PublishMessage
+  /** A random neighbour in the topic's tree (eager or lazy). */
+  randomTopicPeer(state: TopicState): PeerId | undefined
+}
 
 interface Missing {
   readonly id: MessageId
@@ -35,7 +61,7 @@ type ControlMessage = IHaveMessage | IWantMessage | GraftMessage | PruneMessage 
 const GRAFT_ANSWER_MS = 10_000
 
 export class Repair {
-  readonly #core: PubSubCore
+  readonly #core: RepairHost
   readonly #config: PubSubConfig
   readonly #missing = new Map<string, Missing>()
   readonly #lazy = new Map<string, { peer: PeerId; batches: Map<string, LazyBatch> }>()
@@ -43,7 +69,7 @@ export class Repair {
   readonly #grafted: TimedMap<string[]>
   #flushArmed = false
 
-  constructor(core: PubSubCore, config: PubSubConfig) {
+  constructor(core: RepairHost, config: PubSubConfig) {
     this.#core = core
     this.#config = config
     this.#grafted = new TimedMap(GRAFT_ANSWER_MS, config.maxMissing)
@@ -83,7 +109,7 @@ export class Repair {
   flushIHave(out: PubSubOutbox): void {
     this.#flushArmed = false
     for (const [key, { peer, batches }] of this.#lazy) {
-      if (!this.#core.neighbors.has(key)) continue
+      if (!this.#core.isNeighbor(key)) continue
       for (const batch of batches.values()) {
         for (let i = 0; i < batch.ids.length; i += LIMITS.maxIhaveIds) {
           const ids = batch.ids.slice(i, i + LIMITS.maxIhaveIds)
@@ -118,7 +144,7 @@ export class Repair {
     const best = entry.announcers.reduce<{ peer: PeerId; hop: number } | undefined>((b, a) => (b === undefined || a.hop < b.hop ? a : b), undefined)
     if (best === undefined || hop - (best.hop + 1) < this.#config.optimizationThreshold) return
     const bestKey = best.peer.toHex()
-    if (!this.#core.neighbors.has(bestKey) || !state.has(bestKey)) return
+    if (!this.#core.isNeighbor(bestKey) || !state.has(bestKey)) return
     state.addEager(best.peer)
     out.push({ type: 'send', to: best.peer, msg: { type: 'graft', topic: state.topic, ids: [] } })
     state.addLazy(from)
@@ -126,7 +152,7 @@ export class Repair {
   }
 
   onControl(peer: PeerState, msg: ControlMessage, nowMs: number, out: PubSubOutbox): void {
-    const state = this.#core.topics.get(msg.topic.toHex())
+    const state = this.#core.topic(msg.topic.toHex())
     if (state === undefined) {
       // PRUNE and unanswered chatter for a topic we just left are normal; count but do not punish.
       this.#core.drop('not-subscribed')
@@ -136,7 +162,7 @@ export class Repair {
       case 'ihave': return this.#onIHave(peer, state, msg, nowMs, out)
       case 'iwant': return this.#serve(peer.id, state, msg.ids, nowMs, out)
       case 'graft':
-        if (this.#core.neighbors.has(peer.key) && this.#core.peers.canBeEager(peer, nowMs)) state.addEager(peer.id)
+        if (this.#core.isNeighbor(peer.key) && this.#core.canBeEager(peer, nowMs)) state.addEager(peer.id)
         return this.#serve(peer.id, state, msg.ids, nowMs, out)
       case 'prune':
         if (state.eager.has(peer.key)) state.addLazy(peer.id)
@@ -176,13 +202,13 @@ export class Repair {
       return
     }
     // The previous announcer we grafted did not deliver in time: a broken promise.
-    if (entry.requested !== undefined) core.penalize(core.peers.get(entry.requested, nowMs), 'brokenPromise', nowMs, out)
-    const state = core.topics.get(entry.topicHex)
+    if (entry.requested !== undefined) core.penalize(core.peer(entry.requested, nowMs), 'brokenPromise', nowMs, out)
+    const state = core.topic(entry.topicHex)
     let next: PeerId | undefined
     while (state !== undefined && entry.announcers.length > 0) {
       const candidate = entry.announcers.shift()!.peer
-      const candidateState = core.peers.get(candidate, nowMs)
-      if (core.neighbors.has(candidateState.key) && !core.peers.isGraylisted(candidateState, nowMs)) {
+      const candidateState = core.peer(candidate, nowMs)
+      if (core.isNeighbor(candidateState.key) && !core.isGraylisted(candidateState, nowMs)) {
         next = candidate
         break
       }
@@ -192,7 +218,7 @@ export class Repair {
       this.#missing.delete(idHex)
       return
     }
-    if (core.peers.canBeEager(core.peers.get(next, nowMs), nowMs)) state.addEager(next)
+    if (core.canBeEager(core.peer(next, nowMs), nowMs)) state.addEager(next)
     out.push({ type: 'send', to: next, msg: { type: 'graft', topic: state.topic, ids: [id] } })
     this.#grafted.set(idHex, [...(this.#grafted.get(idHex, nowMs) ?? []), next.toHex()], nowMs)
     entry.requested = next
@@ -208,7 +234,7 @@ export class Repair {
   }
 
   antiEntropyRound(nowMs: number, out: PubSubOutbox): void {
-    for (const state of this.#core.topics.values()) {
+    for (const state of this.#core.joinedTopics()) {
       const peer = this.#core.randomTopicPeer(state)
       if (peer !== undefined) this.sendSketch(state, peer, nowMs, out)
     }

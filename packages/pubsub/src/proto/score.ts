@@ -6,7 +6,7 @@
  * `disconnect` the driver closes the connection.
  */
 
-export type ScoreCounter = 'firstDelivery' | 'duplicate' | 'invalid' | 'rateLimited' | 'brokenPromise' | 'stray'
+export type ScoreCounter = 'firstDelivery' | 'duplicate' | 'invalid' | 'rejected' | 'rateLimited' | 'brokenPromise' | 'stray'
 
 export interface ScoreParams {
   /** Counters are multiplied by `decay` once per `decayIntervalMs` (applied continuously). */
@@ -34,6 +34,10 @@ export const DEFAULT_SCORE_PARAMS: ScoreParams = Object.freeze({
     // Plumtree produces duplicates while the tree forms; they cost almost nothing.
     duplicate: -0.02,
     invalid: -20,
+    // A topic validator rejected a message this peer forwarded (gossipsub P4, invalid deliveries).
+    // Half of a bad signature: an honest forwarder with an older validator can disagree, but five
+    // rejects in a row (-50) graylist it.
+    rejected: -10,
     rateLimited: -0.5,
     brokenPromise: -2,
     stray: -0.5,
@@ -47,7 +51,7 @@ export type ScoreLevel = 'ok' | 'pruned' | 'graylisted' | 'disconnect'
 export class PeerScore {
   readonly #params: ScoreParams
   readonly #counters: Record<ScoreCounter, number> = {
-    firstDelivery: 0, duplicate: 0, invalid: 0, rateLimited: 0, brokenPromise: 0, stray: 0,
+    firstDelivery: 0, duplicate: 0, invalid: 0, rejected: 0, rateLimited: 0, brokenPromise: 0, stray: 0,
   }
   #updatedMs: number
 

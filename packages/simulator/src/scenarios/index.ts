@@ -1,6 +1,7 @@
 /**
  * Named scenarios for the `saorsa-sim` CLI and the simulation tests: each name maps to a function
- * of the seed that returns a plain-JSON result.
+ * of the seed that resolves to a plain-JSON result. Scenarios are async only so that they hand the
+ * event loop back while they run (`runForAsync`); their events and figures are those of `runFor`.
  */
 import { churnScenario, joinScenario, massKillScenario } from './membership.ts'
 import { compositeJoinScenario, compositeMassKillScenario } from './membership-composite.ts'
@@ -16,8 +17,10 @@ export { compositeJoinScenario, compositeMassKillScenario } from './membership-c
 export { restartRejoinScenario, mixingScenario } from './rejoin-mixing.ts'
 export type { RestartRejoinResult, MixingResult } from './rejoin-mixing.ts'
 export type { CompositeJoinResult, CompositeMassKillResult } from './membership-composite.ts'
+export { overlayMergeScenario, concurrentJoinScenario } from './membership-merge.ts'
+export type { OverlayMergeResult, ConcurrentJoinResult } from './membership-merge.ts'
 
-export const SCENARIOS: Readonly<Record<string, (seed: number) => unknown>> = Object.freeze({
+export const SCENARIOS: Readonly<Record<string, (seed: number) => Promise<unknown>>> = Object.freeze({
   'join-1000': (seed: number) => joinScenario({ seed, nodes: 1_000 }),
   'join-10000': (seed: number) => joinScenario({ seed, nodes: 10_000 }),
   'kill-50': (seed: number) => massKillScenario({ seed, nodes: 1_000, fraction: 0.5 }),

@@ -24,14 +24,14 @@ export interface CompositeJoinResult {
 }
 
 /** N nodes join through node 0 within one second; the overlay then runs for `runMs` in total. */
-export function compositeJoinScenario(options: { seed: number | string; nodes: number; runMs?: number }): CompositeJoinResult {
+export async function compositeJoinScenario(options: { seed: number | string; nodes: number; runMs?: number }): Promise<CompositeJoinResult> {
   const net = membershipJoinThroughOneContact({ seed: options.seed, nodes: options.nodes })
   const falseDeaths = countFalseDeaths(net)
   const healthy = (): boolean => net.sim.now > 1_000 && isHealthy(net.check())
   const runMs = options.runMs ?? 60_000
-  const ok = net.sim.runUntil(healthy, { timeoutMs: runMs, checkEveryMs: 100 })
+  const ok = await net.sim.runUntilAsync(healthy, { timeoutMs: runMs, checkEveryMs: 100 })
   const healthyAtMs = ok ? net.sim.now : null
-  net.sim.runFor(runMs - net.sim.now)
+  await net.sim.runForAsync(runMs - net.sim.now)
   return { scenario: 'composite-join', nodes: options.nodes, healthyAtMs, check: net.check(), falseDeaths: falseDeaths(), network: net.sim.report() }
 }
 
@@ -59,15 +59,15 @@ export interface CompositeMassKillResult {
  * connections do not time out: no peer-down and no failed dials, only silence. `swim` replaces
  * the SWIM_LAN configuration (for example to compare Lifeguard off).
  */
-export function compositeMassKillScenario(options: {
+export async function compositeMassKillScenario(options: {
   seed: number | string; nodes: number; fraction: number; silent?: boolean; warmupMs?: number; observeMs?: number; swim?: SwimConfig
-}): CompositeMassKillResult {
+}): Promise<CompositeMassKillResult> {
   const silent = options.silent ?? false
   const net = membershipJoinThroughOneContact({
     seed: options.seed, nodes: options.nodes, ...(silent ? { connectionTimeoutMs: null } : {}),
     ...(options.swim === undefined ? {} : { swim: options.swim }),
   })
-  net.sim.runFor(options.warmupMs ?? 90_000)
+  await net.sim.runForAsync(options.warmupMs ?? 90_000)
   const victims = shuffled(net.sim.forkRng('mass-kill'), net.sim.aliveIds()).slice(0, Math.round(options.nodes * options.fraction))
   const killedAt = net.sim.now
   for (const id of victims) net.sim.kill(id)
@@ -77,7 +77,7 @@ export function compositeMassKillScenario(options: {
   let refilledAfterMs: number | null = null
   const observeMs = options.observeMs ?? 60_000
   while (net.sim.now - killedAt < observeMs && (goneAfterMs === null || connectedAfterMs === null || refilledAfterMs === null)) {
-    net.sim.runFor(100)
+    await net.sim.runForAsync(100)
     const elapsed = net.sim.now - killedAt
     if (goneAfterMs === null && net.deadNeighbours() === 0) goneAfterMs = elapsed
     if (connectedAfterMs === null && isHealthy(net.check())) connectedAfterMs = elapsed

@@ -21,13 +21,13 @@ export interface JoinResult {
 }
 
 /** N nodes join through node 0 within one second; then the overlay runs for `runMs` in total. */
-export function joinScenario(options: { seed: number | string; nodes: number; runMs?: number }): JoinResult {
+export async function joinScenario(options: { seed: number | string; nodes: number; runMs?: number }): Promise<JoinResult> {
   const net = joinThroughOneContact({ seed: options.seed, nodes: options.nodes })
   const healthy = (): boolean => net.sim.now > 1_000 && isHealthy(net.check())
   const runMs = options.runMs ?? 60_000
-  const ok = net.sim.runUntil(healthy, { timeoutMs: runMs, checkEveryMs: options.nodes > 2_000 ? 1_000 : 100 })
+  const ok = await net.sim.runUntilAsync(healthy, { timeoutMs: runMs, checkEveryMs: options.nodes > 2_000 ? 1_000 : 100 })
   const healthyAtMs = ok ? net.sim.now : null
-  net.sim.runFor(runMs - net.sim.now)
+  await net.sim.runForAsync(runMs - net.sim.now)
   return {
     scenario: 'join', nodes: options.nodes, healthyAtMs, check: net.check(),
     passiveViewSizes: histogram(net.sim.aliveIds().map((id) => net.core(id).passiveView().length)), network: net.sim.report(),
@@ -50,11 +50,11 @@ export interface MassKillResult {
  * Joins N nodes, lets passive views fill for `warmupMs` (three shuffle periods by default), then
  * kills `fraction` of them at once and watches for `observeMs`.
  */
-export function massKillScenario(options: {
+export async function massKillScenario(options: {
   seed: number | string; nodes: number; fraction: number; warmupMs?: number; observeMs?: number
-}): MassKillResult {
+}): Promise<MassKillResult> {
   const net = joinThroughOneContact({ seed: options.seed, nodes: options.nodes })
-  net.sim.runFor(options.warmupMs ?? 90_000)
+  await net.sim.runForAsync(options.warmupMs ?? 90_000)
   const victims = shuffled(net.sim.forkRng('mass-kill'), net.sim.aliveIds()).slice(0, Math.round(options.nodes * options.fraction))
   const killedAt = net.sim.now
   for (const id of victims) net.sim.kill(id)
@@ -62,7 +62,7 @@ export function massKillScenario(options: {
   let refilledAfterMs: number | null = null
   const observeMs = options.observeMs ?? 60_000
   while (net.sim.now - killedAt < observeMs && (connectedAfterMs === null || refilledAfterMs === null)) {
-    net.sim.runFor(100)
+    await net.sim.runForAsync(100)
     if (connectedAfterMs === null && isHealthy(net.check())) connectedAfterMs = net.sim.now - killedAt
     if (refilledAfterMs === null && net.refilled()) refilledAfterMs = net.sim.now - killedAt
   }
@@ -92,11 +92,11 @@ export interface ChurnResult {
  * seeded random moments: half of the leavers crash, half leave gracefully. Newcomers join through
  * a random live node. The overlay is sampled every `sampleEveryMs`.
  */
-export function churnScenario(options: {
+export async function churnScenario(options: {
   seed: number | string; nodes: number; minutes: number; rate?: number; warmupMs?: number; sampleEveryMs?: number
-}): ChurnResult {
+}): Promise<ChurnResult> {
   const net = joinThroughOneContact({ seed: options.seed, nodes: options.nodes })
-  net.sim.runFor(options.warmupMs ?? 90_000)
+  await net.sim.runForAsync(options.warmupMs ?? 90_000)
   const rng = net.sim.forkRng('churn')
   const perMinute = Math.round(options.nodes * (options.rate ?? 0.05))
   const sampleEvery = options.sampleEveryMs ?? 5_000
@@ -127,7 +127,7 @@ export function churnScenario(options: {
       })
     }
     for (let t = 0; t < 60_000; t += sampleEvery) {
-      net.sim.runFor(sampleEvery)
+      await net.sim.runForAsync(sampleEvery)
       const check = net.check(5_000)
       samples++
       maxIsolated = Math.max(maxIsolated, check.isolated)
@@ -136,7 +136,7 @@ export function churnScenario(options: {
   }
   // The final check waits one second more, so a reply or DISCONNECT still in flight (a one-sided edge for
   // one link latency) is not counted as an asymmetry; the churn events all fell inside the minutes.
-  net.sim.runFor(1_000)
+  await net.sim.runForAsync(1_000)
   return {
     scenario: 'churn', nodes: options.nodes, minutes: options.minutes, left, joined, samples, maxIsolated, maxComponents,
     check: net.check(), network: net.sim.report(),

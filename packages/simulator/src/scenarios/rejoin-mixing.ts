@@ -26,19 +26,19 @@ export interface RestartRejoinResult {
  * `downMs` later each restarts with empty views and joins through node 0 again (within node 0's
  * JOIN rate limit when `killAtMs + downMs` is below it). Watched for `observeMs` after the restarts.
  */
-export function restartRejoinScenario(options: {
+export async function restartRejoinScenario(options: {
   seed: number | string; nodes: number; restarts: number; killAtMs?: number; downMs?: number; observeMs?: number
   config?: HyParViewConfig
-}): RestartRejoinResult {
+}): Promise<RestartRejoinResult> {
   const net = joinThroughOneContact({ seed: options.seed, nodes: options.nodes, ...(options.config ? { config: options.config } : {}) })
   const contact = net.sim.aliveIds()[0]!
-  net.sim.runFor(options.killAtMs ?? 3_000)
+  await net.sim.runForAsync(options.killAtMs ?? 3_000)
   const rng = net.sim.forkRng('restarts')
   const candidates = net.sim.aliveIds().filter((id) => !id.equals(contact))
   const victims: PeerId[] = []
   while (victims.length < options.restarts && candidates.length > 0) victims.push(candidates.splice(rng.nextInt(candidates.length), 1)[0]!)
   for (const id of victims) net.sim.kill(id)
-  net.sim.runFor(options.downMs ?? 2_500)
+  await net.sim.runForAsync(options.downMs ?? 2_500)
   const joinedAt = net.sim.now
   for (const id of victims) {
     net.restart(id)
@@ -47,7 +47,7 @@ export function restartRejoinScenario(options: {
   const rejoinMs: Array<number | null> = victims.map(() => null)
   const observeMs = options.observeMs ?? 20_000
   while (net.sim.now - joinedAt < observeMs) {
-    net.sim.runFor(10)
+    await net.sim.runForAsync(10)
     victims.forEach((id, i) => {
       if (rejoinMs[i] === null && net.core(id).activeView().length > 0) rejoinMs[i] = net.sim.now - joinedAt
     })
@@ -64,16 +64,17 @@ export interface MixingResult {
 }
 
 /** N nodes join through node 0 within 1 s; the active graph's path lengths are measured at `atMs`. */
-export function mixingScenario(options: {
+export async function mixingScenario(options: {
   seed: number | string; nodes: number; atMs: readonly number[]; config?: HyParViewConfig; sources?: number
-}): MixingResult {
+}): Promise<MixingResult> {
   const net = joinThroughOneContact({ seed: options.seed, nodes: options.nodes, ...(options.config ? { config: options.config } : {}) })
-  const samples = [...options.atMs].sort((a, b) => a - b).map((atMs) => {
-    net.sim.runFor(atMs - net.sim.now)
+  const samples: Array<MixingResult['samples'][number]> = []
+  for (const atMs of [...options.atMs].sort((a, b) => a - b)) {
+    await net.sim.runForAsync(atMs - net.sim.now)
     const views = net.views()
     let degrees = 0
     for (const view of views.values()) degrees += view.length
-    return { atMs, meanDegree: degrees / views.size, ...pathStats(views, options.sources ?? 50) }
-  })
+    samples.push({ atMs, meanDegree: degrees / views.size, ...pathStats(views, options.sources ?? 50) })
+  }
   return { scenario: 'mixing', nodes: options.nodes, samples, check: checkOverlay(net.views(), { minSize: 1, maxSize: net.config.activeViewMax }) }
 }

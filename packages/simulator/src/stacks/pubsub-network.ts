@@ -6,7 +6,7 @@
  * missed = receivers that never delivered. Used by the pubsub simulation tests and the benchmark.
  */
 import { HyParView, HYPARVIEW_LOCAL, type HyParViewConfig } from '@saorsa-gossip/membership/proto'
-import { PubSubCore, type PubSubConfig, type PubSubEvent, type PublishMessage } from '@saorsa-gossip/pubsub/proto'
+import { PubSubCore, type PubSubConfig, type PubSubEvent, type PublishMessage, type ValidationRequest, type ValidationResult } from '@saorsa-gossip/pubsub/proto'
 import { Publisher, encodePubSubMessage } from '@saorsa-gossip/pubsub/wire'
 import { MessageId, PeerId, bytesEqual, concatBytes, payloadHash, type TopicId } from '@saorsa-gossip/types'
 import { Simulator } from '../simulator.ts'
@@ -43,6 +43,11 @@ export interface PubSubNetworkInit {
   /** Key pairs per node: default 32 random bytes as key with FAKE_SIGNATURES. */
   readonly keys?: (index: number) => { publicKey: Uint8Array; secret: unknown }
   readonly signatures?: Signatures
+  /**
+   * Topic validator run by every node for topics that have one (set with the core's 'set-validator'
+   * command); its verdict goes back as the 'validated' command at the same virtual time.
+   */
+  readonly validate?: (node: PeerId, request: ValidationRequest) => ValidationResult
 }
 
 export interface RoundMetrics {
@@ -106,6 +111,10 @@ export class PubSubNetwork {
         }
       } else {
         this.events.push({ time: e.time, node: e.node, event })
+        if (event.type === 'validate' && init.validate !== undefined) {
+          const result = init.validate(e.node, event.request)
+          this.sim.command(e.node, { layer: 'p', command: { type: 'validated', validationId: event.validationId, result } })
+        }
       }
     })
     const keyRng = this.sim.forkRng('keys')

@@ -1,0 +1,31 @@
+/**
+ * Decode bombs against every wire and file decoder: at each decoder's size cap, the input that makes
+ * cbor-x allocate the most (as many empty maps as the structural walk lets through, the rest one byte
+ * string) may cost at most 4x the cap in transient heap beyond the fixed cost of a call, or 16 KiB for
+ * decoders of small items (a 256-byte header only ever arrives inside a capped pubsub message, so
+ * what matters there is an absolute ceiling). Measured in a child process whose young generation is
+ * large enough that no collection hides allocation.
+ */
+import { execFileSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+
+/** Absolute ceiling for decoders whose cap is a few hundred bytes. */
+const SMALL_DECODER_CEILING = 16 * 1024
+
+interface BombResult { name: string; cap: number; maps: number; nextRefused: boolean; inputBytes: number; allocated: number; fixed: number }
+
+describe('decode bombs', () => {
+  it('cost every decoder at most 4x its size cap, and the structural walk refuses one more item', () => {
+    const script = fileURLToPath(new URL('./fixtures/decode-bombs.mjs', import.meta.url))
+    const out = execFileSync(process.execPath, ['--expose-gc', '--min-semi-space-size=64', '--max-semi-space-size=64', script], { encoding: 'utf8' })
+    const results = JSON.parse(out) as BombResult[]
+    expect(results.map((r) => r.name)).toEqual(['membership message', 'pubsub message', 'message header', 'signed envelope', 'peer cache file'])
+    for (const r of results) {
+      const ratio = (r.allocated - r.fixed) / r.cap
+      console.log(`${r.name}: ${r.maps} empty maps pass the walk; ${r.allocated - r.fixed} bytes beyond a call's ${r.fixed} for a ${r.inputBytes}-byte input (${ratio.toFixed(2)}x the cap)`)
+      expect(r.nextRefused, r.name).toBe(true)
+      expect(r.allocated - r.fixed, r.name).toBeLessThanOrEqual(Math.max(4 * r.cap, SMALL_DECODER_CEILING))
+    }
+  })
+})
