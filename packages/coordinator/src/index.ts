@@ -8,7 +8,7 @@
  * @example
  * ```ts
  * import { Identity } from '@saorsa-gossip/identity'
- * import { AdvertCache, COORDINATOR_LAN, signAdvert, validateAdvert } from '@saorsa-gossip/coordinator'
+ * import { AdvertCache, COORDINATOR_LAN, createCoordinator, signAdvert, validateAdvert } from '@saorsa-gossip/coordinator'
  *
  * const coordinator = Identity.generate()
  * const now = Date.now()
@@ -22,8 +22,18 @@
  * if (verdict.ok) cache.insert(verdict.advert, now)
  * else console.log(`${verdict.action}: ${verdict.reason}`)   // e.g. "reject: bad-signature"
  * console.log(cache.best(now, { role: 'coordinator' })[0]?.advert.addresses)
+ *
+ * // On a node: the layer on the shared runtime, wired to pubsub, the transport and membership.
+ * const layer = createCoordinator(
+ *   { config: COORDINATOR_LAN, home, advertise: { roles: ['coordinator'], addresses: ['tcp://203.0.113.7:7000'], nat: 'eim' } },
+ *   { identity: coordinator, backend, pubsub, transport, membership },
+ * )
+ * await layer.start()                                         // loads coordinators.cbor, joins the advert topic
+ * const [best] = await layer.findCoordinator({ signal })      // the cache first, else FOAF
  * ```
  */
+import { CoordinatorService, type CoordinatorComponents, type CoordinatorInit } from './service.ts'
+
 export {
   ADVERT_VERSION, MAX_ADVERT_BODY_BYTES, MAX_ADVERT_BYTES, MAX_ADVERT_HINTS, NAT_CLASSES, ROLES,
   decodeAdvert, encodeAdvertBody, signAdvert,
@@ -50,6 +60,7 @@ export {
   decodePeerRecord, encodePeerRecordBody, signPeerRecord, validatePeerRecord,
   type PeerRecord, type PeerRecordRejectReason, type PeerRecordVerdict, type SignedPeerRecord, type ValidatePeerRecordOptions,
 } from './peer-record.ts'
+export type { AddressBookEntry } from './proto/address-book.ts'
 export { AdvertCache, type CachedAdvert, type InsertOutcome } from './proto/advert-cache.ts'
 export { advertScore, DEFAULT_SCORE_WEIGHTS, type ScoreWeights } from './proto/score.ts'
 export {
@@ -58,3 +69,15 @@ export {
 } from './proto/config.ts'
 export type { FoafTarget } from './proto/foaf-messages.ts'
 export { ADDRESS_BOOK_TOPIC, ADDRESS_BOOK_TOPIC_NAME, COORDINATOR_TOPIC, COORDINATOR_TOPIC_NAME, FOAF_PROTOCOL } from './topics.ts'
+export {
+  CoordinatorService, FOAF_TRANSPORT_PROTOCOL,
+  type CoordinatorComponents, type CoordinatorEvents, type CoordinatorInit, type CoordinatorMetrics, type CoordinatorPubSub,
+  type CoordinatorTransport, type NeighborEvents,
+} from './service.ts'
+
+/** Creates the coordinator layer from options and dependencies; `await start()` loads the cache and joins the topics. */
+export function createCoordinator(init: CoordinatorInit, components: CoordinatorComponents): Coordinator {
+  return new CoordinatorService(init, components)
+}
+
+export type Coordinator = CoordinatorService

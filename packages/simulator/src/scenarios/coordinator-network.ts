@@ -37,6 +37,9 @@ export interface CoordinatorNetworkInit {
   readonly latencyMs?: readonly [number, number]
 }
 
+/** The coordinator core answers a validation in the same step; the timeout only bounds a lost answer. */
+const VALIDATION_TIMEOUT_MS = 1_000
+
 /** Unix time at virtual time 0 (2026-01-01T00:00:00Z), so adverts carry realistic timestamps. */
 export const SIM_EPOCH_MS = 1_767_225_600_000
 
@@ -106,8 +109,12 @@ export class CoordinatorNetwork {
     return this.stacks.get(id.toHex())!
   }
 
+  /** Joins the advert topic with the coordinator layer as its validator, as the service does at start. */
   joinAdvertTopic(ids: readonly PeerId[] = this.ids): void {
-    for (const id of ids) this.sim.command(id, { layer: 'p', command: { type: 'join', topic: COORDINATOR_TOPIC } })
+    for (const id of ids) {
+      this.sim.command(id, { layer: 'p', command: { type: 'join', topic: COORDINATOR_TOPIC } })
+      this.sim.command(id, { layer: 'p', command: { type: 'set-validator', topic: COORDINATOR_TOPIC, timeoutMs: VALIDATION_TIMEOUT_MS } })
+    }
   }
 
   /** Unix time now. */
@@ -134,6 +141,7 @@ export class CoordinatorNetwork {
   startAddressBook(ids: readonly PeerId[] = this.ids): void {
     for (const id of ids) {
       this.sim.command(id, { layer: 'p', command: { type: 'join', topic: ADDRESS_BOOK_TOPIC } })
+      this.sim.command(id, { layer: 'p', command: { type: 'set-validator', topic: ADDRESS_BOOK_TOPIC, timeoutMs: VALIDATION_TIMEOUT_MS } })
       this.sim.command(id, { layer: 'c', command: { type: 'address-book', addresses: [`tcp://10.1.${id.bytes[0]}.${id.bytes[1]}:7000`] } })
     }
   }

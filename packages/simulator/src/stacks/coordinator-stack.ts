@@ -1,8 +1,8 @@
 /**
  * The coordinator layer on top of a node's gossip stack, for the simulator: membership's neighbour
- * events feed the coordinator core, adverts and peer records of its two topics go through its
- * validator before pubsub may forward them, its `publish` events become pubsub publications and FOAF
- * travels as its own message layer (SPEC.md section 9).
+ * events feed the coordinator core, pubsub's validation requests for the layer's two topics get the
+ * core's verdict (pubsub holds each message until then and forwards only accepted ones), deliveries
+ * and `publish` events cross the same way, and FOAF travels as its own message layer (SPEC.md 9).
  */
 import { ADDRESS_BOOK_TOPIC, COORDINATOR_TOPIC } from '@saorsa-gossip/coordinator'
 import { CoordinatorCore } from '@saorsa-gossip/coordinator/proto'
@@ -10,7 +10,7 @@ import type {
   CoordinatorCommand, CoordinatorEvent, CoordinatorOutput, CoordinatorTimer, CoordinatorTopic, FoafMessage,
 } from '@saorsa-gossip/coordinator/proto'
 import type { PublishMessage } from '@saorsa-gossip/pubsub/proto'
-import { MessageId, type CoreInput, type CoreOutput, type Outbox, type ProtocolCore, type TopicId } from '@saorsa-gossip/types'
+import type { CoreInput, CoreOutput, Outbox, ProtocolCore, TopicId } from '@saorsa-gossip/types'
 import type { GossipStack, StackCommand, StackEvent, StackMessage, StackOutput, StackTimer } from './gossip-stack.ts'
 
 export type CoordMessage = StackMessage | { readonly layer: 'f'; readonly msg: FoafMessage }
@@ -37,11 +37,10 @@ function topicOf(topic: TopicId): CoordinatorTopic | undefined {
 export class CoordinatorStack implements ProtocolCore<CoordMessage, CoordTimer, CoordCommand, CoordEvent> {
   readonly gossip: GossipStack
   readonly coordinator: CoordinatorCore
-  /** Messages of our topics refused before pubsub could forward them. */
+  /** Messages of our topics the validator did not accept (pubsub delivers and forwards none of them). */
   rejected = 0
   readonly #init: CoordinatorStackInit
   #requestId = 0
-  #validationId = 0
 
   constructor(init: CoordinatorStackInit) {
     this.#init = init
@@ -53,7 +52,6 @@ export class CoordinatorStack implements ProtocolCore<CoordMessage, CoordTimer, 
     switch (input.type) {
       case 'recv':
         if (input.msg.layer === 'f') return this.#coordinator({ type: 'recv', from: input.from, msg: input.msg.msg }, nowMs, out)
-        if (!this.#admit(input.msg, nowMs, out)) return
         return this.#gossip({ type: 'recv', from: input.from, msg: input.msg }, nowMs, out)
       case 'timer':
         if (input.timer.layer === 'c') return this.#coordinator({ type: 'timer', timer: input.timer.timer }, nowMs, out)
@@ -66,27 +64,6 @@ export class CoordinatorStack implements ProtocolCore<CoordMessage, CoordTimer, 
     }
   }
 
-  /**
-   * The topic validator, run before pubsub sees a new message, so one that is not accepted is never
-   * delivered or forwarded (`reject` and `ignore` alike; only the forwarder's penalty differs, and the
-   * pubsub core's scoring is not reachable from here).
-   */
-  #admit(msg: StackMessage, nowMs: number, out: Out): boolean {
-    if (msg.layer !== 'p' || msg.msg.type !== 'publish') return true
-    const topic = topicOf(msg.msg.header.topic)
-    if (topic === undefined) return true
-    // Pubsub validates after deduplication: a copy of a message it already has is its business.
-    const h = msg.msg.header
-    if (this.gossip.pubsub.hasSeen(MessageId.derive(h.origin, h.seq, h.payloadHash).toHex(), nowMs)) return true
-    const validationId = ++this.#validationId
-    let result: string | undefined
-    this.#coordinator({ type: 'command', command: { type: 'validate', validationId, topic, origin: msg.msg.header.origin, payload: msg.msg.payload } }, nowMs, out,
-      (event) => { if (event.type === 'validated' && event.validationId === validationId) result = event.result })
-    if (result === 'accept') return true
-    this.rejected++
-    return false
-  }
-
   #gossip(input: CoreInput<StackMessage, StackTimer, StackCommand>, nowMs: number, out: Out): void {
     const inner: StackOutput[] = []
     this.gossip.handle(input, nowMs, inner)
@@ -95,7 +72,15 @@ export class CoordinatorStack implements ProtocolCore<CoordMessage, CoordTimer, 
       if (o.type !== 'emit') continue
       const e = o.event
       if (e.layer === 'm') {
-        this.#coordinator({ type: e.event.type === 'neighbor-up' ? 'peer-up' : 'peer-down', peer: e.event.peer }, nowMs, out)
+        if (e.event.type === 'neighbor-up' || e.event.type === 'neighbor-down') {
+          this.#coordinator({ type: e.event.type === 'neighbor-up' ? 'peer-up' : 'peer-down', peer: e.event.peer }, nowMs, out)
+        }
+      } else if (e.event.type === 'validate') {
+        // Pubsub holds the message until the coordinator layer's verdict: nothing is forwarded before.
+        const topic = topicOf(e.event.request.topic)
+        if (topic === undefined) continue
+        const { validationId, request } = e.event
+        this.#coordinator({ type: 'command', command: { type: 'validate', validationId, topic, origin: request.origin, payload: request.payload } }, nowMs, out)
       } else if (e.event.type === 'message') {
         const topic = topicOf(e.event.delivery.topic)
         const d = e.event.delivery
@@ -104,7 +89,7 @@ export class CoordinatorStack implements ProtocolCore<CoordMessage, CoordTimer, 
     }
   }
 
-  #coordinator(input: CoreInput<FoafMessage, CoordinatorTimer, CoordinatorCommand>, nowMs: number, out: Out, hook?: (e: CoordinatorEvent) => void): void {
+  #coordinator(input: CoreInput<FoafMessage, CoordinatorTimer, CoordinatorCommand>, nowMs: number, out: Out): void {
     const inner: CoordinatorOutput[] = []
     this.coordinator.handle(input, nowMs, inner)
     for (const o of inner) {
@@ -114,8 +99,10 @@ export class CoordinatorStack implements ProtocolCore<CoordMessage, CoordTimer, 
         case 'disconnect': out.push(o); break
         case 'emit':
           out.push({ type: 'emit', event: { layer: 'c', event: o.event } })
-          hook?.(o.event)
-          if (o.event.type === 'publish') {
+          if (o.event.type === 'validated') {
+            if (o.event.result !== 'accept') this.rejected++
+            this.#gossip({ type: 'command', command: { layer: 'p', command: { type: 'validated', validationId: o.event.validationId, result: o.event.result } } }, nowMs, out)
+          } else if (o.event.type === 'publish') {
             const topic = o.event.topic === 'adverts' ? COORDINATOR_TOPIC : ADDRESS_BOOK_TOPIC
             const message = this.#init.publish(topic, o.event.payload)
             this.#gossip({ type: 'command', command: { layer: 'p', command: { type: 'publish', topic, message, requestId: ++this.#requestId } } }, nowMs, out)
