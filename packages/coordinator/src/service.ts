@@ -101,7 +101,7 @@ export class CoordinatorService extends EventTarget {
   #core: CoordinatorCore | undefined
   #runtime: CoreRuntime<FoafMessage, CoordinatorTimer, CoordinatorCommand, CoordinatorEvent> | undefined
   readonly #validations = new Map<number, (result: 'accept' | 'reject' | 'ignore') => void>()
-  readonly #queries = new Map<number, (event: CoordinatorEvent) => void>()
+  readonly #queries = new Map<number, { readonly onEvent: (event: CoordinatorEvent) => void; readonly reject: (error: Error) => void }>()
   #validationId = 0
   #ref = 0
   #saveTimer: ReturnType<typeof setTimeout> | undefined
@@ -177,7 +177,7 @@ export class CoordinatorService extends EventTarget {
     membership?.removeEventListener('peer:down', this.#onDown)
     for (const resolve of this.#validations.values()) resolve('ignore')
     this.#validations.clear()
-    for (const done of this.#queries.values()) done({ type: 'foaf', event: { type: 'query-failed', ref: -1, reason: 'no-neighbours' } })
+    for (const query of this.#queries.values()) query.reject(new NotStartedError('coordinator service stopped during the query'))
     this.#queries.clear()
     if (this.#saveTimer !== undefined) clearTimeout(this.#saveTimer)
     this.#saveTimer = undefined
@@ -207,7 +207,7 @@ export class CoordinatorService extends EventTarget {
     }
     const ref = ++this.#ref
     const result = new Promise<CachedAdvert[]>((resolve, reject) => {
-      this.#queries.set(ref, (event) => {
+      this.#queries.set(ref, { reject, onEvent: (event) => {
         // One reply's records are all cached before its first coordinator-found event is handled.
         if (event.type === 'coordinator-found') resolve(this.coordinators({ limit: this.config.foaf.maxRecordsPerReply }))
         else if (event.type !== 'foaf') return
@@ -216,7 +216,7 @@ export class CoordinatorService extends EventTarget {
         } else if (event.event.type === 'query-done') resolve([])
         else return
         this.#queries.delete(ref)
-      })
+      } })
     })
     this.#command({ type: 'find', target: { kind: 'coordinator' }, ref })
     return raceAbort(result, options.signal).finally(() => this.#queries.delete(ref))
@@ -290,10 +290,10 @@ export class CoordinatorService extends EventTarget {
         return this.#dispatch('advert', { publisher: event.publisher, sequence: event.sequence })
       case 'coordinator-found':
         this.#changed()
-        this.#queries.get(event.ref)?.(event)
+        this.#queries.get(event.ref)?.onEvent(event)
         return this.#dispatch('coordinator:found', event.advert)
       case 'foaf':
-        if ('ref' in event.event) this.#queries.get(event.event.ref)?.(event)
+        if ('ref' in event.event) this.#queries.get(event.event.ref)?.onEvent(event)
         return
       case 'peer-added': return this.#dispatch('peer:added', event.peerId)
       case 'peer-expired': return this.#dispatch('peer:expired', event.peerId)
