@@ -123,7 +123,7 @@ describe('bad adverts, 1,000 nodes', () => {
     ]
     let forwarded = 0
     net.sim.on('send', (m) => {
-      if (m.msg.layer === 'p' && m.msg.msg.type === 'publish' && m.msg.msg.header.origin.equals(attacker) && !m.from.equals(attacker)) forwarded++
+      if (m.msg.layer === 'pubsub' && m.msg.msg.type === 'publish' && m.msg.msg.header.origin.equals(attacker) && !m.from.equals(attacker)) forwarded++
     })
     for (const [i, [, bytes]] of bad.entries()) net.sim.at(net.sim.now + i * 500, () => net.publishAdvert(attacker, bytes))
     await net.sim.runForAsync(bad.length * 500 + 5_000)

@@ -1,17 +1,15 @@
 /**
- * A network of coordinator stacks (HyParView + Plumtree + the coordinator layer) in the simulator, for
+ * A network of coordinator stacks (the shipped stack, `@saorsa-gossip/node/stack`, plus the coordinator layer) in the simulator, for
  * the figures of SPEC.md section 9: advert dissemination from coordinators, and FOAF discovery by new
  * nodes that know one live contact. Signatures are simulated (BLAKE3 of key, domain and body, padded to
  * the ML-DSA-65 size so message sizes stay real); keys are 1,952 bytes so PeerIds bind as in production.
  */
 import { ADDRESS_BOOK_TOPIC, COORDINATOR_LOCAL, COORDINATOR_TOPIC, signAdvert, type CoordinatorConfig, type Signer, type VerifyFn } from '@saorsa-gossip/coordinator'
 import { CoordinatorCore, type CoordinatorEvent } from '@saorsa-gossip/coordinator/proto'
-import { HyParView, HYPARVIEW_LOCAL } from '@saorsa-gossip/membership/proto'
-import { PubSubCore } from '@saorsa-gossip/pubsub/proto'
+import { GossipStack, STACK_PRESETS } from '@saorsa-gossip/node/stack'
 import { Publisher } from '@saorsa-gossip/pubsub/wire'
 import { LIMITS, PeerId, bytesEqual, concatBytes, payloadHash, utf8 } from '@saorsa-gossip/types'
 import { Simulator } from '../simulator.ts'
-import { GossipStack } from '../stacks/gossip-stack.ts'
 import { FAKE_SIGNATURES } from '../stacks/pubsub-network.ts'
 import { CoordinatorStack, type CoordCommand, type CoordEvent, type CoordMessage, type CoordTimer } from '../stacks/coordinator-stack.ts'
 
@@ -61,7 +59,7 @@ export class CoordinatorNetwork {
     this.config = init.config ?? COORDINATOR_LOCAL
     this.sim = new Simulator({
       seed: init.seed, latencyMs: init.latencyMs ?? [10, 50], connectionTimeoutMs: 2_000, recordEvents: false,
-      kindOf: (m) => `${m.layer}:${m.msg.type}`,
+      kindOf: (m) => (m.layer === 'membership' ? `m:${m.msg.layer}:${m.msg.msg.type}` : `${m.layer}:${m.msg.type}`),
     })
     this.sim.on('emit', (e) => {
       if (e.event.layer !== 'c') return
@@ -86,11 +84,10 @@ export class CoordinatorNetwork {
     this.#keys.set(id.toHex(), publicKey)
     this.#publishers.set(id.toHex(), new Publisher(id, (h) => FAKE_SIGNATURES.sign(publicKey, undefined, h)))
     const c = this.config
-    const pubsub = new PubSubCore({
-      self: id, publicKey, verify: FAKE_SIGNATURES.verify, rng: this.sim.forkRng(`ps:${id.toHex()}`), config: {},
+    const gossip = new GossipStack({
+      self: { id, publicKey }, verify: FAKE_SIGNATURES.verify, rng: this.sim.forkRng(`stack:${id.toHex()}`), config: STACK_PRESETS.local,
+      revealedKey: (peer) => this.#keys.get(peer.toHex()),
     })
-    const membership = new HyParView({ self: { id, addrs: [] }, config: HYPARVIEW_LOCAL, rng: this.sim.forkRng(`hv:${id.toHex()}`) })
-    const gossip = new GossipStack(pubsub, membership, (peer) => this.#keys.get(peer.toHex()))
     const coordinator = new CoordinatorCore({ self: id, signer: simSigner(publicKey), verify: simVerify, config: c, rng: this.sim.forkRng(`c:${id.toHex()}`) })
     coordinator.handle({ type: 'command', command: { type: 'wall-clock', wallMs: SIM_EPOCH_MS + this.sim.now } }, this.sim.now, [])
     const publisher = this.#publishers.get(id.toHex())!
@@ -112,8 +109,8 @@ export class CoordinatorNetwork {
   /** Joins the advert topic with the coordinator layer as its validator, as the service does at start. */
   joinAdvertTopic(ids: readonly PeerId[] = this.ids): void {
     for (const id of ids) {
-      this.sim.command(id, { layer: 'p', command: { type: 'join', topic: COORDINATOR_TOPIC } })
-      this.sim.command(id, { layer: 'p', command: { type: 'set-validator', topic: COORDINATOR_TOPIC, timeoutMs: VALIDATION_TIMEOUT_MS } })
+      this.sim.command(id, { layer: 'pubsub', command: { type: 'join', topic: COORDINATOR_TOPIC } })
+      this.sim.command(id, { layer: 'pubsub', command: { type: 'set-validator', topic: COORDINATOR_TOPIC, timeoutMs: VALIDATION_TIMEOUT_MS } })
     }
   }
 
@@ -134,21 +131,21 @@ export class CoordinatorNetwork {
   /** Publishes `bytes` on the advert topic from `from`, as the coordinator service does every interval. */
   publishAdvert(from: PeerId, bytes: Uint8Array): void {
     const message = this.#publishers.get(from.toHex())!.build(COORDINATOR_TOPIC, bytes, this.sim.now)
-    this.sim.command(from, { layer: 'p', command: { type: 'publish', topic: COORDINATOR_TOPIC, message, requestId: ++this.#requestId } })
+    this.sim.command(from, { layer: 'pubsub', command: { type: 'publish', topic: COORDINATOR_TOPIC, message, requestId: ++this.#requestId } })
   }
 
   /** Starts the address book on `ids`: each joins the discovery topic and publishes its record. */
   startAddressBook(ids: readonly PeerId[] = this.ids): void {
     for (const id of ids) {
-      this.sim.command(id, { layer: 'p', command: { type: 'join', topic: ADDRESS_BOOK_TOPIC } })
-      this.sim.command(id, { layer: 'p', command: { type: 'set-validator', topic: ADDRESS_BOOK_TOPIC, timeoutMs: VALIDATION_TIMEOUT_MS } })
+      this.sim.command(id, { layer: 'pubsub', command: { type: 'join', topic: ADDRESS_BOOK_TOPIC } })
+      this.sim.command(id, { layer: 'pubsub', command: { type: 'set-validator', topic: ADDRESS_BOOK_TOPIC, timeoutMs: VALIDATION_TIMEOUT_MS } })
       this.sim.command(id, { layer: 'c', command: { type: 'address-book', addresses: [`tcp://10.1.${id.bytes[0]}.${id.bytes[1]}:7000`] } })
     }
   }
 
   /** Joins `id` through one contact. */
   join(id: PeerId, contact: PeerId): void {
-    this.sim.command(id, { layer: 'm', command: { type: 'join', contacts: [{ id: contact, addrs: [] }] } })
+    this.sim.command(id, { layer: 'membership', command: { type: 'join', contacts: [{ id: contact, addrs: [] }] } })
   }
 
   /** Starts FIND_COORDINATOR at `id`; events carry `ref`. */
@@ -166,7 +163,7 @@ export class CoordinatorNetwork {
     const rng = this.sim.forkRng('join-schedule')
     const [first] = this.ids
     if (first === undefined) return
-    this.sim.command(first, { layer: 'm', command: { type: 'join', contacts: [] } })
+    this.sim.command(first, { layer: 'membership', command: { type: 'join', contacts: [] } })
     this.ids.slice(1).forEach((id, i) => {
       const contact = this.ids[rng.nextInt(i + 1)]!
       this.sim.at(Math.round(((i + 1) * 2_000) / this.ids.length), () => this.join(id, contact))

@@ -11,7 +11,7 @@ import type {
 } from '@saorsa-gossip/coordinator/proto'
 import type { PublishMessage } from '@saorsa-gossip/pubsub/proto'
 import type { CoreInput, CoreOutput, Outbox, ProtocolCore, TopicId } from '@saorsa-gossip/types'
-import type { GossipStack, StackCommand, StackEvent, StackMessage, StackOutput, StackTimer } from './gossip-stack.ts'
+import type { GossipStack, StackCommand, StackEvent, StackMessage, StackOutput, StackTimer } from '@saorsa-gossip/node/stack'
 
 export type CoordMessage = StackMessage | { readonly layer: 'f'; readonly msg: FoafMessage }
 export type CoordTimer = StackTimer | { readonly layer: 'c'; readonly timer: CoordinatorTimer }
@@ -71,7 +71,7 @@ export class CoordinatorStack implements ProtocolCore<CoordMessage, CoordTimer, 
       out.push(o)
       if (o.type !== 'emit') continue
       const e = o.event
-      if (e.layer === 'm') {
+      if (e.layer === 'membership') {
         if (e.event.type === 'neighbor-up' || e.event.type === 'neighbor-down') {
           this.#coordinator({ type: e.event.type === 'neighbor-up' ? 'peer-up' : 'peer-down', peer: e.event.peer }, nowMs, out)
         }
@@ -101,11 +101,11 @@ export class CoordinatorStack implements ProtocolCore<CoordMessage, CoordTimer, 
           out.push({ type: 'emit', event: { layer: 'c', event: o.event } })
           if (o.event.type === 'validated') {
             if (o.event.result !== 'accept') this.rejected++
-            this.#gossip({ type: 'command', command: { layer: 'p', command: { type: 'validated', validationId: o.event.validationId, result: o.event.result } } }, nowMs, out)
+            this.#gossip({ type: 'command', command: { layer: 'pubsub', command: { type: 'validated', validationId: o.event.validationId, result: o.event.result } } }, nowMs, out)
           } else if (o.event.type === 'publish') {
             const topic = o.event.topic === 'adverts' ? COORDINATOR_TOPIC : ADDRESS_BOOK_TOPIC
             const message = this.#init.publish(topic, o.event.payload)
-            this.#gossip({ type: 'command', command: { layer: 'p', command: { type: 'publish', topic, message, requestId: ++this.#requestId } } }, nowMs, out)
+            this.#gossip({ type: 'command', command: { layer: 'pubsub', command: { type: 'publish', topic, message, requestId: ++this.#requestId } } }, nowMs, out)
           }
       }
     }
