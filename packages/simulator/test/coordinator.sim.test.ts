@@ -63,14 +63,14 @@ describe('FOAF FIND_COORDINATOR, 1,000 nodes, 10 % caching adverts', () => {
     const trials = 100
     const newcomers: PeerId[] = []
     for (let t = 0; t < trials; t++) {
-      net.sim.at(net.sim.now + t * 3_000, () => {
+      net.sim.at(net.sim.now + t * 2_000, () => {
         const id = net.addNode()
         newcomers.push(id)
         net.join(id, net.ids[rng.nextInt(net.ids.length)]!)
         net.sim.at(net.sim.now + 1_500, () => net.findCoordinator(id, t))
       })
     }
-    await net.sim.runForAsync(trials * 3_000 + 10_000)
+    await net.sim.runForAsync(trials * 2_000 + 5_000)
     const found = new Set<number>()
     for (const e of net.events) {
       if (e.event.type === 'coordinator-found' && e.node.equals(newcomers[e.event.ref]!)) found.add(e.event.ref)
