@@ -20,7 +20,8 @@ import { ADDRESS_BOOK_TOPIC, ADDRESS_BOOK_TOPIC_NAME, COORDINATOR_TOPIC, COORDIN
 
 const spec = readFileSync(new URL('../../../SPEC.md', import.meta.url), 'utf8')
 const start = spec.indexOf('## 9. Coordinator adverts')
-const end = spec.indexOf('\n## 10.', start)
+// The next top-level section, whichever number it has (later layers append theirs).
+const end = spec.indexOf('\n## ', start + 1)
 const section = spec.slice(start, end === -1 ? undefined : end)
 
 function vectors(): Map<string, string> {
