@@ -1,0 +1,159 @@
+/**
+ * The address book (the iroh-gossip-discovery feature): every node periodically publishes a signed peer
+ * record on the discovery topic and keeps the latest record of every peer it hears from, itself
+ * included, so all nodes converge to the same book. Peers silent for `expiryMs` leave it; the book
+ * never holds more than `capacity` peers (the least recently heard go first). Sans-IO core.
+ */
+import type { CoreInput, CoreOutput, Outbox, PeerId, ProtocolCore, Rng } from '@saorsa-gossip/types'
+import type { SignedPeerRecord } from '../peer-record.ts'
+import type { AddressBookConfig } from './config.ts'
+
+export interface AddressBookEntry {
+  readonly peerId: PeerId
+  readonly addresses: readonly string[]
+  readonly counter: number
+  /** Monotonic time (the core's `nowMs`) of the latest record. */
+  readonly lastHeardMs: number
+}
+
+export type AddressBookCommand =
+  | { readonly type: 'wall-clock'; readonly wallMs: number }
+  /** Starts publishing with these addresses (and restarts the schedule). */
+  | { readonly type: 'start'; readonly addresses: readonly string[] }
+  | { readonly type: 'set-addresses'; readonly addresses: readonly string[] }
+  /** A record that passed validatePeerRecord. */
+  | { readonly type: 'record'; readonly record: SignedPeerRecord }
+
+export type AddressBookTimer = { readonly type: 'publish'; readonly epoch: number } | { readonly type: 'expire' }
+
+export type AddressBookEvent =
+  /** Publish these bytes on the discovery topic. */
+  | { readonly type: 'publish'; readonly bytes: Uint8Array; readonly counter: number }
+  | { readonly type: 'peer-added' | 'peer-updated' | 'peer-expired' | 'peer-evicted'; readonly peerId: PeerId }
+
+export interface AddressBookCoreInit {
+  readonly self: PeerId
+  readonly config: AddressBookConfig
+  readonly rng: Rng
+  /** Signs our record with these addresses and counter (signPeerRecord with our identity). */
+  readonly signRecord: (addresses: readonly string[], counter: number) => SignedPeerRecord
+}
+
+export type AddressBookInput = CoreInput<never, AddressBookTimer, AddressBookCommand>
+export type AddressBookOutput = CoreOutput<never, AddressBookTimer, AddressBookEvent>
+
+export class AddressBookCore implements ProtocolCore<never, AddressBookTimer, AddressBookCommand, AddressBookEvent> {
+  readonly config: AddressBookConfig
+  readonly #init: AddressBookCoreInit
+  readonly #entries = new Map<string, AddressBookEntry>()
+  #addresses: readonly string[] = []
+  #counter = 0
+  #epoch = 0
+  #wallOffsetMs = 0
+  #expiryArmed = false
+
+  constructor(init: AddressBookCoreInit) {
+    this.#init = init
+    this.config = init.config
+  }
+
+  get size(): number {
+    return this.#entries.size
+  }
+
+  get(peerId: PeerId): AddressBookEntry | undefined {
+    return this.#entries.get(peerId.toHex())
+  }
+
+  /** Entries sorted by PeerId, so two converged books list identically. */
+  entries(): AddressBookEntry[] {
+    return [...this.#entries.values()].sort((a, b) => a.peerId.compare(b.peerId))
+  }
+
+  handle(input: AddressBookInput, nowMs: number, out: Outbox<AddressBookOutput>): void {
+    if (input.type === 'command') this.#onCommand(input.command, nowMs, out)
+    else if (input.type === 'timer') this.#onTimer(input.timer, nowMs, out)
+  }
+
+  #onCommand(command: AddressBookCommand, nowMs: number, out: Outbox<AddressBookOutput>): void {
+    switch (command.type) {
+      case 'wall-clock':
+        this.#wallOffsetMs = command.wallMs - nowMs
+        return
+      case 'start':
+        this.#addresses = [...command.addresses]
+        this.#epoch++
+        this.#publish(nowMs, out)
+        if (!this.#expiryArmed) {
+          this.#expiryArmed = true
+          out.push({ type: 'schedule', delayMs: this.#expiryPeriod(), timer: { type: 'expire' } })
+        }
+        return
+      case 'set-addresses':
+        this.#addresses = [...command.addresses]
+        return
+      case 'record':
+        this.#upsert(command.record, nowMs, out)
+    }
+  }
+
+  #onTimer(timer: AddressBookTimer, nowMs: number, out: Outbox<AddressBookOutput>): void {
+    if (timer.type === 'publish') {
+      if (timer.epoch === this.#epoch) this.#publish(nowMs, out)
+      return
+    }
+    this.expire(nowMs, out)
+    out.push({ type: 'schedule', delayMs: this.#expiryPeriod(), timer: { type: 'expire' } })
+  }
+
+  /** The highest counter known for `peerId` (what validatePeerRecord compares against). */
+  counterOf(peerId: PeerId): number | undefined {
+    return this.#entries.get(peerId.toHex())?.counter
+  }
+
+  /** Removes peers silent for longer than `expiryMs` (our own entry is refreshed by publishing). */
+  expire(nowMs: number, out: Outbox<AddressBookOutput>): void {
+    for (const [key, entry] of this.#entries) {
+      if (nowMs - entry.lastHeardMs > this.config.expiryMs && !entry.peerId.equals(this.#init.self)) {
+        this.#entries.delete(key)
+        out.push({ type: 'emit', event: { type: 'peer-expired', peerId: entry.peerId } })
+      }
+    }
+  }
+
+  #publish(nowMs: number, out: Outbox<AddressBookOutput>): void {
+    // Starting from the wall clock keeps counters growing across restarts without stored state.
+    this.#counter = Math.max(this.#counter + 1, nowMs + this.#wallOffsetMs)
+    if (this.#addresses.length > 0) {
+      const record = this.#init.signRecord(this.#addresses, this.#counter)
+      this.#upsert(record, nowMs, out)
+      out.push({ type: 'emit', event: { type: 'publish', bytes: record.bytes, counter: this.#counter } })
+    }
+    // Jitter of +-10 % keeps a LAN that started together from publishing in lockstep.
+    const interval = this.config.publishIntervalMs
+    const delayMs = Math.round(interval * 0.9 + this.#init.rng.nextFloat() * interval * 0.2)
+    out.push({ type: 'schedule', delayMs, timer: { type: 'publish', epoch: this.#epoch } })
+  }
+
+  #upsert(signed: SignedPeerRecord, nowMs: number, out: Outbox<AddressBookOutput>): void {
+    const r = signed.record
+    const key = r.peerId.toHex()
+    const previous = this.#entries.get(key)
+    if (previous !== undefined && previous.counter >= r.counter) return
+    if (previous === undefined && this.#entries.size >= this.config.capacity) {
+      let oldest: AddressBookEntry | undefined
+      for (const e of this.#entries.values()) {
+        if (!e.peerId.equals(this.#init.self) && (oldest === undefined || e.lastHeardMs < oldest.lastHeardMs)) oldest = e
+      }
+      if (oldest === undefined) return
+      this.#entries.delete(oldest.peerId.toHex())
+      out.push({ type: 'emit', event: { type: 'peer-evicted', peerId: oldest.peerId } })
+    }
+    this.#entries.set(key, { peerId: r.peerId, addresses: [...r.addresses], counter: r.counter, lastHeardMs: nowMs })
+    out.push({ type: 'emit', event: { type: previous === undefined ? 'peer-added' : 'peer-updated', peerId: r.peerId } })
+  }
+
+  #expiryPeriod(): number {
+    return Math.max(1, Math.floor(this.config.expiryMs / 3))
+  }
+}
