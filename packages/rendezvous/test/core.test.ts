@@ -92,7 +92,7 @@ describe('rendezvous core', () => {
     expect(c2.drops.expired).toBe(1)
     expect(verdict(bytes, alice.peerId, T0 + 1, (shard + 1) & 0xffff)).toBe('reject')
     expect(verdict(bytes, bob.peerId)).toBe('reject')
-    expect(c.drops).toMatchObject({ stale: 1, 'bad-signature': 1, 'wrong-shard': 1, 'origin-mismatch': 1 })
+    expect(c.drops).toMatchObject({ duplicate: 1, 'bad-signature': 1, 'wrong-shard': 1, 'origin-mismatch': 1 })
   })
 
   it('withdraws on unprovide: the withdrawal replaces the summary, a replay of the old summary stays rejected, and the shard is left after the grace period', () => {

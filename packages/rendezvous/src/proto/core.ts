@@ -237,9 +237,9 @@ export class RendezvousCore {
         this.#drop('off-target')
         continue
       }
-      const offered = this.#offer(checked, nowMs)
-      // A copy we already hold (stale here) is still an answer for this seek.
-      if (offered === 'stored' || offered === 'stale') found.push(checked)
+      // A copy we already hold is still an answer for this seek, and no fault of the server.
+      const offered = this.#offer(checked, nowMs, false)
+      if (offered === 'stored' || offered === 'duplicate') found.push(checked)
     }
     this.#deliver(pending.seekId, seek, found, out)
     if (msg.more && msg.summaries.length > 0 && seek.seen.size < this.#config.maxResultsPerSeek) {
@@ -258,7 +258,7 @@ export class RendezvousCore {
     const offered = this.#offer(checked, nowMs)
     // A replay is the provider's own fault (pubsub already bound the origin): reject. Rate, quota and
     // a full store are this node's limits, not proof of misbehaviour by the forwarder: ignore.
-    if (offered === 'stale') return 'reject'
+    if (offered === 'stale' || offered === 'duplicate') return 'reject'
     if (offered !== 'stored') return 'ignore'
     this.#fanOut(checked, out)
     return 'accept'
@@ -360,9 +360,9 @@ export class RendezvousCore {
     return undefined
   }
 
-  #offer(signed: SignedSummary, nowMs: number): ReturnType<ShardStore['offer']> {
+  #offer(signed: SignedSummary, nowMs: number, countDuplicate = true): ReturnType<ShardStore['offer']> {
     const result = this.store.offer(signed, nowMs, isWithdrawal(signed))
-    if (result !== 'stored') this.#drop(result)
+    if (result !== 'stored' && (countDuplicate || result !== 'duplicate')) this.#drop(result)
     return result
   }
 

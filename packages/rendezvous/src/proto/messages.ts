@@ -55,5 +55,5 @@ export type RendezvousOutput = CoreOutput<RendezvousMessage, RendezvousTimer, Re
 /** Why the core dropped something from the network or refused a command; counted, never thrown. */
 export type RendezvousDropReason =
   | 'malformed' | 'version' | 'key-mismatch' | 'origin-mismatch' | 'expired' | 'from-future' | 'lifetime' | 'bad-signature'
-  | 'stale' | 'rate' | 'provider-quota' | 'full' | 'wrong-shard' | 'off-target' | 'unexpected-reply' | 'not-serving'
+  | 'stale' | 'duplicate' | 'rate' | 'provider-quota' | 'full' | 'wrong-shard' | 'off-target' | 'unexpected-reply' | 'not-serving'
   | 'too-many-targets' | 'too-many-results'

@@ -19,7 +19,8 @@ export interface StoreLimits {
   readonly withdrawalFloorMs: number
 }
 
-export type OfferResult = 'stored' | 'stale' | 'rate' | 'provider-quota' | 'full'
+/** `duplicate`: the same sequence number as stored; `stale`: an older one (both refused while the floor holds). */
+export type OfferResult = 'stored' | 'duplicate' | 'stale' | 'rate' | 'provider-quota' | 'full'
 
 export interface StoredEntry {
   readonly signed: SignedSummary
@@ -62,7 +63,9 @@ export class ShardStore {
     const key = keyOf(signed)
     const { summary } = signed
     const existing = this.#entries.get(key)
-    if (existing !== undefined && summary.seq <= existing.signed.summary.seq && nowMs < existing.floorUntilMs) return 'stale'
+    if (existing !== undefined && summary.seq <= existing.signed.summary.seq && nowMs < existing.floorUntilMs) {
+      return summary.seq === existing.signed.summary.seq ? 'duplicate' : 'stale'
+    }
     const provider = summary.provider.toHex()
     if (!this.#take(provider, nowMs)) return 'rate'
     if (existing === undefined) {
