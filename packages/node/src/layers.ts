@@ -99,6 +99,9 @@ export function createLayers(init: LayersInit): Layers {
       pubsub.start()
     },
     async join(groups, options) {
+      // Every contact stays known, not only the group that answers: the membership layer redials
+      // them while this node is isolated and its merge check keeps separately formed overlays joined.
+      membership.addContacts(groups.flatMap((group) => group.flatMap((c) => c.addrs)))
       let lastError: unknown
       for (const group of groups) {
         const addrs = group.flatMap((c) => c.addrs)

@@ -59,7 +59,8 @@ export class GossipStack implements ProtocolCore<StackMessage, StackTimer, Stack
         case 'disconnect': out.push(o); break
         case 'emit':
           out.push({ type: 'emit', event: { layer: 'm', event: o.event } })
-          this.#neighbor(o.event.type === 'neighbor-up' ? 'peer-up' : 'peer-down', o.event.peer, nowMs, out)
+          // Simulated contacts carry ids, never addresses, so the core never asks this stack to dial.
+          if (o.event.type !== 'dial') this.#neighbor(o.event.type === 'neighbor-up' ? 'peer-up' : 'peer-down', o.event.peer, nowMs, out)
           break
       }
     }
