@@ -1,5 +1,6 @@
 /**
- * Rendezvous over 1,000 simulated nodes (HyParView + Plumtree + the rendezvous core, 50 of them
+ * Rendezvous over 1,000 simulated nodes running the shipped stack (`@saorsa-gossip/node/stack`:
+ * HyParView + SWIM, Plumtree, and the rendezvous core; 50 of them
  * holding the `rendezvous` role), 1,000 targets with 1 to 3 providers each spread at random: how
  * fast a seek finds a provider, that forged, expired and replayed summaries stop at the first hop,
  * and the steady-state bytes per subscribed shard.
@@ -10,8 +11,7 @@ import { encodeSignedSummary, encodeSummaryBody, type ProviderSummary } from '@s
 import { shardOf, shardTopicName } from '@saorsa-gossip/rendezvous/proto'
 import { messageIdOf, TopicId } from '@saorsa-gossip/types'
 import { FAKE_SIGNATURES } from '../src/stacks/pubsub-network.ts'
-import { fakeSummarySign, RendezvousNetwork } from '../src/stacks/rendezvous-network.ts'
-import { SIM_WALL_EPOCH_MS } from '../src/stacks/rendezvous-stack.ts'
+import { fakeSummarySign, RendezvousNetwork, SIM_WALL_EPOCH_MS } from '../src/stacks/rendezvous-network.ts'
 
 const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!
 
@@ -26,7 +26,7 @@ describe('Rendezvous, 1,000 nodes and 1,000 targets', () => {
     // Providers announce over 10 s, as nodes starting up would.
     targets.forEach((target, i) => {
       for (const p of providers[i]!) {
-        net.sim.at(net.sim.now + 1 + rng.nextInt(10_000), () => net.sim.command(p, { layer: 'r', command: {
+        net.sim.at(net.sim.now + 1 + rng.nextInt(10_000), () => net.sim.command(p, { layer: 'rendezvous', command: {
           type: 'provide', target, capabilities: ['SITE'], addressHints: [`tcp://10.0.${i >> 8}.${i & 0xff}:9000`], lifetimeMs: 3_600_000,
         } }))
       }
@@ -66,7 +66,7 @@ describe('Rendezvous, 1,000 nodes and 1,000 targets', () => {
     const seconds = (net.sim.now - from) / 1_000
     const perShard: number[] = []
     for (const id of net.ids) {
-      const shards = new Set(net.stack(id).rendezvous.providing().map((hex) => shardOf(Uint8Array.from(Buffer.from(hex, 'hex')))))
+      const shards = new Set(net.stack(id).rendezvous!.providing().map((hex) => shardOf(Uint8Array.from(Buffer.from(hex, 'hex')))))
       if (shards.size === 0) continue
       perShard.push((net.shardBytes.get(id.toHex()) ?? 0) / seconds / shards.size)
     }
@@ -85,16 +85,16 @@ describe('Rendezvous, 1,000 nodes and 1,000 targets', () => {
     const target = new Uint8Array(32).fill(0x42)
     const topic = TopicId.fromName(shardTopicName(shardOf(target)))
     // The attacker's membership neighbours all seek the target, so the shard topic has a tree around it.
-    const neighbours = net.stack(attacker).gossip.membership!.activeView()
+    const neighbours = net.stack(attacker).membership.activeView()
     neighbours.forEach((n, i) => net.seek(n, i, target))
-    net.sim.command(honest, { layer: 'r', command: { type: 'provide', target, capabilities: ['DOC'], addressHints: [], lifetimeMs: 3_600_000 } })
-    net.sim.command(attacker, { layer: 'r', command: { type: 'seek', seekId: 999, target } })
+    net.sim.command(honest, { layer: 'rendezvous', command: { type: 'provide', target, capabilities: ['DOC'], addressHints: [], lifetimeMs: 3_600_000 } })
+    net.sim.command(attacker, { layer: 'rendezvous', command: { type: 'seek', seekId: 999, target } })
     await net.sim.runForAsync(5_000)
 
     const validations = new Map<string, string[]>()
     const deliveries = new Map<string, number>()
     net.sim.on('emit', (e) => {
-      if (e.event.layer !== 'p') return
+      if (e.event.layer !== 'pubsub') return
       const ev = e.event.event
       if (ev.type === 'validate') validations.set(ev.request.id.toHex(), [...(validations.get(ev.request.id.toHex()) ?? []), e.node.toHex()])
       if (ev.type === 'message') deliveries.set(ev.delivery.id.toHex(), (deliveries.get(ev.delivery.id.toHex()) ?? 0) + 1)
@@ -110,13 +110,13 @@ describe('Rendezvous, 1,000 nodes and 1,000 targets', () => {
     const ids: Record<string, string> = {}
     const send = (label: string, payload: Uint8Array): void => {
       const message = publisher.build(topic, payload, net.sim.now)
-      net.sim.command(attacker, { layer: 'p', command: { type: 'publish', topic, message, requestId: 1 } })
+      net.sim.command(attacker, { layer: 'pubsub', command: { type: 'publish', topic, message, requestId: 1 } })
       ids[label] = messageIdOf(message.header).toHex()
     }
     const good = signed(summary({}))
     send('good', good)
     await net.sim.runForAsync(2_000)
-    const honestSummary = net.stack(honest).rendezvous.store.live(target, now())[0]!.signed
+    const honestSummary = net.stack(honest).rendezvous!.store.live(target, now())[0]!.signed
     send('forged', encodeSignedSummary(honestSummary.body, honestSummary.sig))          // another provider's summary: origin mismatch
     const tampered = encodeSummaryBody(summary({ seq: now() + 1, addressHints: ['tcp://6.6.6.6:1'] }))
     send('bad-signature', encodeSignedSummary(tampered, fakeSummarySign(attackerKey, encodeSummaryBody(summary({ seq: now() + 1 })))))
@@ -124,18 +124,18 @@ describe('Rendezvous, 1,000 nodes and 1,000 targets', () => {
     send('replayed', good)
     // Scores decay (0.9 per second), so read the charge for the rejects at once.
     await net.sim.runForAsync(2_000)
-    const charged = net.stack(attacker).gossip.pubsub.eagerPeers(topic).concat(net.stack(attacker).gossip.pubsub.lazyPeers(topic))
-      .map((n) => net.stack(n).gossip.pubsub.peers.peek(attacker)?.score.counter('rejected', net.sim.now) ?? 0)
+    const charged = net.stack(attacker).pubsub.eagerPeers(topic).concat(net.stack(attacker).pubsub.lazyPeers(topic))
+      .map((n) => net.stack(n).pubsub.peers.peek(attacker)?.score.counter('rejected', net.sim.now) ?? 0)
     expect(charged.length).toBeGreaterThan(0)
     expect(charged.every((c) => c > 0)).toBe(true)
     // Then every node's anti-entropy round (30 s +- 25 %) passes twice: nothing spreads them further.
     await net.sim.runForAsync(88_000)
 
-    const firstHop = new Set(net.stack(attacker).gossip.pubsub.eagerPeers(topic).concat(net.stack(attacker).gossip.pubsub.lazyPeers(topic)).map((p) => p.toHex()))
-    for (const n of net.stack(attacker).gossip.pubsub.eagerPeers(topic).concat(net.stack(attacker).gossip.pubsub.lazyPeers(topic))) {
+    const firstHop = new Set(net.stack(attacker).pubsub.eagerPeers(topic).concat(net.stack(attacker).pubsub.lazyPeers(topic)).map((p) => p.toHex()))
+    for (const n of net.stack(attacker).pubsub.eagerPeers(topic).concat(net.stack(attacker).pubsub.lazyPeers(topic))) {
       // Each first-hop neighbour refused all four, each for its own reason.
-      expect(net.stack(n).rendezvous.drops).toMatchObject({ 'origin-mismatch': 1, 'bad-signature': 1, expired: 1, duplicate: 1 })
-      expect(net.stack(n).gossip.pubsub.drops['validation-rejected']).toBe(4)
+      expect(net.stack(n).rendezvous!.drops).toMatchObject({ 'origin-mismatch': 1, 'bad-signature': 1, expired: 1, duplicate: 1 })
+      expect(net.stack(n).pubsub.drops['validation-rejected']).toBe(4)
     }
     expect(deliveries.get(ids['good']!)).toBeGreaterThanOrEqual(neighbours.length)
     const report: Record<string, { validatedBy: number; delivered: number }> = {}
