@@ -37,10 +37,10 @@ describe('the shipped stack with rendezvous', () => {
     const topic = TopicId.fromName(shardTopicName(shardOf(target)))
     const subscribe = out.find((o) => o.type === 'send' && o.to.equals(B) && o.msg.layer === 'pubsub' && o.msg.msg.type === 'subscribe')
     expect(subscribe).toBeDefined()
-    expect((subscribe as { msg: { msg: { topics: TopicId[] } } }).msg.msg.topics.map((t) => t.toHex())).toContain(topic.toHex())
+    expect((subscribe as unknown as { msg: { msg: { topics: TopicId[] } } }).msg.msg.topics.map((t) => t.toHex())).toContain(topic.toHex())
     const register = out.find((o) => o.type === 'send' && o.to.equals(B) && o.msg.layer === 'rendezvous')
     expect(register).toMatchObject({ msg: { layer: 'rendezvous', msg: { type: 'register' } } })
-    const summary = decodeSignedSummary((register as { msg: { msg: { summary: Uint8Array } } }).msg.msg.summary).summary
+    const summary = decodeSignedSummary((register as unknown as { msg: { msg: { summary: Uint8Array } } }).msg.msg.summary).summary
     // The rendezvous core reads Unix time: the stack's time plus the wall offset.
     expect(summary.issuedAtMs).toBe(WALL + 1_000)
     expect(out.some((o) => o.type === 'emit' && o.event.layer === 'rendezvous' && o.event.event.type === 'provided')).toBe(true)
