@@ -15,8 +15,11 @@ import { fakeSummarySign, RendezvousNetwork, SIM_WALL_EPOCH_MS } from '../src/st
 
 const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!
 
+/** Seed 1 on every run (about a minute); SIM_LARGE=1 adds seed 2, as the benchmark table reports. */
+const SEEDS = process.env['SIM_LARGE'] === '1' ? [1, 2] : [1]
+
 describe('Rendezvous, 1,000 nodes and 1,000 targets', () => {
-  it.each([1, 2])('finds a provider for >= 99 %% of targets within 2 s at p95 and 5 s at p99 (seed %i)', async (seed) => {
+  it.each(SEEDS)('finds a provider for >= 99 %% of targets within 2 s at p95 and 5 s at p99 (seed %i)', async (seed) => {
     const net = new RendezvousNetwork({ seed, nodes: 1_000, servers: 50 })
     await net.sim.runForAsync(10_000)
     net.announceServers()
