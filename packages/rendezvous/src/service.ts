@@ -165,6 +165,8 @@ export class RendezvousService extends EventTarget {
     for (const target of this.core.providing()) this.#input({ type: 'unprovide', target: fromHex(target) })
     for (const sink of this.#seeks.values()) sink.done()
     this.#runtime.stop()
+    // Verdicts still awaited can no longer come: pubsub times them out as ignored.
+    this.#validations.clear()
     this.#components.transport.unhandle(RENDEZVOUS_PROTOCOL)
     if (this.#persistTimer !== undefined) clearTimeout(this.#persistTimer)
     this.#persistTimer = undefined
