@@ -37,6 +37,13 @@ describe('examples', () => {
     expect(stdout).toContain('compose done')
   })
 
+  it('rendezvous: a reader finds the provider of a target through a serving peer and dials it at its hinted address', async () => {
+    const { stdout } = await example('rendezvous.mjs')
+    expect(stdout).toMatch(/reader found [0-9a-f]+ \(SITE\) at mem:\/\/site/)
+    expect(stdout).toMatch(/reader dialled the provider: authenticated as [0-9a-f]+/)
+    expect(stdout).toContain('rendezvous done')
+  })
+
   it('the network demo holds every check it prints: delivery, crash and hang detection, repair', async () => {
     const { stdout } = await example('demo.mjs')
     expect(stdout).not.toContain('FAIL')

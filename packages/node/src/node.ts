@@ -19,6 +19,8 @@ import { DirectMessaging, type DirectApi } from './direct.ts'
 import type { NodeStatus, PeerInfo } from './status.ts'
 import { Subscription, receivedMessage, type ReceivedMessage } from './subscription.ts'
 import type { Delivery } from '@saorsa-gossip/pubsub'
+import type { Rendezvous } from '@saorsa-gossip/rendezvous'
+import { createNodeRendezvous, type NodeRendezvousOptions } from './rendezvous.ts'
 
 /** The shared options bag of `@saorsa-gossip/types`, re-exported for existing imports. */
 export type { AbortOptions }
@@ -46,6 +48,8 @@ export interface SaorsaNodeInit {
   logLevel?: LogLevel
   /** ML-DSA-65 backend; default the fast liboqs backend when it loads, else noble. */
   backend?: SignatureBackend
+  /** The rendezvous service (`node.rendezvous`): role and where the `rendezvous`-role peers come from. */
+  rendezvous?: NodeRendezvousOptions
 }
 
 export interface JoinResult {
@@ -75,6 +79,8 @@ export interface NodeEvents {
 export interface SaorsaNode extends DirectApi {
   readonly peerId: PeerId
   readonly identity: Identity
+  /** Provide and seek targets (SPEC.md section 11); NotStartedError while the node is not running. */
+  readonly rendezvous: Rendezvous
   start(options?: AbortOptions): Promise<void>
   /** Joins the overlay through cached peers, then `bootstrap` (default `init.bootstrap`). */
   join(bootstrap?: string[], options?: AbortOptions): Promise<JoinResult>
@@ -103,6 +109,7 @@ class Node extends EventTarget implements SaorsaNode {
   #startedAt = 0
   #transport: Transport | undefined
   #layers: Layers | undefined
+  #rendezvous: Rendezvous | undefined
   #peerCache: PeerCache | undefined
   #saveTimer: NodeJS.Timeout | undefined
   /** Names of the topics this node joined, by topic id hex (pubsub keeps the topics and their readers). */
@@ -160,6 +167,12 @@ class Node extends EventTarget implements SaorsaNode {
       })
       this.#layers.pubsub.addEventListener('message', (e) => this.#onMessage(e.detail))
       await this.#layers.start()
+      this.#rendezvous = createNodeRendezvous({
+        identity: this.identity, backend, pubsub: this.#layers.pubsub, direct: this.#direct, preset: this.#init.preset ?? 'lan',
+        ...(this.#init.home === undefined ? {} : { storePath: homeLayout(this.#init.home).rendezvousStoreFile }),
+        options: this.#init.rendezvous ?? {},
+      })
+      await this.#rendezvous.start(options)
       this.#startedAt = Date.now()
       this.#state = 'running'
       componentLogger(this.#log, 'node').info({ addrs: transport.listenAddrs() }, 'started')
@@ -168,6 +181,11 @@ class Node extends EventTarget implements SaorsaNode {
       await this.stop().catch(() => {})
       throw err
     }
+  }
+
+  get rendezvous(): Rendezvous {
+    this.#running()
+    return this.#rendezvous!
   }
 
   #running(): Layers {
@@ -301,6 +319,8 @@ class Node extends EventTarget implements SaorsaNode {
     this.#lifetime.abort()
     const log = componentLogger(this.#log, 'node')
     try {
+      // Withdrawals go out while the overlay is still there to carry them.
+      await this.#rendezvous?.stop(options).catch((err: unknown) => log.warn({ err }, 'stopping rendezvous failed'))
       // Leave first so neighbours learn we are gone on purpose (HyParView DISCONNECT), not by timeout.
       await this.#layers?.stop(options).catch((err: unknown) => log.warn({ err }, 'leaving the overlay failed'))
       if (this.#saveTimer !== undefined) clearTimeout(this.#saveTimer)
@@ -309,6 +329,7 @@ class Node extends EventTarget implements SaorsaNode {
       await this.#transport?.close(options)
     } finally {
       this.#layers = undefined
+      this.#rendezvous = undefined
       this.#transport = undefined
       this.#direct.detach()
       this.#topicNames.clear()

@@ -14,9 +14,9 @@ import { promisify } from 'node:util'
 const run = promisify(execFile)
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 const PACKAGES = [
-  'types', 'identity', 'transport', 'membership', 'pubsub', 'node',
+  'types', 'identity', 'transport', 'membership', 'pubsub', 'rendezvous', 'node',
   // Planned layers: their packages export nothing yet, but they must pack and install too.
-  'coordinator', 'rendezvous', 'groups', 'presence', 'crdt-sync',
+  'coordinator', 'groups', 'presence', 'crdt-sync',
 ]
 let work: string | undefined
 afterAll(async () => {
@@ -48,7 +48,9 @@ describe('packaging', () => {
       const t = await import('@saorsa-gossip/types'); const i = await import('@saorsa-gossip/identity')
       const n = await import('@saorsa-gossip/node'); await import('@saorsa-gossip/transport')
       await import('@saorsa-gossip/membership'); await import('@saorsa-gossip/pubsub')
-      for (const planned of ['coordinator', 'rendezvous', 'groups', 'presence', 'crdt-sync']) {
+      const rv = await import('@saorsa-gossip/rendezvous'); await import('@saorsa-gossip/rendezvous/proto')
+      if (typeof rv.createRendezvous !== 'function') throw new Error('rendezvous: no createRendezvous')
+      for (const planned of ['coordinator', 'groups', 'presence', 'crdt-sync']) {
         const m = await import('@saorsa-gossip/' + planned)
         if (Object.keys(m).length !== 0) throw new Error(planned + ' exports something')
       }

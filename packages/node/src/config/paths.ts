@@ -20,6 +20,8 @@ export interface HomeLayout {
   readonly configFile: string
   /** Unix domain socket of the running node's control interface. */
   readonly controlSocket: string
+  /** A serving node's rendezvous store (CBOR, SPEC.md section 11.4). */
+  readonly rendezvousStoreFile: string
 }
 
 /** Resolves the home directory without touching the filesystem. */
@@ -37,6 +39,7 @@ export function homeLayout(home: string): HomeLayout {
     peerCacheFile: join(home, 'peers.cbor'),
     configFile: join(home, 'config.json'),
     controlSocket: join(home, 'control.sock'),
+    rendezvousStoreFile: join(home, 'rendezvous.cbor'),
   }
 }
 

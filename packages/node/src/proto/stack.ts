@@ -19,20 +19,31 @@ import {
   PUBSUB_LAN, PUBSUB_LOCAL, PUBSUB_WAN, PubSubCore, type PubSubCommand, type PubSubConfig, type PubSubEvent, type PubSubMessage, type PubSubOutput,
   type PubSubTimer, type VerifyHeader,
 } from '@saorsa-gossip/pubsub/proto'
-import type { CoreInput, CoreOutput, Outbox, PeerId, ProtocolCore, Rng } from '@saorsa-gossip/types'
+import { Publisher } from '@saorsa-gossip/pubsub/wire'
+import {
+  DEFAULT_RENDEZVOUS_CONFIG, RendezvousCore, shardTopicName, type RendezvousCommand, type RendezvousConfig, type RendezvousEvent,
+  type RendezvousOutput, type RendezvousTimer, type VerifySummary,
+} from '@saorsa-gossip/rendezvous/proto'
+import type { RendezvousMessage } from '@saorsa-gossip/rendezvous/wire'
+import { TopicId, type CoreInput, type CoreOutput, type Outbox, type PeerId, type ProtocolCore, type Rng } from '@saorsa-gossip/types'
+import { onRendezvousEvent, onShardValidationRequest, type ShardTopicSide, type ShardValidatorSide } from './rendezvous-rules.ts'
 
 export type StackMessage =
   | { readonly layer: 'membership'; readonly msg: MembershipMessage }
   | { readonly layer: 'pubsub'; readonly msg: PubSubMessage }
+  | { readonly layer: 'rendezvous'; readonly msg: RendezvousMessage }
 export type StackTimer =
   | { readonly layer: 'membership'; readonly timer: MembershipTimer }
   | { readonly layer: 'pubsub'; readonly timer: PubSubTimer }
+  | { readonly layer: 'rendezvous'; readonly timer: RendezvousTimer }
 export type StackCommand =
   | { readonly layer: 'membership'; readonly command: MembershipCommand }
   | { readonly layer: 'pubsub'; readonly command: PubSubCommand }
+  | { readonly layer: 'rendezvous'; readonly command: RendezvousCommand }
 export type StackEvent =
   | { readonly layer: 'membership'; readonly event: MembershipEvent }
   | { readonly layer: 'pubsub'; readonly event: PubSubEvent }
+  | { readonly layer: 'rendezvous'; readonly event: RendezvousEvent }
 export type StackInput = CoreInput<StackMessage, StackTimer, StackCommand>
 export type StackOutput = CoreOutput<StackMessage, StackTimer, StackEvent>
 
@@ -94,24 +105,51 @@ export interface GossipStackInit {
   readonly config?: StackConfig
   /** The public key the transport handshake authenticated for a connected peer. */
   readonly revealedKey: (peer: PeerId) => Uint8Array | undefined
+  /** The rendezvous layer (SPEC.md section 11); absent, the stack has none. */
+  readonly rendezvous?: StackRendezvousInit
+}
+
+export interface StackRendezvousInit {
+  readonly config?: Partial<RendezvousConfig>
+  /** Signs a summary body under the summary domain, and a pubsub header under the message domain. */
+  readonly signSummary: (body: Uint8Array) => Uint8Array
+  readonly signHeader: (header: Uint8Array) => Uint8Array
+  readonly verifySummary: VerifySummary
+  /** Unix time at `nowMs` 0: summaries carry absolute expiry times (default 0: `nowMs` is Unix time). */
+  readonly wallOffsetMs?: number
 }
 
 type Out = Outbox<StackOutput>
+/** Shard-topic validations answer at once (the core is synchronous); pubsub's default bound still applies. */
+const SHARD_VALIDATION_TIMEOUT_MS = 2_000
 /** An input unwrapped for the child it is addressed to. */
 type Routed =
   | { readonly layer: 'membership'; readonly input: CoreInput<MembershipMessage, MembershipTimer, MembershipCommand> }
   | { readonly layer: 'pubsub'; readonly input: CoreInput<PubSubMessage, PubSubTimer, PubSubCommand> }
+  | { readonly layer: 'rendezvous'; readonly input: CoreInput<RendezvousMessage, RendezvousTimer, RendezvousCommand> }
 
 export class GossipStack implements ProtocolCore<StackMessage, StackTimer, StackCommand, StackEvent> {
   readonly membership: MembershipCore
   readonly pubsub: PubSubCore
+  readonly rendezvous: RendezvousCore | undefined
   readonly #revealedKey: (peer: PeerId) => Uint8Array | undefined
+  readonly #publisher: Publisher | undefined
+  readonly #wallOffsetMs: number
+  /** Shard of each joined shard topic, by topic hex. */
+  readonly #shardTopics = new Map<string, number>()
 
   constructor(init: GossipStackInit) {
     const config = init.config ?? STACK_PRESETS.lan
     this.membership = new MembershipCore({ self: { id: init.self.id, addrs: init.self.addrs ?? [] }, rng: init.rng, config: config.membership })
     this.pubsub = new PubSubCore({ self: init.self.id, publicKey: init.self.publicKey, verify: init.verify, rng: init.rng, config: config.pubsub })
     this.#revealedKey = init.revealedKey
+    const rv = init.rendezvous
+    this.rendezvous = rv === undefined ? undefined : new RendezvousCore({
+      self: init.self.id, publicKey: init.self.publicKey, config: { ...DEFAULT_RENDEZVOUS_CONFIG, ...rv.config },
+      sign: rv.signSummary, verify: rv.verifySummary,
+    })
+    this.#publisher = rv === undefined ? undefined : new Publisher(init.self.id, rv.signHeader)
+    this.#wallOffsetMs = rv?.wallOffsetMs ?? 0
   }
 
   handle(input: StackInput, nowMs: number, out: Out): void {
@@ -129,6 +167,7 @@ export class GossipStack implements ProtocolCore<StackMessage, StackTimer, Stack
     switch (routed.layer) {
       case 'membership': return this.#runMembership(routed.input, nowMs, out)
       case 'pubsub': return this.#runPubSub(routed.input, nowMs, out)
+      case 'rendezvous': return this.#runRendezvous(routed.input, nowMs, out)
     }
   }
 
@@ -141,7 +180,53 @@ export class GossipStack implements ProtocolCore<StackMessage, StackTimer, Stack
   #runPubSub(input: CoreInput<PubSubMessage, PubSubTimer, PubSubCommand>, nowMs: number, out: Out): void {
     const outputs: PubSubOutput[] = []
     this.pubsub.handle(input, nowMs, outputs)
-    liftOutputs('pubsub', outputs, out, undefined, (peer) => onPubSubDisconnect(this.#membershipSide(nowMs, out), peer))
+    liftOutputs('pubsub', outputs, out, (event) => this.#onPubSubEvent(event, nowMs, out),
+      (peer) => onPubSubDisconnect(this.#membershipSide(nowMs, out), peer))
+  }
+
+  #runRendezvous(input: CoreInput<RendezvousMessage, RendezvousTimer, RendezvousCommand>, nowMs: number, out: Out): void {
+    if (this.rendezvous === undefined) return
+    const outputs: RendezvousOutput[] = []
+    this.rendezvous.handle(input, nowMs + this.#wallOffsetMs, outputs)
+    liftOutputs('rendezvous', outputs, out, (event) => onRendezvousEvent(this.#shardTopicSide(nowMs, out), event))
+  }
+
+  #onPubSubEvent(event: PubSubEvent, nowMs: number, out: Out): void {
+    if (event.type !== 'validate' || this.rendezvous === undefined) return
+    const { validationId, request } = event
+    onShardValidationRequest(this.#shardValidatorSide(nowMs, out), this.#shardTopics.get(request.topic.toHex()), validationId, request.origin, request.payload)
+  }
+
+  #shardTopicSide(nowMs: number, out: Out): ShardTopicSide {
+    const pubsub = (command: PubSubCommand): void => this.#runPubSub({ type: 'command', command }, nowMs, out)
+    const topicOf = (shard: number): TopicId => TopicId.fromName(shardTopicName(shard))
+    return {
+      joinShard: (shard) => {
+        const topic = topicOf(shard)
+        this.#shardTopics.set(topic.toHex(), shard)
+        pubsub({ type: 'set-validator', topic, timeoutMs: SHARD_VALIDATION_TIMEOUT_MS })
+        pubsub({ type: 'join', topic })
+      },
+      leaveShard: (shard) => {
+        const topic = topicOf(shard)
+        pubsub({ type: 'leave', topic })
+        pubsub({ type: 'remove-validator', topic })
+        this.#shardTopics.delete(topic.toHex())
+      },
+      // Pubsub's wall clock is the stack's own time; only the rendezvous core reads Unix time.
+      publishOnShard: (shard, bytes) => {
+        const topic = topicOf(shard)
+        pubsub({ type: 'publish', topic, message: this.#publisher!.build(topic, bytes, nowMs), requestId: 0 })
+      },
+      answerValidation: (validationId, result) => pubsub({ type: 'validated', validationId, result }),
+    }
+  }
+
+  #shardValidatorSide(nowMs: number, out: Out): ShardValidatorSide {
+    return {
+      validate: (validationId, shard, origin, payload) =>
+        this.#runRendezvous({ type: 'command', command: { type: 'validate', validationId, shard, origin, payload } }, nowMs, out),
+    }
   }
 
   #onMembershipEvent(event: MembershipEvent, nowMs: number, out: Out): void {

@@ -1,0 +1,372 @@
+/**
+ * The rendezvous core (SPEC.md section 11.5): providing (sign, publish on the shard topic, register
+ * with the shard's servers, republish before expiry, withdraw), seeking (join the shard, answer from
+ * the local store, query the shard's servers page by page with a cursor, rank, leave after a grace
+ * period) and the shard-topic validator. Sans-IO: signing and verification are injected.
+ */
+import { PeerId, toHex, type Outbox } from '@saorsa-gossip/types'
+import { encodeSignedSummary, encodeSummaryBody, SUMMARY_LIMITS, SUMMARY_VERSION, type Capability, type ProviderSummary, type RendezvousMessage, type SignedSummary } from '../codec.ts'
+import type { RendezvousConfig } from './config.ts'
+import type { ProvideCommand, RendezvousDropReason, RendezvousInput, RendezvousOutput, RendezvousTimer, Verdict } from './messages.ts'
+import { shardOf, shardServers } from './shard.ts'
+import { ShardStore } from './store.ts'
+import { checkSummary, isWithdrawal, type VerifySummary } from './validate.ts'
+
+export interface RendezvousCoreInit {
+  readonly self: PeerId
+  readonly publicKey: Uint8Array
+  readonly config: RendezvousConfig
+  /** Signs a summary body under SUMMARY_DOMAIN. */
+  readonly sign: (body: Uint8Array) => Uint8Array
+  readonly verify: VerifySummary
+  /** Ranks providers (pubsub or transport score); higher first. Default: all equal. */
+  readonly score?: (peer: PeerId) => number
+}
+
+interface Providing { readonly command: ProvideCommand; seq: number; readonly registeredWith: Set<string> }
+interface Seek {
+  readonly target: Uint8Array
+  readonly capability: Capability | undefined
+  readonly shard: number
+  readonly seen: Set<string>
+  readonly pending: Set<number>
+}
+interface PendingQuery { readonly seekId: number; readonly server: PeerId }
+
+type Out = Outbox<RendezvousOutput>
+
+export class RendezvousCore {
+  readonly store: ShardStore
+  readonly drops: Partial<Record<RendezvousDropReason, number>> = {}
+  readonly #init: RendezvousCoreInit
+  readonly #config: RendezvousConfig
+  readonly #providing = new Map<string, Providing>()
+  readonly #seeks = new Map<number, Seek>()
+  readonly #queries = new Map<number, PendingQuery>()
+  /** Why each shard is joined: its seeks and provided targets; a generation makes leave timers exact. */
+  readonly #shards = new Map<number, { users: number; generation: number; joined: boolean }>()
+  #servers: PeerId[] = []
+  #nextQueryId = 1
+  #lastSeq = 0
+
+  constructor(init: RendezvousCoreInit) {
+    this.#init = init
+    this.#config = init.config
+    this.store = new ShardStore({
+      maxEntries: init.config.maxStoredSummaries,
+      maxPerProvider: init.config.maxPerProvider,
+      rateBurst: init.config.rateBurst,
+      ratePerSecond: init.config.ratePerSecond,
+      withdrawalFloorMs: init.config.defaultLifetimeMs,
+    })
+  }
+
+  /** Targets this node provides, as hex. */
+  providing(): string[] {
+    return [...this.#providing.keys()]
+  }
+
+  handle(input: RendezvousInput, nowMs: number, out: Out): void {
+    switch (input.type) {
+      case 'command': return this.#command(input.command, nowMs, out)
+      case 'recv': return this.#recv(input.from, input.msg, nowMs, out)
+      case 'timer': return this.#timer(input.timer, nowMs, out)
+      case 'peer-up': case 'peer-down': return
+    }
+  }
+
+  /** Re-stores a summary from disk (checked like any remote one); true when kept. */
+  restore(bytes: Uint8Array, nowMs: number): boolean {
+    const checked = this.#check(bytes, nowMs)
+    return checked !== undefined && this.#offer(checked, nowMs) === 'stored'
+  }
+
+  #command(command: Extract<RendezvousInput, { type: 'command' }>['command'], nowMs: number, out: Out): void {
+    switch (command.type) {
+      case 'start':
+        out.push({ type: 'schedule', delayMs: this.#config.pruneIntervalMs, timer: { type: 'prune' } })
+        return
+      case 'provide': return this.#provide(command, nowMs, out)
+      case 'unprovide': return this.#unprovide(command.target, nowMs, out)
+      case 'seek': return this.#seek(command.seekId, command.target, command.capability, nowMs, out)
+      case 'seek-end': {
+        const seek = this.#seeks.get(command.seekId)
+        if (seek === undefined) return
+        this.#seeks.delete(command.seekId)
+        for (const q of seek.pending) this.#queries.delete(q)
+        this.#release(seek.shard, out)
+        return
+      }
+      case 'servers': {
+        this.#servers = command.peers.filter((p) => !p.equals(this.#init.self))
+        for (const providing of this.#providing.values()) this.#register(providing, nowMs, out)
+        return
+      }
+      case 'validate': {
+        const verdict = this.#validate(command.shard, command.origin, command.payload, nowMs, out)
+        out.push({ type: 'emit', event: { type: 'verdict', validationId: command.validationId, verdict } })
+        return
+      }
+    }
+  }
+
+  #provide(command: ProvideCommand, nowMs: number, out: Out): void {
+    const key = toHex(command.target)
+    const known = this.#providing.get(key)
+    if (known === undefined && this.#providing.size >= this.#config.maxPerProvider) return this.#drop('too-many-targets')
+    const providing: Providing = { command, seq: 0, registeredWith: new Set() }
+    this.#providing.set(key, providing)
+    if (known === undefined) this.#acquire(shardOf(command.target), out)
+    this.#announce(providing, command.lifetimeMs, nowMs, out)
+  }
+
+  #unprovide(target: Uint8Array, nowMs: number, out: Out): void {
+    const key = toHex(target)
+    const providing = this.#providing.get(key)
+    if (providing === undefined) return
+    // The withdrawal is announced like a summary (expiry = issue time), then the shard is released.
+    providing.registeredWith.clear()
+    this.#announce(providing, 0, nowMs, out)
+    this.#providing.delete(key)
+    this.#release(shardOf(target), out)
+  }
+
+  /** Signs a fresh summary (lifetime 0 = withdrawal), stores it, publishes it and registers it with the servers. */
+  #announce(providing: Providing, lifetimeMs: number, nowMs: number, out: Out): void {
+    const c = providing.command
+    // Wall-clock milliseconds as the sequence number: increasing across restarts without any state on disk.
+    this.#lastSeq = Math.max(this.#lastSeq + 1, nowMs)
+    providing.seq = this.#lastSeq
+    const summary: ProviderSummary = {
+      version: SUMMARY_VERSION, target: c.target, provider: this.#init.self, publicKey: this.#init.publicKey,
+      capabilities: c.capabilities,
+      ...(c.contentRoot === undefined ? {} : { contentRoot: c.contentRoot }),
+      ...(c.manifestVersion === undefined ? {} : { manifestVersion: c.manifestVersion }),
+      ...(c.bloom === undefined ? {} : { bloom: c.bloom }),
+      addressHints: c.addressHints, issuedAtMs: nowMs, expiresAtMs: nowMs + lifetimeMs, seq: providing.seq,
+    }
+    const body = encodeSummaryBody(summary)
+    const sig = this.#init.sign(body)
+    const signed: SignedSummary = { summary, body, sig, bytes: encodeSignedSummary(body, sig) }
+    this.#offer(signed, nowMs)
+    const shard = shardOf(c.target)
+    out.push({ type: 'emit', event: { type: 'publish', shard, bytes: signed.bytes } })
+    if (lifetimeMs > 0) {
+      out.push({ type: 'emit', event: { type: 'provided', summary: signed } })
+      out.push({
+        type: 'schedule', delayMs: Math.floor(lifetimeMs * this.#config.republishFraction),
+        timer: { type: 'republish', target: toHex(c.target), seq: providing.seq },
+      })
+    }
+    providing.registeredWith.clear()
+    this.#register(providing, nowMs, out, signed.bytes)
+  }
+
+  /** Sends the current summary to shard servers it has not yet reached. */
+  #register(providing: Providing, nowMs: number, out: Out, bytes?: Uint8Array): void {
+    const summary = bytes ?? this.store.live(providing.command.target, nowMs).find((e) => e.signed.summary.provider.equals(this.#init.self))?.signed.bytes
+    if (summary === undefined) return
+    for (const server of shardServers(shardOf(providing.command.target), this.#servers, this.#config.replicas)) {
+      if (providing.registeredWith.has(server.toHex())) continue
+      providing.registeredWith.add(server.toHex())
+      out.push({ type: 'send', to: server, msg: { type: 'register', summary } })
+    }
+  }
+
+  #seek(seekId: number, target: Uint8Array, capability: Capability | undefined, nowMs: number, out: Out): void {
+    if (this.#seeks.has(seekId)) return
+    const shard = shardOf(target)
+    const seek: Seek = { target, capability, shard, seen: new Set(), pending: new Set() }
+    this.#seeks.set(seekId, seek)
+    this.#acquire(shard, out)
+    this.#deliver(seekId, seek, this.store.live(target, nowMs, capability).map((e) => e.signed), out)
+    for (const server of shardServers(shard, this.#servers, this.#config.replicas)) this.#query(seekId, seek, server, undefined, out)
+    if (seek.pending.size === 0) out.push({ type: 'emit', event: { type: 'seek-done', seekId } })
+  }
+
+  #query(seekId: number, seek: Seek, server: PeerId, cursor: number | undefined, out: Out): void {
+    const queryId = this.#nextQueryId
+    this.#nextQueryId = this.#nextQueryId >= 0xffff_ffff ? 1 : this.#nextQueryId + 1
+    seek.pending.add(queryId)
+    this.#queries.set(queryId, { seekId, server })
+    const msg: RendezvousMessage = {
+      type: 'query', queryId, target: seek.target, limit: SUMMARY_LIMITS.maxQueryLimit,
+      ...(seek.capability === undefined ? {} : { capability: seek.capability }),
+      ...(cursor === undefined ? {} : { cursor }),
+    }
+    out.push({ type: 'send', to: server, msg })
+    out.push({ type: 'schedule', delayMs: this.#config.queryTimeoutMs, timer: { type: 'query-timeout', queryId } })
+  }
+
+  #recv(from: PeerId, msg: RendezvousMessage, nowMs: number, out: Out): void {
+    switch (msg.type) {
+      case 'register': {
+        if (!this.#config.serve) return this.#drop('not-serving')
+        const checked = this.#check(msg.summary, nowMs, from)
+        if (checked !== undefined && this.#offer(checked, nowMs) === 'stored') this.#fanOut(checked, out)
+        return
+      }
+      case 'query': {
+        const page = this.store.query(msg.target, nowMs, {
+          ...(msg.capability === undefined ? {} : { capability: msg.capability }),
+          ...(msg.cursor === undefined ? {} : { cursor: msg.cursor }),
+          limit: Math.min(msg.limit, SUMMARY_LIMITS.maxReplySummaries),
+        })
+        out.push({
+          type: 'send', to: from,
+          msg: { type: 'reply', queryId: msg.queryId, summaries: page.entries.map((e) => e.signed.bytes), cursor: page.cursor, more: page.more },
+        })
+        return
+      }
+      case 'reply': return this.#reply(from, msg, nowMs, out)
+    }
+  }
+
+  #reply(from: PeerId, msg: Extract<RendezvousMessage, { type: 'reply' }>, nowMs: number, out: Out): void {
+    const pending = this.#queries.get(msg.queryId)
+    if (pending === undefined || !pending.server.equals(from)) return this.#drop('unexpected-reply')
+    this.#queries.delete(msg.queryId)
+    const seek = this.#seeks.get(pending.seekId)
+    if (seek === undefined) return
+    seek.pending.delete(msg.queryId)
+    const found: SignedSummary[] = []
+    for (const bytes of msg.summaries) {
+      const checked = this.#check(bytes, nowMs)
+      if (checked === undefined) continue
+      if (toHex(checked.summary.target) !== toHex(seek.target) || isWithdrawal(checked)) {
+        this.#drop('off-target')
+        continue
+      }
+      // A copy we already hold is still an answer for this seek, and no fault of the server.
+      const offered = this.#offer(checked, nowMs, false)
+      if (offered === 'stored' || offered === 'duplicate') found.push(checked)
+    }
+    this.#deliver(pending.seekId, seek, found, out)
+    if (msg.more && msg.summaries.length > 0 && seek.seen.size < this.#config.maxResultsPerSeek) {
+      this.#query(pending.seekId, seek, from, msg.cursor, out)
+    }
+    if (seek.pending.size === 0) out.push({ type: 'emit', event: { type: 'seek-done', seekId: pending.seekId } })
+  }
+
+  #validate(shard: number, origin: PeerId, payload: Uint8Array, nowMs: number, out: Out): Verdict {
+    const checked = this.#check(payload, nowMs, origin)
+    if (checked === undefined) return 'reject'
+    if (shardOf(checked.summary.target) !== shard) {
+      this.#drop('wrong-shard')
+      return 'reject'
+    }
+    const offered = this.#offer(checked, nowMs)
+    // A replay is the provider's own fault (pubsub already bound the origin): reject. Rate, quota and
+    // a full store are this node's limits, not proof of misbehaviour by the forwarder: ignore.
+    if (offered === 'stale' || offered === 'duplicate') return 'reject'
+    if (offered !== 'stored') return 'ignore'
+    this.#fanOut(checked, out)
+    return 'accept'
+  }
+
+  /** A newly stored summary reaches the seeks waiting for its target. */
+  #fanOut(signed: SignedSummary, out: Out): void {
+    if (isWithdrawal(signed)) return
+    for (const [seekId, seek] of this.#seeks) {
+      if (toHex(seek.target) !== toHex(signed.summary.target)) continue
+      if (seek.capability !== undefined && !signed.summary.capabilities.includes(seek.capability)) continue
+      this.#deliver(seekId, seek, [signed], out)
+    }
+  }
+
+  #deliver(seekId: number, seek: Seek, summaries: readonly SignedSummary[], out: Out): void {
+    const fresh: SignedSummary[] = []
+    for (const signed of summaries) {
+      const provider = signed.summary.provider.toHex()
+      if (seek.seen.has(provider)) continue
+      if (seek.seen.size >= this.#config.maxResultsPerSeek) {
+        this.#drop('too-many-results')
+        break
+      }
+      seek.seen.add(provider)
+      fresh.push(signed)
+    }
+    if (fresh.length === 0) return
+    out.push({ type: 'emit', event: { type: 'found', seekId, providers: this.#rank(fresh) } })
+  }
+
+  /** Best first: score, then reachability (has address hints), then freshness (latest issue time). */
+  #rank(summaries: SignedSummary[]): SignedSummary[] {
+    const score = this.#init.score ?? ((): number => 0)
+    return summaries
+      .map((s) => ({ s, score: score(s.summary.provider) }))
+      .sort((a, b) => b.score - a.score
+        || Number(b.s.summary.addressHints.length > 0) - Number(a.s.summary.addressHints.length > 0)
+        || b.s.summary.issuedAtMs - a.s.summary.issuedAtMs)
+      .map((x) => x.s)
+  }
+
+  #timer(timer: RendezvousTimer, nowMs: number, out: Out): void {
+    switch (timer.type) {
+      case 'republish': {
+        const providing = this.#providing.get(timer.target)
+        if (providing === undefined || providing.seq !== timer.seq) return
+        this.#announce(providing, providing.command.lifetimeMs, nowMs, out)
+        return
+      }
+      case 'query-timeout': {
+        const pending = this.#queries.get(timer.queryId)
+        if (pending === undefined) return
+        this.#queries.delete(timer.queryId)
+        const seek = this.#seeks.get(pending.seekId)
+        if (seek === undefined) return
+        seek.pending.delete(timer.queryId)
+        if (seek.pending.size === 0) out.push({ type: 'emit', event: { type: 'seek-done', seekId: pending.seekId } })
+        return
+      }
+      case 'leave': {
+        const state = this.#shards.get(timer.shard)
+        if (state === undefined || state.users > 0 || state.generation !== timer.generation) return
+        this.#shards.delete(timer.shard)
+        if (state.joined) out.push({ type: 'emit', event: { type: 'leave', shard: timer.shard } })
+        return
+      }
+      case 'prune':
+        this.store.prune(nowMs)
+        out.push({ type: 'schedule', delayMs: this.#config.pruneIntervalMs, timer: { type: 'prune' } })
+        return
+    }
+  }
+
+  #acquire(shard: number, out: Out): void {
+    let state = this.#shards.get(shard)
+    if (state === undefined) this.#shards.set(shard, (state = { users: 0, generation: 0, joined: false }))
+    state.users++
+    state.generation++
+    if (!state.joined) {
+      state.joined = true
+      out.push({ type: 'emit', event: { type: 'join', shard } })
+    }
+  }
+
+  #release(shard: number, out: Out): void {
+    const state = this.#shards.get(shard)
+    if (state === undefined || state.users === 0) return
+    state.users--
+    if (state.users > 0) return
+    state.generation++
+    out.push({ type: 'schedule', delayMs: this.#config.leaveGraceMs, timer: { type: 'leave', shard, generation: state.generation } })
+  }
+
+  #check(bytes: Uint8Array, nowMs: number, origin?: PeerId): SignedSummary | undefined {
+    const result = checkSummary(bytes, nowMs, this.#config, this.#init.verify, origin)
+    if (result.ok) return result.signed
+    this.#drop(result.reason)
+    return undefined
+  }
+
+  #offer(signed: SignedSummary, nowMs: number, countDuplicate = true): ReturnType<ShardStore['offer']> {
+    const result = this.store.offer(signed, nowMs, isWithdrawal(signed))
+    if (result !== 'stored' && (countDuplicate || result !== 'duplicate')) this.#drop(result)
+    return result
+  }
+
+  #drop(reason: RendezvousDropReason): void {
+    this.drops[reason] = (this.drops[reason] ?? 0) + 1
+  }
+}
