@@ -103,6 +103,8 @@ export class PresenceService extends EventTarget {
     if (init.addrs !== undefined) this.setAddresses(init.addrs)
   }
 
+  #addrs: readonly string[] = []
+
   get started(): boolean {
     return this.#runtime.running
   }
@@ -110,6 +112,7 @@ export class PresenceService extends EventTarget {
   start(options: AbortOptions = {}): void {
     this.#runtime.start(options)
     this.#runtime.input({ type: 'command', command: { type: 'wall-clock', wallMs: this.#clock.wallNow() } })
+    this.#input({ type: 'set-addrs', addrs: this.#addrs })
     this.#components.foaf?.answerUserQueries((query) => answerQuery(query, (requester, target) => this.#lookup(requester, target), this.#rng))
   }
 
@@ -158,7 +161,8 @@ export class PresenceService extends EventTarget {
       || addrs.some((a) => typeof a !== 'string' || a.length > LIMITS.maxAddressLength)) {
       throw new InvalidParametersError(`addrs: expected at most ${LIMITS.maxAddressesPerPeer} strings of at most ${LIMITS.maxAddressLength} characters`)
     }
-    this.#input({ type: 'set-addrs', addrs })
+    this.#addrs = [...addrs]
+    this.#input({ type: 'set-addrs', addrs: this.#addrs })
   }
 
   /** Members of `group` currently online or away (this node excluded), with status and last seen. */
