@@ -40,6 +40,14 @@ describe('presence core: who is online', () => {
     expect(bob.core.online(GROUP, bob.now)[0]!.lastSeen).toBe(WALL0 + 5 * MIN)
   })
 
+  it('puts whole milliseconds on the wire when the driver\'s monotonic clock is fractional', () => {
+    const { alice, bob } = pair()
+    alice.now = bob.now = 1234.567
+    alice.command({ type: 'announce', group: GROUP, status: 'online' })
+    expect(bob.receive(last(alice), alice.id)).toBe('accept')
+    expect(bob.core.online(GROUP, bob.now)[0]).toMatchObject({ since: WALL0 + 1234, lastSeen: WALL0 + 1234 })
+  })
+
   it('reports a status change, then a clean stop as offline (left)', () => {
     const { alice, bob } = pair()
     alice.command({ type: 'announce', group: GROUP, status: 'online' })

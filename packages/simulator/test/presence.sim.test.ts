@@ -4,7 +4,8 @@
  * 10 % message loss for an hour of virtual time never makes a member look offline.
  */
 import { describe, expect, it } from 'vitest'
-import { payloadHash, utf8 } from '@saorsa-gossip/types'
+import { payloadHash, pick, utf8 } from '@saorsa-gossip/types'
+import { findUserWalk, overlayDistances } from '../src/scenarios/presence-find.ts'
 import { PresenceNetwork } from '../src/stacks/presence-network.ts'
 
 const GROUP = 'sim-group'
@@ -52,5 +53,33 @@ describe('Presence, 100 members', () => {
     expect(dropped['loss'] ?? 0).toBeGreaterThan(0)
     expect(expired).toBe(0)
     expect(Math.min(...seen)).toBe(p.ids.length - 1)
+  })
+
+  it('finds a user two overlay hops away in at least 80 % of 50 trials, touching at most 39 nodes (seed 5)', async () => {
+    const p = new PresenceNetwork({ seed: 5, nodes: 100 })
+    await p.net.sim.runForAsync(15_000)
+    const rng = p.net.sim.forkRng('find-trials')
+    const trials = []
+    for (let i = 0; i < 50; i++) {
+      // The target's friends: its overlay neighbours, in one group with it, who hear its beacons.
+      const target = pick(rng, p.ids)!
+      const friends = p.net.stack(target).membership!.activeView()
+      const group = `friends-${i}`
+      p.addGroup(group, payloadHash(utf8(group)), [target, ...friends])
+      p.setAddrs(target, [`tcp://10.1.0.${i}:4001`])
+      p.announce(target, group)
+      await p.net.sim.runForAsync(3_000)
+      const twoHops = [...overlayDistances(p, target)].filter(([, d]) => d === 2).map(([hex]) => p.ids.find((id) => id.toHex() === hex)!)
+      const requester = pick(rng, twoHops)
+      if (requester === undefined) continue
+      trials.push(findUserWalk(p, requester, target, rng))
+    }
+    const found = trials.filter((t) => t.found).length / trials.length
+    const maxTouched = Math.max(...trials.map((t) => t.touched))
+    const meanTouched = trials.reduce((a, t) => a + t.touched, 0) / trials.length
+    console.log(`presence find-user 100 nodes: ${JSON.stringify({ trials: trials.length, found, maxTouched, meanTouched })}`)
+    expect(trials.length).toBeGreaterThanOrEqual(45)
+    expect(found).toBeGreaterThanOrEqual(0.8)
+    expect(maxTouched).toBeLessThanOrEqual(39)
   })
 })

@@ -102,8 +102,9 @@ export class PresenceCore implements ProtocolCore<never, PresenceTimer, Presence
     return [...(this.#groups.get(group)?.topics.values() ?? [])].map((t) => t.topic)
   }
 
+  /** Whole Unix milliseconds: drivers' monotonic clocks are fractional, the wire carries integers. */
   #wall(nowMs: number): number {
-    return nowMs + this.#wallOffset
+    return Math.floor(nowMs + this.#wallOffset)
   }
 
   #command(command: PresenceCommand, nowMs: number, out: Outbox<PresenceOutput>): void {
