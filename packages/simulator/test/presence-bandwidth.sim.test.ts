@@ -1,47 +1,66 @@
 /**
- * Presence bandwidth in a 1,000-member group (every node a member, default 5-minute beacons):
- * bytes each node sends for presence per second, counted with the real wire encodings of the
- * pubsub messages that carry beacons (payloads, IHAVE, GRAFT, PRUNE, anti-entropy), in a
- * five-minute window after every member has been announcing for five minutes.
+ * Presence bandwidth in a 1,000-member group (every node a member), counted with the real wire
+ * encodings of the pubsub messages that carry beacons (payloads, IHAVE, GRAFT, PRUNE,
+ * anti-entropy). Simulating an hour of 1,000 members is too slow for a test, so two windows are
+ * measured and combined: the beacon topic's standing cost per node with no beacons, and the cost of
+ * one beacon reaching the whole group (100 members announcing once). With every member beaconing
+ * every 5 minutes, a node sends standing + (cost per beacon x 1,000 / 300 s) / 1,000 bytes per second.
  */
 import { describe, expect, it } from 'vitest'
 import { payloadHash, utf8 } from '@saorsa-gossip/types'
+import { PRESENCE_DEFAULT } from '@saorsa-gossip/presence'
 import { PresenceNetwork } from '../src/stacks/presence-network.ts'
 
 const GROUP = 'big-group'
-const WINDOW_MS = 300_000
+const IDLE_MS = 40_000
+const BUSY_MS = 30_000
+
+function pubsubBytes(p: PresenceNetwork): { bytes: number; messages: number } {
+  let bytes = 0
+  let messages = 0
+  for (const [kind, v] of Object.entries(p.net.sim.report().perKind)) {
+    if (!kind.startsWith('p:')) continue
+    bytes += v.bytes
+    messages += v.count
+  }
+  return { bytes, messages }
+}
 
 describe('Presence bandwidth, 1,000 members', () => {
-  it('costs each node well under 1 KB/s with 5-minute beacons (seed 3)', async () => {
+  it('costs each node under 1 KB/s with the default 5-minute beacons (seed 3)', async () => {
     const n = 1_000
-    const p = new PresenceNetwork({ seed: 3, nodes: n, realSizes: true })
+    const senders = 100
+    // A fixed random graph of degree 5 (HyParView's active view size) instead of running HyParView:
+    // membership traffic is not presence's, and 1,000 HyParView nodes double the run time.
+    const p = new PresenceNetwork({ seed: 3, nodes: n, realSizes: true, overlay: 'regular', degree: 5 })
     p.addGroup(GROUP, payloadHash(utf8(GROUP)))
-    await p.net.sim.runForAsync(20_000)
-    // Members start at random moments over one interval, as real members do.
+    await p.net.sim.runForAsync(5_000)
+
+    const idle0 = pubsubBytes(p)
+    await p.net.sim.runForAsync(IDLE_MS)
+    const idle1 = pubsubBytes(p)
+    const standingPerNode = (idle1.bytes - idle0.bytes) / n / (IDLE_MS / 1_000)
+
     const rng = p.net.sim.forkRng('starts')
-    for (const id of p.ids) {
-      const at = p.net.sim.now + rng.nextInt(300_000)
-      p.net.sim.at(at, () => p.announce(id, GROUP))
-    }
-    await p.net.sim.runForAsync(300_000)
-    const before = p.net.sim.report().perKind
-    const beforeAccepts = p.verdicts.accept
-    await p.net.sim.runForAsync(WINDOW_MS)
-    const after = p.net.sim.report().perKind
-    let bytes = 0
-    let messages = 0
-    const kinds: Record<string, number> = {}
-    for (const [kind, v] of Object.entries(after)) {
-      if (!kind.startsWith('p:')) continue
-      const db = v.bytes - (before[kind]?.bytes ?? 0)
-      bytes += db
-      messages += v.count - (before[kind]?.count ?? 0)
-      kinds[kind] = Math.round(db / n / (WINDOW_MS / 1000))
-    }
-    const perNodeBps = bytes / n / (WINDOW_MS / 1000)
-    const beacons = (p.verdicts.accept - beforeAccepts) / (n - 1)
-    console.log(`presence bandwidth 1000 nodes: ${JSON.stringify({ perNodeBytesPerSecond: Math.round(perNodeBps), perNodeMessagesPerSecond: +(messages / n / (WINDOW_MS / 1000)).toFixed(2), beaconsInWindow: Math.round(beacons), byKind: kinds })}`)
-    expect(beacons).toBeGreaterThan(0.8 * n)
-    expect(perNodeBps).toBeLessThan(1_024)
+    const start = p.net.sim.now
+    for (const id of p.ids.slice(0, senders)) p.net.sim.at(start + rng.nextInt(BUSY_MS - 10_000), () => p.announce(id, GROUP))
+    const accepted0 = p.verdicts.accept
+    await p.net.sim.runForAsync(BUSY_MS)
+    const busy = pubsubBytes(p)
+    const beaconBytes = busy.bytes - idle1.bytes - standingPerNode * n * (BUSY_MS / 1_000)
+    const perBeacon = beaconBytes / senders
+    const deliveries = (p.verdicts.accept - accepted0) / senders
+    const intervalS = PRESENCE_DEFAULT.beaconIntervalMs / 1_000
+    const perNode = standingPerNode + (perBeacon * n) / intervalS / n
+    const payload = p.net.sim.report().perKind['p:publish']
+    console.log(`presence bandwidth 1000 nodes: ${JSON.stringify({
+      standingBytesPerNodePerSecond: Math.round(standingPerNode),
+      bytesPerBeaconNetworkWide: Math.round(perBeacon),
+      deliveriesPerBeacon: Math.round(deliveries),
+      meanPublishFrameBytes: payload === undefined ? 0 : Math.round(payload.bytes / payload.count),
+      perNodeBytesPerSecondAt5MinBeacons: Math.round(perNode),
+    })}`)
+    expect(deliveries).toBeGreaterThanOrEqual(0.99 * (n - 1))
+    expect(perNode).toBeLessThan(1_024)
   })
 })
