@@ -6,7 +6,9 @@
 import { performance } from 'node:perf_hooks'
 import { PeerId } from '@saorsa-gossip/types'
 import { decodeMembershipMessage, encodeMembershipMessage, SWIM_LAN } from '../dist/index.js'
+import { HYPARVIEW_LAN } from '../dist/proto/index.js'
 import { crashDetection, refutation, stallStudy, sustainedLoss } from '../../simulator/test/swim-scenarios.mjs'
+import { concurrentJoinScenario, overlayMergeScenario } from '../../simulator/dist/scenarios/index.js'
 
 const seeds = (k) => Array.from({ length: k }, (_, i) => i + 1)
 const s = (ms) => (ms / 1000).toFixed(2)
@@ -76,5 +78,34 @@ export async function run({ quick = false } = {}) {
   }
   lines.push('')
   lines.push('Method: SWIM cores on the deterministic simulator with fixed seeds (virtual time; stalls end with overdue timers before queued I/O, as in Node\'s event loop); codec rates are wall-clock on this shared machine.')
+  lines.push('', ...(await mergeFigures({ quick })))
   return lines.join('\n')
+}
+
+/** The merge check of packages/simulator/test/membership-merge.sim.test.ts, as a table. */
+export async function mergeFigures({ quick = false } = {}) {
+  const lines = ['#### Overlays formed apart (HyParView contacts and merge check)', '',
+    'Composite core, LAN preset (merge check every 30 s; the second ask of a contact has high priority, the others low), links 10-50 ms, 30 s of forming before the learning, 100 s in all.', '']
+  lines.push('| scenario | seeds | components before | one component after (per seed) | bridge edges at the end | extra NEIGHBOR requests/node/min |')
+  lines.push('|---|---|---|---|---|---|')
+  const mergeSeeds = seeds(quick ? 1 : 4)
+  const merges = []
+  for (const seed of mergeSeeds) merges.push(await overlayMergeScenario({ seed, nodesPerOverlay: 500, formMs: 30_000, observeMs: 70_000 }))
+  const baseline = await overlayMergeScenario({ seed: 1, nodesPerOverlay: 500, formMs: 30_000, observeMs: 70_000, hyparview: { ...HYPARVIEW_LAN, mergeIntervalMs: 0 } })
+  const neighbors = (r) => r.network.perKind['hyparview:neighbor']?.count ?? 0
+  const extraPerNodeMin = (neighbors(merges[0]) - neighbors(baseline)) / 1_000 / (100_000 / 60_000)
+  lines.push(`| 2 x 500 joined apart, then one node of each learns the other | ${mergeSeeds.join(', ')} | ${merges.map((r) => r.componentsBefore).join(' / ')} | ` +
+    `${merges.map((r) => (r.mergedAfterMs === null ? 'never' : `${s(r.mergedAfterMs)} s`)).join(' / ')} | ${merges.map((r) => r.bridgeEdges).join(' / ')} | ${extraPerNodeMin.toFixed(3)} |`)
+  lines.push(`| the same without the merge check | 1 | ${baseline.componentsBefore} | ${baseline.mergedAfterMs === null ? 'never (100 s)' : `${s(baseline.mergedAfterMs)} s`} | ${baseline.bridgeEdges} | 0 |`)
+  const joinSeeds = seeds(quick ? 2 : 6)
+  const joins = []
+  for (const seed of joinSeeds) joins.push(await concurrentJoinScenario({ seed, nodes: 100, contactsPerNode: 4, groups: [94, 6], runMs: 120_000 }))
+  const splitJoin = await concurrentJoinScenario({ seed: 1, nodes: 100, contactsPerNode: 4, groups: [94, 6], runMs: 120_000, hyparview: { ...HYPARVIEW_LAN, mergeIntervalMs: 0 } })
+  lines.push(`| 100 nodes join at once, 4 contacts each, first contacts in groups of 94 + 6 | ${joinSeeds.join(', ')} | ${joins.map((r) => r.firstContactGroups).join(' / ')} (first-contact groups) | ` +
+    `${joins.map((r) => (r.oneComponentAtMs === null ? 'never' : `${s(r.oneComponentAtMs)} s`)).join(' / ')} (from the joins) | n/a | n/a |`)
+  lines.push(`| the same without the merge check | 1 | ${splitJoin.firstContactGroups} | ${splitJoin.oneComponentAtMs === null ? `never (${splitJoin.check.components} components at 120 s)` : `${s(splitJoin.oneComponentAtMs)} s`} | n/a | 0 |`)
+  lines.push('')
+  lines.push('Virtual time with fixed seeds (packages/simulator/src/scenarios/membership-merge.ts; asserted in membership-merge.sim.test.ts). ' +
+    'Extra NEIGHBOR requests: seed 1 against the same run without the merge check, over all 1,000 nodes and the whole 100 s.')
+  return lines
 }

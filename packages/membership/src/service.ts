@@ -78,9 +78,16 @@ export interface Membership extends Omit<EventTarget, 'addEventListener' | 'remo
   stop(options?: AbortOptions): Promise<void>
   /**
    * Dials the bootstrap addresses in order (each at most once) and sends JOIN to the first that
-   * answers; resolves once it is sent. Throws JoinError if none answers.
+   * answers; resolves once it is sent. Throws JoinError if none answers. Either way every address
+   * is kept (see `addContacts`): while isolated the node keeps redialling them with capped
+   * exponential backoff, and once joined the merge check asks the others too.
    */
   join(bootstrapAddrs: readonly string[], options?: AbortOptions): Promise<void>
+  /**
+   * Keeps contact addresses learned out of band (at most 32, the oldest forgotten first): redialled
+   * while the node has no neighbour, and probed by the merge check so overlays that formed apart join.
+   */
+  addContacts(addrs: readonly string[]): void
   /** Sends DISCONNECT (leaving) to every neighbour; the service stays silent until stopped. */
   leave(options?: AbortOptions): Promise<void>
   /** The active view: the neighbour set, as announced by `peer:up` and `peer:down`. */
@@ -104,6 +111,8 @@ export class MembershipService extends EventTarget implements Membership {
   readonly #rng: Rng
   readonly #clock: Clock
   readonly #addrs: readonly string[] | undefined
+  /** Contact addresses being dialled for the core (redial or merge check), so a slow dial is not doubled. */
+  readonly #contactDials = new Set<string>()
   /** Created on the first start, when the transport's listen addresses are known. */
   #running: { readonly core: MembershipCore; readonly driver: Driver } | undefined
 
@@ -150,19 +159,25 @@ export class MembershipService extends EventTarget implements Membership {
   async join(bootstrapAddrs: readonly string[], options: AbortOptions = {}): Promise<void> {
     const driver = this.#started()
     if (bootstrapAddrs.length === 0) throw new JoinError('join: bootstrapAddrs is empty')
+    this.addContacts(bootstrapAddrs)
     let lastError: unknown
     for (const addr of new Set(bootstrapAddrs)) {
       throwIfAborted(options.signal)
       try {
         const connection = await this.#transport.dial(addr, options.signal === undefined ? {} : { signal: options.signal })
-        driver.input({ type: 'command', command: { type: 'join', contacts: [{ id: connection.remotePeer, addrs: [addr] }] } })
+        driver.input({ type: 'command', command: { type: 'contact-reached', addr, peer: { id: connection.remotePeer, addrs: [addr] } } })
         return
       } catch (err) {
         if (options.signal?.aborted === true) throw err
         lastError = err
       }
     }
-    throw new JoinError(`join: none of ${bootstrapAddrs.length} bootstrap addresses answered`, { cause: lastError })
+    throw new JoinError(`join: none of ${bootstrapAddrs.length} bootstrap addresses answered; redialling them in the background`, { cause: lastError })
+  }
+
+  addContacts(addrs: readonly string[]): void {
+    if (!Array.isArray(addrs) || addrs.some((a) => typeof a !== 'string')) throw new TypeError('addContacts: addrs must be an array of strings')
+    this.#started().input({ type: 'command', command: { type: 'add-contacts', contacts: addrs.map((addr) => ({ addrs: [addr] })) } })
   }
 
   async leave(options: AbortOptions = {}): Promise<void> {
@@ -216,8 +231,23 @@ export class MembershipService extends EventTarget implements Membership {
     return { core, driver: new MembershipDriver(this.#transport, binding, this.#clock) }
   }
 
+  /** Dials a contact address for the core (a redial while isolated, or the merge check) and reports who answered. */
+  async #dialContact(addr: string): Promise<void> {
+    if (this.#contactDials.has(addr)) return
+    this.#contactDials.add(addr)
+    try {
+      const connection = await this.#transport.dial(addr)
+      this.#running?.driver.input({ type: 'command', command: { type: 'contact-reached', addr, peer: { id: connection.remotePeer, addrs: [addr] } } })
+    } catch {
+      // Nobody there yet: the core's backoff decides when to try again.
+    } finally {
+      this.#contactDials.delete(addr)
+    }
+  }
+
   #onEvent(event: MembershipEvent): void {
     switch (event.type) {
+      case 'dial': void this.#dialContact(event.addr); return
       case 'neighbor-up': this.#dispatch('peer:up', { peer: event.peer, addrs: event.addrs }); return
       case 'neighbor-down': this.#dispatch('peer:down', { peer: event.peer, addrs: event.addrs }); return
       case 'member-suspect': this.#dispatch('peer:suspect', { peer: event.peer, incarnation: event.incarnation }); return

@@ -21,6 +21,7 @@ function core(): HyParView {
   expect(out).toEqual([
     { type: 'schedule', delayMs: 1 + phases.nextInt(cfg.shuffleIntervalMs), timer: { type: 'shuffle' } },
     { type: 'schedule', delayMs: cfg.maintenanceIntervalMs, timer: { type: 'maintenance' } },
+    { type: 'schedule', delayMs: cfg.mergeIntervalMs, timer: { type: 'merge' } },
   ])
   return hv
 }
@@ -348,6 +349,7 @@ describe('HyParView active-view refresh', () => {
       { type: 'schedule', delayMs: 1 + phases.nextInt(cfg.shuffleIntervalMs), timer: { type: 'shuffle' } },
       { type: 'schedule', delayMs: cfg.maintenanceIntervalMs, timer: { type: 'maintenance' } },
       { type: 'schedule', delayMs: 1 + phases.nextInt(ACTIVE_REFRESH_INTERVAL_MS), timer: { type: 'refresh' } },
+      { type: 'schedule', delayMs: cfg.mergeIntervalMs, timer: { type: 'merge' } },
     ])
     return hv
   }

@@ -48,6 +48,7 @@ function started(): MembershipCore {
   expect(feed(core, { type: 'peer-up', peer: id(200) }, 0)).toEqual([
     { type: 'schedule', delayMs: 1 + phases.nextInt(HYPARVIEW_LAN.shuffleIntervalMs), timer: { layer: 'hyparview', timer: { type: 'shuffle' } } },
     { type: 'schedule', delayMs: HYPARVIEW_LAN.maintenanceIntervalMs, timer: { layer: 'hyparview', timer: { type: 'maintenance' } } },
+    { type: 'schedule', delayMs: HYPARVIEW_LAN.mergeIntervalMs, timer: { layer: 'hyparview', timer: { type: 'merge' } } },
   ])
   return core
 }

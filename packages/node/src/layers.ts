@@ -3,12 +3,13 @@
  * the only place that knows the layers' factories, so `node.ts` stays about lifecycle and policy.
  */
 import type { Identity, SignatureBackend } from '@saorsa-gossip/identity'
-import { MEMBERSHIP_LAN, MEMBERSHIP_LOCAL, MEMBERSHIP_WAN, createMembership, type Membership } from '@saorsa-gossip/membership'
-import { PUBSUB_LAN, PUBSUB_LOCAL, PUBSUB_WAN, createPubSub, type PubSub } from '@saorsa-gossip/pubsub'
+import { createMembership, type Membership } from '@saorsa-gossip/membership'
+import { createPubSub, type PubSub } from '@saorsa-gossip/pubsub'
 import type { Transport } from '@saorsa-gossip/transport'
 import { throwIfAborted, type MessageId, type PeerId, type TopicId } from '@saorsa-gossip/types'
 import type { PresetName } from './config/node-config.ts'
 import { componentLogger, type Logger } from './logger.ts'
+import { STACK_PRESETS, onNeighborDown, onNeighborUp, type PubSubSide } from './proto/stack.ts'
 import type { PeerInfo } from './status.ts'
 
 export interface Contact {
@@ -49,27 +50,32 @@ export interface Layers {
 
 /** How long a successful dial may take to show up as a member before join reports zero neighbours. */
 const JOIN_SETTLE_MS = 15_000
-const MEMBERSHIP_PRESETS = { local: MEMBERSHIP_LOCAL, lan: MEMBERSHIP_LAN, wan: MEMBERSHIP_WAN } as const
-const PUBSUB_PRESETS = { local: PUBSUB_LOCAL, lan: PUBSUB_LAN, wan: PUBSUB_WAN } as const
 
 export function createLayers(init: LayersInit): Layers {
   const { transport } = init
   const log = componentLogger(init.logger, 'membership')
   const membership = createMembership({
-    transport, config: MEMBERSHIP_PRESETS[init.preset], ...(init.announce === undefined ? {} : { addrs: init.announce }),
+    transport, config: STACK_PRESETS[init.preset].membership, ...(init.announce === undefined ? {} : { addrs: init.announce }),
   })
-  const pubsub = createPubSub({ config: PUBSUB_PRESETS[init.preset] }, { transport, identity: init.identity, backend: init.backend, membership })
+  // Neighbour events reach pubsub through the rules of the shipped stack (./proto/stack.ts), as in the
+  // simulator, so pubsub gets no membership component of its own.
+  const pubsub = createPubSub({ config: STACK_PRESETS[init.preset].pubsub }, { transport, identity: init.identity, backend: init.backend })
+  const pubsubSide: PubSubSide = {
+    learnKey: (peer, key) => pubsub.learnKey(peer, key), peerUp: (peer) => pubsub.neighborUp(peer), peerDown: (peer) => pubsub.neighborDown(peer),
+  }
 
   const neighborAddrs = new Map<string, readonly string[]>()
   membership.addEventListener('peer:up', (e) => {
     log.debug({ peer: e.detail.peer.toShortString(), addrs: e.detail.addrs }, 'neighbour up')
     neighborAddrs.set(e.detail.peer.toHex(), e.detail.addrs)
     init.onNeighbor(e.detail.peer, true, e.detail.addrs)
+    onNeighborUp(pubsubSide, e.detail.peer, transport.connectionTo(e.detail.peer)?.remotePublicKey)
   })
   membership.addEventListener('peer:down', (e) => {
     log.debug({ peer: e.detail.peer.toShortString() }, 'neighbour down')
     neighborAddrs.delete(e.detail.peer.toHex())
     init.onNeighbor(e.detail.peer, false, e.detail.addrs)
+    onNeighborDown(pubsubSide, e.detail.peer)
   })
   membership.addEventListener('peer:suspect', (e) => log.info({ peer: e.detail.peer.toShortString() }, 'peer suspected'))
   membership.addEventListener('peer:dead', (e) => log.info({ peer: e.detail.peer.toShortString() }, 'peer declared dead'))
@@ -99,6 +105,9 @@ export function createLayers(init: LayersInit): Layers {
       pubsub.start()
     },
     async join(groups, options) {
+      // Every contact stays known, not only the group that answers: the membership layer redials
+      // them while this node is isolated and its merge check keeps separately formed overlays joined.
+      membership.addContacts(groups.flatMap((group) => group.flatMap((c) => c.addrs)))
       let lastError: unknown
       for (const group of groups) {
         const addrs = group.flatMap((c) => c.addrs)

@@ -192,7 +192,7 @@ class Node extends EventTarget implements SaorsaNode {
       },
     })
     throwIfAborted(signal)
-    if (activePeers === 0) throw new JoinFailedError(`no peer answered among ${contacted} contact(s)`)
+    if (activePeers === 0) throw new JoinFailedError(`no peer answered among ${contacted} contact(s) yet; redialling them in the background`)
     // Persist the peers that just worked at once, so a crash right after joining can still rejoin.
     await this.#peerCache?.save(Date.now()).catch((err: unknown) => componentLogger(this.#log, 'peer-cache').warn({ err }, 'peer cache save failed'))
     return { contacted, activePeers }

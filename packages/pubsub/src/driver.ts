@@ -225,6 +225,11 @@ export class PubSubDriver extends EventTarget {
     return [...this.#topics.values()].map((e) => e.topic)
   }
 
+  /** Binds a peer's public key (the one its transport handshake authenticated) for verifying its own messages. */
+  learnKey(peer: PeerId, publicKey: Uint8Array): void {
+    this.#command({ type: 'learn-key', peer, publicKey })
+  }
+
   /** Joins `topic` at once and yields its verified messages until `unsubscribe()` or abort. */
   subscribe(topic: string | TopicId, options: AbortOptions = {}): Subscription {
     const entry = this.#entry(topic, options)

@@ -42,7 +42,7 @@ export type {
   DriverDrops, NeighborSource, PubSubComponents, PubSubConnection, PubSubEvents, PubSubInit, PubSubTransport, PublishResult,
   TopicPeerDetail,
 } from './driver.ts'
-export { PUBSUB_LAN, PUBSUB_LOCAL, PUBSUB_WAN } from './config.ts'
+export { PUBSUB_LAN, PUBSUB_LOCAL, PUBSUB_WAN } from './proto/presets.ts'
 export { Subscription } from './subscription.ts'
 export { PUBSUB_PROTOCOL, type PubSubProtocol } from './protocol.ts'
 export type { TopicValidator, ValidatorOptions } from './validators.ts'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { PUBSUB_LAN, PUBSUB_LOCAL, PUBSUB_WAN } from '../src/config.ts'
+import { PUBSUB_LAN, PUBSUB_LOCAL, PUBSUB_WAN } from '../src/proto/presets.ts'
 import { DEFAULT_CONFIG, resolveConfig } from '../src/proto/config.ts'
 
 describe('pubsub presets', () => {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { payloadHash, pick, utf8 } from '@saorsa-gossip/types'
-import { findUserWalk, overlayDistances } from '../src/scenarios/presence-find.ts'
+import { activeView, findUserWalk, overlayDistances } from '../src/scenarios/presence-find.ts'
 import { PresenceNetwork } from '../src/stacks/presence-network.ts'
 
 const GROUP = 'sim-group'
@@ -63,7 +63,7 @@ describe('Presence, 100 members', () => {
     for (let i = 0; i < 50; i++) {
       // The target's friends: its overlay neighbours, in one group with it, who hear its beacons.
       const target = pick(rng, p.ids)!
-      const friends = p.net.stack(target).membership!.activeView()
+      const friends = activeView(p, target)
       const group = `friends-${i}`
       p.addGroup(group, payloadHash(utf8(group)), [target, ...friends])
       p.setAddrs(target, [`tcp://10.1.0.${i}:4001`])

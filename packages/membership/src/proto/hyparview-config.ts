@@ -44,6 +44,19 @@ export interface HyParViewConfig {
    * passive view. This keeps mixing the overlay after joins that arrived in bursts. 0 turns it off.
    */
   readonly activeRefreshIntervalMs: number
+  /**
+   * While the active view is empty, the kept contacts' addresses are redialled after a backoff that
+   * starts here and doubles per attempt (equal jitter: each delay is uniform in [half, all]).
+   */
+  readonly redialMinMs: number
+  /** Cap of the redial backoff: an isolated node finds a peer that appears within about this long. */
+  readonly redialMaxMs: number
+  /**
+   * Period of the merge check: one kept contact outside the active view is asked with a low-priority
+   * NEIGHBOR request that swaps out a neighbour when accepted, so that overlays that formed apart
+   * are joined by an active edge. 0 turns it off.
+   */
+  readonly mergeIntervalMs: number
   /** Passive entries attributed to any one source peer, overall (eclipse resistance). */
   readonly maxPassiveEntriesPerSource: number
   /** Passive entries accepted from one SHUFFLE or SHUFFLE_REPLY (eclipse resistance). */
@@ -76,6 +89,9 @@ export const HYPARVIEW_LAN: HyParViewConfig = Object.freeze({
   maintenanceIntervalMs: 10_000, // reference design: degree maintenance every 10 s
   joinRateLimitMs: 10_000, // tuned in simulation: no honest peer rejoins through us more than once per maintenance period
   activeRefreshIntervalMs: 0, // off; ACTIVE_REFRESH_INTERVAL_MS (tuned in simulation) turns it on
+  redialMinMs: 1_000, // a peer started a moment after us is found within about a second; one dial round per second is cheap
+  redialMaxMs: 30_000, // one shuffle period: a node left alone finds a returning peer within 30 s, at 2 dial rounds a minute
+  mergeIntervalMs: 30_000, // one shuffle period: at most one extra NEIGHBOR request per node per shuffle
   maxPassiveEntriesPerSource: 16, // tuned in simulation: one source never holds more than 1/8 of passiveViewMax
   maxPassiveEntriesPerMessage: 16, // equals the shuffle exchange size (4 + 12)
 })
@@ -85,6 +101,8 @@ export const HYPARVIEW_WAN: HyParViewConfig = Object.freeze({
   neighborTimeoutMs: 2_000, // tuned in simulation: covers intercontinental round trips plus a QUIC handshake
   joinTimeoutMs: 5_000, // tuned in simulation: 2.5x the WAN neighbor timeout
   shuffleIntervalMs: 60_000, // iroh-gossip default 60 s: WAN links cost more, views churn slower
+  redialMinMs: 2_000, // the WAN neighbor timeout: a dial round over intercontinental links takes about that long
+  mergeIntervalMs: 60_000, // one WAN shuffle period
 })
 
 export const HYPARVIEW_LOCAL: HyParViewConfig = Object.freeze({
@@ -99,6 +117,9 @@ export const HYPARVIEW_LOCAL: HyParViewConfig = Object.freeze({
   neighborTimeoutMs: 200, // tuned in simulation: loopback round trips are below 1 ms
   joinTimeoutMs: 1_000, // tuned in simulation: 5x the local neighbor timeout
   maintenanceIntervalMs: 2_000, // tuned in simulation: local clusters repair within seconds
+  redialMinMs: 250, // loopback dials fail or succeed within milliseconds
+  redialMaxMs: 5_000, // a local cluster started in any order forms within seconds (one LOCAL shuffle period)
+  mergeIntervalMs: 5_000, // one LOCAL shuffle period
   maxPassiveEntriesPerSource: 8, // one source holds at most 1/8 of passiveViewMax
   maxPassiveEntriesPerMessage: 8, // at least the shuffle exchange size (3 + 4 + origin)
 })
@@ -111,9 +132,10 @@ export function validateHyParViewConfig(config: HyParViewConfig): HyParViewConfi
   }
   for (const name of ['activeViewSize', 'passiveViewSize', 'activeRandomWalkLength', 'shuffleRandomWalkLength',
     'shuffleIntervalMs', 'neighborTimeoutMs', 'joinTimeoutMs', 'maintenanceIntervalMs', 'maxPassiveEntriesPerSource',
-    'maxPassiveEntriesPerMessage'] as const) positive(name)
+    'maxPassiveEntriesPerMessage', 'redialMinMs', 'redialMaxMs'] as const) positive(name)
   for (const name of ['passiveRandomWalkLength', 'shuffleActiveCount', 'shufflePassiveCount', 'joinRateLimitMs',
-    'activeRefreshIntervalMs'] as const) positive(name, 0)
+    'activeRefreshIntervalMs', 'mergeIntervalMs'] as const) positive(name, 0)
+  if (config.redialMaxMs < config.redialMinMs) throw new RangeError('hyparview.redialMaxMs: must be >= redialMinMs')
   if (config.activeViewMax < config.activeViewSize) throw new RangeError('hyparview.activeViewMax: must be >= activeViewSize')
   if (config.passiveViewMax < config.passiveViewSize) throw new RangeError('hyparview.passiveViewMax: must be >= passiveViewSize')
   if (config.passiveRandomWalkLength > config.activeRandomWalkLength) {

@@ -12,6 +12,7 @@ import type {
   DisconnectMessage, ForwardJoinMessage, HyParViewMessage, NeighborMessage, NeighborReplyMessage, PeerInfo,
 } from './hyparview-messages.ts'
 import { capAddrs, toInfo } from './hyparview-messages.ts'
+import { ContactBook, redialDelayMs } from './hyparview-contacts.ts'
 import { PassiveView } from './hyparview-passive.ts'
 import { ShuffleExchange } from './hyparview-shuffle.ts'
 import type {
@@ -47,6 +48,10 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
   readonly #failedUntil = new Map<string, number>()
   readonly #drops = new Map<HyParViewDropReason, number>()
   #contacts: readonly PeerInfo[] = []
+  /** Contacts given out of band, kept for redials while isolated and for the merge check. */
+  readonly #book: ContactBook
+  /** The armed redial backoff while isolated; a timer with another seq is stale. */
+  #redial: { readonly seq: number } | undefined
   #join: { readonly index: number; readonly seq: number; readonly contact: PeerInfo } | undefined
   readonly #shuffle: ShuffleExchange
   /** NEIGHBOR requests in a row that ended unanswered (timeout, lost connection); any answer resets it. */
@@ -61,6 +66,7 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
     this.#selfKey = init.self.id.toHex()
     this.#rng = init.rng
     this.#passive = new PassiveView(this.config, init.rng)
+    this.#book = new ContactBook(this.#selfKey, this.config)
     this.#shuffle = new ShuffleExchange({
       self: this.self, config: this.config, rng: init.rng, active: this.#active, passive: this.#passive,
       mayReturn: (key, nowMs) => (this.#failedUntil.get(key) ?? 0) <= nowMs,
@@ -100,6 +106,9 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
       if (this.config.activeRefreshIntervalMs > 0) {
         out.push({ type: 'schedule', delayMs: 1 + this.#rng.nextInt(this.config.activeRefreshIntervalMs), timer: { type: 'refresh' } })
       }
+      // No random phase: nodes start at different moments anyway, a tick that finds nothing to ask
+      // sends nothing, and a node that never needs the check draws nothing from its Rng.
+      if (this.config.mergeIntervalMs > 0) out.push({ type: 'schedule', delayMs: this.config.mergeIntervalMs, timer: { type: 'merge' } })
     }
     if (this.#left) {
       if (input.type === 'recv') this.#drop('left')
@@ -115,6 +124,27 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
       case 'peer-down': this.#onPeerDown(input.peer, nowMs, out); break
       case 'peer-up': break
     }
+    this.#watchIsolation(nowMs, out)
+  }
+
+  /**
+   * An isolated node (empty active view, not left, no join in progress) with contact addresses keeps
+   * redialling them with capped exponential backoff until it has a neighbour; isolated again, it starts over.
+   */
+  #watchIsolation(nowMs: number, out: Out): void {
+    if (this.#left || this.#active.size > 0) {
+      this.#redial = undefined
+      return
+    }
+    // A join walk in progress has its own timeouts; redialling starts once it has run out of contacts.
+    if (this.#redial !== undefined || this.#join !== undefined || this.#book.addresses().length === 0) return
+    this.#armRedial(0, out)
+  }
+
+  #armRedial(attempt: number, out: Out): void {
+    const seq = ++this.#seq
+    this.#redial = { seq }
+    out.push({ type: 'schedule', delayMs: redialDelayMs(this.config, attempt, this.#rng), timer: { type: 'redial', seq, attempt } })
   }
 
   #onMessage(from: PeerId, msg: HyParViewMessage, nowMs: number, out: Out): void {
@@ -133,11 +163,33 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
   }
 
   #onCommand(command: HyParViewCommand, out: Out): void {
-    if (command.type === 'join') {
-      this.#contacts = command.contacts.filter((c) => c.id.toHex() !== this.#selfKey).map(toInfo)
-      this.#startJoin(0, out)
-      return
+    switch (command.type) {
+      case 'join':
+        this.#contacts = command.contacts.filter((c) => c.id.toHex() !== this.#selfKey).map(toInfo)
+        // Every contact stays known, not just the one that answers first: the merge check asks the others.
+        this.#book.add(this.#contacts)
+        this.#startJoin(0, out)
+        return
+      case 'add-contacts': this.#book.add(command.contacts); return
+      case 'contact-reached': this.#onContactReached(command.addr, toInfo(command.peer), out); return
+      case 'leave': this.#leave(out)
     }
+  }
+
+  /** Isolated: join through the contact that answered. Otherwise it is a merge probe: ask it to swap in. */
+  #onContactReached(addr: string, peer: PeerInfo, out: Out): void {
+    this.#book.resolve(addr, peer.id)
+    const key = peer.id.toHex()
+    if (key === this.#selfKey || this.#active.has(peer.id) || this.#pending.has(key)) return
+    if (this.#active.size === 0) {
+      this.#contacts = [peer, ...this.#contacts.filter((c) => !c.id.equals(peer.id))]
+      this.#startJoin(0, out)
+    } else if (this.#join === undefined) {
+      this.#askNeighbor(peer, 'low', true, out)
+    }
+  }
+
+  #leave(out: Out): void {
     for (const peer of this.#active.ids().slice()) {
       out.push({ type: 'send', to: peer, msg: { type: 'disconnect', alive: false } })
       this.#removeActive(peer, out)
@@ -313,6 +365,15 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
         if (this.#active.size > 0) this.#join = undefined
         else this.#startJoin(this.#join.index + 1, out)
         break
+      case 'redial':
+        if (this.#redial?.seq !== timer.seq || this.#active.size > 0) return
+        for (const addr of this.#book.addresses()) out.push({ type: 'emit', event: { type: 'dial', addr } })
+        this.#armRedial(timer.attempt + 1, out)
+        break
+      case 'merge':
+        out.push({ type: 'schedule', delayMs: this.config.mergeIntervalMs, timer })
+        this.#mergeCheck(nowMs, out)
+        break
     }
   }
 
@@ -358,6 +419,21 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
    * low-priority request; only if that peer has a free slot does the swap happen (`#dropForSwap`).
    * Views stay symmetric (DISCONNECT) and bounded (low priority never evicts).
    */
+  /**
+   * The merge check (after Dynamo's seeds, SOSP 2007 section 4.8.2): a joined node asks one kept
+   * contact that has never been its neighbour and is in neither of its views to swap in (accepted,
+   * it replaces one of our neighbours, so our degree stays). The second ask of a contact has high
+   * priority, which it accepts even when full; the others low. A contact in another overlay is
+   * unknown to ours, so the first accepted ask joins the two; an accepted one is met and left alone,
+   * and the asks of a refusing one back off to one per 16 merge intervals.
+   */
+  #mergeCheck(nowMs: number, out: Out): void {
+    if (this.#active.size === 0 || this.#join !== undefined || this.#pending.size > 0) return
+    const probe = this.#book.nextMergeProbe(nowMs, (id) => this.#active.has(id) || this.#passive.has(id))
+    if (probe?.type === 'ask') this.#askNeighbor(probe.peer, probe.priority, true, out)
+    else if (probe?.type === 'dial') out.push({ type: 'emit', event: { type: 'dial', addr: probe.addr } })
+  }
+
   #startRefresh(nowMs: number, out: Out): void {
     if (this.#active.size < this.config.activeViewSize || this.#pending.size > 0 || this.#join !== undefined) return
     const candidate = this.#passive.random((id) => (this.#refusedUntil.get(id.toHex()) ?? 0) > nowMs)
@@ -387,6 +463,7 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
     this.#passive.delete(info.id)
     while (this.#active.size >= this.config.activeViewMax) this.#evict(this.#active.random(this.#rng)!, out)
     this.#active.set(info.id, info)
+    this.#book.met(info.id)
     out.push({ type: 'emit', event: { type: 'neighbor-up', peer: info.id } })
   }
 

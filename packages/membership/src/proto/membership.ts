@@ -9,6 +9,7 @@ import { liftOutputs } from '@saorsa-gossip/types'
 import type { CoreInput, CoreOutput, Outbox, PeerId, ProtocolCore, Rng } from '@saorsa-gossip/types'
 import { HYPARVIEW_LAN } from './hyparview-config.ts'
 import type { HyParViewConfig } from './hyparview-config.ts'
+import type { ContactRef } from './hyparview-contacts.ts'
 import type { PeerInfo } from './hyparview-messages.ts'
 import type { HyParViewMessage } from './hyparview-messages.ts'
 import { HyParView } from './hyparview.ts'
@@ -33,6 +34,10 @@ export type MembershipTimer =
 export type MembershipCommand =
   /** Join through the first contact that answers; the contacts are kept for rejoining when isolated. */
   | { readonly type: 'join'; readonly contacts: readonly PeerInfo[] }
+  /** Keep contacts learned out of band, by id or by address: redialled while isolated, probed by the merge check. */
+  | { readonly type: 'add-contacts'; readonly contacts: readonly ContactRef[] }
+  /** A dial of `addr` (after a `dial` event, or while joining) reached `peer`. */
+  | { readonly type: 'contact-reached'; readonly addr: string; readonly peer: PeerInfo }
   /** DISCONNECT(alive: false) to every active peer; the core is silent afterwards. */
   | { readonly type: 'leave' }
 
@@ -40,6 +45,8 @@ export type MembershipEvent =
   /** A peer entered the active view: the neighbour set that gossip (pubsub) broadcasts over. */
   | { readonly type: 'neighbor-up'; readonly peer: PeerId; readonly addrs: readonly string[] }
   | { readonly type: 'neighbor-down'; readonly peer: PeerId; readonly addrs: readonly string[] }
+  /** The driver should dial this contact address and answer with `contact-reached` (redial or merge check). */
+  | { readonly type: 'dial'; readonly addr: string }
   | SwimEvent
 
 export type MembershipInput = CoreInput<MembershipMessage, MembershipTimer, MembershipCommand>
@@ -188,6 +195,10 @@ export class MembershipCore implements ProtocolCore<MembershipMessage, Membershi
       msg: (msg): MembershipMessage => ({ layer: 'hyparview', msg }),
       timer: (timer): MembershipTimer => ({ layer: 'hyparview', timer }),
       event: (event) => {
+        if (event.type === 'dial') {
+          out.push({ type: 'emit', event })
+          return
+        }
         const peer = event.peer
         const key = peer.toHex()
         if (event.type === 'neighbor-up') {

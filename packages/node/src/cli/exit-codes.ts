@@ -12,8 +12,6 @@ export const EXIT = Object.freeze({
   noNode: 3,
   /** A named thing (identity, topic) does not exist. */
   notFound: 4,
-  /** Joining the network failed: no bootstrap or cached peer answered. */
-  joinFailed: 5,
   /** Another node already runs with this home directory. */
   alreadyRunning: 6,
   /** Interrupted by SIGINT (128 + 2, the shell convention). */
@@ -24,7 +22,6 @@ const BY_ERROR_NAME: Record<string, number> = {
   UsageError: EXIT.usage,
   NoNodeRunningError: EXIT.noNode,
   IdentityNotFoundError: EXIT.notFound,
-  JoinFailedError: EXIT.joinFailed,
   NodeAlreadyRunningError: EXIT.alreadyRunning,
   AbortError: EXIT.interrupted,
 }

@@ -14,3 +14,4 @@ export type {
   PruneMessage, PubSubCommand, PubSubEvent, PubSubMessage, PubSubTimer, PublishMessage, PublishOutcome, SketchMessage,
   SubscribeMessage, UnsubscribeMessage, ValidationRequest, ValidationResult,
 } from './messages.ts'
+export { PUBSUB_LAN, PUBSUB_LOCAL, PUBSUB_WAN } from './presets.ts'

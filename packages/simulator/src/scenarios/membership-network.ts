@@ -73,6 +73,11 @@ export class MembershipNetwork {
     this.sim.command(id, { type: 'join', contacts: contacts.map((c) => ({ id: c, addrs: [] })) })
   }
 
+  /** `id` learns of `contacts` out of band (no join): they are kept for its merge check. */
+  learn(id: PeerId, contacts: readonly PeerId[]): void {
+    this.sim.command(id, { type: 'add-contacts', contacts: contacts.map((c) => ({ id: c, addrs: [] })) })
+  }
+
   core(id: PeerId): MembershipCore {
     return this.#cores.get(id.toHex())!
   }

@@ -18,12 +18,18 @@ export interface FindTrial {
   readonly replies: number
 }
 
+/** The node's HyParView active view (empty on a fixed-graph network). */
+export function activeView(p: PresenceNetwork, id: PeerId): PeerId[] {
+  const stack = p.net.stack(id)
+  return 'membership' in stack ? stack.membership.activeView() : []
+}
+
 /** Overlay distances from `from` (BFS over active views). */
 export function overlayDistances(p: PresenceNetwork, from: PeerId): Map<string, number> {
   const dist = new Map([[from.toHex(), 0]])
   const queue = [from]
   for (let at = queue.shift(); at !== undefined; at = queue.shift()) {
-    for (const n of p.net.stack(at).membership?.activeView() ?? []) {
+    for (const n of activeView(p, at)) {
       if (dist.has(n.toHex())) continue
       dist.set(n.toHex(), dist.get(at.toHex())! + 1)
       queue.push(n)
@@ -38,7 +44,7 @@ export function findUserWalk(p: PresenceNetwork, requester: PeerId, target: Peer
   const qid = rng.fill(new Uint8Array(16))
   const seen = new Set([requester.toHex()])
   const replies: Array<{ kemCt: Uint8Array; nonce: Uint8Array; ct: Uint8Array }> = []
-  let frontier: Array<{ node: PeerId; from: PeerId }> = sample(rng, p.net.stack(requester).membership?.activeView() ?? [], fanout)
+  let frontier: Array<{ node: PeerId; from: PeerId }> = sample(rng, activeView(p, requester), fanout)
     .map((node) => ({ node, from: requester }))
   for (let hop = 1; hop <= ttl && frontier.length > 0; hop++) {
     const next: Array<{ node: PeerId; from: PeerId }> = []
@@ -53,7 +59,7 @@ export function findUserWalk(p: PresenceNetwork, requester: PeerId, target: Peer
         continue
       }
       if (hop === ttl) continue
-      const onward = (p.net.stack(node).membership?.activeView() ?? []).filter((n) => !n.equals(from))
+      const onward = activeView(p, node).filter((n) => !n.equals(from))
       for (const n of sample(rng, onward, fanout)) next.push({ node: n, from: node })
     }
     frontier = next

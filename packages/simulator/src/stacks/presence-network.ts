@@ -1,10 +1,11 @@
 /**
- * Presence in the simulator: a PresenceCore beside every node's gossip stack (HyParView + Plumtree),
+ * Presence in the simulator: a PresenceCore beside every node's shipped stack (`@saorsa-gossip/node/stack`:
+ * HyParView + SWIM under Plumtree),
  * wired as the presence service wires them (SPEC.md section 13): its beacon topics joined on pubsub
  * with a topic validator that hands each verified message to the core, its beacons published on
  * pubsub, its timers on virtual time. The presence cores run beside the simulated stacks rather
- * than inside them (the shared `@saorsa-gossip/node/stack` composition is not in this tree yet);
- * every beacon still travels as a real pubsub message through the simulated network.
+ * than inside them (presence is not yet a layer of the shipped stack); every beacon still travels as
+ * a real pubsub message of the shipped stack through the simulated network.
  */
 import { PRESENCE_WIRE } from '@saorsa-gossip/presence/wire'
 import { PresenceCore, type PresenceConfig, type PresenceEvent, type PresenceInput, type PresenceOutput, type Verdict } from '@saorsa-gossip/presence/proto'
@@ -89,12 +90,12 @@ export class PresenceNetwork {
       const event = o.event
       switch (event.type) {
         case 'join-topic':
-          sim.command(id, { layer: 'p', command: { type: 'set-validator', topic: event.topic, timeoutMs: 2_000 } })
-          sim.command(id, { layer: 'p', command: { type: 'join', topic: event.topic } })
+          sim.command(id, { layer: 'pubsub', command: { type: 'set-validator', topic: event.topic, timeoutMs: 2_000 } })
+          sim.command(id, { layer: 'pubsub', command: { type: 'join', topic: event.topic } })
           break
         case 'leave-topic':
-          sim.command(id, { layer: 'p', command: { type: 'leave', topic: event.topic } })
-          sim.command(id, { layer: 'p', command: { type: 'remove-validator', topic: event.topic } })
+          sim.command(id, { layer: 'pubsub', command: { type: 'leave', topic: event.topic } })
+          sim.command(id, { layer: 'pubsub', command: { type: 'remove-validator', topic: event.topic } })
           break
         case 'publish':
           this.net.publish(id, event.topic, event.payload)

@@ -1,17 +1,19 @@
 /**
- * A PubSub network in the simulator: N gossip stacks (HyParView + Plumtree, or Plumtree over a fixed
- * random regular neighbour graph), cheap deterministic signatures by default (BLAKE3 of key and
- * header, counted per origin) or real ones, and the broadcast metrics of the Plumtree paper
- * (SRDS 2007, section 4): RMR = payload messages / (receivers) - 1, LDH = hops of the last delivery,
- * missed = receivers that never delivered. Used by the pubsub simulation tests and the benchmark.
+ * A PubSub network in the simulator: N copies of the shipped stack (`@saorsa-gossip/node/stack`:
+ * HyParView + SWIM membership under Plumtree, with the node's presets and cross-layer rules), or
+ * Plumtree alone over a fixed random regular graph; cheap deterministic signatures by default
+ * (BLAKE3 of key and header, counted per origin) or real ones, and the broadcast metrics of the
+ * Plumtree paper (SRDS 2007, section 4): RMR = payload messages / deliveries - 1, LDH = hops of the
+ * last delivery, missed = receivers that never delivered. Used by the pubsub simulations and benchmarks.
  */
-import { HyParView, HYPARVIEW_LOCAL, type HyParViewConfig } from '@saorsa-gossip/membership/proto'
+import { GossipStack, STACK_PRESETS, type StackCommand, type StackConfig, type StackEvent, type StackMessage, type StackTimer } from '@saorsa-gossip/node/stack'
 import { PubSubCore, type PubSubConfig, type PubSubEvent, type PublishMessage, type ValidationRequest, type ValidationResult } from '@saorsa-gossip/pubsub/proto'
 import { Publisher, encodePubSubMessage } from '@saorsa-gossip/pubsub/wire'
 import { MessageId, PeerId, bytesEqual, concatBytes, payloadHash, type TopicId } from '@saorsa-gossip/types'
 import { Simulator } from '../simulator.ts'
 import { estimateHyParViewSize } from '../scenarios/hyparview-network.ts'
-import { GossipStack, type StackCommand, type StackEvent, type StackMessage, type StackTimer } from './gossip-stack.ts'
+import { estimateSwimSize } from '../scenarios/membership-network.ts'
+import { PlumtreeOnly } from './plumtree-only.ts'
 
 export type PubSubSim = Simulator<StackMessage, StackTimer, StackCommand, StackEvent>
 
@@ -29,10 +31,13 @@ export const FAKE_SIGNATURES: Signatures = {
 export interface PubSubNetworkInit {
   readonly seed: number | string
   readonly nodes: number
-  /** 'hyparview' (default): membership forms the overlay; 'regular': fixed random graph of `degree`. */
-  readonly overlay?: 'hyparview' | 'regular'
+  /** 'shipped' (default): the node's stack forms the overlay; 'regular': Plumtree alone on a fixed random graph of `degree`. */
+  readonly overlay?: 'shipped' | 'regular'
   readonly degree?: number
-  readonly membership?: HyParViewConfig
+  /** The node preset the stack runs (default 'lan': links of 10-50 ms are LAN-like, not loopback). */
+  readonly preset?: keyof typeof STACK_PRESETS
+  /** Membership settings instead of the preset's. */
+  readonly membership?: StackConfig['membership']
   /** Join contacts: 'earlier' (default) a random node that joined before; 'first' always node 0. */
   readonly joinVia?: 'earlier' | 'first'
   readonly pubsub?: Partial<PubSubConfig>
@@ -65,7 +70,7 @@ export interface RoundMetrics {
 export class PubSubNetwork {
   readonly sim: PubSubSim
   readonly ids: PeerId[] = []
-  readonly stacks = new Map<string, GossipStack>()
+  readonly stacks = new Map<string, GossipStack | PlumtreeOnly>()
   /** Deliveries: message id hex -> node hex -> hop. */
   readonly deliveries = new Map<string, Map<string, number>>()
   /** Virtual delivery times: message id hex -> node hex -> ms. */
@@ -91,15 +96,15 @@ export class PubSubNetwork {
       latencyMs: init.latencyMs ?? [10, 50],
       connectionTimeoutMs: init.connectionTimeoutMs ?? 2_000,
       lossRate: init.lossRate ?? 0,
-      kindOf: (m) => (m.layer === 'm' ? `m:${m.msg.type}` : `p:${m.msg.type}`),
+      kindOf: (m) => (m.layer === 'membership' ? `m:${m.msg.layer}:${m.msg.msg.type}` : `p:${m.msg.type}`),
       recordEvents: false,
-      ...(realSizes ? { sizeOf: (m: StackMessage) => (m.layer === 'm' ? estimateHyParViewSize(m.msg) : encodePubSubMessage(m.msg).length) } : {}),
+      ...(realSizes ? { sizeOf: sizeOfStackMessage } : {}),
     })
     this.sim.on('send', (m) => {
-      if (m.msg.layer === 'p' && m.msg.msg.type === 'publish' && this.sim.isAlive(m.to)) this.payloadMessages++
+      if (m.msg.layer === 'pubsub' && m.msg.msg.type === 'publish' && this.sim.isAlive(m.to)) this.payloadMessages++
     })
     this.sim.on('emit', (e) => {
-      if (e.event.layer !== 'p') return
+      if (e.event.layer !== 'pubsub') return
       const event = e.event.event
       if (event.type === 'message') {
         const idHex = event.delivery.id.toHex()
@@ -116,7 +121,7 @@ export class PubSubNetwork {
         this.events.push({ time: e.time, node: e.node, event })
         if (event.type === 'validate' && init.validate !== undefined) {
           const result = init.validate(e.node, event.request)
-          this.sim.command(e.node, { layer: 'p', command: { type: 'validated', validationId: event.validationId, result } })
+          this.sim.command(e.node, { layer: 'pubsub', command: { type: 'validated', validationId: event.validationId, result } })
         }
       }
     })
@@ -125,7 +130,7 @@ export class PubSubNetwork {
       const pair = init.keys?.(i) ?? { publicKey: keyRng.fill(new Uint8Array(32)), secret: undefined }
       this.addNode(pair)
     }
-    if ((init.overlay ?? 'hyparview') === 'regular') this.#wireRegular(init.degree ?? 5)
+    if ((init.overlay ?? 'shipped') === 'regular') this.#wireRegular(init.degree ?? 5)
     else this.#joinAll()
   }
 
@@ -143,18 +148,18 @@ export class PubSubNetwork {
     return this.#verifications.get(`${verifier.toHex()}:${origin.toHex()}`) ?? 0
   }
 
-  stack(id: PeerId): GossipStack {
+  stack(id: PeerId): GossipStack | PlumtreeOnly {
     return this.stacks.get(id.toHex())!
   }
 
   join(topic: TopicId, ids: readonly PeerId[] = this.ids): void {
-    for (const id of ids) this.sim.command(id, { layer: 'p', command: { type: 'join', topic } })
+    for (const id of ids) this.sim.command(id, { layer: 'pubsub', command: { type: 'join', topic } })
   }
 
   /** Publishes `payload` from `from` now; returns the message id hex. */
   publish(from: PeerId, topic: TopicId, payload: Uint8Array): string {
     const message = this.build(from, topic, payload)
-    this.sim.command(from, { layer: 'p', command: { type: 'publish', topic, message, requestId: ++this.#requestId } })
+    this.sim.command(from, { layer: 'pubsub', command: { type: 'publish', topic, message, requestId: ++this.#requestId } })
     const h = message.header
     return MessageId.derive(h.origin, h.seq, h.payloadHash).toHex()
   }
@@ -188,15 +193,32 @@ export class PubSubNetwork {
 
   /** Publishes from each of `senders`, runs until all alive nodes delivered (or `timeoutMs`), returns metrics. */
   round(senders: readonly PeerId[], topic: TopicId, timeoutMs = 5_000): RoundMetrics {
-    const before = this.payloadMessages
-    const messages = senders.map((s, i) => ({ idHex: this.publish(s, topic, new Uint8Array([i & 0xff, this.#requestId & 0xff])), origin: s }))
-    this.sim.runUntil(() => messages.every((m) => this.missing(m.idHex, m.origin).length === 0), { timeoutMs, checkEveryMs: 50 })
+    const { messages, before } = this.#startRound(senders, topic)
+    this.sim.runUntil(() => this.#allDelivered(messages), { timeoutMs, checkEveryMs: 50 })
     // Let in-flight duplicates land so they are counted in this round, as iroh-gossip's sim does.
     this.sim.runFor(200)
     return this.metrics(messages, this.payloadMessages - before)
   }
 
-  #makeStack(id: PeerId): GossipStack {
+  /** `round` that yields to the event loop while it runs (for test files and long scenarios). */
+  async roundAsync(senders: readonly PeerId[], topic: TopicId, timeoutMs = 5_000): Promise<RoundMetrics> {
+    const { messages, before } = this.#startRound(senders, topic)
+    await this.sim.runUntilAsync(() => this.#allDelivered(messages), { timeoutMs, checkEveryMs: 50 })
+    await this.sim.runForAsync(200)
+    return this.metrics(messages, this.payloadMessages - before)
+  }
+
+  #startRound(senders: readonly PeerId[], topic: TopicId): { messages: Array<{ idHex: string; origin: PeerId }>; before: number } {
+    const before = this.payloadMessages
+    const messages = senders.map((s, i) => ({ idHex: this.publish(s, topic, new Uint8Array([i & 0xff, this.#requestId & 0xff])), origin: s }))
+    return { messages, before }
+  }
+
+  #allDelivered(messages: ReadonlyArray<{ idHex: string; origin: PeerId }>): boolean {
+    return messages.every((m) => this.missing(m.idHex, m.origin).length === 0)
+  }
+
+  #makeStack(id: PeerId): GossipStack | PlumtreeOnly {
     const pair = this.#keys.get(id.toHex())!
     const signatures = this.#signatures
     const counts = this.#verifications
@@ -207,11 +229,13 @@ export class PubSubNetwork {
       counts.set(hex, (counts.get(hex) ?? 0) + 1)
       return signatures.verify(pk, header, sig)
     }
-    const pubsub = new PubSubCore({ self: id, publicKey: pair.publicKey, verify, rng: this.sim.forkRng(`ps:${id.toHex()}:${this.sim.now}`), config: this.#init.pubsub ?? {} })
-    const membership = (this.#init.overlay ?? 'hyparview') === 'hyparview'
-      ? new HyParView({ self: { id, addrs: [] }, config: this.#init.membership ?? HYPARVIEW_LOCAL, rng: this.sim.forkRng(`hv:${id.toHex()}:${this.sim.now}`) })
-      : undefined
-    const stack = new GossipStack(pubsub, membership, (peer) => this.#keys.get(peer.toHex())?.publicKey)
+    const revealedKey = (peer: PeerId) => this.#keys.get(peer.toHex())?.publicKey
+    const rng = this.sim.forkRng(`stack:${id.toHex()}:${this.sim.now}`)
+    const preset = STACK_PRESETS[this.#init.preset ?? 'lan']
+    const config: StackConfig = { membership: this.#init.membership ?? preset.membership, pubsub: { ...preset.pubsub, ...this.#init.pubsub } }
+    const stack = (this.#init.overlay ?? 'shipped') === 'shipped'
+      ? new GossipStack({ self: { id, publicKey: pair.publicKey }, verify, rng, config, revealedKey })
+      : new PlumtreeOnly(new PubSubCore({ self: id, publicKey: pair.publicKey, verify, rng, config: config.pubsub }), revealedKey)
     this.stacks.set(id.toHex(), stack)
     return stack
   }
@@ -224,12 +248,12 @@ export class PubSubNetwork {
     const rng = this.sim.forkRng('join-schedule')
     const [first] = this.ids
     if (first === undefined) return
-    this.sim.command(first, { layer: 'm', command: { type: 'join', contacts: [] } })
+    this.sim.command(first, { layer: 'membership', command: { type: 'join', contacts: [] } })
     const viaFirst = this.#init.joinVia === 'first'
     this.ids.slice(1).forEach((id, i) => {
       const contact = viaFirst ? first : this.ids[rng.nextInt(i + 1)]!
       const at = Math.round(((i + 1) * 2_000) / this.ids.length)
-      this.sim.at(at, () => this.sim.command(id, { layer: 'm', command: { type: 'join', contacts: [{ id: contact, addrs: [] }] } }))
+      this.sim.at(at, () => this.sim.command(id, { layer: 'membership', command: { type: 'join', contacts: [{ id: contact, addrs: [] }] } }))
     })
   }
 
@@ -250,4 +274,9 @@ export class PubSubNetwork {
       for (const j of peers) this.sim.input(this.ids[i]!, { type: 'peer-up', peer: this.ids[j]! })
     })
   }
+}
+
+function sizeOfStackMessage(m: StackMessage): number {
+  if (m.layer === 'pubsub') return encodePubSubMessage(m.msg).length
+  return m.msg.layer === 'hyparview' ? estimateHyParViewSize(m.msg.msg) : estimateSwimSize(m.msg.msg)
 }

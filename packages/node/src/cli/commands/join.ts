@@ -31,7 +31,10 @@ export const joinCommand: CommandSpec<CliContext> = {
     preset: { type: 'string', description: 'timing preset: local, lan or wan (default lan)', valueName: 'name' },
     'passphrase-file': { type: 'string', description: 'read the keystore passphrase from this file', valueName: 'path' },
   },
-  details: 'Without --bootstrap the node rejoins through the peers it cached last time (peers.cbor).\nStop with Ctrl-C (twice to force) or `saorsa-gossip network leave`.',
+  details: 'Without --bootstrap the node rejoins through the peers it cached last time (peers.cbor).\n' +
+    'When no contact answers, the node keeps running and redials them with exponential backoff\n' +
+    '(at most 30 s apart; 5 s with --preset local) until one does, and serves peers that join it.\n' +
+    'Stop with Ctrl-C (twice to force) or `saorsa-gossip network leave`.',
   async run(ctx, { values }) {
     const { out, layout } = ctx
     await ensureHome(layout)
@@ -81,14 +84,16 @@ export const joinCommand: CommandSpec<CliContext> = {
       const bootstrap = list(values.bootstrap).length > 0 ? list(values.bootstrap) : (config.bootstrap ?? [])
       if (bootstrap.length > 0) out.progress(`connecting to ${cached > 0 ? `${cached} cached and ` : ''}${bootstrap.length} bootstrap peer${bootstrap.length === 1 ? '' : 's'}...`)
       else if (cached > 0) out.progress(`rejoining through ${cached} cached peer${cached === 1 ? '' : 's'}...`)
+      const joinContacts = cached + bootstrap.length
       try {
         const joined = await node.join(bootstrap, { signal: ctx.io.interrupt })
         if (out.json) out.event('', { event: 'joined', activePeers: node.status().activePeers, contacted: joined.contacted })
         else out.progress(`joined, ${node.status().activePeers} active neighbour${node.status().activePeers === 1 ? '' : 's'}`)
       } catch (err) {
-        // With nothing to join the node still serves: others can join through it.
+        // Nobody answered (yet): the node still serves, others can join through it, and the
+        // membership layer redials the contacts with backoff, so the join is never given up.
         if ((err as Error).name !== 'JoinFailedError') throw err
-        if (out.json) out.event('', { event: 'waiting', reason: (err as Error).message })
+        if (out.json) out.event('', { event: 'waiting', reason: (err as Error).message, redialling: joinContacts > 0 })
         else out.progress(`${(err as Error).message}; waiting for peers to join this node`)
         node.addEventListener('peer:up', () => {
           if (out.json) out.event('', { event: 'joined', activePeers: node.status().activePeers, contacted: 0 })

@@ -3,7 +3,7 @@
  * membership presets beside them: only the timers that follow the round-trip time differ; caches,
  * rate limits and scoring stay at DEFAULT_CONFIG (proto/config.ts), whose numbers name their sources.
  */
-import { DEFAULT_CONFIG, type PubSubConfig } from './proto/config.ts'
+import { DEFAULT_CONFIG, type PubSubConfig } from './config.ts'
 
 /** A LAN or a data centre (round trips under a few ms): iroh-gossip's own Plumtree timers. */
 export const PUBSUB_LAN: PubSubConfig = DEFAULT_CONFIG

@@ -1,0 +1,189 @@
+/**
+ * The shipped stack as one sans-IO core (docs/architecture.md, the composition): the composite
+ * membership core (HyParView, DSN 2007, watched by SWIM with Lifeguard) under the PubSub core
+ * (Plumtree, SRDS 2007), joined by the cross-layer rules below. The simulator runs this core and
+ * `layers.ts` wires the node's services with the same rule functions, so the two cannot drift.
+ *
+ * Adding a layer (coordinator, rendezvous, presence, crdt-sync): add its tag to the unions
+ * (`StackMessage`, `StackTimer`, `StackCommand`, `StackEvent`, `Routed`), a child built in the
+ * constructor, a `#run<Layer>` that lifts its outputs and one `case` in `#route`; write each
+ * cross-layer rule as an exported function beside the ones below, call it from the event hook of
+ * the layer it listens to, and call the same function from `layers.ts`.
+ */
+import {
+  HYPARVIEW_LAN, HYPARVIEW_LOCAL, HYPARVIEW_WAN, MembershipCore, SWIM_LAN, SWIM_LOCAL, SWIM_WAN,
+  type HyParViewConfig, type MembershipCommand, type MembershipEvent, type MembershipMessage, type MembershipOutput,
+  type MembershipTimer, type SwimConfig,
+} from '@saorsa-gossip/membership/proto'
+import {
+  PUBSUB_LAN, PUBSUB_LOCAL, PUBSUB_WAN, PubSubCore, type PubSubCommand, type PubSubConfig, type PubSubEvent, type PubSubMessage, type PubSubOutput,
+  type PubSubTimer, type VerifyHeader,
+} from '@saorsa-gossip/pubsub/proto'
+import type { CoreInput, CoreOutput, Outbox, PeerId, ProtocolCore, Rng } from '@saorsa-gossip/types'
+
+export type StackMessage =
+  | { readonly layer: 'membership'; readonly msg: MembershipMessage }
+  | { readonly layer: 'pubsub'; readonly msg: PubSubMessage }
+export type StackTimer =
+  | { readonly layer: 'membership'; readonly timer: MembershipTimer }
+  | { readonly layer: 'pubsub'; readonly timer: PubSubTimer }
+export type StackCommand =
+  | { readonly layer: 'membership'; readonly command: MembershipCommand }
+  | { readonly layer: 'pubsub'; readonly command: PubSubCommand }
+export type StackEvent =
+  | { readonly layer: 'membership'; readonly event: MembershipEvent }
+  | { readonly layer: 'pubsub'; readonly event: PubSubEvent }
+export type StackInput = CoreInput<StackMessage, StackTimer, StackCommand>
+export type StackOutput = CoreOutput<StackMessage, StackTimer, StackEvent>
+
+export interface StackConfig {
+  readonly membership: { readonly hyparview: HyParViewConfig; readonly swim: SwimConfig }
+  readonly pubsub: Partial<PubSubConfig>
+}
+
+/**
+ * The node's `preset` names. The numbers and their reasons live in each layer's proto presets
+ * (membership's HyParView and SWIM presets, pubsub's PUBSUB_LAN / WAN / LOCAL).
+ */
+export const STACK_PRESETS: Readonly<Record<'local' | 'lan' | 'wan', StackConfig>> = Object.freeze({
+  local: Object.freeze({ membership: Object.freeze({ hyparview: HYPARVIEW_LOCAL, swim: SWIM_LOCAL }), pubsub: PUBSUB_LOCAL }),
+  lan: Object.freeze({ membership: Object.freeze({ hyparview: HYPARVIEW_LAN, swim: SWIM_LAN }), pubsub: PUBSUB_LAN }),
+  wan: Object.freeze({ membership: Object.freeze({ hyparview: HYPARVIEW_WAN, swim: SWIM_WAN }), pubsub: PUBSUB_WAN }),
+})
+
+/** What the pubsub side of a composition accepts: the core's inputs here, the driver's methods in the node. */
+export interface PubSubSide {
+  learnKey(peer: PeerId, publicKey: Uint8Array): void
+  peerUp(peer: PeerId): void
+  peerDown(peer: PeerId): void
+}
+
+/** What the membership side accepts: losing a peer as if its connection had closed. */
+export interface MembershipSide {
+  dropPeer(peer: PeerId): void
+}
+
+/**
+ * A neighbour came up. Its key first: a neighbour's own messages never carry its key (pubsub
+ * attaches keys of third-party origins only), so the handshake is the one place pubsub learns it.
+ */
+export function onNeighborUp(pubsub: PubSubSide, peer: PeerId, revealedKey: Uint8Array | undefined): void {
+  if (revealedKey !== undefined) pubsub.learnKey(peer, revealedKey)
+  pubsub.peerUp(peer)
+}
+
+/** A neighbour left the active view: pubsub stops pushing to it and repairs its trees. */
+export function onNeighborDown(pubsub: PubSubSide, peer: PeerId): void {
+  pubsub.peerDown(peer)
+}
+
+/**
+ * Scoring asked to drop a peer: membership handles it as a lost connection and promotes a
+ * replacement. In the node the pubsub driver closes the connection, and the membership service
+ * turns that close into this same `peer-down`.
+ */
+export function onPubSubDisconnect(membership: MembershipSide, peer: PeerId): void {
+  membership.dropPeer(peer)
+}
+
+export interface GossipStackInit {
+  readonly self: { readonly id: PeerId; readonly publicKey: Uint8Array; readonly addrs?: readonly string[] }
+  readonly verify: VerifyHeader
+  /** Seeds both children (each draws from it in its own order). */
+  readonly rng: Rng
+  readonly config?: StackConfig
+  /** The public key the transport handshake authenticated for a connected peer. */
+  readonly revealedKey: (peer: PeerId) => Uint8Array | undefined
+}
+
+type Out = Outbox<StackOutput>
+/** An input unwrapped for the child it is addressed to. */
+type Routed =
+  | { readonly layer: 'membership'; readonly input: CoreInput<MembershipMessage, MembershipTimer, MembershipCommand> }
+  | { readonly layer: 'pubsub'; readonly input: CoreInput<PubSubMessage, PubSubTimer, PubSubCommand> }
+
+export class GossipStack implements ProtocolCore<StackMessage, StackTimer, StackCommand, StackEvent> {
+  readonly membership: MembershipCore
+  readonly pubsub: PubSubCore
+  readonly #revealedKey: (peer: PeerId) => Uint8Array | undefined
+
+  constructor(init: GossipStackInit) {
+    const config = init.config ?? STACK_PRESETS.lan
+    this.membership = new MembershipCore({ self: { id: init.self.id, addrs: init.self.addrs ?? [] }, rng: init.rng, config: config.membership })
+    this.pubsub = new PubSubCore({ self: init.self.id, publicKey: init.self.publicKey, verify: init.verify, rng: init.rng, config: config.pubsub })
+    this.#revealedKey = init.revealedKey
+  }
+
+  handle(input: StackInput, nowMs: number, out: Out): void {
+    switch (input.type) {
+      case 'recv': return this.#route({ layer: input.msg.layer, input: { type: 'recv', from: input.from, msg: input.msg.msg } } as Routed, nowMs, out)
+      case 'timer': return this.#route({ layer: input.timer.layer, input: { type: 'timer', timer: input.timer.timer } } as Routed, nowMs, out)
+      case 'command': return this.#route({ layer: input.command.layer, input: { type: 'command', command: input.command.command } } as Routed, nowMs, out)
+      // Connections belong to membership; pubsub hears of neighbours through the rules.
+      case 'peer-up':
+      case 'peer-down': return this.#runMembership(input, nowMs, out)
+    }
+  }
+
+  #route(routed: Routed, nowMs: number, out: Out): void {
+    switch (routed.layer) {
+      case 'membership': return this.#runMembership(routed.input, nowMs, out)
+      case 'pubsub': return this.#runPubSub(routed.input, nowMs, out)
+    }
+  }
+
+  #runMembership(input: CoreInput<MembershipMessage, MembershipTimer, MembershipCommand>, nowMs: number, out: Out): void {
+    const outputs: MembershipOutput[] = []
+    this.membership.handle(input, nowMs, outputs)
+    liftOutputs('membership', outputs, out, (event) => this.#onMembershipEvent(event, nowMs, out))
+  }
+
+  #runPubSub(input: CoreInput<PubSubMessage, PubSubTimer, PubSubCommand>, nowMs: number, out: Out): void {
+    const outputs: PubSubOutput[] = []
+    this.pubsub.handle(input, nowMs, outputs)
+    liftOutputs('pubsub', outputs, out, undefined, (peer) => onPubSubDisconnect(this.#membershipSide(nowMs, out), peer))
+  }
+
+  #onMembershipEvent(event: MembershipEvent, nowMs: number, out: Out): void {
+    if (event.type === 'neighbor-up') onNeighborUp(this.#pubsubSide(nowMs, out), event.peer, this.#revealedKey(event.peer))
+    else if (event.type === 'neighbor-down') onNeighborDown(this.#pubsubSide(nowMs, out), event.peer)
+  }
+
+  #pubsubSide(nowMs: number, out: Out): PubSubSide {
+    return {
+      learnKey: (peer, publicKey) => this.#runPubSub({ type: 'command', command: { type: 'learn-key', peer, publicKey } }, nowMs, out),
+      peerUp: (peer) => this.#runPubSub({ type: 'peer-up', peer }, nowMs, out),
+      peerDown: (peer) => this.#runPubSub({ type: 'peer-down', peer }, nowMs, out),
+    }
+  }
+
+  #membershipSide(nowMs: number, out: Out): MembershipSide {
+    return { dropPeer: (peer) => this.#runMembership({ type: 'peer-down', peer }, nowMs, out) }
+  }
+}
+
+/**
+ * Tags a child's messages, timers and events with its layer and passes them up, after the
+ * child's own event hook ran (a rule's outputs follow the event that caused them). Disconnects
+ * pass through untagged, then `onDisconnect` applies the rule for them.
+ * Stand-in for `liftOutputs` of `@saorsa-gossip/types/runtime`; swap it in once that lands.
+ */
+function liftOutputs<L extends StackMessage['layer'], M, T, E>(
+  layer: L, outputs: ReadonlyArray<CoreOutput<M, T, E>>, out: Out,
+  onEvent?: (event: E) => void, onDisconnect?: (peer: PeerId) => void,
+): void {
+  for (const o of outputs) {
+    switch (o.type) {
+      case 'send': out.push({ type: 'send', to: o.to, msg: { layer, msg: o.msg } as StackMessage }); break
+      case 'schedule': out.push({ type: 'schedule', delayMs: o.delayMs, timer: { layer, timer: o.timer } as StackTimer }); break
+      case 'emit':
+        out.push({ type: 'emit', event: { layer, event: o.event } as StackEvent })
+        onEvent?.(o.event)
+        break
+      case 'disconnect':
+        out.push(o)
+        onDisconnect?.(o.peer)
+        break
+    }
+  }
+}
