@@ -25,11 +25,14 @@ export interface PresencePubSub {
   removeValidator(topic: TopicId): void
 }
 
-/** What presence needs of an MLS group (`@saorsa-gossip/groups`): its epoch, exporter and roster. */
+/**
+ * What presence needs of an MLS group (`@saorsa-gossip/groups`' Group fits): its epoch, exporter
+ * and roster (PeerIds, or members carrying a `peerId`).
+ */
 export interface PresenceGroup {
   readonly epoch: bigint | number
   exportSecret(label: string, length: number): Uint8Array | Promise<Uint8Array>
-  members(): readonly PeerId[]
+  members(): ReadonlyArray<PeerId | { readonly peerId: PeerId }>
 }
 
 export interface PresenceInit {
@@ -215,7 +218,8 @@ export class PresenceService extends EventTarget {
       const secret = await watched.group.exportSecret(PRESENCE_EXPORTER_LABEL, PRESENCE_SECRET_BYTES)
       if (this.#groups.get(name) !== watched) return
       watched.epoch = epoch
-      this.#input({ type: 'set-group', group: name, epoch: Number(epoch), secret, members: watched.group.members() })
+      const members = watched.group.members().map((m) => ('peerId' in m ? m.peerId : m))
+      this.#input({ type: 'set-group', group: name, epoch: Number(epoch), secret, members })
     } finally {
       watched.refreshing = false
     }

@@ -78,7 +78,7 @@ async function cluster(names: string[], groupSecret = secretOf('svc')) {
     expect(label).toBe(PRESENCE_EXPORTER_LABEL)
     expect(length).toBe(32)
     return this.secret
-  }, members: () => ids }
+  }, members: () => ids.map((peerId, leafIndex) => ({ peerId, leafIndex })) }
   const nodes: Presence[] = []
   for (const [i, id] of ids.entries()) {
     const p = createPresence({ addrs: [`tcp://10.0.0.${i + 1}:4001`] }, { peerId: id, pubsub: bus.pubsub(id), foaf: foaf.router(id), clock, rng: new SeededRng(names[i]!) })
