@@ -27,6 +27,7 @@ export interface ConnectionInit {
   readonly direction: 'inbound' | 'outbound'
   readonly pipe: BytePipe
   readonly inbox: PipeInbox
+  /** Its traffic keys pass to the record layer; the connection keeps nothing else of it. */
   readonly handshake: HandshakeResult
   readonly aead: Aead
   readonly rekey: RekeyPolicy
@@ -35,6 +36,10 @@ export interface ConnectionInit {
   readonly routes: ProtocolRoutes
   readonly budget: MemoryBudget
   readonly onDrop: (reason: DropReason) => void
+  /** A message from the remote failed to parse or validate (counted against the remote's score). */
+  readonly onInvalid: (connection: SecureConnection) => void
+  /** The remote's bytes broke the channel (a record failed authentication or a frame the framing rules): fatal. */
+  readonly onViolation: (connection: SecureConnection) => void
   readonly onClosed: (connection: SecureConnection, error: Error | undefined) => void
 }
 
@@ -55,7 +60,7 @@ export class SecureConnection implements Connection {
   readonly observedAddr: string
   readonly direction: 'inbound' | 'outbound'
   readonly closed: Promise<void>
-  readonly #init: ConnectionInit
+  readonly #init: Omit<ConnectionInit, 'handshake'>
   readonly #pipe: BytePipe
   readonly #sealer: RecordSealer
   readonly #opener: RecordOpener
@@ -75,19 +80,19 @@ export class SecureConnection implements Connection {
   #resolveClosed!: () => void
   #pendingHandlers = 0
   readonly #drops = emptyDrops()
-  #stats = { recordsSent: 0, recordsReceived: 0, bytesSent: 0, bytesReceived: 0, bulkChunksSent: 0, bulkChunksReceived: 0, handlerErrors: 0 }
+  #stats = { recordsSent: 0, recordsReceived: 0, bytesSent: 0, bytesReceived: 0, bulkChunksSent: 0, bulkChunksReceived: 0, handlerErrors: 0, invalidMessages: 0 }
 
-  constructor(init: ConnectionInit) {
+  constructor({ handshake, ...init }: ConnectionInit) {
     this.#init = init
     this.#pipe = init.pipe
     this.id = init.id
     this.direction = init.direction
-    this.remotePeer = init.handshake.remotePeer
-    this.remotePublicKey = init.handshake.remotePublicKey
+    this.remotePeer = handshake.remotePeer
+    this.remotePublicKey = handshake.remotePublicKey
     this.remoteAddr = init.pipe.remoteAddr
-    this.observedAddr = init.handshake.observedAddr
-    this.#sealer = new RecordSealer(init.aead, init.handshake.sendKey, init.rekey)
-    this.#opener = new RecordOpener(init.aead, init.handshake.receiveKey, init.rekey)
+    this.observedAddr = handshake.observedAddr
+    this.#sealer = new RecordSealer(init.aead, handshake.sendKey, init.rekey)
+    this.#opener = new RecordOpener(init.aead, handshake.receiveKey)
     this.closed = new Promise((resolve) => { this.#resolveClosed = resolve })
     const shared = { connection: this as Connection, remotePeer: this.remotePeer, routes: init.routes, drop: (r: DropReason) => this.#drop(r), handlerFailed: () => { this.#stats.handlerErrors++ } }
     this.#direct = new DirectEndpoint({
@@ -170,6 +175,15 @@ export class SecureConnection implements Connection {
   #drop(reason: DropReason): void {
     this.#drops[reason]++
     this.#init.onDrop(reason)
+    // Only a malformed envelope is the sender's fault: unknown names, late responses and frames for
+    // streams already stopped happen between honest peers too (version skew, timeouts, races).
+    if (reason === 'malformed-direct') this.reportInvalid()
+  }
+
+  reportInvalid(): void {
+    if (this.#dead) return
+    this.#stats.invalidMessages++
+    this.#init.onInvalid(this)
   }
 
   async ping(options?: AbortOptions): Promise<number> {
@@ -282,7 +296,11 @@ export class SecureConnection implements Connection {
         if (!this.#dead) parseFrames(plaintext, (kind, body) => this.#onFrame(kind, body, plaintext.length))
       })
     } catch (error) {
+      // Bytes the remote sent failed authentication or the framing rules. A stream cut inside a
+      // record (#onEnd) is not counted: networks do that to honest peers.
+      const violated = !this.#dead
       this.#terminate(error instanceof Error ? error : new FrameError(String(error)))
+      if (violated) this.#init.onViolation(this)
     }
   }
 
@@ -341,8 +359,8 @@ export class SecureConnection implements Connection {
     let result: unknown
     try {
       result = call()
-    } catch {
-      this.#stats.handlerErrors++
+    } catch (error) {
+      this.#handlerFailed(error)
       return
     }
     if (result === null || typeof result !== 'object' || typeof (result as Promise<unknown>).then !== 'function') return
@@ -352,7 +370,13 @@ export class SecureConnection implements Connection {
       this.#pendingHandlers--
       if (this.#pendingHandlers <= this.#init.maxPendingHandlers && !this.#dead) this.#pipe.resume()
     }
-    ;(result as Promise<unknown>).then(settle, () => { this.#stats.handlerErrors++; settle() })
+    ;(result as Promise<unknown>).then(settle, (error: unknown) => { this.#handlerFailed(error); settle() })
+  }
+
+  /** A handler that throws DecodeError says the message was malformed: that costs the sender. */
+  #handlerFailed(error: unknown): void {
+    this.#stats.handlerErrors++
+    if (error instanceof Error && error.name === 'DecodeError') this.reportInvalid()
   }
 
   #terminate(error: Error | undefined): void {
@@ -371,6 +395,8 @@ export class SecureConnection implements Connection {
     this.#pings.clear()
     this.#control.length = 0
     this.#lifetime.abort(closed)
+    this.#sealer.wipe()
+    this.#opener.wipe()
     this.#pipe.close(error)
     this.#init.onClosed(this, error)
     this.#resolveClosed()

@@ -38,6 +38,11 @@ export class FrameError extends SaorsaError {
   override readonly name = 'FrameError'
 }
 
+/** The remote peer (or every peer from its address) is graylisted for a while after misbehaving (SPEC.md section 5.7). */
+export class PeerGraylistedError extends SaorsaError {
+  override readonly name = 'PeerGraylistedError'
+}
+
 /** No carrier is configured for an address scheme, or the carrier cannot reach the address. */
 export class DialError extends SaorsaError {
   override readonly name = 'DialError'

@@ -29,7 +29,7 @@
  */
 export type { AbortOptions, BytePipe, Carrier, CarrierListener } from './carrier.ts'
 export {
-  ConnectionClosedError, DialError, FrameError, HandshakeError, InvalidAddressError, NoRouteError, PeerMismatchError,
+  ConnectionClosedError, DialError, FrameError, HandshakeError, PeerGraylistedError, InvalidAddressError, NoRouteError, PeerMismatchError,
   ProtocolAlreadyHandledError, RecordAuthError, RequestRefusedError, RequestTimeoutError, StreamResetError, TooManyRequestsError,
   type RefusalReason, type StreamResetReason,
 } from './errors.ts'
@@ -48,7 +48,9 @@ export { createTcpCarrier, type TcpCarrierInit } from './carriers/tcp.ts'
 export { createFaultInjector, type FaultConfig, type FaultInjector } from './carriers/faults.ts'
 export { createTransport } from './transport.ts'
 export { STREAM_CLASSES, type StreamClass } from './frames.ts'
-export { DEFAULT_REKEY, type RekeyPolicy } from './channel/records.ts'
+export { DEFAULT_REKEY, REKEY_CEILING, type RekeyPolicy } from './channel/records.ts'
+export { EDGE_DEFAULTS, type EdgeLimits } from './edge/preset.ts'
+export type { EdgeStats } from './edge/gate.ts'
 export type {
   Connection, ConnectionEventDetail, ConnectionStats, DirectContext, DirectHandler, DropCounts, DropReason, MessageHandler,
   RequestOptions, StreamHandler, Transport, TransportEvents, TransportInit, TransportStats,

@@ -11,19 +11,21 @@ import type { AbortOptions, BytePipe, Carrier, CarrierListener } from './carrier
 import { createTcpCarrier } from './carriers/tcp.ts'
 import { loadAead, type Aead } from './channel/aead.ts'
 import type { HandshakeInit } from './channel/handshake.ts'
-import { DEFAULT_REKEY, type RekeyPolicy } from './channel/records.ts'
+import { DEFAULT_REKEY, rekeyPolicyProblem, type RekeyPolicy } from './channel/records.ts'
 import { secureInbound, secureOutbound, type SecuredPipe } from './channel/secure-pipe.ts'
 import { emptyDrops, SecureConnection } from './connection.ts'
-import { ConnectionClosedError, DialError, InvalidAddressError } from './errors.ts'
+import { EdgeGate } from './edge/gate.ts'
+import { edgeLimits } from './edge/preset.ts'
+import { sourceOf } from './edge/source.ts'
+import { ConnectionClosedError, DialError, InvalidAddressError, PeerGraylistedError } from './errors.ts'
 import type { MessageProtocol, StreamProtocol } from './protocols.ts'
 import { ProtocolRoutes } from './routes.ts'
 import { DEFAULT_STREAM_MEMORY_BYTES, MemoryBudget } from './streams/budget.ts'
 import type { Connection, DirectHandler, MessageHandler, StreamHandler, Transport, TransportInit, TransportStats } from './types.ts'
 
 const DEFAULTS = {
-  /** Generous for WAN round trips plus two ML-DSA-65 signs and verifies in pure JS (about 20 ms). */
+  /** Generous for WAN round trips plus the X-Wing and ML-DSA-65 work of both sides in pure JS (about 80 ms). */
   handshakeTimeoutMs: 10_000,
-  maxPendingHandshakes: 64,
   maxConnections: 1024,
   maxStreamMemoryBytes: DEFAULT_STREAM_MEMORY_BYTES,
   highWaterMark: 1024 * 1024,
@@ -41,6 +43,7 @@ class SecureTransport extends EventTarget implements Transport {
   readonly #drops = emptyDrops()
   readonly #budget: MemoryBudget
   readonly #pendingPipes = new Set<BytePipe>()
+  readonly #edge: EdgeGate
   readonly #options: typeof DEFAULTS & { rekey: RekeyPolicy }
   readonly #backend: SignatureBackend | undefined
   #crypto: Promise<{ aead: Aead; backend: SignatureBackend | undefined }> | undefined
@@ -48,6 +51,7 @@ class SecureTransport extends EventTarget implements Transport {
   #closed = false
   #failedHandshakes = 0
   #refusedPipes = 0
+  #closedOverPeerCap = 0
 
   constructor(init: TransportInit) {
     super()
@@ -68,14 +72,17 @@ class SecureTransport extends EventTarget implements Transport {
     }
     this.#options = {
       handshakeTimeoutMs: pick('handshakeTimeoutMs'),
-      maxPendingHandshakes: pick('maxPendingHandshakes'),
       maxConnections: pick('maxConnections'),
       maxStreamMemoryBytes: pick('maxStreamMemoryBytes'),
       highWaterMark: pick('highWaterMark'),
       maxPendingHandlers: pick('maxPendingHandlers'),
       rekey: init.rekey ?? DEFAULT_REKEY,
     }
+    const rekeyProblem = rekeyPolicyProblem(this.#options.rekey)
+    if (rekeyProblem !== undefined) throw new InvalidParametersError(`createTransport: ${rekeyProblem}`)
     this.#budget = new MemoryBudget(this.#options.maxStreamMemoryBytes)
+    const edge = init.maxPendingHandshakes === undefined ? init.edge : { maxPendingHandshakes: init.maxPendingHandshakes, ...init.edge }
+    this.#edge = new EdgeGate(edgeLimits(edge, (m) => new InvalidParametersError(`createTransport: ${m}`)))
   }
 
   /** AEAD and signature backend are loaded once, on first use (both are cached process-wide too). */
@@ -114,18 +121,27 @@ class SecureTransport extends EventTarget implements Transport {
   }
 
   #onInboundPipe(pipe: BytePipe): void {
-    if (this.#closed || this.#pendingPipes.size >= this.#options.maxPendingHandshakes
-      || this.#connections.size >= this.#options.maxConnections) {
+    if (this.#closed || this.#connections.size >= this.#options.maxConnections) {
       this.#refusedPipes++
-      pipe.close(new ConnectionClosedError('refused: too many connections or handshakes'))
+      pipe.close(new ConnectionClosedError('refused: too many connections'))
       return
     }
-    this.#pendingPipes.add(pipe)
+    const entry = this.#edge.admit(pipe, (source) => this.#inboundFrom(source))
+    if (entry === undefined) return
     void this.#loadCrypto()
-      .then((crypto) => secureInbound(pipe, this.#handshakeInit(crypto), { timeoutMs: this.#options.handshakeTimeoutMs })
-        .then((secured) => { this.#register(secured, pipe, 'inbound', crypto.aead) }))
+      .then((crypto) => secureInbound(pipe, this.#handshakeInit(crypto), {
+        timeoutMs: this.#options.handshakeTimeoutMs,
+        signal: entry.abort.signal,
+        beforeCrypto: (_m1, signal) => this.#edge.beforeCrypto(entry, signal),
+      }).then((secured) => { this.#register(secured, pipe, 'inbound', crypto.aead) }))
       .catch(() => { this.#failedHandshakes++ })
-      .finally(() => this.#pendingPipes.delete(pipe))
+      .finally(() => this.#edge.release(entry))
+  }
+
+  #inboundFrom(source: string): number {
+    let n = 0
+    for (const c of this.#connections) if (c.direction === 'inbound' && sourceOf(c.remoteAddr) === source) n++
+    return n
   }
 
   async dial(addr: string, options?: AbortOptions & { expectedPeer?: PeerId }): Promise<Connection> {
@@ -136,6 +152,7 @@ class SecureTransport extends EventTarget implements Transport {
       if (expectedPeer.equals(this.peerId)) throw new InvalidParametersError('dial: expectedPeer is this transport itself')
       const existing = this.connectionTo(expectedPeer)
       if (existing !== undefined) return existing
+      if (this.#edge.peerGraylisted(expectedPeer.toString())) throw new PeerGraylistedError(`dial: ${expectedPeer.toShortString()} is graylisted for misbehaving`)
     }
     const carrier = this.#carrierFor(addr)
     const crypto = await this.#loadCrypto()
@@ -166,6 +183,8 @@ class SecureTransport extends EventTarget implements Transport {
       routes: this.#routes,
       budget: this.#budget,
       onDrop: (reason) => { this.#drops[reason]++ },
+      onInvalid: (conn) => { this.#penalize(conn, 1) },
+      onViolation: (conn) => { this.#penalize(conn, this.#edge.limits.fatalViolationScore) },
       onClosed: (conn, error) => {
         if (!this.#connections.delete(conn)) return
         this.dispatchEvent(new CustomEvent('connection:close', { detail: error === undefined ? { connection: conn } : { connection: conn, error } }))
@@ -176,11 +195,33 @@ class SecureTransport extends EventTarget implements Transport {
       if (this.#closed) throw new NotStartedError('transport is closed')
       throw new DialError('the remote peer is this transport itself')
     }
+    if (this.#edge.peerGraylisted(connection.remotePeer.toString())) {
+      const error = new PeerGraylistedError(`${connection.remotePeer.toShortString()} is graylisted for misbehaving`)
+      connection.fail(error)
+      throw error
+    }
     this.#connections.add(connection)
     this.dispatchEvent(new CustomEvent('connection:open', { detail: { connection } }))
     this.#deduplicate(connection)
+    this.#capPerPeer(connection)
     connection.start()
     return connection
+  }
+
+  /** One identity holds at most `maxConnectionsPerPeer` connections: the newest replaces the oldest. */
+  #capPerPeer(fresh: SecureConnection): void {
+    const same = [...this.#connections].filter((c) => c.isOpen && c.remotePeer.equals(fresh.remotePeer))
+    for (const old of same.slice(0, Math.max(0, same.length - this.#edge.limits.maxConnectionsPerPeer))) {
+      if (old !== fresh) { this.#closedOverPeerCap++; void old.close() }
+    }
+  }
+
+  /** Misbehaviour costs the peer score; at the limit all its connections end and it is graylisted. */
+  #penalize(conn: SecureConnection, weight: number): void {
+    if (!this.#edge.penalize(conn.remotePeer.toString(), conn.remoteAddr, weight)) return
+    for (const c of [...this.#connections]) {
+      if (c.remotePeer.equals(conn.remotePeer)) c.fail(new PeerGraylistedError(`${conn.remotePeer.toShortString()} is graylisted for misbehaving`))
+    }
   }
 
   /**
@@ -216,7 +257,7 @@ class SecureTransport extends EventTarget implements Transport {
   }
 
   connections(): Connection[] {
-    return [...this.#connections]
+    return [...this.#connections].filter((c) => c.isOpen)
   }
 
   connectionTo(peer: PeerId): Connection | undefined {
@@ -232,9 +273,10 @@ class SecureTransport extends EventTarget implements Transport {
   stats(): TransportStats {
     return {
       connections: this.#connections.size,
-      pendingHandshakes: this.#pendingPipes.size,
+      pendingHandshakes: this.#pendingPipes.size + this.#edge.pending,
       failedHandshakes: this.#failedHandshakes,
-      refusedPipes: this.#refusedPipes,
+      refusedPipes: this.#refusedPipes + this.#edge.stats().refusedPipes,
+      edge: { ...this.#edge.stats(), closedOverPeerCap: this.#closedOverPeerCap },
       drops: { ...this.#drops },
       streamMemory: { reserved: this.#budget.reserved, buffered: this.#budget.buffered, limit: this.#budget.limit },
     }
@@ -246,6 +288,7 @@ class SecureTransport extends EventTarget implements Transport {
     const listeners = this.#listeners.splice(0)
     await Promise.all(listeners.map((l) => l.close()))
     for (const pipe of this.#pendingPipes) pipe.close(new ConnectionClosedError('transport is closing'))
+    this.#edge.closeAll()
     const closing = Promise.all([...this.#connections].map((c) => c.close()))
     const aborted = new Promise<void>((resolve) => options?.signal?.addEventListener('abort', () => resolve(), { once: true }))
     await Promise.race([closing, aborted])

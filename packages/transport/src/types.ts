@@ -7,6 +7,8 @@ import type { Identity, SignatureBackend } from '@saorsa-gossip/identity'
 import type { PeerId } from '@saorsa-gossip/types'
 import type { AbortOptions, Carrier } from './carrier.ts'
 import type { RekeyPolicy } from './channel/records.ts'
+import type { EdgeStats } from './edge/gate.ts'
+import type { EdgeLimits } from './edge/preset.ts'
 import type { MessageProtocol, StreamProtocol } from './protocols.ts'
 import type { IncomingStream } from './streams/inbound.ts'
 import type { StreamWriter } from './streams/outbound.ts'
@@ -66,6 +68,8 @@ export interface ConnectionStats {
   readonly bulkChunksReceived: number
   /** Handler calls that threw or rejected (the connection stays up; handlers own their errors). */
   readonly handlerErrors: number
+  /** Messages from the remote that failed to parse or validate (reported with `reportInvalid`, a handler's DecodeError, a malformed direct envelope). */
+  readonly invalidMessages: number
   readonly drops: DropCounts
   /** Direct requests of ours awaiting a response on this connection. */
   readonly pendingRequests: number
@@ -100,6 +104,12 @@ export interface Connection {
   openStream(protocol: StreamProtocol, options?: AbortOptions): Promise<StreamWriter>
   /** Round-trip time in ms of a ping/pong control frame. */
   ping(options?: AbortOptions): Promise<number>
+  /**
+   * Tells the transport that a message from this connection failed to decode or validate in an upper
+   * layer (a handler throwing DecodeError counts by itself). It costs the remote PeerId score; at the
+   * limit every connection of that peer ends with PeerGraylistedError and the peer is graylisted.
+   */
+  reportInvalid(): void
   /** Sends a close frame after the queued frames, then closes the pipe. Idempotent. */
   close(): Promise<void>
   /** Resolves when the connection closed for any reason (never rejects). */
@@ -117,8 +127,10 @@ export interface TransportInit {
   backend?: SignatureBackend
   /** Handshake deadline in ms (default 10,000). */
   handshakeTimeoutMs?: number
-  /** Inbound handshakes in progress at once; more pipes are closed on arrival (default 64). */
+  /** Same as `edge.maxPendingHandshakes` (kept for existing callers). */
   maxPendingHandshakes?: number
+  /** Limits of the inbound edge (default EDGE_DEFAULTS, each with its reason). */
+  edge?: Partial<EdgeLimits>
   /** Open connections; inbound pipes beyond this are closed (default 1,024). */
   maxConnections?: number
   /** Bytes all inbound streams together may buffer or be owed as credit (default 64 MiB). */
@@ -143,8 +155,10 @@ export interface TransportStats {
   readonly pendingHandshakes: number
   /** Inbound handshakes that failed (bad input, timeout) since start. */
   readonly failedHandshakes: number
-  /** Inbound pipes refused because of maxPendingHandshakes or maxConnections. */
+  /** Inbound pipes refused on arrival (maxConnections, or an edge limit). */
   readonly refusedPipes: number
+  /** The inbound edge: evictions, silent pipes, rate limiting, responder crypto spent, graylists. */
+  readonly edge: EdgeStats & { readonly closedOverPeerCap: number }
   /** Dropped frames by reason, over every connection since start. */
   readonly drops: DropCounts
   /** Inbound stream memory: reserved (credit granted plus buffered) and actually buffered bytes. */
@@ -169,6 +183,7 @@ export interface Transport extends Omit<EventTarget, 'addEventListener' | 'remov
   handleStream(protocol: StreamProtocol, handler: StreamHandler): void
   /** Removes the handler of a protocol (by object or name); later frames for it are counted drops. */
   unhandle(protocol: MessageProtocol | StreamProtocol | string): void
+  /** Open connections (one closing is no longer listed). */
   connections(): Connection[]
   connectionTo(peer: PeerId): Connection | undefined
   listenAddrs(): string[]

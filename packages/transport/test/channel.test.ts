@@ -1,9 +1,12 @@
 import { describe, it, expect, beforeAll } from 'vitest'
 import { readFileSync } from 'node:fs'
+import { blake3 } from '@noble/hashes/blake3.js'
+import { ml_kem768_x25519 } from '@noble/post-quantum/hybrid.js'
 import { bytesEqual, fromHex, SeededRng, toHex, utf8 } from '@saorsa-gossip/types'
 import { loadAead, nobleAead, type Aead } from '../src/channel/aead.ts'
+import { XWING_CT_BYTES, XWING_EK_BYTES } from '../src/channel/messages.ts'
 import { deriveHandshakeKeys, deriveTrafficKeys, nextKey, transcriptNext, transcriptStart } from '../src/channel/kdf.ts'
-import { MAX_RECORD_PLAINTEXT, RecordOpener, RecordSealer } from '../src/channel/records.ts'
+import { MAX_RECORD_PLAINTEXT, RecordOpener, RecordSealer, REKEY_CEILING } from '../src/channel/records.ts'
 import { directFrame, DIRECT_TYPE, refusalCode } from '../src/direct/wire.ts'
 import { frame, FRAME_KIND, parseFrames, prefixedFrame, type OutFrame } from '../src/frames.ts'
 import { encodeProtocolName, PROTOCOL_CODES } from '../src/protocols.ts'
@@ -20,8 +23,8 @@ function sealMany(aead: Aead, count: number, policy = { records: 4, bytes: 1 << 
   return { plaintexts, records: plaintexts.map((p) => sealer.seal([p])) }
 }
 
-function openAll(records: Uint8Array[], policy = { records: 4, bytes: 1 << 30 }, aead: Aead = fast): Uint8Array[] {
-  const opener = new RecordOpener(aead, key(9), policy)
+function openAll(records: Uint8Array[], aead: Aead = fast): Uint8Array[] {
+  const opener = new RecordOpener(aead, key(9))
   const out: Uint8Array[] = []
   for (const r of records) opener.push(r, (p) => out.push(p.slice()))
   return out
@@ -63,7 +66,7 @@ describe('record layer', () => {
     const stream = new Uint8Array(records.reduce((n, r) => n + r.length, 0))
     let off = 0
     for (const r of records) { stream.set(r, off); off += r.length }
-    const opener = new RecordOpener(nobleAead, key(9), { records: 4, bytes: 1 << 30 })
+    const opener = new RecordOpener(nobleAead, key(9))
     const out: Uint8Array[] = []
     for (let i = 0; i < stream.length;) {
       const n = 1 + rng.nextInt(3000)
@@ -73,6 +76,37 @@ describe('record layer', () => {
     expect(out.length).toBe(50)
     out.forEach((p, i) => expect(bytesEqual(p, plaintexts[i]!)).toBe(true))
     expect(opener.epoch).toBe(12)
+  })
+
+  it('follows the sender\'s key updates by the phase bit, whatever the sender\'s local policy', () => {
+    for (const policy of [{ records: 1, bytes: 1 << 30 }, { records: 3, bytes: 1 << 30 }, { records: 1 << 20, bytes: 2500 }]) {
+      const sealer = new RecordSealer(fast, key(9), policy)
+      const opener = new RecordOpener(fast, key(9))
+      const sent = Array.from({ length: 20 }, (_, i) => rng.fill(new Uint8Array(500 + i)))
+      const got: Uint8Array[] = []
+      for (const p of sent) opener.push(sealer.seal([p]), (q) => got.push(q.slice()))
+      expect(got.length).toBe(20)
+      got.forEach((p, i) => expect(bytesEqual(p, sent[i]!)).toBe(true))
+      // The sender moves on right after the record that used up its key; the receiver follows on the next record.
+      expect(sealer.epoch - opener.epoch).toBe(sealer.epoch > 0 && policy.records === 1 ? 1 : sealer.epoch - opener.epoch)
+      expect(opener.epoch).toBeGreaterThan(0)
+      expect(sealer.epoch - opener.epoch).toBeLessThanOrEqual(1)
+    }
+  })
+
+  it('fails closed on a forged phase bit (an update the sender did not make, or a hidden one)', () => {
+    const { records } = sealMany(fast, 6)
+    for (const index of [0, 2, 4]) {
+      const forged = records.map((r) => r.slice())
+      forged[index]![0]! ^= 0x80
+      expect(() => openAll(forged), `record ${index}`).toThrow(expect.objectContaining({ name: 'RecordAuthError' }))
+    }
+  })
+
+  it('refuses a local rekey policy beyond the protocol ceiling', () => {
+    expect(() => new RecordSealer(fast, key(9), { records: REKEY_CEILING.records + 1, bytes: 1 << 20 })).toThrow(RangeError)
+    expect(() => new RecordSealer(fast, key(9), { records: 10, bytes: REKEY_CEILING.bytes + 1 })).toThrow(RangeError)
+    expect(() => new RecordSealer(fast, key(9), { records: 0, bytes: 10 })).toThrow(RangeError)
   })
 
   it('rekeys on the byte budget too', () => {
@@ -110,20 +144,20 @@ describe('record layer', () => {
     expect(() => openAll([r0, r0])).toThrow(expect.objectContaining({ name: 'RecordAuthError' }))
     expect(() => openAll([r0, r2, r1])).toThrow(expect.objectContaining({ name: 'RecordAuthError' }))
     expect(() => openAll([r0, r1, r3])).toThrow(expect.objectContaining({ name: 'RecordAuthError' }))
-    const opener = new RecordOpener(fast, key(9), { records: 4, bytes: 1 << 30 })
+    const opener = new RecordOpener(fast, key(9))
     expect(() => opener.push(r1, () => {})).toThrow(expect.objectContaining({ name: 'RecordAuthError' }))
     expect(() => opener.push(r0, () => {})).toThrow(expect.objectContaining({ name: 'RecordAuthError' }))
   })
 
   it('rejects records sealed under a different key', () => {
     const { records } = sealMany(fast, 1)
-    const opener = new RecordOpener(fast, key(8), { records: 4, bytes: 1 << 30 })
+    const opener = new RecordOpener(fast, key(8))
     expect(() => opener.push(records[0]!, () => {})).toThrow(expect.objectContaining({ name: 'RecordAuthError' }))
   })
 
   it('reports a partially received record so a cut stream counts as truncation', () => {
     const { records } = sealMany(fast, 1)
-    const opener = new RecordOpener(fast, key(9), { records: 4, bytes: 1 << 30 })
+    const opener = new RecordOpener(fast, key(9))
     opener.push(records[0]!.subarray(0, 10), () => {})
     expect(opener.midRecord).toBe(true)
   })
@@ -159,9 +193,15 @@ describe('golden vectors (SPEC.md section 5)', () => {
   const fill = (b: number) => new Uint8Array(32).fill(b)
   const hk = deriveHandshakeKeys(fill(0x11), fill(0x22))
   const tk = deriveTrafficKeys(fill(0x11), fill(0x44))
-  const sealer = new RecordSealer(nobleAead, tk.initiatorToResponder, { records: 1, bytes: 1 << 30 })
+  // The record layer owns (and wipes) the keys it is given: it gets copies.
+  const sealer = new RecordSealer(nobleAead, tk.initiatorToResponder.slice(), { records: 1, bytes: 1 << 30 })
+  const xwingKeys = ml_kem768_x25519.keygen(fill(0x55))
+  const xwingSent = ml_kem768_x25519.encapsulate(xwingKeys.publicKey, new Uint8Array(64).fill(0x66))
   const hello = frame(FRAME_KIND.mship, utf8('hello'))
   const vectors: Record<string, string> = {
+    'xwing-ek-hash': toHex(blake3(xwingKeys.publicKey)),
+    'xwing-ct-hash': toHex(blake3(xwingSent.cipherText)),
+    'xwing-ss': toHex(xwingSent.sharedSecret),
     'transcript-start': toHex(transcriptStart(utf8('abc'))),
     'transcript-next': toHex(transcriptNext(transcriptStart(utf8('abc')), new Uint8Array([1]))),
     'handshake-i2r': toHex(hk.initiatorToResponder),
@@ -193,8 +233,14 @@ describe('golden vectors (SPEC.md section 5)', () => {
     rows.forEach((r, i) => { expect(Number(r[2])).toBe(i); expect(parseInt(r[3]!, 16)).toBe(0x80 | i) })
   })
 
+  it('decapsulates the X-Wing vector to the same shared secret, with the sizes section 5.2 states', () => {
+    expect(xwingKeys.publicKey.length).toBe(XWING_EK_BYTES)
+    expect(xwingSent.cipherText.length).toBe(XWING_CT_BYTES)
+    expect(toHex(ml_kem768_x25519.decapsulate(xwingSent.cipherText, xwingKeys.secretKey))).toBe(vectors['xwing-ss'])
+  })
+
   it('opens the spec record vectors with the spec traffic key', () => {
-    const opener = new RecordOpener(fast, tk.initiatorToResponder, { records: 1, bytes: 1 << 30 })
+    const opener = new RecordOpener(fast, tk.initiatorToResponder.slice())
     const out: string[] = []
     opener.push(fromHex(vectors['record-0']! + vectors['record-1']!), (p) => parseFrames(p, (_k, b) => out.push(new TextDecoder().decode(b))))
     expect(out).toEqual(['hello', 'hello'])

@@ -39,14 +39,14 @@ export function liveConnection(aead: Aead, routes: ProtocolRoutes, budget: Memor
   const conn = new SecureConnection({
     id: 'live', direction: 'inbound', pipe, inbox, aead, rekey: DEFAULT_REKEY, highWaterMark: 1 << 20, maxPendingHandlers: 16,
     handshake: {
-      version: 1, remotePublicKey: REMOTE.publicKey, remotePeer: REMOTE.peerId, observedAddr: 'mem://live-local',
-      sendKey: SEND_KEY, receiveKey: RECEIVE_KEY, transcriptHash: new Uint8Array(32),
+      version: 2, remotePublicKey: REMOTE.publicKey, remotePeer: REMOTE.peerId, observedAddr: 'mem://live-local',
+      sendKey: SEND_KEY.slice(), receiveKey: RECEIVE_KEY.slice(), transcriptHash: new Uint8Array(32),
     },
-    routes, budget, onDrop, onClosed: (_c, error) => { ended = error },
+    routes, budget, onDrop, onInvalid() {}, onViolation() {}, onClosed: (_c, error) => { ended = error },
   })
   conn.start()
-  const sealer = new RecordSealer(aead, RECEIVE_KEY, DEFAULT_REKEY)
-  const opener = new RecordOpener(aead, SEND_KEY, DEFAULT_REKEY)
+  const sealer = new RecordSealer(aead, RECEIVE_KEY.slice(), DEFAULT_REKEY)
+  const opener = new RecordOpener(aead, SEND_KEY.slice())
   const frames: Array<[number, Uint8Array]> = []
   return {
     conn,

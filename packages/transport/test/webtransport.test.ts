@@ -8,7 +8,10 @@ import { describe, it, expect } from 'vitest'
 import { bytesEqual } from '@saorsa-gossip/types'
 import type { BytePipe } from '../src/carrier.ts'
 import { createSelfSignedCertificate, MAX_CERTIFICATE_VALIDITY_MS } from '../src/webtransport/certificate.ts'
+import { HandshakeError } from '../src/errors.ts'
 import { createWebTransportCarrier } from '../src/webtransport/index.ts'
+
+const SECRET_DETAIL = 'a1b2c3d4e5'
 import { collect, runCarrierConformance } from './carrier-conformance.ts'
 
 runCarrierConformance('wt', async () => {
@@ -56,6 +59,17 @@ async function pair(carrier = createWebTransportCarrier()): Promise<{ client: By
 }
 
 describe('WebTransport carrier', () => {
+  it('closes a session on a local error with a generic reason: the error text never leaves the node', async () => {
+    const { server, client, close } = await pair()
+    const clientSide = collect(client)
+    server.setReader({ onData() {}, onEnd() {} })
+    server.close(new HandshakeError(`expected peer ${SECRET_DETAIL}, authenticated someone else`))
+    const ended = await clientSide.ended
+    expect(ended).toBeDefined()
+    expect(String(ended?.message) + String((ended?.cause as Error | undefined)?.message)).not.toContain(SECRET_DETAIL)
+    await close()
+  })
+
   it('reports the dialler as the remote address on the listening side', async () => {
     const { server, client, addr, close } = await pair()
     expect(server.remoteAddr).toMatch(/^wt:\/\/127\.0\.0\.1:\d+$/)

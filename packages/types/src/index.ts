@@ -1,8 +1,9 @@
 /**
  * @packageDocumentation
  * Shared types of the Saorsa Gossip overlay: identifiers, the bounded CBOR codec, signed envelopes,
- * the message header, clock and RNG interfaces, error classes and the limits table. The driver
- * runtime that runs every sans-IO core is the `@saorsa-gossip/types/runtime` subpath.
+ * the message header, clock and RNG interfaces, error classes, the limits table and the IBLT used
+ * for set reconciliation. The driver runtime that runs every sans-IO core is the
+ * `@saorsa-gossip/types/runtime` subpath.
  *
  * @example
  * ```ts
@@ -31,3 +32,4 @@ export { ManualClock, systemClock, type Clock } from './clock.ts'
 export { SeededRng, cryptoRng, pick, sample, shuffled, type Rng } from './rng.ts'
 export { LIMITS, type Limits } from './limits.ts'
 export { liftOutputs, type CoreInput, type CoreOutput, type Lift, type Outbox, type ProtocolCore } from './sansio.ts'
+export { Iblt, IBLT_CELL_BYTES, IBLT_HASHES, IBLT_KEY_BYTES, type IbltDifference } from './iblt.ts'

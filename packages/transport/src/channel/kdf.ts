@@ -7,9 +7,9 @@ import { blake3 } from '@noble/hashes/blake3.js'
 import { concatBytes, utf8 } from '@saorsa-gossip/types'
 
 export const KDF_CONTEXT = Object.freeze({
-  handshake: 'saorsa-gossip 2026-11 transport v1 handshake keys',
-  traffic: 'saorsa-gossip 2026-11 transport v1 traffic keys',
-  rekey: 'saorsa-gossip 2026-11 transport v1 rekey',
+  handshake: 'saorsa-gossip 2026-12 transport v2 handshake keys',
+  traffic: 'saorsa-gossip 2026-12 transport v2 traffic keys',
+  rekey: 'saorsa-gossip 2026-12 transport v2 rekey',
 })
 
 const CONTEXT_BYTES = {
@@ -34,18 +34,24 @@ export interface DirectionalKeys {
   readonly responderToInitiator: Uint8Array
 }
 
-function split(okm: Uint8Array): DirectionalKeys {
-  return { initiatorToResponder: okm.slice(0, 32), responderToInitiator: okm.slice(32, 64) }
+/** Derives 64 bytes from `secret || transcript` and splits them; the concatenation and the output are wiped. */
+function deriveSplit(context: Uint8Array, secret: Uint8Array, transcript: Uint8Array): DirectionalKeys {
+  const input = concatBytes(secret, transcript)
+  const okm = blake3(input, { context, dkLen: 64 })
+  input.fill(0)
+  const keys = { initiatorToResponder: okm.slice(0, 32), responderToInitiator: okm.slice(32, 64) }
+  okm.fill(0)
+  return keys
 }
 
 /** Keys that encrypt the identity parts of M2 and M3: BLAKE3-derive(ctx_handshake, ss || h2), 64 bytes. */
 export function deriveHandshakeKeys(sharedSecret: Uint8Array, h2: Uint8Array): DirectionalKeys {
-  return split(blake3(concatBytes(sharedSecret, h2), { context: CONTEXT_BYTES.handshake, dkLen: 64 }))
+  return deriveSplit(CONTEXT_BYTES.handshake, sharedSecret, h2)
 }
 
 /** Record keys: BLAKE3-derive(ctx_traffic, ss || h4), 64 bytes, one half per direction. */
 export function deriveTrafficKeys(sharedSecret: Uint8Array, h4: Uint8Array): DirectionalKeys {
-  return split(blake3(concatBytes(sharedSecret, h4), { context: CONTEXT_BYTES.traffic, dkLen: 64 }))
+  return deriveSplit(CONTEXT_BYTES.traffic, sharedSecret, h4)
 }
 
 /** The next key of one direction after a rekey: BLAKE3-derive(ctx_rekey, key). One-way, so old keys stay safe. */

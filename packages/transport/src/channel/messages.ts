@@ -13,11 +13,19 @@ export const MSG_M3 = 0x03
 export const NONCE_LENGTH = 32
 /** Versions an initiator may offer in one M1. */
 export const MAX_OFFERED_VERSIONS = 8
-/** Protocol versions this implementation speaks, best first. */
-export const SUPPORTED_VERSIONS: readonly number[] = Object.freeze([1])
+/**
+ * Protocol versions this implementation speaks, best first. Version 2 is the X-Wing handshake with
+ * signalled key updates; version 1 (ML-KEM-768 alone, rekey by a shared local policy) is no longer spoken.
+ */
+export const SUPPORTED_VERSIONS: readonly number[] = Object.freeze([2])
 
-const EK = LIMITS.mlkem768PublicKeyBytes
-const CT = LIMITS.mlkem768CiphertextBytes
+/** X-Wing encapsulation key: ML-KEM-768 ek (1,184) || X25519 public key (32). */
+export const XWING_EK_BYTES = LIMITS.mlkem768PublicKeyBytes + 32
+/** X-Wing ciphertext: ML-KEM-768 ct (1,088) || X25519 ephemeral public key (32). */
+export const XWING_CT_BYTES = LIMITS.mlkem768CiphertextBytes + 32
+
+const EK = XWING_EK_BYTES
+const CT = XWING_CT_BYTES
 const PK = LIMITS.mldsa65PublicKeyBytes
 const SIG = LIMITS.mldsa65SignatureBytes
 

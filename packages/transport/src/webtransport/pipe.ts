@@ -13,6 +13,12 @@ type Reader = { onData(chunk: Uint8Array): void; onEnd(error?: Error): void }
 /** Session close codes this carrier sends (the peer only distinguishes zero from non-zero). */
 export const CLOSE_GRACEFUL = 0
 export const CLOSE_ERROR = 1
+/**
+ * The reason sent with an error close: always this, never the local error's text (which may name the
+ * peer we expected, or what exactly failed in a handshake). The details stay in the local error.
+ */
+export const ERROR_CLOSE_REASON = 'error'
+
 /** WebTransport close reasons are limited to 1024 bytes; ours stay short. */
 const MAX_REASON_CHARS = 120
 
@@ -99,7 +105,7 @@ export class WtPipe implements BytePipe {
     this.#notifyEnd(error)
     this.#reader.cancel().catch(() => { /* session may be gone */ })
     if (error !== undefined || this.#sessionGone) {
-      this.#closeSession(CLOSE_ERROR, error?.message ?? 'closed')
+      this.#closeSession(CLOSE_ERROR, error === undefined ? 'closed' : ERROR_CLOSE_REASON)
       return
     }
     // Graceful: FIN after everything already written; the peer reads it, ends its pipe and
@@ -164,7 +170,7 @@ export class WtPipe implements BytePipe {
     if (!this.#closed) {
       this.#closed = true
       this.#drain.rejectAll(closedError(error))
-      this.#closeSession(error === undefined ? CLOSE_GRACEFUL : CLOSE_ERROR, error?.message ?? 'end of stream')
+      this.#closeSession(error === undefined ? CLOSE_GRACEFUL : CLOSE_ERROR, error === undefined ? 'end of stream' : ERROR_CLOSE_REASON)
     }
     this.#notifyEnd(wrapped)
   }
