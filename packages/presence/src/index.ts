@@ -10,8 +10,8 @@
  * ```ts
  * import { createPresence, PRESENCE_DEFAULT } from '@saorsa-gossip/presence'
  *
- * // js-libp2p shape: options, then the components it runs on (pubsub, an MLS group, the coordinator).
- * const presence = createPresence({ config: PRESENCE_DEFAULT, addrs: ['tcp://203.0.113.7:4001'] }, { peerId, pubsub, foaf: coordinator })
+ * // js-libp2p shape: options, then the components it runs on (pubsub, a FOAF router for FIND_USER).
+ * const presence = createPresence({ config: PRESENCE_DEFAULT, addrs: ['tcp://203.0.113.7:4001'] }, { peerId, pubsub, foaf })   // foaf: a FoafRouter over the coordinator
  * presence.start()
  * await presence.addGroup('friends', group)          // group: { epoch, exportSecret(label, length), members() }
  * presence.announce('friends')                      // a beacon now, then every 5 min

@@ -4,7 +4,7 @@
  * message to the core (so the pubsub origin signature is the beacon's only signature), publishes
  * its beacons, reads exporter secrets from groups, and serves FIND_USER through the coordinator.
  */
-import { cryptoRng, InvalidParametersError, LIMITS, NotStartedError, systemClock, throwIfAborted, type AbortOptions, type Clock, type PeerId, type Rng, type TopicId } from '@saorsa-gossip/types'
+import { cryptoRng, InvalidParametersError, raceAbort, LIMITS, NotStartedError, systemClock, throwIfAborted, type AbortOptions, type Clock, type PeerId, type Rng, type TopicId } from '@saorsa-gossip/types'
 import { CoreRuntime, type RuntimeMetrics } from '@saorsa-gossip/types/runtime'
 import { PRESENCE_WIRE } from './codec.ts'
 import { FIND_USER_DEFAULT, PRESENCE_DEFAULT, type FindUserConfig } from './config.ts'
@@ -119,12 +119,14 @@ export class PresenceService extends EventTarget {
     this.#components.foaf?.answerUserQueries((query) => answerQuery(query, (requester, target) => this.#lookup(requester, target), this.#rng))
   }
 
-  /** Sends a clean 'offline' beacon in every group this node announces in, then stops. */
+  /**
+   * Sends a clean 'offline' beacon in every group this node announces in, waits until pubsub took
+   * them (or `signal` fires), then leaves every beacon topic and stops.
+   */
   async stop(options: AbortOptions = {}): Promise<void> {
     if (!this.started) return
     for (const name of this.#groups.keys()) this.#input({ type: 'withdraw', group: name })
-    await Promise.allSettled(this.#pendingPublishes.splice(0))
-    throwIfAborted(options.signal)
+    await raceAbort(Promise.allSettled(this.#pendingPublishes.splice(0)), options.signal).catch(() => undefined)
     for (const name of [...this.#groups.keys()]) this.#input({ type: 'remove-group', group: name })
     this.#groups.clear()
     this.#runtime.stop()

@@ -152,6 +152,14 @@ describe('presence service', () => {
     await expect(withShard.find(target, { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' })
   })
 
+  it('stops even when the stop is aborted before the offline beacons were handed over', async () => {
+    const { nodes } = await cluster(['a', 'b'])
+    nodes[0]!.announce('g')
+    await nodes[0]!.stop({ signal: AbortSignal.abort() })
+    expect(nodes[0]!.started).toBe(false)
+    expect(() => nodes[0]!.online('g')).toThrow(expect.objectContaining({ name: 'NotStartedError' }))
+  })
+
   it('refuses bad arguments by name', async () => {
     const { nodes } = await cluster(['a'])
     expect(() => nodes[0]!.setAddresses(Array.from({ length: 9 }, () => 'tcp://x:1'))).toThrow(expect.objectContaining({ name: 'InvalidParametersError' }))
