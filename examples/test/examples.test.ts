@@ -44,6 +44,15 @@ describe('examples', () => {
     expect(stdout).toContain('rendezvous done')
   })
 
+  it('presence: three members see each other online, a clean stop shows offline, an outsider sees nobody', async () => {
+    const { stdout } = await example('presence.mjs')
+    expect(stdout).toMatch(/alpha  online: .*(beta|gamma).*(beta|gamma)/)
+    expect(stdout).toMatch(/alpha  sees gamma offline \(left\)/)
+    expect(stdout).toContain('delta (guessed secret) sees 0 member(s)')
+    expect(stdout).toContain('presence done')
+    expect(stdout).not.toContain('FAIL')
+  })
+
   it('the network demo holds every check it prints: delivery, crash and hang detection, repair', async () => {
     const { stdout } = await example('demo.mjs')
     expect(stdout).not.toContain('FAIL')

@@ -33,7 +33,7 @@ export class Simulator<Msg, Timer, Command, Event> {
   readonly #byKey = new Map<string, number>()
   readonly #rng: SeededRng
   readonly #latency: LinkLatency
-  readonly #lossRate: number
+  #lossRate: number
   readonly #duplicateRate: number
   readonly #connectionTimeoutMs: number | undefined
   readonly #sizeOf: ((msg: Msg) => number) | undefined
@@ -127,6 +127,11 @@ export class Simulator<Msg, Timer, Command, Event> {
   at(timeMs: number, action: () => void): void {
     if (!(timeMs >= this.#now)) throw new RangeError(`at: time ${timeMs} is in the past (now ${this.#now})`)
     this.#push(timeMs, ACTION, -1, 0, -1, undefined, action)
+  }
+
+  /** Changes the probability that a message is lost from now on (a lossy phase after a clean warm-up). */
+  setLossRate(rate: number): void {
+    this.#lossRate = probability(rate, 'lossRate')
   }
 
   /** Stops a node: pending timers and in-flight deliveries to it are dropped. */

@@ -44,6 +44,8 @@ export interface PubSubNetworkInit {
   readonly pubsub?: Partial<PubSubConfig>
   readonly latencyMs?: readonly [number, number]
   readonly connectionTimeoutMs?: number
+  /** Probability that any one message is lost in transit (default 0). */
+  readonly lossRate?: number
   /** Count bytes with the real wire encodings (slower; for the benchmark). */
   readonly realSizes?: boolean
   /** Key pairs per node: default 32 random bytes as key with FAKE_SIGNATURES. */
@@ -94,6 +96,7 @@ export class PubSubNetwork {
       seed: init.seed,
       latencyMs: init.latencyMs ?? [10, 50],
       connectionTimeoutMs: init.connectionTimeoutMs ?? 2_000,
+      lossRate: init.lossRate ?? 0,
       kindOf: (m) => (m.layer === 'membership' ? `m:${m.msg.layer}:${m.msg.msg.type}` : `p:${m.msg.type}`),
       recordEvents: false,
       ...(realSizes ? { sizeOf: sizeOfStackMessage } : {}),
