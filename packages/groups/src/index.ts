@@ -1,2 +1,5 @@
-/* @saorsa-gossip/groups: this layer is planned; its entry point exports nothing yet. */
-export {}
+export * from './errors.ts'
+export * from './suite.ts'
+export * from './credential.ts'
+export * from './key-package.ts'
+export * from './group.ts'

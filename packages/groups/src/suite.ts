@@ -1,0 +1,95 @@
+/**
+ * MLS ciphersuites (RFC 9420 section 5.1) on ts-mls. The Saorsa suite 0xF165
+ * MLS_192_MLKEM768_CHACHA20POLY1305_SHA512_MLDSA65 (a private-use id, RFC 9420 section 17.1) keeps
+ * ts-mls's ML-KEM-768 HPKE (HKDF-SHA512, ChaCha20-Poly1305) and swaps in SHA-512 and ML-DSA-65 from
+ * @saorsa-gossip/identity, domain-separated from every other signature of the node (SPEC.md 10.1).
+ */
+import { randomBytes } from 'node:crypto'
+import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js'
+import { activeMlDsa65Backend, signingInput } from '@saorsa-gossip/identity'
+import { assertBytes, copyBytes } from '@saorsa-gossip/types'
+import {
+  ciphersuites, getCiphersuiteFromName, getCiphersuiteImpl, type CiphersuiteImpl, type CiphersuiteName, type Hash, type Signature,
+} from 'ts-mls'
+
+/** The private-use ciphersuite id of the Saorsa suite. */
+export const SAORSA_SUITE_ID = 0xf165
+/** Its name; ts-mls 1.6.4 carries unknown suite ids as decimal strings. */
+export const SAORSA_SUITE_NAME = 'MLS_192_MLKEM768_CHACHA20POLY1305_SHA512_MLDSA65'
+/** Domain tag under which MLS signatures are made with the node's ML-DSA-65 key (SPEC.md 4.3). */
+export const MLS_SIGNATURE_DOMAIN = 'saorsa-gossip/mls/v1'
+/** The standard suite offered by option: ts-mls's stock classical suite. */
+export const STANDARD_SUITE = 'MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519' satisfies CiphersuiteName
+
+/** `'saorsa'` (post-quantum, default) or a standard ts-mls suite name. */
+export type SuiteChoice = 'saorsa' | CiphersuiteName
+
+/** A ciphersuite implementation plus what the groups layer needs to know about it. */
+export interface GroupSuite {
+  readonly choice: SuiteChoice
+  /** The uint16 suite id on the wire. */
+  readonly id: number
+  /** True when leaf signature keys are the members' ML-DSA-65 identity keys. */
+  readonly identityKeyIsLeafKey: boolean
+  readonly impl: CiphersuiteImpl
+}
+
+/** ML-DSA-65 through the identity package's active backend (liboqs once loaded, noble before). */
+const mlDsa65Signature: Signature = {
+  async sign(signKey, message) {
+    return activeMlDsa65Backend().sign(signKey, signingInput(MLS_SIGNATURE_DOMAIN, message))
+  },
+  async verify(publicKey, message, signature) {
+    return activeMlDsa65Backend().verify(publicKey, signingInput(MLS_SIGNATURE_DOMAIN, message), signature)
+  },
+  async keygen() {
+    const { publicKey, secretKey } = ml_dsa65.keygen(randomBytes(32))
+    return { publicKey: copyBytes(publicKey), signKey: copyBytes(secretKey) }
+  },
+}
+
+/** SHA-512 and HMAC-SHA-512 through WebCrypto, as ts-mls's own suites do it. */
+const sha512: Hash = {
+  async digest(data) {
+    return new Uint8Array(await crypto.subtle.digest('SHA-512', data as Uint8Array<ArrayBuffer>))
+  },
+  async mac(key, data) {
+    const k = await crypto.subtle.importKey('raw', key as Uint8Array<ArrayBuffer>, { name: 'HMAC', hash: 'SHA-512' }, false, ['sign'])
+    return new Uint8Array(await crypto.subtle.sign('HMAC', k, data as Uint8Array<ArrayBuffer>))
+  },
+  async verifyMac(key, mac, data) {
+    assertBytes(mac, 'mac')
+    const k = await crypto.subtle.importKey('raw', key as Uint8Array<ArrayBuffer>, { name: 'HMAC', hash: 'SHA-512' }, false, ['verify'])
+    return crypto.subtle.verify('HMAC', k, mac as Uint8Array<ArrayBuffer>, data as Uint8Array<ArrayBuffer>)
+  },
+}
+
+const cache = new Map<SuiteChoice, Promise<GroupSuite>>()
+
+/**
+ * The implementation of a suite, built once per process. The Saorsa suite starts from ts-mls's
+ * MLS_256_MLKEM768_CHACHA20POLY1305_SHA384_Ed25519, whose HPKE is already ML-KEM-768 with
+ * HKDF-SHA512: `@hpke/ml-kem` takes the 64-byte HKDF-SHA512 node secret as its (d, z) seed, which is
+ * why the hash is SHA-512 and not SHA-256 (a 32-byte secret fails at the first path commit).
+ */
+export function loadSuite(choice: SuiteChoice = 'saorsa'): Promise<GroupSuite> {
+  let entry = cache.get(choice)
+  if (entry === undefined) {
+    entry = build(choice)
+    cache.set(choice, entry)
+  }
+  return entry
+}
+
+async function build(choice: SuiteChoice): Promise<GroupSuite> {
+  if (choice === 'saorsa') {
+    const stock = await getCiphersuiteImpl(getCiphersuiteFromName('MLS_256_MLKEM768_CHACHA20POLY1305_SHA384_Ed25519'))
+    // ts-mls 1.6.4 encodes a decimal-string suite name as that uint16 and decodes unknown ids to String(id).
+    const impl: CiphersuiteImpl = { ...stock, hash: sha512, signature: mlDsa65Signature, name: String(SAORSA_SUITE_ID) as CiphersuiteName }
+    return Object.freeze({ choice, id: SAORSA_SUITE_ID, identityKeyIsLeafKey: true, impl })
+  }
+  const suite = getCiphersuiteFromName(choice)
+  if (suite === undefined) throw new RangeError(`suite: unknown ciphersuite '${String(choice)}'`)
+  const impl = await getCiphersuiteImpl(suite)
+  return Object.freeze({ choice, id: ciphersuites[choice], identityKeyIsLeafKey: false, impl })
+}
