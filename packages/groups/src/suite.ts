@@ -93,3 +93,10 @@ async function build(choice: SuiteChoice): Promise<GroupSuite> {
   const impl = await getCiphersuiteImpl(suite)
   return Object.freeze({ choice, id: ciphersuites[choice], identityKeyIsLeafKey: false, impl })
 }
+
+/** The suite choice for a wire suite id (the Saorsa id or a ts-mls suite), or undefined if unknown. */
+export function suiteChoiceOf(id: number): SuiteChoice | undefined {
+  if (id === SAORSA_SUITE_ID) return 'saorsa'
+  for (const [name, value] of Object.entries(ciphersuites)) if (value === id) return name as CiphersuiteName
+  return undefined
+}
