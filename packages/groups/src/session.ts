@@ -19,10 +19,18 @@ import { DEFAULT_KEY_RING, EpochKeyRing, GROUP_TOPIC_EXPORTER_LABEL, type EpochK
 
 const EPOCH_ID_CONTEXT = utf8('saorsa-gossip/group-epoch/v1')
 
-/** Public id of an epoch: BLAKE3 over group id, epoch and the confirmed transcript hash (unique per branch). */
+/**
+ * Public id of an epoch: BLAKE3("saorsa-gossip/group-epoch/v1" || u8(len) || group id || u64be(epoch)
+ * || confirmed transcript hash). The transcript hash covers every commit so far, so two branches
+ * of the same epoch number never share an id.
+ */
+export function epochId(groupId: Uint8Array, epoch: number, confirmedTranscriptHash: Uint8Array): Uint8Array {
+  return blake3(concatBytes(EPOCH_ID_CONTEXT, new Uint8Array([groupId.length]), groupId, u64be(epoch), confirmedTranscriptHash))
+}
+
 export function epochIdOf(state: ClientState): Uint8Array {
   const { groupId, epoch, confirmedTranscriptHash } = state.groupContext
-  return blake3(concatBytes(EPOCH_ID_CONTEXT, new Uint8Array([groupId.length]), groupId, u64be(Number(epoch)), confirmedTranscriptHash))
+  return epochId(groupId, Number(epoch), confirmedTranscriptHash)
 }
 
 /** What the service must do for a session. */

@@ -4,12 +4,12 @@
  * ts-mls's ML-KEM-768 HPKE (HKDF-SHA512, ChaCha20-Poly1305) and swaps in SHA-512 and ML-DSA-65 from
  * @saorsa-gossip/identity, domain-separated from every other signature of the node (SPEC.md 10.1).
  */
-import { randomBytes } from 'node:crypto'
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js'
 import { activeMlDsa65Backend, signingInput } from '@saorsa-gossip/identity'
 import { assertBytes, copyBytes } from '@saorsa-gossip/types'
 import {
-  ciphersuites, getCiphersuiteFromName, getCiphersuiteImpl, type CiphersuiteImpl, type CiphersuiteName, type Hash, type Signature,
+  ciphersuites, getCiphersuiteFromName, getCiphersuiteImpl, type CiphersuiteImpl, type CiphersuiteName, type Hash, type Kdf, type Signature,
 } from 'ts-mls'
 
 /** The private-use ciphersuite id of the Saorsa suite. */
@@ -48,20 +48,41 @@ const mlDsa65Signature: Signature = {
   },
 }
 
-/** SHA-512 and HMAC-SHA-512 through WebCrypto, as ts-mls's own suites do it. */
+/**
+ * SHA-512, HMAC-SHA-512 and HKDF-SHA512 (RFC 5869) computed synchronously with node:crypto. ts-mls
+ * hashes every tree node and expands every key through these; WebCrypto would queue each call on the
+ * thread pool, which cost more than the hashing itself for a 1,000-member tree.
+ */
 const sha512: Hash = {
   async digest(data) {
-    return new Uint8Array(await crypto.subtle.digest('SHA-512', data as Uint8Array<ArrayBuffer>))
+    return new Uint8Array(createHash('sha512').update(data).digest())
   },
   async mac(key, data) {
-    const k = await crypto.subtle.importKey('raw', key as Uint8Array<ArrayBuffer>, { name: 'HMAC', hash: 'SHA-512' }, false, ['sign'])
-    return new Uint8Array(await crypto.subtle.sign('HMAC', k, data as Uint8Array<ArrayBuffer>))
+    return new Uint8Array(createHmac('sha512', key).update(data).digest())
   },
   async verifyMac(key, mac, data) {
     assertBytes(mac, 'mac')
-    const k = await crypto.subtle.importKey('raw', key as Uint8Array<ArrayBuffer>, { name: 'HMAC', hash: 'SHA-512' }, false, ['verify'])
-    return crypto.subtle.verify('HMAC', k, mac as Uint8Array<ArrayBuffer>, data as Uint8Array<ArrayBuffer>)
+    const expected = createHmac('sha512', key).update(data).digest()
+    return expected.length === mac.length && timingSafeEqual(expected, mac)
   },
+}
+
+const hkdfSha512: Kdf = {
+  async extract(salt, ikm) {
+    return new Uint8Array(createHmac('sha512', salt.length === 0 ? new Uint8Array(64) : salt).update(ikm).digest())
+  },
+  async expand(prk, info, length) {
+    if (length > 255 * 64) throw new RangeError(`length: HKDF-SHA512 expands to at most ${255 * 64} bytes`)
+    const out = new Uint8Array(length)
+    let previous = new Uint8Array(0)
+    for (let i = 0, offset = 0; offset < length; i++) {
+      previous = new Uint8Array(createHmac('sha512', prk).update(previous).update(info).update(new Uint8Array([i + 1])).digest())
+      out.set(previous.subarray(0, Math.min(64, length - offset)), offset)
+      offset += 64
+    }
+    return out
+  },
+  size: 64,
 }
 
 const cache = new Map<SuiteChoice, Promise<GroupSuite>>()
@@ -85,7 +106,7 @@ async function build(choice: SuiteChoice): Promise<GroupSuite> {
   if (choice === 'saorsa') {
     const stock = await getCiphersuiteImpl(getCiphersuiteFromName('MLS_256_MLKEM768_CHACHA20POLY1305_SHA384_Ed25519'))
     // ts-mls 1.6.4 encodes a decimal-string suite name as that uint16 and decodes unknown ids to String(id).
-    const impl: CiphersuiteImpl = { ...stock, hash: sha512, signature: mlDsa65Signature, name: String(SAORSA_SUITE_ID) as CiphersuiteName }
+    const impl: CiphersuiteImpl = { ...stock, hash: sha512, kdf: hkdfSha512, signature: mlDsa65Signature, name: String(SAORSA_SUITE_ID) as CiphersuiteName }
     return Object.freeze({ choice, id: SAORSA_SUITE_ID, identityKeyIsLeafKey: true, impl })
   }
   const suite = getCiphersuiteFromName(choice)

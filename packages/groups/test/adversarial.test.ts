@@ -36,7 +36,8 @@ describe('a member receiving hostile group traffic', () => {
     const rng = new SeededRng('commit-mutations')
     for (let i = 0; i < 150; i++) {
       const mutated = update.commit.slice()
-      mutated[rng.nextInt(mutated.length)] ^= 1 << rng.nextInt(8)
+      const at = rng.nextInt(mutated.length)
+      mutated[at] = mutated[at]! ^ (1 << rng.nextInt(8))
       await rejects(b, mutated)
     }
     await b.processCommit(update.commit)
@@ -82,10 +83,12 @@ describe('a member receiving hostile group traffic', () => {
     const rng = new SeededRng('welcome-mutations')
     for (let i = 0; i < 60; i++) {
       const w = welcome.slice()
-      w[rng.nextInt(w.length)] ^= 1 << rng.nextInt(8)
+      const wAt = rng.nextInt(w.length)
+      w[wAt] = w[wAt]! ^ (1 << rng.nextInt(8))
       await expect(join(w, ratchetTree)).rejects.toBeInstanceOf(GroupError)
       const t = ratchetTree.slice()
-      t[rng.nextInt(t.length)] ^= 1 << rng.nextInt(8)
+      const tAt = rng.nextInt(t.length)
+      t[tAt] = t[tAt]! ^ (1 << rng.nextInt(8))
       await expect(join(welcome, t)).rejects.toBeInstanceOf(GroupError)
     }
     await expect(join(welcome, ratchetTree, other)).rejects.toMatchObject({ name: 'InvalidWelcomeError' })

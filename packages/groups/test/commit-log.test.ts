@@ -4,7 +4,7 @@ import { compareBytes, concatBytes, PeerId, toHex, utf8 } from '@saorsa-gossip/t
 import { COMMIT_LOG_LAN } from '../src/proto/config.ts'
 import { CommitLog, type CommitAnnouncement, type CommitLogOutput } from '../src/proto/commit-log.ts'
 
-const genesis = blake3(utf8('genesis'))
+const genesis: Uint8Array = blake3(utf8('genesis'))
 const peer = (n: number): PeerId => PeerId.fromPublicKey(new Uint8Array([n]))
 
 /** A commit on `parent` (its epoch id) at `epoch`; the next epoch id is a hash of both, as MLS transcript hashes are. */
@@ -57,7 +57,7 @@ class Member {
   }
 
   #epochIdAfter(n: number): Uint8Array {
-    let id = genesis
+    let id: Uint8Array = genesis
     for (const h of this.applied.slice(0, n)) id = childOf(this.#known.get(h)!)
     return id
   }
@@ -112,7 +112,7 @@ describe('the commit log', () => {
 
   it('lets a member that missed commits fetch them and catch up waiting only on the newest epoch', () => {
     const ahead = new Member()
-    let parent = genesis
+    let parent: Uint8Array = genesis
     const chain: CommitAnnouncement[] = []
     for (let epoch = 0; epoch < 5; epoch++) {
       const c = commit(`epoch ${epoch}`, epoch, parent)

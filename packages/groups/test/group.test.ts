@@ -50,3 +50,21 @@ describe('the Saorsa suite', () => {
     expect(peerId.equals(identity(9).peerId)).toBe(true)
   })
 })
+
+describe('the Saorsa suite primitives', () => {
+  it('compute HKDF-SHA512 and HMAC-SHA512 exactly as the stock WebCrypto implementations do', async () => {
+    const { getCiphersuiteFromName, getCiphersuiteImpl } = await import('ts-mls')
+    const stock = await getCiphersuiteImpl(getCiphersuiteFromName('MLS_256_MLKEM1024_CHACHA20POLY1305_SHA512_Ed25519'))
+    const ours = (await suiteFor('saorsa')).impl
+    const salt = Uint8Array.from({ length: 64 }, (_, i) => i)
+    const ikm = Uint8Array.from({ length: 77 }, (_, i) => 255 - i)
+    for (const s of [salt, new Uint8Array(0)]) expect(toHex(await ours.kdf.extract(s, ikm))).toBe(toHex(await stock.kdf.extract(s, ikm)))
+    for (const length of [1, 32, 64, 65, 200]) {
+      expect(toHex(await ours.kdf.expand(salt, ikm, length))).toBe(toHex(await stock.kdf.expand(salt, ikm, length)))
+    }
+    expect(toHex(await ours.hash.mac(salt, ikm))).toBe(toHex(await stock.hash.mac(salt, ikm)))
+    expect(toHex(await ours.hash.digest(ikm))).toBe(toHex(await stock.hash.digest(ikm)))
+    expect(await ours.hash.verifyMac(salt, await stock.hash.mac(salt, ikm), ikm)).toBe(true)
+    expect(await ours.hash.verifyMac(salt, new Uint8Array(64), ikm)).toBe(false)
+  })
+})

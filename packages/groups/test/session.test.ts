@@ -16,7 +16,7 @@ async function groupOfFour() {
 }
 
 describe('group sessions over an in-memory network', () => {
-  it('resolve two concurrent commits in one epoch to the same winner on every member, and tell the loser's author it lost', async () => {
+  it('resolve two concurrent commits in one epoch to the same winner on every member, and tell the author of the losing one', async () => {
     const { net, creator, others } = await groupOfFour()
     const [b, c, d] = others as [typeof creator, typeof creator, typeof creator]
     expect([creator, b, c, d].map((p) => net.session(p).group.epoch)).toEqual([1, 1, 1, 1])
