@@ -6,13 +6,15 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 import * as fs from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { blake3 } from '@noble/hashes/blake3.js'
 import type { Identity } from '@saorsa-gossip/identity'
 import { bytesEqual, concatBytes, decodeCbor, DecodeError, encodeCbor, fromHex, schema as s, throwIfAborted, toHex, utf8 } from '@saorsa-gossip/types'
 import { decodeGroupState, encodeGroupState } from 'ts-mls'
-import { MAX_GROUP_ID_BYTES } from './codec.ts'
+import { MAX_GROUP_ID_BYTES, MAX_KEY_PACKAGE_BYTES } from './codec.ts'
 import { GroupStateCorruptError, UnknownGroupError } from './errors.ts'
+import type { KeyPackageBundle } from './key-package.ts'
+import { decodeKeyPackageMessage } from './mls-bytes.ts'
 import type { SessionSnapshot } from './session.ts'
 import type { EpochKey } from './topic-crypto.ts'
 
@@ -60,29 +62,36 @@ export function sealGroupState(key: Uint8Array, suiteId: number, snapshot: Sessi
     st: encodeGroupState(snapshot.state),
     k: snapshot.epochKeys.map((e) => (e.endedAtMs === undefined ? { e: e.epoch, k: e.key } : { e: e.epoch, k: e.key, x: e.endedAtMs })),
   })
+  return sealRecord(key, record, nonce)
+}
+
+function sealRecord(key: Uint8Array, record: Uint8Array, nonce: Uint8Array): Uint8Array {
   const header = concatBytes(STATE_MAGIC, new Uint8Array([STATE_VERSION]), nonce)
   const cipher = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 })
   cipher.setAAD(header, { plaintextLength: record.length })
   return concatBytes(header, cipher.update(record), cipher.final(), cipher.getAuthTag())
 }
 
-/** Opens file bytes; throws `GroupStateCorruptError` for any damage or a file sealed under another key. */
-export function openGroupState(key: Uint8Array, bytes: Uint8Array): StoredGroup {
+function openRecord(key: Uint8Array, bytes: Uint8Array): Uint8Array {
   if (bytes.length < HEADER_BYTES + 16 || !bytesEqual(bytes.subarray(0, 4), STATE_MAGIC)) {
     throw new GroupStateCorruptError('state file: bad magic or truncated')
   }
   if (bytes[4] !== STATE_VERSION) throw new GroupStateCorruptError(`state file: unknown version ${bytes[4]}`)
   const header = bytes.subarray(0, HEADER_BYTES)
   const body = bytes.subarray(HEADER_BYTES, bytes.length - 16)
-  let record: Uint8Array
   try {
     const decipher = createDecipheriv('chacha20-poly1305', key, header.subarray(5), { authTagLength: 16 })
     decipher.setAAD(header, { plaintextLength: body.length })
     decipher.setAuthTag(bytes.subarray(bytes.length - 16))
-    record = new Uint8Array(concatBytes(decipher.update(body), decipher.final()))
+    return new Uint8Array(concatBytes(decipher.update(body), decipher.final()))
   } catch (err) {
     throw new GroupStateCorruptError('state file: authentication failed (damaged, or sealed under another identity)', { cause: err })
   }
+}
+
+/** Opens file bytes; throws `GroupStateCorruptError` for any damage or a file sealed under another key. */
+export function openGroupState(key: Uint8Array, bytes: Uint8Array): StoredGroup {
+  const record = openRecord(key, bytes)
   let decoded
   try {
     decoded = decodeCbor(record, recordSchema, { maxBytes: MAX_STATE_FILE_BYTES })
@@ -103,6 +112,45 @@ export function openGroupState(key: Uint8Array, bytes: Uint8Array): StoredGroup 
   return { groupId: decoded.g, suiteId: decoded.s, snapshot: { state: { ...state, clientConfig: undefined as never }, epochKeys } }
 }
 
+/** Key packages waiting for a Welcome, kept so a restart between publishing and joining loses nothing. */
+export const MAX_STORED_KEY_PACKAGES = 64
+const KEY_PACKAGES_FILE = 'key-packages.bin'
+
+const bundlesSchema = s.object({
+  v: s.literal(STATE_VERSION),
+  b: s.array(s.object({
+    p: s.bytes({ min: 1, max: MAX_KEY_PACKAGE_BYTES }),
+    i: s.bytes({ min: 1, max: 4096 }),
+    h: s.bytes({ min: 1, max: 4096 }),
+    s: s.bytes({ min: 1, max: 8192 }),
+  }), { max: MAX_STORED_KEY_PACKAGES }),
+})
+
+/** Seals key package bundles with the state key (same file format as a group state). */
+function sealBundles(key: Uint8Array, bundles: readonly KeyPackageBundle[]): Uint8Array {
+  const record = encodeCbor({
+    v: STATE_VERSION,
+    b: bundles.map((b) => ({ p: b.bytes, i: b.privateKeys.initPrivateKey, h: b.privateKeys.hpkePrivateKey, s: b.privateKeys.signaturePrivateKey })),
+  })
+  return sealRecord(key, record, randomBytes(12))
+}
+
+function openBundles(key: Uint8Array, bytes: Uint8Array): KeyPackageBundle[] {
+  const record = openRecord(key, bytes)
+  let decoded
+  try {
+    decoded = decodeCbor(record, bundlesSchema, { maxBytes: bytes.length })
+  } catch (err) {
+    if (err instanceof DecodeError) throw new GroupStateCorruptError(`key package file: ${err.message}`, { cause: err })
+    throw err
+  }
+  return decoded.b.map((b) => ({
+    keyPackage: decodeKeyPackageMessage(b.p, GroupStateCorruptError),
+    privateKeys: { initPrivateKey: b.i, hpkePrivateKey: b.h, signaturePrivateKey: b.s },
+    bytes: b.p,
+  }))
+}
+
 export interface GroupStoreInit {
   readonly directory: string
   readonly identity: Identity
@@ -115,6 +163,28 @@ export interface GroupStore {
   /** Group ids with a state file (damaged files included; `load` reports them). */
   list(options?: { signal?: AbortSignal }): Promise<Uint8Array[]>
   remove(groupId: Uint8Array, options?: { signal?: AbortSignal }): Promise<void>
+  /** Replaces the stored key packages that wait for a Welcome (at most 64). */
+  saveKeyPackages(bundles: readonly KeyPackageBundle[], options?: { signal?: AbortSignal }): Promise<void>
+  loadKeyPackages(options?: { signal?: AbortSignal }): Promise<KeyPackageBundle[]>
+}
+
+/** Temp file in the same directory, fsync, rename over the target, fsync the directory. */
+async function writeAtomic(target: string, data: Uint8Array): Promise<void> {
+  const temp = `${target}.${toHex(randomBytes(6))}.tmp`
+  const handle = await fs.open(temp, 'wx', 0o600)
+  try {
+    await handle.writeFile(data)
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+  await fs.rename(temp, target)
+  const dir = await fs.open(dirname(target), 'r')
+  try {
+    await dir.sync()
+  } finally {
+    await dir.close()
+  }
 }
 
 export function createGroupStore(init: GroupStoreInit): GroupStore {
@@ -140,22 +210,7 @@ export function createGroupStore(init: GroupStoreInit): GroupStore {
     async save(suiteId, snapshot, options = {}) {
       throwIfAborted(options.signal)
       await prepare()
-      const target = pathOf(snapshot.state.groupContext.groupId)
-      const temp = `${target}.${toHex(randomBytes(6))}.tmp`
-      const handle = await fs.open(temp, 'wx', 0o600)
-      try {
-        await handle.writeFile(sealGroupState(key, suiteId, snapshot))
-        await handle.sync()
-      } finally {
-        await handle.close()
-      }
-      await fs.rename(temp, target)
-      const dir = await fs.open(directory, 'r')
-      try {
-        await dir.sync()
-      } finally {
-        await dir.close()
-      }
+      await writeAtomic(pathOf(snapshot.state.groupContext.groupId), sealGroupState(key, suiteId, snapshot))
     },
 
     async load(groupId, options = {}) {
@@ -195,6 +250,25 @@ export function createGroupStore(init: GroupStoreInit): GroupStore {
     async remove(groupId, options = {}) {
       throwIfAborted(options.signal)
       await fs.rm(pathOf(groupId), { force: true })
+    },
+
+    async saveKeyPackages(bundles, options = {}) {
+      throwIfAborted(options.signal)
+      if (bundles.length > MAX_STORED_KEY_PACKAGES) throw new RangeError(`bundles: at most ${MAX_STORED_KEY_PACKAGES}`)
+      await prepare()
+      await writeAtomic(join(directory, KEY_PACKAGES_FILE), sealBundles(key, bundles))
+    },
+
+    async loadKeyPackages(options = {}) {
+      throwIfAborted(options.signal)
+      let bytes: Uint8Array
+      try {
+        bytes = new Uint8Array(await fs.readFile(join(directory, KEY_PACKAGES_FILE)))
+      } catch (err) {
+        if ((err as { code?: string }).code === 'ENOENT') return []
+        throw err
+      }
+      return openBundles(key, bytes)
     },
   }
 }

@@ -6,6 +6,8 @@ import { toHex, utf8 } from '@saorsa-gossip/types'
 import { openGroupState, createGroupStore, deriveStateKey } from '../src/store.ts'
 import { GroupSession } from '../src/session.ts'
 import { SAORSA_SUITE_ID } from '../src/suite.ts'
+import { MlsGroup } from '../src/group.ts'
+import { createKeyPackage, openKeyPackage } from '../src/key-package.ts'
 import { identity, NOW, suiteFor } from './helpers.ts'
 import { OPTIONS } from './session-harness.ts'
 
@@ -46,5 +48,21 @@ describe('the group store', () => {
     await writeFile(join(dir, name!), bytes.subarray(0, 100))
     await expect(createGroupStore({ directory: dir, identity: me }).load(session.groupId)).rejects.toMatchObject({ name: 'GroupStateCorruptError' })
     await expect(createGroupStore({ directory: dir, identity: me }).load(new Uint8Array(32))).rejects.toMatchObject({ name: 'UnknownGroupError' })
+  })
+
+  it('keeps key packages waiting for a Welcome across a restart, so the Welcome still opens', async () => {
+    const suite = await suiteFor('saorsa')
+    const me = identity(53)
+    const bundle = await createKeyPackage(me, suite, NOW)
+    const store = createGroupStore({ directory: dir, identity: me })
+    expect(await store.loadKeyPackages()).toEqual([])
+    await store.saveKeyPackages([bundle])
+    const [restored] = await createGroupStore({ directory: dir, identity: me }).loadKeyPackages()
+    const creator = await GroupSession.create(identity(54), suite, OPTIONS, NOW)
+    const pending = await creator.group.prepareCommit({ add: [(await openKeyPackage(restored!.bytes, suite, NOW)).keyPackage] })
+    creator.group.merge(pending)
+    const joined = await MlsGroup.join(me, suite, restored!, pending.welcome!.welcome, pending.welcome!.ratchetTree)
+    expect(joined.epoch).toBe(1)
+    await expect(createGroupStore({ directory: dir, identity: identity(55) }).loadKeyPackages()).rejects.toMatchObject({ name: 'GroupStateCorruptError' })
   })
 })
