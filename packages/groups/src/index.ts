@@ -38,7 +38,7 @@ export {
   type GroupsRpcMessage, type GroupTopicPayload, type ServedCommit,
 } from './codec.ts'
 export { DEFAULT_KEY_RING, EpochKeyRing, GROUP_TOPIC_EXPORTER_LABEL, type EpochKey, type KeyRingOptions } from './topic-crypto.ts'
-export { epochId, epochIdOf, GroupSession, type SessionOptions, type SessionOutput, type SessionSnapshot } from './session.ts'
+export { epochId, epochIdOf, groupTopic, GroupSession, type SessionOptions, type SessionOutput, type SessionSnapshot } from './session.ts'
 export {
   createGroupStore, deriveStateKey, MAX_STATE_FILE_BYTES, openGroupState, sealGroupState, STATE_MAGIC, STATE_VERSION,
   type GroupStore, type GroupStoreInit, type StoredGroup,

@@ -6,7 +6,7 @@
  */
 import { blake3 } from '@noble/hashes/blake3.js'
 import type { Identity } from '@saorsa-gossip/identity'
-import { bytesEqual, concatBytes, copyBytes, toHex, u64be, utf8, type PeerId } from '@saorsa-gossip/types'
+import { bytesEqual, concatBytes, copyBytes, toHex, TopicId, u64be, utf8, type PeerId } from '@saorsa-gossip/types'
 import type { ClientState } from 'ts-mls'
 import type { GroupTopicPayload, ServedCommit } from './codec.ts'
 import { GroupError, InvalidCommitError, NotMemberError } from './errors.ts'
@@ -18,6 +18,11 @@ import type { GroupSuite } from './suite.ts'
 import { DEFAULT_KEY_RING, EpochKeyRing, GROUP_TOPIC_EXPORTER_LABEL, type EpochKey, type KeyRingOptions } from './topic-crypto.ts'
 
 const EPOCH_ID_CONTEXT = utf8('saorsa-gossip/group-epoch/v1')
+
+/** The pubsub topic of a group: `TopicId.fromName("saorsa-gossip/group/v1/" + hex(groupId))`. */
+export function groupTopic(groupId: Uint8Array): TopicId {
+  return TopicId.fromName(`saorsa-gossip/group/v1/${toHex(groupId)}`)
+}
 
 /**
  * Public id of an epoch: BLAKE3("saorsa-gossip/group-epoch/v1" || u8(len) || group id || u64be(epoch)
@@ -114,6 +119,30 @@ export class GroupSession {
       if (found !== undefined && out.length < max) out.push(found)
     }
     return out
+  }
+
+  /**
+   * The group-topic validator (ARCHITECTURE.md section 7), run before a payload is delivered or
+   * forwarded: `reject` costs the forwarder score, `ignore` drops without blame (we may be behind).
+   * Messages must decrypt, commits must match their hash and not be older than our history.
+   */
+  validate(payload: GroupTopicPayload, origin: PeerId, nowMs: number): 'accept' | 'reject' | 'ignore' {
+    if (!bytesEqual(payload.groupId, this.groupId)) return 'reject'
+    switch (payload.type) {
+      case 'message':
+        if (this.#ring.entries().every((e) => e.epoch !== payload.epoch)) return payload.epoch > this.group.epoch ? 'ignore' : 'reject'
+        try {
+          this.#ring.open(this.groupId, payload, origin, nowMs)
+          return 'accept'
+        } catch {
+          return 'reject'
+        }
+      case 'commit':
+        if (payload.commit !== undefined && !bytesEqual(blake3(payload.commit), payload.hash)) return 'reject'
+        return payload.epoch + this.#maxSnapshots < this.group.epoch ? 'ignore' : 'accept'
+      case 'proposal':
+        return payload.epoch === this.group.epoch ? 'accept' : 'ignore'
+    }
   }
 
   /** Encrypts a message for the group topic under the current epoch. */

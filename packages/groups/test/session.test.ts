@@ -31,7 +31,7 @@ describe('group sessions over an in-memory network', () => {
     expect(losers).toHaveLength(1)
   })
 
-  it('keeps later messages from a removed member while members still read what was sent in the earlier epoch', async () => {
+  it('hides later messages from a removed member while members still read what was sent in the earlier epoch', async () => {
     const { net, creator, others } = await groupOfFour()
     const [b, c] = others as [typeof creator, typeof creator]
     const early = net.session(b).seal(utf8('epoch 1 message')) as Message
@@ -74,5 +74,19 @@ describe('group sessions over an in-memory network', () => {
     expect(net.session(c).group.active).toBe(false)
     expect(net.session(b).group.members().map((m) => m.peerId.toHex())).not.toContain(c.toHex())
     expect(net.session(creator).group.epoch).toBe(2)
+  })
+
+  it('validates group-topic payloads before they travel: a forged message or mismatched commit is rejected', async () => {
+    const { net, creator, others } = await groupOfFour()
+    const [b] = others as [typeof creator]
+    const sealed = net.session(b).seal(utf8('hi')) as Message
+    expect(net.session(creator).validate(sealed, b, net.nowMs)).toBe('accept')
+    expect(net.session(creator).validate(sealed, creator, net.nowMs)).toBe('reject')
+    const tampered = { ...sealed, ciphertext: sealed.ciphertext.map((x, i) => (i === 0 ? x ^ 1 : x)) }
+    expect(net.session(creator).validate(tampered, b, net.nowMs)).toBe('reject')
+    expect(net.session(creator).validate({ ...sealed, epoch: 9 }, b, net.nowMs)).toBe('ignore')
+    const commit = { type: 'commit' as const, groupId: sealed.groupId, epoch: 1, parent: new Uint8Array(32), hash: new Uint8Array(32), commit: utf8('x') }
+    expect(net.session(creator).validate(commit, b, net.nowMs)).toBe('reject')
+    expect(net.session(creator).validate({ ...sealed, groupId: new Uint8Array(32) }, b, net.nowMs)).toBe('reject')
   })
 })
