@@ -58,25 +58,29 @@ describe('group state saved during commits and killed with SIGKILL', () => {
   it(`always restores the last acknowledged or the in-flight epoch, usable, after ${RUNS} kills`, async () => {
     const suite = await suiteFor('saorsa')
     const me = identity(1)
-    const session = await GroupSession.create(me, suite, OPTIONS, NOW, new Uint8Array(32).fill(0x6b))
-    const friends = await Promise.all([2, 3].map((n) => createKeyPackage(identity(n), suite, NOW)))
-    const add = await Promise.all(friends.map(async (f) => (await openKeyPackage(f.bytes, suite, NOW)).keyPackage))
-    for (const o of await session.propose({ add }, NOW)) if (o.type === 'schedule') await session.timer(o.timer, NOW)
     const store = createGroupStore({ directory: dir, identity: me })
-    await store.save(SAORSA_SUITE_ID, session.snapshot())
-    let epoch = session.group.epoch
-    for (let run = 0; run < RUNS; run++) {
-      // Kill after 1 to 3 acknowledged saves, so the kill lands at a different point of a commit each time.
-      const { start, lastAcked } = await runAndKill(dir, toHex(session.groupId), 1 + (run % 3))
-      expect(start).toBe(epoch)
-      const stored = await store.load(session.groupId)
-      const restored = GroupSession.restore(me, suite, OPTIONS, stored.snapshot)
-      expect([lastAcked, lastAcked + 1]).toContain(restored.group.epoch)
-      expect(restored.group.members()).toHaveLength(3)
-      epoch = restored.group.epoch
+    // Two independent groups killed in parallel lanes: each child is mostly start-up, so two cores halve the wall time.
+    const lane = async (laneIndex: number, runs: number): Promise<void> => {
+      const session = await GroupSession.create(me, suite, OPTIONS, NOW, new Uint8Array(32).fill(0x6b + laneIndex))
+      const friends = await Promise.all([2, 3].map((n) => createKeyPackage(identity(n + 2 * laneIndex), suite, NOW)))
+      const add = await Promise.all(friends.map(async (f) => (await openKeyPackage(f.bytes, suite, NOW)).keyPackage))
+      for (const o of await session.propose({ add }, NOW)) if (o.type === 'schedule') await session.timer(o.timer, NOW)
+      await store.save(SAORSA_SUITE_ID, session.snapshot())
+      let epoch = session.group.epoch
+      for (let run = 0; run < runs; run++) {
+        // Kill after 1 to 3 acknowledged saves, so the kill lands at a different point of a commit each time.
+        const { start, lastAcked } = await runAndKill(dir, toHex(session.groupId), 1 + (run % 3))
+        expect(start).toBe(epoch)
+        const restored = GroupSession.restore(me, suite, OPTIONS, (await store.load(session.groupId)).snapshot)
+        expect([lastAcked, lastAcked + 1]).toContain(restored.group.epoch)
+        expect(restored.group.members()).toHaveLength(3)
+        epoch = restored.group.epoch
+      }
+      const last = GroupSession.restore(me, suite, OPTIONS, (await store.load(session.groupId)).snapshot)
+      await expect(last.group.prepareCommit()).resolves.toMatchObject({ epoch })
     }
-    const last = GroupSession.restore(me, suite, OPTIONS, (await store.load(session.groupId)).snapshot)
-    await expect(last.group.prepareCommit()).resolves.toMatchObject({ epoch })
-    expect((await readdir(dir)).filter((n) => !n.endsWith('.tmp'))).toEqual([`${toHex(session.groupId)}.group`])
+    await Promise.all([lane(0, Math.ceil(RUNS / 2)), lane(1, Math.floor(RUNS / 2))])
+    const files = (await readdir(dir)).filter((n) => !n.endsWith('.tmp')).sort()
+    expect(files).toEqual([`${'6b'.repeat(32)}.group`, `${'6c'.repeat(32)}.group`])
   }, 240_000)
 })
