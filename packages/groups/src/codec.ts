@@ -55,6 +55,7 @@ export type GroupsRpcMessage =
   | { readonly type: 'commits-request'; readonly groupId: Uint8Array; readonly sinceEpoch: number; readonly hash: Uint8Array | undefined }
   | { readonly type: 'commits'; readonly groupId: Uint8Array; readonly commits: readonly ServedCommit[] }
   | { readonly type: 'welcome'; readonly groupId: Uint8Array; readonly welcome: Uint8Array; readonly ratchetTree: Uint8Array }
+  | { readonly type: 'ok' }
   | { readonly type: 'error'; readonly reason: string }
 
 const groupId = () => s.bytes({ min: 1, max: MAX_GROUP_ID_BYTES })
@@ -107,6 +108,7 @@ const rpcSchema = s.variant('k', {
     s.object({ k: s.literal('welcome'), g: groupId(), w: s.bytes({ min: 1, max: MAX_WELCOME_BYTES }), t: s.bytes({ min: 1, max: MAX_TREE_BYTES }) }),
     (w): GroupsRpcMessage => ({ type: 'welcome', groupId: w.g, welcome: w.w, ratchetTree: w.t }),
   ),
+  ok: s.transform(s.object({ k: s.literal('ok') }), (): GroupsRpcMessage => ({ type: 'ok' })),
   err: s.transform(
     s.object({ k: s.literal('err'), r: s.text({ max: MAX_REASON_LENGTH }) }),
     (w): GroupsRpcMessage => ({ type: 'error', reason: w.r }),
@@ -151,6 +153,7 @@ export function encodeGroupsRpc(msg: GroupsRpcMessage): Uint8Array {
     case 'commits':
       return encodeCbor({ k: 'clog', g: msg.groupId, c: msg.commits.map((c) => ({ e: c.epoch, p: c.parent, h: c.hash, m: c.commit })) })
     case 'welcome': return encodeCbor({ k: 'welcome', g: msg.groupId, w: msg.welcome, t: msg.ratchetTree })
+    case 'ok': return encodeCbor({ k: 'ok' })
     case 'error': return encodeCbor({ k: 'err', r: msg.reason })
   }
 }

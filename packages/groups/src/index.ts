@@ -23,7 +23,7 @@ export {
   InvalidWelcomeError, NotMemberError, StaleEpochError, UnknownGroupError,
 } from './errors.ts'
 export {
-  loadSuite, MLS_SIGNATURE_DOMAIN, SAORSA_SUITE_ID, SAORSA_SUITE_NAME, STANDARD_SUITE, suiteChoiceOf,
+  loadSuite, MLS_SIGNATURE_DOMAIN, SAORSA_SUITE_ID, SAORSA_SUITE_NAME, STANDARD_SUITE, suiteChoiceOf, suiteChoiceOfName,
   type GroupSuite, type SuiteChoice,
 } from './suite.ts'
 export { CREDENTIAL_BINDING_DOMAIN, credentialPeerId, makeCredential, peerIdAuthService } from './credential.ts'
@@ -40,7 +40,7 @@ export {
 export { DEFAULT_KEY_RING, EpochKeyRing, GROUP_TOPIC_EXPORTER_LABEL, type EpochKey, type KeyRingOptions } from './topic-crypto.ts'
 export { epochId, epochIdOf, groupTopic, GroupSession, type SessionOptions, type SessionOutput, type SessionSnapshot } from './session.ts'
 export {
-  createGroupStore, deriveStateKey, MAX_STATE_FILE_BYTES, openGroupState, sealGroupState, STATE_MAGIC, STATE_VERSION,
+  createGroupStore, deriveStateKey, MAX_STATE_FILE_BYTES, MAX_STORED_KEY_PACKAGES, openGroupState, sealGroupState, STATE_MAGIC, STATE_VERSION,
   type GroupStore, type GroupStoreInit, type StoredGroup,
 } from './store.ts'
 export { CommitLog } from './proto/commit-log.ts'
@@ -48,3 +48,7 @@ export type {
   CommitAnnouncement, CommitDropReason, CommitLogCommand, CommitLogEvent, CommitLogInput, CommitLogOutput, CommitLogTimer,
 } from './proto/commit-log.ts'
 export { COMMIT_LOG_LAN, COMMIT_LOG_LOCAL, COMMIT_LOG_WAN, type CommitLogConfig } from './proto/config.ts'
+export {
+  createGroups, GROUPS_PROTOCOL, GroupsService, WELCOME_PROTOCOL,
+  type AbortOptions, type Groups, type GroupsComponents, type GroupsEvents, type GroupsInit, type GroupsPubSub, type GroupsTransport,
+} from './service.ts'

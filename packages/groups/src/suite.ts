@@ -121,3 +121,8 @@ export function suiteChoiceOf(id: number): SuiteChoice | undefined {
   for (const [name, value] of Object.entries(ciphersuites)) if (value === id) return name as CiphersuiteName
   return undefined
 }
+
+/** The suite choice for a ts-mls suite name as found in key packages (the Saorsa suite travels as "61797"). */
+export function suiteChoiceOfName(name: CiphersuiteName): SuiteChoice {
+  return name === String(SAORSA_SUITE_ID) ? 'saorsa' : name
+}

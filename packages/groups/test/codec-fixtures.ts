@@ -18,5 +18,6 @@ export const RPC_GOLDEN: Array<[string, GroupsRpcMessage]> = [
   ['`creq`', { type: 'commits-request', groupId: GROUP_ID, sinceEpoch: 3, hash: fill(32, 0x55) }],
   ['`clog`', { type: 'commits', groupId: GROUP_ID, commits: [{ epoch: 3, parent: fill(32, 0x44), hash: fill(32, 0x55), commit: utf8('mls') }] }],
   ['`welcome`', { type: 'welcome', groupId: GROUP_ID, welcome: utf8('w'), ratchetTree: utf8('t') }],
+  ['`ok`', { type: 'ok' }],
   ['`err`', { type: 'error', reason: 'no-key-package' }],
 ]
