@@ -12,7 +12,8 @@ import {
   MAX_KEY_PACKAGE_BYTES, type GroupTopicPayload,
 } from './codec.ts'
 import { GroupError, InvalidWelcomeError, UnknownGroupError } from './errors.ts'
-import type { GroupMember } from './group.ts'
+import { credentialPeerId } from './credential.ts'
+import type { CommitChanges, GroupMember } from './group.ts'
 import { createKeyPackage, openKeyPackage, type KeyPackageBundle } from './key-package.ts'
 import { decodeWelcomeMessage } from './mls-bytes.ts'
 import { COMMIT_LOG_LAN, type CommitLogConfig } from './proto/config.ts'
@@ -84,6 +85,8 @@ export interface Groups {
 interface Entry {
   readonly session: GroupSession
   readonly topic: TopicId
+  /** Changes of our commits still competing, by commit hash, to re-propose one that loses its epoch. */
+  readonly proposals: Map<string, CommitChanges>
   /** The tail of this group's call queue. */
   queue: Promise<unknown>
 }
@@ -157,13 +160,13 @@ export class GroupsService extends EventTarget {
     )
     if (answer.type !== 'key-package') throw new GroupError(`invite: ${peer.toShortString()} answered ${answer.type === 'error' ? answer.reason : answer.type}`)
     const { keyPackage } = await openKeyPackage(answer.keyPackage, suite, this.#now(), peer)
-    await this.#run(entry, async () => this.#perform(entry, await entry.session.propose({ add: [keyPackage] }, this.#now())))
+    await this.#run(entry, async () => this.#propose(entry, { add: [keyPackage] }))
   }
 
   async remove(groupId: Uint8Array, peer: PeerId, options: AbortOptions = {}): Promise<void> {
     throwIfAborted(options.signal)
     const entry = this.#entry(groupId)
-    await this.#run(entry, async () => this.#perform(entry, await entry.session.propose({ remove: [peer] }, this.#now())))
+    await this.#run(entry, async () => this.#propose(entry, { remove: [peer] }))
   }
 
   async leave(groupId: Uint8Array, options: AbortOptions = {}): Promise<void> {
@@ -207,7 +210,7 @@ export class GroupsService extends EventTarget {
 
   #attach(session: GroupSession): void {
     const topic = groupTopic(session.groupId)
-    const entry: Entry = { session, topic, queue: Promise.resolve() }
+    const entry: Entry = { session, topic, proposals: new Map(), queue: Promise.resolve() }
     this.#groups.set(toHex(session.groupId), entry)
     this.#components.pubsub.join(topic, (origin, bytes) => {
       try {
@@ -246,6 +249,27 @@ export class GroupsService extends EventTarget {
     void this.#run(entry, async () => this.#perform(entry, await entry.session.receive(origin, payload, this.#now())))
   }
 
+  async #propose(entry: Entry, changes: CommitChanges): Promise<void> {
+    const outputs = await entry.session.propose(changes, this.#now())
+    for (const o of outputs) {
+      if (o.type === 'publish' && o.payload.type === 'commit') entry.proposals.set(toHex(o.payload.hash), changes)
+    }
+    await this.#perform(entry, outputs)
+  }
+
+  /** Our commit lost its epoch to another: propose what is still to do on the new epoch. */
+  async #repropose(entry: Entry, changes: CommitChanges): Promise<void> {
+    const group = entry.session.group
+    if (!group.active) return
+    const remove = (changes.remove ?? []).filter((p) => group.isMember(p))
+    const add = (changes.add ?? []).filter((kp) => {
+      const peer = credentialPeerId(kp.leafNode.credential, kp.leafNode.signaturePublicKey, group.suite)
+      return peer !== undefined && !group.isMember(peer)
+    })
+    const selfUpdate = changes.add === undefined && changes.remove === undefined
+    if (remove.length > 0 || add.length > 0 || selfUpdate) await this.#propose(entry, { add, remove })
+  }
+
   /** Carries out session outputs: publish, fetch, Welcomes, timers, events, and a save per epoch. */
   async #perform(entry: Entry, outputs: SessionOutput[]): Promise<void> {
     const { session } = entry
@@ -278,14 +302,30 @@ export class GroupsService extends EventTarget {
           this.dispatchEvent(new CustomEvent('group:epoch', {
             detail: { groupId: session.groupId, epoch: o.change.epoch, added: o.change.added, removed: o.change.removed },
           }))
-          if (o.change.removedSelf) this.dispatchEvent(new CustomEvent('group:removed', { detail: { groupId: session.groupId } }))
+          if (o.change.removedSelf) {
+            // Nothing sent after this epoch is readable to us: stop following the group and drop its state.
+            this.#groups.delete(toHex(session.groupId))
+            this.#components.pubsub.leave(entry.topic)
+            await this.#store.remove(session.groupId)
+            this.dispatchEvent(new CustomEvent('group:removed', { detail: { groupId: session.groupId } }))
+            return
+          }
           break
-        case 'lost':
+        case 'lost': {
+          const changes = entry.proposals.get(toHex(o.hash))
+          entry.proposals.delete(toHex(o.hash))
+          if (changes !== undefined) void this.#run(entry, async () => this.#repropose(entry, changes))
+          break
+        }
         case 'dropped':
           break
       }
     }
-    if (changed) await this.#store.save(session.group.suite.id, session.snapshot())
+    if (changed) {
+      // Every commit of ours on the previous epoch has now won or been reported lost (and re-queued).
+      entry.proposals.clear()
+      await this.#store.save(session.group.suite.id, session.snapshot())
+    }
   }
 
   async #fetch(entry: Entry, peer: PeerId, sinceEpoch: number, hash: Uint8Array | undefined): Promise<void> {
@@ -338,6 +378,15 @@ export class GroupsService extends EventTarget {
       await this.#store.save(suite.id, session.snapshot())
       this.#attach(session)
       this.dispatchEvent(new CustomEvent('group:joined', { detail: { groupId: session.groupId } }))
+      // Commits made between the Welcome and our topic subscription would otherwise pass us by; ask
+      // the inviter now and once more after a retry interval, for a commit still settling there.
+      const entry = this.#entry(session.groupId)
+      void this.#fetch(entry, peer, session.group.epoch, undefined)
+      const retry = setTimeout(() => {
+        this.#timers.delete(retry)
+        void this.#fetch(entry, peer, entry.session.group.epoch, undefined)
+      }, this.#options.commitLog.fetchRetryMs)
+      this.#timers.add(retry)
       return encodeGroupsRpc({ type: 'ok' })
     }
     return encodeGroupsRpc({ type: 'error', reason: 'no-key-package' })

@@ -54,7 +54,7 @@ describe('the groups service', () => {
   let dirs: string[]
   beforeEach(async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
-    dirs = await Promise.all([0, 1, 2].map(() => mkdtemp(join(tmpdir(), 'saorsa-groups-svc-'))))
+    dirs = await Promise.all([0, 1, 2, 3].map(() => mkdtemp(join(tmpdir(), 'saorsa-groups-svc-'))))
   })
   afterEach(async () => {
     vi.useRealTimers()
@@ -102,7 +102,7 @@ describe('the groups service', () => {
     await nodes[0]!.remove(groupId, ids[2]!.peerId)
     await until(() => nodes[1]!.epoch(groupId) === 3)
     await nodes[0]!.send(groupId, utf8('only b'))
-    await until(() => inbox[1]!.length === 2)
+    await until(() => inbox[1]!.length === 2 && nodes[2]!.list().length === 0)
     expect(inbox[2]).toEqual(['hello both'])
     expect(nodes[1]!.members(groupId).map((m) => m.peerId.toHex()).sort()).toEqual([ids[0]!, ids[1]!].map((i) => i.peerId.toHex()).sort())
 
@@ -118,5 +118,25 @@ describe('the groups service', () => {
     await again[0]!.send(groupId, utf8('after restart'))
     await until(() => after.length === 1)
     for (const n of again) await n.stop()
+  })
+
+  it('re-proposes an invitation whose commit lost its epoch to a concurrent one', async () => {
+    await suiteFor('saorsa')
+    const net = new Network()
+    const ids: Identity[] = [93, 94, 95, 96].map((n) => identity(n))
+    const nodes = ids.map((id, i) => createGroups(
+      { directory: dirs[i]!, commitLog: COMMIT_LOG_LOCAL },
+      { identity: id, pubsub: net.pubsub(id.peerId), transport: net.transport(id.peerId) },
+    ))
+    for (const n of nodes) await n.start()
+    const [a, b, c, d] = nodes as [Groups, Groups, Groups, Groups]
+    const groupId = await a.create()
+    await a.invite(groupId, ids[1]!.peerId)
+    await until(() => b.list().length === 1)
+    // a invites c while b invites d, on the same epoch.
+    await Promise.all([a.invite(groupId, ids[2]!.peerId), b.invite(groupId, ids[3]!.peerId)])
+    await until(() => c.list().length === 1 && d.list().length === 1 && [a, b, c, d].every((n) => n.epoch(groupId) === 3))
+    expect(a.members(groupId)).toHaveLength(4)
+    for (const n of nodes) await n.stop()
   })
 })
