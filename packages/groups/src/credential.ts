@@ -15,6 +15,22 @@ export const CREDENTIAL_BINDING_DOMAIN = 'saorsa-gossip/mls-credential/v1'
 const PUBLIC_KEY_BYTES = 1952
 const SIGNATURE_BYTES = 3309
 
+const keyPeerIds = new WeakMap<Uint8Array, PeerId>()
+
+/**
+ * BLAKE3 of a leaf key, once per key object: ts-mls shares unchanged leaves between epoch states,
+ * and listing 1,000 members would otherwise hash 2 MB of keys on every commit. Leaf keys are never
+ * mutated in place (states are immutable), so the object identifies its bytes.
+ */
+function peerIdOfKey(publicKey: Uint8Array): PeerId {
+  let peerId = keyPeerIds.get(publicKey)
+  if (peerId === undefined) {
+    peerId = PeerId.fromPublicKey(publicKey)
+    keyPeerIds.set(publicKey, peerId)
+  }
+  return peerId
+}
+
 /** The credential for `identity` with leaf signature key `leafPublicKey` under `suite`. */
 export function makeCredential(identity: Identity, leafPublicKey: Uint8Array, suite: GroupSuite): Credential {
   if (suite.identityKeyIsLeafKey) return { credentialType: 'basic', identity: identity.peerId.bytes.slice() }
@@ -31,7 +47,7 @@ export function credentialPeerId(credential: Credential, leafPublicKey: Uint8Arr
   const id = credential.identity
   if (suite.identityKeyIsLeafKey) {
     if (id.length !== ID_LENGTH || leafPublicKey.length !== PUBLIC_KEY_BYTES) return undefined
-    const peerId = PeerId.fromPublicKey(leafPublicKey)
+    const peerId = peerIdOfKey(leafPublicKey)
     return bytesEqual(peerId.bytes, id) ? peerId : undefined
   }
   if (id.length !== PUBLIC_KEY_BYTES + SIGNATURE_BYTES) return undefined
