@@ -85,8 +85,10 @@ function clientConfig(suite: GroupSuite): ClientConfig {
     keyRetentionConfig: {
       // Group topics use exporter keys (topic-crypto.ts), so MLS application ratchets stay short.
       retainKeysForGenerations: 10,
-      // Late commits and messages of the previous epochs stay readable (members of an earlier epoch).
-      retainKeysForEpochs: 4,
+      // No MLS receiver data for past epochs: commits of a past epoch are refused anyway (StaleEpochError)
+      // and group topics keep their own epoch keys (topic-crypto.ts). Each retained epoch would store
+      // another copy of the ratchet tree (6.4 MB at 1,000 members) in every saved state.
+      retainKeysForEpochs: 0,
       maximumForwardRatchetSteps: 200,
     },
     // Key package lifetimes are checked when fetched (key-package.ts), not for every tree leaf on join.
