@@ -8,7 +8,7 @@ import { blake3 } from '@noble/hashes/blake3.js'
 import type { Identity } from '@saorsa-gossip/identity'
 import { bytesEqual, concatBytes, copyBytes, toHex, TopicId, u64be, utf8, type PeerId } from '@saorsa-gossip/types'
 import type { ClientState } from 'ts-mls'
-import type { GroupTopicPayload, ServedCommit } from './codec.ts'
+import { MAX_INLINE_COMMIT_BYTES, type GroupTopicPayload, type ServedCommit } from './codec.ts'
 import { GroupError, InvalidCommitError, NotMemberError } from './errors.ts'
 import { MlsGroup, type CommitChanges, type EpochChange, type PendingCommit } from './group.ts'
 import type { KeyPackageBundle } from './key-package.ts'
@@ -170,7 +170,7 @@ export class GroupSession {
       type: 'publish',
       payload: {
         type: 'commit', groupId: this.groupId, epoch: pending.epoch, parent: announcement.parent, hash,
-        commit: pending.commit.length <= 60 * 1024 ? pending.commit : undefined,
+        commit: pending.commit.length <= MAX_INLINE_COMMIT_BYTES ? pending.commit : undefined,
       },
     }]
     await this.#run({ type: 'command', command: { type: 'propose', announcement } }, nowMs, out)

@@ -89,4 +89,16 @@ describe('group sessions over an in-memory network', () => {
     expect(net.session(creator).validate(commit, b, net.nowMs)).toBe('reject')
     expect(net.session(creator).validate({ ...sealed, groupId: new Uint8Array(32) }, b, net.nowMs)).toBe('reject')
   })
+
+  it('announces a commit too large for the topic by reference, and members fetch it from its author', async () => {
+    const { net, creator, others } = await groupOfFour()
+    const newcomers = await Promise.all([50, 51, 52, 53, 54, 55].map((n) => net.newcomer(n)))
+    const outputs = await net.session(creator).propose({ add: await net.keyPackages(newcomers.map((n) => n.keyPackage)) }, net.nowMs)
+    const announced = outputs.find((o) => o.type === 'publish')
+    expect(announced).toMatchObject({ payload: { type: 'commit', commit: undefined } })
+    await net.handle(creator, outputs)
+    await net.settle()
+    for (const peer of [creator, ...others, ...newcomers.map((n) => n.peer)]) expect(net.session(peer).group.epoch).toBe(2)
+    expect(net.session(others[0]!).group.members()).toHaveLength(10)
+  })
 })
