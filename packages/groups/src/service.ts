@@ -5,7 +5,7 @@
  * calls run one at a time; state is saved after every epoch change.
  */
 import type { Identity } from '@saorsa-gossip/identity'
-import { bytesEqual, NotStartedError, throwIfAborted, toHex, type PeerId, type TopicId } from '@saorsa-gossip/types'
+import { bytesEqual, DecodeError, NotStartedError, throwIfAborted, toHex, type PeerId, type TopicId } from '@saorsa-gossip/types'
 import { makeKeyPackageRef } from 'ts-mls/keyPackage.js'
 import {
   decodeGroupsRpc, decodeGroupTopicPayload, encodeGroupsRpc, encodeGroupTopicPayload, MAX_COMMITS_PER_ANSWER,
@@ -100,6 +100,7 @@ export class GroupsService extends EventTarget {
   #bundles: KeyPackageBundle[] = []
   #suite: GroupSuite | undefined
   #started = false
+  #wired = false
 
   constructor(init: GroupsInit, components: GroupsComponents) {
     super()
@@ -127,9 +128,13 @@ export class GroupsService extends EventTarget {
       if (session.group.active) this.#attach(session)
     }
     this.#bundles = await this.#store.loadKeyPackages(options)
-    this.#components.transport.handle(GROUPS_PROTOCOL, (peer, request) => this.#answer(peer, request))
-    this.#components.transport.handle(WELCOME_PROTOCOL, (peer, request) => this.#welcome(peer, request))
-    this.#components.pubsub.onMessage((topic, origin, payload) => this.#onTopic(topic, origin, payload))
+    if (!this.#wired) {
+      // Registered once per instance; while stopped, the handlers find no groups and answer errors.
+      this.#components.transport.handle(GROUPS_PROTOCOL, (peer, request) => this.#guard(this.#answer(peer, request)))
+      this.#components.transport.handle(WELCOME_PROTOCOL, (peer, request) => this.#guard(this.#welcome(peer, request)))
+      this.#components.pubsub.onMessage((topic, origin, payload) => this.#onTopic(topic, origin, payload))
+      this.#wired = true
+    }
     this.#started = true
   }
 
@@ -328,6 +333,16 @@ export class GroupsService extends EventTarget {
     }
   }
 
+  /** Bad remote input becomes an `err` answer naming the error class, never an exception through the transport. */
+  async #guard(answer: Promise<Uint8Array>): Promise<Uint8Array> {
+    try {
+      return await answer
+    } catch (err) {
+      if (err instanceof GroupError || err instanceof DecodeError) return encodeGroupsRpc({ type: 'error', reason: err.name })
+      throw err
+    }
+  }
+
   async #fetch(entry: Entry, peer: PeerId, sinceEpoch: number, hash: Uint8Array | undefined): Promise<void> {
     let answer
     try {
@@ -343,6 +358,7 @@ export class GroupsService extends EventTarget {
   }
 
   async #answer(peer: PeerId, bytes: Uint8Array): Promise<Uint8Array> {
+    if (!this.#started) return encodeGroupsRpc({ type: 'error', reason: 'unexpected' })
     const request = decodeGroupsRpc(bytes, 1024)
     if (request.type === 'key-package-request') {
       const suite = this.#requireStarted()
@@ -363,6 +379,7 @@ export class GroupsService extends EventTarget {
   }
 
   async #welcome(peer: PeerId, bytes: Uint8Array): Promise<Uint8Array> {
+    if (!this.#started) return encodeGroupsRpc({ type: 'error', reason: 'unexpected' })
     const message = decodeGroupsRpc(bytes)
     if (message.type !== 'welcome') return encodeGroupsRpc({ type: 'error', reason: 'unexpected' })
     if (this.#groups.has(toHex(message.groupId))) return encodeGroupsRpc({ type: 'error', reason: 'already-member' })
