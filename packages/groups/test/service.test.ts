@@ -9,7 +9,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { Identity } from '@saorsa-gossip/identity'
 import { toHex, utf8, type PeerId, type TopicId } from '@saorsa-gossip/types'
 import { COMMIT_LOG_LOCAL } from '../src/proto/config.ts'
-import { createGroups, type Groups, type GroupsPubSub, type GroupsTransport } from '../src/service.ts'
+import { decodeGroupsRpc, encodeGroupsRpc } from '../src/codec.ts'
+import { createGroups, GROUPS_PROTOCOL, WELCOME_PROTOCOL, type Groups, type GroupsPubSub, type GroupsTransport } from '../src/service.ts'
 import { identity, suiteFor } from './helpers.ts'
 
 class Network {
@@ -138,5 +139,23 @@ describe('the groups service', () => {
     await until(() => c.list().length === 1 && d.list().length === 1 && [a, b, c, d].every((n) => n.epoch(groupId) === 3))
     expect(a.members(groupId)).toHaveLength(4)
     for (const n of nodes) await n.stop()
+  })
+
+  it('answers malformed requests and Welcomes with err naming the error, and joins nothing', async () => {
+    await suiteFor('saorsa')
+    const net = new Network()
+    const [me, stranger] = [identity(97), identity(98)]
+    const node = createGroups({ directory: dirs[0]!, commitLog: COMMIT_LOG_LOCAL }, { identity: me, pubsub: net.pubsub(me.peerId), transport: net.transport(me.peerId) })
+    await node.start()
+    const ask = async (protocol: string, bytes: Uint8Array) => decodeGroupsRpc(await net.transport(stranger.peerId).request(me.peerId, protocol, bytes))
+    expect(await ask(GROUPS_PROTOCOL, utf8('garbage'))).toEqual({ type: 'error', reason: 'DecodeError' })
+    expect(await ask(WELCOME_PROTOCOL, new Uint8Array([0xff]))).toEqual({ type: 'error', reason: 'DecodeError' })
+    const welcome = encodeGroupsRpc({ type: 'welcome', groupId: new Uint8Array(32), welcome: utf8('not mls'), ratchetTree: utf8('t') })
+    expect(await ask(WELCOME_PROTOCOL, welcome)).toEqual({ type: 'error', reason: 'InvalidWelcomeError' })
+    expect(await ask(GROUPS_PROTOCOL, encodeGroupsRpc({ type: 'commits-request', groupId: new Uint8Array(32), sinceEpoch: 0, hash: undefined })))
+      .toEqual({ type: 'error', reason: 'unknown-group' })
+    expect(await ask(GROUPS_PROTOCOL, encodeGroupsRpc({ type: 'key-package-request', suite: 3 }))).toEqual({ type: 'error', reason: 'unsupported-suite' })
+    expect(node.list()).toEqual([])
+    await node.stop()
   })
 })
