@@ -199,7 +199,7 @@ export async function run({ quick = false } = {}) {
   return [
     '### @saorsa-gossip/groups',
     '',
-    `A ${MEMBERS}-member MLS group on the Saorsa suite 0xF165 (liboqs ML-DSA-65) and on ts-mls's stock classical suite, in one run. Steady state: one member in every 32, and one member in every subtree on the measured members' copaths, has committed a path update (so the measured commits encrypt to one node per tree level). Commits are measured from that state, median of ${REPEAT}; "process" is another member applying it. Targets for 1,000 members on 0xF165: add/remove/update commit at most 250 ms to create and to process and at most 40 KB; join at most 1 s; 1 KB message at most 1 ms.`,
+    `A ${MEMBERS}-member MLS group (ts-mls 1.6.4) on the Saorsa suite 0xF165 (liboqs ML-DSA-65) and on ts-mls's stock classical suite, in one run. Steady state: one member in every 32, and one member in every subtree on the measured members' copaths, has committed a path update (so the measured commits encrypt to one node per tree level). Commits are measured from that state, median of ${REPEAT}; "process" is another member applying it. Targets for 1,000 members on 0xF165: add/remove/update commit at most 250 ms to create and to process and at most 40 KB; join at most 1 s; 1 KB message at most 1 ms.`,
     '',
     `| ${MEMBERS} members | ${results.map((r) => r.suite).join(' | ')} |`,
     `|---|${results.map(() => '---').join('|')}|`,
