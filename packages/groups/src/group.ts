@@ -85,10 +85,11 @@ function clientConfig(suite: GroupSuite): ClientConfig {
     keyRetentionConfig: {
       // Group topics use exporter keys (topic-crypto.ts), so MLS application ratchets stay short.
       retainKeysForGenerations: 10,
-      // No MLS receiver data for past epochs: commits of a past epoch are refused anyway (StaleEpochError)
-      // and group topics keep their own epoch keys (topic-crypto.ts). Each retained epoch would store
-      // another copy of the ratchet tree (6.4 MB at 1,000 members) in every saved state.
-      retainKeysForEpochs: 0,
+      // MLS receiver data of one past epoch only: commits of a past epoch are refused anyway
+      // (StaleEpochError) and group topics keep their own epoch keys (topic-crypto.ts), while each
+      // retained epoch stores another copy of the ratchet tree (6.4 MB at 1,000 members) in every
+      // saved state. Not 0: ts-mls 1.6.4 prunes with `slice(-max)`, which keeps everything for 0.
+      retainKeysForEpochs: 1,
       maximumForwardRatchetSteps: 200,
     },
     // Key package lifetimes are checked when fetched (key-package.ts), not for every tree leaf on join.

@@ -68,3 +68,12 @@ describe('the Saorsa suite primitives', () => {
     expect(await ours.hash.verifyMac(salt, new Uint8Array(64), ikm)).toBe(false)
   })
 })
+
+describe('group state size', () => {
+  it('stays bounded over many epochs: at most one past epoch of MLS receiver data is kept', async () => {
+    const suite = await suiteFor('saorsa')
+    const { groups: [a] } = await buildGroup(suite, 2, 30)
+    for (let i = 0; i < 6; i++) a!.merge(await a!.prepareCommit())
+    expect(a!.state.historicalReceiverData.size).toBe(1)
+  })
+})
