@@ -1,8 +1,8 @@
 /**
  * Groups benchmark: a group of GROUPS_BENCH_MEMBERS (default 1,000) on the Saorsa suite 0xF165 and
  * on ts-mls's stock classical suite, side by side in one run. Measures the bulk build (one commit
- * adding everyone), then steady state: one member in every 32 (and one in every subtree on the
- * measured members' copaths) has committed its own path update, as long-lived groups do; from that state, a
+ * adding everyone), then steady state: one member in every 32, and one in every subtree on the
+ * copaths of the measured members, has committed its own path update, as long-lived groups do; from that state, a
  * commit adding, removing or updating one member, joining from a Welcome with the tree sent beside
  * it, and a 1 KB group message. Times are CPU milliseconds of the process (see `cpuMs`).
  * Run: `node scripts/bench.mjs groups` (writes docs/benchmarks.md) or `node packages/groups/bench/index.mjs [--quick]`.
@@ -84,9 +84,17 @@ async function runSuite(choice) {
   // B's copaths (so their commits encrypt to one node per tree level, as when everyone has updated),
   // and by one member in every 32 elsewhere (bit-reversed order, so upper nodes fill first).
   const fillStart = cpuMs()
-  const leaves = new Set([2, 4, 8])
+  const removed = Math.floor(MEMBERS * 0.7)
+  const leaves = new Set()
   for (let i = 32; i < MEMBERS; i += 32) leaves.add(i)
-  for (let i = 16; i < MEMBERS; i *= 2) leaves.add(i)
+  // One member in every subtree on the copaths of A (leaf 0), B (leaf 1) and the member removed below:
+  // the nodes the measured commits touch are then filled as if every member had updated.
+  for (const leaf of [0, 1, removed]) {
+    for (let k = 0; 1 << k < MEMBERS; k++) {
+      const sibling = ((leaf >> k) ^ 1) << k
+      if (sibling < MEMBERS && sibling > 1 && sibling !== removed) leaves.add(sibling)
+    }
+  }
   const order = [...leaves].sort((x, y) => reverseBits(x) - reverseBits(y))
   for (const leaf of order) {
     const commit = await commitAs(a, leaf, bundles[leaf].privateKeys.signaturePrivateKey, suite)
@@ -125,7 +133,7 @@ async function runSuite(choice) {
   const spare = await open(MEMBERS)
   await measure('update', () => ({}))
   await measure('add', () => ({ add: [spare] }), MEMBERS)
-  await measure('remove', () => ({ remove: [ids[Math.floor(MEMBERS * 0.7)].peerId] }))
+  await measure('remove', () => ({ remove: [ids[removed].peerId] }))
   a.rollback(baseA)
   b.rollback(baseB)
   progress(choice, 'commits')
@@ -199,7 +207,7 @@ export async function run({ quick = false } = {}) {
   return [
     '### @saorsa-gossip/groups',
     '',
-    `A ${MEMBERS}-member MLS group (ts-mls 1.6.4) on the Saorsa suite 0xF165 (liboqs ML-DSA-65) and on ts-mls's stock classical suite, in one run. Steady state: one member in every 32, and one member in every subtree on the measured members' copaths, has committed a path update (so the measured commits encrypt to one node per tree level). Commits are measured from that state, median of ${REPEAT}; "process" is another member applying it. Targets for 1,000 members on 0xF165: add/remove/update commit at most 250 ms to create and to process and at most 40 KB; join at most 1 s; 1 KB message at most 1 ms.`,
+    `A ${MEMBERS}-member MLS group (ts-mls 1.6.4) on the Saorsa suite 0xF165 (liboqs ML-DSA-65) and on ts-mls's stock classical suite, in one run. Steady state: one member in every 32, and one member in every subtree on the copaths of the measured members (the committer, the member processing, and the member removed), has committed a path update, so the tree nodes the measured commits touch are as if every member had updated. Commits are measured from that state, median of ${REPEAT}; "process" is another member applying it. Targets for 1,000 members on 0xF165: add/remove/update commit at most 250 ms to create and to process and at most 40 KB; join at most 1 s; 1 KB message at most 1 ms.`,
     '',
     `| ${MEMBERS} members | ${results.map((r) => r.suite).join(' | ')} |`,
     `|---|${results.map(() => '---').join('|')}|`,
