@@ -12,7 +12,7 @@ import { MAX_INLINE_COMMIT_BYTES, type GroupTopicPayload, type ServedCommit } fr
 import { GroupError, InvalidCommitError, NotMemberError } from './errors.ts'
 import { MlsGroup, type CommitChanges, type EpochChange, type PendingCommit } from './group.ts'
 import type { KeyPackageBundle } from './key-package.ts'
-import { CommitLog, type CommitLogInput, type CommitLogOutput, type CommitLogTimer } from './proto/commit-log.ts'
+import { CommitLog, type CommitLogEvent, type CommitLogInput, type CommitLogOutput, type CommitLogTimer } from './proto/commit-log.ts'
 import type { CommitLogConfig } from './proto/config.ts'
 import type { GroupSuite } from './suite.ts'
 import { DEFAULT_KEY_RING, EpochKeyRing, GROUP_TOPIC_EXPORTER_LABEL, type EpochKey, type KeyRingOptions } from './topic-crypto.ts'
@@ -240,24 +240,26 @@ export class GroupSession {
       const outputs: CommitLogOutput[] = []
       this.#log.handle(queue.shift()!, nowMs, outputs)
       for (const o of outputs) {
-        switch (o.type) {
-          case 'schedule': out.push({ type: 'schedule', delayMs: o.delayMs, timer: o.timer }); break
-          case 'fetch': out.push({ type: 'fetch', peer: o.peer, sinceEpoch: o.sinceEpoch, hash: o.hash }); break
-          case 'emit':
-            if (o.event.type === 'lost') {
-              this.#pending.delete(toHex(o.event.hash))
-              out.push({ type: 'lost', hash: o.event.hash })
-            } else {
-              out.push({ type: 'dropped', reason: o.event.reason, from: o.event.from })
-            }
+        if (o.type === 'schedule') {
+          out.push({ type: 'schedule', delayMs: o.delayMs, timer: o.timer })
+          continue
+        }
+        if (o.type !== 'emit') continue
+        const event = o.event
+        switch (event.type) {
+          case 'fetch': out.push({ type: 'fetch', peer: event.peer, sinceEpoch: event.sinceEpoch, hash: event.hash }); break
+          case 'lost':
+            this.#pending.delete(toHex(event.hash))
+            out.push({ type: 'lost', hash: event.hash })
             break
-          case 'apply': queue.push(await this.#apply(o, nowMs, out)); break
+          case 'dropped': out.push({ type: 'dropped', reason: event.reason, from: event.from }); break
+          case 'apply': queue.push(await this.#apply(event, nowMs, out)); break
         }
       }
     }
   }
 
-  async #apply(o: CommitLogOutput & { type: 'apply' }, nowMs: number, out: SessionOutput[]): Promise<CommitLogInput> {
+  async #apply(o: CommitLogEvent & { type: 'apply' }, nowMs: number, out: SessionOutput[]): Promise<CommitLogInput> {
     const rejected: CommitLogInput = { type: 'command', command: { type: 'rejected', hash: o.hash } }
     const before = this.group.snapshot()
     if (o.rollbackTo !== undefined) {

@@ -42,16 +42,18 @@ class Member {
     const out: CommitLogOutput[] = []
     this.log.handle(input, 0, out)
     for (const o of out) {
-      if (o.type === 'schedule') this.timers.push({ delayMs: o.delayMs, timer: o.timer })
-      else if (o.type === 'fetch') this.fetches.push({ peer: o.peer, sinceEpoch: o.sinceEpoch })
-      else if (o.type === 'emit' && o.event.type === 'lost') this.lost.push(toHex(o.event.hash))
-      else if (o.type === 'apply') {
-        if (o.rollbackTo !== undefined) {
-          while (this.applied.length > 0 && toHex(this.#epochIdAfter(this.applied.length)) !== toHex(o.rollbackTo)) this.applied.pop()
+      if (o.type === 'schedule') { this.timers.push({ delayMs: o.delayMs, timer: o.timer }); continue }
+      if (o.type !== 'emit') continue
+      const e = o.event
+      if (e.type === 'fetch') this.fetches.push({ peer: e.peer, sinceEpoch: e.sinceEpoch })
+      else if (e.type === 'lost') this.lost.push(toHex(e.hash))
+      else if (e.type === 'apply') {
+        if (e.rollbackTo !== undefined) {
+          while (this.applied.length > 0 && toHex(this.#epochIdAfter(this.applied.length)) !== toHex(e.rollbackTo)) this.applied.pop()
         }
-        const c = this.#known.get(toHex(o.hash))!
-        this.applied.push(toHex(o.hash))
-        this.#run({ type: 'command', command: { type: 'applied', hash: o.hash, epoch: c.epoch + 1, epochId: childOf(c) } })
+        const c = this.#known.get(toHex(e.hash))!
+        this.applied.push(toHex(e.hash))
+        this.#run({ type: 'command', command: { type: 'applied', hash: e.hash, epoch: c.epoch + 1, epochId: childOf(c) } })
       }
     }
   }
@@ -139,9 +141,9 @@ describe('the commit log', () => {
     m.feed(high)
     const out: CommitLogOutput[] = []
     m.log.handle({ type: 'timer', timer: { type: 'settle', parent: toHex(genesis) } }, 0, out)
-    expect(out.find((o) => o.type === 'apply')).toMatchObject({ hash: low.hash })
+    expect(out.find((o) => o.type === 'emit' && o.event.type === 'apply')).toMatchObject({ event: { hash: low.hash } })
     const next: CommitLogOutput[] = []
     m.log.handle({ type: 'command', command: { type: 'rejected', hash: low.hash } }, 0, next)
-    expect(next.find((o) => o.type === 'apply')).toMatchObject({ hash: high.hash })
+    expect(next.find((o) => o.type === 'emit' && o.event.type === 'apply')).toMatchObject({ event: { hash: high.hash } })
   })
 })

@@ -4,7 +4,7 @@
  * the one with the lowest BLAKE3 hash wins, after a settle window; a lower one that arrives later
  * rolls the group back (up to `maxReorgDepth` epochs). Members that fall behind fetch missed commits.
  */
-import { compareBytes, toHex, type PeerId } from '@saorsa-gossip/types'
+import { compareBytes, toHex, type CoreInput, type CoreOutput, type Outbox, type PeerId, type ProtocolCore } from '@saorsa-gossip/types'
 import type { CommitLogConfig } from './config.ts'
 
 /** A commit as announced on the group topic or returned by a catch-up fetch. */
@@ -32,24 +32,19 @@ export type CommitLogCommand =
   | { readonly type: 'rejected'; readonly hash: Uint8Array }
 
 export type CommitLogEvent =
+  /** Roll the group back to the snapshot of epoch `rollbackTo` (if set), then apply `hash`; answer with `applied` or `rejected`. */
+  | { readonly type: 'apply'; readonly hash: Uint8Array; readonly commit: Uint8Array; readonly own: boolean; readonly rollbackTo: Uint8Array | undefined }
+  /** Ask `peer` for the commits it applied from epoch `sinceEpoch` on (and `hash`, when a reference named it). */
+  | { readonly type: 'fetch'; readonly peer: PeerId; readonly sinceEpoch: number; readonly hash: Uint8Array | undefined }
   /** Our own commit lost the fork choice; the service re-prepares the change on the new epoch. */
   | { readonly type: 'lost'; readonly hash: Uint8Array }
   | { readonly type: 'dropped'; readonly reason: CommitDropReason; readonly from: PeerId | undefined }
 
 export type CommitDropReason = 'duplicate' | 'stale' | 'too-many-candidates' | 'invalid'
 
-export type CommitLogInput =
-  | { readonly type: 'recv'; readonly from: PeerId; readonly msg: CommitAnnouncement }
-  | { readonly type: 'command'; readonly command: CommitLogCommand }
-  | { readonly type: 'timer'; readonly timer: CommitLogTimer }
-
-export type CommitLogOutput =
-  /** Roll the group back to the snapshot of epoch `rollbackTo` (if set), then apply `hash`. */
-  | { readonly type: 'apply'; readonly hash: Uint8Array; readonly commit: Uint8Array; readonly own: boolean; readonly rollbackTo: Uint8Array | undefined }
-  /** Ask `peer` for the commits it applied from epoch `sinceEpoch` on (and `hash`, when a reference named it). */
-  | { readonly type: 'fetch'; readonly peer: PeerId; readonly sinceEpoch: number; readonly hash: Uint8Array | undefined }
-  | { readonly type: 'emit'; readonly event: CommitLogEvent }
-  | { readonly type: 'schedule'; readonly delayMs: number; readonly timer: CommitLogTimer }
+/** The core's inputs and outputs in the shared sans-IO shape (`@saorsa-gossip/types` CoreInput / CoreOutput). */
+export type CommitLogInput = CoreInput<CommitAnnouncement, CommitLogTimer, CommitLogCommand>
+export type CommitLogOutput = CoreOutput<never, CommitLogTimer, CommitLogEvent>
 
 interface Candidate {
   readonly announcement: CommitAnnouncement
@@ -69,7 +64,7 @@ interface Applied {
 }
 
 /** The commit-ordering core of one group. */
-export class CommitLog {
+export class CommitLog implements ProtocolCore<CommitAnnouncement, CommitLogTimer, CommitLogCommand, CommitLogEvent> {
   readonly #config: CommitLogConfig
   /** Applied chain, oldest first; the last entry is the driver's current epoch. */
   #chain: Applied[]
@@ -122,7 +117,7 @@ export class CommitLog {
     return undefined
   }
 
-  handle(input: CommitLogInput, nowMs: number, out: CommitLogOutput[]): void {
+  handle(input: CommitLogInput, nowMs: number, out: Outbox<CommitLogOutput>): void {
     void nowMs
     switch (input.type) {
       case 'recv':
@@ -130,6 +125,9 @@ export class CommitLog {
         break
       case 'command':
         this.#command(input.command, out)
+        break
+      case 'peer-up':
+      case 'peer-down':
         break
       case 'timer':
         if (input.timer.type === 'settle') {
@@ -144,7 +142,7 @@ export class CommitLog {
     }
   }
 
-  #command(command: CommitLogCommand, out: CommitLogOutput[]): void {
+  #command(command: CommitLogCommand, out: Outbox<CommitLogOutput>): void {
     switch (command.type) {
       case 'propose':
         this.#receive(command.announcement, undefined, true, out)
@@ -183,7 +181,7 @@ export class CommitLog {
     }
   }
 
-  #receive(msg: CommitAnnouncement, from: PeerId | undefined, own: boolean, out: CommitLogOutput[]): void {
+  #receive(msg: CommitAnnouncement, from: PeerId | undefined, own: boolean, out: Outbox<CommitLogOutput>): void {
     const drop = (reason: CommitDropReason): void => { out.push({ type: 'emit', event: { type: 'dropped', reason, from } }) }
     const oldest = this.#chain[0]!
     if (msg.epoch < oldest.epoch) return drop('stale')
@@ -216,7 +214,7 @@ export class CommitLog {
       return
     }
     if (msg.commit === undefined && from !== undefined) {
-      out.push({ type: 'fetch', peer: from, sinceEpoch: msg.epoch, hash: msg.hash })
+      out.push({ type: 'emit', event: { type: 'fetch', peer: from, sinceEpoch: msg.epoch, hash: msg.hash } })
     }
     if (parentKey === toHex(this.#head.epochId) && !this.#settled.has(parentKey) && byHash.size === 1) {
       out.push({ type: 'schedule', delayMs: this.#config.settleMs, timer: { type: 'settle', parent: parentKey } })
@@ -225,7 +223,7 @@ export class CommitLog {
   }
 
   /** Applies the fork choice: the lowest valid hash on the oldest reorg-able epoch of our chain that has a better candidate. */
-  #step(out: CommitLogOutput[]): void {
+  #step(out: Outbox<CommitLogOutput>): void {
     if (this.#busy) return
     const first = Math.max(0, this.#chain.length - 1 - this.#config.maxReorgDepth)
     for (let i = first; i < this.#chain.length; i++) {
@@ -247,7 +245,7 @@ export class CommitLog {
         for (const dropped of this.#chain.slice(i + 1)) this.#reportLostOwn(toHex(dropped.epochId), undefined, out)
         this.#chain = this.#chain.slice(0, i + 1)
       }
-      out.push({ type: 'apply', hash: best.announcement.hash, commit: best.commit, own: best.own, rollbackTo: isHead ? undefined : entry.epochId })
+      out.push({ type: 'emit', event: { type: 'apply', hash: best.announcement.hash, commit: best.commit, own: best.own, rollbackTo: isHead ? undefined : entry.epochId } })
       return
     }
   }
@@ -269,7 +267,7 @@ export class CommitLog {
     return false
   }
 
-  #reportLostOwn(parentKey: string, winner: Uint8Array | undefined, out: CommitLogOutput[]): void {
+  #reportLostOwn(parentKey: string, winner: Uint8Array | undefined, out: Outbox<CommitLogOutput>): void {
     const winnerKey = winner === undefined ? '' : toHex(winner)
     for (const [hashKey, candidate] of this.#candidates.get(parentKey) ?? []) {
       if (candidate.own && hashKey !== winnerKey && !candidate.invalid) {
@@ -279,12 +277,12 @@ export class CommitLog {
     }
   }
 
-  #requestCatchUp(peer: PeerId | undefined, hash: Uint8Array | undefined, out: CommitLogOutput[]): void {
+  #requestCatchUp(peer: PeerId | undefined, hash: Uint8Array | undefined, out: Outbox<CommitLogOutput>): void {
     if (peer === undefined) return
     if (this.#retries >= this.#config.maxFetchRetries) return
     this.#lastFetchPeer = peer
     const attempt = ++this.#fetchAttempt
-    out.push({ type: 'fetch', peer, sinceEpoch: this.#head.epoch, hash })
+    out.push({ type: 'emit', event: { type: 'fetch', peer, sinceEpoch: this.#head.epoch, hash } })
     out.push({ type: 'schedule', delayMs: this.#config.fetchRetryMs, timer: { type: 'fetch-retry', attempt } })
   }
 
