@@ -52,3 +52,4 @@ export {
   createGroups, GROUPS_PROTOCOL, GroupsService, WELCOME_PROTOCOL,
   type AbortOptions, type Groups, type GroupsComponents, type GroupsEvents, type GroupsInit, type GroupsPubSub, type GroupsTransport,
 } from './service.ts'
+export { groupsPubSub, type PubSubLike } from './pubsub-adapter.ts'
