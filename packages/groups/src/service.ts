@@ -8,8 +8,8 @@ import type { Identity } from '@saorsa-gossip/identity'
 import { bytesEqual, DecodeError, NotStartedError, throwIfAborted, toHex, type PeerId, type TopicId } from '@saorsa-gossip/types'
 import { makeKeyPackageRef } from 'ts-mls/keyPackage.js'
 import {
-  decodeGroupsRpc, decodeGroupTopicPayload, encodeGroupsRpc, encodeGroupTopicPayload, MAX_COMMITS_PER_ANSWER,
-  MAX_KEY_PACKAGE_BYTES, type GroupTopicPayload,
+  decodeGroupsRpc, decodeGroupTopicPayload, encodeGroupsRpc, encodeGroupTopicPayload, MAX_COMMIT_ANSWER_BYTES,
+  MAX_COMMITS_PER_ANSWER, MAX_KEY_PACKAGE_BYTES, MAX_RPC_BYTES, type GroupsRpcMessage, type GroupTopicPayload,
 } from './codec.ts'
 import { GroupError, InvalidWelcomeError, UnknownGroupError } from './errors.ts'
 import { credentialPeerId } from './credential.ts'
@@ -21,8 +21,14 @@ import { GroupSession, groupTopic, type SessionOutput } from './session.ts'
 import { createGroupStore, MAX_STORED_KEY_PACKAGES, type GroupStore } from './store.ts'
 import { loadSuite, suiteChoiceOf, suiteChoiceOfName, type GroupSuite, type SuiteChoice } from './suite.ts'
 
+/** Request/response: key packages and catch-up commits (answers at most MAX_DIRECT_ANSWER_BYTES). */
 export const GROUPS_PROTOCOL = '/saorsa-gossip/groups/1'
+/** Bulk: a Welcome and the ratchet tree beside it. */
 export const WELCOME_PROTOCOL = '/saorsa-gossip/groups/welcome/1'
+/** Bulk: a catch-up answer too large for a direct answer (commits of bulk adds). */
+export const COMMITS_PROTOCOL = '/saorsa-gossip/groups/commits/1'
+/** A direct answer must fit one pubsub-class frame (LIMITS.maxPubsubFrameBytes, 80 KiB) with room for framing. */
+export const MAX_DIRECT_ANSWER_BYTES = 72 * 1024
 
 /** What the service needs from pubsub: group topics, with a validator run before delivery and forwarding. */
 export interface GroupsPubSub {
@@ -33,10 +39,14 @@ export interface GroupsPubSub {
   onMessage(handler: (topic: TopicId, origin: PeerId, payload: Uint8Array) => void): void
 }
 
-/** What the service needs from the transport: named request/response protocols. */
+/** What the service needs from the transport: request/response and whole bulk transfers, by peer. */
 export interface GroupsTransport {
-  handle(protocol: string, handler: (peer: PeerId, request: Uint8Array) => Promise<Uint8Array>): void
+  /** Answers requests of `protocol`; a handler's answer travels back on the same exchange. */
+  handleRequests(protocol: string, handler: (peer: PeerId, request: Uint8Array) => Promise<Uint8Array>): void
   request(peer: PeerId, protocol: string, request: Uint8Array, options?: { signal?: AbortSignal }): Promise<Uint8Array>
+  /** Receives whole bulk transfers of `protocol`, at most `maxBytes` each. */
+  handleBulk(protocol: string, maxBytes: number, handler: (peer: PeerId, data: Uint8Array) => Promise<void>): void
+  sendBulk(peer: PeerId, protocol: string, data: Uint8Array, options?: { signal?: AbortSignal }): Promise<void>
 }
 
 export interface GroupsInit {
@@ -130,8 +140,10 @@ export class GroupsService extends EventTarget {
     this.#bundles = await this.#store.loadKeyPackages(options)
     if (!this.#wired) {
       // Registered once per instance; while stopped, the handlers find no groups and answer errors.
-      this.#components.transport.handle(GROUPS_PROTOCOL, (peer, request) => this.#guard(this.#answer(peer, request)))
-      this.#components.transport.handle(WELCOME_PROTOCOL, (peer, request) => this.#guard(this.#welcome(peer, request)))
+      const { transport } = this.#components
+      transport.handleRequests(GROUPS_PROTOCOL, (peer, request) => this.#guard(this.#answer(peer, request)))
+      transport.handleBulk(WELCOME_PROTOCOL, MAX_RPC_BYTES, async (peer, data) => { await this.#guard(this.#welcome(peer, data)) })
+      transport.handleBulk(COMMITS_PROTOCOL, MAX_COMMIT_ANSWER_BYTES, async (peer, data) => { await this.#guard(this.#commitsArrived(peer, data)) })
       this.#components.pubsub.onMessage((topic, origin, payload) => this.#onTopic(topic, origin, payload))
       this.#wired = true
     }
@@ -299,7 +311,7 @@ export class GroupsService extends EventTarget {
           for (const peer of o.to) {
             const welcome = encodeGroupsRpc({ type: 'welcome', groupId: session.groupId, welcome: o.welcome, ratchetTree: o.ratchetTree })
             // A lost Welcome leaves the invitee outside; the inviter can invite again with a fresh key package.
-            void this.#components.transport.request(peer, WELCOME_PROTOCOL, welcome).catch(() => undefined)
+            void this.#components.transport.sendBulk(peer, WELCOME_PROTOCOL, welcome).catch(() => undefined)
           }
           break
         case 'epoch':
@@ -347,11 +359,23 @@ export class GroupsService extends EventTarget {
     let answer
     try {
       const request = encodeGroupsRpc({ type: 'commits-request', groupId: entry.session.groupId, sinceEpoch, hash })
-      answer = decodeGroupsRpc(await this.#components.transport.request(peer, GROUPS_PROTOCOL, request))
+      answer = decodeGroupsRpc(await this.#components.transport.request(peer, GROUPS_PROTOCOL, request), MAX_DIRECT_ANSWER_BYTES)
     } catch {
       return // the commit log retries on its timer
     }
-    if (answer.type !== 'commits' || !bytesEqual(answer.groupId, entry.session.groupId)) return
+    // `ok`: the answer is too large for a direct response and follows on a bulk stream.
+    if (answer.type === 'commits') await this.#feedCommits(peer, answer)
+  }
+
+  async #commitsArrived(peer: PeerId, data: Uint8Array): Promise<Uint8Array> {
+    const answer = decodeGroupsRpc(data, MAX_COMMIT_ANSWER_BYTES)
+    if (answer.type === 'commits') await this.#feedCommits(peer, answer)
+    return new Uint8Array(0)
+  }
+
+  async #feedCommits(peer: PeerId, answer: GroupsRpcMessage & { type: 'commits' }): Promise<void> {
+    const entry = this.#groups.get(toHex(answer.groupId))
+    if (entry === undefined) return
     for (const commit of answer.commits) {
       await this.#run(entry, async () => this.#perform(entry, await entry.session.receive(peer, commit, this.#now())))
     }
@@ -373,7 +397,20 @@ export class GroupsService extends EventTarget {
       // Only members get commits: they are encrypted to the epoch anyway, but the set of commits is not public.
       if (entry === undefined || !entry.session.group.isMember(peer)) return encodeGroupsRpc({ type: 'error', reason: 'unknown-group' })
       const commits = entry.session.commitsSince(request.sinceEpoch, MAX_COMMITS_PER_ANSWER, request.hash)
-      return encodeGroupsRpc({ type: 'commits', groupId: request.groupId, commits })
+      // As many as fit a direct answer; a first commit too large for one goes alone on a bulk stream.
+      const fitting = []
+      let size = 128
+      for (const c of commits) {
+        size += c.commit.length + 96
+        if (size > MAX_DIRECT_ANSWER_BYTES) break
+        fitting.push(c)
+      }
+      if (fitting.length === 0 && commits.length > 0) {
+        const bulk = encodeGroupsRpc({ type: 'commits', groupId: request.groupId, commits: commits.slice(0, 1) })
+        void this.#components.transport.sendBulk(peer, COMMITS_PROTOCOL, bulk).catch(() => undefined)
+        return encodeGroupsRpc({ type: 'ok' })
+      }
+      return encodeGroupsRpc({ type: 'commits', groupId: request.groupId, commits: fitting })
     }
     return encodeGroupsRpc({ type: 'error', reason: 'unexpected' })
   }

@@ -10,7 +10,7 @@ import type { Identity } from '@saorsa-gossip/identity'
 import { toHex, utf8, type PeerId, type TopicId } from '@saorsa-gossip/types'
 import { COMMIT_LOG_LOCAL } from '../src/proto/config.ts'
 import { decodeGroupsRpc, encodeGroupsRpc } from '../src/codec.ts'
-import { createGroups, GROUPS_PROTOCOL, WELCOME_PROTOCOL, type Groups, type GroupsPubSub, type GroupsTransport } from '../src/service.ts'
+import { COMMITS_PROTOCOL, createGroups, GROUPS_PROTOCOL, WELCOME_PROTOCOL, type Groups, type GroupsPubSub, type GroupsTransport } from '../src/service.ts'
 import { identity, suiteFor } from './helpers.ts'
 
 class Network {
@@ -41,11 +41,23 @@ class Network {
 
   transport(self: PeerId): GroupsTransport {
     return {
-      handle: (protocol, handler) => { this.handlers.set(`${self.toHex()} ${protocol}`, handler) },
+      handleRequests: (protocol, handler) => { this.handlers.set(`${self.toHex()} ${protocol}`, handler) },
       request: async (peer, protocol, request) => {
         const handler = this.handlers.get(`${peer.toHex()} ${protocol}`)
         if (handler === undefined) throw new Error('unreachable')
         return handler(self, request)
+      },
+      handleBulk: (protocol, maxBytes, handler) => {
+        this.handlers.set(`${self.toHex()} ${protocol}`, async (peer, data) => {
+          if (data.length > maxBytes) throw new Error('stream over its cap')
+          await handler(peer, data)
+          return new Uint8Array(0)
+        })
+      },
+      sendBulk: async (peer, protocol, data) => {
+        const handler = this.handlers.get(`${peer.toHex()} ${protocol}`)
+        if (handler === undefined) throw new Error('unreachable')
+        await handler(self, data)
       },
     }
   }
@@ -141,20 +153,22 @@ describe('the groups service', () => {
     for (const n of nodes) await n.stop()
   })
 
-  it('answers malformed requests and Welcomes with err naming the error, and joins nothing', async () => {
+  it('answers malformed requests with err naming the error, drops forged bulk Welcomes, and joins nothing', async () => {
     await suiteFor('saorsa')
     const net = new Network()
     const [me, stranger] = [identity(97), identity(98)]
     const node = createGroups({ directory: dirs[0]!, commitLog: COMMIT_LOG_LOCAL }, { identity: me, pubsub: net.pubsub(me.peerId), transport: net.transport(me.peerId) })
     await node.start()
-    const ask = async (protocol: string, bytes: Uint8Array) => decodeGroupsRpc(await net.transport(stranger.peerId).request(me.peerId, protocol, bytes))
-    expect(await ask(GROUPS_PROTOCOL, utf8('garbage'))).toEqual({ type: 'error', reason: 'DecodeError' })
-    expect(await ask(WELCOME_PROTOCOL, new Uint8Array([0xff]))).toEqual({ type: 'error', reason: 'DecodeError' })
-    const welcome = encodeGroupsRpc({ type: 'welcome', groupId: new Uint8Array(32), welcome: utf8('not mls'), ratchetTree: utf8('t') })
-    expect(await ask(WELCOME_PROTOCOL, welcome)).toEqual({ type: 'error', reason: 'InvalidWelcomeError' })
-    expect(await ask(GROUPS_PROTOCOL, encodeGroupsRpc({ type: 'commits-request', groupId: new Uint8Array(32), sinceEpoch: 0, hash: undefined })))
+    const stranger_ = net.transport(stranger.peerId)
+    const ask = async (bytes: Uint8Array) => decodeGroupsRpc(await stranger_.request(me.peerId, GROUPS_PROTOCOL, bytes))
+    expect(await ask(utf8('garbage'))).toEqual({ type: 'error', reason: 'DecodeError' })
+    expect(await ask(encodeGroupsRpc({ type: 'commits-request', groupId: new Uint8Array(32), sinceEpoch: 0, hash: undefined })))
       .toEqual({ type: 'error', reason: 'unknown-group' })
-    expect(await ask(GROUPS_PROTOCOL, encodeGroupsRpc({ type: 'key-package-request', suite: 3 }))).toEqual({ type: 'error', reason: 'unsupported-suite' })
+    expect(await ask(encodeGroupsRpc({ type: 'key-package-request', suite: 3 }))).toEqual({ type: 'error', reason: 'unsupported-suite' })
+    // Bulk transfers have no answer: garbage and a forged Welcome are dropped without a throw.
+    await stranger_.sendBulk(me.peerId, WELCOME_PROTOCOL, new Uint8Array([0xff]))
+    await stranger_.sendBulk(me.peerId, WELCOME_PROTOCOL, encodeGroupsRpc({ type: 'welcome', groupId: new Uint8Array(32), welcome: utf8('not mls'), ratchetTree: utf8('t') }))
+    await stranger_.sendBulk(me.peerId, COMMITS_PROTOCOL, utf8('garbage'))
     expect(node.list()).toEqual([])
     await node.stop()
   })
