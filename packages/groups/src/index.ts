@@ -50,7 +50,7 @@ export type {
 export { COMMIT_LOG_LAN, COMMIT_LOG_LOCAL, COMMIT_LOG_WAN, type CommitLogConfig } from './proto/config.ts'
 export {
   COMMITS_PROTOCOL, createGroups, GROUPS_PROTOCOL, GroupsService, MAX_DIRECT_ANSWER_BYTES, WELCOME_PROTOCOL,
-  type AbortOptions, type Groups, type GroupsComponents, type GroupsEvents, type GroupsInit, type GroupsPubSub, type GroupsTransport,
+  type AbortOptions, type Groups, type GroupsComponents, type GroupsEvents, type GroupsMetrics, type GroupsInit, type GroupsPubSub, type GroupsTransport,
 } from './service.ts'
 export { groupsPubSub, type PubSubLike } from './pubsub-adapter.ts'
 export { groupsTransport, type ConnectionLike, type TransportLike } from './transport-adapter.ts'

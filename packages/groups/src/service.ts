@@ -74,6 +74,12 @@ export interface GroupsEvents {
 
 export interface AbortOptions { signal?: AbortSignal }
 
+export interface GroupsMetrics {
+  readonly messages: number
+  readonly epochs: number
+  readonly dropped: Readonly<Record<string, number>>
+}
+
 export interface Groups {
   start(options?: AbortOptions): Promise<void>
   stop(): Promise<void>
@@ -88,6 +94,8 @@ export interface Groups {
   epoch(groupId: Uint8Array): number
   /** MLS-Exporter of the group's current epoch, for presence and crdt-sync keys. */
   exportSecret(groupId: Uint8Array, label: string, length: number): Promise<Uint8Array>
+  /** Counters: delivered group messages, applied epochs, and drops by reason (commit order, undecryptable messages). */
+  metrics(): GroupsMetrics
   addEventListener<K extends keyof GroupsEvents>(type: K, listener: (event: GroupsEvents[K]) => void): void
   removeEventListener<K extends keyof GroupsEvents>(type: K, listener: (event: GroupsEvents[K]) => void): void
 }
@@ -111,6 +119,9 @@ export class GroupsService extends EventTarget {
   #suite: GroupSuite | undefined
   #started = false
   #wired = false
+  #messages = 0
+  #epochs = 0
+  readonly #dropped: Record<string, number> = {}
 
   constructor(init: GroupsInit, components: GroupsComponents) {
     super()
@@ -213,6 +224,14 @@ export class GroupsService extends EventTarget {
     return this.#entry(groupId).session.group.exportSecret(label, length)
   }
 
+  metrics(): GroupsMetrics {
+    return { messages: this.#messages, epochs: this.#epochs, dropped: { ...this.#dropped } }
+  }
+
+  #drop(reason: string): void {
+    this.#dropped[reason] = (this.#dropped[reason] ?? 0) + 1
+  }
+
   #requireStarted(): GroupSuite {
     if (!this.#started || this.#suite === undefined) throw new NotStartedError('groups: not started')
     return this.#suite
@@ -252,14 +271,17 @@ export class GroupsService extends EventTarget {
     try {
       payload = decodeGroupTopicPayload(bytes)
     } catch {
+      this.#drop('malformed')
       return
     }
     if (payload.type === 'message') {
       try {
         const data = entry.session.open(payload, origin, this.#now())
+        this.#messages++
         this.dispatchEvent(new CustomEvent('group:message', { detail: { groupId: entry.session.groupId, from: origin, data } }))
       } catch {
-        // The validator admitted it, so only an epoch that ended meanwhile gets here: a counted drop.
+        // The validator admitted it, so only an epoch that ended meanwhile gets here.
+        this.#drop('message-undecryptable')
       }
       return
     }
@@ -316,6 +338,7 @@ export class GroupsService extends EventTarget {
           break
         case 'epoch':
           changed = true
+          this.#epochs++
           this.dispatchEvent(new CustomEvent('group:epoch', {
             detail: { groupId: session.groupId, epoch: o.change.epoch, added: o.change.added, removed: o.change.removed },
           }))
@@ -335,6 +358,7 @@ export class GroupsService extends EventTarget {
           break
         }
         case 'dropped':
+          this.#drop(o.reason)
           break
       }
     }

@@ -111,6 +111,7 @@ describe('the groups service', () => {
     await nodes[0]!.send(groupId, utf8('hello both'))
     await until(() => inbox[1]!.length === 1 && inbox[2]!.length === 1)
     expect(inbox).toEqual([[], ['hello both'], ['hello both']])
+    expect(nodes[1]!.metrics()).toMatchObject({ messages: 1, epochs: 1 })
 
     await nodes[0]!.remove(groupId, ids[2]!.peerId)
     await until(() => nodes[1]!.epoch(groupId) === 3)
