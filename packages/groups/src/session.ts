@@ -1,0 +1,291 @@
+/**
+ * One group on one node without IO: the MLS state (group.ts), the commit-ordering core
+ * (proto/commit-log.ts) with the snapshots it may roll back to, and the epoch key ring for the group
+ * topic (topic-crypto.ts). The service moves its outputs over pubsub, request/response and bulk
+ * streams; tests drive it directly. Calls must not overlap (the service queues them per group).
+ */
+import { blake3 } from '@noble/hashes/blake3.js'
+import type { Identity } from '@saorsa-gossip/identity'
+import { bytesEqual, concatBytes, copyBytes, toHex, TopicId, u64be, utf8, type PeerId } from '@saorsa-gossip/types'
+import type { ClientState } from 'ts-mls'
+import { MAX_INLINE_COMMIT_BYTES, type GroupTopicPayload, type ServedCommit } from './codec.ts'
+import { GroupError, InvalidCommitError, NotMemberError } from './errors.ts'
+import { MlsGroup, type CommitChanges, type EpochChange, type PendingCommit } from './group.ts'
+import type { KeyPackageBundle } from './key-package.ts'
+import { CommitLog, type CommitLogEvent, type CommitLogInput, type CommitLogOutput, type CommitLogTimer } from './proto/commit-log.ts'
+import type { CommitLogConfig } from './proto/config.ts'
+import type { GroupSuite } from './suite.ts'
+import { DEFAULT_KEY_RING, EpochKeyRing, GROUP_TOPIC_EXPORTER_LABEL, type EpochKey, type KeyRingOptions } from './topic-crypto.ts'
+
+const EPOCH_ID_CONTEXT = utf8('saorsa-gossip/group-epoch/v1')
+
+/** The pubsub topic of a group: `TopicId.fromName("saorsa-gossip/group/v1/" + hex(groupId))`. */
+export function groupTopic(groupId: Uint8Array): TopicId {
+  return TopicId.fromName(`saorsa-gossip/group/v1/${toHex(groupId)}`)
+}
+
+/**
+ * Public id of an epoch: BLAKE3("saorsa-gossip/group-epoch/v1" || u8(len) || group id || u64be(epoch)
+ * || confirmed transcript hash). The transcript hash covers every commit so far, so two branches
+ * of the same epoch number never share an id.
+ */
+export function epochId(groupId: Uint8Array, epoch: number, confirmedTranscriptHash: Uint8Array): Uint8Array {
+  return blake3(concatBytes(EPOCH_ID_CONTEXT, new Uint8Array([groupId.length]), groupId, u64be(epoch), confirmedTranscriptHash))
+}
+
+export function epochIdOf(state: ClientState): Uint8Array {
+  const { groupId, epoch, confirmedTranscriptHash } = state.groupContext
+  return epochId(groupId, Number(epoch), confirmedTranscriptHash)
+}
+
+/** What the service must do for a session. */
+export type SessionOutput =
+  | { readonly type: 'publish'; readonly payload: GroupTopicPayload }
+  | { readonly type: 'fetch'; readonly peer: PeerId; readonly sinceEpoch: number; readonly hash: Uint8Array | undefined }
+  | { readonly type: 'welcome'; readonly to: readonly PeerId[]; readonly welcome: Uint8Array; readonly ratchetTree: Uint8Array }
+  | { readonly type: 'schedule'; readonly delayMs: number; readonly timer: CommitLogTimer }
+  | { readonly type: 'epoch'; readonly change: EpochChange }
+  | { readonly type: 'lost'; readonly hash: Uint8Array }
+  | { readonly type: 'dropped'; readonly reason: string; readonly from: PeerId | undefined }
+
+export interface SessionOptions {
+  readonly commitLog: CommitLogConfig
+  readonly keyRing?: KeyRingOptions
+}
+
+/** The parts of a session that persist (store.ts). */
+export interface SessionSnapshot {
+  readonly state: ClientState
+  readonly epochKeys: readonly EpochKey[]
+}
+
+export class GroupSession {
+  readonly group: MlsGroup
+  readonly #log: CommitLog
+  readonly #ring: EpochKeyRing
+  readonly #snapshots = new Map<string, ClientState>()
+  readonly #pending = new Map<string, PendingCommit>()
+  readonly #maxSnapshots: number
+
+  private constructor(group: MlsGroup, options: SessionOptions, epochKeys: readonly EpochKey[]) {
+    this.group = group
+    this.#ring = new EpochKeyRing(options.keyRing ?? DEFAULT_KEY_RING, epochKeys)
+    const epochId = epochIdOf(group.state)
+    this.#log = new CommitLog(options.commitLog, group.epoch, epochId)
+    this.#snapshots.set(toHex(epochId), group.snapshot())
+    this.#maxSnapshots = options.commitLog.maxReorgDepth + 1
+  }
+
+  static async create(identity: Identity, suite: GroupSuite, options: SessionOptions, nowMs: number, groupId?: Uint8Array): Promise<GroupSession> {
+    const group = await MlsGroup.create(identity, suite, groupId === undefined ? { nowMs } : { nowMs, groupId })
+    return GroupSession.#withKey(group, options, [], nowMs)
+  }
+
+  static async join(
+    identity: Identity, suite: GroupSuite, options: SessionOptions, bundle: KeyPackageBundle,
+    welcome: Uint8Array, ratchetTree: Uint8Array, nowMs: number,
+  ): Promise<GroupSession> {
+    const group = await MlsGroup.join(identity, suite, bundle, welcome, ratchetTree)
+    return GroupSession.#withKey(group, options, [], nowMs)
+  }
+
+  static restore(identity: Identity, suite: GroupSuite, options: SessionOptions, snapshot: SessionSnapshot): GroupSession {
+    return new GroupSession(MlsGroup.fromState(identity, suite, snapshot.state), options, snapshot.epochKeys)
+  }
+
+  static async #withKey(group: MlsGroup, options: SessionOptions, keys: readonly EpochKey[], nowMs: number): Promise<GroupSession> {
+    const session = new GroupSession(group, options, keys)
+    session.#ring.advance(group.epoch, await group.exportSecret(GROUP_TOPIC_EXPORTER_LABEL, 32), nowMs)
+    return session
+  }
+
+  get groupId(): Uint8Array {
+    return this.group.groupId
+  }
+
+  get epochId(): Uint8Array {
+    return this.#log.epochId
+  }
+
+  snapshot(): SessionSnapshot {
+    return { state: this.group.state, epochKeys: this.#ring.entries() }
+  }
+
+  /** Commits this node can serve to a member catching up (from `sinceEpoch`, and `hash` if it names one). */
+  commitsSince(sinceEpoch: number, max: number, hash?: Uint8Array): ServedCommit[] {
+    const out = this.#log.commitsSince(sinceEpoch, max)
+    if (hash !== undefined && !out.some((c) => bytesEqual(c.hash, hash))) {
+      const found = this.#candidateByHash(hash)
+      if (found !== undefined && out.length < max) out.push(found)
+    }
+    return out
+  }
+
+  /**
+   * The group-topic validator (ARCHITECTURE.md section 7), run before a payload is delivered or
+   * forwarded: `reject` costs the forwarder score, `ignore` drops without blame (we may be behind).
+   * Messages must decrypt, commits must match their hash and not be older than our history.
+   */
+  validate(payload: GroupTopicPayload, origin: PeerId, nowMs: number): 'accept' | 'reject' | 'ignore' {
+    if (!bytesEqual(payload.groupId, this.groupId)) return 'reject'
+    switch (payload.type) {
+      case 'message':
+        if (this.#ring.entries().every((e) => e.epoch !== payload.epoch)) return payload.epoch > this.group.epoch ? 'ignore' : 'reject'
+        try {
+          this.#ring.open(this.groupId, payload, origin, nowMs)
+          return 'accept'
+        } catch {
+          return 'reject'
+        }
+      case 'commit':
+        if (payload.commit !== undefined && !bytesEqual(blake3(payload.commit), payload.hash)) return 'reject'
+        return payload.epoch + this.#maxSnapshots < this.group.epoch ? 'ignore' : 'accept'
+      case 'proposal':
+        return payload.epoch === this.group.epoch ? 'accept' : 'ignore'
+    }
+  }
+
+  /** Encrypts a message for the group topic under the current epoch. */
+  seal(plaintext: Uint8Array): GroupTopicPayload {
+    if (!this.group.active) throw new NotMemberError('group: this member was removed')
+    return this.#ring.seal(this.groupId, this.group.identity.peerId, plaintext)
+  }
+
+  /** Decrypts a group-topic message whose pubsub origin (already verified) is `origin`. */
+  open(message: GroupTopicPayload & { type: 'message' }, origin: PeerId, nowMs: number): Uint8Array {
+    if (!bytesEqual(message.groupId, this.groupId)) throw new GroupError('message: for another group')
+    return this.#ring.open(this.groupId, message, origin, nowMs)
+  }
+
+  /**
+   * Prepares a commit on the current epoch and enters it into the fork choice. The returned outputs
+   * publish it; it is applied (and Welcomes go out) only if it wins its epoch.
+   */
+  async propose(changes: CommitChanges, nowMs: number): Promise<SessionOutput[]> {
+    const pending = await this.group.prepareCommit(changes)
+    const hash = blake3(pending.commit)
+    this.#pending.set(toHex(hash), pending)
+    const announcement = { epoch: pending.epoch, parent: this.#log.epochId, hash, commit: pending.commit }
+    const out: SessionOutput[] = [{
+      type: 'publish',
+      payload: {
+        type: 'commit', groupId: this.groupId, epoch: pending.epoch, parent: announcement.parent, hash,
+        commit: pending.commit.length <= MAX_INLINE_COMMIT_BYTES ? pending.commit : undefined,
+      },
+    }]
+    await this.#run({ type: 'command', command: { type: 'propose', announcement } }, nowMs, out)
+    return out
+  }
+
+  /** Proposes this member's removal; the next commit by another member takes it out. */
+  async leave(): Promise<SessionOutput[]> {
+    const proposal = await this.group.proposeLeave()
+    return [{ type: 'publish', payload: { type: 'proposal', groupId: this.groupId, epoch: this.group.epoch, proposal } }]
+  }
+
+  /** A commit or proposal from the group topic (or a catch-up answer), sent by `from`. */
+  async receive(from: PeerId, payload: GroupTopicPayload | (ServedCommit & { type?: undefined }), nowMs: number): Promise<SessionOutput[]> {
+    const out: SessionOutput[] = []
+    if (payload.type === 'message') return out
+    if (payload.type === 'proposal') {
+      await this.#receiveProposal(payload.proposal, nowMs, out)
+      return out
+    }
+    if (payload.commit !== undefined && !bytesEqual(blake3(payload.commit), payload.hash)) {
+      out.push({ type: 'dropped', reason: 'hash-mismatch', from })
+      return out
+    }
+    const announcement = { epoch: payload.epoch, parent: payload.parent, hash: payload.hash, commit: payload.commit }
+    await this.#run({ type: 'recv', from, msg: announcement }, nowMs, out)
+    return out
+  }
+
+  async timer(timer: CommitLogTimer, nowMs: number): Promise<SessionOutput[]> {
+    const out: SessionOutput[] = []
+    await this.#run({ type: 'timer', timer }, nowMs, out)
+    return out
+  }
+
+  async #receiveProposal(bytes: Uint8Array, nowMs: number, out: SessionOutput[]): Promise<void> {
+    try {
+      await this.group.processCommit(bytes)
+    } catch (err) {
+      if (!(err instanceof GroupError)) throw err
+      out.push({ type: 'dropped', reason: err.name, from: undefined })
+      return
+    }
+    // The lowest-indexed other member commits pending proposals, so exactly one commit is expected.
+    const committer = this.group.members().find((m) => m.leafIndex !== this.#leaverIndex())
+    if (committer?.leafIndex === this.group.ownLeafIndex) out.push(...(await this.propose({}, nowMs)))
+  }
+
+  #leaverIndex(): number | undefined {
+    for (const p of Object.values(this.group.state.unappliedProposals)) {
+      if (p.proposal.proposalType === 'remove') return p.proposal.remove.removed
+    }
+    return undefined
+  }
+
+  #candidateByHash(hash: Uint8Array): ServedCommit | undefined {
+    const commit = this.#log.commitByHash(hash)
+    const pending = this.#pending.get(toHex(hash))
+    if (commit === undefined || pending === undefined) return undefined
+    return { epoch: pending.epoch, parent: this.#log.epochId, hash, commit }
+  }
+
+  /** Feeds the core and carries out its outputs until it has nothing more to apply. */
+  async #run(input: CommitLogInput, nowMs: number, out: SessionOutput[]): Promise<void> {
+    const queue: CommitLogInput[] = [input]
+    while (queue.length > 0) {
+      const outputs: CommitLogOutput[] = []
+      this.#log.handle(queue.shift()!, nowMs, outputs)
+      for (const o of outputs) {
+        if (o.type === 'schedule') {
+          out.push({ type: 'schedule', delayMs: o.delayMs, timer: o.timer })
+          continue
+        }
+        if (o.type !== 'emit') continue
+        const event = o.event
+        switch (event.type) {
+          case 'fetch': out.push({ type: 'fetch', peer: event.peer, sinceEpoch: event.sinceEpoch, hash: event.hash }); break
+          case 'lost':
+            this.#pending.delete(toHex(event.hash))
+            out.push({ type: 'lost', hash: event.hash })
+            break
+          case 'dropped': out.push({ type: 'dropped', reason: event.reason, from: event.from }); break
+          case 'apply': queue.push(await this.#apply(event, nowMs, out)); break
+        }
+      }
+    }
+  }
+
+  async #apply(o: CommitLogEvent & { type: 'apply' }, nowMs: number, out: SessionOutput[]): Promise<CommitLogInput> {
+    const rejected: CommitLogInput = { type: 'command', command: { type: 'rejected', hash: o.hash } }
+    const before = this.group.snapshot()
+    if (o.rollbackTo !== undefined) {
+      const snapshot = this.#snapshots.get(toHex(o.rollbackTo))
+      if (snapshot === undefined) return rejected
+      this.group.rollback(snapshot)
+    }
+    let change: EpochChange
+    const pending = o.own ? this.#pending.get(toHex(o.hash)) : undefined
+    try {
+      if (pending !== undefined) change = this.group.merge(pending)
+      else change = await this.group.processCommit(o.commit)
+    } catch (err) {
+      if (!(err instanceof GroupError) && !(err instanceof InvalidCommitError)) throw err
+      this.group.rollback(before)
+      return rejected
+    }
+    this.#pending.delete(toHex(o.hash))
+    const epochId = epochIdOf(this.group.state)
+    this.#snapshots.set(toHex(epochId), this.group.snapshot())
+    while (this.#snapshots.size > this.#maxSnapshots) this.#snapshots.delete(this.#snapshots.keys().next().value!)
+    if (this.group.active) this.#ring.advance(this.group.epoch, await this.group.exportSecret(GROUP_TOPIC_EXPORTER_LABEL, 32), nowMs)
+    out.push({ type: 'epoch', change })
+    if (pending?.welcome !== undefined && pending.added.length > 0) {
+      out.push({ type: 'welcome', to: pending.added, welcome: copyBytes(pending.welcome.welcome), ratchetTree: pending.welcome.ratchetTree })
+    }
+    return { type: 'command', command: { type: 'applied', hash: o.hash, epoch: this.group.epoch, epochId } }
+  }
+}
