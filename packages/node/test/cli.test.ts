@@ -44,10 +44,16 @@ describe('CLI argument parsing', () => {
   })
 
   it('answers --help at every level with usage text', () => {
-    for (const argv of [[], ['pubsub'], ['pubsub', '--help'], ['pubsub', 'publish', '--help']]) {
+    for (const argv of [['--help'], ['pubsub', '--help'], ['pubsub', 'publish', '--help']]) {
       const r = resolveCommand('sg', [probe], argv)
       expect(r.kind).toBe('help')
       expect(r.kind === 'help' && r.text).toMatch(/^Usage: sg/)
+    }
+    // Without a full command and without --help the same text is a usage mistake (exit 2).
+    for (const argv of [[], ['pubsub']]) {
+      const r = resolveCommand('sg', [probe], argv)
+      expect(r.kind).toBe('usage')
+      expect(r.kind === 'usage' && r.text).toMatch(/^Usage: sg/)
     }
   })
 

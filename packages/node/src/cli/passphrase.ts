@@ -18,6 +18,8 @@ export async function readPassphrase(io: CliIO, file: string | undefined, prompt
     return bytes.toString('utf8').replace(/\r?\n$/, '')
   }
   const fromEnv = io.env[PASSPHRASE_ENV]
+  // An empty variable is almost always a shell mistake (`export VAR=$UNSET`), never a chosen passphrase.
+  if (fromEnv === '') throw new UsageError(`${PASSPHRASE_ENV} is set but empty; set it to the passphrase, unset it to be prompted, or use --passphrase-file`)
   if (fromEnv !== undefined) return fromEnv
   if (io.stdin.isTTY === true && io.stdin.setRawMode !== undefined) return promptHidden(io, prompt)
   throw new UsageError(`no passphrase: use --passphrase-file, set ${PASSPHRASE_ENV}, or run on a terminal`)

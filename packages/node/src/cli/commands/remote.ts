@@ -31,6 +31,15 @@ async function readStdin(ctx: CliContext): Promise<Uint8Array> {
   return new Uint8Array(Buffer.concat(chunks))
 }
 
+/** The --topic value, checked here so a bad name is a usage error even when no node is running. */
+function topicOption(values: Record<string, unknown>): string {
+  const topic = values.topic
+  if (typeof topic !== 'string') throw new UsageError('--topic is required')
+  const bytes = Buffer.byteLength(topic, 'utf8')
+  if (bytes === 0 || bytes > LIMITS.maxTopicNameBytes) throw new UsageError(`--topic must be 1..${LIMITS.maxTopicNameBytes} bytes of UTF-8, got ${bytes}`)
+  return topic
+}
+
 function renderPayload(payload: Uint8Array): string {
   const text = Buffer.from(payload).toString('utf8')
   // Printable UTF-8 is shown as text; anything else as base64 so a terminal never gets raw bytes.
@@ -83,8 +92,7 @@ export const remoteCommands: CommandSpec<CliContext>[] = [
       count: { type: 'string', short: 'n', description: 'exit after this many messages', valueName: 'n' },
     },
     async run(ctx, { values }) {
-      const topic = values.topic
-      if (typeof topic !== 'string') throw new UsageError('--topic is required')
+      const topic = topicOption(values)
       const count = values.count === undefined ? Infinity : Number(values.count)
       if (!(count === Infinity || (Number.isSafeInteger(count) && count > 0))) throw new UsageError('--count must be a positive integer')
       ctx.out.progress(`subscribed to '${topic}'; waiting for messages (Ctrl-C to stop)`)
@@ -114,8 +122,7 @@ export const remoteCommands: CommandSpec<CliContext>[] = [
       message: { type: 'string', short: 'm', description: 'message text (default: read stdin)', valueName: 'text' },
     },
     async run(ctx, { values }) {
-      const topic = values.topic
-      if (typeof topic !== 'string') throw new UsageError('--topic is required')
+      const topic = topicOption(values)
       const payload = typeof values.message === 'string' ? new Uint8Array(Buffer.from(values.message, 'utf8')) : await readStdin(ctx)
       if (payload.length > LIMITS.maxPayloadBytes) throw new UsageError(`message over ${LIMITS.maxPayloadBytes} bytes`)
       const r = (await controlRequest(ctx.layout.controlSocket, 'publish', { topic, payload }, { signal: ctx.io.interrupt })) as PublishResultJson
