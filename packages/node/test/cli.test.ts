@@ -112,7 +112,7 @@ describe('saorsa-gossip main', () => {
     const again = io(env)
     expect(await main(['--home', home, 'identity', 'create', 'alice'], again)).toBe(EXIT.failure)
     expect(again.err()).toMatch(/alice/)
-    expect(await main(['--home', home, 'identity', 'delete', 'alice'], io())).toBe(EXIT.ok)
+    expect(await main(['--home', home, 'identity', 'delete', 'alice', '--force'], io())).toBe(EXIT.ok)
     expect(await main(['--home', home, 'identity', 'show', 'alice'], io())).toBe(EXIT.notFound)
     await rm(home, { recursive: true })
   })
