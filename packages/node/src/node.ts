@@ -91,6 +91,8 @@ export interface SaorsaNode extends DirectApi {
 
 /** How often a changed peer cache is written (bounded disk writes under churn). */
 const PEER_CACHE_SAVE_INTERVAL_MS = 5000
+/** How long a first publish on a topic waits for a SUBSCRIBE reply: one round trip, with room for WAN paths and a busy peer. */
+const TOPIC_JOIN_WAIT_MS = 1000
 /** How many cached peers `join` tries before the bootstrap list. */
 const CACHED_CONTACTS = 16
 
@@ -213,11 +215,42 @@ class Node extends EventTarget implements SaorsaNode {
     if (!layers.pubsub.topics().some((t) => t.equals(topicId))) {
       this.#name(topicId, topic)
       layers.joinTopic(topicId)
+      // A fresh join knows no topic neighbour until its SUBSCRIBE replies return: publishing at once
+      // would go only to the cache (sentTo 0) although subscribers are one round trip away.
+      if (this.status().activePeers > 0) await this.#firstTopicPeer(topic, options.signal)
     }
     const result = await layers.publish(topicId, payload, options)
     if (result.id === undefined) throw new InvalidParametersError(`publish to '${topic}' failed: ${result.outcome}`)
     this.#published++
     return { id: result.id, sentTo: result.sentTo }
+  }
+
+  /** Resolves on the first `topic:peer-up` of `topic`, or after TOPIC_JOIN_WAIT_MS when no neighbour subscribes. */
+  #firstTopicPeer(topic: string, signal: AbortSignal | undefined): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer)
+        this.removeEventListener('topic:peer-up', onPeer)
+        signal?.removeEventListener('abort', onAbort)
+      }
+      const onPeer = (e: CustomEvent<{ topic: string }>) => {
+        if (e.detail.topic !== topic) return
+        done()
+        resolve()
+      }
+      const onAbort = () => {
+        done()
+        try {
+          throwIfAborted(signal)
+        } catch (err) {
+          reject(err)
+        }
+      }
+      const timer = setTimeout(() => { done(); resolve() }, TOPIC_JOIN_WAIT_MS)
+      timer.unref?.()
+      this.addEventListener('topic:peer-up', onPeer)
+      signal?.addEventListener('abort', onAbort, { once: true })
+    })
   }
 
   topics(): string[] {

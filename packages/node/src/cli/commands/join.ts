@@ -9,12 +9,12 @@ import { PeerCache } from '../../config/peer-cache.ts'
 import { ensureHome } from '../../config/paths.ts'
 import { startControlServer } from '../../control/server.ts'
 import { controlHandlersFor } from '../../control/handlers.ts'
-import { createRootLogger } from '../../logger.ts'
 import { createNode } from '../../node.ts'
 import { UsageError, type CommandSpec } from '../args.ts'
 import type { CliContext } from '../context.ts'
 import { EXIT } from '../exit-codes.ts'
 import { readPassphrase } from '../passphrase.ts'
+import { checkAddresses, checkCanBind } from '../bind-check.ts'
 import { DEFAULT_ALIAS, withAlias } from './identity.ts'
 import { loadIdentity } from '../../identity-store.ts'
 
@@ -41,6 +41,13 @@ export const joinCommand: CommandSpec<CliContext> = {
     const config = await loadNodeConfig(layout.configFile)
     const preset = (values.preset ?? config.preset ?? 'lan') as string
     if (!['local', 'lan', 'wan'].includes(preset)) throw new UsageError('--preset must be local, lan or wan')
+    const logger = ctx.logger(config.logLevel)
+    const listen = list(values.bind).length > 0 ? list(values.bind) : (config.listen ?? ['tcp://0.0.0.0:0'])
+    const announce = list(values.announce).length > 0 ? list(values.announce) : config.announce
+    const bootstrap = list(values.bootstrap).length > 0 ? list(values.bootstrap) : (config.bootstrap ?? [])
+    checkAddresses([...listen, ...(announce ?? []), ...bootstrap])
+    // Before any identity is created or unlocked: a busy port must not leave a new key behind.
+    await checkCanBind(listen)
     const alias = (values.identity as string | undefined) ?? config.identity ?? DEFAULT_ALIAS
     const passphrase = await readPassphrase(ctx.io, values['passphrase-file'] as string | undefined, `Passphrase for '${alias}': `)
     // A missing identity is created only when no alias was asked for explicitly.
@@ -52,12 +59,11 @@ export const joinCommand: CommandSpec<CliContext> = {
     } catch (err) {
       return withAlias(alias, () => Promise.reject(err))
     }
-    const level = ctx.globals.verbose ? 'debug' : (config.logLevel ?? (ctx.globals.quiet ? 'error' : 'warn'))
     const node = createNode({
       identity, home: layout.home, preset: preset as 'local' | 'lan' | 'wan',
-      listen: list(values.bind).length > 0 ? list(values.bind) : (config.listen ?? ['tcp://0.0.0.0:0']),
-      logger: createRootLogger({ level }),
-      ...(list(values.announce).length > 0 ? { announce: list(values.announce) } : config.announce === undefined ? {} : { announce: config.announce }),
+      listen,
+      logger,
+      ...(announce === undefined ? {} : { announce }),
     })
     const peerId = node.peerId.toHex()
     node.addEventListener('peer:up', (e) => out.json
@@ -81,7 +87,6 @@ export const joinCommand: CommandSpec<CliContext> = {
       const addrs = node.listenAddrs()
       if (out.json) out.event('', { event: 'listening', peerId, addrs, control: layout.controlSocket })
       else out.progress(`Saorsa Gossip node ${peerId} (identity '${alias}')\nlistening on ${addrs.join(', ')}`)
-      const bootstrap = list(values.bootstrap).length > 0 ? list(values.bootstrap) : (config.bootstrap ?? [])
       if (bootstrap.length > 0) out.progress(`connecting to ${cached > 0 ? `${cached} cached and ` : ''}${bootstrap.length} bootstrap peer${bootstrap.length === 1 ? '' : 's'}...`)
       else if (cached > 0) out.progress(`rejoining through ${cached} cached peer${cached === 1 ? '' : 's'}...`)
       const joinContacts = cached + bootstrap.length

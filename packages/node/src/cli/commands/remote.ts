@@ -9,6 +9,7 @@ import { LIMITS } from '@saorsa-gossip/types'
 import { UsageError, type CommandSpec } from '../args.ts'
 import type { CliContext } from '../context.ts'
 import { EXIT } from '../exit-codes.ts'
+import { NoNodeRunningError } from '../../errors.ts'
 
 const short = (hex: string) => hex.slice(0, 16)
 
@@ -111,7 +112,10 @@ export const remoteCommands: CommandSpec<CliContext>[] = [
       } finally {
         ctx.io.interrupt.removeEventListener('abort', onInterrupt)
       }
-      return ctx.io.interrupt.aborted && received < count ? EXIT.interrupted : EXIT.ok
+      if (ctx.io.interrupt.aborted && received < count) return EXIT.interrupted
+      // The stream ended without Ctrl-C or --count: the daemon went away, which a script must notice.
+      if (!stop.signal.aborted) throw new NoNodeRunningError(`the node stopped (it left the network or exited) after ${received} message${received === 1 ? '' : 's'}`)
+      return EXIT.ok
     },
   },
   {
@@ -123,12 +127,16 @@ export const remoteCommands: CommandSpec<CliContext>[] = [
     },
     async run(ctx, { values }) {
       const topic = topicOption(values)
+      if (values.message === undefined && (ctx.io.stdin as { isTTY?: boolean }).isTTY === true) {
+        throw new UsageError('no message: pass --message or pipe the message on stdin')
+      }
       const payload = typeof values.message === 'string' ? new Uint8Array(Buffer.from(values.message, 'utf8')) : await readStdin(ctx)
+      if (payload.length === 0) throw new UsageError(values.message === undefined ? 'empty message on stdin; nothing published' : 'empty --message; nothing published')
       if (payload.length > LIMITS.maxPayloadBytes) throw new UsageError(`message over ${LIMITS.maxPayloadBytes} bytes`)
       const r = (await controlRequest(ctx.layout.controlSocket, 'publish', { topic, payload }, { signal: ctx.io.interrupt })) as PublishResultJson
       const reach = r.sentTo > 0
         ? `sent to ${r.sentTo} neighbour${r.sentTo === 1 ? '' : 's'}`
-        : 'no subscribed neighbour known yet; anti-entropy delivers it as subscribers appear'
+        : 'no neighbour subscribes to it yet; kept for anti-entropy, which offers it to subscribers that appear'
       ctx.out.result(`Published ${payload.length} bytes to '${topic}' (id ${short(r.id)}, ${reach})`, r)
       return EXIT.ok
     },
