@@ -16,7 +16,8 @@
  * for await (const m of inbox) console.log(m.origin.toShortString(), m.hops, new TextDecoder().decode(m.payload))
  * ```
  */
-export { createNode, type AbortOptions, type JoinResult, type NodeEvents, type PublishResult, type SaorsaNode, type SaorsaNodeInit } from './node.ts'
+export { createNode, type AbortOptions, type JoinResult, type NetworkStats, type NodeEvents, type PublishResult, type SaorsaNode, type SaorsaNodeInit } from './node.ts'
+export { createMetrics, serveMetrics, type MetricsInit, type MetricsServer, type NodeMetrics } from './metrics.ts'
 export { Subscription, type ReceivedMessage } from './subscription.ts'
 export type { DirectApi, DirectOptions } from './direct.ts'
 export {
