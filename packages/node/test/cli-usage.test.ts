@@ -84,4 +84,20 @@ describe('saorsa-gossip usage', () => {
       await rm(home, { recursive: true })
     }
   })
+
+  it('dashboard: exit 3 without a running node, exit 2 on a malformed --http address', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'sg-usage-'))
+    try {
+      const none = await run(['--home', home, 'dashboard', '--http', '127.0.0.1:0'])
+      expect(none.code).toBe(EXIT.noNode)
+      expect(firstLine(none.err)).toMatch(/^error: no node is running /)
+      const bad = await run(['--home', home, 'dashboard', '--http', 'nowhere'])
+      expect(bad.code).toBe(EXIT.usage)
+      expect(firstLine(bad.err)).toBe("error: --http must be host:port, e.g. 127.0.0.1:9465, got 'nowhere'")
+      const help = await run(['dashboard', '--help'])
+      expect(firstLine(help.out)).toBe('Usage: saorsa-gossip dashboard [options]')
+    } finally {
+      await rm(home, { recursive: true })
+    }
+  })
 })

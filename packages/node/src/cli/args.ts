@@ -13,8 +13,8 @@ export class UsageError extends SaorsaError {
 type OptionSpec = NonNullable<ParseArgsConfig['options']>[string] & { description: string; valueName?: string }
 
 export interface CommandSpec<C> {
-  /** `['network', 'join']` */
-  path: readonly [string, string]
+  /** `['network', 'join']`, or one word for a top-level command (`['dashboard']`). */
+  path: readonly [string, string] | readonly [string]
   summary: string
   /** Positional arguments, in order (`alias`); a trailing `?` marks one optional. */
   positionals?: readonly string[]
@@ -134,7 +134,8 @@ export function resolveCommand<C>(bin: string, commands: readonly CommandSpec<C>
   if (group === undefined) return { kind: 'usage', text: overviewHelp(bin, commands) }
   if (!groups.includes(group)) throw new UsageError(`unknown command group '${group}' (expected one of: ${groups.join(', ')})`)
   const name = words[1]
-  const command = commands.find((c) => c.path[0] === group && c.path[1] === name)
+  const command = commands.find((c) => c.path.length === 1 && c.path[0] === group) ??
+    commands.find((c) => c.path[0] === group && c.path[1] === name)
   if (command === undefined) {
     if (wantsHelp) return { kind: 'help', text: overviewHelp(bin, commands, group) }
     if (name === undefined) return { kind: 'usage', text: overviewHelp(bin, commands, group) }
@@ -150,8 +151,8 @@ export function resolveCommand<C>(bin: string, commands: readonly CommandSpec<C>
   } catch (err) {
     throw new UsageError(`${parseArgsProblem(err as Error & { code?: string }, options)}; run '${bin} ${command.path.join(' ')} --help'`)
   }
-  // The first two positionals are the group and command words.
-  const positionals = parsed.positionals.slice(2)
+  // The first positionals are the command's own words.
+  const positionals = parsed.positionals.slice(command.path.length)
   const declared = command.positionals ?? []
   const required = declared.filter((p) => !p.endsWith('?')).length
   if (positionals.length < required) throw new UsageError(`missing <${declared[positionals.length]}>; run '${bin} ${command.path.join(' ')} --help'`)

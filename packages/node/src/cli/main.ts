@@ -9,6 +9,7 @@ import { cliVersion, describeError } from './messages.ts'
 import { identityCommands } from './commands/identity.ts'
 import { joinCommand } from './commands/join.ts'
 import { remoteCommands } from './commands/remote.ts'
+import { dashboardCommand } from './commands/dashboard.ts'
 
 export const BIN = 'saorsa-gossip'
 
@@ -16,6 +17,7 @@ export const COMMANDS: readonly CommandSpec<CliContext>[] = [
   ...identityCommands,
   joinCommand,
   ...remoteCommands,
+  dashboardCommand,
 ]
 
 export async function main(argv: readonly string[], io: CliIO, commands: readonly CommandSpec<CliContext>[] = COMMANDS): Promise<number> {
