@@ -41,6 +41,9 @@ parentPort.on('message', async (cmd) => {
       case 'status':
         parentPort.postMessage({ type: 'status', status: node.status() })
         break
+      case 'report':
+        parentPort.postMessage({ type: 'report', report: { status: node.status(), peers: node.peers() } })
+        break
       case 'freeze': {
         // Blocks this thread's event loop: sockets stay open but nothing answers, like a hung process.
         parentPort.postMessage({ type: 'frozen' })

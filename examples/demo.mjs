@@ -5,8 +5,11 @@
  * form a HyParView overlay watched by SWIM, and broadcast ML-DSA-65-signed messages with Plumtree.
  * Then two nodes crash and one hangs; the survivors detect both kinds of failure, repair the
  * overlay, and keep delivering. Prints a check line for every claim; exits 0 only if all held.
+ * With `--dashboard [host:port]` (default 127.0.0.1:9465) it also serves the live topology page of
+ * the ten nodes and, after the checks, keeps the network up until Ctrl-C so the page can be watched.
  */
 import { Worker } from 'node:worker_threads'
+import { serveDashboard, topologyOf } from '@saorsa-gossip/node'
 
 const NODES = 10
 const TOPIC = 'demo/news'
@@ -54,6 +57,7 @@ function spawnNode(i) {
         break
       }
       case 'status': node.status = m.status; break
+      case 'report': node.report = m.report; break
       case 'stopped': node.stopped = true; break
       case 'error': node.errors.push(`${m.command}: ${m.message}`); break
     }
@@ -65,6 +69,23 @@ function spawnNode(i) {
 
 console.log(`Saorsa Gossip demo: ${NODES} nodes on loopback TCP, post-quantum channel, signed broadcast\n`)
 for (let i = 0; i < NODES; i++) spawnNode(i)
+
+// ---- optional topology page --------------------------------------------------------------------
+const dashboardFlag = process.argv.indexOf('--dashboard')
+let dashboard
+if (dashboardFlag !== -1) {
+  const value = process.argv[dashboardFlag + 1]?.startsWith('--') === false ? process.argv[dashboardFlag + 1] : '127.0.0.1:9465'
+  const cut = value.lastIndexOf(':')
+  // Each poll asks every running worker for its views; a hung or crashed node does not answer and
+  // appears only as its neighbours see it (suspect, then dead).
+  dashboard = await serveDashboard(async () => {
+    const asked = nodes.filter((n) => n.alive && !n.stopped)
+    for (const n of asked) { n.report = undefined; n.worker.postMessage({ type: 'report' }) }
+    await until(() => asked.every((n) => n.report !== undefined), 300)
+    return topologyOf(asked.filter((n) => n.report !== undefined).map((n) => n.report), Date.now())
+  }, value.slice(0, cut), Number(value.slice(cut + 1)))
+  console.log(`topology page: ${dashboard.url}\n`)
+}
 const allUp = await until(() => nodes.every((n) => n.addr !== ''), 20_000)
 check(`${NODES} nodes started, each with its own ML-DSA-65 identity (${elapsed()})`, allUp)
 for (const n of nodes.slice(0, 3)) console.log(`       node ${n.i}  ${n.peerId.slice(0, 16)}  ${n.addr}`)
@@ -191,6 +212,11 @@ check(`after the failures every message reached every survivor (${round2.deliver
 await reportRedundancy(survivors)
 
 // ---- shutdown ----------------------------------------------------------------------------------
+if (dashboard !== undefined) {
+  console.log(`\nthe network stays up for the topology page at ${dashboard.url}; Ctrl-C to finish`)
+  await new Promise((resolve) => process.once('SIGINT', resolve))
+  await dashboard.close()
+}
 for (const s of survivors) s.worker.postMessage({ type: 'stop' })
 await until(() => survivors.every((s) => s.stopped), 5_000)
 const errors = nodes.flatMap((n) => n.errors.map((e) => `node ${n.i}: ${e}`))

@@ -1,5 +1,7 @@
 import { describe, it, expect } from 'vitest'
 import { execFile } from 'node:child_process'
+import { readFile, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 
@@ -59,4 +61,21 @@ describe('examples', () => {
     expect(stdout).toMatch(/all checks held/)
     expect(stdout).toMatch(/every message reached every other node \((\d+)\/\1\)/)
   })
+
+  // The library examples of the READMEs, run as written (from this directory, where the packages resolve).
+  for (const [readme, heading] of [['../README.md', '## Use it as a library'], ['../packages/node/README.md', '## Library']] as const) {
+    it(`the library example of ${readme.slice(3)} prints the message one node published and the other received`, async () => {
+      const text = await readFile(join(dir, readme), 'utf8')
+      const section = text.slice(text.indexOf(heading))
+      const code = section.slice(section.indexOf('```ts\n') + 6, section.indexOf('\n```', section.indexOf('```ts\n')))
+      const file = `.readme-example-${heading.length}.mjs`
+      await writeFile(join(dir, file), code)
+      try {
+        const { stdout } = await example(file)
+        expect(stdout).toMatch(/^[0-9a-f]+\S* [1-9]\d* hello/)
+      } finally {
+        await rm(join(dir, file), { force: true })
+      }
+    })
+  }
 })

@@ -16,7 +16,10 @@
  * for await (const m of inbox) console.log(m.origin.toShortString(), m.hops, new TextDecoder().decode(m.payload))
  * ```
  */
-export { createNode, type AbortOptions, type JoinResult, type NodeEvents, type PublishResult, type SaorsaNode, type SaorsaNodeInit } from './node.ts'
+export { createNode, type AbortOptions, type JoinResult, type NetworkStats, type NodeEvents, type PublishResult, type SaorsaNode, type SaorsaNodeInit } from './node.ts'
+export { serveDashboard, type DashboardServer } from './dashboard/server.ts'
+export { topologyOf, type NodeReport, type TopologySnapshot, type SnapshotNode, type SnapshotLink, type MemberState } from './dashboard/snapshot.ts'
+export { createMetrics, serveMetrics, type MetricsInit, type MetricsServer, type NodeMetrics } from './metrics.ts'
 export { Subscription, type ReceivedMessage } from './subscription.ts'
 export type { DirectApi, DirectOptions } from './direct.ts'
 export {

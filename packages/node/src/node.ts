@@ -89,14 +89,34 @@ export interface SaorsaNode extends DirectApi {
   topics(): string[]
   peers(): PeerInfo[]
   status(): NodeStatus
+  /** Monotonic transport counters since start, for metrics (`createMetrics`). */
+  networkStats(): NetworkStats
   listenAddrs(): string[]
   stop(options?: AbortOptions): Promise<void>
   addEventListener<K extends keyof NodeEvents>(type: K, listener: (event: NodeEvents[K]) => void, options?: { once?: boolean; signal?: AbortSignal }): void
   removeEventListener<K extends keyof NodeEvents>(type: K, listener: (event: NodeEvents[K]) => void): void
 }
 
+export interface NetworkStats {
+  /** Open authenticated connections. */
+  connections: number
+  /** Handshakes that completed (both directions) since start. */
+  handshakes: number
+  /** Inbound handshakes that failed (bad input, timeout) since start. */
+  failedHandshakes: number
+  /** Inbound pipes refused at the connection or pending-handshake cap. */
+  refusedPipes: number
+  /** Transport frames dropped, by reason, since start. */
+  drops: Record<string, number>
+  /** Encrypted record bytes over every connection since start, closed ones included. */
+  bytesSent: number
+  bytesReceived: number
+}
+
 /** How often a changed peer cache is written (bounded disk writes under churn). */
 const PEER_CACHE_SAVE_INTERVAL_MS = 5000
+/** How long a first publish on a topic waits for a SUBSCRIBE reply: one round trip, with room for WAN paths and a busy peer. */
+const TOPIC_JOIN_WAIT_MS = 1000
 /** How many cached peers `join` tries before the bootstrap list. */
 const CACHED_CONTACTS = 16
 
@@ -115,6 +135,8 @@ class Node extends EventTarget implements SaorsaNode {
   /** Names of the topics this node joined, by topic id hex (pubsub keeps the topics and their readers). */
   readonly #topicNames = new Map<string, string>()
   #published = 0
+  #handshakes = 0
+  readonly #closedBytes = { sent: 0, received: 0 }
   #delivered = 0
   /** Aborted by `stop()` so a join in progress ends instead of outliving the node. */
   #lifetime = new AbortController()
@@ -157,6 +179,12 @@ class Node extends EventTarget implements SaorsaNode {
       }
       const transport = createTransport({ identity: this.identity, carriers: this.#init.carriers ?? [createTcpCarrier()], backend })
       this.#transport = transport
+      transport.addEventListener('connection:open', () => { this.#handshakes++ })
+      transport.addEventListener('connection:close', (e) => {
+        const closed = e.detail.connection.stats()
+        this.#closedBytes.sent += closed.bytesSent
+        this.#closedBytes.received += closed.bytesReceived
+      })
       this.#direct.attach(transport)
       for (const addr of this.#init.listen ?? ['tcp://127.0.0.1:0']) await transport.listen(addr, options)
       this.#layers = createLayers({
@@ -231,11 +259,42 @@ class Node extends EventTarget implements SaorsaNode {
     if (!layers.pubsub.topics().some((t) => t.equals(topicId))) {
       this.#name(topicId, topic)
       layers.joinTopic(topicId)
+      // A fresh join knows no topic neighbour until its SUBSCRIBE replies return: publishing at once
+      // would go only to the cache (sentTo 0) although subscribers are one round trip away.
+      if (this.status().activePeers > 0) await this.#firstTopicPeer(topic, options.signal)
     }
     const result = await layers.publish(topicId, payload, options)
     if (result.id === undefined) throw new InvalidParametersError(`publish to '${topic}' failed: ${result.outcome}`)
     this.#published++
     return { id: result.id, sentTo: result.sentTo }
+  }
+
+  /** Resolves on the first `topic:peer-up` of `topic`, or after TOPIC_JOIN_WAIT_MS when no neighbour subscribes. */
+  #firstTopicPeer(topic: string, signal: AbortSignal | undefined): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer)
+        this.removeEventListener('topic:peer-up', onPeer)
+        signal?.removeEventListener('abort', onAbort)
+      }
+      const onPeer = (e: CustomEvent<{ topic: string }>) => {
+        if (e.detail.topic !== topic) return
+        done()
+        resolve()
+      }
+      const onAbort = () => {
+        done()
+        try {
+          throwIfAborted(signal)
+        } catch (err) {
+          reject(err)
+        }
+      }
+      const timer = setTimeout(() => { done(); resolve() }, TOPIC_JOIN_WAIT_MS)
+      timer.unref?.()
+      this.addEventListener('topic:peer-up', onPeer)
+      signal?.addEventListener('abort', onAbort, { once: true })
+    })
   }
 
   topics(): string[] {
@@ -310,6 +369,22 @@ class Node extends EventTarget implements SaorsaNode {
       activePeers: views.active, passivePeers: views.passive, connections: this.#transport?.connections().length ?? 0,
       topics: this.topics(), uptimeMs: this.#state === 'running' ? Date.now() - this.#startedAt : 0,
       published: this.#published, delivered: this.#delivered, ...counters,
+    }
+  }
+
+  networkStats(): NetworkStats {
+    const transport = this.#transport
+    let bytesSent = this.#closedBytes.sent
+    let bytesReceived = this.#closedBytes.received
+    for (const c of transport?.connections() ?? []) {
+      const s = c.stats()
+      bytesSent += s.bytesSent
+      bytesReceived += s.bytesReceived
+    }
+    const t = transport?.stats()
+    return {
+      connections: t?.connections ?? 0, handshakes: this.#handshakes, failedHandshakes: t?.failedHandshakes ?? 0,
+      refusedPipes: t?.refusedPipes ?? 0, drops: { ...(t?.drops ?? {}) }, bytesSent, bytesReceived,
     }
   }
 

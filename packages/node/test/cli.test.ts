@@ -44,10 +44,16 @@ describe('CLI argument parsing', () => {
   })
 
   it('answers --help at every level with usage text', () => {
-    for (const argv of [[], ['pubsub'], ['pubsub', '--help'], ['pubsub', 'publish', '--help']]) {
+    for (const argv of [['--help'], ['pubsub', '--help'], ['pubsub', 'publish', '--help']]) {
       const r = resolveCommand('sg', [probe], argv)
       expect(r.kind).toBe('help')
       expect(r.kind === 'help' && r.text).toMatch(/^Usage: sg/)
+    }
+    // Without a full command and without --help the same text is a usage mistake (exit 2).
+    for (const argv of [[], ['pubsub']]) {
+      const r = resolveCommand('sg', [probe], argv)
+      expect(r.kind).toBe('usage')
+      expect(r.kind === 'usage' && r.text).toMatch(/^Usage: sg/)
     }
   })
 
@@ -106,7 +112,7 @@ describe('saorsa-gossip main', () => {
     const again = io(env)
     expect(await main(['--home', home, 'identity', 'create', 'alice'], again)).toBe(EXIT.failure)
     expect(again.err()).toMatch(/alice/)
-    expect(await main(['--home', home, 'identity', 'delete', 'alice'], io())).toBe(EXIT.ok)
+    expect(await main(['--home', home, 'identity', 'delete', 'alice', '--force'], io())).toBe(EXIT.ok)
     expect(await main(['--home', home, 'identity', 'show', 'alice'], io())).toBe(EXIT.notFound)
     await rm(home, { recursive: true })
   })

@@ -38,6 +38,17 @@ async function network(count: number, options: { home?: (i: number) => string } 
 }
 
 describe('createNode', () => {
+  it('reports the subscriber a first publish on a not yet joined topic reaches', async () => {
+    const { nodes: [a, b] } = await network(2)
+    await b!.join(a!.listenAddrs())
+    await until('neighbours', () => a!.status().activePeers >= 1)
+    const inbox = b!.subscribe('first')[Symbol.asyncIterator]()
+    // a has not joined 'first': publishing joins it, and waits for b's SUBSCRIBE reply before sending.
+    const result = await a!.publish('first', new TextEncoder().encode('one'))
+    expect(result.sentTo).toBe(1)
+    expect((await inbox.next()).value!.id.toHex()).toBe(result.id.toHex())
+  })
+
   it('joins, delivers a signed message with origin, sender and hop count, and reports status', async () => {
     const { nodes: [a, b, c] } = await network(3)
     await b!.join(a!.listenAddrs())

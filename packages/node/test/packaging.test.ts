@@ -56,6 +56,15 @@ describe('packaging', () => {
       }
       const id = i.Identity.generate()
       console.log(JSON.stringify({ peerId: id.peerId.toHex(), topic: t.TopicId.fromName('x').toHex(), node: typeof n.PeerCache, createNode: typeof n.createNode }))`
+    // require(esm): every entry point of every package loads from CommonJS too (the "default" condition).
+    const requireProbe = `
+      const names = ${JSON.stringify(PACKAGES)}.map((p) => '@saorsa-gossip/' + p)
+      const loaded = names.map((n) => Object.keys(require(n)).length)
+      require('@saorsa-gossip/types/fs'); require('@saorsa-gossip/pubsub/proto'); require('@saorsa-gossip/node/stack')
+      console.log(JSON.stringify({ createNode: typeof require('@saorsa-gossip/node').createNode, loaded }))`
+    const required = JSON.parse((await run(process.execPath, ['--no-warnings', '-e', requireProbe], { cwd: app })).stdout) as { createNode: string; loaded: number[] }
+    expect(required.createNode).toBe('function')
+    expect(required.loaded.slice(0, 6).every((n) => n > 0)).toBe(true)
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', probe], { cwd: app })
     // Exactly one line: importing the stack must not load (or let print) the WebTransport library.
     const result = JSON.parse(stdout) as { peerId: string; topic: string; node: string; createNode: string }

@@ -13,8 +13,8 @@ export class UsageError extends SaorsaError {
 type OptionSpec = NonNullable<ParseArgsConfig['options']>[string] & { description: string; valueName?: string }
 
 export interface CommandSpec<C> {
-  /** `['network', 'join']` */
-  path: readonly [string, string]
+  /** `['network', 'join']`, or one word for a top-level command (`['dashboard']`). */
+  path: readonly [string, string] | readonly [string]
   summary: string
   /** Positional arguments, in order (`alias`); a trailing `?` marks one optional. */
   positionals?: readonly string[]
@@ -34,8 +34,13 @@ export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   json: { type: 'boolean', description: 'print machine-readable JSON' },
   verbose: { type: 'boolean', short: 'v', description: 'log debug detail to stderr' },
   quiet: { type: 'boolean', short: 'q', description: 'print only results and errors' },
+  'log-format': { type: 'string', description: "log lines on stderr as 'human' (default) or 'json'; level from $SAORSA_GOSSIP_LOG", valueName: 'fmt' },
   help: { type: 'boolean', short: 'h', description: 'show help' },
+  version: { type: 'boolean', short: 'V', description: 'print the version and exit' },
 }
+
+export const LOG_FORMATS = ['human', 'json'] as const
+export type LogFormat = (typeof LOG_FORMATS)[number]
 
 export interface GlobalFlags {
   home?: string
@@ -43,10 +48,15 @@ export interface GlobalFlags {
   verbose: boolean
   quiet: boolean
   help: boolean
+  /** From --log-format; undefined lets the command choose (human text, JSON under --json). */
+  logFormat?: LogFormat
 }
 
 export type Resolution<C> =
   | { kind: 'help'; text: string }
+  /** Not enough words to name a command: the overview goes to stderr and the exit code is 2. */
+  | { kind: 'usage'; text: string }
+  | { kind: 'version' }
   | { kind: 'command'; command: CommandSpec<C>; args: ParsedCommand; globals: GlobalFlags }
 
 function optionLines(options: Record<string, OptionSpec>): string[] {
@@ -96,18 +106,39 @@ function commandWords<C>(commands: readonly CommandSpec<C>[], argv: readonly str
   return words
 }
 
+/** Node's parseArgs messages, restated in the CLI's words with one quoting style. */
+function parseArgsProblem(err: Error & { code?: string }, options: Record<string, OptionSpec>): string {
+  const quoted = /'(-[^']*?)'/.exec(err.message)?.[1] ?? /--?[\w-]+/.exec(err.message)?.[0] ?? ''
+  const flag = quoted.split(',').pop()!.trim().split(' ')[0]!
+  switch (err.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown option '${flag}'`
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
+      const name = flag.replace(/^-+/, '')
+      const spec = options[name] ?? Object.entries(options).find(([, o]) => o.short === name)?.[1]
+      return spec?.type === 'string' ? `option '${flag}' needs a value` : `option '${flag}' takes no value`
+    }
+    default:
+      return err.message
+  }
+}
+
 /** Resolves argv to a command and its parsed arguments, or to help text. Throws `UsageError`. */
 export function resolveCommand<C>(bin: string, commands: readonly CommandSpec<C>[], argv: readonly string[]): Resolution<C> {
   const words = commandWords(commands, argv)
   const wantsHelp = argv.includes('--help') || argv.includes('-h')
   const group = words[0]
   const groups = [...new Set(commands.map((c) => c.path[0]))]
-  if (group === undefined || group === 'help') return { kind: 'help', text: overviewHelp(bin, commands) }
+  if (argv.includes('--version') || argv.includes('-V')) return { kind: 'version' }
+  if (group === 'help' || (group === undefined && wantsHelp)) return { kind: 'help', text: overviewHelp(bin, commands) }
+  if (group === undefined) return { kind: 'usage', text: overviewHelp(bin, commands) }
   if (!groups.includes(group)) throw new UsageError(`unknown command group '${group}' (expected one of: ${groups.join(', ')})`)
   const name = words[1]
-  const command = commands.find((c) => c.path[0] === group && c.path[1] === name)
+  const command = commands.find((c) => c.path.length === 1 && c.path[0] === group) ??
+    commands.find((c) => c.path[0] === group && c.path[1] === name)
   if (command === undefined) {
-    if (name === undefined || wantsHelp) return { kind: 'help', text: overviewHelp(bin, commands, group) }
+    if (wantsHelp) return { kind: 'help', text: overviewHelp(bin, commands, group) }
+    if (name === undefined) return { kind: 'usage', text: overviewHelp(bin, commands, group) }
     throw new UsageError(`unknown command '${group} ${name}'; run '${bin} ${group} --help'`)
   }
   if (wantsHelp) return { kind: 'help', text: commandHelp(bin, command) }
@@ -118,10 +149,10 @@ export function resolveCommand<C>(bin: string, commands: readonly CommandSpec<C>
   try {
     parsed = parseArgs({ args: [...argv], options: config as ParseArgsConfig['options'], allowPositionals: true, strict: true })
   } catch (err) {
-    throw new UsageError(`${(err as Error).message}; run '${bin} ${command.path.join(' ')} --help'`)
+    throw new UsageError(`${parseArgsProblem(err as Error & { code?: string }, options)}; run '${bin} ${command.path.join(' ')} --help'`)
   }
-  // The first two positionals are the group and command words.
-  const positionals = parsed.positionals.slice(2)
+  // The first positionals are the command's own words.
+  const positionals = parsed.positionals.slice(command.path.length)
   const declared = command.positionals ?? []
   const required = declared.filter((p) => !p.endsWith('?')).length
   if (positionals.length < required) throw new UsageError(`missing <${declared[positionals.length]}>; run '${bin} ${command.path.join(' ')} --help'`)
@@ -134,6 +165,11 @@ export function resolveCommand<C>(bin: string, commands: readonly CommandSpec<C>
     help: false,
   }
   if (typeof values.home === 'string') globals.home = values.home
+  const logFormat = values['log-format']
+  if (logFormat !== undefined) {
+    if (!LOG_FORMATS.includes(logFormat as LogFormat)) throw new UsageError(`--log-format must be ${LOG_FORMATS.join(' or ')}, got '${String(logFormat)}'`)
+    globals.logFormat = logFormat as LogFormat
+  }
   if (globals.verbose && globals.quiet) throw new UsageError('--verbose and --quiet cannot be combined')
   return { kind: 'command', command, args: { values, positionals }, globals }
 }

@@ -5,7 +5,9 @@
  */
 import type { Readable, Writable } from 'node:stream'
 import { homeLayout, resolveHome, type HomeLayout } from '../config/paths.ts'
+import type { Logger, LevelWithSilent } from 'pino'
 import type { GlobalFlags } from './args.ts'
+import { cliLogSettings, createCliLogger } from './log.ts'
 
 export interface CliIO {
   stdout: Writable
@@ -48,8 +50,16 @@ export interface CliContext {
   globals: GlobalFlags
   layout: HomeLayout
   out: Output
+  /**
+   * The root logger for a node this command runs: human lines on stderr, or JSON with --log-format
+   * json; level from --verbose/--quiet, env SAORSA_GOSSIP_LOG, then `configLevel`.
+   */
+  logger(configLevel?: LevelWithSilent): Logger
 }
 
 export function createContext(io: CliIO, globals: GlobalFlags): CliContext {
-  return { io, globals, layout: homeLayout(resolveHome(globals.home, io.env)), out: new Output(io, globals) }
+  return {
+    io, globals, layout: homeLayout(resolveHome(globals.home, io.env)), out: new Output(io, globals),
+    logger: (configLevel) => createCliLogger(cliLogSettings(globals, io.env, configLevel), io.stderr),
+  }
 }

@@ -5,9 +5,11 @@
 import { resolveCommand, type CommandSpec } from './args.ts'
 import { createContext, type CliContext, type CliIO } from './context.ts'
 import { EXIT, exitCodeFor } from './exit-codes.ts'
+import { cliVersion, describeError } from './messages.ts'
 import { identityCommands } from './commands/identity.ts'
 import { joinCommand } from './commands/join.ts'
 import { remoteCommands } from './commands/remote.ts'
+import { dashboardCommand } from './commands/dashboard.ts'
 
 export const BIN = 'saorsa-gossip'
 
@@ -15,6 +17,7 @@ export const COMMANDS: readonly CommandSpec<CliContext>[] = [
   ...identityCommands,
   joinCommand,
   ...remoteCommands,
+  dashboardCommand,
 ]
 
 export async function main(argv: readonly string[], io: CliIO, commands: readonly CommandSpec<CliContext>[] = COMMANDS): Promise<number> {
@@ -25,19 +28,27 @@ export async function main(argv: readonly string[], io: CliIO, commands: readonl
     io.stderr.write(`error: ${(err as Error).message}\n`)
     return exitCodeFor(err)
   }
-  if (resolution.kind === 'help') {
-    io.stdout.write(`${resolution.text}\n`)
-    return EXIT.ok
+  switch (resolution.kind) {
+    case 'help':
+      io.stdout.write(`${resolution.text}\n`)
+      return EXIT.ok
+    case 'usage':
+      io.stderr.write(`${resolution.text}\n`)
+      return EXIT.usage
+    case 'version':
+      io.stdout.write(`${BIN} ${cliVersion()}\n`)
+      return EXIT.ok
   }
   const ctx = createContext(io, resolution.globals)
   try {
     return await resolution.command.run(ctx, resolution.args)
   } catch (err) {
-    const code = exitCodeFor(err)
+    const described = describeError(err)
+    const code = described.usage === true ? EXIT.usage : exitCodeFor(err)
     if (code === EXIT.interrupted) return code
     const e = err as Error & { remoteName?: string }
-    if (ctx.globals.json) io.stderr.write(`${JSON.stringify({ error: { name: e.remoteName ?? e.name, message: e.message } })}\n`)
-    else ctx.out.error(e.message)
+    if (ctx.globals.json) io.stderr.write(`${JSON.stringify({ error: { name: e.remoteName ?? e.name, message: described.message } })}\n`)
+    else ctx.out.error(described.message)
     if (ctx.globals.verbose && e.stack !== undefined) io.stderr.write(`${e.stack}\n`)
     return code
   }

@@ -28,6 +28,7 @@ export interface NodeConfigFile {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 const PRESETS = ['local', 'lan', 'wan'] as const
+export const CONFIG_KEYS = ['identity', 'listen', 'announce', 'bootstrap', 'preset', 'logLevel'] as const
 
 function addrList(value: unknown, field: string, max: number): string[] {
   if (!Array.isArray(value)) throw new DecodeError('expected an array of addresses', field)
@@ -70,7 +71,7 @@ export function parseNodeConfig(value: unknown): NodeConfigFile {
         out.logLevel = field as NonNullable<NodeConfigFile['logLevel']>
         break
       default:
-        throw new DecodeError('unknown field', key)
+        throw new DecodeError(`unknown field (valid keys: ${CONFIG_KEYS.join(', ')})`, key)
     }
   }
   return out
@@ -94,7 +95,13 @@ export async function loadNodeConfig(path: string): Promise<NodeConfigFile> {
   } catch (err) {
     throw new DecodeError(`${path} is not valid JSON: ${(err as Error).message}`)
   }
-  return parseNodeConfig(parsed)
+  try {
+    return parseNodeConfig(parsed)
+  } catch (err) {
+    // Name the file: the message reaches someone at a shell who may not know where config.json lives.
+    if (err instanceof DecodeError) throw new DecodeError(`${path}: ${err.message}`, '', { cause: err })
+    throw err
+  }
 }
 
 export async function saveNodeConfig(path: string, config: NodeConfigFile): Promise<void> {

@@ -9,12 +9,23 @@ import { PeerCache } from '../../config/peer-cache.ts'
 import { ensureHome } from '../../config/paths.ts'
 import { startControlServer } from '../../control/server.ts'
 import { controlHandlersFor } from '../../control/handlers.ts'
-import { createRootLogger } from '../../logger.ts'
 import { createNode } from '../../node.ts'
 import { UsageError, type CommandSpec } from '../args.ts'
 import type { CliContext } from '../context.ts'
 import { EXIT } from '../exit-codes.ts'
 import { readPassphrase } from '../passphrase.ts'
+import { checkAddresses, checkCanBind } from '../bind-check.ts'
+import { createMetrics, serveMetrics, type MetricsServer } from '../../metrics.ts'
+import { parseHostPort } from '@saorsa-gossip/transport'
+
+/** `host:port` of --metrics, checked like a listen address. */
+function metricsAddress(value: string): { host: string; port: number } {
+  try {
+    return parseHostPort(`tcp://${value}`, 'tcp')
+  } catch {
+    throw new UsageError(`--metrics must be host:port, e.g. 127.0.0.1:9464, got '${value}'`)
+  }
+}
 import { DEFAULT_ALIAS, withAlias } from './identity.ts'
 import { loadIdentity } from '../../identity-store.ts'
 
@@ -28,6 +39,7 @@ export const joinCommand: CommandSpec<CliContext> = {
     identity: { type: 'string', short: 'i', description: `keystore alias to run as (default '${DEFAULT_ALIAS}', created if missing)`, valueName: 'alias' },
     bind: { type: 'string', multiple: true, description: 'listen address (default tcp://0.0.0.0:0)', valueName: 'addr' },
     announce: { type: 'string', multiple: true, description: 'address peers should dial to reach this node (default: the bound addresses)', valueName: 'addr' },
+    metrics: { type: 'string', description: 'serve Prometheus metrics at http://<host:port>/metrics, e.g. 127.0.0.1:9464', valueName: 'host:port' },
     preset: { type: 'string', description: 'timing preset: local, lan or wan (default lan)', valueName: 'name' },
     'passphrase-file': { type: 'string', description: 'read the keystore passphrase from this file', valueName: 'path' },
   },
@@ -41,6 +53,14 @@ export const joinCommand: CommandSpec<CliContext> = {
     const config = await loadNodeConfig(layout.configFile)
     const preset = (values.preset ?? config.preset ?? 'lan') as string
     if (!['local', 'lan', 'wan'].includes(preset)) throw new UsageError('--preset must be local, lan or wan')
+    const logger = ctx.logger(config.logLevel)
+    const listen = list(values.bind).length > 0 ? list(values.bind) : (config.listen ?? ['tcp://0.0.0.0:0'])
+    const announce = list(values.announce).length > 0 ? list(values.announce) : config.announce
+    const bootstrap = list(values.bootstrap).length > 0 ? list(values.bootstrap) : (config.bootstrap ?? [])
+    checkAddresses([...listen, ...(announce ?? []), ...bootstrap])
+    const metricsAt = values.metrics === undefined ? undefined : metricsAddress(values.metrics as string)
+    // Before any identity is created or unlocked: a busy port must not leave a new key behind.
+    await checkCanBind([...listen, ...(metricsAt === undefined ? [] : [`tcp://${values.metrics as string}`])])
     const alias = (values.identity as string | undefined) ?? config.identity ?? DEFAULT_ALIAS
     const passphrase = await readPassphrase(ctx.io, values['passphrase-file'] as string | undefined, `Passphrase for '${alias}': `)
     // A missing identity is created only when no alias was asked for explicitly.
@@ -52,12 +72,11 @@ export const joinCommand: CommandSpec<CliContext> = {
     } catch (err) {
       return withAlias(alias, () => Promise.reject(err))
     }
-    const level = ctx.globals.verbose ? 'debug' : (config.logLevel ?? (ctx.globals.quiet ? 'error' : 'warn'))
     const node = createNode({
       identity, home: layout.home, preset: preset as 'local' | 'lan' | 'wan',
-      listen: list(values.bind).length > 0 ? list(values.bind) : (config.listen ?? ['tcp://0.0.0.0:0']),
-      logger: createRootLogger({ level }),
-      ...(list(values.announce).length > 0 ? { announce: list(values.announce) } : config.announce === undefined ? {} : { announce: config.announce }),
+      listen,
+      logger,
+      ...(announce === undefined ? {} : { announce }),
     })
     const peerId = node.peerId.toHex()
     node.addEventListener('peer:up', (e) => out.json
@@ -76,12 +95,17 @@ export const joinCommand: CommandSpec<CliContext> = {
         ? `warning: peer cache ${layout.peerCacheFile} was unreadable (${p.message}); kept it as ${p.keptAs} and starting with no cached peers`
         : `warning: ${p.message}; starting with no cached peers`),
     })).size
+    let metricsServer: MetricsServer | undefined
     try {
       await node.start({ signal: ctx.io.interrupt })
+      if (metricsAt !== undefined) {
+        metricsServer = await serveMetrics(createMetrics(node), metricsAt.host, metricsAt.port)
+        if (out.json) out.event('', { event: 'metrics', url: metricsServer.url })
+        else out.progress(`metrics at ${metricsServer.url}`)
+      }
       const addrs = node.listenAddrs()
       if (out.json) out.event('', { event: 'listening', peerId, addrs, control: layout.controlSocket })
       else out.progress(`Saorsa Gossip node ${peerId} (identity '${alias}')\nlistening on ${addrs.join(', ')}`)
-      const bootstrap = list(values.bootstrap).length > 0 ? list(values.bootstrap) : (config.bootstrap ?? [])
       if (bootstrap.length > 0) out.progress(`connecting to ${cached > 0 ? `${cached} cached and ` : ''}${bootstrap.length} bootstrap peer${bootstrap.length === 1 ? '' : 's'}...`)
       else if (cached > 0) out.progress(`rejoining through ${cached} cached peer${cached === 1 ? '' : 's'}...`)
       const joinContacts = cached + bootstrap.length
@@ -108,6 +132,7 @@ export const joinCommand: CommandSpec<CliContext> = {
       })
       out.progress('leaving the network...')
     } finally {
+      await metricsServer?.close()
       await control.close()
       await node.stop()
     }

@@ -9,6 +9,7 @@ import { LIMITS } from '@saorsa-gossip/types'
 import { UsageError, type CommandSpec } from '../args.ts'
 import type { CliContext } from '../context.ts'
 import { EXIT } from '../exit-codes.ts'
+import { NoNodeRunningError } from '../../errors.ts'
 
 const short = (hex: string) => hex.slice(0, 16)
 
@@ -29,6 +30,15 @@ async function readStdin(ctx: CliContext): Promise<Uint8Array> {
     chunks.push(b)
   }
   return new Uint8Array(Buffer.concat(chunks))
+}
+
+/** The --topic value, checked here so a bad name is a usage error even when no node is running. */
+function topicOption(values: Record<string, unknown>): string {
+  const topic = values.topic
+  if (typeof topic !== 'string') throw new UsageError('--topic is required')
+  const bytes = Buffer.byteLength(topic, 'utf8')
+  if (bytes === 0 || bytes > LIMITS.maxTopicNameBytes) throw new UsageError(`--topic must be 1..${LIMITS.maxTopicNameBytes} bytes of UTF-8, got ${bytes}`)
+  return topic
 }
 
 function renderPayload(payload: Uint8Array): string {
@@ -83,8 +93,7 @@ export const remoteCommands: CommandSpec<CliContext>[] = [
       count: { type: 'string', short: 'n', description: 'exit after this many messages', valueName: 'n' },
     },
     async run(ctx, { values }) {
-      const topic = values.topic
-      if (typeof topic !== 'string') throw new UsageError('--topic is required')
+      const topic = topicOption(values)
       const count = values.count === undefined ? Infinity : Number(values.count)
       if (!(count === Infinity || (Number.isSafeInteger(count) && count > 0))) throw new UsageError('--count must be a positive integer')
       ctx.out.progress(`subscribed to '${topic}'; waiting for messages (Ctrl-C to stop)`)
@@ -103,7 +112,10 @@ export const remoteCommands: CommandSpec<CliContext>[] = [
       } finally {
         ctx.io.interrupt.removeEventListener('abort', onInterrupt)
       }
-      return ctx.io.interrupt.aborted && received < count ? EXIT.interrupted : EXIT.ok
+      if (ctx.io.interrupt.aborted && received < count) return EXIT.interrupted
+      // The stream ended without Ctrl-C or --count: the daemon went away, which a script must notice.
+      if (!stop.signal.aborted) throw new NoNodeRunningError(`the node stopped (it left the network or exited) after ${received} message${received === 1 ? '' : 's'}`)
+      return EXIT.ok
     },
   },
   {
@@ -114,14 +126,17 @@ export const remoteCommands: CommandSpec<CliContext>[] = [
       message: { type: 'string', short: 'm', description: 'message text (default: read stdin)', valueName: 'text' },
     },
     async run(ctx, { values }) {
-      const topic = values.topic
-      if (typeof topic !== 'string') throw new UsageError('--topic is required')
+      const topic = topicOption(values)
+      if (values.message === undefined && (ctx.io.stdin as { isTTY?: boolean }).isTTY === true) {
+        throw new UsageError('no message: pass --message or pipe the message on stdin')
+      }
       const payload = typeof values.message === 'string' ? new Uint8Array(Buffer.from(values.message, 'utf8')) : await readStdin(ctx)
+      if (payload.length === 0) throw new UsageError(values.message === undefined ? 'empty message on stdin; nothing published' : 'empty --message; nothing published')
       if (payload.length > LIMITS.maxPayloadBytes) throw new UsageError(`message over ${LIMITS.maxPayloadBytes} bytes`)
       const r = (await controlRequest(ctx.layout.controlSocket, 'publish', { topic, payload }, { signal: ctx.io.interrupt })) as PublishResultJson
       const reach = r.sentTo > 0
         ? `sent to ${r.sentTo} neighbour${r.sentTo === 1 ? '' : 's'}`
-        : 'no subscribed neighbour known yet; anti-entropy delivers it as subscribers appear'
+        : 'no neighbour subscribes to it yet; kept for anti-entropy, which offers it to subscribers that appear'
       ctx.out.result(`Published ${payload.length} bytes to '${topic}' (id ${short(r.id)}, ${reach})`, r)
       return EXIT.ok
     },

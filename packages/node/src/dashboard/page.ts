@@ -1,0 +1,90 @@
+/**
+ * The topology page, inline: SVG drawn by a small script from `/snapshot.json`. Nodes sit on a
+ * circle in PeerId order (stable as the overlay changes); active links are solid, passive dashed;
+ * colour gives the SWIM state. The rate is deliveries per second summed over reporting nodes.
+ */
+export const DASHBOARD_HTML = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Saorsa Gossip topology</title>
+<style>
+  body { font: 14px system-ui, sans-serif; margin: 0; background: #f7f7f5; color: #222; }
+  header { padding: 10px 16px; background: #fff; border-bottom: 1px solid #ddd; display: flex; flex-wrap: wrap; gap: 8px 24px; align-items: baseline; }
+  header span { white-space: nowrap; }
+  h1 { font-size: 16px; margin: 0; }
+  .alive { fill: #2e8b57; } .suspect { fill: #e69500; } .dead { fill: #c0392b; }
+  line.active { stroke: #333; stroke-width: 1.6; } line.passive { stroke: #aaa; stroke-width: 1; stroke-dasharray: 4 4; }
+  text { font: 11px ui-monospace, monospace; fill: #333; }
+  #legend span { margin-right: 14px; }
+  #error { color: #c0392b; }
+</style>
+</head>
+<body>
+<header>
+  <h1>Saorsa Gossip</h1>
+  <span id="count">0 nodes</span>
+  <span id="states"></span>
+  <span id="rate"></span>
+  <span id="legend"><span>&#9679; alive / suspect / dead</span><span>&#8212; active link</span><span>- - passive link</span></span>
+  <span id="error"></span>
+</header>
+<svg id="graph" width="900" height="640" viewBox="0 0 900 640" role="img" aria-label="overlay topology"></svg>
+<script>
+const NS = 'http://www.w3.org/2000/svg'
+let previous
+function el(name, attrs, parent) {
+  const e = document.createElementNS(NS, name)
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v))
+  parent.appendChild(e)
+  return e
+}
+function draw(s) {
+  const svg = document.getElementById('graph')
+  svg.replaceChildren()
+  const nodes = [...s.nodes].sort((a, b) => (a.id < b.id ? -1 : 1))
+  const at = new Map()
+  const r = Math.min(280, 60 + nodes.length * 12)
+  nodes.forEach((n, i) => {
+    const angle = (2 * Math.PI * i) / Math.max(1, nodes.length) - Math.PI / 2
+    at.set(n.id, [450 + r * Math.cos(angle), 320 + r * Math.sin(angle)])
+  })
+  for (const l of s.links) {
+    const a = at.get(l.from), b = at.get(l.to)
+    if (a && b) el('line', { x1: a[0], y1: a[1], x2: b[0], y2: b[1], class: l.kind }, svg)
+  }
+  for (const n of nodes) {
+    const [x, y] = at.get(n.id)
+    const g = el('g', { 'data-peer': n.id, 'data-state': n.state }, svg)
+    el('circle', { cx: x, cy: y, r: 9, class: n.state }, g)
+    el('text', { x: x + 12, y: y + 4 }, g).textContent = n.id.slice(0, 8)
+  }
+  const by = { alive: 0, suspect: 0, dead: 0 }
+  for (const n of nodes) by[n.state]++
+  document.getElementById('count').textContent = by.alive + by.suspect + ' nodes'
+  document.getElementById('states').textContent = by.alive + ' alive, ' + by.suspect + ' suspect, ' + by.dead + ' dead; ' +
+    s.links.filter((l) => l.kind === 'active').length + ' active and ' + s.links.filter((l) => l.kind === 'passive').length + ' passive links'
+  const delivered = nodes.reduce((sum, n) => sum + (n.delivered || 0), 0)
+  if (previous && s.takenAtMs > previous.at) {
+    const rate = Math.max(0, delivered - previous.delivered) / ((s.takenAtMs - previous.at) / 1000)
+    document.getElementById('rate').textContent = rate.toFixed(1) + ' deliveries/s'
+  }
+  previous = { at: s.takenAtMs, delivered }
+}
+async function poll() {
+  try {
+    const res = await fetch('/snapshot.json', { cache: 'no-store' })
+    const body = await res.json()
+    if (!res.ok) throw new Error(body.error || res.statusText)
+    document.getElementById('error').textContent = ''
+    draw(body)
+  } catch (err) {
+    document.getElementById('error').textContent = 'no data: ' + err.message
+  }
+  setTimeout(poll, 1000)
+}
+poll()
+</script>
+</body>
+</html>
+`
