@@ -3,8 +3,8 @@
  * overlay components (pairs and cliques) whose passive views held only full peers, which refuse the
  * low-priority requests of a node that has a neighbour, so no refill or shuffle ever left them and
  * every broadcast missed them: not a pubsub fault (their topic links were fine; no IHAVE, push or
- * GRAFT ever reached them). Membership now gets them out (SPEC 6.2): a node short of neighbours
- * that gained none for two maintenance periods sends one high-priority NEIGHBOR request, and
+ * GRAFT ever reached them). Membership now gets them out (SPEC 6.2): a node with at most half its
+ * active view that gained no neighbour for two maintenance periods sends one high-priority NEIGHBOR request, and
  * neighbours lost to a failure are asked again at the merge ticks. The pair scenario cuts a pair
  * off on purpose and runs always; the 10,000-node broadcast runs with SIM_LARGE=1 (figures in
  * docs/benchmarks.md).

@@ -4,8 +4,8 @@
  * ReconnectInterval of 30 s one of them is tried at random), so two halves of a healed partition
  * find each other again. And the escape of a stuck node: section 4.3 lets only a node with no
  * neighbour send a high-priority NEIGHBOR request, so a pair or clique whose passive peers are all
- * full stays cut off for good; a node short of neighbours that gained none for
- * STUCK_MAINTENANCE_ROUNDS maintenance periods sends one high-priority request.
+ * full stays cut off for good; a node with at most half of activeViewSize neighbours that gained
+ * none for STUCK_MAINTENANCE_ROUNDS maintenance periods sends one high-priority request.
  */
 import type { PeerId, Rng } from '@saorsa-gossip/types'
 import type { PeerInfo } from './hyparview-messages.ts'
@@ -28,7 +28,7 @@ export const FAILED_RETENTION_MERGE_INTERVALS = 120
 export const RECONNECT_BACKOFF_MAX_DOUBLINGS = 4
 
 /**
- * Maintenance periods (10 s each in LAN) a node may stay short of activeViewSize without gaining a
+ * Maintenance periods (10 s each in LAN) a node may keep at most half of activeViewSize without gaining a
  * neighbour before it escapes. One period already asks every passive peer once (a refused peer is
  * asked again after one period); two keep the escape away from a survivor of a mass failure that is
  * still refilling (the 80 % kill refills within 30 s) and from a node whose requests are in flight.

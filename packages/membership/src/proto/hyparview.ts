@@ -354,7 +354,9 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
         for (const [key, until] of this.#refusedUntil) if (until <= nowMs) this.#refusedUntil.delete(key)
         for (const [key, until] of this.#failedUntil) if (until <= nowMs) this.#failedUntil.delete(key)
         this.#failed.expire(nowMs)
-        if (this.#stuck.endPeriod(this.#active.size < this.config.activeViewSize && this.#join === undefined)) this.#escape(out)
+        // At most half a view: a clique of up to activeViewSize / 2 + 1 nodes, not the many nodes of a
+        // large overlay that sit a little short with full passive peers (their escapes would churn it).
+        if (this.#stuck.endPeriod(this.#active.size <= this.config.activeViewSize >> 1 && this.#join === undefined)) this.#escape(out)
         this.#refill(out, nowMs)
         if (this.#active.size === 0 && this.#pending.size === 0 && this.#join === undefined) this.#startJoin(0, out)
         // Short of neighbours with nobody left to ask: refresh the passive view now instead of waiting.
