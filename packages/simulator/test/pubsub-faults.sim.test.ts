@@ -1,6 +1,6 @@
 /**
  * PubSub under faults (reliability plan sections 3.3 and 3.4): half of 1,000 nodes killed at once,
- * a 50/50 partition healed by anti-entropy, and a peer flooding 100x the rate limit with half of its
+ * a 50/50 partition of 60 s healed by reconnection and anti-entropy, and a peer flooding 100x the rate limit with half of its
  * messages badly signed. Fixed seeds; every bound is asserted, figures are printed.
  */
 import { describe, expect, it } from 'vitest'
@@ -49,12 +49,13 @@ describe('PubSub fault scenarios', () => {
   })
 
   /**
-   * Shorter than SWIM's failure detection: the links across the cut survive, so this is anti-entropy's
-   * heal. A 60 s partition (the scenario on bare HyParView) now makes SWIM declare every peer across
-   * the cut dead and each half rebuilds its views alone; nothing merges two overlays that formed apart
-   * yet (platform issue, section 6), so that scenario returns with the merge.
+   * Longer than SWIM's failure detection: each half declares its peers across the cut dead, drops
+   * every link across it and rebuilds its views alone. After the heal, reconnection to failed
+   * neighbours (SPEC 6.2, after Serf's reconnect) asks them again at the next merge tick (every 30 s,
+   * a due one within two ticks), each new link reconciles the topic at once, and anti-entropy every
+   * 30 s carries on from there: everything within 60 s of the heal, well inside the 120 s payload cache.
    */
-  it('delivers everything published on both sides of a 3 s partition within 30 s of the heal (seeds 3, 4)', async () => {
+  it('delivers everything published on both sides of a 60 s partition within 60 s of the heal (seeds 3, 4)', async () => {
     for (const seed of [3, 4]) {
       const net = new PubSubNetwork({ seed, nodes: 100 })
       net.join(TOPIC)
@@ -63,20 +64,19 @@ describe('PubSub fault scenarios', () => {
       net.sim.partition([halves[0], halves[1]])
       const rng = net.sim.forkRng('partition')
       const published: Array<{ idHex: string; origin: PeerId }> = []
-      for (let s = 0; s < 30; s++) {
+      for (let s = 0; s < 60; s++) {
         const side = halves[s % 2]!
         const origin = side[rng.nextInt(side.length)]!
         published.push({ idHex: net.publish(origin, TOPIC, new Uint8Array([s])), origin })
-        await net.sim.runForAsync(100)
+        await net.sim.runForAsync(1_000)
       }
       const crossLinks = net.ids.slice(0, 50).reduce((n, id) => n + net.stack(id).pubsub.lazyPeers(TOPIC).concat(net.stack(id).pubsub.eagerPeers(TOPIC))
         .filter((p) => halves[1].some((q) => q.equals(p))).length, 0)
       net.sim.heal()
       const healedAt = net.sim.now
-      const done = await net.sim.runUntilAsync(() => published.every((m) => net.missing(m.idHex, m.origin).length === 0), { timeoutMs: 30_000, checkEveryMs: 250 })
+      const done = await net.sim.runUntilAsync(() => published.every((m) => net.missing(m.idHex, m.origin).length === 0), { timeoutMs: 60_000, checkEveryMs: 250 })
       const metrics = net.metrics(published, 0)
-      console.log(`pubsub partition 3 s seed ${seed}: ${JSON.stringify({ crossLinks, healMs: net.sim.now - healedAt, missed: metrics.missed, duplicates: net.duplicateDeliveries })}`)
-      expect(crossLinks).toBeGreaterThan(0)
+      console.log(`pubsub partition 60 s seed ${seed}: ${JSON.stringify({ crossLinksAtHeal: crossLinks, healMs: net.sim.now - healedAt, missed: metrics.missed, duplicates: net.duplicateDeliveries })}`)
       expect(done).toBe(true)
       expect(net.duplicateDeliveries).toBe(0)
     }

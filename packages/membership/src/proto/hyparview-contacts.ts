@@ -76,6 +76,11 @@ export class ContactBook {
     return [...new Set([...this.#contacts.values()].flatMap((c) => c.addrs))]
   }
 
+  /** Contacts known by id (a stuck node's way out when its passive view is empty). */
+  known(): PeerInfo[] {
+    return [...this.#contacts.values()].flatMap((c) => (c.id === undefined ? [] : [{ id: c.id, addrs: c.addrs }]))
+  }
+
   /** Remembers contacts, newest last; an address already known by id is not added twice. */
   add(refs: readonly ContactRef[]): void {
     for (const ref of refs) {

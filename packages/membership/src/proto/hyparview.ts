@@ -14,6 +14,7 @@ import type {
 import { capAddrs, toInfo } from './hyparview-messages.ts'
 import { ContactBook, redialDelayMs } from './hyparview-contacts.ts'
 import { PassiveView } from './hyparview-passive.ts'
+import { FailedPeers, StuckWatch } from './hyparview-recovery.ts'
 import { ShuffleExchange } from './hyparview-shuffle.ts'
 import type {
   HyParViewCommand, HyParViewDropReason, HyParViewEvent, HyParViewInput, HyParViewOutput, HyParViewTimer,
@@ -39,8 +40,11 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
   readonly #rng: Rng
   readonly #active = new PeerSet<PeerInfo>()
   readonly #passive: PassiveView
-  /** Outstanding NEIGHBOR requests; `swap` marks an active-view refresh (a neighbour leaves when it is accepted). */
-  readonly #pending = new Map<string, { readonly info: PeerInfo; readonly seq: number; readonly swap: boolean }>()
+  /**
+   * Outstanding NEIGHBOR requests; `swap` marks an active-view refresh (a neighbour leaves when it is
+   * accepted); `probe` a merge-check or reconnection ask, whose silence says nothing of the passive view.
+   */
+  readonly #pending = new Map<string, { readonly info: PeerInfo; readonly seq: number; readonly swap: boolean; readonly probe: boolean }>()
   readonly #lastJoin = new Map<string, number>()
   /** Passive peers that refused a low-priority request, and until when they are not asked again. */
   readonly #refusedUntil = new Map<string, number>()
@@ -50,6 +54,9 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
   #contacts: readonly PeerInfo[] = []
   /** Contacts given out of band, kept for redials while isolated and for the merge check. */
   readonly #book: ContactBook
+  /** Neighbours lost to failures, asked again by the merge tick (after Serf's reconnect). */
+  readonly #failed: FailedPeers
+  readonly #stuck = new StuckWatch()
   /** The armed redial backoff while isolated; a timer with another seq is stale. */
   #redial: { readonly seq: number } | undefined
   #join: { readonly index: number; readonly seq: number; readonly contact: PeerInfo } | undefined
@@ -67,6 +74,7 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
     this.#rng = init.rng
     this.#passive = new PassiveView(this.config, init.rng)
     this.#book = new ContactBook(this.#selfKey, this.config)
+    this.#failed = new FailedPeers(this.config.mergeIntervalMs, init.rng)
     this.#shuffle = new ShuffleExchange({
       self: this.self, config: this.config, rng: init.rng, active: this.#active, passive: this.#passive,
       mayReturn: (key, nowMs) => (this.#failedUntil.get(key) ?? 0) <= nowMs,
@@ -185,7 +193,7 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
       this.#contacts = [peer, ...this.#contacts.filter((c) => !c.id.equals(peer.id))]
       this.#startJoin(0, out)
     } else if (this.#join === undefined) {
-      this.#askNeighbor(peer, 'low', true, out)
+      this.#askNeighbor(peer, 'low', true, out, true)
     }
   }
 
@@ -282,7 +290,7 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
       this.#refill(out, nowMs)
       // A contact that refused our (rate-limited) JOIN while nobody else is left to ask: an isolated
       // node may insist with a high-priority NEIGHBOR request (section 4.3).
-      if (join !== undefined && this.#active.size === 0 && this.#pending.size === 0) this.#askNeighbor(join, 'high', false, out)
+      if (join !== undefined && this.#active.size === 0 && this.#pending.size === 0) this.#askNeighbor(join, 'high', false, out, false)
       return
     }
     if (this.#active.has(from)) return
@@ -304,7 +312,11 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
       this.#removeActive(from, out)
       if (msg.alive) this.#addPassive(info, this.#selfKey)
     }
-    if (!msg.alive) this.#passive.delete(from)
+    if (!msg.alive) {
+      // It left on purpose: neither a passive candidate nor a failure to reconnect to.
+      this.#passive.delete(from)
+      this.#failed.delete(from)
+    }
     this.#pending.delete(from.toHex())
     // Not straight back to the peer that just dropped us: it would have to evict someone else.
     this.#refill(out, nowMs, from)
@@ -314,14 +326,17 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
   #onPeerDown(peer: PeerId, nowMs: number, out: Out): void {
     const key = peer.toHex()
     if (this.#active.has(peer)) {
+      this.#failed.add(this.#active.get(peer)!, nowMs)
       this.#removeActive(peer, out)
       this.#passive.delete(peer)
       this.#rememberFailed(key, nowMs)
       this.#refill(out, nowMs)
-    } else if (this.#pending.delete(key)) {
+    } else if (this.#pending.has(key)) {
+      const probe = this.#pending.get(key)!.probe
+      this.#pending.delete(key)
       this.#passive.delete(peer)
       this.#rememberFailed(key, nowMs)
-      this.#unanswered = Math.min(this.#unanswered + 1, this.config.activeViewMax)
+      if (!probe) this.#unanswered = Math.min(this.#unanswered + 1, this.config.activeViewMax)
       this.#refill(out, nowMs)
     } else if (this.#join?.contact.id.equals(peer) === true) {
       this.#startJoin(this.#join.index + 1, out)
@@ -338,6 +353,10 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
         out.push({ type: 'schedule', delayMs: this.config.maintenanceIntervalMs, timer })
         for (const [key, until] of this.#refusedUntil) if (until <= nowMs) this.#refusedUntil.delete(key)
         for (const [key, until] of this.#failedUntil) if (until <= nowMs) this.#failedUntil.delete(key)
+        this.#failed.expire(nowMs)
+        // At most half a view: a clique of up to activeViewSize / 2 + 1 nodes, not the many nodes of a
+        // large overlay that sit a little short with full passive peers (their escapes would churn it).
+        if (this.#stuck.endPeriod(this.#active.size <= this.config.activeViewSize >> 1 && this.#join === undefined)) this.#escape(out)
         this.#refill(out, nowMs)
         if (this.#active.size === 0 && this.#pending.size === 0 && this.#join === undefined) this.#startJoin(0, out)
         // Short of neighbours with nobody left to ask: refresh the passive view now instead of waiting.
@@ -349,11 +368,12 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
         break
       case 'neighbor-timeout': {
         const key = timer.peer.toHex()
-        if (this.#pending.get(key)?.seq !== timer.seq) return
+        const pending = this.#pending.get(key)
+        if (pending?.seq !== timer.seq) return
         this.#pending.delete(key)
         this.#passive.delete(timer.peer)
         this.#rememberFailed(key, nowMs)
-        this.#unanswered = Math.min(this.#unanswered + 1, this.config.activeViewMax)
+        if (!pending.probe) this.#unanswered = Math.min(this.#unanswered + 1, this.config.activeViewMax)
         this.#drop('neighbor-timeout')
         // Presumed failed: close the connection the request opened (a hung peer would keep it forever).
         out.push({ type: 'disconnect', peer: timer.peer })
@@ -399,14 +419,14 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
         if (this.#unanswered > 0 && this.#active.size > 0 && nowMs - this.#shuffle.lastStartedAtMs >= this.config.neighborTimeoutMs) this.#shuffle.start(nowMs, true, out)
         return
       }
-      this.#askNeighbor(this.#passive.info(candidate)!, this.#active.size === 0 ? 'high' : 'low', false, out)
+      this.#askNeighbor(this.#passive.info(candidate)!, this.#active.size === 0 ? 'high' : 'low', false, out, false)
       missing--
     }
   }
 
-  #askNeighbor(info: PeerInfo, priority: 'high' | 'low', swap: boolean, out: Out): void {
+  #askNeighbor(info: PeerInfo, priority: 'high' | 'low', swap: boolean, out: Out, probe: boolean): void {
     const seq = ++this.#seq
-    this.#pending.set(info.id.toHex(), { info, seq, swap })
+    this.#pending.set(info.id.toHex(), { info, seq, swap, probe })
     out.push({ type: 'send', to: info.id, msg: { type: 'neighbor', priority, addrs: this.self.addrs } })
     out.push({ type: 'schedule', delayMs: this.config.neighborTimeoutMs, timer: { type: 'neighbor-timeout', peer: info.id, seq } })
   }
@@ -429,15 +449,39 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
    */
   #mergeCheck(nowMs: number, out: Out): void {
     if (this.#active.size === 0 || this.#join !== undefined || this.#pending.size > 0) return
-    const probe = this.#book.nextMergeProbe(nowMs, (id) => this.#active.has(id) || this.#passive.has(id))
-    if (probe?.type === 'ask') this.#askNeighbor(probe.peer, probe.priority, true, out)
+    const known = (id: PeerId): boolean => this.#active.has(id) || this.#passive.has(id)
+    // Reconnection first: a failed neighbour that answers again ends a partition, which is more
+    // urgent than a contact that most likely sits in our own overlay already.
+    const retry = this.#failed.next(nowMs, known)
+    if (retry !== undefined) {
+      this.#askNeighbor(retry.peer, retry.priority, true, out, true)
+      return
+    }
+    const probe = this.#book.nextMergeProbe(nowMs, known)
+    if (probe?.type === 'ask') this.#askNeighbor(probe.peer, probe.priority, true, out, true)
     else if (probe?.type === 'dial') out.push({ type: 'emit', event: { type: 'dial', addr: probe.addr } })
   }
 
   #startRefresh(nowMs: number, out: Out): void {
     if (this.#active.size < this.config.activeViewSize || this.#pending.size > 0 || this.#join !== undefined) return
     const candidate = this.#passive.random((id) => (this.#refusedUntil.get(id.toHex()) ?? 0) > nowMs)
-    if (candidate !== undefined) this.#askNeighbor(this.#passive.info(candidate)!, 'low', true, out)
+    if (candidate !== undefined) this.#askNeighbor(this.#passive.info(candidate)!, 'low', true, out, false)
+  }
+
+  /**
+   * A stuck node (see STUCK_MAINTENANCE_ROUNDS) sends one high-priority NEIGHBOR request, which is
+   * accepted even by a full peer (section 4.3; that peer drops one of its own neighbours), to a
+   * passive peer, else a kept contact: its cut-off group gets one edge out, and its shuffles then
+   * leave the group. At most one such request per two stuck periods. Failed neighbours are left to
+   * the reconnection's backoff: a small cluster is short for good, and would otherwise keep
+   * dialling its dead.
+   */
+  #escape(out: Out): void {
+    const taken = (id: PeerId): boolean => this.#active.has(id) || this.#pending.has(id.toHex()) || this.#failed.has(id)
+    const passive = this.#passive.random(taken)
+    const contacts = this.#book.known().filter((c) => !taken(c.id))
+    const target = passive !== undefined ? this.#passive.info(passive) : contacts.length > 0 ? contacts[this.#rng.nextInt(contacts.length)] : undefined
+    if (target !== undefined) this.#askNeighbor(target, 'high', false, out, false)
   }
 
   /** A refresh request was accepted: one random other neighbour moves to the passive view, keeping the degree. */
@@ -464,6 +508,8 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
     while (this.#active.size >= this.config.activeViewMax) this.#evict(this.#active.random(this.#rng)!, out)
     this.#active.set(info.id, info)
     this.#book.met(info.id)
+    this.#failed.delete(info.id)
+    this.#stuck.gained()
     out.push({ type: 'emit', event: { type: 'neighbor-up', peer: info.id } })
   }
 

@@ -17,8 +17,8 @@ export { compositeJoinScenario, compositeMassKillScenario } from './membership-c
 export { restartRejoinScenario, mixingScenario } from './rejoin-mixing.ts'
 export type { RestartRejoinResult, MixingResult } from './rejoin-mixing.ts'
 export type { CompositeJoinResult, CompositeMassKillResult } from './membership-composite.ts'
-export { overlayMergeScenario, concurrentJoinScenario } from './membership-merge.ts'
-export type { OverlayMergeResult, ConcurrentJoinResult } from './membership-merge.ts'
+export { overlayMergeScenario, concurrentJoinScenario, partitionHealScenario } from './membership-merge.ts'
+export type { OverlayMergeResult, ConcurrentJoinResult, PartitionHealResult } from './membership-merge.ts'
 
 export const SCENARIOS: Readonly<Record<string, (seed: number) => Promise<unknown>>> = Object.freeze({
   'join-1000': (seed: number) => joinScenario({ seed, nodes: 1_000 }),

@@ -3,14 +3,17 @@
  * (each through its own contact) that one node of each then learns of, and nodes that all join at
  * once with several contacts each, so that the first contacts alone would split them. HyParView
  * (DSN 2007) never merges such overlays; the merge check (after Dynamo's seeds, SOSP 2007 section
- * 4.8.2) does. Results are plain JSON without wall-clock figures.
+ * 4.8.2) does. And a partition that outlasts SWIM's failure detection, after which each half
+ * has declared the other dead: reconnection to failed neighbours (after Serf's reconnect) joins
+ * them again. Results are plain JSON without wall-clock figures.
  */
 import type { PeerId } from '@saorsa-gossip/types'
 import { shuffled } from '@saorsa-gossip/types'
 import type { HyParViewConfig } from '@saorsa-gossip/membership/proto'
+import { isHealthy } from '../invariants.ts'
 import type { OverlayCheck } from '../invariants.ts'
 import type { SimReport } from '../stats.ts'
-import { MembershipNetwork } from './membership-network.ts'
+import { MembershipNetwork, membershipJoinThroughOneContact } from './membership-network.ts'
 
 export interface OverlayMergeResult {
   readonly scenario: 'overlay-merge'
@@ -132,4 +135,53 @@ function countGroups(firstOf: ReadonlyMap<string, string>): number {
   for (const key of firstOf.keys()) parent.set(key, key)
   for (const [key, first] of firstOf) parent.set(find(key), find(first))
   return new Set([...firstOf.keys()].map(find)).size
+}
+
+export interface PartitionHealResult {
+  readonly scenario: 'partition-heal'
+  readonly nodes: number
+  /** Components when the partition heals (2 once each half has dropped every link across the cut). */
+  readonly componentsAtHeal: number
+  /** Active edges across the cut when the partition heals. */
+  readonly crossEdgesAtHeal: number
+  /** Virtual ms from the heal until one component, or null. */
+  readonly oneComponentAfterMs: number | null
+  /** Virtual ms from the heal until the overlay was healthy (one symmetric component, views in bounds), or null. */
+  readonly healthyAfterMs: number | null
+  readonly check: OverlayCheck
+  readonly network: SimReport
+}
+
+/**
+ * N nodes join through one contact and run `warmupMs` (three shuffle periods by default); the
+ * network is then cut into two random halves for `partitionMs` and healed, and the run watches
+ * the overlay for `observeMs`.
+ */
+export async function partitionHealScenario(options: {
+  seed: number | string; nodes: number; warmupMs?: number; partitionMs?: number; observeMs?: number
+}): Promise<PartitionHealResult> {
+  const net = membershipJoinThroughOneContact({ seed: options.seed, nodes: options.nodes })
+  await net.sim.runForAsync(options.warmupMs ?? 90_000)
+  const ids = shuffled(net.sim.forkRng('halves'), net.sim.aliveIds())
+  const half = new Set(ids.slice(0, ids.length >> 1).map((id) => id.toHex()))
+  net.sim.partition([ids.slice(0, ids.length >> 1), ids.slice(ids.length >> 1)])
+  await net.sim.runForAsync(options.partitionMs ?? 60_000)
+  const componentsAtHeal = net.check().components
+  let crossEdgesAtHeal = 0
+  for (const id of ids) for (const p of net.core(id).activeView()) if (half.has(id.toHex()) !== half.has(p.toHex())) crossEdgesAtHeal++
+  net.sim.heal()
+  const healedAt = net.sim.now
+  let oneComponentAfterMs: number | null = null
+  let healthyAfterMs: number | null = null
+  const observeMs = options.observeMs ?? 120_000
+  while (net.sim.now - healedAt < observeMs && healthyAfterMs === null) {
+    await net.sim.runForAsync(100)
+    const check = net.check()
+    if (oneComponentAfterMs === null && check.components === 1) oneComponentAfterMs = net.sim.now - healedAt
+    if (isHealthy(check)) healthyAfterMs = net.sim.now - healedAt
+  }
+  return {
+    scenario: 'partition-heal', nodes: options.nodes, componentsAtHeal, crossEdgesAtHeal: crossEdgesAtHeal / 2,
+    oneComponentAfterMs, healthyAfterMs, check: net.check(), network: net.sim.report(),
+  }
 }
