@@ -1,5 +1,5 @@
 /**
- * The advert validator (SPEC.md section 9.2, ARCHITECTURE.md section 7): the pure check a pubsub topic
+ * The advert validator (SPEC.md section 9.2, docs/architecture.md section 7): the pure check a pubsub topic
  * validator, a FOAF requester and the cache loader all run before trusting an advert. Cheap checks
  * first (size, structure, origin, window, sequence, rate, key binding), the ML-DSA-65 verify last. Faults of the
  * author are `reject` (the forwarder loses score); honest races (an older copy, a fast publisher) are

@@ -1,5 +1,5 @@
 /**
- * Crash-safe small-file state (ARCHITECTURE.md sections 6 and 8): write `.<name>.<hex>.tmp` next to the
+ * Crash-safe small-file state (docs/architecture.md sections 6 and 8): write `.<name>.<hex>.tmp` next to the
  * target, fsync it, rename it over the target, fsync the directory. Readers see the old or the new
  * content, never a torn file. Paths that name anything but a regular file are refused, and temp files
  * left by a crashed writer are removed at start.

@@ -1,5 +1,5 @@
 /**
- * The coordinator service on the shared driver runtime (ARCHITECTURE.md sections 2 and 7): the
+ * The coordinator service on the shared driver runtime (docs/architecture.md sections 2 and 7): the
  * coordinator core fed by pubsub (the advert and address-book topics' validators, their deliveries),
  * by membership's neighbour events and by FOAF messages on the transport protocol `/saorsa/foaf/1`;
  * its `publish` events go out through pubsub, its sends as direct messages. The advert cache is loaded

@@ -1,6 +1,6 @@
 /**
  * Adapts @saorsa-gossip/pubsub to the `GroupsPubSub` the service uses, structurally (groups does
- * not import pubsub): join plus a topic validator run before delivery and forwarding (ARCHITECTURE.md
+ * not import pubsub): join plus a topic validator run before delivery and forwarding (docs/architecture.md
  * section 7), publish, and the 'message' event of verified deliveries.
  */
 import type { PeerId, TopicId } from '@saorsa-gossip/types'

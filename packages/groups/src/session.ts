@@ -122,7 +122,7 @@ export class GroupSession {
   }
 
   /**
-   * The group-topic validator (ARCHITECTURE.md section 7), run before a payload is delivered or
+   * The group-topic validator (docs/architecture.md section 7), run before a payload is delivered or
    * forwarded: `reject` costs the forwarder score, `ignore` drops without blame (we may be behind).
    * Messages must decrypt, commits must match their hash and not be older than our history.
    */

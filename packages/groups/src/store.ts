@@ -1,5 +1,5 @@
 /**
- * Group state at rest (ARCHITECTURE.md section 8, SPEC.md 10.6): one file per group, sealed with
+ * Group state at rest (docs/architecture.md section 8, SPEC.md 10.6): one file per group, sealed with
  * ChaCha20-Poly1305 under a key derived from the node's ML-DSA-65 secret key with BLAKE3 derive-key,
  * replaced atomically (temp file, fsync, rename, fsync directory). ts-mls encodes a group as one
  * blob per epoch, so an embedded key-value store would add nothing over an atomic file replace.

@@ -1,7 +1,7 @@
 /**
  * Adapts @saorsa-gossip/transport to the `GroupsTransport` the service uses, structurally (groups
  * does not import transport): requests are direct requests on the `pubsub` stream class (answers fit
- * one frame), bulk transfers are flow-controlled streams on the `bulk` class (ARCHITECTURE.md section 5).
+ * one frame), bulk transfers are flow-controlled streams on the `bulk` class (docs/architecture.md section 5).
  */
 import type { PeerId } from '@saorsa-gossip/types'
 import { GroupError } from './errors.ts'

@@ -1,5 +1,5 @@
 /**
- * Crash-safe file writes for the keystore (ARCHITECTURE.md section 6): write a temp file in the same
+ * Crash-safe file writes for the keystore (docs/architecture.md section 6): write a temp file in the same
  * directory, fsync it, move it into place (rename to replace; link to create without overwriting),
  * then fsync the directory so the new name survives a crash. The file system is injectable so a
  * test can check the order of these steps.

@@ -1,6 +1,6 @@
 /**
  * The thin driver between a sans-IO membership core and the Transport's 'mship' stream class
- * (ARCHITECTURE.md section 2, after iroh-gossip's `net.rs`). The shared `CoreRuntime` queues inputs
+ * (docs/architecture.md section 2, after iroh-gossip's `net.rs`). The shared `CoreRuntime` queues inputs
  * and keeps the timers; this file turns connection open/close into inputs, encodes and sends `send`
  * outputs (dialling the peer first when needed), closes the connection on `disconnect`, and counts
  * every bad input as a drop with a reason.

@@ -1,5 +1,5 @@
 /**
- * Logging (ARCHITECTURE.md section 6): one pino root logger per node, a child per component
+ * Logging (docs/architecture.md section 6): one pino root logger per node, a child per component
  * (`{component: 'membership'}` etc.). Silent unless the application passes a logger or a level, so
  * embedding the library never prints anything by surprise.
  */

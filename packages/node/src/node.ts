@@ -1,5 +1,5 @@
 /**
- * `createNode(init)`: the only composition root (ARCHITECTURE.md section 1). Builds identity,
+ * `createNode(init)`: the only composition root (docs/architecture.md section 1). Builds identity,
  * transport (TCP by default), membership (HyParView + SWIM) and pubsub (Plumtree) and ties them to
  * the peer cache and a pino logger. Shutdown leaves the overlay cleanly (DISCONNECT), saves the
  * peer cache, closes connections and ends every subscription and pending call.

@@ -1,5 +1,5 @@
 /**
- * The presence service (ARCHITECTURE.md section 7): runs the sans-IO presence core on the shared
+ * The presence service (docs/architecture.md section 7): runs the sans-IO presence core on the shared
  * `CoreRuntime`, joins its beacon topics on pubsub with a topic validator that hands each verified
  * message to the core (so the pubsub origin signature is the beacon's only signature), publishes
  * its beacons, reads exporter secrets from groups, and serves FIND_USER through the coordinator.

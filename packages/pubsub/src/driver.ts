@@ -1,5 +1,5 @@
 /**
- * The PubSub driver (ARCHITECTURE.md section 2): runs the sans-IO core on the shared `CoreRuntime`
+ * The PubSub driver (docs/architecture.md section 2): runs the sans-IO core on the shared `CoreRuntime`
  * (input queue, timer heap, one armed host timer) and connects it to the transport's
  * `/saorsa/pubsub/1` protocol (on the 'pubsub' stream class) and to membership neighbour events. It keeps the one registry of topics (joined, and the
  * subscriptions of readers that want an iterator), runs topic validators, and turns core events

@@ -1,5 +1,5 @@
 /**
- * ML-DSA-65 capabilities for the core and the publisher (ARCHITECTURE.md section 4): the origin
+ * ML-DSA-65 capabilities for the core and the publisher (docs/architecture.md section 4): the origin
  * signs `signingInput(DOMAIN.pubsubMessage, headerBytes)` (`DOMAIN.pubsubNeighbor` for a neighbour
  * broadcast), every receiver verifies exactly those bytes. The core receives only the pure `verify`
  * function, so it stays sans-IO and backend-agnostic.

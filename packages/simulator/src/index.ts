@@ -1,6 +1,6 @@
 /**
  * @packageDocumentation
- * Deterministic discrete-event simulator for sans-IO protocol cores (ARCHITECTURE.md section 2):
+ * Deterministic discrete-event simulator for sans-IO protocol cores (docs/architecture.md section 2):
  * thousands of cores in one process on virtual time, with seeded per-link latency, loss,
  * duplication, partitions, kill/restart, late joins and event-loop stalls.
  *

@@ -1,6 +1,6 @@
 /**
  * The simulator's data model: its options, the records handed to hooks, the state of one simulated
- * node, and the heap events it processes in (time, seq) order (ARCHITECTURE.md section 2).
+ * node, and the heap events it processes in (time, seq) order (docs/architecture.md section 2).
  */
 import type { CoreInput, PeerId, ProtocolCore } from '@saorsa-gossip/types'
 

@@ -1,5 +1,5 @@
 /**
- * The discrete-event simulator: many sans-IO protocol cores (ARCHITECTURE.md section 2) in one
+ * The discrete-event simulator: many sans-IO protocol cores (docs/architecture.md section 2) in one
  * process on virtual time, after iroh-gossip's `proto::sim`. One heap ordered by (time, seq), seeded
  * per-link latency, loss, duplication, partitions, kill/restart, late joins and event-loop stalls.
  * Same seed and same scenario give the same run, which `traceHash()` and `report()` make checkable.

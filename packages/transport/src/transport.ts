@@ -1,5 +1,5 @@
 /**
- * The Transport (ARCHITECTURE.md section 5): carriers by address scheme, the handshake on every
+ * The Transport (docs/architecture.md section 5): carriers by address scheme, the handshake on every
  * pipe, a registry of authenticated connections with deterministic deduplication of simultaneous
  * dials, a table of named protocols (messages, direct requests, streams) shared by every connection,
  * a memory budget for inbound streams, and typed `connection:open` / `connection:close` events.

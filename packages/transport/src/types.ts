@@ -1,5 +1,5 @@
 /**
- * The public Transport and Connection interfaces (ARCHITECTURE.md section 5): listen, dial, connections
+ * The public Transport and Connection interfaces (docs/architecture.md section 5): listen, dial, connections
  * carrying the authenticated remote PeerId, named protocols on three prioritised stream classes
  * (messages, direct requests, bulk streams), and address reflection.
  */

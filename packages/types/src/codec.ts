@@ -1,5 +1,5 @@
 /**
- * The shared CBOR codec (RFC 8949) over cbor-x in one fixed configuration (ARCHITECTURE.md section 3):
+ * The shared CBOR codec (RFC 8949) over cbor-x in one fixed configuration (docs/architecture.md section 3):
  * plain byte strings (major type 2, never tag 64), maps with text keys, no records, no structure
  * sharing. Decoding checks the byte cap before parsing, then the accepted CBOR subset
  * (cbor-subset.ts: no tags, definite lengths, text keys), and runs a schema that copies byte fields

@@ -1,5 +1,5 @@
 /**
- * Signed envelope `{ body: bstr, sig: bstr }` (ARCHITECTURE.md section 3). The signer signs the
+ * Signed envelope `{ body: bstr, sig: bstr }` (docs/architecture.md section 3). The signer signs the
  * exact body bytes under a domain tag; the verifier checks those same bytes and decodes the body only
  * afterwards (or before, to learn the signer, but never re-encodes it). SPEC.md "Signed envelope".
  */

@@ -1,5 +1,5 @@
 /**
- * Random numbers for protocol cores, always injected (ARCHITECTURE.md section 2). `SeededRng` is
+ * Random numbers for protocol cores, always injected (docs/architecture.md section 2). `SeededRng` is
  * xoshiro128** (Blackman and Vigna, 2018) seeded through splitmix32, so the same seed gives the same
  * run on every platform; `cryptoRng()` draws from `crypto.getRandomValues` for production use.
  */

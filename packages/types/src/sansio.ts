@@ -1,5 +1,5 @@
 /**
- * The shape shared by every sans-IO protocol core (ARCHITECTURE.md section 2, after iroh-gossip's
+ * The shape shared by every sans-IO protocol core (docs/architecture.md section 2, after iroh-gossip's
  * `proto` module): one entry point `handle(input, nowMs, out)`, inputs as a tagged union, outputs
  * pushed to an outbox, timers as plain data that are never cancelled (a stale timer is a no-op
  * because the handler re-checks state when it fires).

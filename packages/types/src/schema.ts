@@ -1,7 +1,7 @@
 /**
  * A tiny schema checker for decoded CBOR. Every decoder runs one after cbor-x, so only values of
  * the exact expected shape leave the codec: byte strings are copied out of the receive buffer
- * (ARCHITECTURE.md section 3), every repeated field has a maximum count, unknown keys are
+ * (docs/architecture.md section 3), every repeated field has a maximum count, unknown keys are
  * rejected, and every failure is a `DecodeError` naming the field path.
  */
 import { ID_LENGTH, MessageId, PeerId, TopicId } from './ids.ts'

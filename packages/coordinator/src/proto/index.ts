@@ -1,6 +1,6 @@
 /**
  * The sans-IO cores and pure building blocks of the coordinator layer, for the service, the simulator
- * and tests (ARCHITECTURE.md section 2). Nothing here performs IO, reads a clock or draws randomness.
+ * and tests (docs/architecture.md section 2). Nothing here performs IO, reads a clock or draws randomness.
  */
 export { AdvertCache, MAX_DIAL_COUNT, type CachedAdvert, type InsertOutcome } from './advert-cache.ts'
 export { advertScore, DEFAULT_SCORE_WEIGHTS, type ScoreInput, type ScoreWeights } from './score.ts'

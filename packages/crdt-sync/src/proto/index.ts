@@ -1,6 +1,6 @@
 /**
  * The sans-IO sync core and the pure delta-state CRDTs, for drivers, the simulator and tests
- * (ARCHITECTURE.md section 2). Nothing here performs IO, reads a clock or draws randomness itself.
+ * (docs/architecture.md section 2). Nothing here performs IO, reads a clock or draws randomness itself.
  */
 export { DocSyncCore, type DocSyncInit, type DocSyncMetrics } from './sync.ts'
 export { checkSyncConfig, type SyncConfig } from './config.ts'

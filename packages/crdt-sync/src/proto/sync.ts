@@ -1,5 +1,5 @@
 /**
- * The sans-IO sync core of one document (ARCHITECTURE.md section 2). Local deltas are published at
+ * The sans-IO sync core of one document (docs/architecture.md section 2). Local deltas are published at
  * once; remote bundles are applied only in causal order (a gap parks the bundle and asks the sender
  * for what we lack, never applying out of order); every `antiEntropyIntervalMs` a random neighbour
  * gets a 16-byte digest of our version vector, and only on a mismatch do the two exchange vectors and

@@ -1,5 +1,5 @@
 /**
- * The sans-IO surface of @saorsa-gossip/membership (ARCHITECTURE.md section 2), exported as
+ * The sans-IO surface of @saorsa-gossip/membership (docs/architecture.md section 2), exported as
  * `@saorsa-gossip/membership/proto` for the driver, the simulator and tests: the composite
  * `MembershipCore` (HyParView views watched by SWIM), the HyParView core (DSN 2007), the SWIM core
  * with Lifeguard, their wire messages, configuration presets and view helpers.

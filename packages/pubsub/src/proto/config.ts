@@ -45,7 +45,7 @@ export interface PubSubConfig {
   /** Per-peer control-message rate limit (IHAVE, IWANT, GRAFT, sketches...). */
   readonly controlRatePerSecond: number
   readonly controlBurst: number
-  /** Anti-entropy period. ARCHITECTURE/brief: 30 s (memberlist push-pull is also 30 s). */
+  /** Anti-entropy period: 30 s, the design's round (memberlist push-pull is also 30 s). */
   readonly antiEntropyIntervalMs: number
   /** IBLT cells per sketch (multiple of 3). 96 cells (3.8 KiB) decode 20 differences 99 % and 40 differences 90 % of the time (iblt.test.ts); larger gaps fall back to a plain id list. */
   readonly sketchCells: number

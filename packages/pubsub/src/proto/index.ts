@@ -1,6 +1,6 @@
 /**
  * The sans-IO PubSub core and its building blocks, for the driver, the simulator and tests
- * (ARCHITECTURE.md section 2). Nothing here performs IO, reads a clock or draws randomness itself.
+ * (docs/architecture.md section 2). Nothing here performs IO, reads a clock or draws randomness itself.
  */
 export { PubSubCore, type PubSubCoreInit, type PubSubInput, type PubSubOutput, type PubSubOutbox, type VerifyHeader } from './pubsub.ts'
 export { DEFAULT_CONFIG, resolveConfig, checkConfig, type PubSubConfig } from './config.ts'

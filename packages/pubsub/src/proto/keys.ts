@@ -1,5 +1,5 @@
 /**
- * Origin public keys, learned once per origin and bound to its PeerId (ARCHITECTURE.md section 4):
+ * Origin public keys, learned once per origin and bound to its PeerId (docs/architecture.md section 4):
  * direct neighbours' keys come from the authenticated transport handshake; a remote origin's key is
  * fetched with KEY_REQUEST from the neighbour that forwarded its message (which has verified it and
  * so holds the key). A key is accepted only when BLAKE3(key) equals an origin we are waiting for.

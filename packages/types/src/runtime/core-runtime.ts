@@ -1,5 +1,5 @@
 /**
- * The driver runtime shared by every sans-IO core (ARCHITECTURE.md section 2, after iroh-gossip's
+ * The driver runtime shared by every sans-IO core (docs/architecture.md section 2, after iroh-gossip's
  * actor loop in `net.rs`): one input queue, so a core is never re-entered by an output handler that
  * feeds it again; a timer heap with exactly one armed host timer; an injectable clock; `AbortSignal`
  * to stop; and a counter of core errors, so a bug in a core drops one input instead of the node.

@@ -1,6 +1,6 @@
 /**
  * @packageDocumentation
- * The driver runtime for sans-IO cores (`@saorsa-gossip/types/runtime`, ARCHITECTURE.md section 2).
+ * The driver runtime for sans-IO cores (`@saorsa-gossip/types/runtime`, docs/architecture.md section 2).
  * Every layer keeps its protocol in a core with one entry point, `handle(input, nowMs, out)`, and
  * runs it with a `CoreRuntime`: an input queue (the core is never re-entered), a timer heap with one
  * armed host timer, an injectable clock, `AbortSignal` to stop, and counted core errors. The layer's

@@ -1,6 +1,6 @@
 /**
  * A binary min-heap of (due time, insertion order) entries for the driver runtime: sans-IO cores
- * schedule timers as data (ARCHITECTURE.md section 2) and the runtime keeps exactly one host timer
+ * schedule timers as data (docs/architecture.md section 2) and the runtime keeps exactly one host timer
  * armed for the earliest entry. Equal due times pop in the order they were scheduled, so two timers
  * a core scheduled for the same instant fire in the order it asked for them.
  */
