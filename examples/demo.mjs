@@ -9,7 +9,11 @@
  * the ten nodes and, after the checks, keeps the network up until Ctrl-C so the page can be watched.
  */
 import { Worker } from 'node:worker_threads'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { serveDashboard, topologyOf } from '@saorsa-gossip/node'
+import { STEPS } from './demo-steps/index.mjs'
 
 const NODES = 10
 const TOPIC = 'demo/news'
@@ -223,6 +227,19 @@ const errors = nodes.flatMap((n) => n.errors.map((e) => `node ${n.i}: ${e}`))
 check('no node reported an error', errors.length === 0)
 for (const e of errors.slice(0, 5)) console.log(`       ${e}`)
 await Promise.all(survivors.map((s) => s.worker.terminate()))
+
+// The upper layers, each on its own small network of nodes (./demo-steps/).
+for (const step of STEPS) {
+  console.log(`\n${step.title} (${elapsed()})`)
+  const home = await mkdtemp(join(tmpdir(), 'saorsa-demo-'))
+  try {
+    await step.run({ check, log: (line) => console.log(`       ${line}`), home })
+  } catch (err) {
+    check(`${step.title}: ran to the end (${err instanceof Error ? err.message : String(err)})`, false)
+  } finally {
+    await rm(home, { recursive: true, force: true })
+  }
+}
 
 console.log(failures.length === 0 ? `\nall checks held (${elapsed()})` : `\n${failures.length} check(s) failed (${elapsed()})`)
 process.exit(failures.length === 0 ? 0 : 1)

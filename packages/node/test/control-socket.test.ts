@@ -6,6 +6,8 @@ import { join } from 'node:path'
 import { startControlServer, type ControlHandlers, type ControlServer } from '../src/control/server.ts'
 import { controlRequest, controlStream } from '../src/control/client.ts'
 import { LineSplitter, MAX_CONTROL_LINE_BYTES, parseControlRequest } from '../src/control/protocol.ts'
+import { layerControlMethods } from '../src/control/methods/index.ts'
+import { exactKeys, intParam, stringParam } from '../src/control/methods/params.ts'
 
 const cleanups: Array<() => Promise<void>> = []
 afterEach(async () => {
@@ -163,5 +165,56 @@ describe('control protocol parsing', () => {
     expect(splitter.push(Buffer.from('c\nde\nf'))).toEqual(['abc', 'de'])
     expect(splitter.push(Buffer.from('g\n'))).toEqual(['fg'])
     expect(splitter.push(Buffer.alloc(17, 0x61))).toBeUndefined()
+  })
+})
+
+describe('control socket: layer methods (SPEC 8.1.1)', () => {
+  const echo = {
+    parse: (p: Readonly<Record<string, unknown>>, id: number) => {
+      exactKeys(p, ['name', 'count'], id)
+      return { name: stringParam(p, 'name', id, 8), count: intParam(p, 'count', id, 1, 3, true) ?? 1 }
+    },
+    run: (p: Readonly<Record<string, unknown>>) => ({ hello: p.name }),
+  }
+  const ticks = {
+    parse: (p: Readonly<Record<string, unknown>>, id: number) => ({ count: intParam(p, 'count', id, 1, 3) }),
+    async *stream(p: Readonly<Record<string, unknown>>) {
+      for (let i = 0; i < (p.count as number); i++) yield { tick: i }
+    },
+    event: 'tick',
+  }
+
+  async function serveWith(path: string): Promise<void> {
+    const methods = layerControlMethods({} as never, [() => ({ 'demo.echo': echo, 'demo.ticks': ticks })])
+    const server = await startControlServer(path, handlers(), methods)
+    cleanups.push(() => server.close())
+  }
+
+  it('runs a one-shot layer method with validated parameters', async () => {
+    const path = join(await home(), 'control.sock')
+    await serveWith(path)
+    expect(await controlRequest(path, 'demo.echo', { name: 'ada' })).toEqual({ hello: 'ada' })
+  })
+
+  it('streams a layer method until it ends', async () => {
+    const path = join(await home(), 'control.sock')
+    await serveWith(path)
+    const got: unknown[] = []
+    for await (const e of controlStream(path, 'demo.ticks', { count: 3 })) got.push(e)
+    expect(got).toEqual([{ tick: 0 }, { tick: 1 }, { tick: 2 }])
+  })
+
+  it('refuses bad parameters naming them, and names nobody serves', async () => {
+    const path = join(await home(), 'control.sock')
+    await serveWith(path)
+    await expect(controlRequest(path, 'demo.echo', { name: 'far-too-long-name' })).rejects.toMatchObject({ message: expect.stringContaining('params.name') })
+    await expect(controlRequest(path, 'demo.echo', { name: 'a', extra: 1 })).rejects.toMatchObject({ message: expect.stringContaining("'extra'") })
+    await expect(controlRequest(path, 'demo.missing', {})).rejects.toMatchObject({ message: expect.stringContaining('unknown method') })
+  })
+
+  it('refuses badly named, duplicated or ill-formed method declarations at start-up', () => {
+    expect(() => layerControlMethods({} as never, [() => ({ Echo: echo })])).toThrow(/<layer>.<verb>/)
+    expect(() => layerControlMethods({} as never, [() => ({ 'demo.echo': echo }), () => ({ 'demo.echo': echo })])).toThrow(/twice/)
+    expect(() => layerControlMethods({} as never, [() => ({ 'demo.none': { parse: () => ({}) } })])).toThrow(/exactly one/)
   })
 })

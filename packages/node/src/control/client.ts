@@ -5,7 +5,7 @@
 import { createConnection, type Socket } from 'node:net'
 import { AbortError } from '@saorsa-gossip/types'
 import { ControlRequestError, NoNodeRunningError } from '../errors.ts'
-import { LineSplitter, formatControlRequest, type ControlMethod, type ControlReply } from './protocol.ts'
+import { LineSplitter, formatControlRequest, type ControlReply } from './protocol.ts'
 
 export interface ControlCallOptions {
   signal?: AbortSignal
@@ -43,7 +43,7 @@ function connect(path: string, signal?: AbortSignal): Promise<Socket> {
  * Opens a connection, sends one request and yields every reply line for it: the first is the
  * response, later ones (streaming methods) are events. Ends when the node closes the connection.
  */
-async function* exchange(path: string, method: ControlMethod, params: Record<string, unknown>, signal?: AbortSignal): AsyncGenerator<ControlReply> {
+async function* exchange(path: string, method: string, params: Record<string, unknown>, signal?: AbortSignal): AsyncGenerator<ControlReply> {
   const socket = await connect(path, signal)
   const splitter = new LineSplitter()
   const queue: ControlReply[] = []
@@ -113,13 +113,13 @@ function unwrap(reply: ControlReply): unknown {
 }
 
 /** Sends one request and resolves with its result. */
-export async function controlRequest(path: string, method: ControlMethod, params: Record<string, unknown> = {}, options: ControlCallOptions = {}): Promise<unknown> {
+export async function controlRequest(path: string, method: string, params: Record<string, unknown> = {}, options: ControlCallOptions = {}): Promise<unknown> {
   for await (const reply of exchange(path, method, params, options.signal)) return unwrap(reply)
   throw new ControlRequestError('BadReply', 'the node closed the connection without replying')
 }
 
 /** Sends a streaming request and yields the `data` of every event until the node or `signal` ends it. */
-export async function* controlStream(path: string, method: ControlMethod, params: Record<string, unknown> = {}, options: ControlCallOptions = {}): AsyncGenerator<unknown> {
+export async function* controlStream(path: string, method: string, params: Record<string, unknown> = {}, options: ControlCallOptions = {}): AsyncGenerator<unknown> {
   let first = true
   try {
     for await (const reply of exchange(path, method, params, options.signal)) {

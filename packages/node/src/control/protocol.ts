@@ -6,6 +6,7 @@
  * either side closes. Every line is capped and every request is validated before it is acted on.
  */
 import { LIMITS } from '@saorsa-gossip/types'
+import type { ControlMethodSpec, ControlMethods, MethodParams } from './methods/types.ts'
 
 /** One line: a 64 KiB payload in base64 plus JSON framing fits with room to spare. */
 export const MAX_CONTROL_LINE_BYTES = 256 * 1024
@@ -19,6 +20,8 @@ export type ControlRequest =
   | { id: number; method: 'status' | 'peers' | 'topics' | 'leave'; params: Record<string, never> }
   | { id: number; method: 'publish'; params: { topic: string; payload: Uint8Array } }
   | { id: number; method: 'subscribe'; params: { topic: string } }
+  /** A layer method (`<layer>.<verb>`, section 8.1.1), with its parameters already validated by `spec.parse`. */
+  | { id: number; method: 'layer'; name: string; params: MethodParams; spec: ControlMethodSpec }
 
 export type ControlReply =
   | { id: number; ok: true; result: unknown }
@@ -51,8 +54,11 @@ function exactKeys(params: Record<string, unknown>, allowed: readonly string[], 
   }
 }
 
-/** Parses and validates one request line (without its newline). Throws `BadRequestError`. */
-export function parseControlRequest(line: string): ControlRequest {
+/**
+ * Parses and validates one request line (without its newline) against the core methods and the
+ * layer `methods` this node serves. Throws `BadRequestError`.
+ */
+export function parseControlRequest(line: string, methods: ControlMethods = new Map()): ControlRequest {
   let value: unknown
   try {
     value = JSON.parse(line)
@@ -62,11 +68,13 @@ export function parseControlRequest(line: string): ControlRequest {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new BadRequestError('request must be a JSON object')
   const { id, method, params = {} } = value as Record<string, unknown>
   if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) throw new BadRequestError('id must be a non-negative integer')
-  if (typeof method !== 'string' || !(CONTROL_METHODS as readonly string[]).includes(method)) {
+  const spec = typeof method === 'string' ? methods.get(method) : undefined
+  if (typeof method !== 'string' || (spec === undefined && !(CONTROL_METHODS as readonly string[]).includes(method))) {
     throw new BadRequestError(`unknown method ${JSON.stringify(method)}`, id)
   }
   if (typeof params !== 'object' || params === null || Array.isArray(params)) throw new BadRequestError('params must be an object', id)
   const p = params as Record<string, unknown>
+  if (spec !== undefined) return { id, method: 'layer', name: method, params: spec.parse(p, id), spec }
   switch (method as ControlMethod) {
     case 'publish': {
       exactKeys(p, ['topic', 'payload'], id)
@@ -89,7 +97,7 @@ export function parseControlRequest(line: string): ControlRequest {
 }
 
 /** Serialises a request; `payload` bytes travel as base64. */
-export function formatControlRequest(id: number, method: ControlMethod, params: Record<string, unknown> = {}): string {
+export function formatControlRequest(id: number, method: string, params: Record<string, unknown> = {}): string {
   const wire: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(params)) wire[k] = v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v
   return `${JSON.stringify({ id, method, params: wire })}\n`

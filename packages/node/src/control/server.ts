@@ -10,6 +10,7 @@ import {
   type ControlReply, type ControlRequest,
 } from './protocol.ts'
 import { NodeAlreadyRunningError } from '../errors.ts'
+import type { ControlMethods } from './methods/types.ts'
 
 /** What the server does for each method; results must be JSON-serialisable. */
 export interface ControlHandlers {
@@ -40,7 +41,8 @@ export function probeSocket(path: string): Promise<boolean> {
   })
 }
 
-export async function startControlServer(path: string, handlers: ControlHandlers): Promise<ControlServer> {
+/** Serves the core `handlers` and the layer `methods` (section 8.1.1) on the socket at `path`. */
+export async function startControlServer(path: string, handlers: ControlHandlers, methods: ControlMethods = new Map()): Promise<ControlServer> {
   if (await probeSocket(path)) throw new NodeAlreadyRunningError(`a node is already running with control socket ${path}`)
   await rm(path, { force: true })
   const sockets = new Set<Socket>()
@@ -52,7 +54,7 @@ export async function startControlServer(path: string, handlers: ControlHandlers
     }
     sockets.add(socket)
     socket.once('close', () => sockets.delete(socket))
-    serveConnection(socket, handlers, stop.signal)
+    serveConnection(socket, handlers, methods, stop.signal)
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
@@ -76,7 +78,7 @@ export async function startControlServer(path: string, handlers: ControlHandlers
 
 const reply = (r: ControlReply): string => `${JSON.stringify(r)}\n`
 
-function serveConnection(socket: Socket, handlers: ControlHandlers, stopping: AbortSignal): void {
+function serveConnection(socket: Socket, handlers: ControlHandlers, methods: ControlMethods, stopping: AbortSignal): void {
   const splitter = new LineSplitter()
   const connectionGone = new AbortController()
   const onStop = () => connectionGone.abort()
@@ -99,7 +101,7 @@ function serveConnection(socket: Socket, handlers: ControlHandlers, stopping: Ab
       if (line.trim() === '') continue
       let request: ControlRequest
       try {
-        request = parseControlRequest(line)
+        request = parseControlRequest(line, methods)
       } catch (err) {
         const e = err as BadRequestError
         send({ id: e.id, ok: false, error: { name: e.name, message: e.message } })
@@ -134,6 +136,18 @@ async function dispatch(
         endConnection()
         handlers.leave()
         return
+      case 'layer': {
+        const { spec, params } = request
+        if (spec.run !== undefined) {
+          send({ id, ok: true, result: await spec.run(params, signal) })
+          return
+        }
+        const events = spec.stream!(params, signal)
+        send({ id, ok: true, result: { method: request.name } })
+        for await (const data of events) send({ id, event: spec.event ?? 'event', data })
+        endConnection()
+        return
+      }
       case 'subscribe': {
         const stream = handlers.subscribe(request.params.topic, signal)
         send({ id, ok: true, result: { topic: request.params.topic } })

@@ -9,6 +9,7 @@ import { PeerCache } from '../../config/peer-cache.ts'
 import { ensureHome } from '../../config/paths.ts'
 import { startControlServer } from '../../control/server.ts'
 import { controlHandlersFor } from '../../control/handlers.ts'
+import { layerControlMethods } from '../../control/methods/index.ts'
 import { createNode } from '../../node.ts'
 import { UsageError, type CommandSpec } from '../args.ts'
 import type { CliContext } from '../context.ts'
@@ -88,7 +89,7 @@ export const joinCommand: CommandSpec<CliContext> = {
 
     const leave = new AbortController()
     // The control socket first: it also proves no other node owns this home before any port is bound.
-    const control = await startControlServer(layout.controlSocket, controlHandlersFor(node, () => leave.abort()))
+    const control = await startControlServer(layout.controlSocket, controlHandlersFor(node, () => leave.abort()), layerControlMethods(node))
     // Read before the node does, so a damaged cache is reported in the CLI's words, not only in the log.
     const cached = (await PeerCache.load(layout.peerCacheFile, {
       onProblem: (p) => out.progress(p.kind === 'corrupt'
