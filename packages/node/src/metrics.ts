@@ -57,6 +57,21 @@ export function createMetrics(node: SaorsaNode, init: MetricsInit = {}): NodeMet
   total('saorsa_gossip_refused_connections_total', 'Inbound connections refused at the connection or pending-handshake cap.', () => node.networkStats().refusedPipes)
   total('saorsa_gossip_sent_bytes_total', 'Encrypted record bytes sent over every connection.', () => node.networkStats().bytesSent)
   total('saorsa_gossip_received_bytes_total', 'Encrypted record bytes received over every connection.', () => node.networkStats().bytesReceived)
+  // Frame bytes and counts by direction, stream class and protocol; series are bounded by the transport
+  // (MAX_TRAFFIC_SERIES), and a name no local code uses is reported as '(unknown)'.
+  const trafficLabels = ['direction', 'class', 'protocol'] as const
+  for (const [name, help, field] of [
+    ['saorsa_gossip_frame_bytes_total', 'Frame bytes (headers included, record overhead excluded) by direction, stream class and protocol.', 'bytes'],
+    ['saorsa_gossip_frames_total', 'Frames by direction, stream class and protocol.', 'frames'],
+  ] as const) {
+    new Counter({
+      name, help, labelNames: trafficLabels, registers,
+      collect() {
+        this.reset()
+        for (const e of node.networkStats().traffic) this.inc({ direction: e.direction, class: e.class, protocol: e.protocol }, e[field])
+      },
+    })
+  }
   new Gauge({
     name: 'saorsa_gossip_connections', help: 'Open authenticated connections.', registers,
     collect() {

@@ -5,7 +5,7 @@
  * peer cache, closes connections and ends every subscription and pending call.
  */
 import { Identity, loadMlDsa65Backend, type SignatureBackend } from '@saorsa-gossip/identity'
-import { createTcpCarrier, createTransport, type Carrier, type Transport } from '@saorsa-gossip/transport'
+import { createTcpCarrier, createTransport, type Carrier, type TrafficEntry, type Transport } from '@saorsa-gossip/transport'
 import {
   InvalidParametersError, NotStartedError, PeerId, TopicId, throwIfAborted, type AbortOptions, type MessageId,
 } from '@saorsa-gossip/types'
@@ -111,6 +111,8 @@ export interface NetworkStats {
   /** Encrypted record bytes over every connection since start, closed ones included. */
   bytesSent: number
   bytesReceived: number
+  /** Frame bytes by direction, stream class and protocol since start (the transport's `stats().traffic`). */
+  traffic: readonly TrafficEntry[]
 }
 
 /** How often a changed peer cache is written (bounded disk writes under churn). */
@@ -384,7 +386,7 @@ class Node extends EventTarget implements SaorsaNode {
     const t = transport?.stats()
     return {
       connections: t?.connections ?? 0, handshakes: this.#handshakes, failedHandshakes: t?.failedHandshakes ?? 0,
-      refusedPipes: t?.refusedPipes ?? 0, drops: { ...(t?.drops ?? {}) }, bytesSent, bytesReceived,
+      refusedPipes: t?.refusedPipes ?? 0, drops: { ...(t?.drops ?? {}) }, bytesSent, bytesReceived, traffic: t?.traffic ?? [],
     }
   }
 

@@ -71,6 +71,14 @@ describe('createMetrics', () => {
       expect(s.get('saorsa_gossip_handshake_failures_total')).toBe(0)
       expect(s.get('saorsa_gossip_transport_drops_total{reason="unknown-protocol"}')).toBe(0)
       expect(s.get('saorsa_gossip_received_bytes_total')).toBeGreaterThan(3309)
+      // By class and protocol: the published message (a 3,309-byte signature) came in as pubsub frames,
+      // membership talk as mship frames, and the frame bytes never exceed the record bytes.
+      const pubsubIn = s.get('saorsa_gossip_frame_bytes_total{direction="received",class="pubsub",protocol="/saorsa/pubsub/1"}')
+      expect(pubsubIn).toBeGreaterThan(3309)
+      expect(s.get('saorsa_gossip_frames_total{direction="sent",class="mship",protocol="/saorsa/membership/1"}')).toBeGreaterThan(0)
+      const framesIn = [...s].filter(([k]) => k.startsWith('saorsa_gossip_frame_bytes_total{direction="received"')).reduce((a, [, v]) => a + v, 0)
+      expect(framesIn).toBeLessThanOrEqual(s.get('saorsa_gossip_received_bytes_total')!)
+      expect([...s.keys()].some((k) => k.includes('(unknown)'))).toBe(false)
       expect((await fetch(server.url.replace('/metrics', '/'))).status).toBe(404)
     } finally {
       await server.close()

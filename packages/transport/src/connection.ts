@@ -14,7 +14,8 @@ import { MAX_RECORD_PLAINTEXT, RecordOpener, RecordSealer, type RekeyPolicy } fr
 import { DrainWaiters, closedError } from './carriers/waiters.ts'
 import { CLASS_CAP, DirectEndpoint } from './direct/endpoint.ts'
 import { ConnectionClosedError, FrameError, RecordAuthError } from './errors.ts'
-import { FRAME_KIND, frame, frameSize, parseFrames, PING_BYTES, prefixedFrame, type OutFrame } from './frames.ts'
+import { FRAME_KIND, frame, frameSize, parseFrames, PING_BYTES, prefixedFrame, tagged, type OutFrame } from './frames.ts'
+import { protocolNameOf, startsWithProtocolName, trafficClassOf, type TrafficLedger } from './traffic.ts'
 import { encodeProtocolName, readProtocolName, validateMessageProtocol, type MessageProtocol, type StreamProtocol } from './protocols.ts'
 import type { ProtocolRoutes } from './routes.ts'
 import type { MemoryBudget } from './streams/budget.ts'
@@ -34,6 +35,8 @@ export interface ConnectionInit {
   readonly highWaterMark: number
   readonly maxPendingHandlers: number
   readonly routes: ProtocolRoutes
+  /** Counts frame bytes by class and protocol (shared by the transport's connections). */
+  readonly traffic?: TrafficLedger
   readonly budget: MemoryBudget
   readonly onDrop: (reason: DropReason) => void
   /** A message from the remote failed to parse or validate (counted against the remote's score). */
@@ -129,7 +132,7 @@ export class SecureConnection implements Connection {
     if (!(message instanceof Uint8Array)) throw new InvalidParametersError('send: message must be a Uint8Array')
     const cls = protocol.streamClass
     if (message.length > CLASS_CAP[cls]) throw new InvalidParametersError(`send: ${cls} message of ${message.length} bytes exceeds the ${CLASS_CAP[cls]}-byte cap`)
-    await this.#enqueue(cls, prefixedFrame(FRAME_KIND[cls], encodeProtocolName(protocol.name), message.slice()), options?.signal)
+    await this.#enqueue(cls, tagged(prefixedFrame(FRAME_KIND[cls], encodeProtocolName(protocol.name), message.slice()), protocol.name), options?.signal)
   }
 
   sendDirect(protocol: MessageProtocol, message: Uint8Array, options?: AbortOptions): Promise<void> {
@@ -277,6 +280,7 @@ export class SecureConnection implements Connection {
       size = 0
     }
     for (const f of frames) {
+      this.#init.traffic?.sent(f)
       const n = f.header.length + f.body.length
       if (size + n > MAX_RECORD_PLAINTEXT) flush()
       pieces.push(f.header)
@@ -316,6 +320,12 @@ export class SecureConnection implements Connection {
     // A message that fills most of its (freshly decrypted) record is handed out as a view; a small one
     // is copied so that keeping it does not keep a large record alive.
     const own = (view: Uint8Array): Uint8Array => (view.length * 2 >= recordLength ? view : view.slice())
+    const traffic = this.#init.traffic
+    if (traffic !== undefined) {
+      const cls = trafficClassOf(kind)
+      const protocol = startsWithProtocolName(kind) ? protocolNameOf(body) : cls === 'bulk' ? this.#streams.protocolOf(kind, body) : undefined
+      traffic.received(kind, body.length, protocol, (name) => this.#init.routes.get(name) !== undefined)
+    }
     switch (kind) {
       case FRAME_KIND.mship: this.#onRouted('mship', body, own); return
       case FRAME_KIND.pubsub: this.#onRouted('pubsub', body, own); return

@@ -68,7 +68,17 @@ export function frameBodyCap(kind: number): number | undefined {
 }
 
 /** An outgoing frame as header and body pieces, so large bodies are never copied to be framed. */
-export interface OutFrame { readonly header: Uint8Array; readonly body: Uint8Array }
+export interface OutFrame {
+  readonly header: Uint8Array
+  readonly body: Uint8Array
+  /** The protocol the frame serves, for the traffic counts (traffic.ts); unset on control frames. */
+  readonly protocol?: string
+}
+
+/** `out` tagged with the protocol it serves. */
+export function tagged(out: OutFrame, protocol: string): OutFrame {
+  return { header: out.header, body: out.body, protocol }
+}
 
 export function frame(kind: number, body: Uint8Array): OutFrame {
   const header = new Uint8Array(FRAME_HEADER_BYTES)

@@ -20,6 +20,7 @@ import { sourceOf } from './edge/source.ts'
 import { ConnectionClosedError, DialError, InvalidAddressError, PeerGraylistedError } from './errors.ts'
 import type { MessageProtocol, StreamProtocol } from './protocols.ts'
 import { ProtocolRoutes } from './routes.ts'
+import { TrafficLedger } from './traffic.ts'
 import { DEFAULT_STREAM_MEMORY_BYTES, MemoryBudget } from './streams/budget.ts'
 import type { Connection, DirectHandler, MessageHandler, StreamHandler, Transport, TransportInit, TransportStats } from './types.ts'
 
@@ -40,6 +41,7 @@ class SecureTransport extends EventTarget implements Transport {
   readonly #listeners: CarrierListener[] = []
   readonly #connections = new Set<SecureConnection>()
   readonly #routes = new ProtocolRoutes()
+  readonly #traffic = new TrafficLedger()
   readonly #drops = emptyDrops()
   readonly #budget: MemoryBudget
   readonly #pendingPipes = new Set<BytePipe>()
@@ -181,6 +183,7 @@ class SecureTransport extends EventTarget implements Transport {
       highWaterMark: this.#options.highWaterMark,
       maxPendingHandlers: this.#options.maxPendingHandlers,
       routes: this.#routes,
+      traffic: this.#traffic,
       budget: this.#budget,
       onDrop: (reason) => { this.#drops[reason]++ },
       onInvalid: (conn) => { this.#penalize(conn, 1) },
@@ -279,6 +282,7 @@ class SecureTransport extends EventTarget implements Transport {
       edge: { ...this.#edge.stats(), closedOverPeerCap: this.#closedOverPeerCap },
       drops: { ...this.#drops },
       streamMemory: { reserved: this.#budget.reserved, buffered: this.#budget.buffered, limit: this.#budget.limit },
+      traffic: this.#traffic.entries(),
     }
   }
 

@@ -12,6 +12,7 @@ import type { EdgeLimits } from './edge/preset.ts'
 import type { MessageProtocol, StreamProtocol } from './protocols.ts'
 import type { IncomingStream } from './streams/inbound.ts'
 import type { StreamWriter } from './streams/outbound.ts'
+import type { TrafficEntry } from './traffic.ts'
 
 /** A handler may return a promise: while too many are pending on one connection, its reads pause. */
 export type MessageHandler = (message: Uint8Array, connection: Connection) => void | Promise<void>
@@ -163,6 +164,8 @@ export interface TransportStats {
   readonly drops: DropCounts
   /** Inbound stream memory: reserved (credit granted plus buffered) and actually buffered bytes. */
   readonly streamMemory: { readonly reserved: number; readonly buffered: number; readonly limit: number }
+  /** Frame bytes by direction, stream class and protocol, over every connection since start (SPEC.md section 5.5.1). */
+  readonly traffic: readonly TrafficEntry[]
 }
 
 /** An EventTarget whose `connection:*` events are typed. */

@@ -5,7 +5,7 @@
  * reported as undefined and counted as a drop by the caller.
  */
 import type { RefusalReason } from '../errors.ts'
-import { FRAME_KIND, prefixedFrame, readU32, writeU32, type OutFrame } from '../frames.ts'
+import { FRAME_KIND, prefixedFrame, readU32, tagged, writeU32, type OutFrame } from '../frames.ts'
 import { encodeProtocolName, readProtocolName } from '../protocols.ts'
 
 export const DIRECT_TYPE = Object.freeze({ oneWay: 0x00, request: 0x01, response: 0x02, refusal: 0x03 })
@@ -32,7 +32,7 @@ export function directFrame(streamClass: 'mship' | 'pubsub', name: string, type:
   prefix.set(route, 0)
   prefix[route.length] = type
   if (withId) writeU32(prefix, route.length + 1, id)
-  return prefixedFrame(streamClass === 'mship' ? FRAME_KIND.mshipDirect : FRAME_KIND.pubsubDirect, prefix, data)
+  return tagged(prefixedFrame(streamClass === 'mship' ? FRAME_KIND.mshipDirect : FRAME_KIND.pubsubDirect, prefix, data), name)
 }
 
 export function parseDirectFrame(body: Uint8Array): DirectFrame | undefined {

@@ -6,7 +6,7 @@
  */
 import type { PeerId } from '@saorsa-gossip/types'
 import { FrameError, StreamResetError, type StreamResetReason } from '../errors.ts'
-import { FRAME_KIND, frame, readU32, writeU32, type OutFrame } from '../frames.ts'
+import { FRAME_KIND, frame, readU32, tagged, writeU32, type OutFrame } from '../frames.ts'
 import { readProtocolName, validateStreamProtocol, type StreamProtocol } from '../protocols.ts'
 import type { ProtocolRoutes } from '../routes.ts'
 import type { Connection, DropReason } from '../types.ts'
@@ -65,7 +65,7 @@ export class StreamMux {
     this.#nextId = id === 0xffffffff ? 1 : id + 1
     const stream = new OutboundStream(id, Object.freeze({ name: protocol.name, maxBytes: protocol.maxBytes }), {
       wake: () => this.#host.wake(),
-      reset: (sid, frame) => { this.#forget(sid); if (frame !== undefined) this.#host.control(frame) },
+      reset: (sid, frame) => { this.#forget(sid); if (frame !== undefined) this.#host.control(tagged(frame, protocol.name)) },
     })
     this.#outbound.set(id, stream)
     this.#order.push(stream)
@@ -82,7 +82,7 @@ export class StreamMux {
       this.#cursor = index + 1
       const taken = stream.take()
       if (stream.finished) this.#forget(stream.id)
-      return taken
+      return { ...taken, frames: taken.frames.map((f) => tagged(f, stream.protocol.name)) }
     }
     return undefined
   }
@@ -141,8 +141,21 @@ export class StreamMux {
     else act(stream)
   }
 
-  #stop(id: number, reason: StreamResetReason): void {
-    this.#host.control(streamResetFrame(FRAME_KIND.streamStop, id, RESET_CODES.indexOf(reason) + 1))
+  /** The protocol a received stream frame belongs to (read before the frame is handled), for the traffic counts. */
+  protocolOf(kind: number, body: Uint8Array): string | undefined {
+    if (body.length < 4) return undefined
+    const id = readU32(body, 0)
+    switch (kind) {
+      case FRAME_KIND.streamOpen: return readProtocolName(body, 4)?.name
+      case FRAME_KIND.streamCredit:
+      case FRAME_KIND.streamStop: return this.#outbound.get(id)?.protocol.name
+      default: return this.#inbound.get(id)?.protocol
+    }
+  }
+
+  #stop(id: number, reason: StreamResetReason, protocol?: string): void {
+    const out = streamResetFrame(FRAME_KIND.streamStop, id, RESET_CODES.indexOf(reason) + 1)
+    this.#host.control(protocol === undefined ? out : tagged(out, protocol))
   }
 
   #onOpen(id: number, body: Uint8Array): void {
@@ -165,9 +178,9 @@ export class StreamMux {
         const credit = new Uint8Array(8)
         writeU32(credit, 0, sid)
         writeU32(credit, 4, bytes)
-        this.#host.control(frame(FRAME_KIND.streamCredit, credit))
+        this.#host.control(tagged(frame(FRAME_KIND.streamCredit, credit), route.protocol.name))
       },
-      stop: (sid, reason) => this.#stop(sid, reason),
+      stop: (sid, reason) => this.#stop(sid, reason, route.protocol.name),
       finished: (sid) => { this.#inbound.delete(sid) },
     })
     this.#inbound.set(id, stream)
