@@ -33,18 +33,27 @@ describe('PubSub fault scenarios', () => {
     await net.sim.runForAsync(10_000)
     let late = 0
     let worstMs = 0
+    // The tail is one receiver of the message published at the instant of the kill (seed 7: 2,138 ms,
+    // the only delivery over 1.5 s): every eager path to it died with the kill, so it waits for a lazy
+    // announcement and a graft. Each message's p99 over the 499 receivers stays near 0.5 s.
+    const p99s: number[] = []
     for (const m of published) {
       const times = net.deliveredAt.get(m.idHex)
+      const delays: number[] = []
       for (const id of survivors) {
         if (id.equals(m.origin)) continue
         const at = times?.get(id.toHex())
         if (at === undefined || at - m.at > 10_000) late++
         else worstMs = Math.max(worstMs, at - m.at)
+        delays.push(at === undefined ? Infinity : at - m.at)
       }
+      delays.sort((x, y) => x - y)
+      p99s.push(delays[Math.floor(delays.length * 0.99)]!)
     }
     const metrics = net.metrics(published, 0)
-    console.log(`pubsub kill 50% of 1000: ${JSON.stringify({ messages: published.length, survivors: survivors.length, missed: metrics.missed, late, worstMs, ldh: metrics.ldh })}`)
+    console.log(`pubsub kill 50% of 1000: ${JSON.stringify({ messages: published.length, survivors: survivors.length, missed: metrics.missed, late, worstMs, p99s, ldh: metrics.ldh })}`)
     expect(late).toBe(0)
+    for (const p99 of p99s) expect(p99).toBeLessThanOrEqual(1_000)
     expect(net.duplicateDeliveries).toBe(0)
   })
 
