@@ -5,7 +5,7 @@
  * loader hooks serve the patched source. (The whole path from a plain `npm install` is proven by
  * packages/node/test/packaging.test.ts.)
  */
-import { execFile } from 'node:child_process'
+import { execFile, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -14,11 +14,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  findLibraryDir, LIBRARY_VERSION, PATCH_URL, PATCHED_FILES, preparePatchedSources,
+  findLibraryDir, LIBRARY_VERSION, PATCH_URL, PATCHED_FILES, patchOnDiskCommand, preparePatchedSources,
 } from '../src/webtransport/library-patch.ts'
 import { applyHunks, parseUnifiedDiff, type DiffHunk } from '../src/webtransport/unified-diff.ts'
 
 const run = promisify(execFile)
+/** GNU patch, for the on-disk fallback the error messages name; not every machine has it. */
+const hasPatchCommand = spawnSync('patch', ['--version']).status === 0
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex')
 const reversed = (hunks: readonly DiffHunk[]): DiffHunk[] =>
   hunks.map((h) => ({ oldStart: h.newStart, oldLines: h.newLines, newStart: h.oldStart, newLines: h.oldLines }))
@@ -107,6 +109,26 @@ describe('WebTransport library patch, in memory', () => {
     expect(() => preparePatchedSources(released, tampered)).toThrow(expect.objectContaining({
       name: 'WebTransportUnavailableError', message: expect.stringMatching(/does not produce the expected/),
     }))
+  })
+
+  it('refuses a patch that is not a diff, or that does not fit the released files', () => {
+    for (const broken of ['not a diff', patchText.replace('@@ -2,11 +2,14 @@', '@@ -3,11 +3,14 @@')]) {
+      expect(broken === patchText).toBe(false)
+      expect(() => preparePatchedSources(released, broken)).toThrow(expect.objectContaining({
+        name: 'WebTransportUnavailableError', message: expect.stringMatching(/the shipped patch (is unreadable|does not apply to)/),
+      }))
+    }
+  })
+
+  it.skipIf(!hasPatchCommand)('applies on disk with the command the errors name, and the result is recognised as patched', async () => {
+    const copy = join(work, 'on-disk')
+    for (const path of [...PATCHED_FILES.keys(), 'package.json']) {
+      await mkdir(dirname(join(copy, path)), { recursive: true })
+      await writeFile(join(copy, path), await readFile(join(released, path)))
+    }
+    await run('sh', ['-c', patchOnDiskCommand(copy)])
+    for (const [path, { patched }] of PATCHED_FILES) expect(sha256(await readFile(join(copy, path), 'utf8'))).toBe(patched)
+    expect(preparePatchedSources(copy, patchText).size).toBe(0)
   })
 
   it('serves patched sources through the module loader hooks of this Node version (built package)', async () => {

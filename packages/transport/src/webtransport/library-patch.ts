@@ -12,7 +12,7 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs'
 import * as nodeModule from 'node:module'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { applyHunks, parseUnifiedDiff } from './unified-diff.ts'
+import { applyHunks, parseUnifiedDiff, type DiffHunk } from './unified-diff.ts'
 
 export const LIBRARY = '@fails-components/webtransport'
 export const LIBRARY_VERSION = '1.6.8'
@@ -83,7 +83,12 @@ export function preparePatchedSources(dir: string, patchText: string): Map<strin
       `${dir} is ${LIBRARY} ${String(version)}, the WebTransport carrier needs exactly ${LIBRARY_VERSION}: remove any ` +
       `override of it and run \`npm install ${LIBRARY}@${LIBRARY_VERSION}\``)
   }
-  const diffs = new Map(parseUnifiedDiff(patchText).map((file) => [file.path, file.hunks]))
+  let diffs: Map<string, readonly DiffHunk[]>
+  try {
+    diffs = new Map(parseUnifiedDiff(patchText).map((file) => [file.path, file.hunks]))
+  } catch (error) {
+    throw new WebTransportUnavailableError(`the shipped patch is unreadable (${String(error)}): reinstall @saorsa-gossip/transport`, { cause: error })
+  }
   const sources = new Map<string, string>()
   for (const [path, expected] of PATCHED_FILES) {
     const hunks = diffs.get(path)
@@ -102,7 +107,12 @@ export function preparePatchedSources(dir: string, patchText: string): Map<strin
         `${file} is neither ${LIBRARY} ${LIBRARY_VERSION} as released nor as patched (changed after install?): ` +
         `reinstall with \`rm -rf '${dir}' && npm install\``)
     }
-    const result = applyHunks(source, hunks, path)
+    let result: string
+    try {
+      result = applyHunks(source, hunks, path)
+    } catch (error) {
+      throw new WebTransportUnavailableError(`the shipped patch does not apply to ${path}: reinstall @saorsa-gossip/transport`, { cause: error })
+    }
     if (sha256(result) !== expected.patched) {
       throw new WebTransportUnavailableError(`the shipped patch does not produce the expected ${path}: reinstall @saorsa-gossip/transport`)
     }
