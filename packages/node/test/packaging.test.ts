@@ -1,6 +1,6 @@
 import { describe, it, expect, afterAll } from 'vitest'
 import { execFile } from 'node:child_process'
-import { mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -8,8 +8,8 @@ import { promisify } from 'node:util'
 
 // Each published package packs with `pnpm pack` into a tarball that installs with plain npm into a
 // fresh project outside the monorepo (third-party dependencies from the npm cache or registry),
-// imports, and the installed `saorsa-gossip` bin runs. The registry's WebTransport library is
-// unpatched there, so the opt-in carrier must refuse it with a typed error while nothing else loads it.
+// imports, and the installed `saorsa-gossip` bin runs. The registry's WebTransport library is installed
+// as released there: the carrier patches it in memory, and two installed nodes talk over WebTransport.
 
 const run = promisify(execFile)
 const root = fileURLToPath(new URL('../../../', import.meta.url))
@@ -70,14 +70,36 @@ describe('packaging', () => {
     expect(result.peerId).toMatch(/^[0-9a-f]{64}$/)
     expect(result.node).toBe('function')
     expect(result.createNode).toBe('function')
+    // Two nodes with only the WebTransport carrier: a direct request and a pubsub message cross a real
+    // session. The library on disk stays as released (no install step, nothing written); the carrier
+    // patches it in memory, which the marker export and the silent import (no missing-addon noise) show.
     const wtProbe = `
-      const { createWebTransportCarrier } = await import('@saorsa-gossip/transport/webtransport')
-      try { await createWebTransportCarrier().listen('wt://127.0.0.1:0', () => {}); console.log('listening') }
-      catch (err) { console.log(err.name) }`
-    const wt = await run(process.execPath, ['--input-type=module', '-e', wtProbe], { cwd: app })
-    // (The unpatched library itself logs its missing-addon noise to stdout around our line.)
-    expect(wt.stdout.split('\n')).toContain('WebTransportUnavailableError')
-    expect(wt.stdout).not.toContain('listening')
+      import { createNode } from '@saorsa-gossip/node'
+      import { createWebTransportCarrier } from '@saorsa-gossip/transport/webtransport'
+      const wt = () => ({ listen: ['wt://127.0.0.1:0'], carriers: [createWebTransportCarrier()], preset: 'local' })
+      const a = createNode(wt()), b = createNode(wt())
+      await a.start(); await b.start()
+      await b.join(a.listenAddrs())
+      const ECHO = { name: '/packaging/echo/1', streamClass: 'mship' }
+      a.handle(ECHO, (request) => request)
+      const echoed = new TextDecoder().decode(await b.request(a.peerId, ECHO, new TextEncoder().encode('over wt'), { timeoutMs: 20000 }))
+      const inbox = a.subscribe('packaging')
+      await b.publish('packaging', new TextEncoder().encode('gossip over wt'))
+      let delivered
+      for await (const m of inbox) { delivered = new TextDecoder().decode(m.payload); break }
+      const library = await import('@fails-components/webtransport')
+      console.log(JSON.stringify({ addrs: [...a.listenAddrs(), ...b.listenAddrs()], echoed, delivered, level: library.saorsaGossipPatchLevel }))
+      await a.stop(); await b.stop()`
+    const libraryDir = join(app, 'node_modules', '@fails-components', 'webtransport')
+    const onDisk = await readFile(join(libraryDir, 'lib', 'index.node.js'), 'utf8')
+    expect(onDisk).not.toContain('saorsa')
+    const wt = await run(process.execPath, ['--input-type=module', '-e', wtProbe], { cwd: app, timeout: 60_000 })
+    // Exactly one line: the patched library imports quietly (released 1.6.8 prints ~30 lines without the addon).
+    const session = JSON.parse(wt.stdout) as { addrs: string[]; echoed: string; delivered: string; level: number }
+    expect(session.addrs).toHaveLength(2)
+    for (const addr of session.addrs) expect(addr).toMatch(/^wt:\/\/127\.0\.0\.1:\d+$/)
+    expect(session).toMatchObject({ echoed: 'over wt', delivered: 'gossip over wt', level: 1 })
+    expect(await readFile(join(libraryDir, 'lib', 'index.node.js'), 'utf8')).toBe(onDisk)
     // The installed bin link runs by itself (npm made it executable; the shebang picks Node).
     const help = await run(join(app, 'node_modules', '.bin', 'saorsa-gossip'), ['--help'], { cwd: app })
     expect(help.stdout).toContain('Usage: saorsa-gossip')

@@ -1,6 +1,6 @@
 /**
- * The WebTransport carrier loads its library lazily and refuses an unpatched or missing install with
- * a typed error, because package-manager patches do not travel with a registry dependency.
+ * The WebTransport carrier loads its library lazily and refuses a library it could not patch (loaded
+ * unpatched before the carrier, or missing) with a typed error that names the command to run.
  */
 import { describe, expect, it } from 'vitest'
 import { checkWebTransportLibrary, loadWebTransportLibrary, REQUIRED_PATCH_LEVEL } from '../src/webtransport/index.ts'
@@ -18,7 +18,7 @@ describe('WebTransport library loading', () => {
     const unpatched = { Http2Server: class {}, WebTransport: class {} }
     await expect(checkWebTransportLibrary(async () => unpatched)).rejects.toMatchObject({
       name: 'WebTransportUnavailableError',
-      message: expect.stringMatching(/without the saorsa-gossip patch/),
+      message: expect.stringMatching(/without the saorsa-gossip patch .* apply the patch on disk with `patch -p1 -d '.+' < '.+\/patches\/@fails-components__webtransport@1\.6\.8\.patch'`$/),
     })
   })
 
@@ -31,7 +31,7 @@ describe('WebTransport library loading', () => {
     const missing = async (): Promise<never> => { throw new Error("Cannot find package '@fails-components/webtransport'") }
     await expect(checkWebTransportLibrary(missing)).rejects.toMatchObject({
       name: 'WebTransportUnavailableError',
-      message: expect.stringMatching(/not installed/),
+      message: expect.stringMatching(/could not be loaded .*: run `npm install @fails-components\/webtransport@1\.6\.8`$/),
     })
   })
 

@@ -1,5 +1,5 @@
 /**
- * The pnpm patch of @fails-components/webtransport 1.6.8 (patches/ at the repository root), tested on
+ * The patch of @fails-components/webtransport 1.6.8 (packages/transport/patches/), tested on
  * the library itself: the flow-control fix, stream credit returned on FIN (no lifetime stream cap),
  * finished streams released, the quiet import, and the certificate options of the HTTP/2 client.
  */

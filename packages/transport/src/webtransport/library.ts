@@ -1,14 +1,19 @@
 /**
- * The narrow, typed slice of @fails-components/webtransport 1.6.8 (patched, see patches/) that the
+ * The narrow, typed slice of @fails-components/webtransport 1.6.8 (patched, see library-patch.ts) that the
  * WebTransport carrier uses: WebTransport over HTTP/2 (draft-ietf-webtrans-http2) through `Http2Server`
  * and `WebTransport` with `forceReliable`, and over HTTP/3 (RFC 9114, draft-ietf-webtrans-http3) through
  * `Http3Server` when the optional native addon loads. The library's own typings are loose, hence these.
  */
-import { SaorsaError } from '@saorsa-gossip/types'
-import { existsSync, realpathSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import {
+  findLibraryDir, LIBRARY, LIBRARY_VERSION, PATCH_URL, patchOnDiskCommand, preparePatchedSources, servePatchedSources,
+  WebTransportUnavailableError,
+} from './library-patch.ts'
+
+export { WebTransportUnavailableError }
 
 export interface WtCloseInfo { closeCode?: number; reason?: string }
 
@@ -88,7 +93,6 @@ export interface WtLibrary {
   readonly http3: boolean
 }
 
-const LIBRARY = '@fails-components/webtransport'
 /** The optional native addon the library imports for HTTP/3 (QUIC via quiche). */
 export const HTTP3_ADDON = '@fails-components/webtransport-transport-http3-quiche'
 
@@ -99,11 +103,10 @@ export const HTTP3_ADDON = '@fails-components/webtransport-transport-http3-quich
  * signal: its `quicheLoaded` resolves whether or not the addon loaded.
  */
 export async function http3AddonLoads(): Promise<boolean> {
-  const searched = createRequire(import.meta.url).resolve.paths(LIBRARY) ?? []
-  const libraryDir = searched.map((dir) => join(dir, LIBRARY)).find((dir) => existsSync(join(dir, 'package.json')))
+  const libraryDir = findLibraryDir()
   if (libraryDir === undefined) return false
   try {
-    const entry = createRequire(join(realpathSync(libraryDir), 'package.json')).resolve(HTTP3_ADDON)
+    const entry = createRequire(join(libraryDir, 'package.json')).resolve(HTTP3_ADDON)
     await import(pathToFileURL(entry).href)
     return true
   } catch {
@@ -114,60 +117,72 @@ export async function http3AddonLoads(): Promise<boolean> {
 /** The patch level this carrier needs (the `saorsaGossipPatchLevel` export our patch adds). */
 export const REQUIRED_PATCH_LEVEL = 1
 
-/**
- * The WebTransport library is missing, or installed without this project's patch (for example in an
- * application that installed @saorsa-gossip/transport from the registry: package-manager patches do
- * not travel with a dependency). Unpatched 1.6.8 stalls after 16 KB and one hostile capsule can crash
- * the process, so the carrier refuses to run rather than degrade silently.
- */
-export class WebTransportUnavailableError extends SaorsaError {
-  override readonly name = 'WebTransportUnavailableError'
-}
-
 let loading: Promise<WtLibrary> | undefined
 
 /**
  * Loads @fails-components/webtransport on first use (importing it costs a dynamic import of the
- * optional HTTP/3 addon, so nothing loads it unless a WebTransport carrier listens or dials) and
- * checks that the patch in `patches/` is applied.
+ * optional HTTP/3 addon, so nothing loads it unless a WebTransport carrier listens or dials), after
+ * patching it in memory where it is installed as released (library-patch.ts), and checks the result.
  */
 export function loadWebTransportLibrary(): Promise<WtLibrary> {
-  loading ??= checkWebTransportLibrary(() => import('@fails-components/webtransport'))
+  loading ??= (async () => {
+    const dir = findLibraryDir()
+    if (dir === undefined) {
+      throw new WebTransportUnavailableError(
+        `${LIBRARY} is not installed where @saorsa-gossip/transport can load it: run \`npm install ${LIBRARY}@${LIBRARY_VERSION}\``)
+    }
+    let patchText: string
+    try {
+      patchText = await readFile(PATCH_URL, 'utf8')
+    } catch (error) {
+      throw new WebTransportUnavailableError('@saorsa-gossip/transport is installed without its patches/ folder: reinstall it', { cause: error })
+    }
+    const sources = preparePatchedSources(dir, patchText)
+    try {
+      servePatchedSources(sources)
+    } catch (error) {
+      throw new WebTransportUnavailableError(
+        `Node cannot patch ${LIBRARY} in memory here (${String(error)}): apply the patch on disk with ` +
+        `\`${patchOnDiskCommand(dir)}\``, { cause: error })
+    }
+    return await checkWebTransportLibrary(() => import('@fails-components/webtransport'), { libraryDir: dir })
+  })()
   return loading
 }
 
 /**
  * Imports the library through `importLibrary`, checks the patch marker, waits for the library's own
  * HTTP/3 addon load attempt (`quicheLoaded`; its client refuses HTTP/3 options until it settles) and
- * asks `probeHttp3` whether the addon is present (uncached; tests inject both).
+ * asks `probeHttp3` whether the addon is present (uncached; tests inject both). `libraryDir` only
+ * makes the error messages name the command for that copy.
  */
 export async function checkWebTransportLibrary(
   importLibrary: () => Promise<unknown>,
-  options: { probeHttp3?: () => Promise<boolean> } = {},
+  options: { probeHttp3?: () => Promise<boolean>; libraryDir?: string } = {},
 ): Promise<WtLibrary> {
-  {
-    let library: Record<string, unknown>
-    try {
-      library = await importLibrary() as Record<string, unknown>
-    } catch (error) {
-      throw new WebTransportUnavailableError('@fails-components/webtransport 1.6.8 is not installed', { cause: error })
-    }
-    const level = library['saorsaGossipPatchLevel']
-    if (typeof level !== 'number' || level < REQUIRED_PATCH_LEVEL) {
-      throw new WebTransportUnavailableError(
-        '@fails-components/webtransport is installed without the saorsa-gossip patch: add ' +
-        'patches/@fails-components__webtransport@1.6.8.patch from the saorsa-gossip repository to your ' +
-        "package manager's patched dependencies (pnpm: patchedDependencies; npm: patch-package)")
-    }
-    const quicheLoaded = library['quicheLoaded']
-    if (quicheLoaded instanceof Promise) await quicheLoaded.catch(() => { /* absence is what the probe reports */ })
-    const Http3Server = library['Http3Server']
-    const http3 = typeof Http3Server === 'function' && await (options.probeHttp3 ?? http3AddonLoads)()
-    return {
-      Http2Server: library['Http2Server'] as ServerConstructor,
-      Http3Server: Http3Server as ServerConstructor,
-      WebTransportClient: library['WebTransport'] as ClientConstructor,
-      http3,
-    }
+  let library: Record<string, unknown>
+  try {
+    library = await importLibrary() as Record<string, unknown>
+  } catch (error) {
+    throw new WebTransportUnavailableError(
+      `${LIBRARY} ${LIBRARY_VERSION} could not be loaded (${String(error)}): run \`npm install ${LIBRARY}@${LIBRARY_VERSION}\``, { cause: error })
+  }
+  const level = library['saorsaGossipPatchLevel']
+  if (typeof level !== 'number' || level < REQUIRED_PATCH_LEVEL) {
+    const dir = options.libraryDir ?? `node_modules/${LIBRARY}`
+    throw new WebTransportUnavailableError(
+      `${LIBRARY} was loaded without the saorsa-gossip patch (something in this process imported it before ` +
+      'the WebTransport carrier could patch it in memory): let the carrier load it first, or apply the ' +
+      `patch on disk with \`${patchOnDiskCommand(dir)}\``)
+  }
+  const quicheLoaded = library['quicheLoaded']
+  if (quicheLoaded instanceof Promise) await quicheLoaded.catch(() => { /* absence is what the probe reports */ })
+  const Http3Server = library['Http3Server']
+  const http3 = typeof Http3Server === 'function' && await (options.probeHttp3 ?? http3AddonLoads)()
+  return {
+    Http2Server: library['Http2Server'] as ServerConstructor,
+    Http3Server: Http3Server as ServerConstructor,
+    WebTransportClient: library['WebTransport'] as ClientConstructor,
+    http3,
   }
 }
