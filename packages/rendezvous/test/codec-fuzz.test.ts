@@ -33,6 +33,7 @@ const messages = [
   encodeRendezvousMessage({ type: 'query', queryId: 1, target: new Uint8Array(32), capability: 'DOC', cursor: 12, limit: 8 }),
   encodeRendezvousMessage({ type: 'query', queryId: 0xffff_ffff, target: new Uint8Array(32).fill(7), limit: 1 }),
   encodeRendezvousMessage({ type: 'reply', queryId: 3, summaries: [summaries[1]!, rng0.fill(new Uint8Array(40))], cursor: 2 ** 41, more: true }),
+  encodeRendezvousMessage({ type: 'refused', queryId: 0xffff_ffff, why: 'busy', retryAfterMs: 3_600_000 }),
 ]
 const files = [encodeStoreFile(summaries), encodeStoreFile([])]
 const corpus = [...summaries, ...messages, ...files]

@@ -10,7 +10,8 @@ import type { RendezvousConfig } from './config.ts'
 import type { ProvideCommand, RendezvousDropReason, RendezvousInput, RendezvousOutput, RendezvousTimer, Verdict } from './messages.ts'
 import { shardOf, shardServers } from './shard.ts'
 import { ShardStore } from './store.ts'
-import { checkSummary, isWithdrawal, type VerifySummary } from './validate.ts'
+import { RequestLimiter } from './limits.ts'
+import { checkSummary, isWithdrawal, type SummaryRejection, type VerifySummary } from './validate.ts'
 
 export interface RendezvousCoreInit {
   readonly self: PeerId
@@ -30,8 +31,14 @@ interface Seek {
   readonly shard: number
   readonly seen: Set<string>
   readonly pending: Set<number>
+  /** Queries waiting out a server's refusal, and how many waits the seek has used. */
+  waiting: number
+  retries: number
 }
-interface PendingQuery { readonly seekId: number; readonly server: PeerId }
+interface PendingQuery { readonly seekId: number; readonly server: PeerId; readonly cursor: number | undefined }
+
+/** Registrations no honest sender makes: its own summary is signed by its own key, or it did not sign it. */
+const FORGERY: ReadonlySet<SummaryRejection> = new Set(['malformed', 'key-mismatch', 'origin-mismatch', 'bad-signature'])
 
 type Out = Outbox<RendezvousOutput>
 
@@ -46,6 +53,10 @@ export class RendezvousCore {
   /** Why each shard is joined: its seeks and provided targets; a generation makes leave timers exact. */
   readonly #shards = new Map<number, { users: number; generation: number; joined: boolean }>()
   #servers: PeerId[] = []
+  /** Servers that refused a query, until when (Unix ms) they asked not to be asked. */
+  readonly #backoff = new Map<string, number>()
+  readonly #queryLimiter: RequestLimiter
+  readonly #registerLimiter: RequestLimiter
   #nextQueryId = 1
   #lastSeq = 0
 
@@ -58,6 +69,15 @@ export class RendezvousCore {
       rateBurst: init.config.rateBurst,
       ratePerSecond: init.config.ratePerSecond,
       withdrawalFloorMs: init.config.defaultLifetimeMs,
+    })
+    const c = init.config
+    this.#queryLimiter = new RequestLimiter({
+      perPeer: { burst: c.queryBurst, perSecond: c.queryPerSecond }, global: { burst: c.globalQueryBurst, perSecond: c.globalQueryPerSecond },
+      maxPeers: c.maxRequesters, abusiveRequests: c.abusiveRequests,
+    })
+    this.#registerLimiter = new RequestLimiter({
+      perPeer: { burst: c.registerBurst, perSecond: c.registerPerSecond }, global: { burst: c.globalRegisterBurst, perSecond: c.globalRegisterPerSecond },
+      maxPeers: c.maxRequesters, abusiveRequests: c.abusiveRequests,
     })
   }
 
@@ -176,19 +196,29 @@ export class RendezvousCore {
   #seek(seekId: number, target: Uint8Array, capability: Capability | undefined, nowMs: number, out: Out): void {
     if (this.#seeks.has(seekId)) return
     const shard = shardOf(target)
-    const seek: Seek = { target, capability, shard, seen: new Set(), pending: new Set() }
+    const seek: Seek = { target, capability, shard, seen: new Set(), pending: new Set(), waiting: 0, retries: 0 }
     this.#seeks.set(seekId, seek)
     this.#acquire(shard, out)
     this.#deliver(seekId, seek, this.store.live(target, nowMs, capability).map((e) => e.signed), out)
-    for (const server of shardServers(shard, this.#servers, this.#config.replicas)) this.#query(seekId, seek, server, undefined, out)
-    if (seek.pending.size === 0) out.push({ type: 'emit', event: { type: 'seek-done', seekId } })
+    for (const server of shardServers(shard, this.#servers, this.#config.replicas)) this.#query(seekId, seek, server, undefined, nowMs, out)
+    this.#doneIfSettled(seekId, seek, out)
   }
 
-  #query(seekId: number, seek: Seek, server: PeerId, cursor: number | undefined, out: Out): void {
+  /** Asks `server` for a page, or waits first while it asked not to be asked (within the seek's budget). */
+  #query(seekId: number, seek: Seek, server: PeerId, cursor: number | undefined, nowMs: number, out: Out): void {
+    const wait = (this.#backoff.get(server.toHex()) ?? 0) - nowMs
+    if (wait > 0) {
+      // A wait longer than a query may take, or one too many, gives this server up for the seek.
+      if (wait > this.#config.queryTimeoutMs || seek.retries >= this.#config.queryRetries) return this.#drop('backoff')
+      seek.retries++
+      seek.waiting++
+      out.push({ type: 'schedule', delayMs: wait, timer: { type: 'retry', seekId, server, cursor } })
+      return
+    }
     const queryId = this.#nextQueryId
     this.#nextQueryId = this.#nextQueryId >= 0xffff_ffff ? 1 : this.#nextQueryId + 1
     seek.pending.add(queryId)
-    this.#queries.set(queryId, { seekId, server })
+    this.#queries.set(queryId, { seekId, server, cursor })
     const msg: RendezvousMessage = {
       type: 'query', queryId, target: seek.target, limit: SUMMARY_LIMITS.maxQueryLimit,
       ...(seek.capability === undefined ? {} : { capability: seek.capability }),
@@ -202,11 +232,26 @@ export class RendezvousCore {
     switch (msg.type) {
       case 'register': {
         if (!this.#config.serve) return this.#drop('not-serving')
-        const checked = this.#check(msg.summary, nowMs, from)
-        if (checked !== undefined && this.#offer(checked, nowMs) === 'stored') this.#fanOut(checked, out)
+        // Before the signature check: that check is the cost a flood of registrations would impose.
+        const admission = this.#registerLimiter.admit(from, nowMs)
+        if (!admission.ok) return this.#drop(admission.why === 'rate' ? 'register-rate' : 'register-busy')
+        const result = checkSummary(msg.summary, nowMs, this.#config, this.#init.verify, from)
+        if (!result.ok) {
+          this.#drop(result.reason)
+          if (FORGERY.has(result.reason)) out.push({ type: 'emit', event: { type: 'misbehaved', peer: from, reason: 'forged-registration' } })
+          return
+        }
+        if (this.#offer(result.signed, nowMs) === 'stored') this.#fanOut(result.signed, out)
         return
       }
       case 'query': {
+        const admission = this.#queryLimiter.admit(from, nowMs)
+        if (!admission.ok) {
+          this.#drop(admission.why === 'rate' ? 'query-rate' : 'query-busy')
+          if (admission.abusive) out.push({ type: 'emit', event: { type: 'misbehaved', peer: from, reason: 'ignored-refusals' } })
+          out.push({ type: 'send', to: from, msg: { type: 'refused', queryId: msg.queryId, why: admission.why, retryAfterMs: admission.retryAfterMs } })
+          return
+        }
         const page = this.store.query(msg.target, nowMs, {
           ...(msg.capability === undefined ? {} : { capability: msg.capability }),
           ...(msg.cursor === undefined ? {} : { cursor: msg.cursor }),
@@ -219,7 +264,27 @@ export class RendezvousCore {
         return
       }
       case 'reply': return this.#reply(from, msg, nowMs, out)
+      case 'refused': return this.#refused(from, msg, nowMs, out)
     }
+  }
+
+  /** A server over its limits: wait as long as it asked (bounded) and ask it again, within the seek's budget. */
+  #refused(from: PeerId, msg: Extract<RendezvousMessage, { type: 'refused' }>, nowMs: number, out: Out): void {
+    const pending = this.#queries.get(msg.queryId)
+    if (pending === undefined || !pending.server.equals(from)) return this.#drop('unexpected-reply')
+    this.#queries.delete(msg.queryId)
+    this.#drop('refused')
+    const until = nowMs + Math.min(msg.retryAfterMs, this.#config.maxRetryAfterMs)
+    this.#backoff.set(from.toHex(), Math.max(until, this.#backoff.get(from.toHex()) ?? 0))
+    const seek = this.#seeks.get(pending.seekId)
+    if (seek === undefined) return
+    seek.pending.delete(msg.queryId)
+    this.#query(pending.seekId, seek, from, pending.cursor, nowMs, out)
+    this.#doneIfSettled(pending.seekId, seek, out)
+  }
+
+  #doneIfSettled(seekId: number, seek: Seek, out: Out): void {
+    if (seek.pending.size === 0 && seek.waiting === 0) out.push({ type: 'emit', event: { type: 'seek-done', seekId } })
   }
 
   #reply(from: PeerId, msg: Extract<RendezvousMessage, { type: 'reply' }>, nowMs: number, out: Out): void {
@@ -243,9 +308,9 @@ export class RendezvousCore {
     }
     this.#deliver(pending.seekId, seek, found, out)
     if (msg.more && msg.summaries.length > 0 && seek.seen.size < this.#config.maxResultsPerSeek) {
-      this.#query(pending.seekId, seek, from, msg.cursor, out)
+      this.#query(pending.seekId, seek, from, msg.cursor, nowMs, out)
     }
-    if (seek.pending.size === 0) out.push({ type: 'emit', event: { type: 'seek-done', seekId: pending.seekId } })
+    this.#doneIfSettled(pending.seekId, seek, out)
   }
 
   #validate(shard: number, origin: PeerId, payload: Uint8Array, nowMs: number, out: Out): Verdict {
@@ -316,7 +381,15 @@ export class RendezvousCore {
         const seek = this.#seeks.get(pending.seekId)
         if (seek === undefined) return
         seek.pending.delete(timer.queryId)
-        if (seek.pending.size === 0) out.push({ type: 'emit', event: { type: 'seek-done', seekId: pending.seekId } })
+        this.#doneIfSettled(pending.seekId, seek, out)
+        return
+      }
+      case 'retry': {
+        const seek = this.#seeks.get(timer.seekId)
+        if (seek === undefined) return
+        seek.waiting--
+        this.#query(timer.seekId, seek, timer.server, timer.cursor, nowMs, out)
+        this.#doneIfSettled(timer.seekId, seek, out)
         return
       }
       case 'leave': {
@@ -328,6 +401,9 @@ export class RendezvousCore {
       }
       case 'prune':
         this.store.prune(nowMs)
+        this.#queryLimiter.prune(nowMs)
+        this.#registerLimiter.prune(nowMs)
+        for (const [server, until] of this.#backoff) if (until <= nowMs) this.#backoff.delete(server)
         out.push({ type: 'schedule', delayMs: this.#config.pruneIntervalMs, timer: { type: 'prune' } })
         return
     }
