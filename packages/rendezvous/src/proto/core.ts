@@ -397,6 +397,9 @@ export class RendezvousCore {
         if (state === undefined || state.users > 0 || state.generation !== timer.generation) return
         this.#shards.delete(timer.shard)
         if (state.joined) out.push({ type: 'emit', event: { type: 'leave', shard: timer.shard } })
+        // Off the topic, withdrawals no longer arrive here: a node without the role forgets the
+        // shard rather than answer from it later (servers keep theirs; withdrawals reach them as `reg`).
+        if (!this.#config.serve) this.store.forget((target) => shardOf(target) === timer.shard)
         return
       }
       case 'prune':
