@@ -2,7 +2,8 @@
  * The rendezvous core (SPEC.md section 11.5): providing (sign, publish on the shard topic, register
  * with the shard's servers, republish before expiry, withdraw), seeking (join the shard, answer from
  * the local store, query the shard's servers page by page with a cursor, rank, leave after a grace
- * period) and the shard-topic validator. Sans-IO: signing and verification are injected.
+ * period, waiting out a server's refusal), answering queries and registrations within the request
+ * limits (section 11.5.1), and the shard-topic validator. Sans-IO: signing and verification are injected.
  */
 import { PeerId, toHex, type Outbox } from '@saorsa-gossip/types'
 import { encodeSignedSummary, encodeSummaryBody, SUMMARY_LIMITS, SUMMARY_VERSION, type Capability, type ProviderSummary, type RendezvousMessage, type SignedSummary } from '../codec.ts'
@@ -10,7 +11,9 @@ import type { RendezvousConfig } from './config.ts'
 import type { ProvideCommand, RendezvousDropReason, RendezvousInput, RendezvousOutput, RendezvousTimer, Verdict } from './messages.ts'
 import { shardOf, shardServers } from './shard.ts'
 import { ShardStore } from './store.ts'
-import { RequestLimiter } from './limits.ts'
+import { limiterFor, type RequestLimiter } from './limits.ts'
+import { rankProviders } from './rank.ts'
+import { ShardMemberships } from './shards.ts'
 import { checkSummary, isWithdrawal, type SummaryRejection, type VerifySummary } from './validate.ts'
 
 export interface RendezvousCoreInit {
@@ -50,8 +53,7 @@ export class RendezvousCore {
   readonly #providing = new Map<string, Providing>()
   readonly #seeks = new Map<number, Seek>()
   readonly #queries = new Map<number, PendingQuery>()
-  /** Why each shard is joined: its seeks and provided targets; a generation makes leave timers exact. */
-  readonly #shards = new Map<number, { users: number; generation: number; joined: boolean }>()
+  readonly #shards = new ShardMemberships()
   #servers: PeerId[] = []
   /** Servers that refused a query, until when (Unix ms) they asked not to be asked. */
   readonly #backoff = new Map<string, number>()
@@ -70,15 +72,8 @@ export class RendezvousCore {
       ratePerSecond: init.config.ratePerSecond,
       withdrawalFloorMs: init.config.defaultLifetimeMs,
     })
-    const c = init.config
-    this.#queryLimiter = new RequestLimiter({
-      perPeer: { burst: c.queryBurst, perSecond: c.queryPerSecond }, global: { burst: c.globalQueryBurst, perSecond: c.globalQueryPerSecond },
-      maxPeers: c.maxRequesters, abusiveRequests: c.abusiveRequests,
-    })
-    this.#registerLimiter = new RequestLimiter({
-      perPeer: { burst: c.registerBurst, perSecond: c.registerPerSecond }, global: { burst: c.globalRegisterBurst, perSecond: c.globalRegisterPerSecond },
-      maxPeers: c.maxRequesters, abusiveRequests: c.abusiveRequests,
-    })
+    this.#queryLimiter = limiterFor(init.config, 'query')
+    this.#registerLimiter = limiterFor(init.config, 'register')
   }
 
   /** Targets this node provides, as hex. */
@@ -352,18 +347,7 @@ export class RendezvousCore {
       fresh.push(signed)
     }
     if (fresh.length === 0) return
-    out.push({ type: 'emit', event: { type: 'found', seekId, providers: this.#rank(fresh) } })
-  }
-
-  /** Best first: score, then reachability (has address hints), then freshness (latest issue time). */
-  #rank(summaries: SignedSummary[]): SignedSummary[] {
-    const score = this.#init.score ?? ((): number => 0)
-    return summaries
-      .map((s) => ({ s, score: score(s.summary.provider) }))
-      .sort((a, b) => b.score - a.score
-        || Number(b.s.summary.addressHints.length > 0) - Number(a.s.summary.addressHints.length > 0)
-        || b.s.summary.issuedAtMs - a.s.summary.issuedAtMs)
-      .map((x) => x.s)
+    out.push({ type: 'emit', event: { type: 'found', seekId, providers: rankProviders(fresh, this.#init.score) } })
   }
 
   #timer(timer: RendezvousTimer, nowMs: number, out: Out): void {
@@ -393,10 +377,8 @@ export class RendezvousCore {
         return
       }
       case 'leave': {
-        const state = this.#shards.get(timer.shard)
-        if (state === undefined || state.users > 0 || state.generation !== timer.generation) return
-        this.#shards.delete(timer.shard)
-        if (state.joined) out.push({ type: 'emit', event: { type: 'leave', shard: timer.shard } })
+        if (!this.#shards.leave(timer.shard, timer.generation)) return
+        out.push({ type: 'emit', event: { type: 'leave', shard: timer.shard } })
         // Off the topic, withdrawals no longer arrive here: a node without the role forgets the
         // shard rather than answer from it later (servers keep theirs; withdrawals reach them as `reg`).
         if (!this.#config.serve) this.store.forget((target) => shardOf(target) === timer.shard)
@@ -413,23 +395,12 @@ export class RendezvousCore {
   }
 
   #acquire(shard: number, out: Out): void {
-    let state = this.#shards.get(shard)
-    if (state === undefined) this.#shards.set(shard, (state = { users: 0, generation: 0, joined: false }))
-    state.users++
-    state.generation++
-    if (!state.joined) {
-      state.joined = true
-      out.push({ type: 'emit', event: { type: 'join', shard } })
-    }
+    if (this.#shards.acquire(shard)) out.push({ type: 'emit', event: { type: 'join', shard } })
   }
 
   #release(shard: number, out: Out): void {
-    const state = this.#shards.get(shard)
-    if (state === undefined || state.users === 0) return
-    state.users--
-    if (state.users > 0) return
-    state.generation++
-    out.push({ type: 'schedule', delayMs: this.#config.leaveGraceMs, timer: { type: 'leave', shard, generation: state.generation } })
+    const generation = this.#shards.release(shard)
+    if (generation !== undefined) out.push({ type: 'schedule', delayMs: this.#config.leaveGraceMs, timer: { type: 'leave', shard, generation } })
   }
 
   #check(bytes: Uint8Array, nowMs: number, origin?: PeerId): SignedSummary | undefined {

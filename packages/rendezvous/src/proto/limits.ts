@@ -5,6 +5,7 @@
  * while the requester was told to wait. Pure: time comes in as `nowMs`.
  */
 import type { PeerId } from '@saorsa-gossip/types'
+import type { RendezvousConfig } from './config.ts'
 
 export interface RateLimit {
   /** Requests allowed at once. */
@@ -91,6 +92,19 @@ export class RequestLimiter {
     }
     return removed
   }
+}
+
+/** The limiter of one kind of request, with the numbers of `config` (their reasons are there). */
+export function limiterFor(config: RendezvousConfig, kind: 'query' | 'register'): RequestLimiter {
+  const c = config
+  return new RequestLimiter({
+    perPeer: kind === 'query' ? { burst: c.queryBurst, perSecond: c.queryPerSecond } : { burst: c.registerBurst, perSecond: c.registerPerSecond },
+    global: kind === 'query'
+      ? { burst: c.globalQueryBurst, perSecond: c.globalQueryPerSecond }
+      : { burst: c.globalRegisterBurst, perSecond: c.globalRegisterPerSecond },
+    maxPeers: c.maxRequesters,
+    abusiveRequests: c.abusiveRequests,
+  })
 }
 
 function refill(bucket: Bucket, limit: RateLimit, nowMs: number): void {
