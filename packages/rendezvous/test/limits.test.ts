@@ -166,7 +166,7 @@ describe('rendezvous core under request limits', () => {
 describe('rendezvous service under request limits', () => {
   afterEach(() => vi.useRealTimers())
 
-  it('refuses a flooding requester and reports it to the transport once per abusiveRequests ignored refusals, but not a requester that waits', async () => {
+  it('refuses a flooding requester and reports it to the transport once per abusiveRequests ignored refusals, not a requester that waits; reports a forged registration', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] })
     const clock = new ManualClock(0, T0)
     let handler: ((request: Uint8Array, context: RendezvousRequestContext) => Uint8Array | void | Promise<Uint8Array | void>) | undefined
@@ -196,6 +196,21 @@ describe('rendezvous service under request limits', () => {
       expect((await ask(patient, 200 + round)).type).toBe('reply')
     }
     expect(patient.connection.reportInvalid).not.toHaveBeenCalled()
+
+    // Alice's registration sent by Bob: forged by its sender, reported once; Alice's own is not.
+    const out: RendezvousOutput[] = []
+    const provider = core(alice)
+    provider.handle({ type: 'command', command: { type: 'servers', peers: [server.peerId] } }, T0, out)
+    provider.handle({ type: 'command', command: { type: 'provide', target, capabilities: ['SITE'], addressHints: [], lifetimeMs: 60_000 } }, T0, out)
+    const registration = encodeRendezvousMessage(sends(out, server.peerId)[0]!.msg)
+    const forger = { peer: bob.peerId, connection: { reportInvalid: vi.fn() } }
+    const owner = { peer: alice.peerId, connection: { reportInvalid: vi.fn() } }
+    await handler!(registration, forger)
+    await handler!(registration, owner)
+    expect(forger.connection.reportInvalid).toHaveBeenCalledTimes(1)
+    expect(owner.connection.reportInvalid).not.toHaveBeenCalled()
+    expect(rendezvous.reported['forged-registration']).toBe(1)
+    expect(rendezvous.core.store.size).toBe(1)
     await rendezvous.stop()
   })
 })
