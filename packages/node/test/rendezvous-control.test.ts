@@ -31,7 +31,8 @@ describe('rendezvous control methods', () => {
     expect(parse('rendezvous.seek', { target: 'a', limit: 1_001 })).toThrow(/params\.limit/)
     expect(parse('rendezvous.seek', { target: 'a', capability: 'WEB' })).toThrow(/params\.capability/)
     expect(parse('rendezvous.providing', { target: 'a' })).toThrow(/'target'/)
-    expect(methods['rendezvous.seek']!.parse({ target: 'a' }, 1)).toEqual({ target: 'a', limit: 20 })
+    expect(parse('rendezvous.seek', { target: 'a', follow: 'yes' })).toThrow(/params\.follow/)
+    expect(methods['rendezvous.seek']!.parse({ target: 'a' }, 1)).toEqual({ target: 'a', limit: 20, follow: false })
     // Declared once and well named among every layer's methods.
     expect([...layerControlMethods({} as never).keys()].filter((m) => m.startsWith('rendezvous.')).sort())
       .toEqual(['rendezvous.providing', 'rendezvous.provide', 'rendezvous.seek', 'rendezvous.status', 'rendezvous.withdraw'].sort())

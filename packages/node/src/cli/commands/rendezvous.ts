@@ -97,14 +97,18 @@ export const rendezvousCommands: CommandSpec<CliContext>[] = [
     options: {
       capability: { type: 'string', description: `only providers of this capability (${CAPABILITIES.join(', ')})`, valueName: 'cap' },
       limit: { type: 'string', short: 'n', description: 'stop after this many providers (default 20, at most 1000)', valueName: 'n' },
+      follow: { type: 'boolean', short: 'f', description: 'keep printing providers that announce themselves later, until Ctrl-C' },
     },
     details: 'Prints providers as they arrive (with --json, one object per line) and ends when the\n' +
-      'shard\'s rendezvous servers have answered.',
+      'shard\'s rendezvous servers have answered (with --follow, at Ctrl-C or --limit).',
     async run(ctx, { values, positionals }) {
       const target = targetArg(positionals)
       const capability = capabilities(values)?.[0]
       const limit = positiveInt(values, 'limit', 1_000)
-      const params = { target, ...(capability === undefined ? {} : { capability }), ...(limit === undefined ? {} : { limit }) }
+      const params = {
+        target, ...(capability === undefined ? {} : { capability }), ...(limit === undefined ? {} : { limit }),
+        ...(values.follow === true ? { follow: true } : {}),
+      }
       let found = 0
       for await (const raw of controlStream(ctx.layout.controlSocket, 'rendezvous.seek', params, { signal: ctx.io.interrupt })) {
         ctx.out.event(describe(raw as ProviderJson), raw)

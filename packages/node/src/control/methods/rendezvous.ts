@@ -6,7 +6,7 @@
 import { CAPABILITIES, parseTarget, shardOf, SUMMARY_LIMITS, type Capability, type ProviderSummary } from '@saorsa-gossip/rendezvous'
 import { fromHex, toHex } from '@saorsa-gossip/types'
 import { BadRequestError } from '../protocol.ts'
-import { exactKeys, intParam, stringListParam, stringParam } from './params.ts'
+import { boolParam, exactKeys, intParam, stringListParam, stringParam } from './params.ts'
 import type { ControlMethodsFactory, MethodParams } from './types.ts'
 
 /** The longest target name: `parseTarget` refuses longer ones. */
@@ -99,17 +99,18 @@ export const rendezvousMethods: ControlMethodsFactory = (node) => {
     },
     'rendezvous.seek': {
       parse(p, id) {
-        exactKeys(p, ['target', 'capability', 'limit'], id)
+        exactKeys(p, ['target', 'capability', 'limit', 'follow'], id)
         const capability = p.capability === undefined ? undefined : capabilityParam({ capability: [p.capability] }, 'capability', id)![0]
         return {
           target: targetParam(p, id),
           ...(capability === undefined ? {} : { capability }),
           limit: intParam(p, 'limit', id, 1, 1_000, true) ?? DEFAULT_SEEK_LIMIT,
+          follow: boolParam(p, 'follow', id) ?? false,
         }
       },
       async *stream(p, signal) {
         let yielded = 0
-        const options = { signal, ...(p.capability === undefined ? {} : { capability: p.capability as Capability }) }
+        const options = { signal, follow: p.follow as boolean, ...(p.capability === undefined ? {} : { capability: p.capability as Capability }) }
         for await (const provider of node.rendezvous.seek(p.target as string, options)) {
           yield providerJson(provider)
           if (++yielded >= (p.limit as number)) return
