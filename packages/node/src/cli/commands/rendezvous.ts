@@ -138,7 +138,7 @@ export const rendezvousCommands: CommandSpec<CliContext>[] = [
       const counts = (o: Record<string, number>) => Object.entries(o).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'
       ctx.out.result([
         `Providing:   ${r.providing} target${r.providing === 1 ? '' : 's'}`,
-        `Stored:      ${r.stored} summaries`,
+        `Stored:      ${r.stored} ${r.stored === 1 ? 'summary' : 'summaries'}`,
         `Dropped:     ${counts(r.drops)}`,
         `Driver:      ${counts(r.driverDrops)}`,
         `Reported:    ${counts(r.reported)}`,
