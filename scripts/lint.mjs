@@ -141,6 +141,7 @@ function importProblem(root, file, pkg, manifest, spec) {
     return relative(home, target).startsWith('..') ? `'${pkg}' reaches outside its package by path: '${spec}'` : undefined
   }
   if (spec.startsWith('node:') || builtinModules.includes(spec.split('/')[0])) return undefined
+  if (spec === `${SCOPE}types/testing`) return `'${pkg}' imports the test helpers '${spec}' from a source file; they are for tests only`
   const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]
   if (name === `${SCOPE}${pkg}`) return undefined
   if (name.startsWith(SCOPE)) {

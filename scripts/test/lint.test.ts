@@ -73,6 +73,14 @@ describe('lint: the package layer DAG', () => {
     expect(problems).toContain("packages/simulator/src/index.ts:1:1 layer DAG: 'simulator' must not import 'node' ('@saorsa-gossip/node'); of 'node' it may import only @saorsa-gossip/node/stack")
   })
 
+  it('keeps the test helpers of types/testing out of every source file', () => {
+    const root = tree({
+      types: { files: { 'src/index.ts': 'export const x = 1\n' } },
+      identity: { deps: ['@saorsa-gossip/types'], files: { 'src/index.ts': "import { mutate } from '@saorsa-gossip/types/testing'\nexport const m = mutate\n" } },
+    })
+    expect(lintTree(root)).toEqual(["packages/identity/src/index.ts:1:1 'identity' imports the test helpers '@saorsa-gossip/types/testing' from a source file; they are for tests only"])
+  })
+
   it('fails a tsconfig whose project references differ from the workspace dependencies', () => {
     const root = tree({
       membership: { deps: ['@saorsa-gossip/types', '@saorsa-gossip/transport'], files: { 'tsconfig.json': JSON.stringify({ references: [{ path: '../types' }, { path: '../identity' }] }) } },

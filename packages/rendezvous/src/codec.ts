@@ -1,7 +1,7 @@
 /**
  * Wire format of the rendezvous layer (SPEC.md section 11): the signed ProviderSummary that travels
  * on shard topics and in replies, and the messages of `/saorsa/rendezvous/1` (register, query,
- * reply). Every field is capped and every list has a maximum count; decoders throw only DecodeError.
+ * reply, refused). Every field is capped and every list has a maximum count; decoders throw only DecodeError.
  */
 import {
   decodeCbor, decodeSignedEnvelope, encodeCbor, encodeSignedEnvelope, LIMITS, PeerId, schema as s,
@@ -31,7 +31,13 @@ export const SUMMARY_LIMITS = Object.freeze({
   maxReplySummaries: 8,
   /** Page size a query may ask for. */
   maxQueryLimit: 8,
+  /** Longest retry time a refusal may state: an hour; servers ask for milliseconds (SPEC.md section 11.5.1). */
+  maxRetryAfterMs: 3_600_000,
 })
+
+/** Why a node refused a query: `rate`, the requester is over its share; `busy`, all requesters together are over the node's. */
+export const REFUSALS = ['rate', 'busy'] as const
+export type Refusal = (typeof REFUSALS)[number]
 
 /** Bytes of one signed summary at most: body, signature and the envelope's heads. */
 export const MAX_SUMMARY_BYTES = SUMMARY_LIMITS.maxBodyBytes + LIMITS.mldsa65SignatureBytes + 32
@@ -138,6 +144,12 @@ const messageSchema = s.variant('k', {
     o: s.uint(),
     more: s.bool(),
   }),
+  refused: s.object({
+    k: s.literal('refused'),
+    q: s.uint({ max: 0xffff_ffff }),
+    why: s.literal(...REFUSALS),
+    a: s.uint({ max: SUMMARY_LIMITS.maxRetryAfterMs }),
+  }),
 })
 
 type RawMessage = Infer<typeof messageSchema>
@@ -151,6 +163,8 @@ export type RendezvousMessage =
     readonly cursor?: number; readonly limit: number
   }
   | { readonly type: 'reply'; readonly queryId: number; readonly summaries: readonly Uint8Array[]; readonly cursor: number; readonly more: boolean }
+  /** The answer to a query over the node's limits: ask this node again after `retryAfterMs`. */
+  | { readonly type: 'refused'; readonly queryId: number; readonly why: Refusal; readonly retryAfterMs: number }
 
 /** Largest encoded message: a full reply. */
 export const MAX_MESSAGE_BYTES = SUMMARY_LIMITS.maxReplySummaries * (MAX_SUMMARY_BYTES + 3) + 64
@@ -166,6 +180,7 @@ export function encodeRendezvousMessage(msg: RendezvousMessage): Uint8Array {
       return encodeCbor(out)
     }
     case 'reply': return encodeCbor({ k: 'reply', q: msg.queryId, s: [...msg.summaries], o: msg.cursor, more: msg.more })
+    case 'refused': return encodeCbor({ k: 'refused', q: msg.queryId, why: msg.why, a: msg.retryAfterMs })
   }
 }
 
@@ -179,5 +194,6 @@ export function decodeRendezvousMessage(bytes: Uint8Array): RendezvousMessage {
       ...(m.o === undefined ? {} : { cursor: m.o }),
     }
     case 'reply': return { type: 'reply', queryId: m.q, summaries: m.s, cursor: m.o, more: m.more }
+    case 'refused': return { type: 'refused', queryId: m.q, why: m.why, retryAfterMs: m.a }
   }
 }

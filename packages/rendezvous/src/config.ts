@@ -1,6 +1,8 @@
 /**
  * Presets of the rendezvous layer (memberlist style: every number says where it comes from). The
  * defaults and their reasons are in `proto/config.ts`; presets change only what a network changes.
+ * The request limits are the same in every preset: they bound the work and bytes one request costs
+ * a node, which do not depend on the network.
  */
 import { DEFAULT_RENDEZVOUS_CONFIG, type RendezvousConfig } from './proto/config.ts'
 

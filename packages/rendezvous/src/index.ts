@@ -39,13 +39,13 @@ export function createRendezvous(init: RendezvousInit, components: RendezvousCom
 export { RendezvousService, RENDEZVOUS_PROTOCOL } from './service.ts'
 export type {
   ProvideOptions, RendezvousComponents, RendezvousConnection, RendezvousEvents, RendezvousIdentity, RendezvousInit,
-  RendezvousPubSub, RendezvousTransport, SeekOptions,
+  RendezvousPubSub, RendezvousRequestContext, RendezvousTransport, SeekOptions,
 } from './service.ts'
 export { RENDEZVOUS_LAN, RENDEZVOUS_LOCAL, RENDEZVOUS_WAN } from './config.ts'
 export { StoreFileError, TooManyTargetsError } from './errors.ts'
 export { parseTarget, targetFromName } from './target.ts'
 export {
-  CAPABILITIES, decodeRendezvousMessage, decodeSignedSummary, encodeRendezvousMessage, MAX_SUMMARY_BYTES, RENDEZVOUS_PROTOCOL_NAME,
-  SUMMARY_DOMAIN, SUMMARY_LIMITS, type Capability, type ProviderSummary, type RendezvousMessage, type SignedSummary,
+  CAPABILITIES, decodeRendezvousMessage, decodeSignedSummary, encodeRendezvousMessage, MAX_SUMMARY_BYTES, REFUSALS, RENDEZVOUS_PROTOCOL_NAME,
+  SUMMARY_DOMAIN, SUMMARY_LIMITS, type Capability, type ProviderSummary, type Refusal, type RendezvousMessage, type SignedSummary,
 } from './codec.ts'
 export { DEFAULT_RENDEZVOUS_CONFIG, shardOf, shardTopicName, SHARD_COUNT, type RendezvousConfig } from './proto/index.ts'

@@ -39,9 +39,16 @@ export interface RendezvousConnection {
   sendDirect(protocol: Protocol, message: Uint8Array, options?: AbortOptions): Promise<void>
 }
 
+/** Who sent a request: the authenticated PeerId and, where the transport has one, its connection's score. */
+export interface RendezvousRequestContext {
+  readonly peer: PeerId
+  /** `reportInvalid()` lowers the sender's score (the transport graylists it at the limit). */
+  readonly connection?: { reportInvalid(): void }
+}
+
 /** The slice of a transport the service uses (`createTransport`). */
 export interface RendezvousTransport {
-  handleDirect(protocol: Protocol, handler: (request: Uint8Array, context: { readonly peer: PeerId }) => Uint8Array | void | Promise<Uint8Array | void>): void
+  handleDirect(protocol: Protocol, handler: (request: Uint8Array, context: RendezvousRequestContext) => Uint8Array | void | Promise<Uint8Array | void>): void
   unhandle(protocol: Protocol): void
   connectionTo(peer: PeerId): RendezvousConnection | undefined
 }
@@ -102,6 +109,8 @@ type SeekSink = { push(providers: readonly ProviderSummary[]): void; done(): voi
 export class RendezvousService extends EventTarget {
   readonly core: RendezvousCore
   readonly driverDrops = { decode: 0, 'no-connection': 0, 'request-failed': 0, 'publish-failed': 0, 'persist-failed': 0, 'core-error': 0 }
+  /** Requesters reported to the transport (`reportInvalid`), by what they did. */
+  readonly reported = { 'forged-registration': 0, 'ignored-refusals': 0 }
   readonly #components: RendezvousComponents
   readonly #init: RendezvousInit
   readonly #config: RendezvousConfig
@@ -111,6 +120,8 @@ export class RendezvousService extends EventTarget {
   readonly #replies = new Map<string, (bytes: Uint8Array) => void>()
   readonly #seeks = new Map<number, SeekSink>()
   #nextId = 1
+  /** The request being handled: the core's verdict on its sender comes while it is. */
+  #inbound: RendezvousRequestContext | undefined
   #persistTimer: ReturnType<typeof setTimeout> | undefined
   #persistedVersion = 0
   #persisting: Promise<void> = Promise.resolve()
@@ -152,7 +163,7 @@ export class RendezvousService extends EventTarget {
     const now = this.#clock.now()
     for (const bytes of restored) this.core.restore(bytes, now)
     this.#persistedVersion = this.core.store.version
-    this.#components.transport.handleDirect(RENDEZVOUS_PROTOCOL, (request, context) => this.#onRequest(request, context.peer))
+    this.#components.transport.handleDirect(RENDEZVOUS_PROTOCOL, (request, context) => this.#onRequest(request, context))
     this.#runtime.start()
     this.#runtime.input({ type: 'command', command: { type: 'start' } })
     this.#schedulePersist()
@@ -306,6 +317,11 @@ export class RendezvousService extends EventTarget {
       case 'provided':
         this.dispatchEvent(new CustomEvent('provided', { detail: event.summary.summary }))
         return
+      case 'misbehaved':
+        if (this.#inbound === undefined || !this.#inbound.peer.equals(event.peer)) return
+        this.reported[event.reason]++
+        this.#inbound.connection?.reportInvalid()
+        return
     }
   }
 
@@ -321,7 +337,7 @@ export class RendezvousService extends EventTarget {
   }
 
   #send(to: PeerId, msg: RendezvousMessage): void {
-    if (msg.type === 'reply') {
+    if (msg.type === 'reply' || msg.type === 'refused') {
       const key = `${to.toHex()}/${msg.queryId}`
       this.#replies.get(key)?.(encodeRendezvousMessage(msg))
       this.#replies.delete(key)
@@ -349,7 +365,7 @@ export class RendezvousService extends EventTarget {
     }, () => { this.driverDrops['request-failed']++ })
   }
 
-  #onRequest(request: Uint8Array, peer: PeerId): Uint8Array | void {
+  #onRequest(request: Uint8Array, context: RendezvousRequestContext): Uint8Array | void {
     let msg: RendezvousMessage
     try {
       msg = decodeRendezvousMessage(request)
@@ -357,17 +373,23 @@ export class RendezvousService extends EventTarget {
       this.driverDrops.decode++
       return
     }
-    if (msg.type === 'reply') return
-    if (msg.type === 'register') {
+    if (msg.type === 'reply' || msg.type === 'refused') return
+    const peer = context.peer
+    this.#inbound = context
+    try {
+      if (msg.type === 'register') {
+        this.#runtime.input({ type: 'recv', from: peer, msg })
+        return
+      }
+      let response: Uint8Array | undefined
+      const key = `${peer.toHex()}/${msg.queryId}`
+      this.#replies.set(key, (bytes) => { response = bytes })
       this.#runtime.input({ type: 'recv', from: peer, msg })
-      return
+      this.#replies.delete(key)
+      return response
+    } finally {
+      this.#inbound = undefined
     }
-    let response: Uint8Array | undefined
-    const key = `${peer.toHex()}/${msg.queryId}`
-    this.#replies.set(key, (bytes) => { response = bytes })
-    this.#runtime.input({ type: 'recv', from: peer, msg })
-    this.#replies.delete(key)
-    return response
   }
 
   #schedulePersist(): void {

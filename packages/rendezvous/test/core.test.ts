@@ -139,6 +139,20 @@ describe('rendezvous core', () => {
     expect(seeker.drops['unexpected-reply']).toBe(1)
   })
 
+  it('a seeker without the role forgets a shard\'s summaries when it leaves the shard; a server keeps them', () => {
+    const bytes = published(provide(core(alice)))
+    for (const serve of [false, true]) {
+      const c = core(bob, { serve })
+      const out: RendezvousOutput[] = []
+      c.handle({ type: 'command', command: { type: 'seek', seekId: 1, target } }, T0, out)
+      c.handle({ type: 'command', command: { type: 'validate', validationId: 1, shard, origin: alice.peerId, payload: bytes } }, T0 + 1, out)
+      c.handle({ type: 'command', command: { type: 'seek-end', seekId: 1 } }, T0 + 2, out)
+      const leave = out.find((o) => o.type === 'schedule' && o.timer.type === 'leave') as Extract<RendezvousOutput, { type: 'schedule' }>
+      c.handle({ type: 'timer', timer: leave.timer }, T0 + 60_002, [])
+      expect(c.store.live(target, T0 + 60_002)).toHaveLength(serve ? 1 : 0)
+    }
+  })
+
   it('caps a provider at maxPerProvider summaries in a store', () => {
     const srv = core(server, { serve: true, maxPerProvider: 2, rateBurst: 10 })
     const provider = core(alice)

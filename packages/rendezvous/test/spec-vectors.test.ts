@@ -44,6 +44,7 @@ describe('SPEC.md section 11 golden vectors', () => {
       ['`reg` (envelope bytes `a201`)', { type: 'register', summary: fromHex('a201') }],
       ['`query` (id 7, zero target, `SITE`, cursor 1767225600001, page 8)', { type: 'query', queryId: 7, target: zero, capability: 'SITE', cursor: 1_767_225_600_001, limit: 8 }],
       ['`reply` (id 7, one envelope `a201`, cursor 1767225600001, no more)', { type: 'reply', queryId: 7, summaries: [fromHex('a201')], cursor: 1_767_225_600_001, more: false }],
+      ['`refused` (id 7, `rate`, retry after 500 ms)', { type: 'refused', queryId: 7, why: 'rate', retryAfterMs: 500 }],
     ]
     for (const [label, msg] of cases) {
       expect(toHex(encodeRendezvousMessage(msg)), label).toBe(vector(label))

@@ -60,6 +60,13 @@ describe('Rendezvous, 1,000 nodes and 1,000 targets', () => {
     // A provider is found within 2 s for 95 % of targets and 5 s for 99 % (counted over all targets: a miss counts as slow).
     expect(found >= 950 && quantile(latencies, 950 / found) <= 2_000).toBe(true)
     expect(found >= 990 && quantile(latencies, 990 / found) <= 5_000).toBe(true)
+    // Honest load stays inside every node's request limits (SPEC.md section 11.5.1): nothing refused or dropped for rate.
+    const limited = { 'query-rate': 0, 'query-busy': 0, 'register-rate': 0, 'register-busy': 0, refused: 0 }
+    for (const id of net.ids) {
+      const drops = net.stack(id).rendezvous!.drops
+      for (const key of Object.keys(limited) as Array<keyof typeof limited>) limited[key] += drops[key] ?? 0
+    }
+    expect(limited).toEqual({ 'query-rate': 0, 'query-busy': 0, 'register-rate': 0, 'register-busy': 0, refused: 0 })
 
     // Steady state: 60 s with every provider on its shard and seekers leaving after their grace period.
     net.measuring = true

@@ -28,6 +28,45 @@ export interface RendezvousConfig {
   readonly ratePerSecond: number
   /** Expired entries and passed replay floors are removed this often. */
   readonly pruneIntervalMs: number
+  /**
+   * Query pages one requester may ask at once and per second: a seek that fills its 1,000 results
+   * asks 125 pages of 8, so 128 let it finish at once; 2/s after that is a fresh seek every 0.5 s,
+   * more than an application makes of one server. Excess is refused with a retry time.
+   */
+  readonly queryBurst: number
+  readonly queryPerSecond: number
+  /**
+   * Query pages this node answers for everyone together: a page costs no signature check but up to
+   * ~62 KB of replies, so 200/s bounds that traffic at ~12 MB/s; a burst of 1,000 absorbs a crowd
+   * arriving together (eight full 128-page seeks).
+   */
+  readonly globalQueryBurst: number
+  readonly globalQueryPerSecond: number
+  /**
+   * Registrations one sender may make, counted before the ML-DSA-65 check they cost: the store's
+   * per-provider bucket (100, 1/s), since only a provider may register its own summary, so an
+   * honest provider never meets this limit sooner than the store's. Excess is dropped and counted.
+   */
+  readonly registerBurst: number
+  readonly registerPerSecond: number
+  /**
+   * Registrations checked per second from everyone together: 100 verifications at ~2 ms (pure JS)
+   * are a fifth of one core, while 4,096 summaries republished every 48 min arrive at ~1.4/s.
+   */
+  readonly globalRegisterBurst: number
+  readonly globalRegisterPerSecond: number
+  /** Requesters with a bucket at once: the store's 4,096; a requester evicted early only starts full again, which the global caps bound. */
+  readonly maxRequesters: number
+  /**
+   * Queries a requester may send while told to wait (a `refused` reply) before it costs its score
+   * with the transport (`reportInvalid`): 128 is twice the 64 requests one connection may have in
+   * flight, all of which an honest seeker could have sent before the refusal reached it.
+   */
+  readonly abusiveRequests: number
+  /** A server's retry time is obeyed up to this: honest servers ask for milliseconds, a broken one must not mute itself for long. */
+  readonly maxRetryAfterMs: number
+  /** Refusals a seek waits out before it gives a server up: 8 waits of 0.5 s (an honest server's) end within 4 s. */
+  readonly queryRetries: number
   /** Whether this node holds the `rendezvous` role: it keeps summaries registered with it. */
   readonly serve: boolean
 }
@@ -46,5 +85,17 @@ export const DEFAULT_RENDEZVOUS_CONFIG: RendezvousConfig = Object.freeze({
   rateBurst: 100,
   ratePerSecond: 1,
   pruneIntervalMs: 60_000,
+  queryBurst: 128,
+  queryPerSecond: 2,
+  globalQueryBurst: 1_000,
+  globalQueryPerSecond: 200,
+  registerBurst: 100,
+  registerPerSecond: 1,
+  globalRegisterBurst: 500,
+  globalRegisterPerSecond: 100,
+  maxRequesters: 4_096,
+  abusiveRequests: 128,
+  maxRetryAfterMs: 60_000,
+  queryRetries: 8,
   serve: false,
 })

@@ -2,7 +2,8 @@
  * The rendezvous core (SPEC.md section 11.5): providing (sign, publish on the shard topic, register
  * with the shard's servers, republish before expiry, withdraw), seeking (join the shard, answer from
  * the local store, query the shard's servers page by page with a cursor, rank, leave after a grace
- * period) and the shard-topic validator. Sans-IO: signing and verification are injected.
+ * period, waiting out a server's refusal), answering queries and registrations within the request
+ * limits (section 11.5.1), and the shard-topic validator. Sans-IO: signing and verification are injected.
  */
 import { PeerId, toHex, type Outbox } from '@saorsa-gossip/types'
 import { encodeSignedSummary, encodeSummaryBody, SUMMARY_LIMITS, SUMMARY_VERSION, type Capability, type ProviderSummary, type RendezvousMessage, type SignedSummary } from '../codec.ts'
@@ -10,7 +11,10 @@ import type { RendezvousConfig } from './config.ts'
 import type { ProvideCommand, RendezvousDropReason, RendezvousInput, RendezvousOutput, RendezvousTimer, Verdict } from './messages.ts'
 import { shardOf, shardServers } from './shard.ts'
 import { ShardStore } from './store.ts'
-import { checkSummary, isWithdrawal, type VerifySummary } from './validate.ts'
+import { limiterFor, type RequestLimiter } from './limits.ts'
+import { rankProviders } from './rank.ts'
+import { ShardMemberships } from './shards.ts'
+import { checkSummary, isWithdrawal, type SummaryRejection, type VerifySummary } from './validate.ts'
 
 export interface RendezvousCoreInit {
   readonly self: PeerId
@@ -30,8 +34,14 @@ interface Seek {
   readonly shard: number
   readonly seen: Set<string>
   readonly pending: Set<number>
+  /** Queries waiting out a server's refusal, and how many waits the seek has used. */
+  waiting: number
+  retries: number
 }
-interface PendingQuery { readonly seekId: number; readonly server: PeerId }
+interface PendingQuery { readonly seekId: number; readonly server: PeerId; readonly cursor: number | undefined }
+
+/** Registrations no honest sender makes: its own summary is signed by its own key, or it did not sign it. */
+const FORGERY: ReadonlySet<SummaryRejection> = new Set(['malformed', 'key-mismatch', 'origin-mismatch', 'bad-signature'])
 
 type Out = Outbox<RendezvousOutput>
 
@@ -43,9 +53,12 @@ export class RendezvousCore {
   readonly #providing = new Map<string, Providing>()
   readonly #seeks = new Map<number, Seek>()
   readonly #queries = new Map<number, PendingQuery>()
-  /** Why each shard is joined: its seeks and provided targets; a generation makes leave timers exact. */
-  readonly #shards = new Map<number, { users: number; generation: number; joined: boolean }>()
+  readonly #shards = new ShardMemberships()
   #servers: PeerId[] = []
+  /** Servers that refused a query, until when (Unix ms) they asked not to be asked. */
+  readonly #backoff = new Map<string, number>()
+  readonly #queryLimiter: RequestLimiter
+  readonly #registerLimiter: RequestLimiter
   #nextQueryId = 1
   #lastSeq = 0
 
@@ -59,6 +72,8 @@ export class RendezvousCore {
       ratePerSecond: init.config.ratePerSecond,
       withdrawalFloorMs: init.config.defaultLifetimeMs,
     })
+    this.#queryLimiter = limiterFor(init.config, 'query')
+    this.#registerLimiter = limiterFor(init.config, 'register')
   }
 
   /** Targets this node provides, as hex. */
@@ -176,19 +191,29 @@ export class RendezvousCore {
   #seek(seekId: number, target: Uint8Array, capability: Capability | undefined, nowMs: number, out: Out): void {
     if (this.#seeks.has(seekId)) return
     const shard = shardOf(target)
-    const seek: Seek = { target, capability, shard, seen: new Set(), pending: new Set() }
+    const seek: Seek = { target, capability, shard, seen: new Set(), pending: new Set(), waiting: 0, retries: 0 }
     this.#seeks.set(seekId, seek)
     this.#acquire(shard, out)
     this.#deliver(seekId, seek, this.store.live(target, nowMs, capability).map((e) => e.signed), out)
-    for (const server of shardServers(shard, this.#servers, this.#config.replicas)) this.#query(seekId, seek, server, undefined, out)
-    if (seek.pending.size === 0) out.push({ type: 'emit', event: { type: 'seek-done', seekId } })
+    for (const server of shardServers(shard, this.#servers, this.#config.replicas)) this.#query(seekId, seek, server, undefined, nowMs, out)
+    this.#doneIfSettled(seekId, seek, out)
   }
 
-  #query(seekId: number, seek: Seek, server: PeerId, cursor: number | undefined, out: Out): void {
+  /** Asks `server` for a page, or waits first while it asked not to be asked (within the seek's budget). */
+  #query(seekId: number, seek: Seek, server: PeerId, cursor: number | undefined, nowMs: number, out: Out): void {
+    const wait = (this.#backoff.get(server.toHex()) ?? 0) - nowMs
+    if (wait > 0) {
+      // A wait longer than a query may take, or one too many, gives this server up for the seek.
+      if (wait > this.#config.queryTimeoutMs || seek.retries >= this.#config.queryRetries) return this.#drop('backoff')
+      seek.retries++
+      seek.waiting++
+      out.push({ type: 'schedule', delayMs: wait, timer: { type: 'retry', seekId, server, cursor } })
+      return
+    }
     const queryId = this.#nextQueryId
     this.#nextQueryId = this.#nextQueryId >= 0xffff_ffff ? 1 : this.#nextQueryId + 1
     seek.pending.add(queryId)
-    this.#queries.set(queryId, { seekId, server })
+    this.#queries.set(queryId, { seekId, server, cursor })
     const msg: RendezvousMessage = {
       type: 'query', queryId, target: seek.target, limit: SUMMARY_LIMITS.maxQueryLimit,
       ...(seek.capability === undefined ? {} : { capability: seek.capability }),
@@ -202,11 +227,26 @@ export class RendezvousCore {
     switch (msg.type) {
       case 'register': {
         if (!this.#config.serve) return this.#drop('not-serving')
-        const checked = this.#check(msg.summary, nowMs, from)
-        if (checked !== undefined && this.#offer(checked, nowMs) === 'stored') this.#fanOut(checked, out)
+        // Before the signature check: that check is the cost a flood of registrations would impose.
+        const admission = this.#registerLimiter.admit(from, nowMs)
+        if (!admission.ok) return this.#drop(admission.why === 'rate' ? 'register-rate' : 'register-busy')
+        const result = checkSummary(msg.summary, nowMs, this.#config, this.#init.verify, from)
+        if (!result.ok) {
+          this.#drop(result.reason)
+          if (FORGERY.has(result.reason)) out.push({ type: 'emit', event: { type: 'misbehaved', peer: from, reason: 'forged-registration' } })
+          return
+        }
+        if (this.#offer(result.signed, nowMs) === 'stored') this.#fanOut(result.signed, out)
         return
       }
       case 'query': {
+        const admission = this.#queryLimiter.admit(from, nowMs)
+        if (!admission.ok) {
+          this.#drop(admission.why === 'rate' ? 'query-rate' : 'query-busy')
+          if (admission.abusive) out.push({ type: 'emit', event: { type: 'misbehaved', peer: from, reason: 'ignored-refusals' } })
+          out.push({ type: 'send', to: from, msg: { type: 'refused', queryId: msg.queryId, why: admission.why, retryAfterMs: admission.retryAfterMs } })
+          return
+        }
         const page = this.store.query(msg.target, nowMs, {
           ...(msg.capability === undefined ? {} : { capability: msg.capability }),
           ...(msg.cursor === undefined ? {} : { cursor: msg.cursor }),
@@ -219,7 +259,27 @@ export class RendezvousCore {
         return
       }
       case 'reply': return this.#reply(from, msg, nowMs, out)
+      case 'refused': return this.#refused(from, msg, nowMs, out)
     }
+  }
+
+  /** A server over its limits: wait as long as it asked (bounded) and ask it again, within the seek's budget. */
+  #refused(from: PeerId, msg: Extract<RendezvousMessage, { type: 'refused' }>, nowMs: number, out: Out): void {
+    const pending = this.#queries.get(msg.queryId)
+    if (pending === undefined || !pending.server.equals(from)) return this.#drop('unexpected-reply')
+    this.#queries.delete(msg.queryId)
+    this.#drop('refused')
+    const until = nowMs + Math.min(msg.retryAfterMs, this.#config.maxRetryAfterMs)
+    this.#backoff.set(from.toHex(), Math.max(until, this.#backoff.get(from.toHex()) ?? 0))
+    const seek = this.#seeks.get(pending.seekId)
+    if (seek === undefined) return
+    seek.pending.delete(msg.queryId)
+    this.#query(pending.seekId, seek, from, pending.cursor, nowMs, out)
+    this.#doneIfSettled(pending.seekId, seek, out)
+  }
+
+  #doneIfSettled(seekId: number, seek: Seek, out: Out): void {
+    if (seek.pending.size === 0 && seek.waiting === 0) out.push({ type: 'emit', event: { type: 'seek-done', seekId } })
   }
 
   #reply(from: PeerId, msg: Extract<RendezvousMessage, { type: 'reply' }>, nowMs: number, out: Out): void {
@@ -243,9 +303,9 @@ export class RendezvousCore {
     }
     this.#deliver(pending.seekId, seek, found, out)
     if (msg.more && msg.summaries.length > 0 && seek.seen.size < this.#config.maxResultsPerSeek) {
-      this.#query(pending.seekId, seek, from, msg.cursor, out)
+      this.#query(pending.seekId, seek, from, msg.cursor, nowMs, out)
     }
-    if (seek.pending.size === 0) out.push({ type: 'emit', event: { type: 'seek-done', seekId: pending.seekId } })
+    this.#doneIfSettled(pending.seekId, seek, out)
   }
 
   #validate(shard: number, origin: PeerId, payload: Uint8Array, nowMs: number, out: Out): Verdict {
@@ -287,18 +347,7 @@ export class RendezvousCore {
       fresh.push(signed)
     }
     if (fresh.length === 0) return
-    out.push({ type: 'emit', event: { type: 'found', seekId, providers: this.#rank(fresh) } })
-  }
-
-  /** Best first: score, then reachability (has address hints), then freshness (latest issue time). */
-  #rank(summaries: SignedSummary[]): SignedSummary[] {
-    const score = this.#init.score ?? ((): number => 0)
-    return summaries
-      .map((s) => ({ s, score: score(s.summary.provider) }))
-      .sort((a, b) => b.score - a.score
-        || Number(b.s.summary.addressHints.length > 0) - Number(a.s.summary.addressHints.length > 0)
-        || b.s.summary.issuedAtMs - a.s.summary.issuedAtMs)
-      .map((x) => x.s)
+    out.push({ type: 'emit', event: { type: 'found', seekId, providers: rankProviders(fresh, this.#init.score) } })
   }
 
   #timer(timer: RendezvousTimer, nowMs: number, out: Out): void {
@@ -316,41 +365,42 @@ export class RendezvousCore {
         const seek = this.#seeks.get(pending.seekId)
         if (seek === undefined) return
         seek.pending.delete(timer.queryId)
-        if (seek.pending.size === 0) out.push({ type: 'emit', event: { type: 'seek-done', seekId: pending.seekId } })
+        this.#doneIfSettled(pending.seekId, seek, out)
+        return
+      }
+      case 'retry': {
+        const seek = this.#seeks.get(timer.seekId)
+        if (seek === undefined) return
+        seek.waiting--
+        this.#query(timer.seekId, seek, timer.server, timer.cursor, nowMs, out)
+        this.#doneIfSettled(timer.seekId, seek, out)
         return
       }
       case 'leave': {
-        const state = this.#shards.get(timer.shard)
-        if (state === undefined || state.users > 0 || state.generation !== timer.generation) return
-        this.#shards.delete(timer.shard)
-        if (state.joined) out.push({ type: 'emit', event: { type: 'leave', shard: timer.shard } })
+        if (!this.#shards.leave(timer.shard, timer.generation)) return
+        out.push({ type: 'emit', event: { type: 'leave', shard: timer.shard } })
+        // Off the topic, withdrawals no longer arrive here: a node without the role forgets the
+        // shard rather than answer from it later (servers keep theirs; withdrawals reach them as `reg`).
+        if (!this.#config.serve) this.store.forget((target) => shardOf(target) === timer.shard)
         return
       }
       case 'prune':
         this.store.prune(nowMs)
+        this.#queryLimiter.prune(nowMs)
+        this.#registerLimiter.prune(nowMs)
+        for (const [server, until] of this.#backoff) if (until <= nowMs) this.#backoff.delete(server)
         out.push({ type: 'schedule', delayMs: this.#config.pruneIntervalMs, timer: { type: 'prune' } })
         return
     }
   }
 
   #acquire(shard: number, out: Out): void {
-    let state = this.#shards.get(shard)
-    if (state === undefined) this.#shards.set(shard, (state = { users: 0, generation: 0, joined: false }))
-    state.users++
-    state.generation++
-    if (!state.joined) {
-      state.joined = true
-      out.push({ type: 'emit', event: { type: 'join', shard } })
-    }
+    if (this.#shards.acquire(shard)) out.push({ type: 'emit', event: { type: 'join', shard } })
   }
 
   #release(shard: number, out: Out): void {
-    const state = this.#shards.get(shard)
-    if (state === undefined || state.users === 0) return
-    state.users--
-    if (state.users > 0) return
-    state.generation++
-    out.push({ type: 'schedule', delayMs: this.#config.leaveGraceMs, timer: { type: 'leave', shard, generation: state.generation } })
+    const generation = this.#shards.release(shard)
+    if (generation !== undefined) out.push({ type: 'schedule', delayMs: this.#config.leaveGraceMs, timer: { type: 'leave', shard, generation } })
   }
 
   #check(bytes: Uint8Array, nowMs: number, origin?: PeerId): SignedSummary | undefined {

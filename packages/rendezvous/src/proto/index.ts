@@ -8,6 +8,7 @@ export { DEFAULT_RENDEZVOUS_CONFIG, type RendezvousConfig } from './config.ts'
 export type {
   ProvideCommand, RendezvousCommand, RendezvousDropReason, RendezvousEvent, RendezvousInput, RendezvousOutput, RendezvousTimer, Verdict,
 } from './messages.ts'
+export { RequestLimiter, type Admission, type RateLimit, type RequestLimits } from './limits.ts'
 export { SHARD_BITS, SHARD_COUNT, shardOf, shardServers, shardTopicName } from './shard.ts'
 export { ShardStore, type OfferResult, type QueryPage, type StoreLimits, type StoredEntry } from './store.ts'
 export { checkSummary, isWithdrawal, type CheckResult, type SummaryRejection, type VerifySummary, type WindowLimits } from './validate.ts'

@@ -34,6 +34,8 @@ export type RendezvousTimer =
   | { readonly type: 'query-timeout'; readonly queryId: number }
   | { readonly type: 'leave'; readonly shard: number; readonly generation: number }
   | { readonly type: 'prune' }
+  /** Asks `server` again once the wait its refusal (or an earlier one) stated is over. */
+  | { readonly type: 'retry'; readonly seekId: number; readonly server: PeerId; readonly cursor: number | undefined }
 
 export type Verdict = 'accept' | 'reject' | 'ignore'
 
@@ -48,6 +50,11 @@ export type RendezvousEvent =
   /** Every server answered (or timed out) and no page is left; topic arrivals may still follow. */
   | { readonly type: 'seek-done'; readonly seekId: number }
   | { readonly type: 'provided'; readonly summary: SignedSummary }
+  /**
+   * A requester did what no honest node does (a forged registration, or queries sent on while told to
+   * wait): the driver lowers its score with the transport (`reportInvalid`).
+   */
+  | { readonly type: 'misbehaved'; readonly peer: PeerId; readonly reason: 'forged-registration' | 'ignored-refusals' }
 
 export type RendezvousInput = CoreInput<RendezvousMessage, RendezvousTimer, RendezvousCommand>
 export type RendezvousOutput = CoreOutput<RendezvousMessage, RendezvousTimer, RendezvousEvent>
@@ -57,3 +64,7 @@ export type RendezvousDropReason =
   | 'malformed' | 'version' | 'key-mismatch' | 'origin-mismatch' | 'expired' | 'from-future' | 'lifetime' | 'bad-signature'
   | 'stale' | 'duplicate' | 'rate' | 'provider-quota' | 'full' | 'wrong-shard' | 'off-target' | 'unexpected-reply' | 'not-serving'
   | 'too-many-targets' | 'too-many-results'
+  /** This node refused a query or dropped a registration: the requester's share, or everyone's, was used up. */
+  | 'query-rate' | 'query-busy' | 'register-rate' | 'register-busy'
+  /** A server refused one of this node's queries; `backoff`: a server was skipped while it asked to wait longer than a query may take. */
+  | 'refused' | 'backoff'

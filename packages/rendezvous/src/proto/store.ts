@@ -111,6 +111,17 @@ export class ShardStore {
     }
   }
 
+  /** Drops every entry for the targets `inShard` selects (summaries, withdrawals and floors); returns how many. */
+  forget(inShard: (target: Uint8Array) => boolean): number {
+    let removed = 0
+    for (const [key, entry] of this.#entries) {
+      if (!inShard(entry.signed.summary.target)) continue
+      this.#remove(key, entry)
+      removed++
+    }
+    return removed
+  }
+
   /** Drops entries whose summary expired and whose replay floor passed; returns how many. */
   prune(nowMs: number): number {
     let removed = 0

@@ -29,6 +29,7 @@ function metricsAddress(value: string): { host: string; port: number } {
 }
 import { DEFAULT_ALIAS, withAlias } from './identity.ts'
 import { loadIdentity } from '../../identity-store.ts'
+import { rendezvousOptions } from './rendezvous.ts'
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : [])
 
@@ -43,6 +44,8 @@ export const joinCommand: CommandSpec<CliContext> = {
     metrics: { type: 'string', description: 'serve Prometheus metrics at http://<host:port>/metrics, e.g. 127.0.0.1:9464', valueName: 'host:port' },
     preset: { type: 'string', description: 'timing preset: local, lan or wan (default lan)', valueName: 'name' },
     'passphrase-file': { type: 'string', description: 'read the keystore passphrase from this file', valueName: 'path' },
+    'serve-rendezvous': { type: 'boolean', description: 'hold the rendezvous role: keep and answer provider summaries (SPEC 11)' },
+    'rendezvous-server': { type: 'string', multiple: true, description: 'PeerId (64 hex) of a node holding the rendezvous role', valueName: 'peerId' },
   },
   details: 'Without --bootstrap the node rejoins through the peers it cached last time (peers.cbor).\n' +
     'When no contact answers, the node keeps running and redials them with exponential backoff\n' +
@@ -59,6 +62,7 @@ export const joinCommand: CommandSpec<CliContext> = {
     const announce = list(values.announce).length > 0 ? list(values.announce) : config.announce
     const bootstrap = list(values.bootstrap).length > 0 ? list(values.bootstrap) : (config.bootstrap ?? [])
     checkAddresses([...listen, ...(announce ?? []), ...bootstrap])
+    const rendezvous = rendezvousOptions(values['serve-rendezvous'] === true, list(values['rendezvous-server']))
     const metricsAt = values.metrics === undefined ? undefined : metricsAddress(values.metrics as string)
     // Before any identity is created or unlocked: a busy port must not leave a new key behind.
     await checkCanBind([...listen, ...(metricsAt === undefined ? [] : [`tcp://${values.metrics as string}`])])
@@ -78,6 +82,7 @@ export const joinCommand: CommandSpec<CliContext> = {
       listen,
       logger,
       ...(announce === undefined ? {} : { announce }),
+      rendezvous,
     })
     const peerId = node.peerId.toHex()
     node.addEventListener('peer:up', (e) => out.json
