@@ -6,4 +6,5 @@
  * `node examples/demo-step.mjs <name>`; each has a test in ../test/demo-steps.test.ts.
  */
 export const STEPS = [
+  await import('./groups.mjs'),
 ]

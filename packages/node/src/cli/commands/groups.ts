@@ -5,6 +5,7 @@
  * applies them has settled.
  */
 import { readFile } from 'node:fs/promises'
+import { MAX_GROUP_PLAINTEXT_BYTES, MAX_KEY_PACKAGE_BYTES } from '@saorsa-gossip/groups'
 import { controlRequest, controlStream } from '../../control/client.ts'
 import type { GroupJson, GroupMessageJson, MemberJson } from '../../control/methods/groups.ts'
 import { NoNodeRunningError } from '../../errors.ts'
@@ -14,10 +15,7 @@ import { EXIT } from '../exit-codes.ts'
 import { checkGroupName, namesById, resolveGroupArg, setGroupName } from '../group-names.ts'
 
 const short = (hex: string) => hex.slice(0, 16)
-/** The largest group message (MAX_GROUP_PLAINTEXT_BYTES): a pubsub payload less the envelope and tag. */
-const MAX_MESSAGE_BYTES = 64 * 1024 - 256
-/** A key package file: an ML-DSA-65 key, an ML-KEM-768 key and a signature fit easily (MAX_KEY_PACKAGE_BYTES). */
-const MAX_KEY_PACKAGE_FILE_BYTES = 64 * 1024
+const MAX_MESSAGE_BYTES = MAX_GROUP_PLAINTEXT_BYTES
 
 function peerArg(value: string | undefined): string {
   if (value === undefined || !/^[0-9a-f]{64}$/.test(value)) throw new UsageError(`peer must be a PeerId of 64 lower-case hex digits, got '${value ?? ''}'`)
@@ -111,7 +109,7 @@ export const groupCommands: CommandSpec<CliContext>[] = [
       if (kpValue !== undefined) {
         const raw = kpValue.startsWith('@') ? (await readFile(kpValue.slice(1), 'utf8').catch((err: Error) => { throw new UsageError(`--key-package: ${err.message}`) })) : kpValue
         keyPackage = raw.trim()
-        if (keyPackage.length === 0 || keyPackage.length > (MAX_KEY_PACKAGE_FILE_BYTES * 4) / 3 || !/^[A-Za-z0-9+/]+={0,2}$/.test(keyPackage)) {
+        if (keyPackage.length === 0 || keyPackage.length > Math.ceil(MAX_KEY_PACKAGE_BYTES / 3) * 4 || !/^[A-Za-z0-9+/]+={0,2}$/.test(keyPackage)) {
           throw new UsageError('--key-package must be the base64 that `group key-package` prints')
         }
       }
