@@ -71,12 +71,20 @@ const sha512: Hash = {
   },
 }
 
+/** HKDF-Expand's counter byte of the first block. */
+const BLOCK_ONE = new Uint8Array([1])
+
 const hkdfSha512: Kdf = {
   async extract(salt, ikm) {
     return new Uint8Array(createHmac('sha512', salt.length === 0 ? new Uint8Array(64) : salt).update(ikm).digest())
   },
   async expand(prk, info, length) {
     if (length > 255 * 64) throw new RangeError(`length: HKDF-SHA512 expands to at most ${255 * 64} bytes`)
+    // One block covers every MLS secret and key (at most 64 bytes): ts-mls derives two per tree node each epoch.
+    if (length <= 64) {
+      const block = createHmac('sha512', prk).update(info).update(BLOCK_ONE).digest()
+      return new Uint8Array(block.buffer, block.byteOffset, length)
+    }
     const out = new Uint8Array(length)
     let previous = new Uint8Array(0)
     for (let i = 0, offset = 0; offset < length; i++) {
