@@ -151,7 +151,11 @@ export class GroupsService extends EventTarget {
   async leave(groupId: Uint8Array, options: AbortOptions = {}): Promise<void> {
     throwIfAborted(options.signal)
     const entry = this.#entry(groupId)
-    await this.#run(entry, async () => this.#perform(entry, await entry.session.leave()))
+    await this.#run(entry, async () => {
+      // The last member has nobody to commit its leave proposal: the group ends with its state.
+      if (entry.session.group.members().length === 1) await this.#forget(entry)
+      else await this.#perform(entry, await entry.session.leave())
+    })
   }
 
   async send(groupId: Uint8Array, data: Uint8Array, options: AbortOptions = {}): Promise<void> {
@@ -295,10 +299,7 @@ export class GroupsService extends EventTarget {
           }))
           if (o.change.removedSelf) {
             // Nothing sent after this epoch is readable to us: stop following the group and drop its state.
-            this.#groups.delete(toHex(session.groupId))
-            this.#components.pubsub.leave(entry.topic)
-            await this.#store.remove(session.groupId)
-            this.dispatchEvent(new CustomEvent('group:removed', { detail: { groupId: session.groupId } }))
+            await this.#forget(entry)
             return
           }
           break
@@ -318,6 +319,14 @@ export class GroupsService extends EventTarget {
       entry.proposals.clear()
       await this.#store.save(session.group.suite.id, session.snapshot())
     }
+  }
+
+  async #forget(entry: Entry): Promise<void> {
+    const { groupId } = entry.session
+    this.#groups.delete(toHex(groupId))
+    this.#components.pubsub.leave(entry.topic)
+    await this.#store.remove(groupId)
+    this.dispatchEvent(new CustomEvent('group:removed', { detail: { groupId } }))
   }
 
   /** Bad remote input becomes an `err` answer naming the error class, never an exception through the transport. */

@@ -154,6 +154,41 @@ describe('the groups service', () => {
     for (const n of nodes) await n.stop()
   })
 
+  it('invites with a key package passed out of band, commits a member\'s leave, and ends the group when the last member leaves', async () => {
+    await suiteFor('saorsa')
+    const net = new Network()
+    const ids: Identity[] = [identity(80), identity(81)]
+    const make = (i: number): Groups => createGroups(
+      { directory: dirs[i]!, commitLog: COMMIT_LOG_LOCAL },
+      { identity: ids[i]!, pubsub: net.pubsub(ids[i]!.peerId), transport: net.transport(ids[i]!.peerId) },
+    )
+    const [a, b] = [make(0), make(1)]
+    await Promise.all([a.start(), b.start()])
+    const groupId = await a.create()
+    const keyPackage = await b.keyPackage()
+    // b's key-package handler is never asked: the invitation uses the bytes b handed out.
+    const answered = net.handlers.get(`${ids[1]!.peerId.toHex()} ${GROUPS_PROTOCOL}`)!
+    net.handlers.set(`${ids[1]!.peerId.toHex()} ${GROUPS_PROTOCOL}`, async () => { throw new Error('asked for a key package') })
+    await a.invite(groupId, ids[1]!.peerId, { keyPackage })
+    await until(() => b.list().length === 1)
+    net.handlers.set(`${ids[1]!.peerId.toHex()} ${GROUPS_PROTOCOL}`, answered)
+
+    const removed: string[] = []
+    b.addEventListener('group:removed', (e) => removed.push(toHex(e.detail.groupId)))
+    await b.leave(groupId)
+    await until(() => removed.length === 1 && a.members(groupId).length === 1)
+    expect(removed).toEqual([toHex(groupId)])
+    expect(b.list()).toEqual([])
+
+    await a.leave(groupId)
+    expect(a.list()).toEqual([])
+    await a.stop()
+    const again = make(0)
+    await again.start()
+    expect(again.list()).toEqual([])
+    await Promise.all([again.stop(), b.stop()])
+  })
+
   it('answers malformed requests with err naming the error, drops forged bulk Welcomes, and joins nothing', async () => {
     await suiteFor('saorsa')
     const net = new Network()
