@@ -287,8 +287,9 @@ export class GroupsService extends EventTarget {
         case 'welcome':
           for (const peer of o.to) {
             const welcome = encodeGroupsRpc({ type: 'welcome', groupId: session.groupId, welcome: o.welcome, ratchetTree: o.ratchetTree })
-            // A lost Welcome leaves the invitee outside; the inviter can invite again with a fresh key package.
-            void this.#components.transport.sendBulk(peer, WELCOME_PROTOCOL, welcome).catch(() => undefined)
+            // A lost Welcome leaves the invitee in the tree but outside the group: counted, so an operator
+            // sees it; removing and inviting the peer again repairs it.
+            void this.#components.transport.sendBulk(peer, WELCOME_PROTOCOL, welcome).catch(() => this.#drop('welcome-unsent'))
           }
           break
         case 'epoch':

@@ -12,6 +12,9 @@ import { fileURLToPath } from 'node:url'
 
 const BIN = fileURLToPath(new URL('../dist/cli/bin.js', import.meta.url))
 const ENV = { ...process.env, SAORSA_GOSSIP_PASSPHRASE: 'groups test passphrase' }
+/** Generous: four daemons start ML-DSA and MLS suites at once, and the test machine may be shared. */
+const JOIN_MS = 45_000
+const STEP_MS = 120_000
 
 interface Proc { child: ChildProcess; lines: string[]; events: Array<Record<string, unknown>>; exited: Promise<number | null> }
 
@@ -96,15 +99,15 @@ describe('MLS groups across CLI daemons over loopback TCP', () => {
   it('start four daemons joined through the first', async () => {
     for (let i = 0; i < 4; i++) homes.push(await mkdtemp(join(tmpdir(), `sg-g${i}-`)))
     daemons.push(startDaemon(homes[A]!))
-    const first = await until('daemon A to listen', () => eventOf(daemons[A]!, 'listening'), 20_000, daemons[A])
+    const first = await until('daemon A to listen', () => eventOf(daemons[A]!, 'listening'), JOIN_MS, daemons[A])
     addr = (first.addrs as string[])[0]!
     ids.push(first.peerId as string)
     for (const i of [B, C, D]) daemons.push(startDaemon(homes[i]!, addr))
     for (const i of [B, C, D]) {
-      await until(`daemon ${i} to join`, () => eventOf(daemons[i]!, 'joined'), 20_000, daemons[i])
+      await until(`daemon ${i} to join`, () => eventOf(daemons[i]!, 'joined'), JOIN_MS, daemons[i])
       ids.push(eventOf(daemons[i]!, 'listening')!.peerId as string)
     }
-  })
+  }, STEP_MS)
 
   it('A creates a named group and invites B and C through the CLI', async () => {
     const created = await ok<GroupJson>(homes[A]!, 'group', 'create', 'team')
@@ -112,8 +115,8 @@ describe('MLS groups across CLI daemons over loopback TCP', () => {
     expect(created).toMatchObject({ name: 'team', epoch: 0, members: 1 })
     expect((await ok<GroupJson>(homes[A]!, 'group', 'invite', 'team', ids[B]!)).members).toBe(2)
     expect((await ok<GroupJson>(homes[A]!, 'group', 'invite', 'team', ids[C]!)).members).toBe(3)
-    // B and C join from their Welcomes and catch up to A's epoch (B processes the commit adding C).
-    for (const i of [B, C]) await until(`member ${i} at epoch 2`, async () => (await epochOf(i)) === 2)
+    // C joins from its Welcome straight into epoch 2 (B follows by processing the commit adding C).
+    await until('C to join', async () => (await epochOf(C)) === 2)
     const members = await ok<Array<{ peerId: string; self: boolean }>>(homes[C]!, 'group', 'members', groupId.slice(0, 12))
     expect(members.map((m) => m.peerId).sort()).toEqual([ids[A], ids[B], ids[C]].sort())
     expect(members.find((m) => m.self)?.peerId).toBe(ids[C])
@@ -121,7 +124,7 @@ describe('MLS groups across CLI daemons over loopback TCP', () => {
     const refused = await cli(homes[D]!, 'group', 'members', groupId)
     expect(refused.code).not.toBe(0)
     expect(refused.out).toMatch(/UnknownGroupError/)
-  })
+  }, STEP_MS)
 
   const listeners: Proc[] = []
   let raw: Proc
@@ -146,15 +149,14 @@ describe('MLS groups across CLI daemons over loopback TCP', () => {
     expect(Buffer.from(seen.payload as string, 'base64').includes(Buffer.from('secret'))).toBe(false)
     // The listeners saw exactly what A sent, in order, and nothing else.
     for (const i of [B, C]) expect(listeners[i]!.events.every((e) => e.groupId === groupId && text(e).startsWith('first secret #'))).toBe(true)
-  })
+  }, STEP_MS)
 
   it('after removing B, C reads the next message and B does not', async () => {
     const after = await ok<GroupJson>(homes[A]!, 'group', 'remove', 'team', ids[B]!)
     expect(after).toMatchObject({ epoch: 3, members: 2 })
     // B processes its own removal: its listen stream ends and the group is gone from its list.
-    expect(await until('B to drop the group', async () => (await epochOf(B)) === undefined && true)).toBe(true)
     await listeners[B]!.exited
-    await until('C at epoch 3', async () => (await epochOf(C)) === 3)
+    expect(await epochOf(B)).toBeUndefined()
     const fromA = () => raw.events.filter((e) => e.origin === ids[A])
     const before = fromA().length
     await sendUntilRead('second secret', [listeners[C]!])
@@ -162,17 +164,17 @@ describe('MLS groups across CLI daemons over loopback TCP', () => {
     // The raw topic still carries the new messages to D, as ciphertext under keys B no longer has either.
     await until('D to receive the second ciphertext', () => fromA().length > before, 20_000, raw)
     expect(fromA().some((e) => Buffer.from(e.payload as string, 'base64').includes(Buffer.from('secret')))).toBe(false)
-  })
+  }, STEP_MS)
 
   it('C restarts and keeps its membership and keys', async () => {
     listeners[C]!.child.kill('SIGINT')
     await ok(homes[C]!, 'network', 'leave')
     await daemons[C]!.exited
     daemons[C] = startDaemon(homes[C]!, addr)
-    await until('C to rejoin', () => eventOf(daemons[C]!, 'joined'), 20_000, daemons[C])
+    await until('C to rejoin', () => eventOf(daemons[C]!, 'joined'), JOIN_MS, daemons[C])
     expect(await epochOf(C)).toBe(3)
     expect((await ok<Array<{ peerId: string }>>(homes[C]!, 'group', 'members', groupId)).map((m) => m.peerId).sort()).toEqual([ids[A], ids[C]].sort())
     listeners[C] = run(['--home', homes[C]!, '--json', 'group', 'listen', groupId])
     await sendUntilRead('after restart', [listeners[C]!])
-  })
+  }, STEP_MS)
 })
