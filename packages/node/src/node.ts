@@ -22,7 +22,7 @@ import type { Delivery } from '@saorsa-gossip/pubsub'
 import type { Rendezvous } from '@saorsa-gossip/rendezvous'
 import { createNodeRendezvous, type NodeRendezvousOptions } from './rendezvous.ts'
 import type { Groups } from '@saorsa-gossip/groups'
-import { createNodeGroups, type NodeGroups, type NodeGroupsOptions } from './groups.ts'
+import type { NodeGroups, NodeGroupsOptions } from './groups.ts'
 
 /** The shared options bag of `@saorsa-gossip/types`, re-exported for existing imports. */
 export type { AbortOptions }
@@ -208,6 +208,8 @@ class Node extends EventTarget implements SaorsaNode {
         options: this.#init.rendezvous ?? {},
       })
       await this.#rendezvous.start(options)
+      // Loaded here, not at import: ts-mls would slow every CLI command that never starts a node.
+      const { createNodeGroups } = await import('./groups.ts')
       this.#groups = await createNodeGroups({
         identity: this.identity, pubsub: this.#layers.pubsub, direct: this.#direct, preset: this.#init.preset ?? 'lan',
         ...(this.#init.home === undefined ? {} : { directory: homeLayout(this.#init.home).groupsDir }), options: this.#init.groups ?? {},

@@ -5,7 +5,7 @@
  * applies them has settled.
  */
 import { readFile } from 'node:fs/promises'
-import { MAX_GROUP_PLAINTEXT_BYTES, MAX_KEY_PACKAGE_BYTES } from '@saorsa-gossip/groups'
+import { MAX_GROUP_PLAINTEXT_BYTES, MAX_KEY_PACKAGE_BYTES } from '@saorsa-gossip/groups/wire'
 import { controlRequest, controlStream } from '../../control/client.ts'
 import type { GroupJson, GroupMessageJson, MemberJson } from '../../control/methods/groups.ts'
 import { NoNodeRunningError } from '../../errors.ts'

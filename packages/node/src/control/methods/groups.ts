@@ -4,7 +4,8 @@
  * A group is named by its id in hex or a unique prefix of it; membership changes wait for the epoch
  * that carries them, so the CLI reports a finished invitation, not a proposal.
  */
-import { MAX_GROUP_ID_BYTES, MAX_GROUP_PLAINTEXT_BYTES, MAX_KEY_PACKAGE_BYTES, UnknownGroupError, type Groups } from '@saorsa-gossip/groups'
+import type { Groups } from '@saorsa-gossip/groups'
+import { MAX_GROUP_ID_BYTES, MAX_GROUP_PLAINTEXT_BYTES, MAX_KEY_PACKAGE_BYTES, UnknownGroupError } from '@saorsa-gossip/groups/wire'
 import { PeerId, TimeoutError, toHex } from '@saorsa-gossip/types'
 import type { SaorsaNode } from '../../node.ts'
 import { BadRequestError } from '../protocol.ts'
