@@ -21,7 +21,7 @@ describe('Sha512Memo', () => {
     const memo = new Sha512Memo()
     const a = randomBytes(4096)
     const b = Buffer.from(a)
-    b[2048] ^= 1
+    b[2048] = b[2048]! ^ 1
     expect(memo.digest(a)).toEqual(sha512(a))
     expect(memo.digest(b)).toEqual(sha512(b))
     expect(memo.digest(a)).toEqual(sha512(a))
@@ -33,7 +33,7 @@ describe('Sha512Memo', () => {
     const buffer = randomBytes(2048)
     const first = sha512(buffer)
     expect(memo.digest(buffer)).toEqual(first)
-    buffer[100] ^= 0xff
+    buffer[100] = buffer[100]! ^ 0xff
     expect(memo.digest(buffer)).toEqual(sha512(buffer))
     // A returned digest is the caller's to change.
     const again = memo.digest(buffer)

@@ -2,7 +2,8 @@
  * MLS commit convergence on the shipped stack: the members of one group on a PubSubNetwork
  * (HyParView + SWIM under Plumtree, node presets) with message loss, each running the groups layer's
  * commit-ordering core (`CommitLog`, SPEC.md 10.6) on its group topic. Catch-up fetches travel as
- * direct requests with the simulator's latency range and loss rate. MLS itself is replaced by its effect
+ * direct requests with the simulator's latency range and loss rate (not its partitions: scenarios fetch
+ * only after healing). MLS itself is replaced by its effect
  * on the log: applying a commit takes `applyMs` of virtual time (the measured CPU cost of processing
  * one) and leads to the epoch id BLAKE3(parent || hash), the same on every member, as MLS guarantees.
  */
