@@ -88,7 +88,13 @@ export class GroupsService extends EventTarget {
       const session = GroupSession.restore(this.#components.identity, await loadSuite(choice), this.#options, stored.snapshot)
       if (session.group.active) this.#attach(session)
     }
-    await this.#keyPackages.load(options)
+    try {
+      await this.#keyPackages.load(options)
+    } catch (err) {
+      // Its private keys are unreadable either way; invitations to the packages in it must be sent again.
+      if (!(err instanceof GroupStateCorruptError)) throw err
+      this.#drop('key-packages-corrupt')
+    }
     if (!this.#wired) {
       // Registered once per instance; while stopped, the handlers find no groups and answer errors.
       const { transport } = this.#components

@@ -2,7 +2,7 @@
  * Three groups services over an in-memory pubsub and transport: invite, group messages, removal,
  * and a restart that keeps the group. Timers are faked; state files are real (temp directories).
  */
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
@@ -187,6 +187,29 @@ describe('the groups service', () => {
     await again.start()
     expect(again.list()).toEqual([])
     await Promise.all([again.stop(), b.stop()])
+  })
+
+  it('starts past a damaged group file and key package file, counting them and keeping the group file', async () => {
+    await suiteFor('saorsa')
+    const net = new Network()
+    const me = identity(82)
+    const make = (): Groups => createGroups({ directory: dirs[0]!, commitLog: COMMIT_LOG_LOCAL }, { identity: me, pubsub: net.pubsub(me.peerId), transport: net.transport(me.peerId) })
+    const first = make()
+    await first.start()
+    const groupId = await first.create()
+    await first.keyPackage()
+    await first.stop()
+    const groupFile = join(dirs[0]!, `${toHex(groupId)}.group`)
+    await writeFile(groupFile, 'damaged')
+    await writeFile(join(dirs[0]!, 'key-packages.bin'), 'damaged')
+    const again = make()
+    await again.start()
+    expect(again.list()).toEqual([])
+    expect(again.metrics().dropped).toEqual({ 'state-corrupt': 1, 'key-packages-corrupt': 1 })
+    expect(await readFile(groupFile, 'utf8')).toBe('damaged')
+    // New key packages replace the unreadable file.
+    await again.keyPackage()
+    await again.stop()
   })
 
   it('answers malformed requests with err naming the error, drops forged bulk Welcomes, and joins nothing', async () => {

@@ -7,7 +7,10 @@
  * on the log: applying a commit takes `applyMs` of virtual time (the measured CPU cost of processing
  * one) and leads to the epoch id BLAKE3(parent || hash), the same on every member, as MLS guarantees.
  */
-import { CommitLog, COMMIT_LOG_LAN, decodeGroupTopicPayload, MAX_COMMITS_PER_ANSWER, encodeGroupTopicPayload, groupTopic, type CommitAnnouncement, type CommitLogConfig, type CommitLogInput, type CommitLogOutput } from '@saorsa-gossip/groups'
+import {
+  CommitLog, COMMIT_LOG_LAN, decodeGroupTopicPayload, encodeGroupTopicPayload, groupTopic, MAX_COMMITS_PER_ANSWER,
+  type CommitAnnouncement, type CommitLogConfig, type CommitLogInput, type CommitLogOutput,
+} from '@saorsa-gossip/groups'
 import { concatBytes, payloadHash as blake3, toHex, type PeerId, type SeededRng } from '@saorsa-gossip/types'
 import { PubSubNetwork, type PubSubNetworkInit } from './pubsub-network.ts'
 
