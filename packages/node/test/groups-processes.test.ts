@@ -161,6 +161,7 @@ describe('MLS groups across CLI daemons over loopback TCP', () => {
     const before = fromA().length
     await sendUntilRead('second secret', [listeners[C]!])
     expect(listeners[B]!.events.some((e) => text(e).startsWith('second secret'))).toBe(false)
+    expect((await ok<{ epochs: number }>(homes[C]!, 'group', 'stats')).epochs).toBeGreaterThanOrEqual(1)
     // The raw topic still carries the new messages to D, as ciphertext under keys B no longer has either.
     await until('D to receive the second ciphertext', () => fromA().length > before, 20_000, raw)
     expect(fromA().some((e) => Buffer.from(e.payload as string, 'base64').includes(Buffer.from('secret')))).toBe(false)

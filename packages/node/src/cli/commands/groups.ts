@@ -155,6 +155,16 @@ export const groupCommands: CommandSpec<CliContext>[] = [
     },
   },
   {
+    path: ['group', 'stats'],
+    summary: 'Show group counters: messages read, epochs applied, and drops by reason',
+    async run(ctx) {
+      const m = (await call(ctx, 'groups.metrics')) as { messages: number; epochs: number; dropped: Record<string, number> }
+      const drops = Object.entries(m.dropped).map(([reason, n]) => `${reason} ${n}`).join(', ')
+      ctx.out.result(`${m.messages} messages read, ${m.epochs} epochs applied; dropped: ${drops === '' ? 'none' : drops}`, m)
+      return EXIT.ok
+    },
+  },
+  {
     path: ['group', 'members'],
     summary: 'List the members of a group (PeerIds, this node marked)',
     positionals: ['group'],

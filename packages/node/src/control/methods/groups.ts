@@ -1,6 +1,6 @@
 /**
  * Control methods of the groups layer (SPEC.md section 10.9): `groups.create`, `key-package`, `invite`,
- * `remove`, `leave`, `list`, `members`, `send` and the stream `groups.listen`, over `node.groups`.
+ * `remove`, `leave`, `list`, `members`, `metrics`, `send` and the stream `groups.listen`, over `node.groups`.
  * A group is named by its id in hex or a unique prefix of it; membership changes wait for the epoch
  * that carries them, so the CLI reports a finished invitation, not a proposal.
  */
@@ -148,6 +148,10 @@ export const groupsControlMethods: ControlMethodsFactory = (node: SaorsaNode) =>
   'groups.list': {
     parse: (p, id) => (exactKeys(p, [], id), {}),
     run: () => node.groups.list().map((g) => groupJson(node.groups, g)),
+  },
+  'groups.metrics': {
+    parse: (p, id) => (exactKeys(p, [], id), {}),
+    run: () => node.groups.metrics(),
   },
   'groups.members': {
     parse: (p, id) => (exactKeys(p, ['group'], id), { group: groupParam(p, id) }),
