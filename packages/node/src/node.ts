@@ -413,8 +413,8 @@ class Node extends EventTarget implements SaorsaNode {
     this.#lifetime.abort()
     const log = componentLogger(this.#log, 'node')
     try {
-      // Withdrawals go out while the overlay is still there to carry them.
       await this.#groups?.stop().catch((err: unknown) => log.warn({ err }, 'stopping groups failed'))
+      // Withdrawals go out while the overlay is still there to carry them.
       await this.#rendezvous?.stop(options).catch((err: unknown) => log.warn({ err }, 'stopping rendezvous failed'))
       // Leave first so neighbours learn we are gone on purpose (HyParView DISCONNECT), not by timeout.
       await this.#layers?.stop(options).catch((err: unknown) => log.warn({ err }, 'leaving the overlay failed'))
