@@ -48,9 +48,12 @@ export type {
   CommitAnnouncement, CommitDropReason, CommitLogCommand, CommitLogEvent, CommitLogInput, CommitLogOutput, CommitLogTimer,
 } from './proto/commit-log.ts'
 export { COMMIT_LOG_LAN, COMMIT_LOG_LOCAL, COMMIT_LOG_WAN, type CommitLogConfig } from './proto/config.ts'
+export { createGroups, GroupsService } from './service.ts'
 export {
-  COMMITS_PROTOCOL, createGroups, GROUPS_PROTOCOL, GroupsService, MAX_DIRECT_ANSWER_BYTES, WELCOME_PROTOCOL,
-  type AbortOptions, type Groups, type GroupsComponents, type GroupsEvents, type GroupsMetrics, type GroupsInit, type GroupsPubSub, type GroupsTransport,
-} from './service.ts'
+  COMMITS_PROTOCOL, GROUPS_PROTOCOL, MAX_DIRECT_ANSWER_BYTES, WELCOME_PROTOCOL,
+  type AbortOptions, type Groups, type GroupsComponents, type GroupsEvents, type GroupsMetrics, type GroupsInit, type GroupsPubSub,
+  type GroupsTransport, type InviteOptions,
+} from './service-api.ts'
+export { KeyPackagePool } from './key-package-pool.ts'
 export { groupsPubSub, type PubSubLike } from './pubsub-adapter.ts'
 export { groupsTransport, type ConnectionLike, type TransportLike } from './transport-adapter.ts'

@@ -4,7 +4,7 @@
  * section 7), publish, and the 'message' event of verified deliveries.
  */
 import type { PeerId, TopicId } from '@saorsa-gossip/types'
-import type { GroupsPubSub } from './service.ts'
+import type { GroupsPubSub } from './service-api.ts'
 
 type Verdict = 'accept' | 'reject' | 'ignore'
 

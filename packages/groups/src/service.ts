@@ -4,101 +4,32 @@
  * commits and messages on each group's pubsub topic behind a validator (SPEC.md 10.5). Each group's
  * calls run one at a time; state is saved after every epoch change.
  */
-import type { Identity } from '@saorsa-gossip/identity'
-import { bytesEqual, DecodeError, NotStartedError, throwIfAborted, toHex, type PeerId, type TopicId } from '@saorsa-gossip/types'
-import { makeKeyPackageRef } from 'ts-mls/keyPackage.js'
+import { DecodeError, NotStartedError, throwIfAborted, toHex, type PeerId, type TopicId } from '@saorsa-gossip/types'
+import { requestCommits, serveCommits } from './catch-up.ts'
 import {
   decodeGroupsRpc, decodeGroupTopicPayload, encodeGroupsRpc, encodeGroupTopicPayload, MAX_COMMIT_ANSWER_BYTES,
-  MAX_COMMITS_PER_ANSWER, MAX_KEY_PACKAGE_BYTES, MAX_RPC_BYTES, type GroupsRpcMessage, type GroupTopicPayload,
+  MAX_KEY_PACKAGE_BYTES, MAX_RPC_BYTES, type GroupsRpcMessage, type GroupTopicPayload,
 } from './codec.ts'
-import { GroupError, InvalidWelcomeError, UnknownGroupError } from './errors.ts'
+import { GroupError, GroupStateCorruptError, InvalidWelcomeError, UnknownGroupError } from './errors.ts'
 import { credentialPeerId } from './credential.ts'
 import type { CommitChanges, GroupMember } from './group.ts'
-import { createKeyPackage, openKeyPackage, type KeyPackageBundle } from './key-package.ts'
+import { openKeyPackage } from './key-package.ts'
+import { KeyPackagePool } from './key-package-pool.ts'
 import { decodeWelcomeMessage } from './mls-bytes.ts'
-import { COMMIT_LOG_LAN, type CommitLogConfig } from './proto/config.ts'
+import { COMMIT_LOG_LAN } from './proto/config.ts'
+import {
+  COMMITS_PROTOCOL, GROUPS_PROTOCOL, WELCOME_PROTOCOL, type AbortOptions, type Groups, type GroupsComponents,
+  type GroupsInit, type GroupsMetrics, type InviteOptions,
+} from './service-api.ts'
 import { GroupSession, groupTopic, type SessionOutput } from './session.ts'
-import { createGroupStore, MAX_STORED_KEY_PACKAGES, type GroupStore } from './store.ts'
-import { loadSuite, suiteChoiceOf, suiteChoiceOfName, type GroupSuite, type SuiteChoice } from './suite.ts'
+import { createGroupStore, type GroupStore } from './store.ts'
+import { loadSuite, suiteChoiceOf, type GroupSuite } from './suite.ts'
 
-/** Request/response: key packages and catch-up commits (answers at most MAX_DIRECT_ANSWER_BYTES). */
-export const GROUPS_PROTOCOL = '/saorsa-gossip/groups/1'
-/** Bulk: a Welcome and the ratchet tree beside it. */
-export const WELCOME_PROTOCOL = '/saorsa-gossip/groups/welcome/1'
-/** Bulk: a catch-up answer too large for a direct answer (commits of bulk adds). */
-export const COMMITS_PROTOCOL = '/saorsa-gossip/groups/commits/1'
-/** A direct answer must fit one pubsub-class frame (LIMITS.maxPubsubFrameBytes, 80 KiB) with room for framing. */
-export const MAX_DIRECT_ANSWER_BYTES = 72 * 1024
-
-/** What the service needs from pubsub: group topics, with a validator run before delivery and forwarding. */
-export interface GroupsPubSub {
-  join(topic: TopicId, validate: (origin: PeerId, payload: Uint8Array) => 'accept' | 'reject' | 'ignore'): void
-  leave(topic: TopicId): void
-  publish(topic: TopicId, payload: Uint8Array, options?: { signal?: AbortSignal }): Promise<void>
-  /** Delivered (validated) payloads of joined topics. */
-  onMessage(handler: (topic: TopicId, origin: PeerId, payload: Uint8Array) => void): void
-}
-
-/** What the service needs from the transport: request/response and whole bulk transfers, by peer. */
-export interface GroupsTransport {
-  /** Answers requests of `protocol`; a handler's answer travels back on the same exchange. */
-  handleRequests(protocol: string, handler: (peer: PeerId, request: Uint8Array) => Promise<Uint8Array>): void
-  request(peer: PeerId, protocol: string, request: Uint8Array, options?: { signal?: AbortSignal }): Promise<Uint8Array>
-  /** Receives whole bulk transfers of `protocol`, at most `maxBytes` each. */
-  handleBulk(protocol: string, maxBytes: number, handler: (peer: PeerId, data: Uint8Array) => Promise<void>): void
-  sendBulk(peer: PeerId, protocol: string, data: Uint8Array, options?: { signal?: AbortSignal }): Promise<void>
-}
-
-export interface GroupsInit {
-  /** Directory of the state files (one per group, plus waiting key packages). */
-  readonly directory: string
-  /** `'saorsa'` (default) or a standard ts-mls suite name; the suite of groups this node creates. */
-  readonly suite?: SuiteChoice
-  readonly commitLog?: CommitLogConfig
-}
-
-export interface GroupsComponents {
-  readonly identity: Identity
-  readonly pubsub: GroupsPubSub
-  readonly transport: GroupsTransport
-  /** Wall clock for key package lifetimes and epoch ages (default `Date.now`). */
-  readonly now?: () => number
-}
-
-export interface GroupsEvents {
-  'group:joined': CustomEvent<{ groupId: Uint8Array }>
-  'group:epoch': CustomEvent<{ groupId: Uint8Array; epoch: number; added: readonly PeerId[]; removed: readonly PeerId[] }>
-  'group:removed': CustomEvent<{ groupId: Uint8Array }>
-  'group:message': CustomEvent<{ groupId: Uint8Array; from: PeerId; data: Uint8Array }>
-}
-
-export interface AbortOptions { signal?: AbortSignal }
-
-export interface GroupsMetrics {
-  readonly messages: number
-  readonly epochs: number
-  readonly dropped: Readonly<Record<string, number>>
-}
-
-export interface Groups {
-  start(options?: AbortOptions): Promise<void>
-  stop(): Promise<void>
-  create(options?: AbortOptions): Promise<Uint8Array>
-  /** Fetches `peer`'s key package, commits its addition and, once the commit wins, sends it the Welcome. */
-  invite(groupId: Uint8Array, peer: PeerId, options?: AbortOptions): Promise<void>
-  remove(groupId: Uint8Array, peer: PeerId, options?: AbortOptions): Promise<void>
-  leave(groupId: Uint8Array, options?: AbortOptions): Promise<void>
-  send(groupId: Uint8Array, data: Uint8Array, options?: AbortOptions): Promise<void>
-  list(): Uint8Array[]
-  members(groupId: Uint8Array): readonly GroupMember[]
-  epoch(groupId: Uint8Array): number
-  /** MLS-Exporter of the group's current epoch, for presence and crdt-sync keys. */
-  exportSecret(groupId: Uint8Array, label: string, length: number): Promise<Uint8Array>
-  /** Counters: delivered group messages, applied epochs, and drops by reason (commit order, undecryptable messages). */
-  metrics(): GroupsMetrics
-  addEventListener<K extends keyof GroupsEvents>(type: K, listener: (event: GroupsEvents[K]) => void): void
-  removeEventListener<K extends keyof GroupsEvents>(type: K, listener: (event: GroupsEvents[K]) => void): void
-}
+export {
+  COMMITS_PROTOCOL, GROUPS_PROTOCOL, MAX_DIRECT_ANSWER_BYTES, WELCOME_PROTOCOL,
+  type AbortOptions, type Groups, type GroupsComponents, type GroupsEvents, type GroupsInit, type GroupsMetrics,
+  type GroupsPubSub, type GroupsTransport, type InviteOptions,
+} from './service-api.ts'
 
 interface Entry {
   readonly session: GroupSession
@@ -115,7 +46,7 @@ export class GroupsService extends EventTarget {
   readonly #store: GroupStore
   readonly #groups = new Map<string, Entry>()
   readonly #timers = new Set<ReturnType<typeof setTimeout>>()
-  #bundles: KeyPackageBundle[] = []
+  readonly #keyPackages: KeyPackagePool
   #suite: GroupSuite | undefined
   #started = false
   #wired = false
@@ -128,6 +59,7 @@ export class GroupsService extends EventTarget {
     this.#init = init
     this.#components = components
     this.#store = createGroupStore({ directory: init.directory, identity: components.identity })
+    this.#keyPackages = new KeyPackagePool(components.identity, this.#store)
   }
 
   #now(): number {
@@ -142,13 +74,27 @@ export class GroupsService extends EventTarget {
     if (this.#started) return
     this.#suite = await loadSuite(this.#init.suite ?? 'saorsa')
     for (const groupId of await this.#store.list(options)) {
-      const stored = await this.#store.load(groupId, options)
+      let stored
+      try {
+        stored = await this.#store.load(groupId, options)
+      } catch (err) {
+        // A damaged file stays where it is for inspection; the other groups still start.
+        if (!(err instanceof GroupStateCorruptError)) throw err
+        this.#drop('state-corrupt')
+        continue
+      }
       const choice = suiteChoiceOf(stored.suiteId)
       if (choice === undefined) continue
       const session = GroupSession.restore(this.#components.identity, await loadSuite(choice), this.#options, stored.snapshot)
       if (session.group.active) this.#attach(session)
     }
-    this.#bundles = await this.#store.loadKeyPackages(options)
+    try {
+      await this.#keyPackages.load(options)
+    } catch (err) {
+      // Its private keys are unreadable either way; invitations to the packages in it must be sent again.
+      if (!(err instanceof GroupStateCorruptError)) throw err
+      this.#drop('key-packages-corrupt')
+    }
     if (!this.#wired) {
       // Registered once per instance; while stopped, the handlers find no groups and answer errors.
       const { transport } = this.#components
@@ -179,15 +125,26 @@ export class GroupsService extends EventTarget {
     return session.groupId
   }
 
-  async invite(groupId: Uint8Array, peer: PeerId, options: AbortOptions = {}): Promise<void> {
+  async keyPackage(options: AbortOptions = {}): Promise<Uint8Array> {
+    const suite = this.#requireStarted()
+    throwIfAborted(options.signal)
+    return (await this.#keyPackages.issue(suite, this.#now(), options)).bytes
+  }
+
+  async invite(groupId: Uint8Array, peer: PeerId, options: InviteOptions = {}): Promise<void> {
     const entry = this.#entry(groupId)
     const suite = entry.session.group.suite
-    const answer = decodeGroupsRpc(
-      await this.#components.transport.request(peer, GROUPS_PROTOCOL, encodeGroupsRpc({ type: 'key-package-request', suite: suite.id }), options),
-      MAX_KEY_PACKAGE_BYTES + 64,
-    )
-    if (answer.type !== 'key-package') throw new GroupError(`invite: ${peer.toShortString()} answered ${answer.type === 'error' ? answer.reason : answer.type}`)
-    const { keyPackage } = await openKeyPackage(answer.keyPackage, suite, this.#now(), peer)
+    let bytes = options.keyPackage
+    if (bytes === undefined) {
+      const answer = decodeGroupsRpc(
+        await this.#components.transport.request(peer, GROUPS_PROTOCOL, encodeGroupsRpc({ type: 'key-package-request', suite: suite.id }), options),
+        MAX_KEY_PACKAGE_BYTES + 64,
+      )
+      if (answer.type !== 'key-package') throw new GroupError(`invite: ${peer.toShortString()} answered ${answer.type === 'error' ? answer.reason : answer.type}`)
+      bytes = answer.keyPackage
+    }
+    const { keyPackage } = await openKeyPackage(bytes, suite, this.#now(), peer)
+    throwIfAborted(options.signal)
     await this.#run(entry, async () => this.#propose(entry, { add: [keyPackage] }))
   }
 
@@ -200,7 +157,11 @@ export class GroupsService extends EventTarget {
   async leave(groupId: Uint8Array, options: AbortOptions = {}): Promise<void> {
     throwIfAborted(options.signal)
     const entry = this.#entry(groupId)
-    await this.#run(entry, async () => this.#perform(entry, await entry.session.leave()))
+    await this.#run(entry, async () => {
+      // The last member has nobody to commit its leave proposal: the group ends with its state.
+      if (entry.session.group.members().length === 1) await this.#forget(entry)
+      else await this.#perform(entry, await entry.session.leave())
+    })
   }
 
   async send(groupId: Uint8Array, data: Uint8Array, options: AbortOptions = {}): Promise<void> {
@@ -332,8 +293,9 @@ export class GroupsService extends EventTarget {
         case 'welcome':
           for (const peer of o.to) {
             const welcome = encodeGroupsRpc({ type: 'welcome', groupId: session.groupId, welcome: o.welcome, ratchetTree: o.ratchetTree })
-            // A lost Welcome leaves the invitee outside; the inviter can invite again with a fresh key package.
-            void this.#components.transport.sendBulk(peer, WELCOME_PROTOCOL, welcome).catch(() => undefined)
+            // A lost Welcome leaves the invitee in the tree but outside the group: counted, so an operator
+            // sees it; removing and inviting the peer again repairs it.
+            void this.#components.transport.sendBulk(peer, WELCOME_PROTOCOL, welcome).catch(() => this.#drop('welcome-unsent'))
           }
           break
         case 'epoch':
@@ -344,10 +306,7 @@ export class GroupsService extends EventTarget {
           }))
           if (o.change.removedSelf) {
             // Nothing sent after this epoch is readable to us: stop following the group and drop its state.
-            this.#groups.delete(toHex(session.groupId))
-            this.#components.pubsub.leave(entry.topic)
-            await this.#store.remove(session.groupId)
-            this.dispatchEvent(new CustomEvent('group:removed', { detail: { groupId: session.groupId } }))
+            await this.#forget(entry)
             return
           }
           break
@@ -369,6 +328,14 @@ export class GroupsService extends EventTarget {
     }
   }
 
+  async #forget(entry: Entry): Promise<void> {
+    const { groupId } = entry.session
+    this.#groups.delete(toHex(groupId))
+    this.#components.pubsub.leave(entry.topic)
+    await this.#store.remove(groupId)
+    this.dispatchEvent(new CustomEvent('group:removed', { detail: { groupId } }))
+  }
+
   /** Bad remote input becomes an `err` answer naming the error class, never an exception through the transport. */
   async #guard(answer: Promise<Uint8Array>): Promise<Uint8Array> {
     try {
@@ -380,15 +347,8 @@ export class GroupsService extends EventTarget {
   }
 
   async #fetch(entry: Entry, peer: PeerId, sinceEpoch: number, hash: Uint8Array | undefined): Promise<void> {
-    let answer
-    try {
-      const request = encodeGroupsRpc({ type: 'commits-request', groupId: entry.session.groupId, sinceEpoch, hash })
-      answer = decodeGroupsRpc(await this.#components.transport.request(peer, GROUPS_PROTOCOL, request), MAX_DIRECT_ANSWER_BYTES)
-    } catch {
-      return // the commit log retries on its timer
-    }
-    // `ok`: the answer is too large for a direct response and follows on a bulk stream.
-    if (answer.type === 'commits') await this.#feedCommits(peer, answer)
+    const answer = await requestCommits(this.#components.transport, peer, entry.session, sinceEpoch, hash)
+    if (answer !== undefined) await this.#feedCommits(peer, answer)
   }
 
   async #commitsArrived(peer: PeerId, data: Uint8Array): Promise<Uint8Array> {
@@ -411,30 +371,13 @@ export class GroupsService extends EventTarget {
     if (request.type === 'key-package-request') {
       const suite = this.#requireStarted()
       if (request.suite !== suite.id) return encodeGroupsRpc({ type: 'error', reason: 'unsupported-suite' })
-      const bundle = await createKeyPackage(this.#components.identity, suite, this.#now())
-      this.#bundles = [...this.#bundles, bundle].slice(-MAX_STORED_KEY_PACKAGES)
-      await this.#store.saveKeyPackages(this.#bundles)
-      return encodeGroupsRpc({ type: 'key-package', keyPackage: bundle.bytes })
+      return encodeGroupsRpc({ type: 'key-package', keyPackage: (await this.#keyPackages.issue(suite, this.#now())).bytes })
     }
     if (request.type === 'commits-request') {
       const entry = this.#groups.get(toHex(request.groupId))
       // Only members get commits: they are encrypted to the epoch anyway, but the set of commits is not public.
       if (entry === undefined || !entry.session.group.isMember(peer)) return encodeGroupsRpc({ type: 'error', reason: 'unknown-group' })
-      const commits = entry.session.commitsSince(request.sinceEpoch, MAX_COMMITS_PER_ANSWER, request.hash)
-      // As many as fit a direct answer; a first commit too large for one goes alone on a bulk stream.
-      const fitting = []
-      let size = 128
-      for (const c of commits) {
-        size += c.commit.length + 96
-        if (size > MAX_DIRECT_ANSWER_BYTES) break
-        fitting.push(c)
-      }
-      if (fitting.length === 0 && commits.length > 0) {
-        const bulk = encodeGroupsRpc({ type: 'commits', groupId: request.groupId, commits: commits.slice(0, 1) })
-        void this.#components.transport.sendBulk(peer, COMMITS_PROTOCOL, bulk).catch(() => undefined)
-        return encodeGroupsRpc({ type: 'ok' })
-      }
-      return encodeGroupsRpc({ type: 'commits', groupId: request.groupId, commits: fitting })
+      return serveCommits(this.#components.transport, peer, entry.session, request)
     }
     return encodeGroupsRpc({ type: 'error', reason: 'unexpected' })
   }
@@ -445,29 +388,25 @@ export class GroupsService extends EventTarget {
     if (message.type !== 'welcome') return encodeGroupsRpc({ type: 'error', reason: 'unexpected' })
     if (this.#groups.has(toHex(message.groupId))) return encodeGroupsRpc({ type: 'error', reason: 'already-member' })
     const welcome = decodeWelcomeMessage(message.welcome, InvalidWelcomeError)
-    const refs = new Set(welcome.secrets.map((s) => toHex(s.newMember)))
-    for (const bundle of this.#bundles) {
-      const suite = await loadSuite(suiteChoiceOfName(bundle.keyPackage.cipherSuite))
-      if (!refs.has(toHex(await makeKeyPackageRef(bundle.keyPackage, suite.impl.hash)))) continue
-      const session = await GroupSession.join(this.#components.identity, suite, this.#options, bundle, message.welcome, message.ratchetTree, this.#now())
-      if (!session.group.isMember(peer)) throw new InvalidWelcomeError('welcome: sent by a non-member')
-      this.#bundles = this.#bundles.filter((b) => b !== bundle)
-      await this.#store.saveKeyPackages(this.#bundles)
-      await this.#store.save(suite.id, session.snapshot())
-      this.#attach(session)
-      this.dispatchEvent(new CustomEvent('group:joined', { detail: { groupId: session.groupId } }))
-      // Commits made between the Welcome and our topic subscription would otherwise pass us by; ask
-      // the inviter now and once more after a retry interval, for a commit still settling there.
-      const entry = this.#entry(session.groupId)
-      void this.#fetch(entry, peer, session.group.epoch, undefined)
-      const retry = setTimeout(() => {
-        this.#timers.delete(retry)
-        void this.#fetch(entry, peer, entry.session.group.epoch, undefined)
-      }, this.#options.commitLog.fetchRetryMs)
-      this.#timers.add(retry)
-      return encodeGroupsRpc({ type: 'ok' })
-    }
-    return encodeGroupsRpc({ type: 'error', reason: 'no-key-package' })
+    const found = await this.#keyPackages.find(welcome.secrets.map((s) => s.newMember))
+    if (found === undefined) return encodeGroupsRpc({ type: 'error', reason: 'no-key-package' })
+    const { bundle, suite } = found
+    const session = await GroupSession.join(this.#components.identity, suite, this.#options, bundle, message.welcome, message.ratchetTree, this.#now())
+    if (!session.group.isMember(peer)) throw new InvalidWelcomeError('welcome: sent by a non-member')
+    await this.#keyPackages.consume(bundle)
+    await this.#store.save(suite.id, session.snapshot())
+    this.#attach(session)
+    this.dispatchEvent(new CustomEvent('group:joined', { detail: { groupId: session.groupId } }))
+    // Commits made between the Welcome and our topic subscription would otherwise pass us by; ask
+    // the inviter now and once more after a retry interval, for a commit still settling there.
+    const entry = this.#entry(session.groupId)
+    void this.#fetch(entry, peer, session.group.epoch, undefined)
+    const retry = setTimeout(() => {
+      this.#timers.delete(retry)
+      void this.#fetch(entry, peer, entry.session.group.epoch, undefined)
+    }, this.#options.commitLog.fetchRetryMs)
+    this.#timers.add(retry)
+    return encodeGroupsRpc({ type: 'ok' })
   }
 }
 

@@ -4,13 +4,14 @@
  * ts-mls's ML-KEM-768 HPKE (HKDF-SHA512, ChaCha20-Poly1305) and swaps in SHA-512 and ML-DSA-65 from
  * @saorsa-gossip/identity, domain-separated from every other signature of the node (SPEC.md 10.1).
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js'
 import { activeMlDsa65Backend, signingInput } from '@saorsa-gossip/identity'
 import { assertBytes, copyBytes } from '@saorsa-gossip/types'
 import {
   ciphersuites, getCiphersuiteFromName, getCiphersuiteImpl, type CiphersuiteImpl, type CiphersuiteName, type Hash, type Kdf, type Signature,
 } from 'ts-mls'
+import { Sha512Memo } from './sha512-memo.ts'
 
 /** The private-use ciphersuite id of the Saorsa suite. */
 export const SAORSA_SUITE_ID = 0xf165
@@ -48,6 +49,9 @@ const mlDsa65Signature: Signature = {
   },
 }
 
+/** Shared by every group of the process: tree nodes are the same bytes in each member's view. */
+const treeHashes = new Sha512Memo()
+
 /**
  * SHA-512, HMAC-SHA-512 and HKDF-SHA512 (RFC 5869) computed synchronously with node:crypto. ts-mls
  * hashes every tree node and expands every key through these; WebCrypto would queue each call on the
@@ -55,7 +59,7 @@ const mlDsa65Signature: Signature = {
  */
 const sha512: Hash = {
   async digest(data) {
-    return new Uint8Array(createHash('sha512').update(data).digest())
+    return treeHashes.digest(data)
   },
   async mac(key, data) {
     return new Uint8Array(createHmac('sha512', key).update(data).digest())
@@ -67,12 +71,20 @@ const sha512: Hash = {
   },
 }
 
+/** HKDF-Expand's counter byte of the first block. */
+const BLOCK_ONE = new Uint8Array([1])
+
 const hkdfSha512: Kdf = {
   async extract(salt, ikm) {
     return new Uint8Array(createHmac('sha512', salt.length === 0 ? new Uint8Array(64) : salt).update(ikm).digest())
   },
   async expand(prk, info, length) {
     if (length > 255 * 64) throw new RangeError(`length: HKDF-SHA512 expands to at most ${255 * 64} bytes`)
+    // One block covers every MLS secret and key (at most 64 bytes): ts-mls derives two per tree node each epoch.
+    if (length <= 64) {
+      const block = createHmac('sha512', prk).update(info).update(BLOCK_ONE).digest()
+      return new Uint8Array(block.buffer, block.byteOffset, length)
+    }
     const out = new Uint8Array(length)
     let previous = new Uint8Array(0)
     for (let i = 0, offset = 0; offset < length; i++) {

@@ -5,7 +5,7 @@
  */
 import type { PeerId } from '@saorsa-gossip/types'
 import { GroupError } from './errors.ts'
-import type { GroupsTransport } from './service.ts'
+import type { GroupsTransport } from './service-api.ts'
 
 interface DirectProtocol { readonly name: string; readonly streamClass: 'pubsub' }
 interface BulkProtocol { readonly name: string; readonly maxBytes: number }

@@ -2,7 +2,7 @@
  * Three groups services over an in-memory pubsub and transport: invite, group messages, removal,
  * and a restart that keeps the group. Timers are faked; state files are real (temp directories).
  */
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
@@ -152,6 +152,64 @@ describe('the groups service', () => {
     await until(() => c.list().length === 1 && d.list().length === 1 && [a, b, c, d].every((n) => n.epoch(groupId) === 3))
     expect(a.members(groupId)).toHaveLength(4)
     for (const n of nodes) await n.stop()
+  })
+
+  it('invites with a key package passed out of band, commits a member\'s leave, and ends the group when the last member leaves', async () => {
+    await suiteFor('saorsa')
+    const net = new Network()
+    const ids: Identity[] = [identity(80), identity(81)]
+    const make = (i: number): Groups => createGroups(
+      { directory: dirs[i]!, commitLog: COMMIT_LOG_LOCAL },
+      { identity: ids[i]!, pubsub: net.pubsub(ids[i]!.peerId), transport: net.transport(ids[i]!.peerId) },
+    )
+    const [a, b] = [make(0), make(1)]
+    await Promise.all([a.start(), b.start()])
+    const groupId = await a.create()
+    const keyPackage = await b.keyPackage()
+    // b's key-package handler is never asked: the invitation uses the bytes b handed out.
+    const answered = net.handlers.get(`${ids[1]!.peerId.toHex()} ${GROUPS_PROTOCOL}`)!
+    net.handlers.set(`${ids[1]!.peerId.toHex()} ${GROUPS_PROTOCOL}`, async () => { throw new Error('asked for a key package') })
+    await a.invite(groupId, ids[1]!.peerId, { keyPackage })
+    await until(() => b.list().length === 1)
+    net.handlers.set(`${ids[1]!.peerId.toHex()} ${GROUPS_PROTOCOL}`, answered)
+
+    const removed: string[] = []
+    b.addEventListener('group:removed', (e) => removed.push(toHex(e.detail.groupId)))
+    await b.leave(groupId)
+    await until(() => removed.length === 1 && a.members(groupId).length === 1)
+    expect(removed).toEqual([toHex(groupId)])
+    expect(b.list()).toEqual([])
+
+    await a.leave(groupId)
+    expect(a.list()).toEqual([])
+    await a.stop()
+    const again = make(0)
+    await again.start()
+    expect(again.list()).toEqual([])
+    await Promise.all([again.stop(), b.stop()])
+  })
+
+  it('starts past a damaged group file and key package file, counting them and keeping the group file', async () => {
+    await suiteFor('saorsa')
+    const net = new Network()
+    const me = identity(82)
+    const make = (): Groups => createGroups({ directory: dirs[0]!, commitLog: COMMIT_LOG_LOCAL }, { identity: me, pubsub: net.pubsub(me.peerId), transport: net.transport(me.peerId) })
+    const first = make()
+    await first.start()
+    const groupId = await first.create()
+    await first.keyPackage()
+    await first.stop()
+    const groupFile = join(dirs[0]!, `${toHex(groupId)}.group`)
+    await writeFile(groupFile, 'damaged')
+    await writeFile(join(dirs[0]!, 'key-packages.bin'), 'damaged')
+    const again = make()
+    await again.start()
+    expect(again.list()).toEqual([])
+    expect(again.metrics().dropped).toEqual({ 'state-corrupt': 1, 'key-packages-corrupt': 1 })
+    expect(await readFile(groupFile, 'utf8')).toBe('damaged')
+    // New key packages replace the unreadable file.
+    await again.keyPackage()
+    await again.stop()
   })
 
   it('answers malformed requests with err naming the error, drops forged bulk Welcomes, and joins nothing', async () => {

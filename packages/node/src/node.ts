@@ -21,6 +21,8 @@ import { Subscription, receivedMessage, type ReceivedMessage } from './subscript
 import type { Delivery } from '@saorsa-gossip/pubsub'
 import type { Rendezvous } from '@saorsa-gossip/rendezvous'
 import { createNodeRendezvous, type NodeRendezvousOptions } from './rendezvous.ts'
+import type { Groups } from '@saorsa-gossip/groups'
+import type { NodeGroups, NodeGroupsOptions } from './groups.ts'
 
 /** The shared options bag of `@saorsa-gossip/types`, re-exported for existing imports. */
 export type { AbortOptions }
@@ -50,6 +52,8 @@ export interface SaorsaNodeInit {
   backend?: SignatureBackend
   /** The rendezvous service (`node.rendezvous`): role and where the `rendezvous`-role peers come from. */
   rendezvous?: NodeRendezvousOptions
+  /** MLS groups (`node.groups`): state in `<home>/groups/`, sealed under the identity. */
+  groups?: NodeGroupsOptions
 }
 
 export interface JoinResult {
@@ -81,6 +85,8 @@ export interface SaorsaNode extends DirectApi {
   readonly identity: Identity
   /** Provide and seek targets (SPEC.md section 11); NotStartedError while the node is not running. */
   readonly rendezvous: Rendezvous
+  /** MLS groups with encrypted group topics (SPEC.md section 10); NotStartedError while the node is not running. */
+  readonly groups: Groups
   start(options?: AbortOptions): Promise<void>
   /** Joins the overlay through cached peers, then `bootstrap` (default `init.bootstrap`). */
   join(bootstrap?: string[], options?: AbortOptions): Promise<JoinResult>
@@ -132,6 +138,7 @@ class Node extends EventTarget implements SaorsaNode {
   #transport: Transport | undefined
   #layers: Layers | undefined
   #rendezvous: Rendezvous | undefined
+  #groups: NodeGroups | undefined
   #peerCache: PeerCache | undefined
   #saveTimer: NodeJS.Timeout | undefined
   /** Names of the topics this node joined, by topic id hex (pubsub keeps the topics and their readers). */
@@ -203,6 +210,13 @@ class Node extends EventTarget implements SaorsaNode {
         options: this.#init.rendezvous ?? {},
       })
       await this.#rendezvous.start(options)
+      // Loaded here, not at import: ts-mls would slow every CLI command that never starts a node.
+      const { createNodeGroups } = await import('./groups.ts')
+      this.#groups = await createNodeGroups({
+        identity: this.identity, pubsub: this.#layers.pubsub, direct: this.#direct, preset: this.#init.preset ?? 'lan',
+        ...(this.#init.home === undefined ? {} : { directory: homeLayout(this.#init.home).groupsDir }), options: this.#init.groups ?? {},
+      })
+      await this.#groups.groups.start(options)
       this.#startedAt = Date.now()
       this.#state = 'running'
       componentLogger(this.#log, 'node').info({ addrs: transport.listenAddrs() }, 'started')
@@ -216,6 +230,11 @@ class Node extends EventTarget implements SaorsaNode {
   get rendezvous(): Rendezvous {
     this.#running()
     return this.#rendezvous!
+  }
+
+  get groups(): Groups {
+    this.#running()
+    return this.#groups!.groups
   }
 
   #running(): Layers {
@@ -396,6 +415,7 @@ class Node extends EventTarget implements SaorsaNode {
     this.#lifetime.abort()
     const log = componentLogger(this.#log, 'node')
     try {
+      await this.#groups?.stop().catch((err: unknown) => log.warn({ err }, 'stopping groups failed'))
       // Withdrawals go out while the overlay is still there to carry them.
       await this.#rendezvous?.stop(options).catch((err: unknown) => log.warn({ err }, 'stopping rendezvous failed'))
       // Leave first so neighbours learn we are gone on purpose (HyParView DISCONNECT), not by timeout.
@@ -407,6 +427,7 @@ class Node extends EventTarget implements SaorsaNode {
     } finally {
       this.#layers = undefined
       this.#rendezvous = undefined
+      this.#groups = undefined
       this.#transport = undefined
       this.#direct.detach()
       this.#topicNames.clear()

@@ -11,6 +11,7 @@ import { joinCommand } from './commands/join.ts'
 import { remoteCommands } from './commands/remote.ts'
 import { dashboardCommand } from './commands/dashboard.ts'
 import { rendezvousCommands } from './commands/rendezvous.ts'
+import { groupCommands } from './commands/groups.ts'
 
 export const BIN = 'saorsa-gossip'
 
@@ -20,6 +21,7 @@ export const COMMANDS: readonly CommandSpec<CliContext>[] = [
   ...remoteCommands,
   dashboardCommand,
   ...rendezvousCommands,
+  ...groupCommands,
 ]
 
 export async function main(argv: readonly string[], io: CliIO, commands: readonly CommandSpec<CliContext>[] = COMMANDS): Promise<number> {

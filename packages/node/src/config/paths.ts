@@ -22,6 +22,10 @@ export interface HomeLayout {
   readonly controlSocket: string
   /** A serving node's rendezvous store (CBOR, SPEC.md section 11.4). */
   readonly rendezvousStoreFile: string
+  /** MLS group state, one sealed file per group plus waiting key packages (SPEC.md section 10.7). */
+  readonly groupsDir: string
+  /** Local names of groups for the CLI (JSON: name -> group id hex); never sent to anyone. */
+  readonly groupNamesFile: string
 }
 
 /** Resolves the home directory without touching the filesystem. */
@@ -40,6 +44,8 @@ export function homeLayout(home: string): HomeLayout {
     configFile: join(home, 'config.json'),
     controlSocket: join(home, 'control.sock'),
     rendezvousStoreFile: join(home, 'rendezvous.cbor'),
+    groupsDir: join(home, 'groups'),
+    groupNamesFile: join(home, 'group-names.json'),
   }
 }
 

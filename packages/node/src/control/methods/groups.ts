@@ -1,0 +1,218 @@
+/**
+ * Control methods of the groups layer (SPEC.md section 10.9): `groups.create`, `key-package`, `invite`,
+ * `remove`, `leave`, `list`, `members`, `metrics`, `send` and the stream `groups.listen`, over `node.groups`.
+ * A group is named by its id in hex or a unique prefix of it; membership changes wait for the epoch
+ * that carries them, so the CLI reports a finished invitation, not a proposal.
+ */
+import type { Groups } from '@saorsa-gossip/groups'
+import { MAX_GROUP_ID_BYTES, MAX_GROUP_PLAINTEXT_BYTES, MAX_KEY_PACKAGE_BYTES, UnknownGroupError } from '@saorsa-gossip/groups/wire'
+import { PeerId, TimeoutError, toHex } from '@saorsa-gossip/types'
+import type { SaorsaNode } from '../../node.ts'
+import { BadRequestError } from '../protocol.ts'
+import { bytesParam, exactKeys, hexParam, intParam } from './params.ts'
+import type { ControlMethodsFactory, MethodParams } from './types.ts'
+
+/** 8 hex digits (32 bits) keep an accidental prefix match unlikely among a node's few groups. */
+const MIN_GROUP_PREFIX = 8
+/**
+ * How long invite/remove/leave wait for the epoch that applies them: a commit settles in at most a
+ * WAN settle window (1.5 s) plus a catch-up retry (5 s); 30 s leaves room for a busy machine.
+ */
+const DEFAULT_WAIT_MS = 30_000
+const MAX_WAIT_MS = 600_000
+/** Buffered `groups.listen` events before the oldest is dropped, so a stalled reader cannot grow the daemon. */
+const LISTEN_BUFFER = 1024
+
+export interface GroupJson { groupId: string; epoch: number; members: number }
+export interface MemberJson { peerId: string; leafIndex: number; self: boolean }
+export interface GroupMessageJson { groupId: string; from: string; payload: string; epoch: number }
+
+function groupParam(params: MethodParams, id: number): string {
+  const v = params.group
+  if (typeof v !== 'string' || v.length < MIN_GROUP_PREFIX || v.length > 2 * MAX_GROUP_ID_BYTES || !/^[0-9a-f]+$/.test(v)) {
+    throw new BadRequestError(`params.group must be ${MIN_GROUP_PREFIX}..${2 * MAX_GROUP_ID_BYTES} lower-case hex digits (a group id or a prefix of one)`, id)
+  }
+  return v
+}
+
+/** The one group whose id starts with `prefix`. */
+function resolveGroup(groups: Groups, prefix: string): Uint8Array {
+  const matches = groups.list().filter((g) => toHex(g).startsWith(prefix))
+  if (matches.length === 1) return matches[0]!
+  throw new UnknownGroupError(matches.length === 0 ? `no group ${prefix} on this node` : `${matches.length} groups start with ${prefix}; give more digits`)
+}
+
+function groupJson(groups: Groups, groupId: Uint8Array): GroupJson {
+  return { groupId: toHex(groupId), epoch: groups.epoch(groupId), members: groups.members(groupId).length }
+}
+
+/** Resolves once `done()` holds after a `group:*` event, or throws TimeoutError after `waitMs`. */
+async function waitFor(groups: Groups, done: () => boolean, waitMs: number, what: string, signal: AbortSignal): Promise<void> {
+  if (done()) return
+  await new Promise<void>((resolve, reject) => {
+    const check = () => {
+      if (!done()) return
+      finish()
+      resolve()
+    }
+    const timer = setTimeout(() => {
+      finish()
+      reject(new TimeoutError(`${what}: not applied within ${waitMs} ms (the commit may still settle; check 'group members')`))
+    }, waitMs)
+    const onAbort = () => {
+      finish()
+      reject(new TimeoutError(`${what}: the caller went away`))
+    }
+    const finish = () => {
+      clearTimeout(timer)
+      groups.removeEventListener('group:epoch', check)
+      groups.removeEventListener('group:removed', check)
+      signal.removeEventListener('abort', onAbort)
+    }
+    groups.addEventListener('group:epoch', check)
+    groups.addEventListener('group:removed', check)
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+const isMember = (groups: Groups, groupId: Uint8Array, peer: PeerId): boolean => {
+  try {
+    return groups.members(groupId).some((m) => m.peerId.equals(peer))
+  } catch {
+    return false
+  }
+}
+
+export const groupsControlMethods: ControlMethodsFactory = (node: SaorsaNode) => ({
+  'groups.create': {
+    parse: (p, id) => (exactKeys(p, [], id), {}),
+    async run(_params, signal) {
+      const groupId = await node.groups.create({ signal })
+      return groupJson(node.groups, groupId)
+    },
+  },
+  'groups.key-package': {
+    parse: (p, id) => (exactKeys(p, [], id), {}),
+    async run(_params, signal) {
+      return { peerId: node.peerId.toHex(), keyPackage: Buffer.from(await node.groups.keyPackage({ signal })).toString('base64') }
+    },
+  },
+  'groups.invite': {
+    parse(p, id) {
+      exactKeys(p, ['group', 'peer', 'keyPackage', 'waitMs'], id)
+      return {
+        group: groupParam(p, id), peer: hexParam(p, 'peer', id, 32),
+        keyPackage: bytesParam(p, 'keyPackage', id, MAX_KEY_PACKAGE_BYTES, true), waitMs: intParam(p, 'waitMs', id, 0, MAX_WAIT_MS, true),
+      }
+    },
+    async run(params, signal) {
+      const groups = node.groups
+      const groupId = resolveGroup(groups, params.group as string)
+      const peer = PeerId.fromHex(params.peer as string)
+      const keyPackage = params.keyPackage as Uint8Array | undefined
+      await groups.invite(groupId, peer, keyPackage === undefined ? { signal } : { signal, keyPackage })
+      await waitFor(groups, () => isMember(groups, groupId, peer), (params.waitMs as number | undefined) ?? DEFAULT_WAIT_MS, 'invite', signal)
+      return groupJson(groups, groupId)
+    },
+  },
+  'groups.remove': {
+    parse(p, id) {
+      exactKeys(p, ['group', 'peer', 'waitMs'], id)
+      return { group: groupParam(p, id), peer: hexParam(p, 'peer', id, 32), waitMs: intParam(p, 'waitMs', id, 0, MAX_WAIT_MS, true) }
+    },
+    async run(params, signal) {
+      const groups = node.groups
+      const groupId = resolveGroup(groups, params.group as string)
+      const peer = PeerId.fromHex(params.peer as string)
+      if (!isMember(groups, groupId, peer)) throw new UnknownGroupError(`${peer.toShortString()} is not a member of ${toHex(groupId).slice(0, 8)}`)
+      await groups.remove(groupId, peer, { signal })
+      await waitFor(groups, () => !isMember(groups, groupId, peer), (params.waitMs as number | undefined) ?? DEFAULT_WAIT_MS, 'remove', signal)
+      return groupJson(groups, groupId)
+    },
+  },
+  'groups.leave': {
+    parse(p, id) {
+      exactKeys(p, ['group', 'waitMs'], id)
+      return { group: groupParam(p, id), waitMs: intParam(p, 'waitMs', id, 0, MAX_WAIT_MS, true) }
+    },
+    async run(params, signal) {
+      const groups = node.groups
+      const groupId = resolveGroup(groups, params.group as string)
+      // MLS has no self-removal commit: the leave proposal waits for another member to commit it.
+      await groups.leave(groupId, { signal })
+      const gone = () => !groups.list().some((g) => toHex(g) === toHex(groupId))
+      await waitFor(groups, gone, (params.waitMs as number | undefined) ?? DEFAULT_WAIT_MS, 'leave', signal)
+      return { groupId: toHex(groupId), left: true }
+    },
+  },
+  'groups.list': {
+    parse: (p, id) => (exactKeys(p, [], id), {}),
+    run: () => node.groups.list().map((g) => groupJson(node.groups, g)),
+  },
+  'groups.metrics': {
+    parse: (p, id) => (exactKeys(p, [], id), {}),
+    run: () => node.groups.metrics(),
+  },
+  'groups.members': {
+    parse: (p, id) => (exactKeys(p, ['group'], id), { group: groupParam(p, id) }),
+    run(params): MemberJson[] {
+      const groupId = resolveGroup(node.groups, params.group as string)
+      return node.groups.members(groupId).map((m) => ({ peerId: m.peerId.toHex(), leafIndex: m.leafIndex, self: m.peerId.equals(node.peerId) }))
+    },
+  },
+  'groups.send': {
+    parse(p, id) {
+      exactKeys(p, ['group', 'payload'], id)
+      return { group: groupParam(p, id), payload: bytesParam(p, 'payload', id, MAX_GROUP_PLAINTEXT_BYTES) }
+    },
+    async run(params, signal) {
+      const groupId = resolveGroup(node.groups, params.group as string)
+      const payload = params.payload as Uint8Array
+      if (payload.length === 0) throw new BadRequestError('params.payload must not be empty')
+      await node.groups.send(groupId, payload, { signal })
+      return { groupId: toHex(groupId), bytes: payload.length, epoch: node.groups.epoch(groupId) }
+    },
+  },
+  'groups.listen': {
+    event: 'message',
+    parse: (p, id) => (exactKeys(p, ['group'], id), { group: groupParam(p, id) }),
+    async *stream(params, signal): AsyncIterable<GroupMessageJson> {
+      const groups = node.groups
+      const groupId = resolveGroup(groups, params.group as string)
+      const hex = toHex(groupId)
+      const queue: GroupMessageJson[] = []
+      let wake: (() => void) | undefined
+      let ended = false
+      const onMessage = (e: CustomEvent<{ groupId: Uint8Array; from: PeerId; data: Uint8Array }>) => {
+        if (toHex(e.detail.groupId) !== hex) return
+        if (queue.length >= LISTEN_BUFFER) queue.shift()
+        queue.push({ groupId: hex, from: e.detail.from.toHex(), payload: Buffer.from(e.detail.data).toString('base64'), epoch: groups.epoch(groupId) })
+        wake?.()
+      }
+      // Removal from the group or a stopping node ends the stream: nothing more can arrive on it.
+      const onEnd = (e?: CustomEvent<{ groupId: Uint8Array }>) => {
+        if (e !== undefined && toHex(e.detail.groupId) !== hex) return
+        ended = true
+        wake?.()
+      }
+      const onStop = () => onEnd()
+      groups.addEventListener('group:message', onMessage)
+      groups.addEventListener('group:removed', onEnd)
+      node.addEventListener('stop', onStop)
+      signal.addEventListener('abort', onStop, { once: true })
+      try {
+        for (;;) {
+          while (queue.length > 0) yield queue.shift()!
+          if (ended || signal.aborted) return
+          await new Promise<void>((resolve) => { wake = resolve })
+          wake = undefined
+        }
+      } finally {
+        groups.removeEventListener('group:message', onMessage)
+        groups.removeEventListener('group:removed', onEnd)
+        node.removeEventListener('stop', onStop)
+        signal.removeEventListener('abort', onStop)
+      }
+    },
+  },
+})
