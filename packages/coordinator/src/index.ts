@@ -60,6 +60,10 @@ export {
   decodePeerRecord, encodePeerRecordBody, signPeerRecord, validatePeerRecord,
   type PeerRecord, type PeerRecordRejectReason, type PeerRecordVerdict, type SignedPeerRecord, type ValidatePeerRecordOptions,
 } from './peer-record.ts'
+export {
+  MAX_PEER_CACHE_ENTRIES, MAX_PEER_CACHE_FILE_BYTES, PEER_CACHE_MAX_AGE_MS, PEER_CACHE_MAX_FAILURES, PEER_CACHE_VERSION,
+  PeerCache, decodePeerCache, encodePeerCache, type PeerCacheEntry, type PeerCacheLoadProblem,
+} from './peer-cache.ts'
 export type { AddressBookEntry } from './proto/address-book.ts'
 export { AdvertCache, type CachedAdvert, type InsertOutcome } from './proto/advert-cache.ts'
 export { advertScore, DEFAULT_SCORE_WEIGHTS, type ScoreWeights } from './proto/score.ts'

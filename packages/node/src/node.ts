@@ -21,6 +21,8 @@ import { Subscription, receivedMessage, type ReceivedMessage } from './subscript
 import type { Delivery } from '@saorsa-gossip/pubsub'
 import type { Rendezvous } from '@saorsa-gossip/rendezvous'
 import { createNodeRendezvous, type NodeRendezvousOptions } from './rendezvous.ts'
+import { ADDRESS_BOOK_TOPIC, COORDINATOR_TOPIC, type Coordinator } from '@saorsa-gossip/coordinator'
+import { CACHED_COORDINATOR_CONTACTS, createNodeCoordinator, rendezvousServersOf, type NodeCoordinatorOptions } from './coordinator.ts'
 
 /** The shared options bag of `@saorsa-gossip/types`, re-exported for existing imports. */
 export type { AbortOptions }
@@ -50,10 +52,12 @@ export interface SaorsaNodeInit {
   backend?: SignatureBackend
   /** The rendezvous service (`node.rendezvous`): role and where the `rendezvous`-role peers come from. */
   rendezvous?: NodeRendezvousOptions
+  /** The coordinator service (`node.coordinator`): the roles this node advertises, if any. */
+  coordinator?: NodeCoordinatorOptions
 }
 
 export interface JoinResult {
-  /** Addresses tried (peer cache first, then bootstrap). */
+  /** Addresses tried (peer cache first, then cached coordinator adverts, then bootstrap). */
   contacted: number
   /** Overlay neighbours once joined. */
   activePeers: number
@@ -81,8 +85,10 @@ export interface SaorsaNode extends DirectApi {
   readonly identity: Identity
   /** Provide and seek targets (SPEC.md section 11); NotStartedError while the node is not running. */
   readonly rendezvous: Rendezvous
+  /** Coordinator adverts, FOAF discovery and the address book (SPEC.md section 9); NotStartedError while stopped. */
+  readonly coordinator: Coordinator
   start(options?: AbortOptions): Promise<void>
-  /** Joins the overlay through cached peers, then `bootstrap` (default `init.bootstrap`). */
+  /** Joins the overlay through cached peers, then cached coordinators, then `bootstrap` (default `init.bootstrap`). */
   join(bootstrap?: string[], options?: AbortOptions): Promise<JoinResult>
   subscribe(topic: string, options?: AbortOptions): Subscription
   publish(topic: string, payload: Uint8Array, options?: AbortOptions): Promise<PublishResult>
@@ -130,6 +136,7 @@ class Node extends EventTarget implements SaorsaNode {
   #transport: Transport | undefined
   #layers: Layers | undefined
   #rendezvous: Rendezvous | undefined
+  #coordinator: Coordinator | undefined
   #peerCache: PeerCache | undefined
   #saveTimer: NodeJS.Timeout | undefined
   /** Names of the topics this node joined, by topic id hex (pubsub keeps the topics and their readers). */
@@ -195,10 +202,16 @@ class Node extends EventTarget implements SaorsaNode {
       })
       this.#layers.pubsub.addEventListener('message', (e) => this.#onMessage(e.detail))
       await this.#layers.start()
+      this.#coordinator = createNodeCoordinator({
+        identity: this.identity, backend, pubsub: this.#layers.pubsub, membership: this.#layers.membership, transport, direct: this.#direct,
+        preset: this.#init.preset ?? 'lan', addresses: this.#init.announce ?? transport.listenAddrs(), options: this.#init.coordinator ?? {},
+        ...(this.#init.home === undefined ? {} : { home: this.#init.home }),
+      })
+      await this.#coordinator.start(options)
       this.#rendezvous = createNodeRendezvous({
         identity: this.identity, backend, pubsub: this.#layers.pubsub, direct: this.#direct, preset: this.#init.preset ?? 'lan',
         ...(this.#init.home === undefined ? {} : { storePath: homeLayout(this.#init.home).rendezvousStoreFile }),
-        options: this.#init.rendezvous ?? {},
+        options: { servers: rendezvousServersOf(() => this.#coordinator), ...this.#init.rendezvous },
       })
       await this.#rendezvous.start(options)
       this.#startedAt = Date.now()
@@ -216,6 +229,11 @@ class Node extends EventTarget implements SaorsaNode {
     return this.#rendezvous!
   }
 
+  get coordinator(): Coordinator {
+    this.#running()
+    return this.#coordinator!
+  }
+
   #running(): Layers {
     if (this.#state !== 'running' || this.#layers === undefined) throw new NotStartedError('node is not running')
     return this.#layers
@@ -225,20 +243,30 @@ class Node extends EventTarget implements SaorsaNode {
     const layers = this.#running()
     // Cached peers first (reliability anchor 16: history beats a possibly compromised bootstrap).
     const cached = (this.#peerCache?.candidates(CACHED_CONTACTS) ?? []).map((e) => ({ peerId: e.peerId, addrs: e.addrs }))
+    // Then coordinators from verified adverts (coordinators.cbor), still before a configured list.
+    const coordinators = (this.#coordinator?.coordinators({ limit: CACHED_COORDINATOR_CONTACTS }) ?? [])
+      .filter((e) => !cached.some((c) => c.peerId.equals(e.advert.peerId)))
+      .map((e) => ({ peerId: e.advert.peerId, addrs: [...e.advert.addresses] }))
     const fromBootstrap = bootstrap.map((addr) => ({ addrs: [addr] }))
-    const contacted = cached.length + fromBootstrap.length
-    if (contacted === 0) throw new JoinFailedError('nothing to join: no bootstrap addresses and an empty peer cache')
-    componentLogger(this.#log, 'node').info({ cached: cached.length, bootstrap: bootstrap.length }, 'joining')
+    const contacted = cached.length + coordinators.length + fromBootstrap.length
+    if (contacted === 0) throw new JoinFailedError('nothing to join: no bootstrap addresses, an empty peer cache and no cached coordinator')
+    componentLogger(this.#log, 'node').info({ cached: cached.length, coordinators: coordinators.length, bootstrap: bootstrap.length }, 'joining')
     const signal = options.signal === undefined ? this.#lifetime.signal : AbortSignal.any([options.signal, this.#lifetime.signal])
-    const activePeers = await layers.join([cached, fromBootstrap], {
+    const activePeers = await layers.join([cached, coordinators, fromBootstrap], {
       signal,
       onGroupFailed: (group) => {
-        for (const c of group) if (c.peerId !== undefined) this.#peerCache?.recordFailure(c.peerId)
+        for (const c of group) {
+          if (c.peerId === undefined) continue
+          this.#peerCache?.recordFailure(c.peerId)
+          if (group === coordinators) this.#coordinator?.recordDial(c.peerId, false)
+        }
         this.#scheduleSave()
       },
     })
     throwIfAborted(signal)
     if (activePeers === 0) throw new JoinFailedError(`no peer answered among ${contacted} contact(s) yet; redialling them in the background`)
+    // No cached coordinator yet: ask the new neighbours' friends (FOAF) rather than wait for the next advert.
+    this.#coordinator?.findCoordinator({ signal }).catch(() => {})
     // Persist the peers that just worked at once, so a crash right after joining can still rejoin.
     await this.#peerCache?.save(Date.now()).catch((err: unknown) => componentLogger(this.#log, 'peer-cache').warn({ err }, 'peer cache save failed'))
     return { contacted, activePeers }
@@ -298,7 +326,8 @@ class Node extends EventTarget implements SaorsaNode {
   }
 
   topics(): string[] {
-    const joined = this.#layers?.pubsub.topics() ?? []
+    // The coordinator layer's own topics are plumbing, not topics the application joined.
+    const joined = (this.#layers?.pubsub.topics() ?? []).filter((t) => !t.equals(COORDINATOR_TOPIC) && !t.equals(ADDRESS_BOOK_TOPIC))
     return joined.map((t) => this.#topicNames.get(t.toHex()) ?? t.toHex()).sort()
   }
 
@@ -326,6 +355,7 @@ class Node extends EventTarget implements SaorsaNode {
     if (up) {
       const addrs = announced.length > 0 ? [...announced] : (this.#layers?.addrsOf(peerId) ?? [])
       if (addrs.length > 0) this.#peerCache?.recordSuccess(peerId, addrs, Date.now())
+      this.#coordinator?.recordDial(peerId, true)
       this.#scheduleSave()
     }
     this.dispatchEvent(new CustomEvent(up ? 'peer:up' : 'peer:down', { detail: { peerId } }))
@@ -396,6 +426,7 @@ class Node extends EventTarget implements SaorsaNode {
     try {
       // Withdrawals go out while the overlay is still there to carry them.
       await this.#rendezvous?.stop(options).catch((err: unknown) => log.warn({ err }, 'stopping rendezvous failed'))
+      await this.#coordinator?.stop().catch((err: unknown) => log.warn({ err }, 'stopping the coordinator failed'))
       // Leave first so neighbours learn we are gone on purpose (HyParView DISCONNECT), not by timeout.
       await this.#layers?.stop(options).catch((err: unknown) => log.warn({ err }, 'leaving the overlay failed'))
       if (this.#saveTimer !== undefined) clearTimeout(this.#saveTimer)
@@ -405,6 +436,7 @@ class Node extends EventTarget implements SaorsaNode {
     } finally {
       this.#layers = undefined
       this.#rendezvous = undefined
+      this.#coordinator = undefined
       this.#transport = undefined
       this.#direct.detach()
       this.#topicNames.clear()
