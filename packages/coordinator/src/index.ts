@@ -44,11 +44,10 @@ export {
   type AdvertRejectReason, type AdvertVerdict, type CachedAdvertState, type ValidateAdvertOptions,
 } from './advert-validate.ts'
 export {
-  ADVERT_CACHE_FILE, ADVERT_CACHE_VERSION, MAX_ADVERT_CACHE_ENTRIES, MAX_ADVERT_CACHE_FILE_BYTES,
+  ADVERT_CACHE_FILE, ADVERT_CACHE_VERSION, STALE_TEMP_MS, MAX_ADVERT_CACHE_ENTRIES, MAX_ADVERT_CACHE_FILE_BYTES,
   decodeAdvertCacheFile, encodeAdvertCacheFile, loadAdvertCache, saveAdvertCache,
   type AdvertCacheFileEntry, type AdvertCacheLoadReport, type LoadAdvertCacheOptions,
 } from './advert-store.ts'
-export { STALE_TEMP_MS } from './atomic-file.ts'
 export { COORDINATOR_DOMAIN, type Signer, type VerifyFn } from './domains.ts'
 export { AdvertTooLargeError, CacheFileError, QueryError } from './errors.ts'
 export {
