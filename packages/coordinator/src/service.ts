@@ -203,6 +203,12 @@ export class CoordinatorService extends EventTarget {
     return this.#core?.cache.best(this.#clock.wallNow(), options) ?? []
   }
 
+  /** The cached advert of `peer`, if it holds one that is live (its addresses are where to dial it). */
+  advertOf(peer: PeerId): CachedAdvert | undefined {
+    const entry = this.#core?.cache.get(peer)
+    return entry !== undefined && entry.advert.notAfterMs > this.#clock.wallNow() ? entry : undefined
+  }
+
   addressBook(): AddressBookEntry[] {
     return this.#core?.addressBook.entries() ?? []
   }

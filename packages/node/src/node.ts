@@ -377,10 +377,11 @@ class Node extends EventTarget implements SaorsaNode {
   send: DirectApi['send'] = (peer, protocol, message, options) => this.#direct.send(peer, protocol, message, options)
   openStream: DirectApi['openStream'] = (peer, protocol, options) => this.#direct.openStream(peer, protocol, options)
 
-  /** Where to dial a peer for a direct message: its announced addresses, then the peer cache. */
+  /** Where to dial a peer for a direct message: its announced addresses, the peer cache, then its verified advert (a rendezvous server). */
   #knownAddrs(peer: PeerId): string[] {
     const cached = this.#peerCache?.candidates().find((e) => e.peerId.equals(peer))?.addrs ?? []
-    return [...new Set([...(this.#layers?.addrsOf(peer) ?? []), ...cached])]
+    const advertised = this.#coordinator?.advertOf(peer)?.advert.addresses ?? []
+    return [...new Set([...(this.#layers?.addrsOf(peer) ?? []), ...cached, ...advertised])]
   }
 
   peers(): PeerInfo[] {
