@@ -6,7 +6,7 @@
  */
 import type { Identity, SignatureBackend } from '@saorsa-gossip/identity'
 import {
-  COORDINATOR_LAN, COORDINATOR_LOCAL, COORDINATOR_WAN, ROLES, createCoordinator, type Coordinator, type CoordinatorConfig,
+  COORDINATOR_LAN, COORDINATOR_LOCAL, COORDINATOR_WAN, MAX_ADVERT_HINTS, MAX_PEER_RECORD_HINTS, ROLES, createCoordinator, type Coordinator, type CoordinatorConfig,
   type CoordinatorTransport, type NatClass, type Role,
 } from '@saorsa-gossip/coordinator'
 import type { Membership } from '@saorsa-gossip/membership'
@@ -66,9 +66,10 @@ export function createNodeCoordinator(parts: {
   return createCoordinator(
     {
       config: options.config ?? PRESETS[parts.preset],
-      addresses: parts.addresses,
+      // The wire caps hints (10 per advert, 8 per record): the first addresses are the announced ones.
+      addresses: parts.addresses.slice(0, MAX_PEER_RECORD_HINTS),
       ...(parts.home === undefined ? {} : { home: parts.home }),
-      ...(roles === undefined || roles.length === 0 ? {} : { advertise: { roles, addresses: parts.addresses, nat: options.nat ?? 'unknown' } }),
+      ...(roles === undefined || roles.length === 0 ? {} : { advertise: { roles, addresses: parts.addresses.slice(0, MAX_ADVERT_HINTS), nat: options.nat ?? 'unknown' } }),
     },
     { identity: parts.identity, backend: parts.backend, pubsub: parts.pubsub, transport: foafTransport, membership: parts.membership },
   )

@@ -44,7 +44,9 @@ export const coordinatorRunCommand: CommandSpec<CliContext> = {
     nat: { type: 'string', description: `NAT class the advert states: ${NAT_CLASSES.join(', ')} (default unknown)`, valueName: 'class' },
     ...joinCommand.options,
   },
-  details: 'Flags shared with `saorsa-gossip network join` mean the same; `saorsa-gossip network coordinators`\n' +
+  details: 'The advert carries the announced addresses (--announce, else the bound ones): when binding\n' +
+    '0.0.0.0, announce the address peers should dial.\n' +
+    'Flags shared with `saorsa-gossip network join` mean the same; `saorsa-gossip network coordinators`\n' +
     'on any node lists the adverts it verified. With the rendezvous role the node also serves provider\n' +
     'summaries. The reflector and relay roles are advertised as given; this node does not yet run the\n' +
     'NAT reflector or relay service itself.',
