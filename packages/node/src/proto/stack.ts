@@ -219,7 +219,8 @@ export class GossipStack implements ProtocolCore<StackMessage, StackTimer, Stack
     command({ type: 'wall-clock', wallMs: nowMs + (co.wallOffsetMs ?? 0) })
     const a = co.advertise
     if (a !== undefined) command({ type: 'advertise', roles: a.roles, addresses: a.addresses, nat: a.nat ?? 'unknown' })
-    if (this.coordinator!.config.addressBook.enabled) command({ type: 'address-book', addresses: a?.addresses ?? [] })
+    // A peer record carries at most 8 address hints (MAX_PEER_RECORD_HINTS).
+    if (this.coordinator!.config.addressBook.enabled) command({ type: 'address-book', addresses: this.membership.self.addrs.slice(0, 8) })
   }
 
   #runCoordinator(input: CoreInput<FoafMessage, CoordinatorTimer, CoordinatorCommand>, nowMs: number, out: Out): void {
