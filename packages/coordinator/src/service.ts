@@ -209,6 +209,13 @@ export class CoordinatorService extends EventTarget {
     return entry !== undefined && entry.advert.notAfterMs > this.#clock.wallNow() ? entry : undefined
   }
 
+  /** Where `peer` says it can be reached: its live advert's addresses, then its address-book record's. */
+  addressesOf(peer: PeerId): string[] {
+    const advertised = this.advertOf(peer)?.advert.addresses ?? []
+    const recorded = this.#core?.addressBook.get(peer)?.addresses ?? []
+    return [...new Set([...advertised, ...recorded])]
+  }
+
   addressBook(): AddressBookEntry[] {
     return this.#core?.addressBook.entries() ?? []
   }

@@ -377,10 +377,10 @@ class Node extends EventTarget implements SaorsaNode {
   send: DirectApi['send'] = (peer, protocol, message, options) => this.#direct.send(peer, protocol, message, options)
   openStream: DirectApi['openStream'] = (peer, protocol, options) => this.#direct.openStream(peer, protocol, options)
 
-  /** Where to dial a peer for a direct message: its announced addresses, the peer cache, then its verified advert (a rendezvous server). */
+  /** Where to dial a peer for a direct message: its announced addresses, the peer cache, then its signed advert or address record. */
   #knownAddrs(peer: PeerId): string[] {
     const cached = this.#peerCache?.candidates().find((e) => e.peerId.equals(peer))?.addrs ?? []
-    const advertised = this.#coordinator?.advertOf(peer)?.advert.addresses ?? []
+    const advertised = this.#coordinator?.addressesOf(peer) ?? []
     return [...new Set([...(this.#layers?.addrsOf(peer) ?? []), ...cached, ...advertised])]
   }
 
