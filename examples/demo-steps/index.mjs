@@ -5,10 +5,12 @@
  * calls `check(label, ok)` for every claim, and stops its nodes before it returns. Run one alone with
  * `node examples/demo-step.mjs <name>`; each has a test in ../test/demo-steps.test.ts.
  */
+import * as coordinator from './coordinator.mjs'
 import * as groups from './groups.mjs'
 import * as rendezvous from './rendezvous.mjs'
 
 export const STEPS = [
+  coordinator,
   rendezvous,
   groups,
 ]

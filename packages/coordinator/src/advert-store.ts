@@ -4,16 +4,20 @@
  * re-validates every advert (signature, key binding, window), so a tampered or stale file can only
  * shrink the cache; a corrupt file is reported, counted and replaced by an empty cache.
  */
+import { lstat } from 'node:fs/promises'
 import { DecodeError, decodeCbor, encodeCbor, schema } from '@saorsa-gossip/types'
+import { FileRefusedError, readRegularFile, removeStaleTempFiles, writeFileAtomic } from '@saorsa-gossip/types/fs'
 import { MAX_ADVERT_BYTES } from './advert.ts'
 import { validateAdvert, type AdvertRejectReason } from './advert-validate.ts'
-import { readRegularFile, removeStaleTemps, writeFileAtomic } from './atomic-file.ts'
+import { CacheFileError } from './errors.ts'
 import type { VerifyFn } from './domains.ts'
 import { AdvertCache, MAX_DIAL_COUNT } from './proto/advert-cache.ts'
 import type { AdvertPolicy } from './proto/config.ts'
 import type { ScoreWeights } from './proto/score.ts'
 
 export const ADVERT_CACHE_FILE = 'coordinators.cbor'
+/** A temp file older than this belongs to a writer that died (a live write takes milliseconds). */
+export const STALE_TEMP_MS = 60_000
 export const ADVERT_CACHE_VERSION = 1
 /** Entries in the file: the cache's own bound (design: 1,000). */
 export const MAX_ADVERT_CACHE_ENTRIES = 1_000
@@ -78,14 +82,17 @@ export interface LoadAdvertCacheOptions {
  */
 export async function loadAdvertCache(path: string, options: LoadAdvertCacheOptions): Promise<{ cache: AdvertCache; report: AdvertCacheLoadReport }> {
   const cache = new AdvertCache({ capacity: options.capacity, ...(options.weights === undefined ? {} : { weights: options.weights }) })
-  const report: AdvertCacheLoadReport = { loaded: 0, dropped: {}, staleTempsRemoved: await removeStaleTemps(path, options.wallMs) }
+  await refuseNonRegular(path)
+  const staleTempsRemoved = await removeStaleTempFiles(path, { olderThanMs: STALE_TEMP_MS, nowMs: options.wallMs })
+  const report: AdvertCacheLoadReport = { loaded: 0, dropped: {}, staleTempsRemoved }
   let entries: AdvertCacheFileEntry[]
   try {
-    const bytes = await readRegularFile(path, MAX_ADVERT_CACHE_FILE_BYTES)
+    const bytes = await readRegularFile(path, { maxBytes: MAX_ADVERT_CACHE_FILE_BYTES })
     if (bytes === undefined) return { cache, report }
     entries = decodeAdvertCacheFile(bytes)
   } catch (err) {
-    if (!(err instanceof DecodeError)) throw err
+    if (err instanceof FileRefusedError && err.reason === 'not-regular') throw new CacheFileError(`${path}: not a regular file; refusing to read or replace it`)
+    if (!(err instanceof DecodeError) && !(err instanceof FileRefusedError)) throw err
     report.corrupt = err.message
     return { cache, report }
   }
@@ -110,5 +117,18 @@ export async function loadAdvertCache(path: string, options: LoadAdvertCacheOpti
 
 /** Writes the cache to `path` atomically. Throws CacheFileError if `path` is not a regular file. */
 export async function saveAdvertCache(path: string, cache: AdvertCache): Promise<void> {
+  await refuseNonRegular(path)
   await writeFileAtomic(path, encodeAdvertCacheFile(cache))
+}
+
+/** A symlink or directory in place of the cache is refused, never followed or replaced. */
+async function refuseNonRegular(path: string): Promise<void> {
+  let isFile
+  try {
+    isFile = (await lstat(path)).isFile()
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return
+    throw err
+  }
+  if (!isFile) throw new CacheFileError(`${path}: not a regular file; refusing to read or replace it`)
 }

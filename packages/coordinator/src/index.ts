@@ -44,11 +44,10 @@ export {
   type AdvertRejectReason, type AdvertVerdict, type CachedAdvertState, type ValidateAdvertOptions,
 } from './advert-validate.ts'
 export {
-  ADVERT_CACHE_FILE, ADVERT_CACHE_VERSION, MAX_ADVERT_CACHE_ENTRIES, MAX_ADVERT_CACHE_FILE_BYTES,
+  ADVERT_CACHE_FILE, ADVERT_CACHE_VERSION, STALE_TEMP_MS, MAX_ADVERT_CACHE_ENTRIES, MAX_ADVERT_CACHE_FILE_BYTES,
   decodeAdvertCacheFile, encodeAdvertCacheFile, loadAdvertCache, saveAdvertCache,
   type AdvertCacheFileEntry, type AdvertCacheLoadReport, type LoadAdvertCacheOptions,
 } from './advert-store.ts'
-export { STALE_TEMP_MS } from './atomic-file.ts'
 export { COORDINATOR_DOMAIN, type Signer, type VerifyFn } from './domains.ts'
 export { AdvertTooLargeError, CacheFileError, QueryError } from './errors.ts'
 export {
@@ -60,6 +59,10 @@ export {
   decodePeerRecord, encodePeerRecordBody, signPeerRecord, validatePeerRecord,
   type PeerRecord, type PeerRecordRejectReason, type PeerRecordVerdict, type SignedPeerRecord, type ValidatePeerRecordOptions,
 } from './peer-record.ts'
+export {
+  MAX_PEER_CACHE_ENTRIES, MAX_PEER_CACHE_FILE_BYTES, PEER_CACHE_MAX_AGE_MS, PEER_CACHE_MAX_FAILURES, PEER_CACHE_VERSION,
+  PeerCache, decodePeerCache, encodePeerCache, type PeerCacheEntry, type PeerCacheLoadProblem,
+} from './peer-cache.ts'
 export type { AddressBookEntry } from './proto/address-book.ts'
 export { AdvertCache, type CachedAdvert, type InsertOutcome } from './proto/advert-cache.ts'
 export { advertScore, DEFAULT_SCORE_WEIGHTS, type ScoreWeights } from './proto/score.ts'

@@ -74,6 +74,8 @@ export interface CoordinatorComponents {
 
 export interface CoordinatorEvents {
   'advert': CustomEvent<{ readonly publisher: PeerId; readonly sequence: number }>
+  /** Our own advert was signed and handed to pubsub (every publish interval while we advertise). */
+  'advert:published': CustomEvent<{ readonly bytes: number }>
   'coordinator:found': CustomEvent<CachedAdvert>
   'cache:loaded': CustomEvent<AdvertCacheLoadReport>
   'peer:added': CustomEvent<PeerId>
@@ -106,6 +108,7 @@ export class CoordinatorService extends EventTarget {
   #ref = 0
   #saveTimer: ReturnType<typeof setTimeout> | undefined
   #dirty = false
+  #lastPublished = 0
 
   constructor(init: CoordinatorInit, components: CoordinatorComponents) {
     super()
@@ -115,6 +118,11 @@ export class CoordinatorService extends EventTarget {
     this.#clock = components.clock ?? systemClock
     const backend = components.backend
     this.#verify = (pk, domain, body, sig) => backend.verify(pk, signingInput(domain, body), sig)
+  }
+
+  /** Size of the advert we last published (0 while we do not advertise). */
+  get publishedAdvertBytes(): number {
+    return this.#lastPublished
   }
 
   get isStarted(): boolean {
@@ -141,7 +149,8 @@ export class CoordinatorService extends EventTarget {
     })
     this.#core = core
     this.#runtime = new CoreRuntime({
-      core, clock: this.#clock,
+      // Whole milliseconds: the cores derive signed wall-clock fields (validity, sequence, counter) from it.
+      core, clock: { now: () => Math.floor(this.#clock.now()), wallNow: () => this.#clock.wallNow() },
       send: (to, msg) => this.#send(to, msg),
       emit: (event) => this.#emit(event),
       beforeTimers: () => [{ type: 'command', command: { type: 'wall-clock', wallMs: this.#clock.wallNow() } }],
@@ -186,7 +195,25 @@ export class CoordinatorService extends EventTarget {
 
   /** Cached coordinator adverts, best first. */
   coordinators(options: { limit?: number } = {}): CachedAdvert[] {
-    return this.#core?.cache.best(this.#clock.wallNow(), { role: 'coordinator', ...options }) ?? []
+    return this.adverts({ role: 'coordinator', ...options })
+  }
+
+  /** Live cached adverts, best first, optionally only those holding `role` (a rendezvous client's servers). */
+  adverts(options: { role?: Role; limit?: number } = {}): CachedAdvert[] {
+    return this.#core?.cache.best(this.#clock.wallNow(), options) ?? []
+  }
+
+  /** The cached advert of `peer`, if it holds one that is live (its addresses are where to dial it). */
+  advertOf(peer: PeerId): CachedAdvert | undefined {
+    const entry = this.#core?.cache.get(peer)
+    return entry !== undefined && entry.advert.notAfterMs > this.#clock.wallNow() ? entry : undefined
+  }
+
+  /** Where `peer` says it can be reached: its live advert's addresses, then its address-book record's. */
+  addressesOf(peer: PeerId): string[] {
+    const advertised = this.advertOf(peer)?.advert.addresses ?? []
+    const recorded = this.#core?.addressBook.get(peer)?.addresses ?? []
+    return [...new Set([...advertised, ...recorded])]
   }
 
   addressBook(): AddressBookEntry[] {
@@ -224,6 +251,7 @@ export class CoordinatorService extends EventTarget {
 
   /** Reports the outcome of dialling a cached coordinator (it moves the advert's score). */
   recordDial(peer: PeerId, ok: boolean): void {
+    if (this.#core?.cache.get(peer) === undefined) return
     this.#command({ type: 'dial-result', peer, ok })
     this.#changed()
   }
@@ -284,6 +312,10 @@ export class CoordinatorService extends EventTarget {
       }
       case 'publish':
         this.#components.pubsub.publish(TOPIC_NAMES[event.topic], event.payload).catch(() => { this.drops['publish-failed']!++ })
+        if (event.topic === 'adverts') {
+          this.#lastPublished = event.payload.length
+          this.#dispatch('advert:published', { bytes: event.payload.length })
+        }
         return
       case 'advert-accepted':
         this.#changed()

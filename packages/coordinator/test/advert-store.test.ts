@@ -71,14 +71,14 @@ describe('advert cache file', () => {
   })
 
   it('removes temp files left by a crashed writer, but not a live one', async () => {
-    const stale = join(dir, `.${ADVERT_CACHE_FILE}.0123456789abcdef.tmp`)
-    const live = join(dir, `.${ADVERT_CACHE_FILE}.fedcba9876543210.tmp`)
+    const stale = join(dir, `.${ADVERT_CACHE_FILE}.0123456789ab.tmp`)
+    const live = join(dir, `.${ADVERT_CACHE_FILE}.fedcba987654.tmp`)
     await writeFile(stale, 'x')
     await writeFile(live, 'x')
     await utimes(stale, new Date(T0 - 120_000), new Date(T0 - 120_000))
     await utimes(live, new Date(T0 + 30_000), new Date(T0 + 30_000))
     const { report } = await loadAdvertCache(path, OPTIONS)
     expect(report.staleTempsRemoved).toBe(1)
-    expect((await readdir(dir)).sort()).toEqual([`.${ADVERT_CACHE_FILE}.fedcba9876543210.tmp`])
+    expect((await readdir(dir)).sort()).toEqual([`.${ADVERT_CACHE_FILE}.fedcba987654.tmp`])
   })
 })

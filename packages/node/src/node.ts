@@ -23,6 +23,8 @@ import type { Rendezvous } from '@saorsa-gossip/rendezvous'
 import { createNodeRendezvous, type NodeRendezvousOptions } from './rendezvous.ts'
 import type { Groups } from '@saorsa-gossip/groups'
 import type { NodeGroups, NodeGroupsOptions } from './groups.ts'
+import { ADDRESS_BOOK_TOPIC, COORDINATOR_TOPIC, type Coordinator } from '@saorsa-gossip/coordinator'
+import { CACHED_COORDINATOR_CONTACTS, createNodeCoordinator, rendezvousServersOf, withAdvertisedServers, type NodeCoordinatorOptions } from './coordinator.ts'
 
 /** The shared options bag of `@saorsa-gossip/types`, re-exported for existing imports. */
 export type { AbortOptions }
@@ -54,10 +56,12 @@ export interface SaorsaNodeInit {
   rendezvous?: NodeRendezvousOptions
   /** MLS groups (`node.groups`): state in `<home>/groups/`, sealed under the identity. */
   groups?: NodeGroupsOptions
+  /** The coordinator service (`node.coordinator`): the roles this node advertises, if any. */
+  coordinator?: NodeCoordinatorOptions
 }
 
 export interface JoinResult {
-  /** Addresses tried (peer cache first, then bootstrap). */
+  /** Addresses tried (peer cache first, then cached coordinator adverts, then bootstrap). */
   contacted: number
   /** Overlay neighbours once joined. */
   activePeers: number
@@ -87,8 +91,10 @@ export interface SaorsaNode extends DirectApi {
   readonly rendezvous: Rendezvous
   /** MLS groups with encrypted group topics (SPEC.md section 10); NotStartedError while the node is not running. */
   readonly groups: Groups
+  /** Coordinator adverts, FOAF discovery and the address book (SPEC.md section 9); NotStartedError while stopped. */
+  readonly coordinator: Coordinator
   start(options?: AbortOptions): Promise<void>
-  /** Joins the overlay through cached peers, then `bootstrap` (default `init.bootstrap`). */
+  /** Joins the overlay through cached peers, then cached coordinators, then `bootstrap` (default `init.bootstrap`). */
   join(bootstrap?: string[], options?: AbortOptions): Promise<JoinResult>
   subscribe(topic: string, options?: AbortOptions): Subscription
   publish(topic: string, payload: Uint8Array, options?: AbortOptions): Promise<PublishResult>
@@ -139,6 +145,7 @@ class Node extends EventTarget implements SaorsaNode {
   #layers: Layers | undefined
   #rendezvous: Rendezvous | undefined
   #groups: NodeGroups | undefined
+  #coordinator: Coordinator | undefined
   #peerCache: PeerCache | undefined
   #saveTimer: NodeJS.Timeout | undefined
   /** Names of the topics this node joined, by topic id hex (pubsub keeps the topics and their readers). */
@@ -204,10 +211,16 @@ class Node extends EventTarget implements SaorsaNode {
       })
       this.#layers.pubsub.addEventListener('message', (e) => this.#onMessage(e.detail))
       await this.#layers.start()
+      this.#coordinator = createNodeCoordinator({
+        identity: this.identity, backend, pubsub: this.#layers.pubsub, membership: this.#layers.membership, transport, direct: this.#direct,
+        preset: this.#init.preset ?? 'lan', addresses: this.#init.announce ?? transport.listenAddrs(), options: this.#init.coordinator ?? {},
+        ...(this.#init.home === undefined ? {} : { home: this.#init.home }),
+      })
+      await this.#coordinator.start(options)
       this.#rendezvous = createNodeRendezvous({
         identity: this.identity, backend, pubsub: this.#layers.pubsub, direct: this.#direct, preset: this.#init.preset ?? 'lan',
         ...(this.#init.home === undefined ? {} : { storePath: homeLayout(this.#init.home).rendezvousStoreFile }),
-        options: this.#init.rendezvous ?? {},
+        options: { ...this.#init.rendezvous, servers: withAdvertisedServers(this.#init.rendezvous?.servers, rendezvousServersOf(() => this.#coordinator)) },
       })
       await this.#rendezvous.start(options)
       // Loaded here, not at import: ts-mls would slow every CLI command that never starts a node.
@@ -237,6 +250,11 @@ class Node extends EventTarget implements SaorsaNode {
     return this.#groups!.groups
   }
 
+  get coordinator(): Coordinator {
+    this.#running()
+    return this.#coordinator!
+  }
+
   #running(): Layers {
     if (this.#state !== 'running' || this.#layers === undefined) throw new NotStartedError('node is not running')
     return this.#layers
@@ -246,20 +264,30 @@ class Node extends EventTarget implements SaorsaNode {
     const layers = this.#running()
     // Cached peers first (reliability anchor 16: history beats a possibly compromised bootstrap).
     const cached = (this.#peerCache?.candidates(CACHED_CONTACTS) ?? []).map((e) => ({ peerId: e.peerId, addrs: e.addrs }))
+    // Then coordinators from verified adverts (coordinators.cbor), still before a configured list.
+    const coordinators = (this.#coordinator?.coordinators({ limit: CACHED_COORDINATOR_CONTACTS }) ?? [])
+      .filter((e) => !cached.some((c) => c.peerId.equals(e.advert.peerId)))
+      .map((e) => ({ peerId: e.advert.peerId, addrs: [...e.advert.addresses] }))
     const fromBootstrap = bootstrap.map((addr) => ({ addrs: [addr] }))
-    const contacted = cached.length + fromBootstrap.length
-    if (contacted === 0) throw new JoinFailedError('nothing to join: no bootstrap addresses and an empty peer cache')
-    componentLogger(this.#log, 'node').info({ cached: cached.length, bootstrap: bootstrap.length }, 'joining')
+    const contacted = cached.length + coordinators.length + fromBootstrap.length
+    if (contacted === 0) throw new JoinFailedError('nothing to join: no bootstrap addresses, an empty peer cache and no cached coordinator')
+    componentLogger(this.#log, 'node').info({ cached: cached.length, coordinators: coordinators.length, bootstrap: bootstrap.length }, 'joining')
     const signal = options.signal === undefined ? this.#lifetime.signal : AbortSignal.any([options.signal, this.#lifetime.signal])
-    const activePeers = await layers.join([cached, fromBootstrap], {
+    const activePeers = await layers.join([cached, coordinators, fromBootstrap], {
       signal,
       onGroupFailed: (group) => {
-        for (const c of group) if (c.peerId !== undefined) this.#peerCache?.recordFailure(c.peerId)
+        for (const c of group) {
+          if (c.peerId === undefined) continue
+          this.#peerCache?.recordFailure(c.peerId)
+          if (group === coordinators) this.#coordinator?.recordDial(c.peerId, false)
+        }
         this.#scheduleSave()
       },
     })
     throwIfAborted(signal)
     if (activePeers === 0) throw new JoinFailedError(`no peer answered among ${contacted} contact(s) yet; redialling them in the background`)
+    // No cached coordinator yet: ask the new neighbours' friends (FOAF) rather than wait for the next advert.
+    this.#coordinator?.findCoordinator({ signal }).catch(() => {})
     // Persist the peers that just worked at once, so a crash right after joining can still rejoin.
     await this.#peerCache?.save(Date.now()).catch((err: unknown) => componentLogger(this.#log, 'peer-cache').warn({ err }, 'peer cache save failed'))
     return { contacted, activePeers }
@@ -319,7 +347,8 @@ class Node extends EventTarget implements SaorsaNode {
   }
 
   topics(): string[] {
-    const joined = this.#layers?.pubsub.topics() ?? []
+    // The coordinator layer's own topics are plumbing, not topics the application joined.
+    const joined = (this.#layers?.pubsub.topics() ?? []).filter((t) => !t.equals(COORDINATOR_TOPIC) && !t.equals(ADDRESS_BOOK_TOPIC))
     return joined.map((t) => this.#topicNames.get(t.toHex()) ?? t.toHex()).sort()
   }
 
@@ -347,6 +376,7 @@ class Node extends EventTarget implements SaorsaNode {
     if (up) {
       const addrs = announced.length > 0 ? [...announced] : (this.#layers?.addrsOf(peerId) ?? [])
       if (addrs.length > 0) this.#peerCache?.recordSuccess(peerId, addrs, Date.now())
+      this.#coordinator?.recordDial(peerId, true)
       this.#scheduleSave()
     }
     this.dispatchEvent(new CustomEvent(up ? 'peer:up' : 'peer:down', { detail: { peerId } }))
@@ -368,10 +398,11 @@ class Node extends EventTarget implements SaorsaNode {
   send: DirectApi['send'] = (peer, protocol, message, options) => this.#direct.send(peer, protocol, message, options)
   openStream: DirectApi['openStream'] = (peer, protocol, options) => this.#direct.openStream(peer, protocol, options)
 
-  /** Where to dial a peer for a direct message: its announced addresses, then the peer cache. */
+  /** Where to dial a peer for a direct message: its announced addresses, the peer cache, then its signed advert or address record. */
   #knownAddrs(peer: PeerId): string[] {
     const cached = this.#peerCache?.candidates().find((e) => e.peerId.equals(peer))?.addrs ?? []
-    return [...new Set([...(this.#layers?.addrsOf(peer) ?? []), ...cached])]
+    const advertised = this.#coordinator?.addressesOf(peer) ?? []
+    return [...new Set([...(this.#layers?.addrsOf(peer) ?? []), ...cached, ...advertised])]
   }
 
   peers(): PeerInfo[] {
@@ -418,6 +449,7 @@ class Node extends EventTarget implements SaorsaNode {
       await this.#groups?.stop().catch((err: unknown) => log.warn({ err }, 'stopping groups failed'))
       // Withdrawals go out while the overlay is still there to carry them.
       await this.#rendezvous?.stop(options).catch((err: unknown) => log.warn({ err }, 'stopping rendezvous failed'))
+      await this.#coordinator?.stop().catch((err: unknown) => log.warn({ err }, 'stopping the coordinator failed'))
       // Leave first so neighbours learn we are gone on purpose (HyParView DISCONNECT), not by timeout.
       await this.#layers?.stop(options).catch((err: unknown) => log.warn({ err }, 'leaving the overlay failed'))
       if (this.#saveTimer !== undefined) clearTimeout(this.#saveTimer)
@@ -428,6 +460,7 @@ class Node extends EventTarget implements SaorsaNode {
       this.#layers = undefined
       this.#rendezvous = undefined
       this.#groups = undefined
+      this.#coordinator = undefined
       this.#transport = undefined
       this.#direct.detach()
       this.#topicNames.clear()

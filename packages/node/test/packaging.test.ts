@@ -103,5 +103,7 @@ describe('packaging', () => {
     // The installed bin link runs by itself (npm made it executable; the shebang picks Node).
     const help = await run(join(app, 'node_modules', '.bin', 'saorsa-gossip'), ['--help'], { cwd: app })
     expect(help.stdout).toContain('Usage: saorsa-gossip')
+    const coordinator = await run(join(app, 'node_modules', '.bin', 'saorsa-coordinator'), ['--version'], { cwd: app })
+    expect(coordinator.stdout).toMatch(/^saorsa-coordinator \d+\.\d+\.\d+\n$/)
   }, 240_000)
 })

@@ -23,3 +23,6 @@ export {
   CoordinatorCore, type CoordinatorCommand, type CoordinatorCoreInit, type CoordinatorEvent, type CoordinatorInput, type CoordinatorOutput,
   type CoordinatorTimer, type CoordinatorTopic, type Verdict,
 } from './coordinator.ts'
+export { ADDRESS_BOOK_TOPIC, ADDRESS_BOOK_TOPIC_NAME, COORDINATOR_TOPIC, COORDINATOR_TOPIC_NAME, FOAF_PROTOCOL } from '../topics.ts'
+export { COORDINATOR_DOMAIN, type Signer, type VerifyFn } from '../domains.ts'
+export type { NatClass, Role } from '../advert.ts'

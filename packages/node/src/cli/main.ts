@@ -12,6 +12,7 @@ import { remoteCommands } from './commands/remote.ts'
 import { dashboardCommand } from './commands/dashboard.ts'
 import { rendezvousCommands } from './commands/rendezvous.ts'
 import { groupCommands } from './commands/groups.ts'
+import { coordinatorCommands } from './commands/coordinator.ts'
 
 export const BIN = 'saorsa-gossip'
 
@@ -22,12 +23,13 @@ export const COMMANDS: readonly CommandSpec<CliContext>[] = [
   dashboardCommand,
   ...rendezvousCommands,
   ...groupCommands,
+  ...coordinatorCommands,
 ]
 
-export async function main(argv: readonly string[], io: CliIO, commands: readonly CommandSpec<CliContext>[] = COMMANDS): Promise<number> {
+export async function main(argv: readonly string[], io: CliIO, commands: readonly CommandSpec<CliContext>[] = COMMANDS, bin = BIN): Promise<number> {
   let resolution
   try {
-    resolution = resolveCommand(BIN, commands, argv)
+    resolution = resolveCommand(bin, commands, argv)
   } catch (err) {
     io.stderr.write(`error: ${(err as Error).message}\n`)
     return exitCodeFor(err)
@@ -40,7 +42,7 @@ export async function main(argv: readonly string[], io: CliIO, commands: readonl
       io.stderr.write(`${resolution.text}\n`)
       return EXIT.usage
     case 'version':
-      io.stdout.write(`${BIN} ${cliVersion()}\n`)
+      io.stdout.write(`${bin} ${cliVersion()}\n`)
       return EXIT.ok
   }
   const ctx = createContext(io, resolution.globals)

@@ -26,6 +26,8 @@ export interface HomeLayout {
   readonly groupsDir: string
   /** Local names of groups for the CLI (JSON: name -> group id hex); never sent to anyone. */
   readonly groupNamesFile: string
+  /** Verified coordinator adverts and our dial history (CBOR, SPEC.md section 9.3). */
+  readonly coordinatorCacheFile: string
 }
 
 /** Resolves the home directory without touching the filesystem. */
@@ -46,6 +48,7 @@ export function homeLayout(home: string): HomeLayout {
     rendezvousStoreFile: join(home, 'rendezvous.cbor'),
     groupsDir: join(home, 'groups'),
     groupNamesFile: join(home, 'group-names.json'),
+    coordinatorCacheFile: join(home, 'coordinators.cbor'),
   }
 }
 

@@ -25,25 +25,36 @@ import {
   type RendezvousOutput, type RendezvousTimer, type VerifySummary,
 } from '@saorsa-gossip/rendezvous/proto'
 import type { RendezvousMessage } from '@saorsa-gossip/rendezvous/wire'
+import {
+  COORDINATOR_LAN, CoordinatorCore, type CoordinatorCommand, type CoordinatorConfig, type CoordinatorEvent, type CoordinatorOutput,
+  type CoordinatorTimer, type FoafMessage, type NatClass, type Role, type Signer, type VerifyFn,
+} from '@saorsa-gossip/coordinator/proto'
 import { TopicId, type CoreInput, type CoreOutput, type Outbox, type PeerId, type ProtocolCore, type Rng } from '@saorsa-gossip/types'
 import { onRendezvousEvent, onShardValidationRequest, type ShardTopicSide, type ShardValidatorSide } from './rendezvous-rules.ts'
+import {
+  joinCoordinatorTopics, onCoordinatorEvent, onCoordinatorNeighbor, onCoordinatorValidationRequest, type CoordinatorSide, type CoordinatorTopicSide,
+} from './coordinator-rules.ts'
 
 export type StackMessage =
   | { readonly layer: 'membership'; readonly msg: MembershipMessage }
   | { readonly layer: 'pubsub'; readonly msg: PubSubMessage }
   | { readonly layer: 'rendezvous'; readonly msg: RendezvousMessage }
+  | { readonly layer: 'coordinator'; readonly msg: FoafMessage }
 export type StackTimer =
   | { readonly layer: 'membership'; readonly timer: MembershipTimer }
   | { readonly layer: 'pubsub'; readonly timer: PubSubTimer }
   | { readonly layer: 'rendezvous'; readonly timer: RendezvousTimer }
+  | { readonly layer: 'coordinator'; readonly timer: CoordinatorTimer }
 export type StackCommand =
   | { readonly layer: 'membership'; readonly command: MembershipCommand }
   | { readonly layer: 'pubsub'; readonly command: PubSubCommand }
   | { readonly layer: 'rendezvous'; readonly command: RendezvousCommand }
+  | { readonly layer: 'coordinator'; readonly command: CoordinatorCommand }
 export type StackEvent =
   | { readonly layer: 'membership'; readonly event: MembershipEvent }
   | { readonly layer: 'pubsub'; readonly event: PubSubEvent }
   | { readonly layer: 'rendezvous'; readonly event: RendezvousEvent }
+  | { readonly layer: 'coordinator'; readonly event: CoordinatorEvent }
 export type StackInput = CoreInput<StackMessage, StackTimer, StackCommand>
 export type StackOutput = CoreOutput<StackMessage, StackTimer, StackEvent>
 
@@ -107,6 +118,22 @@ export interface GossipStackInit {
   readonly revealedKey: (peer: PeerId) => Uint8Array | undefined
   /** The rendezvous layer (SPEC.md section 11); absent, the stack has none. */
   readonly rendezvous?: StackRendezvousInit
+  /** The coordinator layer (SPEC.md section 9); absent, the stack has none. */
+  readonly coordinator?: StackCoordinatorInit
+}
+
+export interface StackCoordinatorInit {
+  /** Default COORDINATOR_LAN. */
+  readonly config?: CoordinatorConfig
+  /** Signs adverts, FOAF queries and peer records under their domains (an Identity fits). */
+  readonly signer: Signer
+  readonly verify: VerifyFn
+  /** Signs a pubsub header under the message domain (adverts and records are pubsub messages of ours). */
+  readonly signHeader: (header: Uint8Array) => Uint8Array
+  /** Publish our advert with these roles (a coordinator); absent for ordinary nodes. */
+  readonly advertise?: { readonly roles: readonly Role[]; readonly addresses: readonly string[]; readonly nat?: NatClass }
+  /** Unix time at `nowMs` 0: adverts carry absolute validity times (default 0: `nowMs` is Unix time). */
+  readonly wallOffsetMs?: number
 }
 
 export interface StackRendezvousInit {
@@ -127,11 +154,16 @@ type Routed =
   | { readonly layer: 'membership'; readonly input: CoreInput<MembershipMessage, MembershipTimer, MembershipCommand> }
   | { readonly layer: 'pubsub'; readonly input: CoreInput<PubSubMessage, PubSubTimer, PubSubCommand> }
   | { readonly layer: 'rendezvous'; readonly input: CoreInput<RendezvousMessage, RendezvousTimer, RendezvousCommand> }
+  | { readonly layer: 'coordinator'; readonly input: CoreInput<FoafMessage, CoordinatorTimer, CoordinatorCommand> }
 
 export class GossipStack implements ProtocolCore<StackMessage, StackTimer, StackCommand, StackEvent> {
   readonly membership: MembershipCore
   readonly pubsub: PubSubCore
   readonly rendezvous: RendezvousCore | undefined
+  readonly coordinator: CoordinatorCore | undefined
+  readonly #coordinatorInit: StackCoordinatorInit | undefined
+  /** The coordinator joins its topics and starts advertising on the stack's first input (the constructor has no outbox). */
+  #coordinatorStarted = false
   readonly #revealedKey: (peer: PeerId) => Uint8Array | undefined
   readonly #publisher: Publisher | undefined
   readonly #wallOffsetMs: number
@@ -148,11 +180,18 @@ export class GossipStack implements ProtocolCore<StackMessage, StackTimer, Stack
       self: init.self.id, publicKey: init.self.publicKey, config: { ...DEFAULT_RENDEZVOUS_CONFIG, ...rv.config },
       sign: rv.signSummary, verify: rv.verifySummary,
     })
-    this.#publisher = rv === undefined ? undefined : new Publisher(init.self.id, rv.signHeader)
+    const co = init.coordinator
+    this.#coordinatorInit = co
+    this.coordinator = co === undefined ? undefined : new CoordinatorCore({
+      self: init.self.id, signer: co.signer, verify: co.verify, config: co.config ?? COORDINATOR_LAN, rng: init.rng,
+    })
+    const signHeader = rv?.signHeader ?? co?.signHeader
+    this.#publisher = signHeader === undefined ? undefined : new Publisher(init.self.id, signHeader)
     this.#wallOffsetMs = rv?.wallOffsetMs ?? 0
   }
 
   handle(input: StackInput, nowMs: number, out: Out): void {
+    if (this.coordinator !== undefined && !this.#coordinatorStarted) this.#startCoordinator(nowMs, out)
     switch (input.type) {
       case 'recv': return this.#route({ layer: input.msg.layer, input: { type: 'recv', from: input.from, msg: input.msg.msg } } as Routed, nowMs, out)
       case 'timer': return this.#route({ layer: input.timer.layer, input: { type: 'timer', timer: input.timer.timer } } as Routed, nowMs, out)
@@ -168,6 +207,46 @@ export class GossipStack implements ProtocolCore<StackMessage, StackTimer, Stack
       case 'membership': return this.#runMembership(routed.input, nowMs, out)
       case 'pubsub': return this.#runPubSub(routed.input, nowMs, out)
       case 'rendezvous': return this.#runRendezvous(routed.input, nowMs, out)
+      case 'coordinator': return this.#runCoordinator(routed.input, nowMs, out)
+    }
+  }
+
+  #startCoordinator(nowMs: number, out: Out): void {
+    this.#coordinatorStarted = true
+    const co = this.#coordinatorInit!
+    joinCoordinatorTopics(this.#coordinatorTopicSide(nowMs, out), this.coordinator!.config.addressBook.enabled)
+    const command = (c: CoordinatorCommand): void => this.#runCoordinator({ type: 'command', command: c }, nowMs, out)
+    command({ type: 'wall-clock', wallMs: nowMs + (co.wallOffsetMs ?? 0) })
+    const a = co.advertise
+    if (a !== undefined) command({ type: 'advertise', roles: a.roles, addresses: a.addresses, nat: a.nat ?? 'unknown' })
+    // A peer record carries at most 8 address hints (MAX_PEER_RECORD_HINTS).
+    if (this.coordinator!.config.addressBook.enabled) command({ type: 'address-book', addresses: this.membership.self.addrs.slice(0, 8) })
+  }
+
+  #runCoordinator(input: CoreInput<FoafMessage, CoordinatorTimer, CoordinatorCommand>, nowMs: number, out: Out): void {
+    if (this.coordinator === undefined) return
+    const outputs: CoordinatorOutput[] = []
+    this.coordinator.handle(input, nowMs, outputs)
+    liftOutputs('coordinator', outputs, out, (event) => onCoordinatorEvent(this.#coordinatorTopicSide(nowMs, out), event))
+  }
+
+  #coordinatorTopicSide(nowMs: number, out: Out): CoordinatorTopicSide {
+    const pubsub = (command: PubSubCommand): void => this.#runPubSub({ type: 'command', command }, nowMs, out)
+    return {
+      joinTopic: (topic) => {
+        pubsub({ type: 'set-validator', topic, timeoutMs: SHARD_VALIDATION_TIMEOUT_MS })
+        pubsub({ type: 'join', topic })
+      },
+      publishOnTopic: (topic, bytes) => pubsub({ type: 'publish', topic, message: this.#publisher!.build(topic, bytes, nowMs), requestId: 0 }),
+      answerValidation: (validationId, result) => pubsub({ type: 'validated', validationId, result }),
+    }
+  }
+
+  #coordinatorSide(nowMs: number, out: Out): CoordinatorSide {
+    return {
+      validate: (validationId, topic, origin, payload) =>
+        this.#runCoordinator({ type: 'command', command: { type: 'validate', validationId, topic, origin, payload } }, nowMs, out),
+      neighbor: (peer, up) => this.#runCoordinator({ type: up ? 'peer-up' : 'peer-down', peer }, nowMs, out),
     }
   }
 
@@ -192,8 +271,11 @@ export class GossipStack implements ProtocolCore<StackMessage, StackTimer, Stack
   }
 
   #onPubSubEvent(event: PubSubEvent, nowMs: number, out: Out): void {
-    if (event.type !== 'validate' || this.rendezvous === undefined) return
+    if (event.type !== 'validate') return
     const { validationId, request } = event
+    if (this.coordinator !== undefined &&
+      onCoordinatorValidationRequest(this.#coordinatorSide(nowMs, out), request.topic, validationId, request.origin, request.payload)) return
+    if (this.rendezvous === undefined) return
     onShardValidationRequest(this.#shardValidatorSide(nowMs, out), this.#shardTopics.get(request.topic.toHex()), validationId, request.origin, request.payload)
   }
 
@@ -232,6 +314,8 @@ export class GossipStack implements ProtocolCore<StackMessage, StackTimer, Stack
   #onMembershipEvent(event: MembershipEvent, nowMs: number, out: Out): void {
     if (event.type === 'neighbor-up') onNeighborUp(this.#pubsubSide(nowMs, out), event.peer, this.#revealedKey(event.peer))
     else if (event.type === 'neighbor-down') onNeighborDown(this.#pubsubSide(nowMs, out), event.peer)
+    else return
+    if (this.coordinator !== undefined) onCoordinatorNeighbor(this.#coordinatorSide(nowMs, out), event.peer, event.type === 'neighbor-up')
   }
 
   #pubsubSide(nowMs: number, out: Out): PubSubSide {

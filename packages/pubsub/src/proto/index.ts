@@ -8,6 +8,7 @@ export { DEFAULT_SCORE_PARAMS, PeerScore, levelOf, decayFactor, type ScoreParams
 export { Iblt, IBLT_CELL_BYTES, IBLT_HASHES, type IbltDifference } from './iblt.ts'
 export { buildSketch, diffSketch, type SketchDiff } from './anti-entropy.ts'
 export { TokenBucket } from './token-bucket.ts'
+export { BoundedMap, TimedMap } from './caches.ts'
 export { MAX_HOP } from './messages.ts'
 export type {
   Delivery, DropReason, GraftMessage, HaveMessage, IHaveMessage, IWantMessage, KeyRequestMessage, KeyResponseMessage,

@@ -6,6 +6,7 @@
  * Plumtree paper (SRDS 2007, section 4): RMR = payload messages / deliveries - 1, LDH = hops of the
  * last delivery, missed = receivers that never delivered. Used by the pubsub simulations and benchmarks.
  */
+import { encodeFoafMessage } from '@saorsa-gossip/coordinator'
 import { encodeRendezvousMessage } from '@saorsa-gossip/rendezvous/wire'
 import { GossipStack, STACK_PRESETS, type StackCommand, type StackConfig, type StackEvent, type StackMessage, type StackTimer } from '@saorsa-gossip/node/stack'
 import { PubSubCore, type PubSubConfig, type PubSubEvent, type PublishMessage, type ValidationRequest, type ValidationResult } from '@saorsa-gossip/pubsub/proto'
@@ -280,5 +281,6 @@ export class PubSubNetwork {
 function sizeOfStackMessage(m: StackMessage): number {
   if (m.layer === 'pubsub') return encodePubSubMessage(m.msg).length
   if (m.layer === 'rendezvous') return encodeRendezvousMessage(m.msg).length
+  if (m.layer === 'coordinator') return encodeFoafMessage(m.msg).length
   return m.msg.layer === 'hyparview' ? estimateHyParViewSize(m.msg.msg) : estimateSwimSize(m.msg.msg)
 }

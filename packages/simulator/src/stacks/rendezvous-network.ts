@@ -5,6 +5,7 @@
  * ML-DSA-65-sized public keys, so every summary has its real size. Records seek results with their
  * virtual times, validations and deliveries of shard-topic messages, and shard-topic bytes.
  */
+import { encodeFoafMessage } from '@saorsa-gossip/coordinator'
 import { GossipStack, STACK_PRESETS, type StackCommand, type StackEvent, type StackMessage, type StackTimer } from '@saorsa-gossip/node/stack'
 import { encodePubSubMessage } from '@saorsa-gossip/pubsub/wire'
 import type { RendezvousConfig } from '@saorsa-gossip/rendezvous/proto'
@@ -59,6 +60,7 @@ export class RendezvousNetwork {
       sizeOf: (m) => {
         if (m.layer === 'pubsub') return encodePubSubMessage(m.msg).length
         if (m.layer === 'rendezvous') return encodeRendezvousMessage(m.msg).length
+        if (m.layer === 'coordinator') return encodeFoafMessage(m.msg).length
         return m.msg.layer === 'hyparview' ? estimateHyParViewSize(m.msg.msg) : estimateSwimSize(m.msg.msg)
       },
     })

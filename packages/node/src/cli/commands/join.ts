@@ -4,14 +4,15 @@
  * (or config.json), so a restart rejoins without flags. `--json` prints one event object per line.
  */
 import type { Identity } from '@saorsa-gossip/identity'
-import { loadNodeConfig } from '../../config/node-config.ts'
+import { loadNodeConfig, type PresetName } from '../../config/node-config.ts'
 import { PeerCache } from '../../config/peer-cache.ts'
 import { ensureHome } from '../../config/paths.ts'
 import { startControlServer } from '../../control/server.ts'
 import { controlHandlersFor } from '../../control/handlers.ts'
 import { layerControlMethods } from '../../control/methods/index.ts'
-import { createNode } from '../../node.ts'
-import { UsageError, type CommandSpec } from '../args.ts'
+import { CACHED_COORDINATOR_CONTACTS } from '../../coordinator.ts'
+import { createNode, type SaorsaNode, type SaorsaNodeInit } from '../../node.ts'
+import { UsageError, type CommandSpec, type ParsedCommand } from '../args.ts'
 import type { CliContext } from '../context.ts'
 import { EXIT } from '../exit-codes.ts'
 import { readPassphrase } from '../passphrase.ts'
@@ -31,9 +32,17 @@ import { DEFAULT_ALIAS, withAlias } from './identity.ts'
 import { loadIdentity } from '../../identity-store.ts'
 import { rendezvousOptions } from './rendezvous.ts'
 
+const plural = (n: number, noun: string): string => (n === 0 ? '' : `${n} ${noun}${n === 1 ? '' : 's'}`)
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : [])
 
-export const joinCommand: CommandSpec<CliContext> = {
+/** What a command running a node (`saorsa-coordinator`) adds to the node's options, and does once it runs. */
+export interface NodeRunExtras {
+  readonly init?: (preset: PresetName) => Pick<SaorsaNodeInit, 'coordinator' | 'rendezvous'>
+  /** Called after start, before joining (a coordinator announces itself here). */
+  readonly onStarted?: (node: SaorsaNode) => void
+}
+
+export const joinCommand = {
   path: ['network', 'join'],
   summary: 'Run a node in the foreground and join the network',
   options: {
@@ -47,11 +56,12 @@ export const joinCommand: CommandSpec<CliContext> = {
     'serve-rendezvous': { type: 'boolean', description: 'hold the rendezvous role: keep and answer provider summaries (SPEC 11)' },
     'rendezvous-server': { type: 'string', multiple: true, description: 'PeerId (64 hex) of a node holding the rendezvous role', valueName: 'peerId' },
   },
-  details: 'Without --bootstrap the node rejoins through the peers it cached last time (peers.cbor).\n' +
+  details: 'Without --bootstrap the node rejoins through the peers it cached last time (peers.cbor),\n' +
+    'then through the coordinators whose signed adverts it cached (coordinators.cbor).\n' +
     'When no contact answers, the node keeps running and redials them with exponential backoff\n' +
     '(at most 30 s apart; 5 s with --preset local) until one does, and serves peers that join it.\n' +
     'Stop with Ctrl-C (twice to force) or `saorsa-gossip network leave`.',
-  async run(ctx, { values }) {
+  async run(ctx: CliContext, { values }: ParsedCommand, extras: NodeRunExtras = {}): Promise<number> {
     const { out, layout } = ctx
     await ensureHome(layout)
     const config = await loadNodeConfig(layout.configFile)
@@ -83,6 +93,7 @@ export const joinCommand: CommandSpec<CliContext> = {
       logger,
       ...(announce === undefined ? {} : { announce }),
       rendezvous,
+      ...extras.init?.(preset as PresetName),
     })
     const peerId = node.peerId.toHex()
     node.addEventListener('peer:up', (e) => out.json
@@ -112,9 +123,12 @@ export const joinCommand: CommandSpec<CliContext> = {
       const addrs = node.listenAddrs()
       if (out.json) out.event('', { event: 'listening', peerId, addrs, control: layout.controlSocket })
       else out.progress(`Saorsa Gossip node ${peerId} (identity '${alias}')\nlistening on ${addrs.join(', ')}`)
-      if (bootstrap.length > 0) out.progress(`connecting to ${cached > 0 ? `${cached} cached and ` : ''}${bootstrap.length} bootstrap peer${bootstrap.length === 1 ? '' : 's'}...`)
-      else if (cached > 0) out.progress(`rejoining through ${cached} cached peer${cached === 1 ? '' : 's'}...`)
-      const joinContacts = cached + bootstrap.length
+      extras.onStarted?.(node)
+      const coordinators = node.coordinator.coordinators({ limit: CACHED_COORDINATOR_CONTACTS }).length
+      const fromCaches = [plural(cached, 'cached peer'), plural(coordinators, 'cached coordinator')].filter((t) => t !== '').join(' and ')
+      if (bootstrap.length > 0) out.progress(`connecting to ${fromCaches === '' ? '' : `${fromCaches} and `}${plural(bootstrap.length, 'bootstrap peer')}...`)
+      else if (fromCaches !== '') out.progress(`rejoining through ${fromCaches}...`)
+      const joinContacts = cached + coordinators + bootstrap.length
       try {
         const joined = await node.join(bootstrap, { signal: ctx.io.interrupt })
         if (out.json) out.event('', { event: 'joined', activePeers: node.status().activePeers, contacted: joined.contacted })
@@ -146,4 +160,4 @@ export const joinCommand: CommandSpec<CliContext> = {
     else out.progress('left the network')
     return EXIT.ok
   },
-}
+} satisfies CommandSpec<CliContext>

@@ -3,11 +3,13 @@
  * in this directory and one line below; names are checked once here so a clash fails at start-up.
  */
 import type { SaorsaNode } from '../../node.ts'
+import { coordinatorControlMethods } from './coordinator.ts'
 import { groupsControlMethods } from './groups.ts'
 import { rendezvousMethods } from './rendezvous.ts'
 import { EXTENSION_METHOD_NAME, type ControlMethodSpec, type ControlMethods, type ControlMethodsFactory } from './types.ts'
 
 const FACTORIES: readonly ControlMethodsFactory[] = [
+  coordinatorControlMethods,
   rendezvousMethods,
   groupsControlMethods,
 ]
