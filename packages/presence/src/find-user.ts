@@ -13,15 +13,18 @@ import type { PresenceStatus } from './proto/messages.ts'
 import { findUserKeys, openAnswer, sealAnswer } from './proto/seal.ts'
 import type { FoundUser } from './proto/types.ts'
 
-/** The part of the coordinator FIND_USER needs: FOAF queries with a user target over `/saorsa/foaf/1`. */
+/**
+ * The part of the coordinator FIND_USER needs: FOAF queries with a user target over `/saorsa/foaf/1`
+ * (`@saorsa-gossip/coordinator`'s CoordinatorService fits). Fanout is the coordinator's (3 by default).
+ */
 export interface FoafRouter {
-  /** Floods a user query (fanout, TTL) and resolves with the reply payloads that came back in time. */
-  queryUser(target: PeerId, payload: Uint8Array, options: { fanout: number; ttl: number; timeoutMs: number } & AbortOptions): Promise<readonly Uint8Array[]>
+  /** Floods a user query carrying `payload` under the requester's signature; resolves with the reply records that came back in time. */
+  queryUser(target: PeerId, payload: Uint8Array, options: { ttl: number; timeoutMs: number } & AbortOptions): Promise<readonly Uint8Array[]>
   /**
-   * Installs the answerer for user queries reaching this node: a reply payload ends the query's
-   * walk here, undefined lets it travel on.
+   * Installs (undefined: removes) the answerer for user queries reaching this node: a reply ends the
+   * query's walk here, undefined lets it travel on.
    */
-  answerUserQueries(answer: (query: { requester: PeerId; target: PeerId; payload: Uint8Array }) => Uint8Array | undefined): void
+  answerUserQueries(answer: ((query: { readonly requester: PeerId; readonly target: PeerId; readonly payload: Uint8Array }) => Uint8Array | undefined) | undefined): void
 }
 
 /** The part of rendezvous FIND_USER falls back to: the addresses a user published on its shard. */
@@ -47,7 +50,7 @@ export async function findUser(
     const keys = findUserKeys(rng)
     const qid = rng.fill(new Uint8Array(QUERY_ID_BYTES))
     const payload = encodeFindUserQuery({ qid, target, kem: keys.publicKey })
-    const replies = await router.queryUser(target, payload, { ...config, ...options })
+    const replies = await router.queryUser(target, payload, { ttl: config.ttl, timeoutMs: config.timeoutMs, ...options })
     let best: FoundUser | undefined
     for (const bytes of replies) {
       const answer = openReply(bytes, keys.secretKey, qid, target)

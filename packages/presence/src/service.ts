@@ -129,6 +129,7 @@ export class PresenceService extends EventTarget {
     await raceAbort(Promise.allSettled(this.#pendingPublishes.splice(0)), options.signal).catch(() => undefined)
     for (const name of [...this.#groups.keys()]) this.#input({ type: 'remove-group', group: name })
     this.#groups.clear()
+    this.#components.foaf?.answerUserQueries(undefined)
     this.#runtime.stop()
     for (const resolve of this.#verdicts.values()) resolve('ignore')
     this.#verdicts.clear()

@@ -50,10 +50,13 @@ class Bus {
 
 /** Every node's FOAF answerer, asked directly (a one-hop stand-in for the coordinator). */
 class Foaf {
-  readonly answerers = new Map<string, Parameters<FoafRouter['answerUserQueries']>[0]>()
+  readonly answerers = new Map<string, NonNullable<Parameters<FoafRouter['answerUserQueries']>[0]>>()
   router(self: PeerId): FoafRouter {
     return {
-      answerUserQueries: (answer) => { this.answerers.set(self.toHex(), answer) },
+      answerUserQueries: (answer) => {
+        if (answer === undefined) this.answerers.delete(self.toHex())
+        else this.answerers.set(self.toHex(), answer)
+      },
       queryUser: async (target, payload) => {
         const replies: Uint8Array[] = []
         for (const [hex, answer] of this.answerers) {
