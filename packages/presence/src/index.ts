@@ -36,6 +36,7 @@ export { FIND_USER_DEFAULT, PRESENCE_DEFAULT, PRESENCE_LOCAL, type FindUserConfi
 export { FindUnavailableError, UnknownGroupError, UserNotFoundError } from './errors.ts'
 export type { FindUserResult, FoafRouter, UserShardLookup } from './find-user.ts'
 export { DEFAULT_PRESENCE_CONFIG, type PresenceConfig } from './proto/config.ts'
-export { PRESENCE_EXPORTER_LABEL } from './proto/derive.ts'
+export { PRESENCE_EXPORTER_LABEL, PRESENCE_SECRET_BYTES } from './proto/derive.ts'
+export { MAX_OPEN_GROUP_MEMBERS } from './proto/presence.ts'
 export type { OfflineReason, OnlineMember, PresenceDropReason, Verdict } from './proto/types.ts'
 export type { PresenceStatus } from './proto/messages.ts'

@@ -27,12 +27,14 @@ export interface PresencePubSub {
 
 /**
  * What presence needs of an MLS group (`@saorsa-gossip/groups`' Group fits): its epoch, exporter
- * and roster (PeerIds, or members carrying a `peerId`).
+ * and roster (PeerIds, or members carrying a `peerId`). Without `members` the group has no roster
+ * (a secret shared out of band): every holder of the secret counts as a member, and each beacon is
+ * still bound to its sender by the pubsub origin signature.
  */
 export interface PresenceGroup {
   readonly epoch: bigint | number
   exportSecret(label: string, length: number): Uint8Array | Promise<Uint8Array>
-  members(): ReadonlyArray<PeerId | { readonly peerId: PeerId }>
+  members?(): ReadonlyArray<PeerId | { readonly peerId: PeerId }>
 }
 
 export interface PresenceInit {
@@ -221,7 +223,7 @@ export class PresenceService extends EventTarget {
       const secret = await watched.group.exportSecret(PRESENCE_EXPORTER_LABEL, PRESENCE_SECRET_BYTES)
       if (this.#groups.get(name) !== watched) return
       watched.epoch = epoch
-      const members = watched.group.members().map((m) => ('peerId' in m ? m.peerId : m))
+      const members = watched.group.members?.().map((m) => ('peerId' in m ? m.peerId : m))
       this.#input({ type: 'set-group', group: name, epoch: Number(epoch), secret, members })
     } finally {
       watched.refreshing = false
