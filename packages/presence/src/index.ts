@@ -31,7 +31,10 @@ export function createPresence(init: PresenceInit, components: PresenceComponent
 }
 
 export { PresenceService } from './service.ts'
-export type { MemberDetail, PresenceComponents, PresenceEvents, PresenceGroup, PresenceInit, PresenceMetrics, PresencePubSub } from './service.ts'
+export type {
+  MemberDetail, PresenceComponents, PresenceEvents, PresenceGroup, PresenceGroupSource, PresenceInit, PresenceMetrics, PresencePubSub,
+} from './service.ts'
+export { SHARED_SECRET_BYTES, sharedSecretGroup } from './shared-secret.ts'
 export { FIND_USER_DEFAULT, PRESENCE_DEFAULT, PRESENCE_LOCAL, type FindUserConfig } from './config.ts'
 export { FindUnavailableError, UnknownGroupError, UserNotFoundError } from './errors.ts'
 export type { FindUserResult, FoafRouter, UserShardLookup } from './find-user.ts'

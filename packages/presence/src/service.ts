@@ -37,6 +37,16 @@ export interface PresenceGroup {
   members?(): ReadonlyArray<PeerId | { readonly peerId: PeerId }>
 }
 
+/**
+ * Where groups come from by id when `addGroup` is given none (`@saorsa-gossip/node` binds it to
+ * the node's groups): the group's MLS exporter, and optionally its epoch and roster.
+ */
+export interface PresenceGroupSource {
+  exportSecret(groupId: string, label: string, length: number): Uint8Array | Promise<Uint8Array>
+  epoch?(groupId: string): bigint | number
+  members?(groupId: string): ReadonlyArray<PeerId | { readonly peerId: PeerId }>
+}
+
 export interface PresenceInit {
   /** `PRESENCE_DEFAULT` (5 min beacons, 15 min TTL, hourly slices), `PRESENCE_LOCAL`, or overrides. */
   readonly config?: Partial<PresenceConfig>
@@ -52,6 +62,8 @@ export interface PresenceComponents {
   /** FIND_USER's route (the coordinator's FOAF queries); without it only the rendezvous fallback is tried. */
   readonly foaf?: FoafRouter
   readonly rendezvous?: UserShardLookup
+  /** Groups by id for `addGroup(name)` without a group. */
+  readonly groups?: PresenceGroupSource
   readonly clock?: Clock
   readonly rng?: Rng
 }
@@ -137,14 +149,24 @@ export class PresenceService extends EventTarget {
     this.#verdicts.clear()
   }
 
-  /** Watches `group`: joins its beacon topics and tracks its members (call `announce` to be seen). */
-  async addGroup(name: string, group: PresenceGroup, options: AbortOptions = {}): Promise<void> {
+  /**
+   * Watches `group`: joins its beacon topics and tracks its members (call `announce` to be seen).
+   * Without `group`, the group named `name` is read from the `groups` component.
+   */
+  async addGroup(name: string, group?: PresenceGroup, options: AbortOptions = {}): Promise<void> {
     this.#assertStarted()
     if (typeof name !== 'string' || name.length === 0) throw new InvalidParametersError('name: expected a non-empty string')
-    const watched: Watched = { group, epoch: undefined, refreshing: false }
+    const source = this.#components.groups
+    if (group === undefined && source === undefined) throw new UnknownGroupError(`group '${name}': none given and no group source among the components`)
+    const watched: Watched = { group: group ?? groupFromSource(source!, name), epoch: undefined, refreshing: false }
     this.#groups.set(name, watched)
     await this.#refresh(name, watched)
     throwIfAborted(options.signal)
+  }
+
+  /** Names of the groups watched. */
+  groups(): string[] {
+    return [...this.#groups.keys()]
   }
 
   removeGroup(name: string): void {
@@ -288,5 +310,15 @@ export class PresenceService extends EventTarget {
       this.#verdicts.set(requestId, resolve)
       this.#input({ type: 'beacon', requestId, topic, origin, payload })
     })
+  }
+}
+
+/** One group of a source, in the shape the service reads (its epoch read afresh at every check). */
+function groupFromSource(source: PresenceGroupSource, id: string): PresenceGroup {
+  const members = source.members
+  return {
+    get epoch() { return source.epoch?.(id) ?? 0 },
+    exportSecret: (label, length) => source.exportSecret(id, label, length),
+    ...(members === undefined ? {} : { members: () => members.call(source, id) }),
   }
 }
