@@ -297,4 +297,12 @@ describe('FOAF over a random graph (instant delivery)', () => {
     expect(() => decodeFoafMessage(wrap(body(user, new Uint8Array(MAX_FOAF_PAYLOAD_BYTES + 1))))).toThrow(expect.objectContaining({ name: 'DecodeError' }))
     expect(decodeFoafMessage(wrap(body(user, new Uint8Array(MAX_FOAF_PAYLOAD_BYTES)))).type).toBe('query')
   })
+
+  it('puts whole milliseconds on the wire when the driver\'s monotonic clock is fractional', () => {
+    const [a, b] = [node(60), node(61)]
+    link(a, b)
+    const { query } = startQuery(a, 1234.567)
+    expect(query.body.createdAtMs).toBe(T0 + 1234)
+    expect(decodeFoafMessage(encodeFoafMessage(query))).toEqual(query)
+  })
 })

@@ -21,6 +21,8 @@ import { Subscription, receivedMessage, type ReceivedMessage } from './subscript
 import type { Delivery } from '@saorsa-gossip/pubsub'
 import type { Rendezvous } from '@saorsa-gossip/rendezvous'
 import { createNodeRendezvous, type NodeRendezvousOptions } from './rendezvous.ts'
+import type { Presence } from '@saorsa-gossip/presence'
+import { createNodePresence, type NodePresence, type NodePresenceOptions } from './presence.ts'
 
 /** The shared options bag of `@saorsa-gossip/types`, re-exported for existing imports. */
 export type { AbortOptions }
@@ -50,6 +52,8 @@ export interface SaorsaNodeInit {
   backend?: SignatureBackend
   /** The rendezvous service (`node.rendezvous`): role and where the `rendezvous`-role peers come from. */
   rendezvous?: NodeRendezvousOptions
+  /** The presence service (`node.presence`): where group secrets come from (bind the node's groups). */
+  presence?: NodePresenceOptions
 }
 
 export interface JoinResult {
@@ -81,6 +85,8 @@ export interface SaorsaNode extends DirectApi {
   readonly identity: Identity
   /** Provide and seek targets (SPEC.md section 11); NotStartedError while the node is not running. */
   readonly rendezvous: Rendezvous
+  /** Who is online in a group, and FIND_USER (SPEC.md section 13); NotStartedError while not running. */
+  readonly presence: Presence
   start(options?: AbortOptions): Promise<void>
   /** Joins the overlay through cached peers, then `bootstrap` (default `init.bootstrap`). */
   join(bootstrap?: string[], options?: AbortOptions): Promise<JoinResult>
@@ -130,6 +136,7 @@ class Node extends EventTarget implements SaorsaNode {
   #transport: Transport | undefined
   #layers: Layers | undefined
   #rendezvous: Rendezvous | undefined
+  #presence: NodePresence | undefined
   #peerCache: PeerCache | undefined
   #saveTimer: NodeJS.Timeout | undefined
   /** Names of the topics this node joined, by topic id hex (pubsub keeps the topics and their readers). */
@@ -201,6 +208,11 @@ class Node extends EventTarget implements SaorsaNode {
         options: this.#init.rendezvous ?? {},
       })
       await this.#rendezvous.start(options)
+      this.#presence = createNodePresence({
+        identity: this.identity, backend, pubsub: this.#layers.pubsub, membership: this.#layers.membership, direct: this.#direct,
+        preset: this.#init.preset ?? 'lan', addrs: this.#init.announce ?? transport.listenAddrs(), options: this.#init.presence ?? {},
+      })
+      await this.#presence.start(options)
       this.#startedAt = Date.now()
       this.#state = 'running'
       componentLogger(this.#log, 'node').info({ addrs: transport.listenAddrs() }, 'started')
@@ -214,6 +226,11 @@ class Node extends EventTarget implements SaorsaNode {
   get rendezvous(): Rendezvous {
     this.#running()
     return this.#rendezvous!
+  }
+
+  get presence(): Presence {
+    this.#running()
+    return this.#presence!.layer
   }
 
   #running(): Layers {
@@ -396,6 +413,7 @@ class Node extends EventTarget implements SaorsaNode {
     try {
       // Withdrawals go out while the overlay is still there to carry them.
       await this.#rendezvous?.stop(options).catch((err: unknown) => log.warn({ err }, 'stopping rendezvous failed'))
+      await this.#presence?.stop(options).catch((err: unknown) => log.warn({ err }, 'stopping presence failed'))
       // Leave first so neighbours learn we are gone on purpose (HyParView DISCONNECT), not by timeout.
       await this.#layers?.stop(options).catch((err: unknown) => log.warn({ err }, 'leaving the overlay failed'))
       if (this.#saveTimer !== undefined) clearTimeout(this.#saveTimer)
@@ -405,6 +423,7 @@ class Node extends EventTarget implements SaorsaNode {
     } finally {
       this.#layers = undefined
       this.#rendezvous = undefined
+      this.#presence = undefined
       this.#transport = undefined
       this.#direct.detach()
       this.#topicNames.clear()

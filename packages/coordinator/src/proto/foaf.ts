@@ -118,7 +118,8 @@ export class FoafCore implements ProtocolCore<FoafMessage, FoafTimer, FoafComman
     const ttl = Math.min(c.ttl, command.ttl ?? c.ttl)
     const body: FoafQueryBody = {
       version: 1, queryId, target: command.target, requester: this.self, publicKey: this.#init.publicKey, maxTtl: ttl,
-      createdAtMs: this.wallNow(nowMs), ...(command.payload === undefined ? {} : { payload: command.payload }),
+      // Whole milliseconds: the wire carries an integer, and a driver's monotonic clock is fractional.
+      createdAtMs: Math.floor(this.wallNow(nowMs)), ...(command.payload === undefined ? {} : { payload: command.payload }),
     }
     const bodyBytes = encodeQueryBody(body)
     const sig = this.#init.sign(bodyBytes)

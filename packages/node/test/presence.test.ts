@@ -1,0 +1,65 @@
+/**
+ * The node's presence service over the in-memory carrier (real layers, real coordinator FOAF): three
+ * members of a shared-secret group see each other online, a clean stop shows offline at once, an
+ * outsider with another secret sees nobody, and the outsider finds a member's addresses through
+ * FIND_USER over friends of friends. Waits are bounded polls.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { sharedSecretGroup } from '@saorsa-gossip/presence'
+import { createMemoryNetwork } from '@saorsa-gossip/transport'
+import { createNode, type SaorsaNode } from '../src/node.ts'
+
+const running: SaorsaNode[] = []
+afterEach(async () => {
+  for (const n of running.splice(0)) await n.stop()
+})
+
+async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = probe()
+    if (value !== undefined && value !== false) return value
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+const onlineIn = (node: SaorsaNode, group: string): string[] => node.presence.online(group).map((m) => m.peer.toHex()).sort()
+
+describe('node presence', () => {
+  it('members see each other online and a stopped one offline; an outsider sees nobody yet finds a member through FOAF', async () => {
+    const net = createMemoryNetwork()
+    const make = async (name: string) => {
+      const node = createNode({ carriers: [net.carrier()], listen: [`mem://presence-${name}`], preset: 'local' })
+      expect(() => node.presence).toThrow(expect.objectContaining({ name: 'NotStartedError' }))
+      await node.start()
+      running.push(node)
+      return node
+    }
+    const [a, b, c, outsider] = [await make('a'), await make('b'), await make('c'), await make('outsider')]
+    for (const n of [b, c, outsider]) await n.join(a.listenAddrs())
+    const secret = new Uint8Array(32).fill(7)
+    for (const n of [a, b, c]) {
+      await n.presence.addGroup('team', sharedSecretGroup(secret))
+      n.presence.announce('team')
+    }
+    await outsider.presence.addGroup('team', sharedSecretGroup(new Uint8Array(32).fill(8)))
+    outsider.presence.announce('team')
+
+    const others = (n: SaorsaNode) => [a, b, c].filter((m) => m !== n).map((m) => m.peerId.toHex()).sort()
+    for (const n of [a, b, c]) await until(`${n.peerId.toShortString()} to see the others`, () => onlineIn(n, 'team').join() === others(n).join())
+    expect(a.presence.online('team').find((m) => m.peer.equals(b.peerId))?.addrs).toEqual(b.listenAddrs())
+
+    const found = await outsider.presence.find(c.peerId, { signal: AbortSignal.timeout(10_000) })
+    expect(found).toMatchObject({ via: 'foaf', addrs: c.listenAddrs(), status: 'online' })
+    expect(onlineIn(outsider, 'team')).toEqual([])
+
+    const left: string[] = []
+    a.presence.addEventListener('member:offline', (e) => left.push((e as CustomEvent<{ reason: string }>).detail.reason))
+    // A clean stop of the layer: its offline beacon shows c offline at once, not after the TTL.
+    await c.presence.stop()
+    await until('c to show offline', () => onlineIn(a, 'team').join() === [b.peerId.toHex()].join(), 2_000)
+    expect(left).toEqual(['left'])
+    expect(outsider.presence.metrics().drops['not-member'] + outsider.presence.metrics().drops['undecryptable']).toBe(0)
+  })
+})
