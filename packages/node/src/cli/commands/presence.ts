@@ -114,7 +114,7 @@ export const presenceCommands: CommandSpec<CliContext>[] = [
   },
   {
     path: ['presence', 'watch'],
-    summary: 'Print members coming online, changing status and going offline, until interrupted',
+    summary: 'Print who is online, then members coming online, changing status and going offline',
     options: {
       group: { type: 'string', short: 'g', description: 'only this group', valueName: 'name' },
       count: { type: 'string', short: 'n', description: 'exit after this many events', valueName: 'n' },

@@ -1,6 +1,7 @@
 /**
  * Control methods of the presence layer (SPEC.md sections 8.1.1 and 13.8): start and stop announcing
- * in a group, who is online, a stream of arrivals, status changes and departures, and FIND_USER.
+ * in a group, who is online, a stream of who is online now and then of arrivals, status changes and
+ * departures, and FIND_USER.
  * A group's secret comes from the node's group source, or from `secret` (64 hex digits) for a
  * group whose secret was shared out of band.
  */
@@ -114,6 +115,10 @@ export const presenceMethods: ControlMethodsFactory = (node: SaorsaNode) => ({
       }
       const types = ['member:online', 'member:status', 'member:offline'] as const
       for (const type of types) node.presence.addEventListener(type, onEvent)
+      // Who is online now comes first, so a watcher never misses a member that came online before it asked.
+      for (const group of only === undefined ? node.presence.groups() : [only]) {
+        for (const m of node.presence.online(group)) queue.push({ event: 'online', group, peerId: m.peer.toHex(), status: m.status, addrs: [...m.addrs] })
+      }
       const stopped = (): void => wake?.()
       signal.addEventListener('abort', stopped, { once: true })
       node.addEventListener('stop', stopped, { once: true })
