@@ -53,6 +53,12 @@ export interface PresenceInit {
   readonly find?: Partial<FindUserConfig>
   /** Addresses put into beacons (at most `LIMITS.maxAddressesPerPeer`); `setAddresses` changes them. */
   readonly addrs?: readonly string[]
+  /**
+   * How long a group's beacon topics stay joined after it is removed or the service stops (default
+   * 1 s): a tree neighbour that got only the IHAVE of our offline beacon pulls it from us with a
+   * GRAFT after pubsub's 80 + 40 ms graft timeouts; a second covers that over WAN round trips.
+   */
+  readonly leaveGraceMs?: number
 }
 
 export interface PresenceComponents {
@@ -96,6 +102,9 @@ export class PresenceService extends EventTarget {
   readonly #found = new Map<number, FoundUser | undefined>()
   #requestId = 0
   #publishFailures = 0
+  readonly #leaveGraceMs: number
+  /** Groups removed but still in their topics for the leave grace, with the timer that leaves them. */
+  readonly #leaving = new Map<string, ReturnType<typeof setTimeout>>()
 
   constructor(init: PresenceInit, components: PresenceComponents) {
     super()
@@ -103,6 +112,9 @@ export class PresenceService extends EventTarget {
     this.#clock = components.clock ?? systemClock
     this.#rng = components.rng ?? cryptoRng()
     this.#find = { ...FIND_USER_DEFAULT, ...init.find }
+    const grace = init.leaveGraceMs ?? LEAVE_GRACE_MS
+    if (!Number.isFinite(grace) || grace < 0 || grace > 60_000) throw new InvalidParametersError(`leaveGraceMs: expected 0..60000, got ${grace}`)
+    this.#leaveGraceMs = grace
     this.#core = new PresenceCore({
       self: components.peerId, rng: this.#rng, wire: PRESENCE_WIRE, config: { ...PRESENCE_DEFAULT, ...init.config },
       wallOffsetMs: this.#clock.wallNow() - this.#clock.now(),
@@ -140,7 +152,14 @@ export class PresenceService extends EventTarget {
   async stop(options: AbortOptions = {}): Promise<void> {
     if (!this.started) return
     for (const name of this.#groups.keys()) this.#input({ type: 'withdraw', group: name })
-    await raceAbort(Promise.allSettled(this.#pendingPublishes.splice(0)), options.signal).catch(() => undefined)
+    const offline = this.#pendingPublishes.splice(0)
+    const handedOver = Promise.allSettled(offline).then(() => (offline.length > 0 ? this.#delay(this.#leaveGraceMs) : undefined))
+    await raceAbort(handedOver, options.signal).catch(() => undefined)
+    for (const [name, timer] of this.#leaving) {
+      clearTimeout(timer)
+      if (!this.#groups.has(name)) this.#input({ type: 'remove-group', group: name })
+    }
+    this.#leaving.clear()
     for (const name of [...this.#groups.keys()]) this.#input({ type: 'remove-group', group: name })
     this.#groups.clear()
     this.#components.foaf?.answerUserQueries(undefined)
@@ -159,6 +178,8 @@ export class PresenceService extends EventTarget {
     const source = this.#components.groups
     if (group === undefined && source === undefined) throw new UnknownGroupError(`group '${name}': none given and no group source among the components`)
     const watched: Watched = { group: group ?? groupFromSource(source!, name), epoch: undefined, refreshing: false }
+    clearTimeout(this.#leaving.get(name))
+    this.#leaving.delete(name)
     this.#groups.set(name, watched)
     await this.#refresh(name, watched)
     throwIfAborted(options.signal)
@@ -169,8 +190,17 @@ export class PresenceService extends EventTarget {
     return [...this.#groups.keys()]
   }
 
+  /** Stops watching `group`; its topics are left after the leave grace (call `withdraw` first to be seen leaving). */
   removeGroup(name: string): void {
-    if (this.#groups.delete(name)) this.#input({ type: 'remove-group', group: name })
+    if (!this.#groups.delete(name)) return
+    const leave = (): void => {
+      this.#leaving.delete(name)
+      if (!this.#groups.has(name)) this.#input({ type: 'remove-group', group: name })
+    }
+    if (this.#leaveGraceMs === 0) return leave()
+    const timer = setTimeout(leave, this.#leaveGraceMs)
+    ;(timer as { unref?: () => void }).unref?.()
+    this.#leaving.set(name, timer)
   }
 
   /** Starts announcing in `group` (a beacon now, then one per interval) or changes the status. */
@@ -215,6 +245,13 @@ export class PresenceService extends EventTarget {
   }
 
   readonly #pendingPublishes: Array<Promise<unknown>> = []
+
+  #delay(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms)
+      ;(timer as { unref?: () => void }).unref?.()
+    })
+  }
 
   #input(command: PresenceCommand): void {
     this.#runtime.input({ type: 'command', command })
@@ -322,3 +359,6 @@ function groupFromSource(source: PresenceGroupSource, id: string): PresenceGroup
     ...(members === undefined ? {} : { members: () => members.call(source, id) }),
   }
 }
+
+/** See `PresenceInit.leaveGraceMs`. */
+const LEAVE_GRACE_MS = 1_000

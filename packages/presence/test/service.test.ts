@@ -203,4 +203,29 @@ describe('presence service', () => {
     expect(foaf.answerers.has(b.toHex())).toBe(false)
     expect(() => sharedSecretGroup(new Uint8Array(31))).toThrow(expect.objectContaining({ name: 'InvalidParametersError' }))
   })
+
+  it('stays in a removed group\'s topics for the leave grace, so lazy neighbours can pull its offline beacon', async () => {
+    vi.useFakeTimers()
+    try {
+      const { ids, nodes, bus, group } = await cluster(['a', 'b'])
+      const joinedBy = (i: number): number => [...bus.joined.values()].filter((members) => members.has(ids[i]!.toHex())).length
+      const topics = joinedBy(0)
+      expect(topics).toBeGreaterThan(0)
+      nodes[0]!.announce('g')
+      nodes[0]!.withdraw('g')
+      nodes[0]!.removeGroup('g')
+      await vi.advanceTimersByTimeAsync(999)
+      expect(joinedBy(0)).toBe(topics)
+      await vi.advanceTimersByTimeAsync(1)
+      expect(joinedBy(0)).toBe(0)
+      // Added back within the grace: the pending leave is cancelled.
+      nodes[1]!.removeGroup('g')
+      await nodes[1]!.addGroup('g', group as PresenceGroup)
+      await vi.advanceTimersByTimeAsync(5_000)
+      expect(joinedBy(1)).toBe(topics)
+      expect(() => createPresence({ leaveGraceMs: -1 }, { peerId: ids[0]!, pubsub: bus.pubsub(ids[0]!) })).toThrow(expect.objectContaining({ name: 'InvalidParametersError' }))
+    } finally {
+      vi.useRealTimers()
+    }
+  })
 })
