@@ -3,8 +3,10 @@
  * HyParView overlay of a PresenceNetwork with fanout 3 and TTL 3, each node dropping a query it has
  * seen; a node whose presence core has heard the target (or is the target) answers with the
  * target's addresses sealed to the requester's one-time ML-KEM-768 key, which ends the walk there.
- * The walk is evaluated on the overlay at one virtual instant (the coordinator's FOAF protocol is
- * not in this tree); answers and sealing are the real presence code.
+ * The walk follows the coordinator's FOAF user query (SPEC.md 9.4, where an answered user query
+ * also stops) on the overlay at one virtual instant, without its signatures and rate limits;
+ * answers and sealing are the real presence code. `packages/node/test/presence*.test.ts` run
+ * FIND_USER over the real FOAF protocol.
  */
 import { encodeFindUserAnswer, decodeFindUserAnswer } from '@saorsa-gossip/presence/wire'
 import { findUserKeys, openAnswer, sealAnswer, type PresenceEvent } from '@saorsa-gossip/presence/proto'
