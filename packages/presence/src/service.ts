@@ -246,11 +246,9 @@ export class PresenceService extends EventTarget {
 
   readonly #pendingPublishes: Array<Promise<unknown>> = []
 
+  /** Not unref'd: `stop()` is awaited, and a caller whose loop has nothing else must still see it resolve. */
   #delay(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms)
-      ;(timer as { unref?: () => void }).unref?.()
-    })
+    return new Promise((resolve) => setTimeout(resolve, ms))
   }
 
   #input(command: PresenceCommand): void {
