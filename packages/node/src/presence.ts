@@ -5,13 +5,15 @@
  * band. Presence keeps nothing on disk: beacon sequence numbers come from the wall clock.
  */
 import type { Identity, SignatureBackend } from '@saorsa-gossip/identity'
-import { COORDINATOR_LAN, COORDINATOR_LOCAL, COORDINATOR_WAN, createCoordinator, FOAF_TRANSPORT_PROTOCOL, type Coordinator } from '@saorsa-gossip/coordinator'
+import {
+  COORDINATOR_LAN, COORDINATOR_LOCAL, COORDINATOR_WAN, createCoordinator, FOAF_TRANSPORT_PROTOCOL, type Coordinator, type CoordinatorPubSub,
+} from '@saorsa-gossip/coordinator'
 import type { Membership } from '@saorsa-gossip/membership'
 import {
   createPresence, PRESENCE_DEFAULT, PRESENCE_LOCAL, type FoafRouter, type Presence, type PresenceGroupSource,
 } from '@saorsa-gossip/presence'
 import type { PubSub } from '@saorsa-gossip/pubsub'
-import type { AbortOptions } from '@saorsa-gossip/types'
+import { InvalidParametersError, type AbortOptions } from '@saorsa-gossip/types'
 import type { PresetName } from './config/node-config.ts'
 import type { DirectApi } from './direct.ts'
 
@@ -52,7 +54,7 @@ export function createNodePresence(parts: {
   readonly addrs: readonly string[]
   /**
    * FIND_USER's route: the node's coordinator service. Until the node runs one, a coordinator
-   * limited to FOAF (no address book, no advert of its own) is started here for it.
+   * limited to FOAF (no pubsub topic, no advert, no address book) is started here for it.
    */
   readonly foaf?: FoafRouter
   readonly options: NodePresenceOptions
@@ -78,15 +80,28 @@ export function createNodePresence(parts: {
   }
 }
 
+/**
+ * The coordinator service limited to routing FOAF queries: it joins no pubsub topic (the adverts and
+ * the address book are the coordinator layer's, which the node does not run yet), so it caches no
+ * advert and publishes nothing; FIND_USER's user queries travel and are answered as on a full one.
+ */
 function foafCoordinator(
-  parts: { identity: Identity; backend: SignatureBackend; pubsub: PubSub; membership: Membership; direct: DirectApi },
+  parts: { identity: Identity; backend: SignatureBackend; membership: Membership; direct: DirectApi },
   config: typeof COORDINATOR_LAN,
 ): Coordinator {
   const { direct } = parts
+  const noTopics: CoordinatorPubSub = {
+    join: () => undefined,
+    addValidator: () => undefined,
+    removeValidator: () => undefined,
+    publish: () => Promise.reject(new InvalidParametersError('this coordinator routes FOAF only and publishes nothing')),
+    addEventListener: () => undefined,
+    removeEventListener: () => undefined,
+  }
   return createCoordinator(
     { config: { ...config, addressBook: { ...config.addressBook, enabled: false } } },
     {
-      identity: parts.identity, backend: parts.backend, pubsub: parts.pubsub, membership: parts.membership,
+      identity: parts.identity, backend: parts.backend, pubsub: noTopics, membership: parts.membership,
       transport: {
         handleDirect: (protocol, handler) => direct.handle(protocol, (request, context) => handler(request, { peer: context.peer })),
         unhandle: (protocol) => direct.unhandle(protocol),

@@ -119,11 +119,16 @@ export const presenceMethods: ControlMethodsFactory = (node: SaorsaNode) => ({
       for (const group of only === undefined ? node.presence.groups() : [only]) {
         for (const m of node.presence.online(group)) queue.push({ event: 'online', group, peerId: m.peer.toHex(), status: m.status, addrs: [...m.addrs] })
       }
+      let nodeStopped = false
       const stopped = (): void => wake?.()
+      const onNodeStop = (): void => {
+        nodeStopped = true
+        wake?.()
+      }
       signal.addEventListener('abort', stopped, { once: true })
-      node.addEventListener('stop', stopped, { once: true })
+      node.addEventListener('stop', onNodeStop, { once: true })
       try {
-        while (!signal.aborted && node.status().state === 'running') {
+        while (!signal.aborted && !nodeStopped) {
           const next = queue.shift()
           if (next !== undefined) {
             yield next
@@ -135,7 +140,7 @@ export const presenceMethods: ControlMethodsFactory = (node: SaorsaNode) => ({
       } finally {
         for (const type of types) node.presence.removeEventListener(type, onEvent)
         signal.removeEventListener('abort', stopped)
-        node.removeEventListener('stop', stopped)
+        node.removeEventListener('stop', onNodeStop)
       }
     },
   },
