@@ -239,11 +239,14 @@ export class CoordinatorService extends EventTarget {
 
   /**
    * A FOAF user query (SPEC.md section 9.4) for `target` carrying `payload` under the requester's
-   * signature; resolves at the deadline (`timeoutMs`, default the preset's) with every reply record
-   * that came back, unverified: the caller opens or checks each. `ttl` may lower the preset's TTL.
+   * signature; resolves at the deadline (`timeoutMs`, default the preset's), or as soon as `settle`
+   * says the records so far suffice, with every reply record that came back, unverified: the caller
+   * opens or checks each. `ttl` may lower the preset's TTL.
    * Rejects with QueryError when no neighbour is connected or our query budget is spent.
    */
-  async queryUser(target: PeerId, payload: Uint8Array, options: AbortOptions & { readonly ttl?: number; readonly timeoutMs?: number } = {}): Promise<Uint8Array[]> {
+  async queryUser(target: PeerId, payload: Uint8Array, options: AbortOptions & {
+    readonly ttl?: number; readonly timeoutMs?: number; readonly settle?: (records: readonly Uint8Array[]) => boolean
+  } = {}): Promise<Uint8Array[]> {
     throwIfAborted(options.signal)
     if (!(target instanceof PeerId)) throw new InvalidParametersError('target: expected a PeerId')
     if (!(payload instanceof Uint8Array) || payload.length === 0 || payload.length > MAX_FOAF_PAYLOAD_BYTES) {
@@ -263,8 +266,10 @@ export class CoordinatorService extends EventTarget {
       this.#queries.set(ref, { reject, onEvent: (event) => {
         if (event.type !== 'foaf') return
         const e = event.event
-        if (e.type === 'answer') records.push(...e.records)
-        else if (e.type === 'query-failed') reject(new QueryError(e.reason === 'rate-limited' ? 'FOAF query budget spent' : 'no neighbour to ask'))
+        if (e.type === 'answer') {
+          records.push(...e.records)
+          if (options.settle?.(records) === true) resolve(records)
+        } else if (e.type === 'query-failed') reject(new QueryError(e.reason === 'rate-limited' ? 'FOAF query budget spent' : 'no neighbour to ask'))
         else if (e.type === 'query-done') resolve(records)
       } })
     })

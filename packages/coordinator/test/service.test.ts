@@ -175,6 +175,11 @@ describe('coordinator service', () => {
     const query = { requester: a.identity.peerId.toHex(), target: target.toHex(), payload: [1, 2, 3] }
     expect(asked).toEqual([query, query])
 
+    // With `settle`, the first sufficient reply ends the wait long before the deadline.
+    const early = a.service.queryUser(target, new Uint8Array([4]), { timeoutMs: 20_000, settle: (records) => records.length > 0 })
+    await vi.advanceTimersByTimeAsync(100)
+    expect(await early).toEqual([new Uint8Array([42, 4])])
+
     await expect(a.service.queryUser(target, new Uint8Array(0))).rejects.toMatchObject({ name: 'InvalidParametersError' })
     await expect(a.service.queryUser(target, new Uint8Array([1]), { ttl: 4 })).rejects.toMatchObject({ name: 'InvalidParametersError' })
     c.service.answerUserQueries(() => { throw new Error('broken layer') })

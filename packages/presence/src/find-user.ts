@@ -18,8 +18,14 @@ import type { FoundUser } from './proto/types.ts'
  * (`@saorsa-gossip/coordinator`'s CoordinatorService fits). Fanout is the coordinator's (3 by default).
  */
 export interface FoafRouter {
-  /** Floods a user query carrying `payload` under the requester's signature; resolves with the reply records that came back in time. */
-  queryUser(target: PeerId, payload: Uint8Array, options: { ttl: number; timeoutMs: number } & AbortOptions): Promise<readonly Uint8Array[]>
+  /**
+   * Floods a user query carrying `payload` under the requester's signature; resolves with the reply
+   * records that came back in time, or earlier once `settle` returns true for the records so far.
+   */
+  queryUser(
+    target: PeerId, payload: Uint8Array,
+    options: { ttl: number; timeoutMs: number; settle?: (records: readonly Uint8Array[]) => boolean } & AbortOptions,
+  ): Promise<readonly Uint8Array[]>
   /**
    * Installs (undefined: removes) the answerer for user queries reaching this node: a reply ends the
    * query's walk here, undefined lets it travel on.
@@ -50,12 +56,20 @@ export async function findUser(
     const keys = findUserKeys(rng)
     const qid = rng.fill(new Uint8Array(QUERY_ID_BYTES))
     const payload = encodeFindUserQuery({ qid, target, kem: keys.publicKey })
-    const replies = await router.queryUser(target, payload, { ttl: config.ttl, timeoutMs: config.timeoutMs, ...options })
     let best: FoundUser | undefined
-    for (const bytes of replies) {
-      const answer = openReply(bytes, keys.secretKey, qid, target)
-      if (answer !== undefined && answer.status !== 'offline' && (best === undefined || answer.seenAt > best.seenAt)) best = answer
+    let opened = 0
+    const openFrom = (records: readonly Uint8Array[]): void => {
+      for (; opened < records.length; opened++) {
+        const answer = openReply(records[opened]!, keys.secretKey, qid, target)
+        if (answer !== undefined && answer.status !== 'offline' && (best === undefined || answer.seenAt > best.seenAt)) best = answer
+      }
     }
+    // The first answer that opens ends the wait: every answerer speaks from an unexpired beacon.
+    const settle = (records: readonly Uint8Array[]): boolean => {
+      openFrom(records)
+      return best !== undefined
+    }
+    openFrom(await router.queryUser(target, payload, { ttl: config.ttl, timeoutMs: config.timeoutMs, settle, ...options }))
     if (best !== undefined) return { target, via: 'foaf', addrs: best.addrs, status: best.status, seenAt: best.seenAt }
   }
   throwIfAborted(options.signal)
