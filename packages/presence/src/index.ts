@@ -37,7 +37,7 @@ export type {
 export { SHARED_SECRET_BYTES, sharedSecretGroup } from './shared-secret.ts'
 export { FIND_USER_DEFAULT, PRESENCE_DEFAULT, PRESENCE_LOCAL, type FindUserConfig } from './config.ts'
 export { FindUnavailableError, UnknownGroupError, UserNotFoundError } from './errors.ts'
-export type { FindUserResult, FoafRouter, UserShardLookup } from './find-user.ts'
+export { answerQuery as answerFindUserQuery, findUser, type FindUserResult, type FoafRouter, type UserShardLookup } from './find-user.ts'
 export { DEFAULT_PRESENCE_CONFIG, type PresenceConfig } from './proto/config.ts'
 export { PRESENCE_EXPORTER_LABEL, PRESENCE_SECRET_BYTES } from './proto/derive.ts'
 export { MAX_OPEN_GROUP_MEMBERS } from './proto/presence.ts'
