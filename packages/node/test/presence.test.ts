@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { sharedSecretGroup } from '@saorsa-gossip/presence'
 import { createMemoryNetwork } from '@saorsa-gossip/transport'
+import { presenceMethods } from '../src/control/methods/presence.ts'
 import { createNode, type SaorsaNode } from '../src/node.ts'
 
 const running: SaorsaNode[] = []
@@ -63,5 +64,26 @@ describe('node presence', () => {
     await until('c to show offline', () => onlineIn(a, 'team').join() === [b.peerId.toHex()].join(), 2_000)
     expect(left).toEqual(['left'])
     expect(outsider.presence.metrics().drops['not-member'] + outsider.presence.metrics().drops['undecryptable']).toBe(0)
+  })
+
+  it('its control methods refuse bad parameters by name before touching the node', () => {
+    const methods = presenceMethods({} as SaorsaNode)
+    const refused = (method: string, params: Record<string, unknown>): string => {
+      try {
+        methods[method]!.parse(params, 7)
+      } catch (err) {
+        return `${(err as Error).name}: ${(err as Error).message}`
+      }
+      return 'accepted'
+    }
+    expect(refused('presence.start', { group: 'team', secret: 'ab'.repeat(32) })).toBe('accepted')
+    expect(refused('presence.start', { group: 'team', secret: 'AB'.repeat(32) })).toMatch(/^BadRequest: params\.secret/)
+    expect(refused('presence.start', { group: '' })).toMatch(/^BadRequest: params\.group/)
+    expect(refused('presence.start', { group: 'x'.repeat(129) })).toMatch(/^BadRequest: params\.group/)
+    expect(refused('presence.start', { group: 'team', status: 'offline' })).toMatch(/^BadRequest: params\.status/)
+    expect(refused('presence.stop', { group: 'team', extra: 1 })).toMatch(/^BadRequest: unknown parameter 'extra'/)
+    expect(refused('presence.find', { peerId: 'ab'.repeat(31) })).toMatch(/^BadRequest: params\.peerId/)
+    expect(refused('presence.find', { peerId: 'ab'.repeat(32), timeoutMs: 0 })).toMatch(/^BadRequest: params\.timeoutMs/)
+    expect(refused('presence.online', {})).toBe('accepted')
   })
 })
