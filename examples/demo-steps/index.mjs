@@ -7,10 +7,12 @@
  */
 import * as coordinator from './coordinator.mjs'
 import * as groups from './groups.mjs'
+import * as presence from './presence.mjs'
 import * as rendezvous from './rendezvous.mjs'
 
 export const STEPS = [
   coordinator,
   rendezvous,
   groups,
+  presence,
 ]

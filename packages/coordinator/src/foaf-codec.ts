@@ -1,18 +1,19 @@
 /**
  * FOAF wire codec (SPEC.md section 9.4): a query carries the requester's signed envelope and the
- * unsigned hop TTL; a reply carries the query id and at most 8 signed records. Caps are checked
- * before parsing; every failure is a DecodeError.
+ * unsigned hop TTL, its body optionally an opaque payload for the layer answering a user or content
+ * target; a reply carries the query id and at most 8 signed records. Caps are checked before parsing;
+ * every failure is a DecodeError.
  */
 import {
   DecodeError, LIMITS, decodeCbor, decodeSignedEnvelope, encodeCbor, encodeSignedEnvelope, schema,
 } from '@saorsa-gossip/types'
 import { MAX_ADVERT_BYTES } from './advert.ts'
 import {
-  MAX_FOAF_TTL, MAX_REPLY_RECORDS, QUERY_ID_BYTES, type FoafMessage, type FoafQueryBody, type FoafTarget,
+  MAX_FOAF_PAYLOAD_BYTES, MAX_FOAF_TTL, MAX_REPLY_RECORDS, QUERY_ID_BYTES, type FoafMessage, type FoafQueryBody, type FoafTarget,
 } from './proto/foaf-messages.ts'
 
-/** Query body: the 1,952-byte key plus about 130 bytes of fields. */
-export const MAX_QUERY_BODY_BYTES = 2_304
+/** Query body: the 1,952-byte key plus about 130 bytes of fields, and a payload with its 4-byte key and head. */
+export const MAX_QUERY_BODY_BYTES = 2_304 + MAX_FOAF_PAYLOAD_BYTES + 8
 export const MAX_QUERY_ENVELOPE_BYTES = MAX_QUERY_BODY_BYTES + LIMITS.mldsa65SignatureBytes + 32
 /** A reply of 8 maximal records plus heads; also the cap of any FOAF message. */
 export const MAX_FOAF_MESSAGE_BYTES = MAX_REPLY_RECORDS * (MAX_ADVERT_BYTES + 3) + 64
@@ -31,6 +32,7 @@ const bodySchema = schema.object({
   pk: schema.bytes({ length: LIMITS.mldsa65PublicKeyBytes }),
   ttl: schema.uint({ min: 1, max: MAX_FOAF_TTL }),
   ts: schema.uint(),
+  p: schema.optional(schema.bytes({ min: 1, max: MAX_FOAF_PAYLOAD_BYTES })),
 })
 
 const messageSchema = schema.variant('k', {
@@ -53,7 +55,7 @@ function targetToWire(t: FoafTarget): Record<string, unknown> {
 export function encodeQueryBody(body: FoafQueryBody): Uint8Array {
   return encodeCbor({
     v: 1, q: body.queryId, t: targetToWire(body.target), o: body.requester.bytes, pk: body.publicKey, ttl: body.maxTtl,
-    ts: body.createdAtMs,
+    ts: body.createdAtMs, ...(body.payload === undefined ? {} : { p: body.payload }),
   })
 }
 
@@ -61,8 +63,13 @@ export function decodeQueryEnvelope(envelope: Uint8Array): { body: FoafQueryBody
   const { body: bodyBytes, sig } = decodeSignedEnvelope(envelope, { maxBodyBytes: MAX_QUERY_BODY_BYTES })
   const b = decodeCbor(bodyBytes, bodySchema, { maxBytes: MAX_QUERY_BODY_BYTES })
   const target: FoafTarget = b.t.k === 'coordinator' ? { kind: 'coordinator' } : { kind: b.t.k, id: b.t.id }
+  // Coordinator queries are answered from the advert cache alone: a payload there could only be smuggled bytes.
+  if (b.p !== undefined && target.kind === 'coordinator') throw new DecodeError('a coordinator query carries no payload', 'p')
   return {
-    body: { version: 1, queryId: b.q, target, requester: b.o, publicKey: b.pk, maxTtl: b.ttl, createdAtMs: b.ts },
+    body: {
+      version: 1, queryId: b.q, target, requester: b.o, publicKey: b.pk, maxTtl: b.ttl, createdAtMs: b.ts,
+      ...(b.p === undefined ? {} : { payload: b.p }),
+    },
     bodyBytes,
     sig,
   }

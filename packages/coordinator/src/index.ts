@@ -70,12 +70,12 @@ export {
   checkCoordinatorConfig, COORDINATOR_LAN, COORDINATOR_LOCAL, COORDINATOR_WAN,
   type AddressBookConfig, type AdvertPolicy, type CoordinatorConfig, type FoafConfig,
 } from './proto/config.ts'
-export type { FoafTarget } from './proto/foaf-messages.ts'
+export { MAX_FOAF_PAYLOAD_BYTES, type FoafTarget } from './proto/foaf-messages.ts'
 export { ADDRESS_BOOK_TOPIC, ADDRESS_BOOK_TOPIC_NAME, COORDINATOR_TOPIC, COORDINATOR_TOPIC_NAME, FOAF_PROTOCOL } from './topics.ts'
 export {
   CoordinatorService, FOAF_TRANSPORT_PROTOCOL,
   type CoordinatorComponents, type CoordinatorEvents, type CoordinatorInit, type CoordinatorMetrics, type CoordinatorPubSub,
-  type CoordinatorTransport, type NeighborEvents,
+  type CoordinatorTransport, type NeighborEvents, type UserQuery, type UserQueryAnswerer,
 } from './service.ts'
 
 /** Creates the coordinator layer from options and dependencies; `await start()` loads the cache and joins the topics. */

@@ -22,7 +22,7 @@ import { checkCoordinatorConfig, COORDINATOR_LAN, type CoordinatorConfig } from 
 import {
   CoordinatorCore, type CoordinatorCommand, type CoordinatorEvent, type CoordinatorTimer, type CoordinatorTopic,
 } from './proto/coordinator.ts'
-import type { FoafMessage } from './proto/foaf-messages.ts'
+import { MAX_FOAF_PAYLOAD_BYTES, type FoafMessage, type FoafQueryBody, type FoafTarget } from './proto/foaf-messages.ts'
 import { ADDRESS_BOOK_TOPIC, COORDINATOR_TOPIC, FOAF_PROTOCOL } from './topics.ts'
 
 /** FOAF messages are small control traffic: the membership stream class, ahead of broadcast payloads. */
@@ -82,6 +82,17 @@ export interface CoordinatorEvents {
   'peer:expired': CustomEvent<PeerId>
 }
 
+/** A user query that reached this node, for the layer answering user queries (presence's FIND_USER). */
+export interface UserQuery {
+  readonly requester: PeerId
+  readonly target: PeerId
+  /** The requester's signed payload (empty when the query carried none). */
+  readonly payload: Uint8Array
+}
+
+/** Returns one reply record (which also ends the query's walk here), or undefined to let it travel on. */
+export type UserQueryAnswerer = (query: UserQuery) => Uint8Array | undefined
+
 export interface CoordinatorMetrics {
   readonly cachedAdverts: number
   readonly addressBook: number
@@ -95,7 +106,9 @@ const SAVE_DELAY_MS = 5_000
 
 export class CoordinatorService extends EventTarget {
   readonly config: CoordinatorConfig
-  readonly drops: Record<string, number> = { 'decode': 0, 'no-connection': 0, 'send-failed': 0, 'publish-failed': 0, 'save-failed': 0, 'core-error': 0 }
+  readonly drops: Record<string, number> = {
+    'decode': 0, 'no-connection': 0, 'send-failed': 0, 'publish-failed': 0, 'save-failed': 0, 'core-error': 0, 'answerer-error': 0,
+  }
   readonly #init: CoordinatorInit
   readonly #components: CoordinatorComponents
   readonly #clock: Clock
@@ -109,6 +122,7 @@ export class CoordinatorService extends EventTarget {
   #saveTimer: ReturnType<typeof setTimeout> | undefined
   #dirty = false
   #lastPublished = 0
+  #userAnswerer: UserQueryAnswerer | undefined
 
   constructor(init: CoordinatorInit, components: CoordinatorComponents) {
     super()
@@ -146,6 +160,7 @@ export class CoordinatorService extends EventTarget {
     const core = new CoordinatorCore({
       self: identity.peerId, signer: identity, verify: this.#verify, config: this.config, rng: this.#components.rng ?? cryptoRng(),
       ...(cache === undefined ? {} : { cache }),
+      resolve: (target, _wallMs, query) => this.#resolve(target, query),
     })
     this.#core = core
     this.#runtime = new CoreRuntime({
@@ -249,6 +264,55 @@ export class CoordinatorService extends EventTarget {
     return raceAbort(result, options.signal).finally(() => this.#queries.delete(ref))
   }
 
+  /**
+   * A FOAF user query (SPEC.md section 9.4) for `target` carrying `payload` under the requester's
+   * signature; resolves at the deadline (`timeoutMs`, default the preset's), or as soon as `settle`
+   * says the records so far suffice, with every reply record that came back, unverified: the caller
+   * opens or checks each. `ttl` may lower the preset's TTL.
+   * Rejects with QueryError when no neighbour is connected or our query budget is spent.
+   */
+  async queryUser(target: PeerId, payload: Uint8Array, options: AbortOptions & {
+    readonly ttl?: number; readonly timeoutMs?: number; readonly settle?: (records: readonly Uint8Array[]) => boolean
+  } = {}): Promise<Uint8Array[]> {
+    throwIfAborted(options.signal)
+    if (!(target instanceof PeerId)) throw new InvalidParametersError('target: expected a PeerId')
+    if (!(payload instanceof Uint8Array) || payload.length === 0 || payload.length > MAX_FOAF_PAYLOAD_BYTES) {
+      throw new InvalidParametersError(`payload: expected 1..${MAX_FOAF_PAYLOAD_BYTES} bytes`)
+    }
+    const { ttl, timeoutMs } = options
+    if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < 1 || ttl > this.config.foaf.ttl)) {
+      throw new InvalidParametersError(`ttl: expected an integer in 1..${this.config.foaf.ttl}`)
+    }
+    if (timeoutMs !== undefined && (!Number.isFinite(timeoutMs) || timeoutMs <= 0 || timeoutMs > this.config.foaf.queryLifetimeMs)) {
+      throw new InvalidParametersError(`timeoutMs: expected 0 < timeoutMs <= ${this.config.foaf.queryLifetimeMs}`)
+    }
+    if (!this.isStarted) throw new NotStartedError('coordinator service is not started')
+    const ref = ++this.#ref
+    const records: Uint8Array[] = []
+    const result = new Promise<Uint8Array[]>((resolve, reject) => {
+      this.#queries.set(ref, { reject, onEvent: (event) => {
+        if (event.type !== 'foaf') return
+        const e = event.event
+        if (e.type === 'answer') {
+          records.push(...e.records)
+          if (options.settle?.(records) === true) resolve(records)
+        } else if (e.type === 'query-failed') reject(new QueryError(e.reason === 'rate-limited' ? 'FOAF query budget spent' : 'no neighbour to ask'))
+        else if (e.type === 'query-done') resolve(records)
+      } })
+    })
+    this.#command({
+      type: 'find', target: { kind: 'user', id: target.bytes }, ref, payload,
+      ...(ttl === undefined ? {} : { ttl }), ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    })
+    return raceAbort(result, options.signal).finally(() => this.#queries.delete(ref))
+  }
+
+  /** Installs (or with undefined removes) the answerer for user queries reaching this node. */
+  answerUserQueries(answer: UserQueryAnswerer | undefined): void {
+    if (answer !== undefined && typeof answer !== 'function') throw new InvalidParametersError('answer: expected a function')
+    this.#userAnswerer = answer
+  }
+
   /** Reports the outcome of dialling a cached coordinator (it moves the advert's score). */
   recordDial(peer: PeerId, ok: boolean): void {
     if (this.#core?.cache.get(peer) === undefined) return
@@ -330,6 +394,19 @@ export class CoordinatorService extends EventTarget {
       case 'peer-added': return this.#dispatch('peer:added', event.peerId)
       case 'peer-expired': return this.#dispatch('peer:expired', event.peerId)
       default:
+    }
+  }
+
+  #resolve(target: Exclude<FoafTarget, { kind: 'coordinator' }>, query: FoafQueryBody): Uint8Array[] {
+    const answer = this.#userAnswerer
+    if (target.kind !== 'user' || answer === undefined) return []
+    try {
+      const reply = answer({ requester: query.requester, target: PeerId.fromBytes(target.id), payload: query.payload ?? new Uint8Array(0) })
+      return reply === undefined ? [] : [reply]
+    } catch {
+      // A faulty answerer costs its answer, never the query's walk or the core.
+      this.drops['answerer-error']!++
+      return []
     }
   }
 

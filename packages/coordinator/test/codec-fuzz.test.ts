@@ -25,7 +25,7 @@ const advert = signAdvert(identity(1), {
 }).bytes
 const record = signPeerRecord(identity(1), ['tcp://10.0.0.1:7000'], 3).bytes
 
-function foafQuery(): Uint8Array {
+function foafQuery(payload?: Uint8Array): Uint8Array {
   const { publicKey, peerId } = fakeKey(1)
   const core = new FoafCore({
     self: peerId, publicKey, config: COORDINATOR_LAN.foaf, clockSkewMs: 30_000, rng: new SeededRng(1), sign: fakeSign(publicKey),
@@ -33,7 +33,7 @@ function foafQuery(): Uint8Array {
   })
   core.handle({ type: 'peer-up', peer: fakeKey(2).peerId }, 0, [])
   const out: FoafOutput[] = []
-  core.handle({ type: 'command', command: { type: 'find', target: { kind: 'user', id: new Uint8Array(32).fill(7) }, ref: 1 } }, 0, out)
+  core.handle({ type: 'command', command: { type: 'find', target: { kind: 'user', id: new Uint8Array(32).fill(7) }, ref: 1, ...(payload === undefined ? {} : { payload }) } }, 0, out)
   const send = out.find((o) => o.type === 'send')
   if (send?.type !== 'send') throw new Error('no query')
   return encodeFoafMessage(send.msg)
@@ -47,6 +47,8 @@ const KINDS: Array<[string, Uint8Array, (b: Uint8Array) => unknown]> = [
     decodeAdvert(b)
   }],
   ['FOAF query', foafQuery(), decodeFoafMessage],
+  // FIND_USER's shape: a one-time ML-KEM-768 key and a few fields as the signed payload.
+  ['FOAF user query with payload', foafQuery(new SeededRng(3).fill(new Uint8Array(1_260))), decodeFoafMessage],
   ['FOAF reply', reply, decodeFoafMessage],
   ['peer record', record, decodePeerRecord],
   ['advert cache file', cacheFile, decodeAdvertCacheFile],

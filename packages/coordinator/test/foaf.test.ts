@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { PeerId, SeededRng, toHex } from '@saorsa-gossip/types'
-import { decodeFoafMessage, encodeFoafMessage } from '../src/foaf-codec.ts'
+import { decodeFoafMessage, encodeFoafMessage, encodeQueryBody, encodeQueryEnvelope } from '../src/foaf-codec.ts'
 import { COORDINATOR_LAN, type FoafConfig } from '../src/proto/config.ts'
 import { FoafCore, type FoafOutput } from '../src/proto/foaf.ts'
-import type { FoafMessage, FoafQueryMessage, FoafTarget } from '../src/proto/foaf-messages.ts'
+import { MAX_FOAF_PAYLOAD_BYTES, type FoafMessage, type FoafQueryMessage, type FoafTarget } from '../src/proto/foaf-messages.ts'
 import { fakeKey, fakeSign, fakeVerify, T0 } from './helpers.ts'
 
 const COORD: FoafTarget = { kind: 'coordinator' }
@@ -238,5 +238,71 @@ describe('FOAF over a random graph (instant delivery)', () => {
       if (answered) found++
     }
     expect(found / trials).toBeGreaterThanOrEqual(0.9)
+  })
+
+  it('carries a user query\'s payload signed to every answerer, and a node that answered lets it travel no further', () => {
+    const [a, b, c, d] = Array.from({ length: 4 }, (_, i) => node(40 + i))
+    const seenBy: Array<{ requester: PeerId; payload: Uint8Array | undefined }> = []
+    const answering = new FoafCore({
+      self: b!.id, publicKey: fakeKey(41).publicKey, config: COORDINATOR_LAN.foaf, clockSkewMs: 30_000, rng: new SeededRng(41),
+      sign: fakeSign(fakeKey(41).publicKey), verify: fakeVerify,
+      answer: (target, _wall, query) => {
+        seenBy.push({ requester: query.requester, payload: query.payload })
+        return target.kind === 'user' ? [RECORD] : []
+      },
+    })
+    answering.handle({ type: 'command', command: { type: 'wall-clock', wallMs: T0 } }, 0, [])
+    for (const peer of [a!.id, c!.id, d!.id]) answering.handle({ type: 'peer-up', peer }, 0, [])
+    a!.core.handle({ type: 'peer-up', peer: b!.id }, 0, [])
+    const user: FoafTarget = { kind: 'user', id: new Uint8Array(32).fill(7) }
+    const payload = new Uint8Array(1_300).fill(5)
+    const out: FoafOutput[] = []
+    a!.core.handle({ type: 'command', command: { type: 'find', target: user, ref: 9, payload, ttl: 2, timeoutMs: 700 } }, 0, out)
+    const query = sends(out)[0]!.msg as FoafQueryMessage
+    expect(query).toMatchObject({ ttl: 2, body: { maxTtl: 2, payload } })
+    expect(out).toContainEqual({ type: 'schedule', delayMs: 700, timer: { type: 'query-deadline', queryId: toHex(query.body.queryId) } })
+    expect(decodeFoafMessage(encodeFoafMessage(query))).toEqual(query)
+
+    const handled: FoafOutput[] = []
+    answering.handle({ type: 'recv', from: a!.id, msg: query }, 1, handled)
+    expect(seenBy).toEqual([{ requester: a!.id, payload }])
+    expect(sends(handled)).toEqual([{ to: a!.id, msg: { type: 'reply', queryId: query.body.queryId, records: [RECORD] } }])
+
+    // The same query with the payload swapped by a forwarder fails the requester's signature.
+    const swapped = { ...query, body: { ...query.body, payload: new Uint8Array(1_300).fill(6) } }
+    const tampered = encodeFoafMessage({ ...swapped, bodyBytes: new Uint8Array(0), envelope: encodeQueryEnvelope(encodeQueryBody(swapped.body), query.sig) })
+    const fresh = node(45)
+    fresh.core.handle({ type: 'peer-up', peer: c!.id }, 0, [])
+    fresh.core.handle({ type: 'recv', from: c!.id, msg: decodeFoafMessage(tampered) }, 1, [])
+    expect(fresh.core.drops['bad-signature']).toBe(1)
+  })
+
+  it('forwards a user query nobody here can answer, and rejects a payload on a coordinator query or above the cap', () => {
+    const [a, b, c, d] = Array.from({ length: 4 }, (_, i) => node(50 + i))
+    link(b!, a!, c!, d!)
+    const out: FoafOutput[] = []
+    a!.core.handle({ type: 'command', command: { type: 'find', target: { kind: 'user', id: new Uint8Array(32).fill(1) }, ref: 1, payload: new Uint8Array([1]) } }, 0, out)
+    const query = sends(out)[0]!.msg as FoafQueryMessage
+    const forwarded: FoafOutput[] = []
+    b!.core.handle({ type: 'recv', from: a!.id, msg: query }, 1, forwarded)
+    expect(sends(forwarded).map((s) => s.to.toHex()).sort()).toEqual([c!.id.toHex(), d!.id.toHex()].sort())
+
+    const { publicKey, peerId } = fakeKey(50)
+    const body = (target: FoafTarget, p: Uint8Array): Uint8Array => encodeQueryBody({
+      version: 1, queryId: new Uint8Array(16), target, requester: peerId, publicKey, maxTtl: 3, createdAtMs: T0, payload: p,
+    })
+    const wrap = (b: Uint8Array): Uint8Array => encodeFoafMessage({ type: 'query', envelope: encodeQueryEnvelope(b, fakeSign(publicKey)(b)), ttl: 3 } as FoafQueryMessage)
+    expect(() => decodeFoafMessage(wrap(body(COORD, new Uint8Array([1]))))).toThrow(expect.objectContaining({ name: 'DecodeError', path: 'p' }))
+    const user: FoafTarget = { kind: 'user', id: new Uint8Array(32) }
+    expect(() => decodeFoafMessage(wrap(body(user, new Uint8Array(MAX_FOAF_PAYLOAD_BYTES + 1))))).toThrow(expect.objectContaining({ name: 'DecodeError' }))
+    expect(decodeFoafMessage(wrap(body(user, new Uint8Array(MAX_FOAF_PAYLOAD_BYTES)))).type).toBe('query')
+  })
+
+  it('puts whole milliseconds on the wire when the driver\'s monotonic clock is fractional', () => {
+    const [a, b] = [node(60), node(61)]
+    link(a, b)
+    const { query } = startQuery(a, 1234.567)
+    expect(query.body.createdAtMs).toBe(T0 + 1234)
+    expect(decodeFoafMessage(encodeFoafMessage(query))).toEqual(query)
   })
 })

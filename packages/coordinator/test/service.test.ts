@@ -150,4 +150,46 @@ describe('coordinator service', () => {
     await expect(pending).rejects.toMatchObject({ name: 'NotStartedError' })
     await a.service.stop()
   })
+
+  it('routes a user query with its payload to the answerer layer two hops away and returns its reply record', async () => {
+    vi.useFakeTimers()
+    const clock = new ManualClock(0, T0)
+    const [a, b, c] = [makeNode(7, clock), makeNode(8, clock), makeNode(9, clock)]
+    for (const n of [a, b, c]) {
+      n.pubsub.start()
+      await n.service.start()
+    }
+    link(a, b)
+    link(b, c)
+    const target = c.identity.peerId
+    const asked: Array<{ requester: string; target: string; payload: number[] }> = []
+    for (const n of [b, c]) {
+      n.service.answerUserQueries((q) => {
+        asked.push({ requester: q.requester.toHex(), target: q.target.toHex(), payload: [...q.payload] })
+        return n === c ? new Uint8Array([42, ...q.payload]) : undefined
+      })
+    }
+    const replies = a.service.queryUser(target, new Uint8Array([1, 2, 3]), { timeoutMs: 500 })
+    await vi.advanceTimersByTimeAsync(600)
+    expect(await replies).toEqual([new Uint8Array([42, 1, 2, 3])])
+    const query = { requester: a.identity.peerId.toHex(), target: target.toHex(), payload: [1, 2, 3] }
+    expect(asked).toEqual([query, query])
+
+    // With `settle`, the first sufficient reply ends the wait long before the deadline.
+    const early = a.service.queryUser(target, new Uint8Array([4]), { timeoutMs: 20_000, settle: (records) => records.length > 0 })
+    await vi.advanceTimersByTimeAsync(100)
+    expect(await early).toEqual([new Uint8Array([42, 4])])
+
+    await expect(a.service.queryUser(target, new Uint8Array(0))).rejects.toMatchObject({ name: 'InvalidParametersError' })
+    await expect(a.service.queryUser(target, new Uint8Array([1]), { ttl: 4 })).rejects.toMatchObject({ name: 'InvalidParametersError' })
+    c.service.answerUserQueries(() => { throw new Error('broken layer') })
+    const none = a.service.queryUser(target, new Uint8Array([1]), { timeoutMs: 500 })
+    await vi.advanceTimersByTimeAsync(600)
+    expect(await none).toEqual([])
+    expect(c.service.metrics().drops['answerer-error']).toBe(1)
+    for (const n of [a, b, c]) {
+      await n.service.stop()
+      n.pubsub.stop()
+    }
+  })
 })

@@ -16,6 +16,7 @@ import {
 } from '../src/foaf-codec.ts'
 import { signPeerRecord, validatePeerRecord } from '../src/peer-record.ts'
 import { COORDINATOR_LAN } from '../src/proto/config.ts'
+import { MAX_FOAF_PAYLOAD_BYTES } from '../src/proto/foaf-messages.ts'
 import { ADDRESS_BOOK_TOPIC, ADDRESS_BOOK_TOPIC_NAME, COORDINATOR_TOPIC, COORDINATOR_TOPIC_NAME, FOAF_PROTOCOL } from '../src/topics.ts'
 
 const spec = readFileSync(new URL('../../../SPEC.md', import.meta.url), 'utf8')
@@ -53,6 +54,11 @@ describe('SPEC.md section 9 golden vectors', () => {
   })
   const queryEnvelope = encodeQueryEnvelope(queryBody, id.sign(COORDINATOR_DOMAIN.foafQuery, queryBody))
   const queryMessage = encodeFoafMessage({ type: 'query', envelope: queryEnvelope, ...decodeQueryEnvelope(queryEnvelope), ttl: 3 })
+  const userPayload = Uint8Array.from({ length: 1_024 }, (_, i) => i % 256)
+  const userQueryBody = encodeQueryBody({
+    version: 1, queryId: seq(16), target: { kind: 'user', id: new Uint8Array(32).fill(7) }, requester: id.peerId, publicKey: id.publicKey,
+    maxTtl: 2, createdAtMs: T0, payload: userPayload,
+  })
   const record = signPeerRecord(id, ['tcp://192.0.2.1:7000'], T0)
   const computed = new Map<string, string>()
   computed.set('coordinator-topic', COORDINATOR_TOPIC.toHex())
@@ -65,6 +71,11 @@ describe('SPEC.md section 9 golden vectors', () => {
   computed.set('foaf-query-body-head', queryHead)
   computed.set('foaf-query-body-tail', queryTail)
   computed.set('foaf-query-message-blake3', toHex(blake3(queryMessage)))
+  const [userHead, userRest] = aroundKey(userQueryBody, id.publicKey)
+  if (!userRest.endsWith(toHex(userPayload))) throw new Error('the payload is not the body\'s last field')
+  computed.set('foaf-user-query-body-head', userHead)
+  computed.set('foaf-user-query-body-middle', userRest.slice(0, userRest.length - userPayload.length * 2))
+  computed.set('foaf-user-query-body-blake3', toHex(blake3(userQueryBody)))
   computed.set('foaf-reply', toHex(encodeFoafMessage({ type: 'reply', queryId: seq(16), records: [new Uint8Array([1, 2, 3])] })))
   const [recordHead, recordTail] = aroundKey(record.body, id.publicKey)
   computed.set('peer-record-body-head', recordHead)
@@ -88,6 +99,7 @@ describe('SPEC.md section 9 golden vectors', () => {
     expect(section).toContain(`at most ${fmt(MAX_FOAF_MESSAGE_BYTES)} bytes`)
     expect(section).toContain(`"e": bstr .size (1..${MAX_QUERY_ENVELOPE_BYTES})`)
     expect(section).toContain(`The body is at most ${fmt(MAX_QUERY_BODY_BYTES)} bytes`)
+    expect(section).toContain(`? "p": bstr .size (1..${MAX_FOAF_PAYLOAD_BYTES})`)
     expect(section).toContain(`at most ${fmt(MAX_ADVERT_CACHE_FILE_BYTES)} bytes`)
     expect(section).toContain(`At most **${fmt(COORDINATOR_LAN.cacheCapacity)}** adverts`)
     expect(section).toContain(`\`${FOAF_PROTOCOL}\``)
@@ -105,5 +117,6 @@ describe('SPEC.md section 9 golden vectors', () => {
     expect(decodeAdvert(advert.bytes).advert.roles).toEqual(['coordinator', 'relay'])
     expect(validatePeerRecord(record.bytes).ok).toBe(true)
     expect(decodeFoafMessage(queryMessage)).toMatchObject({ type: 'query', ttl: 3, body: { maxTtl: 3, createdAtMs: T0 } })
+    expect(decodeQueryEnvelope(encodeQueryEnvelope(userQueryBody, new Uint8Array(3_309))).body).toMatchObject({ maxTtl: 2, payload: userPayload })
   })
 })

@@ -25,6 +25,8 @@ import type { Groups } from '@saorsa-gossip/groups'
 import type { NodeGroups, NodeGroupsOptions } from './groups.ts'
 import { ADDRESS_BOOK_TOPIC, COORDINATOR_TOPIC, type Coordinator } from '@saorsa-gossip/coordinator'
 import { CACHED_COORDINATOR_CONTACTS, createNodeCoordinator, rendezvousServersOf, withAdvertisedServers, type NodeCoordinatorOptions } from './coordinator.ts'
+import type { Presence } from '@saorsa-gossip/presence'
+import { createNodePresence, groupsPresenceSource, type NodePresence, type NodePresenceOptions } from './presence.ts'
 
 /** The shared options bag of `@saorsa-gossip/types`, re-exported for existing imports. */
 export type { AbortOptions }
@@ -58,6 +60,8 @@ export interface SaorsaNodeInit {
   groups?: NodeGroupsOptions
   /** The coordinator service (`node.coordinator`): the roles this node advertises, if any. */
   coordinator?: NodeCoordinatorOptions
+  /** The presence service (`node.presence`): where group secrets come from (bind the node's groups). */
+  presence?: NodePresenceOptions
 }
 
 export interface JoinResult {
@@ -93,6 +97,8 @@ export interface SaorsaNode extends DirectApi {
   readonly groups: Groups
   /** Coordinator adverts, FOAF discovery and the address book (SPEC.md section 9); NotStartedError while stopped. */
   readonly coordinator: Coordinator
+  /** Who is online in a group, and FIND_USER (SPEC.md section 13); NotStartedError while not running. */
+  readonly presence: Presence
   start(options?: AbortOptions): Promise<void>
   /** Joins the overlay through cached peers, then cached coordinators, then `bootstrap` (default `init.bootstrap`). */
   join(bootstrap?: string[], options?: AbortOptions): Promise<JoinResult>
@@ -146,6 +152,7 @@ class Node extends EventTarget implements SaorsaNode {
   #rendezvous: Rendezvous | undefined
   #groups: NodeGroups | undefined
   #coordinator: Coordinator | undefined
+  #presence: NodePresence | undefined
   #peerCache: PeerCache | undefined
   #saveTimer: NodeJS.Timeout | undefined
   /** Names of the topics this node joined, by topic id hex (pubsub keeps the topics and their readers). */
@@ -230,6 +237,12 @@ class Node extends EventTarget implements SaorsaNode {
         ...(this.#init.home === undefined ? {} : { directory: homeLayout(this.#init.home).groupsDir }), options: this.#init.groups ?? {},
       })
       await this.#groups.groups.start(options)
+      this.#presence = createNodePresence({
+        identity: this.identity, backend, pubsub: this.#layers.pubsub, membership: this.#layers.membership, direct: this.#direct,
+        preset: this.#init.preset ?? 'lan', addrs: this.#init.announce ?? transport.listenAddrs(), foaf: this.#coordinator!,
+        options: { groups: this.#init.presence?.groups ?? groupsPresenceSource(() => this.#groups?.groups) },
+      })
+      await this.#presence.start(options)
       this.#startedAt = Date.now()
       this.#state = 'running'
       componentLogger(this.#log, 'node').info({ addrs: transport.listenAddrs() }, 'started')
@@ -253,6 +266,11 @@ class Node extends EventTarget implements SaorsaNode {
   get coordinator(): Coordinator {
     this.#running()
     return this.#coordinator!
+  }
+
+  get presence(): Presence {
+    this.#running()
+    return this.#presence!.layer
   }
 
   #running(): Layers {
@@ -446,8 +464,10 @@ class Node extends EventTarget implements SaorsaNode {
     this.#lifetime.abort()
     const log = componentLogger(this.#log, 'node')
     try {
+      // Offline beacons and withdrawals go out while the overlay is still there to carry them; presence
+      // reads group secrets, so it stops before groups.
+      await this.#presence?.stop(options).catch((err: unknown) => log.warn({ err }, 'stopping presence failed'))
       await this.#groups?.stop().catch((err: unknown) => log.warn({ err }, 'stopping groups failed'))
-      // Withdrawals go out while the overlay is still there to carry them.
       await this.#rendezvous?.stop(options).catch((err: unknown) => log.warn({ err }, 'stopping rendezvous failed'))
       await this.#coordinator?.stop().catch((err: unknown) => log.warn({ err }, 'stopping the coordinator failed'))
       // Leave first so neighbours learn we are gone on purpose (HyParView DISCONNECT), not by timeout.
@@ -461,6 +481,7 @@ class Node extends EventTarget implements SaorsaNode {
       this.#rendezvous = undefined
       this.#groups = undefined
       this.#coordinator = undefined
+      this.#presence = undefined
       this.#transport = undefined
       this.#direct.detach()
       this.#topicNames.clear()

@@ -24,14 +24,15 @@ export const PRESENCE_LOCAL: PresenceConfig = Object.freeze({
   epochGraceMs: 15_000,
 })
 
-/** FIND_USER routing: a coordinator FOAF query with a user target. */
+/**
+ * FIND_USER routing: a coordinator FOAF query with a user target. Each hop forwards to the
+ * coordinator's fanout (3, the reference's FIND fanout), which is the coordinator preset's to set.
+ */
 export interface FindUserConfig {
-  /** Neighbours each hop forwards to: 3, the reference's FIND fanout. */
-  readonly fanout: number
   /** Hops: 3 reaches friends of friends of friends and touches at most 3 + 9 + 27 = 39 nodes. */
   readonly ttl: number
   /** How long replies are collected: 3 hops there and back at WAN round trips, with margin. */
   readonly timeoutMs: number
 }
 
-export const FIND_USER_DEFAULT: FindUserConfig = Object.freeze({ fanout: 3, ttl: 3, timeoutMs: 10_000 })
+export const FIND_USER_DEFAULT: FindUserConfig = Object.freeze({ ttl: 3, timeoutMs: 10_000 })

@@ -13,15 +13,24 @@ import type { PresenceStatus } from './proto/messages.ts'
 import { findUserKeys, openAnswer, sealAnswer } from './proto/seal.ts'
 import type { FoundUser } from './proto/types.ts'
 
-/** The part of the coordinator FIND_USER needs: FOAF queries with a user target over `/saorsa/foaf/1`. */
+/**
+ * The part of the coordinator FIND_USER needs: FOAF queries with a user target over `/saorsa/foaf/1`
+ * (`@saorsa-gossip/coordinator`'s CoordinatorService fits). Fanout is the coordinator's (3 by default).
+ */
 export interface FoafRouter {
-  /** Floods a user query (fanout, TTL) and resolves with the reply payloads that came back in time. */
-  queryUser(target: PeerId, payload: Uint8Array, options: { fanout: number; ttl: number; timeoutMs: number } & AbortOptions): Promise<readonly Uint8Array[]>
   /**
-   * Installs the answerer for user queries reaching this node: a reply payload ends the query's
-   * walk here, undefined lets it travel on.
+   * Floods a user query carrying `payload` under the requester's signature; resolves with the reply
+   * records that came back in time, or earlier once `settle` returns true for the records so far.
    */
-  answerUserQueries(answer: (query: { requester: PeerId; target: PeerId; payload: Uint8Array }) => Uint8Array | undefined): void
+  queryUser(
+    target: PeerId, payload: Uint8Array,
+    options: { ttl: number; timeoutMs: number; settle?: (records: readonly Uint8Array[]) => boolean } & AbortOptions,
+  ): Promise<readonly Uint8Array[]>
+  /**
+   * Installs (undefined: removes) the answerer for user queries reaching this node: a reply ends the
+   * query's walk here, undefined lets it travel on.
+   */
+  answerUserQueries(answer: ((query: { readonly requester: PeerId; readonly target: PeerId; readonly payload: Uint8Array }) => Uint8Array | undefined) | undefined): void
 }
 
 /** The part of rendezvous FIND_USER falls back to: the addresses a user published on its shard. */
@@ -47,12 +56,20 @@ export async function findUser(
     const keys = findUserKeys(rng)
     const qid = rng.fill(new Uint8Array(QUERY_ID_BYTES))
     const payload = encodeFindUserQuery({ qid, target, kem: keys.publicKey })
-    const replies = await router.queryUser(target, payload, { ...config, ...options })
     let best: FoundUser | undefined
-    for (const bytes of replies) {
-      const answer = openReply(bytes, keys.secretKey, qid, target)
-      if (answer !== undefined && answer.status !== 'offline' && (best === undefined || answer.seenAt > best.seenAt)) best = answer
+    let opened = 0
+    const openFrom = (records: readonly Uint8Array[]): void => {
+      for (; opened < records.length; opened++) {
+        const answer = openReply(records[opened]!, keys.secretKey, qid, target)
+        if (answer !== undefined && answer.status !== 'offline' && (best === undefined || answer.seenAt > best.seenAt)) best = answer
+      }
     }
+    // The first answer that opens ends the wait: every answerer speaks from an unexpired beacon.
+    const settle = (records: readonly Uint8Array[]): boolean => {
+      openFrom(records)
+      return best !== undefined
+    }
+    openFrom(await router.queryUser(target, payload, { ttl: config.ttl, timeoutMs: config.timeoutMs, settle, ...options }))
     if (best !== undefined) return { target, via: 'foaf', addrs: best.addrs, status: best.status, seenAt: best.seenAt }
   }
   throwIfAborted(options.signal)

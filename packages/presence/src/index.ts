@@ -31,11 +31,15 @@ export function createPresence(init: PresenceInit, components: PresenceComponent
 }
 
 export { PresenceService } from './service.ts'
-export type { MemberDetail, PresenceComponents, PresenceEvents, PresenceGroup, PresenceInit, PresenceMetrics, PresencePubSub } from './service.ts'
+export type {
+  MemberDetail, PresenceComponents, PresenceEvents, PresenceGroup, PresenceGroupSource, PresenceInit, PresenceMetrics, PresencePubSub,
+} from './service.ts'
+export { SHARED_SECRET_BYTES, sharedSecretGroup } from './shared-secret.ts'
 export { FIND_USER_DEFAULT, PRESENCE_DEFAULT, PRESENCE_LOCAL, type FindUserConfig } from './config.ts'
 export { FindUnavailableError, UnknownGroupError, UserNotFoundError } from './errors.ts'
-export type { FindUserResult, FoafRouter, UserShardLookup } from './find-user.ts'
+export { answerQuery as answerFindUserQuery, findUser, type FindUserResult, type FoafRouter, type UserShardLookup } from './find-user.ts'
 export { DEFAULT_PRESENCE_CONFIG, type PresenceConfig } from './proto/config.ts'
-export { PRESENCE_EXPORTER_LABEL } from './proto/derive.ts'
+export { PRESENCE_EXPORTER_LABEL, PRESENCE_SECRET_BYTES } from './proto/derive.ts'
+export { MAX_OPEN_GROUP_MEMBERS } from './proto/presence.ts'
 export type { OfflineReason, OnlineMember, PresenceDropReason, Verdict } from './proto/types.ts'
 export type { PresenceStatus } from './proto/messages.ts'

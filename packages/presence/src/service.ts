@@ -27,12 +27,24 @@ export interface PresencePubSub {
 
 /**
  * What presence needs of an MLS group (`@saorsa-gossip/groups`' Group fits): its epoch, exporter
- * and roster (PeerIds, or members carrying a `peerId`).
+ * and roster (PeerIds, or members carrying a `peerId`). Without `members` the group has no roster
+ * (a secret shared out of band): every holder of the secret counts as a member, and each beacon is
+ * still bound to its sender by the pubsub origin signature.
  */
 export interface PresenceGroup {
   readonly epoch: bigint | number
   exportSecret(label: string, length: number): Uint8Array | Promise<Uint8Array>
-  members(): ReadonlyArray<PeerId | { readonly peerId: PeerId }>
+  members?(): ReadonlyArray<PeerId | { readonly peerId: PeerId }>
+}
+
+/**
+ * Where groups come from by id when `addGroup` is given none (`@saorsa-gossip/node` binds it to
+ * the node's groups): the group's MLS exporter, and optionally its epoch and roster.
+ */
+export interface PresenceGroupSource {
+  exportSecret(groupId: string, label: string, length: number): Uint8Array | Promise<Uint8Array>
+  epoch?(groupId: string): bigint | number
+  members?(groupId: string): ReadonlyArray<PeerId | { readonly peerId: PeerId }>
 }
 
 export interface PresenceInit {
@@ -41,6 +53,12 @@ export interface PresenceInit {
   readonly find?: Partial<FindUserConfig>
   /** Addresses put into beacons (at most `LIMITS.maxAddressesPerPeer`); `setAddresses` changes them. */
   readonly addrs?: readonly string[]
+  /**
+   * How long a group's beacon topics stay joined after it is removed or the service stops (default
+   * 1 s): a tree neighbour that got only the IHAVE of our offline beacon pulls it from us with a
+   * GRAFT after pubsub's 80 + 40 ms graft timeouts; a second covers that over WAN round trips.
+   */
+  readonly leaveGraceMs?: number
 }
 
 export interface PresenceComponents {
@@ -50,6 +68,8 @@ export interface PresenceComponents {
   /** FIND_USER's route (the coordinator's FOAF queries); without it only the rendezvous fallback is tried. */
   readonly foaf?: FoafRouter
   readonly rendezvous?: UserShardLookup
+  /** Groups by id for `addGroup(name)` without a group. */
+  readonly groups?: PresenceGroupSource
   readonly clock?: Clock
   readonly rng?: Rng
 }
@@ -82,6 +102,9 @@ export class PresenceService extends EventTarget {
   readonly #found = new Map<number, FoundUser | undefined>()
   #requestId = 0
   #publishFailures = 0
+  readonly #leaveGraceMs: number
+  /** Groups removed but still in their topics for the leave grace, with the timer that leaves them. */
+  readonly #leaving = new Map<string, ReturnType<typeof setTimeout>>()
 
   constructor(init: PresenceInit, components: PresenceComponents) {
     super()
@@ -89,6 +112,9 @@ export class PresenceService extends EventTarget {
     this.#clock = components.clock ?? systemClock
     this.#rng = components.rng ?? cryptoRng()
     this.#find = { ...FIND_USER_DEFAULT, ...init.find }
+    const grace = init.leaveGraceMs ?? LEAVE_GRACE_MS
+    if (!Number.isFinite(grace) || grace < 0 || grace > 60_000) throw new InvalidParametersError(`leaveGraceMs: expected 0..60000, got ${grace}`)
+    this.#leaveGraceMs = grace
     this.#core = new PresenceCore({
       self: components.peerId, rng: this.#rng, wire: PRESENCE_WIRE, config: { ...PRESENCE_DEFAULT, ...init.config },
       wallOffsetMs: this.#clock.wallNow() - this.#clock.now(),
@@ -126,26 +152,55 @@ export class PresenceService extends EventTarget {
   async stop(options: AbortOptions = {}): Promise<void> {
     if (!this.started) return
     for (const name of this.#groups.keys()) this.#input({ type: 'withdraw', group: name })
-    await raceAbort(Promise.allSettled(this.#pendingPublishes.splice(0)), options.signal).catch(() => undefined)
+    const offline = this.#pendingPublishes.splice(0)
+    const handedOver = Promise.allSettled(offline).then(() => (offline.length > 0 ? this.#delay(this.#leaveGraceMs) : undefined))
+    await raceAbort(handedOver, options.signal).catch(() => undefined)
+    for (const [name, timer] of this.#leaving) {
+      clearTimeout(timer)
+      if (!this.#groups.has(name)) this.#input({ type: 'remove-group', group: name })
+    }
+    this.#leaving.clear()
     for (const name of [...this.#groups.keys()]) this.#input({ type: 'remove-group', group: name })
     this.#groups.clear()
+    this.#components.foaf?.answerUserQueries(undefined)
     this.#runtime.stop()
     for (const resolve of this.#verdicts.values()) resolve('ignore')
     this.#verdicts.clear()
   }
 
-  /** Watches `group`: joins its beacon topics and tracks its members (call `announce` to be seen). */
-  async addGroup(name: string, group: PresenceGroup, options: AbortOptions = {}): Promise<void> {
+  /**
+   * Watches `group`: joins its beacon topics and tracks its members (call `announce` to be seen).
+   * Without `group`, the group named `name` is read from the `groups` component.
+   */
+  async addGroup(name: string, group?: PresenceGroup, options: AbortOptions = {}): Promise<void> {
     this.#assertStarted()
     if (typeof name !== 'string' || name.length === 0) throw new InvalidParametersError('name: expected a non-empty string')
-    const watched: Watched = { group, epoch: undefined, refreshing: false }
+    const source = this.#components.groups
+    if (group === undefined && source === undefined) throw new UnknownGroupError(`group '${name}': none given and no group source among the components`)
+    const watched: Watched = { group: group ?? groupFromSource(source!, name), epoch: undefined, refreshing: false }
+    clearTimeout(this.#leaving.get(name))
+    this.#leaving.delete(name)
     this.#groups.set(name, watched)
     await this.#refresh(name, watched)
     throwIfAborted(options.signal)
   }
 
+  /** Names of the groups watched. */
+  groups(): string[] {
+    return [...this.#groups.keys()]
+  }
+
+  /** Stops watching `group`; its topics are left after the leave grace (call `withdraw` first to be seen leaving). */
   removeGroup(name: string): void {
-    if (this.#groups.delete(name)) this.#input({ type: 'remove-group', group: name })
+    if (!this.#groups.delete(name)) return
+    const leave = (): void => {
+      this.#leaving.delete(name)
+      if (!this.#groups.has(name)) this.#input({ type: 'remove-group', group: name })
+    }
+    if (this.#leaveGraceMs === 0) return leave()
+    const timer = setTimeout(leave, this.#leaveGraceMs)
+    ;(timer as { unref?: () => void }).unref?.()
+    this.#leaving.set(name, timer)
   }
 
   /** Starts announcing in `group` (a beacon now, then one per interval) or changes the status. */
@@ -191,6 +246,11 @@ export class PresenceService extends EventTarget {
 
   readonly #pendingPublishes: Array<Promise<unknown>> = []
 
+  /** Not unref'd: `stop()` is awaited, and a caller whose loop has nothing else must still see it resolve. */
+  #delay(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, ms))
+  }
+
   #input(command: PresenceCommand): void {
     this.#runtime.input({ type: 'command', command })
   }
@@ -220,7 +280,7 @@ export class PresenceService extends EventTarget {
       const secret = await watched.group.exportSecret(PRESENCE_EXPORTER_LABEL, PRESENCE_SECRET_BYTES)
       if (this.#groups.get(name) !== watched) return
       watched.epoch = epoch
-      const members = watched.group.members().map((m) => ('peerId' in m ? m.peerId : m))
+      const members = watched.group.members?.().map((m) => ('peerId' in m ? m.peerId : m))
       this.#input({ type: 'set-group', group: name, epoch: Number(epoch), secret, members })
     } finally {
       watched.refreshing = false
@@ -287,3 +347,16 @@ export class PresenceService extends EventTarget {
     })
   }
 }
+
+/** One group of a source, in the shape the service reads (its epoch read afresh at every check). */
+function groupFromSource(source: PresenceGroupSource, id: string): PresenceGroup {
+  const members = source.members
+  return {
+    get epoch() { return source.epoch?.(id) ?? 0 },
+    exportSecret: (label, length) => source.exportSecret(id, label, length),
+    ...(members === undefined ? {} : { members: () => members.call(source, id) }),
+  }
+}
+
+/** See `PresenceInit.leaveGraceMs`. */
+const LEAVE_GRACE_MS = 1_000

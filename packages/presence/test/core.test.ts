@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest'
 import { decodeBeaconEnvelope, encodeBeaconEnvelope } from '../src/codec.ts'
 import { beaconTopic } from '../src/proto/index.ts'
+import { MAX_OPEN_GROUP_MEMBERS } from '../src/proto/presence.ts'
 import { GROUP, joinGroup, Node, peer, secretOf, WALL0 } from './helpers.ts'
 
 const SECRET = secretOf('group')
@@ -211,5 +212,41 @@ describe('presence core: FIND_USER answers', () => {
     expect(answers()[12]!.answer).toBeDefined()
     alice.command({ type: 'find-query', requestId: 1, requester: asker, target: alice.id })
     expect((alice.events('find-answer')[0] as { answer: unknown }).answer).toMatchObject({ status: 'online' })
+  })
+})
+
+describe('presence core: a group without a roster (a shared secret)', () => {
+  it('admits every holder of the secret, still refuses a forged origin and a wrong secret, and forgets expired members', () => {
+    const [alice, bob, carol] = [new Node('alice'), new Node('bob'), new Node('carol')]
+    for (const n of [alice, bob]) n.command({ type: 'set-group', group: GROUP, epoch: 0, secret: SECRET, members: undefined })
+    carol.command({ type: 'set-group', group: GROUP, epoch: 0, secret: secretOf('another'), members: undefined })
+    alice.command({ type: 'announce', group: GROUP, status: 'online' })
+    const beacon = last(alice)
+    expect(bob.receive(beacon, peer('mallory'))).toBe('reject')
+    expect(bob.core.drops['origin-mismatch']).toBe(1)
+    expect(bob.receive(beacon, alice.id)).toBe('accept')
+    expect(bob.core.online(GROUP, bob.now).map((m) => m.peer.toHex())).toEqual([alice.id.toHex()])
+    // Carol holds another secret: she is on other topics and cannot read the beacon.
+    carol.command({ type: 'announce', group: GROUP, status: 'online' })
+    expect(last(carol).topic.equals(beacon.topic)).toBe(false)
+    // Silence past the TTL: reported offline once, then forgotten, and a replay is stale.
+    bob.now = 16 * MIN
+    bob.timer({ type: 'sweep' })
+    expect(bob.events('member-offline')).toEqual([{ type: 'member-offline', group: GROUP, member: alice.id, reason: 'expired' }])
+    expect(bob.core.online(GROUP, bob.now)).toEqual([])
+    expect(bob.receive(beacon, alice.id)).not.toBe('accept')
+  })
+
+  it('tracks at most MAX_OPEN_GROUP_MEMBERS senders and ignores (never rejects) the next one', () => {
+    const bob = new Node('bob')
+    bob.command({ type: 'set-group', group: GROUP, epoch: 0, secret: SECRET, members: undefined })
+    for (let i = 0; i <= MAX_OPEN_GROUP_MEMBERS; i++) {
+      const member = new Node(`member-${i}`)
+      member.command({ type: 'set-group', group: GROUP, epoch: 0, secret: SECRET, members: undefined })
+      member.command({ type: 'announce', group: GROUP, status: 'online' })
+      expect(bob.receive(last(member), member.id)).toBe(i < MAX_OPEN_GROUP_MEMBERS ? 'accept' : 'ignore')
+    }
+    expect(bob.core.drops['group-full']).toBe(1)
+    expect(bob.core.online(GROUP, bob.now)).toHaveLength(MAX_OPEN_GROUP_MEMBERS)
   })
 })

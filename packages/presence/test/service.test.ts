@@ -7,7 +7,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { ManualClock, SeededRng, TopicId, type PeerId } from '@saorsa-gossip/types'
 import { beaconTopic, sliceOf } from '../src/proto/index.ts'
-import { createPresence, PRESENCE_DEFAULT, PRESENCE_EXPORTER_LABEL, type FoafRouter, type Presence, type PresenceGroup, type PresencePubSub, type Verdict } from '../src/index.ts'
+import { createPresence, PRESENCE_DEFAULT, PRESENCE_EXPORTER_LABEL, sharedSecretGroup, type FoafRouter, type Presence, type PresenceGroup, type PresencePubSub, type Verdict } from '../src/index.ts'
 import { peer, secretOf } from './helpers.ts'
 
 type Validator = (m: { origin: PeerId; payload: Uint8Array }) => Verdict | Promise<Verdict>
@@ -50,10 +50,13 @@ class Bus {
 
 /** Every node's FOAF answerer, asked directly (a one-hop stand-in for the coordinator). */
 class Foaf {
-  readonly answerers = new Map<string, Parameters<FoafRouter['answerUserQueries']>[0]>()
+  readonly answerers = new Map<string, NonNullable<Parameters<FoafRouter['answerUserQueries']>[0]>>()
   router(self: PeerId): FoafRouter {
     return {
-      answerUserQueries: (answer) => { this.answerers.set(self.toHex(), answer) },
+      answerUserQueries: (answer) => {
+        if (answer === undefined) this.answerers.delete(self.toHex())
+        else this.answerers.set(self.toHex(), answer)
+      },
       queryUser: async (target, payload) => {
         const replies: Uint8Array[] = []
         for (const [hex, answer] of this.answerers) {
@@ -166,5 +169,63 @@ describe('presence service', () => {
     expect(() => nodes[0]!.announce('g', 'offline' as 'online')).toThrow(expect.objectContaining({ name: 'InvalidParametersError' }))
     const stopped = createPresence({}, { peerId: peer('z'), pubsub: new Bus().pubsub(peer('z')) })
     await expect(stopped.addGroup('g', { epoch: 1, exportSecret: () => new Uint8Array(32), members: () => [] })).rejects.toMatchObject({ name: 'NotStartedError' })
+  })
+
+  it('reads a group by id from the group source, or keys one by a shared secret; stop withdraws the FIND_USER answerer', async () => {
+    const bus = new Bus()
+    const foaf = new Foaf()
+    const clock = new ManualClock()
+    const secret = secretOf('shared')
+    const asked: string[] = []
+    const source = {
+      exportSecret: (groupId: string, label: string, length: number) => {
+        asked.push(`${groupId}:${label}:${length}`)
+        return sharedSecretGroup(secret).exportSecret(label, length)
+      },
+    }
+    const [a, b] = [peer('src-a'), peer('src-b')]
+    const viaSource = createPresence({}, { peerId: a, pubsub: bus.pubsub(a), foaf: foaf.router(a), clock, groups: source })
+    const viaSecret = createPresence({}, { peerId: b, pubsub: bus.pubsub(b), foaf: foaf.router(b), clock })
+    viaSource.start()
+    viaSecret.start()
+    await viaSource.addGroup('team')
+    await viaSecret.addGroup('team', sharedSecretGroup(secret))
+    await expect(viaSecret.addGroup('other')).rejects.toMatchObject({ name: 'UnknownGroupError' })
+    expect(asked).toEqual([`team:${PRESENCE_EXPORTER_LABEL}:32`])
+    expect(viaSecret.groups()).toEqual(['team'])
+    viaSource.announce('team')
+    viaSecret.announce('team')
+    await flush()
+    expect(viaSecret.online('team').map((m) => m.peer.toHex())).toEqual([a.toHex()])
+    expect(viaSource.online('team').map((m) => m.peer.toHex())).toEqual([b.toHex()])
+    expect(foaf.answerers.has(b.toHex())).toBe(true)
+    await viaSecret.stop()
+    expect(foaf.answerers.has(b.toHex())).toBe(false)
+    expect(() => sharedSecretGroup(new Uint8Array(31))).toThrow(expect.objectContaining({ name: 'InvalidParametersError' }))
+  })
+
+  it('stays in a removed group\'s topics for the leave grace, so lazy neighbours can pull its offline beacon', async () => {
+    vi.useFakeTimers()
+    try {
+      const { ids, nodes, bus, group } = await cluster(['a', 'b'])
+      const joinedBy = (i: number): number => [...bus.joined.values()].filter((members) => members.has(ids[i]!.toHex())).length
+      const topics = joinedBy(0)
+      expect(topics).toBeGreaterThan(0)
+      nodes[0]!.announce('g')
+      nodes[0]!.withdraw('g')
+      nodes[0]!.removeGroup('g')
+      await vi.advanceTimersByTimeAsync(999)
+      expect(joinedBy(0)).toBe(topics)
+      await vi.advanceTimersByTimeAsync(1)
+      expect(joinedBy(0)).toBe(0)
+      // Added back within the grace: the pending leave is cancelled.
+      nodes[1]!.removeGroup('g')
+      await nodes[1]!.addGroup('g', group as PresenceGroup)
+      await vi.advanceTimersByTimeAsync(5_000)
+      expect(joinedBy(1)).toBe(topics)
+      expect(() => createPresence({ leaveGraceMs: -1 }, { peerId: ids[0]!, pubsub: bus.pubsub(ids[0]!) })).toThrow(expect.objectContaining({ name: 'InvalidParametersError' }))
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })

@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest'
 import { fromHex, toHex } from '@saorsa-gossip/types'
 import * as codec from '../src/codec.ts'
 import { beaconKey, beaconTopic, openBeacon, presenceTag, sealBeacon } from '../src/proto/index.ts'
+import { PRESENCE_EXPORTER_LABEL } from '../src/proto/derive.ts'
+import { sharedSecretGroup } from '../src/shared-secret.ts'
 import { ALICE, ANSWER, BODY, NONCE, QUERY, REPLY, SECRET, SLICE } from './fixtures.ts'
 
 const spec = readFileSync(new URL('../../../SPEC.md', import.meta.url), 'utf8')
@@ -57,6 +59,11 @@ describe('SPEC.md section 13 golden vectors', () => {
     expect(section).toContain(`find-user reply: ${reply.length} bytes, BLAKE3 \`${toHex(blake3(reply))}\``)
     expect(codec.decodeFindUserQuery(query)).toEqual(QUERY)
     expect(codec.decodeFindUserReply(reply)).toEqual(REPLY)
+  })
+
+  it('prints the presence secret a shared-secret group exports', () => {
+    const group = sharedSecretGroup(fromHex('00'.repeat(31) + '01'))
+    expect(toHex(group.exportSecret(PRESENCE_EXPORTER_LABEL, 32) as Uint8Array)).toBe(vectorFor('shared-secret presence secret'))
   })
 
   it('states the byte caps the codec enforces', () => {

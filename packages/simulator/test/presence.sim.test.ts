@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { payloadHash, pick, utf8 } from '@saorsa-gossip/types'
-import { activeView, findUserWalk, overlayDistances } from '../src/scenarios/presence-find.ts'
+import { activeView, FoafFinder, overlayDistances } from '../src/scenarios/presence-find.ts'
 import { PresenceNetwork } from '../src/stacks/presence-network.ts'
 
 const GROUP = 'sim-group'
@@ -60,10 +60,13 @@ describe('Presence, 100 members', () => {
     const p = new PresenceNetwork({ seed: 5, nodes: 100 })
     await p.net.sim.runForAsync(15_000)
     const rng = p.net.sim.forkRng('find-trials')
+    const finder = new FoafFinder(p, p.net.sim.forkRng('foaf-keys'))
     const trials = []
+    const targets = new Set<string>()
     for (let i = 0; i < 50; i++) {
       // The target's friends: its overlay neighbours, in one group with it, who hear its beacons.
       const target = pick(rng, p.ids)!
+      targets.add(target.toHex())
       const friends = activeView(p, target)
       const group = `friends-${i}`
       p.addGroup(group, payloadHash(utf8(group)), [target, ...friends])
@@ -73,12 +76,16 @@ describe('Presence, 100 members', () => {
       const twoHops = [...overlayDistances(p, target)].filter(([, d]) => d === 2).map(([hex]) => p.ids.find((id) => id.toHex() === hex)!)
       const requester = pick(rng, twoHops)
       if (requester === undefined) continue
-      trials.push(findUserWalk(p, requester, target, rng))
+      trials.push(await finder.find(requester, target, rng))
     }
     const found = trials.filter((t) => t.found).length / trials.length
     const maxTouched = Math.max(...trials.map((t) => t.touched))
     const meanTouched = trials.reduce((a, t) => a + t.touched, 0) / trials.length
     console.log(`presence find-user 100 nodes: ${JSON.stringify({ trials: trials.length, found, maxTouched, meanTouched })}`)
+    // Nobody has heard a node that never announced: the same query finds nothing.
+    const silent = p.ids.find((id) => !targets.has(id.toHex()))!
+    const asker = p.ids.find((id) => !id.equals(silent))!
+    expect((await finder.find(asker, silent, rng)).found).toBe(false)
     expect(trials.length).toBeGreaterThanOrEqual(45)
     expect(found).toBeGreaterThanOrEqual(0.8)
     expect(maxTouched).toBeLessThanOrEqual(39)

@@ -14,7 +14,7 @@ import { AddressBookCore, type AddressBookCommand, type AddressBookOutput, type 
 import { AdvertCache, type CachedAdvert } from './advert-cache.ts'
 import type { CoordinatorConfig } from './config.ts'
 import { FoafCore, type FoafOutput } from './foaf.ts'
-import type { FoafCommand, FoafEvent, FoafMessage, FoafTarget, FoafTimer } from './foaf-messages.ts'
+import type { FoafCommand, FoafEvent, FoafMessage, FoafQueryBody, FoafTarget, FoafTimer } from './foaf-messages.ts'
 
 /** The two pubsub topics this layer owns. */
 export type CoordinatorTopic = 'adverts' | 'address-book'
@@ -37,7 +37,7 @@ export type CoordinatorCommand =
   | { readonly type: 'validate'; readonly validationId: number; readonly topic: CoordinatorTopic; readonly origin: PeerId; readonly payload: Uint8Array }
   /** Pubsub delivered a message of one of our topics (a no-op if its validator already took it in). */
   | { readonly type: 'deliver'; readonly topic: CoordinatorTopic; readonly origin: PeerId; readonly payload: Uint8Array }
-  | { readonly type: 'find'; readonly target: FoafTarget; readonly ref: number }
+  | Extract<FoafCommand, { type: 'find' }>
   | { readonly type: 'dial-result'; readonly peer: PeerId; readonly ok: boolean }
 
 export type CoordinatorEvent =
@@ -65,10 +65,11 @@ export interface CoordinatorCoreInit {
   /** A cache restored from disk (loadAdvertCache); a fresh one otherwise. */
   readonly cache?: AdvertCache
   /**
-   * Signed records for user and content targets (presence and rendezvous register theirs); the
-   * requester gets them unverified in `foaf` answer events and checks them itself.
+   * Records for user and content targets (presence and rendezvous register theirs), given the verified
+   * query (its requester and payload); the requester gets them unverified in `foaf` answer events and
+   * checks them itself.
    */
-  readonly resolve?: (target: Exclude<FoafTarget, { kind: 'coordinator' }>, wallMs: number) => readonly Uint8Array[]
+  readonly resolve?: (target: Exclude<FoafTarget, { kind: 'coordinator' }>, wallMs: number, query: FoafQueryBody) => readonly Uint8Array[]
 }
 
 export class CoordinatorCore implements ProtocolCore<FoafMessage, CoordinatorTimer, CoordinatorCommand, CoordinatorEvent> {
@@ -97,7 +98,7 @@ export class CoordinatorCore implements ProtocolCore<FoafMessage, CoordinatorTim
       self: init.self, publicKey: signer.publicKey, config: config.foaf, clockSkewMs: config.advert.clockSkewMs, rng,
       sign: (body) => signer.sign(COORDINATOR_DOMAIN.foafQuery, body),
       verify: (pk, body, sig) => verify(pk, COORDINATOR_DOMAIN.foafQuery, body, sig),
-      answer: (target, wallMs) => this.#answer(target, wallMs),
+      answer: (target, wallMs, query) => this.#answer(target, wallMs, query),
     })
     this.addressBook = new AddressBookCore({
       self: init.self, config: config.addressBook, rng, signRecord: (addresses, counter) => signPeerRecord(signer, addresses, counter),
@@ -211,8 +212,8 @@ export class CoordinatorCore implements ProtocolCore<FoafMessage, CoordinatorTim
     out.push({ type: 'schedule', delayMs: this.config.publishIntervalMs, timer: { layer: 'advertise', epoch: this.#advertEpoch } })
   }
 
-  #answer(target: FoafTarget, wallMs: number): readonly Uint8Array[] {
-    if (target.kind !== 'coordinator') return [...(this.#init.resolve?.(target, wallMs) ?? [])]
+  #answer(target: FoafTarget, wallMs: number, query: FoafQueryBody): readonly Uint8Array[] {
+    if (target.kind !== 'coordinator') return [...(this.#init.resolve?.(target, wallMs, query) ?? [])]
     const own = this.#advertising?.roles.includes('coordinator') === true && this.#ownAdvert !== undefined ? [this.#ownAdvert] : []
     const cached = this.cache.best(wallMs, { role: 'coordinator', limit: this.config.foaf.maxRecordsPerReply - own.length }).map((e) => e.bytes)
     return [...own, ...cached]

@@ -10,6 +10,11 @@ export const QUERY_ID_BYTES = 16
 export const MAX_FOAF_TTL = 3
 /** Records in one reply (8 adverts of 6 KiB fit one 64 KiB frame). */
 export const MAX_REPLY_RECORDS = 8
+/**
+ * The opaque, signed payload a user or content query may carry for the layer that answers it (FIND_USER
+ * puts a one-time ML-KEM-768 key there: 1,184 bytes plus a query id and a PeerId, about 1,260 bytes).
+ */
+export const MAX_FOAF_PAYLOAD_BYTES = 1_536
 
 export type FoafTarget =
   | { readonly kind: 'coordinator' }
@@ -28,6 +33,11 @@ export interface FoafQueryBody {
   readonly maxTtl: number
   /** Requester wall clock, Unix ms. */
   readonly createdAtMs: number
+  /**
+   * For the answering layer (user and content targets only), inside the signature so no forwarder
+   * can swap it (FIND_USER's reply key travels here).
+   */
+  readonly payload?: Uint8Array
 }
 
 export interface FoafQueryMessage {
@@ -53,8 +63,11 @@ export type FoafMessage = FoafQueryMessage | FoafReplyMessage
 export type FoafCommand =
   /** The driver's wall clock, so query timestamps and ages use Unix time while `nowMs` stays monotonic. */
   | { readonly type: 'wall-clock'; readonly wallMs: number }
-  /** Starts a query; `ref` comes back on its events. */
-  | { readonly type: 'find'; readonly target: FoafTarget; readonly ref: number }
+  /**
+   * Starts a query; `ref` comes back on its events. `payload` (user and content targets) travels signed
+   * to every answerer; `ttl` may lower the configured TTL and `timeoutMs` replace the configured wait.
+   */
+  | { readonly type: 'find'; readonly target: FoafTarget; readonly ref: number; readonly payload?: Uint8Array; readonly ttl?: number; readonly timeoutMs?: number }
 
 export type FoafTimer = { readonly type: 'query-deadline'; readonly queryId: string }
 

@@ -1,7 +1,8 @@
 /**
  * The FOAF query core (SPEC.md section 9.4): bounded flooding of signed queries to `fanout` random
  * neighbours (never back to the sender) for `ttl` hops, each node handling a query id once, answering
- * from local state and routing replies back along the reverse path the query took. Checks run cheapest
+ * from local state and routing replies back along the reverse path the query took; a node that answered
+ * a user query lets it travel no further (a user has one current answer). Checks run cheapest
  * first (link rate, duplicate, TTL, age, key binding) and the ML-DSA-65 verify last; a query id is
  * marked seen only after its signature verified, so a forged copy cannot shadow the genuine query.
  */
@@ -12,7 +13,7 @@ import { TimedMap, RateLimiter } from './bounded.ts'
 import type { FoafConfig } from './config.ts'
 import {
   MAX_REPLY_RECORDS, QUERY_ID_BYTES, type FoafCommand, type FoafDropReason, type FoafEvent, type FoafMessage,
-  type FoafQueryMessage, type FoafReplyMessage, type FoafTarget, type FoafTimer,
+  type FoafQueryBody, type FoafQueryMessage, type FoafReplyMessage, type FoafTarget, type FoafTimer,
 } from './foaf-messages.ts'
 
 export type FoafInput = CoreInput<FoafMessage, FoafTimer, FoafCommand>
@@ -30,8 +31,11 @@ export interface FoafCoreInit {
   readonly sign: (body: Uint8Array) => Uint8Array
   /** True iff `sig` is `publicKey`'s signature of `body` under the FOAF query domain. Must not throw. */
   readonly verify: (publicKey: Uint8Array, body: Uint8Array, sig: Uint8Array) => boolean
-  /** Signed records this node holds for `target` (best first); at most MAX_REPLY_RECORDS are sent. */
-  readonly answer: (target: FoafTarget, wallMs: number) => readonly Uint8Array[]
+  /**
+   * Records this node holds for `target` (best first; at most MAX_REPLY_RECORDS are sent), given the
+   * verified query too, so a user or content answerer can read its requester and payload.
+   */
+  readonly answer: (target: FoafTarget, wallMs: number, query: FoafQueryBody) => readonly Uint8Array[]
 }
 
 interface Route {
@@ -111,21 +115,21 @@ export class FoafCore implements ProtocolCore<FoafMessage, FoafTimer, FoafComman
       return
     }
     const queryId = this.#init.rng.fill(new Uint8Array(QUERY_ID_BYTES))
-    const bodyBytes = encodeQueryBody({
-      version: 1, queryId, target: command.target, requester: this.self, publicKey: this.#init.publicKey, maxTtl: c.ttl,
-      createdAtMs: this.wallNow(nowMs),
-    })
+    const ttl = Math.min(c.ttl, command.ttl ?? c.ttl)
+    const body: FoafQueryBody = {
+      version: 1, queryId, target: command.target, requester: this.self, publicKey: this.#init.publicKey, maxTtl: ttl,
+      // Whole milliseconds: the wire carries an integer, and a driver's monotonic clock is fractional.
+      createdAtMs: Math.floor(this.wallNow(nowMs)), ...(command.payload === undefined ? {} : { payload: command.payload }),
+    }
+    const bodyBytes = encodeQueryBody(body)
     const sig = this.#init.sign(bodyBytes)
     const key = toHex(queryId)
     const route: Route = { from: undefined, ref: command.ref, forwardedTo: new Set(), replies: 0, done: false }
     this.#routes.set(key, route, nowMs)
-    const msg: FoafQueryMessage = {
-      type: 'query', envelope: encodeQueryEnvelope(bodyBytes, sig), bodyBytes, sig, ttl: c.ttl,
-      body: { version: 1, queryId, target: command.target, requester: this.self, publicKey: this.#init.publicKey, maxTtl: c.ttl, createdAtMs: this.wallNow(nowMs) },
-    }
+    const msg: FoafQueryMessage = { type: 'query', envelope: encodeQueryEnvelope(bodyBytes, sig), bodyBytes, sig, ttl, body }
     const sentTo = this.#fanOut(msg, undefined, route, out)
     out.push({ type: 'emit', event: { type: 'query-started', ref: command.ref, queryId: key, sentTo } })
-    out.push({ type: 'schedule', delayMs: c.queryTimeoutMs, timer: { type: 'query-deadline', queryId: key } })
+    out.push({ type: 'schedule', delayMs: command.timeoutMs ?? c.queryTimeoutMs, timer: { type: 'query-deadline', queryId: key } })
   }
 
   #onQuery(from: PeerId, msg: FoafQueryMessage, nowMs: number, out: FoafOutbox): void {
@@ -153,9 +157,10 @@ export class FoafCore implements ProtocolCore<FoafMessage, FoafTimer, FoafComman
     this.#routes.set(key, route, nowMs)
     if (!this.#perRequester.take(body.requester.toHex(), nowMs)) return this.#drop('rate-limited-requester')
     this.handled++
-    const records = this.#init.answer(body.target, wall).slice(0, Math.min(MAX_REPLY_RECORDS, c.maxRecordsPerReply))
+    const records = this.#init.answer(body.target, wall, body).slice(0, Math.min(MAX_REPLY_RECORDS, c.maxRecordsPerReply))
     if (records.length > 0) out.push({ type: 'send', to: from, msg: { type: 'reply', queryId: body.queryId, records } })
-    const forwardedTo = msg.ttl > 1 ? this.#fanOut({ ...msg, ttl: msg.ttl - 1 }, from, route, out, body.requester) : 0
+    const found = records.length > 0 && body.target.kind === 'user'
+    const forwardedTo = msg.ttl > 1 && !found ? this.#fanOut({ ...msg, ttl: msg.ttl - 1 }, from, route, out, body.requester) : 0
     out.push({
       type: 'emit',
       event: { type: 'query-handled', queryId: key, requester: body.requester, ttl: msg.ttl, answered: records.length, forwardedTo },

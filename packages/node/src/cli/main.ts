@@ -13,6 +13,7 @@ import { dashboardCommand } from './commands/dashboard.ts'
 import { rendezvousCommands } from './commands/rendezvous.ts'
 import { groupCommands } from './commands/groups.ts'
 import { coordinatorCommands } from './commands/coordinator.ts'
+import { presenceCommands } from './commands/presence.ts'
 
 export const BIN = 'saorsa-gossip'
 
@@ -24,6 +25,7 @@ export const COMMANDS: readonly CommandSpec<CliContext>[] = [
   ...rendezvousCommands,
   ...groupCommands,
   ...coordinatorCommands,
+  ...presenceCommands,
 ]
 
 export async function main(argv: readonly string[], io: CliIO, commands: readonly CommandSpec<CliContext>[] = COMMANDS, bin = BIN): Promise<number> {

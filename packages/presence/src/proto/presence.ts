@@ -38,7 +38,8 @@ interface Entry {
 interface Group {
   readonly name: string
   epochs: Epoch[]
-  members: Map<string, PeerId>
+  /** The roster; undefined when holding the secret is membership (a shared-secret group). */
+  members: Map<string, PeerId> | undefined
   readonly entries: Map<string, Entry>
   /** Joined beacon topics: topic hex -> the secret and slice that made it. */
   readonly topics: Map<string, { readonly topic: TopicId; readonly secret: Uint8Array; readonly slice: number }>
@@ -48,8 +49,14 @@ interface Group {
 }
 
 const DROP_REASONS: readonly PresenceDropReason[] = [
-  'unknown-topic', 'malformed', 'undecryptable', 'origin-mismatch', 'not-member', 'tag-mismatch', 'self', 'stale', 'future', 'replay',
+  'unknown-topic', 'malformed', 'undecryptable', 'origin-mismatch', 'not-member', 'tag-mismatch', 'self', 'stale', 'future', 'replay', 'group-full',
 ]
+
+/**
+ * Members tracked in a group without a roster: beyond it new senders are ignored (never rejected:
+ * they hold the secret). 1,024 x about 300 bytes of state bounds a group at 300 KB.
+ */
+export const MAX_OPEN_GROUP_MEMBERS = 1_024
 
 export class PresenceCore implements ProtocolCore<never, PresenceTimer, PresenceCommand, PresenceEvent> {
   readonly config: PresenceConfig
@@ -151,9 +158,9 @@ export class PresenceCore implements ProtocolCore<never, PresenceTimer, Presence
       for (const old of group.epochs) old.retireAtMs = Math.min(old.retireAtMs, nowMs + this.config.epochGraceMs)
       group.epochs = [{ epoch: command.epoch, secret: command.secret.slice(), retireAtMs: Infinity }, ...group.epochs]
     }
-    group.members = new Map(command.members.map((m) => [m.toHex(), m]))
+    group.members = command.members === undefined ? undefined : new Map(command.members.map((m) => [m.toHex(), m]))
     for (const [hex, entry] of group.entries) {
-      if (group.members.has(hex)) continue
+      if (group.members === undefined || group.members.has(hex)) continue
       group.entries.delete(hex)
       if (entry.status !== 'offline') out.push({ type: 'emit', event: { type: 'member-offline', group: group.name, member: entry.peer, reason: 'removed' } })
     }
@@ -276,7 +283,7 @@ export class PresenceCore implements ProtocolCore<never, PresenceTimer, Presence
     if (!body.sender.equals(origin)) return this.#drop('origin-mismatch', 'reject')
     if (body.sender.equals(this.#self)) return this.#drop('self', 'ignore')
     const hex = body.sender.toHex()
-    if (!group.members.has(hex)) return this.#drop('not-member', 'reject')
+    if (group.members !== undefined && !group.members.has(hex)) return this.#drop('not-member', 'reject')
     if (!bytesEqual(envelope.tag, presenceTag(joined.secret, body.sender, joined.slice))) return this.#drop('tag-mismatch', 'reject')
     const wall = this.#wall(nowMs)
     if (body.expires < wall) return this.#drop('stale', 'ignore')
@@ -284,6 +291,7 @@ export class PresenceCore implements ProtocolCore<never, PresenceTimer, Presence
     if (body.since > wall + skew || body.expires > wall + this.config.beaconTtlMs + skew) return this.#drop('future', 'ignore')
     const entry = group.entries.get(hex)
     if (entry !== undefined && body.seq <= entry.seq) return this.#drop('replay', 'ignore')
+    if (entry === undefined && group.members === undefined && group.entries.size >= MAX_OPEN_GROUP_MEMBERS) return this.#drop('group-full', 'ignore')
     this.#apply(group, entry, body, wall, out)
     return 'accept'
   }
@@ -301,10 +309,14 @@ export class PresenceCore implements ProtocolCore<never, PresenceTimer, Presence
   #sweep(nowMs: number, out: Outbox<PresenceOutput>): void {
     const wall = this.#wall(nowMs)
     for (const group of this.#groups.values()) {
-      for (const entry of group.entries.values()) {
-        if (entry.status === 'offline' || entry.expires >= wall) continue
-        entry.status = 'offline'
-        out.push({ type: 'emit', event: { type: 'member-offline', group: group.name, member: entry.peer, reason: 'expired' } })
+      for (const [hex, entry] of group.entries) {
+        if (entry.expires >= wall) continue
+        if (entry.status !== 'offline') {
+          entry.status = 'offline'
+          out.push({ type: 'emit', event: { type: 'member-offline', group: group.name, member: entry.peer, reason: 'expired' } })
+        }
+        // Without a roster the entries are the only bound on state; a replay of an expired beacon is stale anyway.
+        if (group.members === undefined) group.entries.delete(hex)
       }
     }
     if (this.#groups.size === 0) {

@@ -15,7 +15,11 @@ export type PresenceCommand =
    * Adds a group or installs a new epoch: the exporter secret for presence and the member list.
    * An older epoch's secret keeps opening beacons for `epochGraceMs`.
    */
-  | { readonly type: 'set-group'; readonly group: string; readonly epoch: number; readonly secret: Uint8Array; readonly members: readonly PeerId[] }
+  /**
+   * `members` is the group's roster; undefined for a group without one (a shared secret), where every
+   * holder of the secret is a member, at most MAX_OPEN_GROUP_MEMBERS of them tracked.
+   */
+  | { readonly type: 'set-group'; readonly group: string; readonly epoch: number; readonly secret: Uint8Array; readonly members: readonly PeerId[] | undefined }
   | { readonly type: 'remove-group'; readonly group: string }
   /** Starts (or updates) announcing in `group`: a beacon now, then one per interval. */
   | { readonly type: 'announce'; readonly group: string; readonly status: Exclude<PresenceStatus, 'offline'> }
@@ -67,7 +71,7 @@ export interface OnlineMember {
 /** Why a beacon was refused; each reason has a counter (`PresenceCore.drops`). */
 export type PresenceDropReason =
   | 'unknown-topic' | 'malformed' | 'undecryptable' | 'origin-mismatch' | 'not-member' | 'tag-mismatch'
-  | 'self' | 'stale' | 'future' | 'replay'
+  | 'self' | 'stale' | 'future' | 'replay' | 'group-full'
 
 export type PresenceInput = CoreInput<never, PresenceTimer, PresenceCommand>
 export type PresenceOutput = CoreOutput<never, PresenceTimer, PresenceEvent>

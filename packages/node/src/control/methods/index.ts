@@ -5,6 +5,7 @@
 import type { SaorsaNode } from '../../node.ts'
 import { coordinatorControlMethods } from './coordinator.ts'
 import { groupsControlMethods } from './groups.ts'
+import { presenceMethods } from './presence.ts'
 import { rendezvousMethods } from './rendezvous.ts'
 import { EXTENSION_METHOD_NAME, type ControlMethodSpec, type ControlMethods, type ControlMethodsFactory } from './types.ts'
 
@@ -12,6 +13,7 @@ const FACTORIES: readonly ControlMethodsFactory[] = [
   coordinatorControlMethods,
   rendezvousMethods,
   groupsControlMethods,
+  presenceMethods,
 ]
 
 export function layerControlMethods(node: SaorsaNode, factories: readonly ControlMethodsFactory[] = FACTORIES): ControlMethods {
