@@ -21,6 +21,8 @@ import { Subscription, receivedMessage, type ReceivedMessage } from './subscript
 import type { Delivery } from '@saorsa-gossip/pubsub'
 import type { Rendezvous } from '@saorsa-gossip/rendezvous'
 import { createNodeRendezvous, type NodeRendezvousOptions } from './rendezvous.ts'
+import { announcedAddrs, natCarrier, startNodeNat, validateNatOptions, type NodeNatOptions } from './nat.ts'
+import type { NatTraversal } from '@saorsa-gossip/transport'
 
 /** The shared options bag of `@saorsa-gossip/types`, re-exported for existing imports. */
 export type { AbortOptions }
@@ -50,6 +52,11 @@ export interface SaorsaNodeInit {
   backend?: SignatureBackend
   /** The rendezvous service (`node.rendezvous`): role and where the `rendezvous`-role peers come from. */
   rendezvous?: NodeRendezvousOptions
+  /**
+   * NAT traversal (`node.nat`): `roles: ['reflector', 'relay']` serves those roles; `reflectors` and
+   * `relays` (addresses) make this node learn its public address and NAT class and stay reachable.
+   */
+  nat?: NodeNatOptions
 }
 
 export interface JoinResult {
@@ -81,6 +88,8 @@ export interface SaorsaNode extends DirectApi {
   readonly identity: Identity
   /** Provide and seek targets (SPEC.md section 11); NotStartedError while the node is not running. */
   readonly rendezvous: Rendezvous
+  /** NAT traversal: reflexive address, NAT class, relayed addresses, punching; NotStartedError while stopped. */
+  readonly nat: NatTraversal
   start(options?: AbortOptions): Promise<void>
   /** Joins the overlay through cached peers, then `bootstrap` (default `init.bootstrap`). */
   join(bootstrap?: string[], options?: AbortOptions): Promise<JoinResult>
@@ -130,6 +139,7 @@ class Node extends EventTarget implements SaorsaNode {
   #transport: Transport | undefined
   #layers: Layers | undefined
   #rendezvous: Rendezvous | undefined
+  #nat: NatTraversal | undefined
   #peerCache: PeerCache | undefined
   #saveTimer: NodeJS.Timeout | undefined
   /** Names of the topics this node joined, by topic id hex (pubsub keeps the topics and their readers). */
@@ -144,6 +154,7 @@ class Node extends EventTarget implements SaorsaNode {
 
   constructor(init: SaorsaNodeInit) {
     super()
+    validateNatOptions(init.nat)
     this.#init = init
     this.identity = init.identity ?? Identity.generate()
     this.peerId = this.identity.peerId
@@ -177,7 +188,8 @@ class Node extends EventTarget implements SaorsaNode {
         const cacheLog = componentLogger(this.#log, 'peer-cache')
         this.#peerCache = await PeerCache.load(layout.peerCacheFile, { onProblem: (p) => cacheLog.warn({ problem: p.message }, 'peer cache unreadable; starting empty') })
       }
-      const transport = createTransport({ identity: this.identity, carriers: this.#init.carriers ?? [createTcpCarrier()], backend })
+      const circuit = natCarrier()
+      const transport = createTransport({ identity: this.identity, carriers: [...(this.#init.carriers ?? [createTcpCarrier()]), circuit], backend })
       this.#transport = transport
       transport.addEventListener('connection:open', () => { this.#handshakes++ })
       transport.addEventListener('connection:close', (e) => {
@@ -187,9 +199,10 @@ class Node extends EventTarget implements SaorsaNode {
       })
       this.#direct.attach(transport)
       for (const addr of this.#init.listen ?? ['tcp://127.0.0.1:0']) await transport.listen(addr, options)
+      this.#nat = await startNodeNat(this.#init.nat, { transport, identity: this.identity, circuit, backend }, options)
       this.#layers = createLayers({
         transport, identity: this.identity, backend, preset: this.#init.preset ?? 'lan', logger: this.#log,
-        ...(this.#init.announce === undefined ? {} : { announce: this.#init.announce }),
+        announce: this.#init.announce ?? announcedAddrs(this.#nat, transport),
         onNeighbor: (peer, up, addrs) => this.#onNeighbor(peer, up, addrs),
         onTopicPeer: (topic, peer, up) => this.#onTopicPeer(topic, peer, up),
       })
@@ -214,6 +227,11 @@ class Node extends EventTarget implements SaorsaNode {
   get rendezvous(): Rendezvous {
     this.#running()
     return this.#rendezvous!
+  }
+
+  get nat(): NatTraversal {
+    this.#running()
+    return this.#nat!
   }
 
   #running(): Layers {
@@ -369,6 +387,7 @@ class Node extends EventTarget implements SaorsaNode {
       activePeers: views.active, passivePeers: views.passive, connections: this.#transport?.connections().length ?? 0,
       topics: this.topics(), uptimeMs: this.#state === 'running' ? Date.now() - this.#startedAt : 0,
       published: this.#published, delivered: this.#delivered, ...counters,
+      ...(this.#nat === undefined ? {} : { nat: this.#nat.status() }),
     }
   }
 
@@ -401,10 +420,12 @@ class Node extends EventTarget implements SaorsaNode {
       if (this.#saveTimer !== undefined) clearTimeout(this.#saveTimer)
       this.#saveTimer = undefined
       await this.#peerCache?.save(Date.now()).catch((err: unknown) => log.warn({ err }, 'peer cache save failed'))
+      this.#nat?.stop()
       await this.#transport?.close(options)
     } finally {
       this.#layers = undefined
       this.#rendezvous = undefined
+      this.#nat = undefined
       this.#transport = undefined
       this.#direct.detach()
       this.#topicNames.clear()
