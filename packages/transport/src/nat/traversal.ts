@@ -6,7 +6,7 @@
  */
 import type { Identity, SignatureBackend } from '@saorsa-gossip/identity'
 import { createServer } from 'node:net'
-import { InvalidParametersError, NotStartedError, type AbortOptions, type PeerId } from '@saorsa-gossip/types'
+import { AbortError, InvalidParametersError, NotStartedError, type AbortOptions, type PeerId } from '@saorsa-gossip/types'
 import { parseHostPort } from '../address.ts'
 import { PUNCH_DEFAULTS, REFLECT_DEFAULTS, RELAY_DEFAULTS, type NatClass, type PunchConfig, type ReflectConfig, type RelayLimits } from '../proto/nat-config.ts'
 import { ReflexiveCore, type ReflexiveOutput } from '../proto/reflexive.ts'
@@ -16,6 +16,18 @@ import type { CircuitCarrier } from './circuit-carrier.ts'
 import { createPuncher, mappingAddr, type Puncher } from './punch.ts'
 import { queryReflector, serveReflector } from './reflector.ts'
 import { serveRelay, type RelayService } from './relay.ts'
+
+/** Rounds of probing and reserving at start, and the pause before the second (doubling after). */
+const START_ROUNDS = 3
+const START_RETRY_MS = 500
+
+function abortableDelay(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve() }, ms)
+    const onAbort = (): void => { clearTimeout(timer); reject(new AbortError(undefined, { cause: signal?.reason })) }
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}
 
 export type NatRole = 'reflector' | 'relay'
 export const NAT_ROLES: readonly NatRole[] = ['reflector', 'relay']
@@ -132,14 +144,13 @@ class Traversal extends EventTarget implements NatTraversal {
       this.#puncher = createPuncher({ transport, config: this.#punchConfig, endpoint: () => this.#endpoint() })
       transport.addEventListener('connection:open', this.#onOpen)
     }
-    await this.probe(options)
-    for (const relayAddr of this.#init.relays ?? []) {
-      try {
-        const relay = await this.#dialFromProbePort(relayAddr, options)
-        await transport.listen(formatCircuitAddress({ relay: relay.remotePeer, target: transport.peerId, relayAddr }), options)
-      } catch {
-        // A relay that is down or refuses is skipped; the others still serve.
-      }
+    // A reflector or relay that misses the first round (busy, restarting) gets two more, 0.5 s and 1 s later.
+    let probing = [...(this.#init.reflectors ?? [])]
+    let reserving = [...(this.#init.relays ?? [])]
+    for (let round = 0; round < START_ROUNDS && (probing.length > 0 || reserving.length > 0); round++) {
+      if (round > 0) await abortableDelay(START_RETRY_MS << (round - 1), options.signal)
+      probing = await this.#probeAll(probing, options)
+      reserving = await this.#reserveAll(reserving, options)
     }
     this.#scheduleProbe()
   }
@@ -162,8 +173,28 @@ class Traversal extends EventTarget implements NatTraversal {
     return transport.dial(addr, { ...options, localPort: port })
   }
 
+  async #reserveAll(relays: readonly string[], options: AbortOptions): Promise<string[]> {
+    const failed: string[] = []
+    for (const relayAddr of relays) {
+      try {
+        const relay = await this.#dialFromProbePort(relayAddr, options)
+        const { transport } = this.#c
+        await transport.listen(formatCircuitAddress({ relay: relay.remotePeer, target: transport.peerId, relayAddr }), options)
+      } catch {
+        failed.push(relayAddr)
+      }
+    }
+    return failed
+  }
+
   async probe(options: AbortOptions = {}): Promise<void> {
-    for (const addr of this.#init.reflectors ?? []) {
+    await this.#probeAll(this.#init.reflectors ?? [], options)
+  }
+
+  /** Asks each reflector once; returns the addresses that did not answer. */
+  async #probeAll(reflectors: readonly string[], options: AbortOptions): Promise<string[]> {
+    const failed: string[] = []
+    for (const addr of reflectors) {
       try {
         const connection = await this.#dialFromProbePort(addr, options)
         const observed = await queryReflector(connection, { ...options, ...(this.#c.backend === undefined ? {} : { backend: this.#c.backend }) })
@@ -178,10 +209,12 @@ class Traversal extends EventTarget implements NatTraversal {
           this.dispatchEvent(new CustomEvent('nat:changed', { detail: { reflexiveAddr, nat: o.event.nat } }))
         }
       } catch (error) {
+        failed.push(addr)
         this.#counts.probeFailed++
         this.#lastProbeError = `${addr}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`
       }
     }
+    return failed
   }
 
   #endpoint(): { localPort: number; addrs: string[] } | undefined {
