@@ -39,7 +39,7 @@ function splice(b: Uint8Array, at: number, cut: number, insert: Uint8Array): Uin
 }
 
 function mutate(rng: SeededRng, seed: Uint8Array): Uint8Array {
-  let b = seed.slice()
+  let b: Uint8Array = seed.slice()
   for (let s = 1 + rng.nextInt(4); s > 0; s--) {
     const at = b.length === 0 ? 0 : rng.nextInt(b.length)
     switch (rng.nextInt(7)) {

@@ -1,7 +1,8 @@
 /**
  * Circuit relay v2 over the in-memory carrier: a reserved peer is reached through `circuit://`
  * addresses with the handshake end to end, a relay never forwards for a peer without a reservation
- * nor a stream that names no admitted circuit, and circuits over their byte or time budget close.
+ * nor a stream that names no admitted circuit, circuits over their byte or time budget close, and
+ * 100 clients cannot grow the relay beyond its caps.
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { Identity, loadMlDsa65Backend } from '@saorsa-gossip/identity'
@@ -15,6 +16,7 @@ import { serveRelay, type RelayService } from '../src/nat/relay.ts'
 import { RELAY_DEFAULTS, type RelayLimits } from '../src/proto/nat-config.ts'
 import { MSHIP } from './protocols.ts'
 import { UNRATIONED_EDGE, until, waitForEvent } from './transport-suite.ts'
+import { STREAM_WINDOW_BYTES } from '../src/streams/inbound.ts'
 
 const ids = Array.from({ length: 4 }, (_, i) => Identity.generate({ seed: new Uint8Array(32).fill(90 + i) }))
 let counter = 0
@@ -105,15 +107,47 @@ describe('circuit relay', () => {
     expect(short.service.counters.closedOverTime).toBe(1)
   })
 
-  it('refuses circuits over the per-peer cap and reservations over the per-source cap', async () => {
+  it('refuses circuits over the per-peer cap; a peer reserving again refreshes its one reservation', async () => {
     const l = await lab({ ...RELAY_DEFAULTS, maxCircuitsPerPeer: 1, maxReservationsPerSource: 1 }, 3)
     const [a, b, c] = l.ends as [Lab['ends'][0], Lab['ends'][0], Lab['ends'][0]]
     const listened = await b.t.listen(circuitTo(l, b.t))
     await a.t.dial(listened, { expectedPeer: b.t.peerId })
     await expect(c.t.dial(listened, { expectedPeer: b.t.peerId })).rejects.toMatchObject({ name: 'RelayRefusedError', status: 'resource-limit-exceeded' })
-    // Every in-memory pipe is its own source, so the per-source cap is shown on the core (relay-core test);
-    // here the second reservation of one peer refreshes rather than adds.
+    // Every in-memory pipe is its own source, so the per-source cap is shown on the core (nat-cores test).
     await expect(c.t.listen(circuitTo(l, c.t))).resolves.toMatch(/^circuit:\/\//)
     expect(l.service.stats().reservations).toBe(2)
   })
+
+  it('stays bounded under 100 clients that each reserve and open a circuit', async () => {
+    const network = createMemoryNetwork()
+    const relay = createTransport({ identity: ids[0]!, carriers: [network.carrier()], edge: UNRATIONED_EDGE })
+    const relayAddr = await relay.listen(`mem://relay-${counter++}`)
+    const service = serveRelay(relay)
+    const clients = Array.from({ length: 100 }, () => {
+      const circuit = createCircuitCarrier()
+      const t = createTransport({ identity: Identity.generate(), carriers: [network.carrier(), circuit], edge: UNRATIONED_EDGE })
+      circuit.attach(t)
+      return { t, circuit }
+    })
+    cleanups.push(async () => {
+      service.stop()
+      for (const c of clients) { await c.t.close(); await c.circuit.close() }
+      await relay.close()
+    })
+    const heapBefore = process.memoryUsage().heapUsed
+    const addrOf = (c: { t: Transport }): string => formatCircuitAddress({ relay: relay.peerId, target: c.t.peerId, relayAddr })
+    for (const c of clients) await c.t.listen(addrOf(c))
+    expect(service.stats().reservations).toBe(100)
+    // Every client dials the next one: the relay admits 16 circuits and refuses the other 84.
+    const outcomes = await Promise.allSettled(clients.map((c, i) => c.t.dial(addrOf(clients[(i + 1) % 100]!))))
+    const refused = outcomes.filter((o) => o.status === 'rejected' && (o.reason as { status?: string }).status === 'resource-limit-exceeded').length
+    expect(outcomes.length - refused).toBeLessThanOrEqual(RELAY_DEFAULTS.maxCircuits)
+    expect(refused).toBeGreaterThanOrEqual(100 - RELAY_DEFAULTS.maxCircuits)
+    const stats = service.stats()
+    expect(stats.circuits).toBeLessThanOrEqual(RELAY_DEFAULTS.maxCircuits)
+    expect(stats.forwardingStreams).toBeLessThanOrEqual(2 * RELAY_DEFAULTS.maxCircuits)
+    // At most one stream window per direction per circuit is ever reserved at the relay.
+    expect(relay.stats().streamMemory.reserved).toBeLessThanOrEqual(2 * RELAY_DEFAULTS.maxCircuits * STREAM_WINDOW_BYTES)
+    expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(256 * 1024 * 1024)
+  }, 60_000)
 })
