@@ -16,7 +16,8 @@ import { EXIT } from '../exit-codes.ts'
 import { readPassphrase } from '../passphrase.ts'
 import { checkAddresses, checkCanBind } from '../bind-check.ts'
 import { createMetrics, serveMetrics, type MetricsServer } from '../../metrics.ts'
-import { parseHostPort } from '@saorsa-gossip/transport'
+import { NAT_ROLES, parseHostPort, type NatRole } from '@saorsa-gossip/transport'
+import type { NodeNatOptions } from '../../nat.ts'
 
 /** `host:port` of --metrics, checked like a listen address. */
 function metricsAddress(value: string): { host: string; port: number } {
@@ -28,6 +29,14 @@ function metricsAddress(value: string): { host: string; port: number } {
 }
 import { DEFAULT_ALIAS, withAlias } from './identity.ts'
 import { loadIdentity } from '../../identity-store.ts'
+
+/** `--roles reflector,relay --reflector <addr> --relay <addr>` as the node's `nat` option (SPEC.md section 5.10). */
+function natOptions(roles: string[], reflectors: string[], relays: string[]): NodeNatOptions | undefined {
+  const names = roles.flatMap((r) => r.split(',')).map((r) => r.trim()).filter((r) => r !== '')
+  for (const role of names) if (!(NAT_ROLES as readonly string[]).includes(role)) throw new UsageError(`--roles: unknown role '${role}' (expected ${NAT_ROLES.join(', ')})`)
+  if (names.length === 0 && reflectors.length === 0 && relays.length === 0) return undefined
+  return { roles: names as NatRole[], reflectors, relays }
+}
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : [])
 
@@ -42,6 +51,9 @@ export const joinCommand: CommandSpec<CliContext> = {
     metrics: { type: 'string', description: 'serve Prometheus metrics at http://<host:port>/metrics, e.g. 127.0.0.1:9464', valueName: 'host:port' },
     preset: { type: 'string', description: 'timing preset: local, lan or wan (default lan)', valueName: 'name' },
     'passphrase-file': { type: 'string', description: 'read the keystore passphrase from this file', valueName: 'path' },
+    roles: { type: 'string', multiple: true, description: 'NAT roles served to others: reflector, relay (comma-separated)', valueName: 'roles' },
+    reflector: { type: 'string', multiple: true, description: 'reflector to learn the public address and NAT class from (give two)', valueName: 'addr' },
+    relay: { type: 'string', multiple: true, description: 'relay to hold a reservation at, so peers reach this node behind a NAT', valueName: 'addr' },
   },
   details: 'Without --bootstrap the node rejoins through the peers it cached last time (peers.cbor).\n' +
     'When no contact answers, the node keeps running and redials them with exponential backoff\n' +
@@ -57,7 +69,8 @@ export const joinCommand: CommandSpec<CliContext> = {
     const listen = list(values.bind).length > 0 ? list(values.bind) : (config.listen ?? ['tcp://0.0.0.0:0'])
     const announce = list(values.announce).length > 0 ? list(values.announce) : config.announce
     const bootstrap = list(values.bootstrap).length > 0 ? list(values.bootstrap) : (config.bootstrap ?? [])
-    checkAddresses([...listen, ...(announce ?? []), ...bootstrap])
+    const nat = natOptions(list(values.roles), list(values.reflector), list(values.relay))
+    checkAddresses([...listen, ...(announce ?? []), ...bootstrap, ...(nat?.reflectors ?? []), ...(nat?.relays ?? [])])
     const metricsAt = values.metrics === undefined ? undefined : metricsAddress(values.metrics as string)
     // Before any identity is created or unlocked: a busy port must not leave a new key behind.
     await checkCanBind([...listen, ...(metricsAt === undefined ? [] : [`tcp://${values.metrics as string}`])])
@@ -77,6 +90,7 @@ export const joinCommand: CommandSpec<CliContext> = {
       listen,
       logger,
       ...(announce === undefined ? {} : { announce }),
+      ...(nat === undefined ? {} : { nat }),
     })
     const peerId = node.peerId.toHex()
     node.addEventListener('peer:up', (e) => out.json
