@@ -25,7 +25,7 @@ const REFLECTOR_2 = 'tcp://198.51.100.11:4000'
 const DROP_TRIALS = Number(process.env['NAT_LAB_TRIALS'] ?? 30)
 const RST_TRIALS = Number(process.env['NAT_LAB_RST_TRIALS'] ?? 3)
 /** Short attempts keep a failed punch (3 attempts) at about 3 s; the lab's round trip is under 1 ms. */
-const PUNCH = { attemptTimeoutMs: 1_000 }
+const PUNCH = { attemptTimeoutMs: 1_000, ...(process.env['NAT_LAB_REDIAL_MS'] === undefined ? {} : { redialIntervalMs: Number(process.env['NAT_LAB_REDIAL_MS']) }) }
 
 function labProblem(): string | undefined {
   if (process.platform !== 'linux') return `not Linux (${process.platform})`

@@ -11,9 +11,11 @@ import { createTransport } from '../src/transport.ts'
 import type { Transport } from '../src/types.ts'
 import { formatCircuitAddress, parseCircuitAddress } from '../src/nat/circuit-address.ts'
 import { createCircuitCarrier, type CircuitCarrier } from '../src/nat/circuit-carrier.ts'
-import { HOP_DATA_PROTOCOL } from '../src/nat/protocols.ts'
+import { HOP_DATA_PROTOCOL, PUNCH_PROTOCOL } from '../src/nat/protocols.ts'
+import { createPuncher } from '../src/nat/punch.ts'
+import { decodePunchMessage, encodePunchMessage } from '../src/nat/codec.ts'
 import { serveRelay, type RelayService } from '../src/nat/relay.ts'
-import { RELAY_DEFAULTS, type RelayLimits } from '../src/proto/nat-config.ts'
+import { PUNCH_DEFAULTS, RELAY_DEFAULTS, type RelayLimits } from '../src/proto/nat-config.ts'
 import { MSHIP } from './protocols.ts'
 import { UNRATIONED_EDGE, until, waitForEvent } from './transport-suite.ts'
 import { STREAM_WINDOW_BYTES } from '../src/streams/inbound.ts'
@@ -116,6 +118,33 @@ describe('circuit relay', () => {
     // Every in-memory pipe is its own source, so the per-source cap is shown on the core (nat-cores test).
     await expect(c.t.listen(circuitTo(l, c.t))).resolves.toMatch(/^circuit:\/\//)
     expect(l.service.stats().reservations).toBe(2)
+  })
+
+  it('reserves again soon after losing its connection to the relay', async () => {
+    const l = await lab()
+    const [a, b] = l.ends as [Lab['ends'][0], Lab['ends'][0]]
+    await b.t.listen(circuitTo(l, b.t))
+    await b.t.connectionTo(l.relay.peerId)!.close()
+    await until(() => l.service.stats().reservations === 0)
+    const deadline = Date.now() + 10_000
+    while (l.service.stats().reservations === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(l.service.stats().reservations).toBe(1)
+    const connection = await a.t.dial(circuitTo(l, b.t), { expectedPeer: b.t.peerId })
+    expect(connection.remotePeer.equals(b.t.peerId)).toBe(true)
+  })
+
+  it('answers hole-punch coordination on relayed connections only', async () => {
+    const l = await lab()
+    const [a, b] = l.ends as [Lab['ends'][0], Lab['ends'][0]]
+    const puncher = createPuncher({ transport: b.t, config: PUNCH_DEFAULTS, endpoint: () => ({ localPort: 4000, addrs: ['tcp://203.0.113.9:4000'] }) })
+    cleanups.push(async () => { puncher.stop() })
+    const connect = encodePunchMessage({ type: 'connect', addrs: ['tcp://198.51.100.1:4000'] })
+    const directAddr = await b.t.listen(`mem://direct-${counter++}`)
+    const direct = await a.t.dial(directAddr, { expectedPeer: b.t.peerId })
+    await expect(direct.request(PUNCH_PROTOCOL, connect)).rejects.toMatchObject({ name: 'RequestRefusedError' })
+    await direct.close()
+    const relayed = await a.t.dial(await b.t.listen(circuitTo(l, b.t)), { expectedPeer: b.t.peerId })
+    expect(decodePunchMessage(await relayed.request(PUNCH_PROTOCOL, connect))).toEqual({ type: 'connect', addrs: ['tcp://203.0.113.9:4000'] })
   })
 
   it('stays bounded under 100 clients that each reserve and open a circuit', async () => {

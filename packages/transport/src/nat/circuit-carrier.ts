@@ -16,6 +16,8 @@ import { HOP_DATA_PROTOCOL, HOP_PROTOCOL, STOP_DATA_PROTOCOL, STOP_PROTOCOL } fr
 /** Inbound circuit streams that arrive before their circuit is known wait this long, at most this many. */
 const EARLY_STREAM_MS = 5_000
 const MAX_EARLY_STREAMS = 16
+/** Pause before reserving again after losing the relay connection (a restart or a network blip). */
+const RESERVE_AGAIN_MS = 1_000
 /** Our own circuits open at once (the relay caps them per peer too; this bounds our table if it does not). */
 const MAX_OPEN_CIRCUITS = 64
 
@@ -38,6 +40,13 @@ class CircuitCarrierImpl implements CircuitCarrier {
   attach(transport: Transport): void {
     if (this.#transport !== undefined) throw new InvalidParametersError('attach: the circuit carrier is already attached')
     this.#transport = transport
+    // The relay drops our reservation with our last connection to it: reserve again soon, not at the next refresh.
+    transport.addEventListener('connection:close', (e) => {
+      const listening = this.#listening.get(e.detail.connection.remotePeer.toHex())
+      if (listening === undefined || listening.closed || transport.connectionTo(listening.address.relay) !== undefined) return
+      clearTimeout(listening.refresh)
+      this.#scheduleRefresh(listening, 2 * RESERVE_AGAIN_MS)
+    })
     transport.handleDirect(STOP_PROTOCOL, (request, context) => this.#onStop(request, context.connection))
     transport.handleStream(STOP_DATA_PROTOCOL, (stream) => {
       void readCircuitHead(stream).then((head) => {
@@ -152,7 +161,7 @@ class CircuitCarrierImpl implements CircuitCarrier {
     if (listening.closed) return
     listening.refresh = setTimeout(() => {
       this.#reserve(listening.address).then((ttl) => this.#scheduleRefresh(listening, ttl), () => this.#scheduleRefresh(listening, 20_000))
-    }, Math.max(1_000, Math.floor(ttlMs / 2)))
+    }, Math.max(RESERVE_AGAIN_MS, Math.floor(ttlMs / 2)))
     listening.refresh.unref?.()
   }
 

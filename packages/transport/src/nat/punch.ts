@@ -71,6 +71,8 @@ export function createPuncher(init: PuncherInit): Puncher {
   transport.handleDirect(PUNCH_PROTOCOL, async (request, context) => {
     const message = decodePunchMessage(request)
     const relayed = context.connection
+    // Only a relayed connection is worth upgrading; elsewhere CONNECT would only make us dial for a stranger.
+    if (!relayed.remoteAddr.startsWith('circuit://')) throw new NatError('hole punching runs on relayed connections only')
     if (message.type === 'connect') {
       const endpoint = init.endpoint()
       if (endpoint === undefined) throw new NatError('no observed address to punch')
