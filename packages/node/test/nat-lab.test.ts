@@ -215,7 +215,9 @@ describe.skipIf(problem !== undefined && process.env['CI'] === undefined)('NAT l
   /** One trial: `dialer` reaches `acceptor` through the relay; the acceptor punches (DCUtR); both then disconnect. */
   async function trial(dialer: string, acceptor: string): Promise<{ outcome: string; relayedKept: boolean }> {
     const from = agent(acceptor).events.length
-    await agent(dialer).call('dial', { addr: circuitTo(acceptor), peer: peers.get(acceptor) })
+    await agent(dialer).call('dial', { addr: circuitTo(acceptor), peer: peers.get(acceptor) }).catch(async (error: Error) => {
+      throw new Error(`${error.message}; acceptor ${JSON.stringify(await agent(acceptor).call('stats'))}; relay ${JSON.stringify((await agent('pub1').call('status')).nat.relay)}`)
+    })
     const event = await agent(acceptor).waitEvent(from, (e) => e['event'] === 'punch', 15_000)
     const connections: string[] = await agent(dialer).call('connections', { peer: peers.get(acceptor) })
     await agent(dialer).call('disconnect', { peer: peers.get(acceptor) })

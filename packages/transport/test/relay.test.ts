@@ -19,6 +19,7 @@ import { PUNCH_DEFAULTS, RELAY_DEFAULTS, type RelayLimits } from '../src/proto/n
 import { MSHIP } from './protocols.ts'
 import { UNRATIONED_EDGE, until, waitForEvent } from './transport-suite.ts'
 import { STREAM_WINDOW_BYTES } from '../src/streams/inbound.ts'
+import { sourceOf } from '../src/edge/source.ts'
 
 const ids = Array.from({ length: 4 }, (_, i) => Identity.generate({ seed: new Uint8Array(32).fill(90 + i) }))
 let counter = 0
@@ -118,6 +119,12 @@ describe('circuit relay', () => {
     // Every in-memory pipe is its own source, so the per-source cap is shown on the core (nat-cores test).
     await expect(c.t.listen(circuitTo(l, c.t))).resolves.toMatch(/^circuit:\/\//)
     expect(l.service.stats().reservations).toBe(2)
+  })
+
+  it('charges a relayed pipe to its relay and source peer, not to the relay alone', () => {
+    const [r, x, y] = ['aa', 'bb', 'cc'].map((h) => h.repeat(32))
+    expect(sourceOf(`circuit://${r}/${x}/tcp://198.51.100.10:4000`)).toBe(`circuit:${r}/${x}`)
+    expect(sourceOf(`circuit://${r}/${y}/tcp://198.51.100.10:4000`)).not.toBe(sourceOf(`circuit://${r}/${x}/tcp://198.51.100.10:4000`))
   })
 
   it('reserves again soon after losing its connection to the relay', async () => {
