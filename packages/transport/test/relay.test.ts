@@ -11,9 +11,9 @@ import { createTransport } from '../src/transport.ts'
 import type { Transport } from '../src/types.ts'
 import { formatCircuitAddress, parseCircuitAddress } from '../src/nat/circuit-address.ts'
 import { createCircuitCarrier, type CircuitCarrier } from '../src/nat/circuit-carrier.ts'
-import { HOP_DATA_PROTOCOL, PUNCH_PROTOCOL } from '../src/nat/protocols.ts'
+import { HOP_DATA_PROTOCOL, HOP_PROTOCOL, PUNCH_PROTOCOL } from '../src/nat/protocols.ts'
 import { createPuncher } from '../src/nat/punch.ts'
-import { decodePunchMessage, encodePunchMessage } from '../src/nat/codec.ts'
+import { decodePunchMessage, decodeRelayMessage, encodePunchMessage, encodeRelayMessage } from '../src/nat/codec.ts'
 import { serveRelay, type RelayService } from '../src/nat/relay.ts'
 import { PUNCH_DEFAULTS, RELAY_DEFAULTS, type RelayLimits } from '../src/proto/nat-config.ts'
 import { MSHIP } from './protocols.ts'
@@ -90,6 +90,24 @@ describe('circuit relay', () => {
     await until(() => l.service.counters.unknownCircuitStreams === 1)
     expect(l.service.counters.bytesForwarded).toBe(0)
     expect(l.service.stats()).toEqual({ reservations: 0, circuits: 0, forwardingStreams: 0 })
+  })
+
+  it('forwards one stream per end of a circuit and refuses a second one', async () => {
+    const l = await lab()
+    const [a, b] = l.ends as [Lab['ends'][0], Lab['ends'][0]]
+    await b.t.listen(circuitTo(l, b.t))
+    const answer = decodeRelayMessage(await (await a.t.dial(l.relayAddr, { expectedPeer: l.relay.peerId })).request(HOP_PROTOCOL,
+      encodeRelayMessage({ type: 'connect', target: b.t.peerId })))
+    expect(answer).toMatchObject({ type: 'status', status: 'ok' })
+    const circuit = (answer as { circuit: Uint8Array }).circuit
+    const relayConnection = a.t.connectionTo(l.relay.peerId)!
+    for (let i = 0; i < 3; i++) {
+      const extra = await relayConnection.openStream(HOP_DATA_PROTOCOL)
+      await extra.write(circuit)
+    }
+    await until(() => l.service.counters.unknownCircuitStreams === 2)
+    // One forwarding stream per direction: ours towards B, and B's (opened when it accepted) towards us.
+    expect(l.service.stats().forwardingStreams).toBe(2)
   })
 
   it('closes a circuit over its byte budget and one over its lifetime', async () => {

@@ -19,13 +19,20 @@ import { HOP_DATA_PROTOCOL, HOP_PROTOCOL, STOP_DATA_PROTOCOL, STOP_PROTOCOL } fr
 const STOP_TIMEOUT_MS = 5_000
 
 export interface RelayService {
+  /** `unknownCircuitStreams`: data streams refused (no such circuit, not one of its ends, or a second stream of one end). */
   readonly counters: Readonly<RelayCounters> & { readonly unknownCircuitStreams: number }
   /** Reservations and circuits held now, and the forwarding streams open. */
   stats(): { reservations: number; circuits: number; forwardingStreams: number }
   stop(): void
 }
 
-interface Forwarding { readonly writers: Set<StreamWriter>; readonly iterators: Set<AsyncIterator<Uint8Array>>; ended: number }
+interface Forwarding {
+  readonly writers: Set<StreamWriter>
+  readonly iterators: Set<AsyncIterator<Uint8Array>>
+  /** The ends whose stream arrived: one per end, so an end cannot multiply the relay's streams. */
+  readonly fed: Set<string>
+  ended: number
+}
 
 export function serveRelay(transport: Transport, limits: RelayLimits = RELAY_DEFAULTS, clock: () => number = Date.now): RelayService {
   const core = new RelayCore(limits)
@@ -68,7 +75,7 @@ export function serveRelay(transport: Transport, limits: RelayLimits = RELAY_DEF
     const targetConnection = transport.connectionTo(target)
     const fail = (): Uint8Array => { drive({ type: 'circuit-closed', circuit }); return status('connection-failed') }
     if (targetConnection === undefined) return fail()
-    forwarding.set(circuit, { writers: new Set(), iterators: new Set(), ended: 0 })
+    forwarding.set(circuit, { writers: new Set(), iterators: new Set(), fed: new Set(), ended: 0 })
     try {
       const answer = decodeRelayMessage(await targetConnection.request(STOP_PROTOCOL, encodeRelayMessage({
         type: 'stop', source: from.remotePeer, circuit: id, durationMs: limits.circuitDurationMs, bytes: limits.circuitBytesPerDirection,
@@ -101,11 +108,12 @@ export function serveRelay(transport: Transport, limits: RelayLimits = RELAY_DEF
       const f = forwarding.get(circuit)
       const from = stream.remotePeer.toHex()
       // Only the two ends of an admitted circuit may feed it: nobody else's bytes are ever forwarded.
-      if (ends === undefined || f === undefined || (from !== ends.from && from !== ends.target)) {
+      if (ends === undefined || f === undefined || (from !== ends.from && from !== ends.target) || f.fed.has(from)) {
         unknownCircuitStreams++
         void head.inbound.iterator.return?.()
         return
       }
+      f.fed.add(from)
       f.iterators.add(head.inbound.iterator)
       await forward(circuit, from, from === ends.from ? ends.target : ends.from, head.id, head.inbound, f)
     })()
