@@ -263,7 +263,7 @@ describe.skipIf(problem !== undefined && process.env['CI'] === undefined)('NAT l
     return { outcome: String(event?.['outcome'] ?? 'no-event'), relayedKept: connections.some((c) => c.startsWith('circuit://')) }
   }
 
-  it('carries pubsub both ways between a symmetric-NAT node and another NATed node within 5 s', async () => {
+  it('carries pubsub both ways with a symmetric-NAT node within 5 s, and over a punched connection', async () => {
     // Full nodes in the hosts' processes h1 (drop) and h5 (random mapping), joining through the coordinator.
     const nodeNat = { ...hostNat }
     const n1 = agent('h1')
@@ -288,5 +288,19 @@ describe.skipIf(problem !== undefined && process.env['CI'] === undefined)('NAT l
     expect((s5.nat.peers as Json[]).find((p) => p['peerId'] === peers.get('n1'))?.['path']).toBe('relayed')
     expect([at1?.['payload'], at5?.['payload']]).toEqual(['from n5', 'from n1'])
     expect(elapsed).toBeLessThan(5_000)
-  }, 30_000)
+
+    // A third node behind the other dropping router: reached through the relay, then upgraded by a
+    // punch; the overlay moves to the direct connection and pubsub keeps flowing over it.
+    const n2 = agent('h2')
+    const from2 = n2.events.length
+    await startIn('n2', n2, 'start-node', { listen: ['tcp://10.77.2.10:0'], nat: nodeNat, bootstrap: [COORDINATOR], topic: 'lab' })
+    const punched = await n2.waitEvent(from2, (e) => e['event'] === 'punch' && e['peer'] === peers.get('n1'), 10_000)
+      ?? await n1.waitEvent(from1, (e) => e['event'] === 'punch' && e['peer'] === peers.get('n2'), 5_000)
+    expect(punched?.['outcome']).toBe('punched')
+    const s2 = await n2.call('status')
+    expect((s2.nat.peers as Json[]).find((p) => p['peerId'] === peers.get('n1'))?.['path']).toBe('punched')
+    await n2.waitEvent(from2, (e) => e['event'] === 'topic-peer', 5_000)
+    await n1.call('publish', { topic: 'lab', payload: 'after the punch' })
+    expect(await n2.waitEvent(from2, (e) => e['event'] === 'message' && e['payload'] === 'after the punch', 5_000)).toBeDefined()
+  }, 45_000)
 })
