@@ -19,10 +19,13 @@ const HOSTS = [1, 2, 3, 4, 5] as const
 const COORDINATOR = 'tcp://198.51.100.10:4000'
 const REFLECTOR_2 = 'tcp://198.51.100.11:4000'
 /**
- * Trials per profile: the drop profile is the pass gate (>= 95%); 50 trials took 21 s on a 2-core
- * machine at load 20, 30 keep the file under a minute there. RST trials that fail cost 3 attempts each.
+ * Trials of the drop profile, the pass gate (>= 95%): up to 50 (the issue's figure), as many as fit in
+ * 12 s, never fewer than 20. 50 trials took 6-10 s on an idle 2-core machine and 21 s at load
+ * average 20, where the whole file would pass a minute. RST trials that fail cost 3 attempts each.
  */
-const DROP_TRIALS = Number(process.env['NAT_LAB_TRIALS'] ?? 30)
+const DROP_TRIALS = Number(process.env['NAT_LAB_TRIALS'] ?? 50)
+const MIN_DROP_TRIALS = Math.min(20, DROP_TRIALS)
+const DROP_BUDGET_MS = Number(process.env['NAT_LAB_TRIAL_BUDGET_MS'] ?? 12_000)
 const RST_TRIALS = Number(process.env['NAT_LAB_RST_TRIALS'] ?? 3)
 /** Short attempts keep a failed punch (3 attempts) at about 3 s; the lab's round trip is under 1 ms. */
 const PUNCH = { attemptTimeoutMs: 1_000, ...(process.env['NAT_LAB_REDIAL_MS'] === undefined ? {} : { redialIntervalMs: Number(process.env['NAT_LAB_REDIAL_MS']) }) }
@@ -93,6 +96,14 @@ function down(): void {
 }
 
 type Json = Record<string, any>
+
+/** The first of `promises` to resolve with a value, or undefined once all resolved without one. */
+function firstDefined<T>(promises: Array<Promise<T | undefined>>): Promise<T | undefined> {
+  return new Promise((resolve) => {
+    let pending = promises.length
+    for (const p of promises) void p.then((v) => { if (v !== undefined) resolve(v); else if (--pending === 0) resolve(undefined) })
+  })
+}
 
 class Agent {
   readonly child: ChildProcess
@@ -205,6 +216,7 @@ describe.skipIf(problem !== undefined && process.env['CI'] === undefined)('NAT l
       const status = await agent(`h${n}`).call('status')
       expect(status.nat, JSON.stringify(status)).toBe('eim')
       expect(status.reflexiveAddr).toMatch(new RegExp(`^tcp://198\\.51\\.100\\.${n}:\\d+$`))
+      expect(status.behindNat).toBe(true)
       expect(status.relayedAddrs, JSON.stringify(status)).toEqual([circuitTo(`h${n}`)])
     }
     const symmetric = await agent('h5').call('status')
@@ -225,12 +237,16 @@ describe.skipIf(problem !== undefined && process.env['CI'] === undefined)('NAT l
     return { outcome: String(event?.['outcome'] ?? 'no-event'), relayedKept: connections.some((c) => c.startsWith('circuit://')) }
   }
 
-  it(`punches through port-preserving routers that drop unsolicited SYNs (${DROP_TRIALS} trials, >= 95%)`, async () => {
+  it(`punches through port-preserving routers that drop unsolicited SYNs (${MIN_DROP_TRIALS}-${DROP_TRIALS} trials, >= 95%)`, async () => {
     const started = performance.now()
     let punched = 0
-    for (let i = 0; i < DROP_TRIALS; i++) if ((await trial('h1', 'h2')).outcome === 'punched') punched++
-    console.log(`nat-lab: drop profile ${punched}/${DROP_TRIALS} punched in ${Math.round(performance.now() - started)} ms`)
-    expect(punched / DROP_TRIALS).toBeGreaterThanOrEqual(0.95)
+    let trials = 0
+    while (trials < DROP_TRIALS && (trials < MIN_DROP_TRIALS || performance.now() - started < DROP_BUDGET_MS)) {
+      if ((await trial('h1', 'h2')).outcome === 'punched') punched++
+      trials++
+    }
+    console.log(`nat-lab: drop profile ${punched}/${trials} punched in ${Math.round(performance.now() - started)} ms`)
+    expect(punched / trials).toBeGreaterThanOrEqual(0.95)
   }, 60_000)
 
   it(`keeps the relay whenever a punch through RST-answering routers fails (${RST_TRIALS} trials)`, async () => {
@@ -294,8 +310,12 @@ describe.skipIf(problem !== undefined && process.env['CI'] === undefined)('NAT l
     const n2 = agent('h2')
     const from2 = n2.events.length
     await startIn('n2', n2, 'start-node', { listen: ['tcp://10.77.2.10:0'], nat: nodeNat, bootstrap: [COORDINATOR], topic: 'lab' })
-    const punched = await n2.waitEvent(from2, (e) => e['event'] === 'punch' && e['peer'] === peers.get('n1'), 10_000)
-      ?? await n1.waitEvent(from1, (e) => e['event'] === 'punch' && e['peer'] === peers.get('n2'), 5_000)
+    // Either end may start the punch (whichever accepted a relayed connection); when both dialled at
+    // once, deduplication closes one relayed connection and a punch running on it fails, so wait for
+    // a success from either side.
+    const punchedBy = (a: Agent, from: number, other: string): Promise<Json | undefined> =>
+      a.waitEvent(from, (e) => e['event'] === 'punch' && e['peer'] === peers.get(other) && e['outcome'] === 'punched', 10_000)
+    const punched = await firstDefined([punchedBy(n2, from2, 'n1'), punchedBy(n1, from1, 'n2')])
     expect(punched?.['outcome']).toBe('punched')
     const s2 = await n2.call('status')
     expect((s2.nat.peers as Json[]).find((p) => p['peerId'] === peers.get('n1'))?.['path']).toBe('punched')

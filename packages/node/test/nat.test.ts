@@ -26,7 +26,9 @@ describe('node NAT traversal', () => {
     expect(status.nat).toBe('eim')
     expect(status.reflexiveAddr).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/)
     expect(status.relayedAddrs).toEqual([`circuit://${relay.peerId.toHex()}/${client.peerId.toHex()}/${relayAddr}`])
-    expect(client.nat.addresses()).toEqual([status.relayedAddrs[0], status.reflexiveAddr])
+    // 127.0.0.1 is one of our interfaces: no NAT, so the listener is announced there, not the probe port.
+    expect(status.behindNat).toBe(false)
+    expect(client.nat.addresses()).toEqual([status.relayedAddrs[0], client.listenAddrs().find((a) => a.startsWith('tcp://'))])
     expect(relay.status().nat?.relay).toMatchObject({ reservations: 1, circuits: 0 })
     expect(relay.status().nat?.roles).toEqual(['reflector', 'relay'])
 

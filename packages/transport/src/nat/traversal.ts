@@ -6,6 +6,7 @@
  */
 import type { Identity, SignatureBackend } from '@saorsa-gossip/identity'
 import { createServer } from 'node:net'
+import { networkInterfaces } from 'node:os'
 import { AbortError, InvalidParametersError, NotStartedError, type AbortOptions, type PeerId } from '@saorsa-gossip/types'
 import { parseHostPort } from '../address.ts'
 import { PUNCH_DEFAULTS, REFLECT_DEFAULTS, RELAY_DEFAULTS, type NatClass, type PunchConfig, type ReflectConfig, type RelayLimits } from '../proto/nat-config.ts'
@@ -62,6 +63,8 @@ export interface NatStatus {
   roles: NatRole[]
   /** Our public address as at least two reflectors agree (`tcp://host:port`), if known. */
   reflexiveAddr?: string
+  /** True when reflectors see us at an address that is not one of our interfaces' (a NAT in between). */
+  behindNat?: boolean
   nat: NatClass
   /** The `circuit://` addresses this node holds reservations for. */
   relayedAddrs: string[]
@@ -86,7 +89,10 @@ export interface NatTraversal {
   /** Stops the roles and punching and closes the circuit carrier's reservations and pipes. */
   stop(): void
   status(): NatStatus
-  /** Addresses worth announcing: relayed ones first (they always work), then the reflexive one. */
+  /**
+   * Addresses worth announcing: relayed ones first (they always work), then the reflexive one (behind
+   * a NAT), or our listeners at the address reflectors see (without one).
+   */
   addresses(): string[]
   /** Asks every reflector again now. */
   probe(options?: AbortOptions): Promise<void>
@@ -250,7 +256,20 @@ class Traversal extends EventTarget implements NatTraversal {
 
   addresses(): string[] {
     const reflexive = this.#core.state.reflexive
-    return [...(this.#c.circuit?.listening() ?? []), ...(reflexive === undefined ? [] : [mappingAddr(reflexive.host, reflexive.port)])]
+    const relayed = this.#c.circuit?.listening() ?? []
+    if (reflexive === undefined) return relayed
+    // Seen at one of our own interface addresses: no NAT in between, so our listeners are reachable
+    // there (the public address of a node bound to 0.0.0.0); behind a NAT, the probe port's mapping.
+    if (isLocalAddress(reflexive.host)) return [...relayed, ...this.#tcpListenPorts().map((port) => mappingAddr(reflexive.host, port))]
+    return [...relayed, mappingAddr(reflexive.host, reflexive.port)]
+  }
+
+  #tcpListenPorts(): number[] {
+    const ports: number[] = []
+    for (const addr of this.#c.transport.listenAddrs()) {
+      try { ports.push(parseHostPort(addr, 'tcp').port) } catch { /* not a tcp listener */ }
+    }
+    return ports
   }
 
   status(): NatStatus {
@@ -264,7 +283,9 @@ class Traversal extends EventTarget implements NatTraversal {
     const relay = this.#relay
     return {
       roles: [...(this.#init.roles ?? [])],
-      ...(state.reflexive === undefined ? {} : { reflexiveAddr: mappingAddr(state.reflexive.host, state.reflexive.port) }),
+      ...(state.reflexive === undefined ? {} : {
+        reflexiveAddr: mappingAddr(state.reflexive.host, state.reflexive.port), behindNat: !isLocalAddress(state.reflexive.host),
+      }),
       nat: state.nat,
       relayedAddrs: this.#c.circuit?.listening() ?? [],
       peers,
@@ -296,6 +317,10 @@ class Traversal extends EventTarget implements NatTraversal {
     // Reservations end with us: the relay learns it when our connections close.
     void this.#c.circuit?.close()
   }
+}
+
+function isLocalAddress(host: string): boolean {
+  return Object.values(networkInterfaces()).some((list) => list?.some((i) => i.address === host) === true)
 }
 
 /** A port the kernel considers free now: bound on port 0, read back, released. */

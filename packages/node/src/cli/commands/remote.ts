@@ -53,7 +53,8 @@ function natLines(s: NodeStatus): string[] {
   const paths = { direct: 0, punched: 0, relayed: 0 }
   for (const p of s.nat.peers) paths[p.path]++
   return [
-    `NAT:         ${s.nat.nat}, reflexive address ${s.nat.reflexiveAddr ?? '(unknown)'}${s.nat.roles.length > 0 ? `, serving ${s.nat.roles.join(', ')}` : ''}`,
+    `NAT:         ${s.nat.nat}, reflexive address ${s.nat.reflexiveAddr ?? '(unknown)'}${s.nat.behindNat === undefined ? '' : s.nat.behindNat ? ' (behind a NAT)' : ' (no NAT)'}` +
+      `${s.nat.roles.length > 0 ? `, serving ${s.nat.roles.join(', ')}` : ''}`,
     `Relayed at:  ${s.nat.relayedAddrs.join(', ') || '(none)'}`,
     `Peers:       ${paths.direct} direct, ${paths.punched} punched, ${paths.relayed} relayed`,
   ]
