@@ -1,5 +1,5 @@
 /**
- * The NAT lab (issue 15; SPEC.md section 5.10): network namespaces joined by a bridge, a public
+ * The NAT lab (SPEC.md section 5.10): network namespaces joined by a bridge, a public
  * segment with a coordinator that is reflector and relay (198.51.100.10) and a second reflector
  * (.11), and five private hosts, each behind its own NAT router: port-preserving masquerade that
  * drops unsolicited SYNs (h1, h2), the same answering them with a RST (h3, h4), and random port

@@ -45,7 +45,7 @@ export interface NatTraversalInit {
   relayLimits?: Partial<RelayLimits>
   reflect?: Partial<ReflectConfig>
   punchConfig?: Partial<PunchConfig>
-  /** How often the reflectors are asked again (default 5 minutes: well inside conntrack's 2-minute-after-close and any NAT's idle timeout for a live mapping). */
+  /** How often the reflectors are asked again (default 5 minutes: half an observation's lifetime, so the address never lapses). */
   probeIntervalMs?: number
 }
 

@@ -52,7 +52,7 @@ export interface ReflectConfig {
 }
 
 export const REFLECT_DEFAULTS: ReflectConfig = Object.freeze({
-  /** Two (issue 15, like libp2p identify's ActivationThresh of 4 observers, scaled to few coordinators): one liar cannot set our address. */
+  /** Two, like libp2p identify's activation threshold scaled to a handful of coordinators: one liar cannot set our address. */
   agreement: 2,
   /** Linux conntrack keeps an established TCP mapping for days but a closed one 2 minutes; 10 minutes covers re-probing at 5. */
   observationTtlMs: 600_000,
