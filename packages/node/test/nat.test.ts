@@ -3,7 +3,13 @@
  * and a relay; a client node learns its reflexive address and NAT class, holds a reservation, puts
  * its relayed address first in what it announces, and is reached through the relay by a third node.
  */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { PassThrough } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
+import { main } from '../src/cli/main.ts'
+import { EXIT } from '../src/cli/exit-codes.ts'
 import { createNode, type SaorsaNode } from '../src/node.ts'
 
 const running: SaorsaNode[] = []
@@ -43,5 +49,20 @@ describe('node NAT traversal', () => {
 
   it('refuses an unknown role at createNode', () => {
     expect(() => createNode({ nat: { roles: ['turn' as 'relay'] } })).toThrow(/unknown role "turn"/)
+  })
+
+  it('refuses an unknown role on the command line before touching any identity', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'saorsa-nat-cli-'))
+    try {
+      const stderr = new PassThrough()
+      let err = ''
+      stderr.on('data', (d) => { err += d })
+      const io = { stdout: new PassThrough(), stderr, stdin: new PassThrough(), env: {}, interrupt: new AbortController().signal }
+      const code = await main(['--home', home, 'network', 'join', '--roles', 'reflector,turn', '--bind', 'tcp://127.0.0.1:0'], io)
+      expect(code).toBe(EXIT.usage)
+      expect(err).toMatch(/--roles: unknown role 'turn' \(expected reflector, relay\)/)
+    } finally {
+      await rm(home, { recursive: true, force: true })
+    }
   })
 })
