@@ -189,6 +189,15 @@ export class CoordinatorService extends EventTarget {
     if (this.#init.addresses !== undefined && this.#init.addresses.length > 0) this.#command({ type: 'address-book', addresses: this.#init.addresses })
   }
 
+  /**
+   * Publishes a fresh advert with these fields at once and keeps advertising them (for example after
+   * NAT traversal measured the class or found a reflexive address). NotStartedError before `start`.
+   */
+  advertise(fields: { readonly roles: readonly Role[]; readonly addresses: readonly string[]; readonly nat?: NatClass }): void {
+    if (!this.isStarted) throw new NotStartedError('the coordinator is not started')
+    this.#command({ type: 'advertise', roles: fields.roles, addresses: fields.addresses, nat: fields.nat ?? 'unknown' })
+  }
+
   /** Stops, and writes the advert cache if it changed. */
   async stop(): Promise<void> {
     if (!this.isStarted) return

@@ -23,10 +23,12 @@ import type { Rendezvous } from '@saorsa-gossip/rendezvous'
 import { createNodeRendezvous, type NodeRendezvousOptions } from './rendezvous.ts'
 import type { Groups } from '@saorsa-gossip/groups'
 import type { NodeGroups, NodeGroupsOptions } from './groups.ts'
-import { ADDRESS_BOOK_TOPIC, COORDINATOR_TOPIC, type Coordinator } from '@saorsa-gossip/coordinator'
-import { CACHED_COORDINATOR_CONTACTS, createNodeCoordinator, rendezvousServersOf, withAdvertisedServers, type NodeCoordinatorOptions } from './coordinator.ts'
+import { ADDRESS_BOOK_TOPIC, COORDINATOR_TOPIC, MAX_ADVERT_HINTS, type Coordinator } from '@saorsa-gossip/coordinator'
+import { CACHED_COORDINATOR_CONTACTS, checkRoles, createNodeCoordinator, rendezvousServersOf, withAdvertisedServers, type NodeCoordinatorOptions } from './coordinator.ts'
 import type { Presence } from '@saorsa-gossip/presence'
 import { createNodePresence, groupsPresenceSource, type NodePresence, type NodePresenceOptions } from './presence.ts'
+import { announcedAddrs, natCarrier, startNodeNat, validateNatOptions, type NodeNatOptions } from './nat.ts'
+import type { NatTraversal } from '@saorsa-gossip/transport'
 
 /** The shared options bag of `@saorsa-gossip/types`, re-exported for existing imports. */
 export type { AbortOptions }
@@ -62,6 +64,11 @@ export interface SaorsaNodeInit {
   coordinator?: NodeCoordinatorOptions
   /** The presence service (`node.presence`): where group secrets come from (bind the node's groups). */
   presence?: NodePresenceOptions
+  /**
+   * NAT traversal (`node.nat`): `roles: ['reflector', 'relay']` serves those roles; `reflectors` and
+   * `relays` (addresses) make this node learn its public address and NAT class and stay reachable.
+   */
+  nat?: NodeNatOptions
 }
 
 export interface JoinResult {
@@ -99,6 +106,8 @@ export interface SaorsaNode extends DirectApi {
   readonly coordinator: Coordinator
   /** Who is online in a group, and FIND_USER (SPEC.md section 13); NotStartedError while not running. */
   readonly presence: Presence
+  /** NAT traversal: reflexive address, NAT class, relayed addresses, punching; NotStartedError while stopped. */
+  readonly nat: NatTraversal
   start(options?: AbortOptions): Promise<void>
   /** Joins the overlay through cached peers, then cached coordinators, then `bootstrap` (default `init.bootstrap`). */
   join(bootstrap?: string[], options?: AbortOptions): Promise<JoinResult>
@@ -153,6 +162,7 @@ class Node extends EventTarget implements SaorsaNode {
   #groups: NodeGroups | undefined
   #coordinator: Coordinator | undefined
   #presence: NodePresence | undefined
+  #nat: NatTraversal | undefined
   #peerCache: PeerCache | undefined
   #saveTimer: NodeJS.Timeout | undefined
   /** Names of the topics this node joined, by topic id hex (pubsub keeps the topics and their readers). */
@@ -167,6 +177,7 @@ class Node extends EventTarget implements SaorsaNode {
 
   constructor(init: SaorsaNodeInit) {
     super()
+    validateNatOptions(init.nat)
     this.#init = init
     this.identity = init.identity ?? Identity.generate()
     this.peerId = this.identity.peerId
@@ -200,7 +211,8 @@ class Node extends EventTarget implements SaorsaNode {
         const cacheLog = componentLogger(this.#log, 'peer-cache')
         this.#peerCache = await PeerCache.load(layout.peerCacheFile, { onProblem: (p) => cacheLog.warn({ problem: p.message }, 'peer cache unreadable; starting empty') })
       }
-      const transport = createTransport({ identity: this.identity, carriers: this.#init.carriers ?? [createTcpCarrier()], backend })
+      const circuit = natCarrier()
+      const transport = createTransport({ identity: this.identity, carriers: [...(this.#init.carriers ?? [createTcpCarrier()]), circuit], backend })
       this.#transport = transport
       transport.addEventListener('connection:open', () => { this.#handshakes++ })
       transport.addEventListener('connection:close', (e) => {
@@ -210,9 +222,12 @@ class Node extends EventTarget implements SaorsaNode {
       })
       this.#direct.attach(transport)
       for (const addr of this.#init.listen ?? ['tcp://127.0.0.1:0']) await transport.listen(addr, options)
+      this.#nat = await startNodeNat(this.#init.nat, { transport, identity: this.identity, circuit, backend }, options)
+      const nat = this.#nat
+      const announced = (): string[] => [...(this.#init.announce ?? announcedAddrs(nat, transport))]
       this.#layers = createLayers({
         transport, identity: this.identity, backend, preset: this.#init.preset ?? 'lan', logger: this.#log,
-        ...(this.#init.announce === undefined ? {} : { announce: this.#init.announce }),
+        announce: announced(),
         onNeighbor: (peer, up, addrs) => this.#onNeighbor(peer, up, addrs),
         onTopicPeer: (topic, peer, up) => this.#onTopicPeer(topic, peer, up),
       })
@@ -220,10 +235,19 @@ class Node extends EventTarget implements SaorsaNode {
       await this.#layers.start()
       this.#coordinator = createNodeCoordinator({
         identity: this.identity, backend, pubsub: this.#layers.pubsub, membership: this.#layers.membership, transport, direct: this.#direct,
-        preset: this.#init.preset ?? 'lan', addresses: this.#init.announce ?? transport.listenAddrs(), options: this.#init.coordinator ?? {},
+        preset: this.#init.preset ?? 'lan', addresses: announced(),
+        options: { ...this.#init.coordinator, nat: this.#init.coordinator?.nat ?? nat.status().nat },
         ...(this.#init.home === undefined ? {} : { home: this.#init.home }),
       })
       await this.#coordinator.start(options)
+      const roles = this.#init.coordinator?.roles
+      if (roles !== undefined && roles.length > 0 && this.#init.coordinator?.nat === undefined) {
+        // An advert states what NAT traversal measured: republish when the class or address changes.
+        const coordinator = this.#coordinator
+        nat.addEventListener('nat:changed', (e) => {
+          if (this.#coordinator === coordinator) coordinator.advertise({ roles: checkRoles(roles), addresses: announced().slice(0, MAX_ADVERT_HINTS), nat: e.detail.nat })
+        }, { signal: this.#lifetime.signal })
+      }
       this.#rendezvous = createNodeRendezvous({
         identity: this.identity, backend, pubsub: this.#layers.pubsub, direct: this.#direct, preset: this.#init.preset ?? 'lan',
         ...(this.#init.home === undefined ? {} : { storePath: homeLayout(this.#init.home).rendezvousStoreFile }),
@@ -239,7 +263,7 @@ class Node extends EventTarget implements SaorsaNode {
       await this.#groups.groups.start(options)
       this.#presence = createNodePresence({
         identity: this.identity, backend, pubsub: this.#layers.pubsub, membership: this.#layers.membership, direct: this.#direct,
-        preset: this.#init.preset ?? 'lan', addrs: this.#init.announce ?? transport.listenAddrs(), foaf: this.#coordinator!,
+        preset: this.#init.preset ?? 'lan', addrs: announced(), foaf: this.#coordinator,
         options: { groups: this.#init.presence?.groups ?? groupsPresenceSource(() => this.#groups?.groups) },
       })
       await this.#presence.start(options)
@@ -271,6 +295,11 @@ class Node extends EventTarget implements SaorsaNode {
   get presence(): Presence {
     this.#running()
     return this.#presence!.layer
+  }
+
+  get nat(): NatTraversal {
+    this.#running()
+    return this.#nat!
   }
 
   #running(): Layers {
@@ -439,6 +468,7 @@ class Node extends EventTarget implements SaorsaNode {
       activePeers: views.active, passivePeers: views.passive, connections: this.#transport?.connections().length ?? 0,
       topics: this.topics(), uptimeMs: this.#state === 'running' ? Date.now() - this.#startedAt : 0,
       published: this.#published, delivered: this.#delivered, ...counters,
+      ...(this.#nat === undefined ? {} : { nat: this.#nat.status() }),
     }
   }
 
@@ -475,6 +505,7 @@ class Node extends EventTarget implements SaorsaNode {
       if (this.#saveTimer !== undefined) clearTimeout(this.#saveTimer)
       this.#saveTimer = undefined
       await this.#peerCache?.save(Date.now()).catch((err: unknown) => log.warn({ err }, 'peer cache save failed'))
+      this.#nat?.stop()
       await this.#transport?.close(options)
     } finally {
       this.#layers = undefined
@@ -482,6 +513,7 @@ class Node extends EventTarget implements SaorsaNode {
       this.#groups = undefined
       this.#coordinator = undefined
       this.#presence = undefined
+      this.#nat = undefined
       this.#transport = undefined
       this.#direct.detach()
       this.#topicNames.clear()

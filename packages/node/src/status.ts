@@ -3,6 +3,7 @@
  * the control socket carries them. Kept separate from the node so the CLI can use the types without
  * pulling in the whole stack.
  */
+import type { NatStatus } from '@saorsa-gossip/transport'
 
 export interface NodeStatus {
   peerId: string
@@ -24,6 +25,8 @@ export interface NodeStatus {
   signatureChecks: number
   /** Non-zero drop counters of pubsub (received messages refused, by reason) and its driver (`driver:` prefix). */
   dropped: Record<string, number>
+  /** NAT traversal: reflexive address, NAT class, relayed addresses, how each peer is reached (while running). */
+  nat?: NatStatus
 }
 
 export interface PeerInfo {

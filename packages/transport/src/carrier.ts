@@ -14,7 +14,8 @@ export interface Carrier {
   readonly scheme: string
   /** Starts listening; `addr` may use port 0. Resolves with the bound listener (its `addr` has the real port). */
   listen(addr: string, onPipe: (pipe: BytePipe) => void, options?: AbortOptions): Promise<CarrierListener>
-  dial(addr: string, options?: AbortOptions): Promise<BytePipe>
+  /** `localPort` binds the local end where the carrier can (TCP); other carriers ignore it. */
+  dial(addr: string, options?: AbortOptions & { localPort?: number }): Promise<BytePipe>
   /** Releases shared resources (closes listeners and pipes it still tracks). Idempotent. */
   close(): Promise<void>
 }

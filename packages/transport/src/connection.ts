@@ -60,6 +60,7 @@ export class SecureConnection implements Connection {
   readonly remotePeer: PeerId
   readonly remotePublicKey: Uint8Array
   readonly remoteAddr: string
+  readonly localAddr: string
   readonly observedAddr: string
   readonly direction: 'inbound' | 'outbound'
   readonly closed: Promise<void>
@@ -93,6 +94,7 @@ export class SecureConnection implements Connection {
     this.remotePeer = handshake.remotePeer
     this.remotePublicKey = handshake.remotePublicKey
     this.remoteAddr = init.pipe.remoteAddr
+    this.localAddr = init.pipe.localAddr
     this.observedAddr = handshake.observedAddr
     this.#sealer = new RecordSealer(init.aead, handshake.sendKey, init.rekey)
     this.#opener = new RecordOpener(init.aead, handshake.receiveKey)

@@ -52,8 +52,22 @@ export { MAX_TRAFFIC_SERIES, UNKNOWN_PROTOCOL, type TrafficClass, type TrafficEn
 export { DEFAULT_REKEY, REKEY_CEILING, type RekeyPolicy } from './channel/records.ts'
 export { EDGE_DEFAULTS, type EdgeLimits } from './edge/preset.ts'
 export type { EdgeStats } from './edge/gate.ts'
+export {
+  createNatTraversal, NAT_ROLES, type NatRole, type NatStatus, type NatTraversal, type NatTraversalComponents, type NatTraversalEvents,
+  type NatTraversalInit, type PeerPath,
+} from './nat/traversal.ts'
+export { createCircuitCarrier, type CircuitCarrier } from './nat/circuit-carrier.ts'
+export { CIRCUIT_SCHEME, formatCircuitAddress, parseCircuitAddress, type CircuitAddress } from './nat/circuit-address.ts'
+export { queryReflector, serveReflector, REFLECT_ANSWERS_PER_SECOND, REFLECT_DOMAIN, REFLECT_PROTOCOL } from './nat/reflector.ts'
+export { serveRelay, type RelayService } from './nat/relay.ts'
+export { HOP_DATA_PROTOCOL, HOP_PROTOCOL, PUNCH_PROTOCOL, STOP_DATA_PROTOCOL, STOP_PROTOCOL } from './nat/protocols.ts'
+export { NatError, PunchFailedError, RelayRefusedError } from './nat/errors.ts'
+export type { RelayStatus } from './nat/codec.ts'
+export {
+  NAT_CLASSES, PUNCH_DEFAULTS, REFLECT_DEFAULTS, RELAY_DEFAULTS, type NatClass, type PunchConfig, type ReflectConfig, type RelayLimits,
+} from './proto/nat-config.ts'
 export type {
-  Connection, ConnectionEventDetail, ConnectionStats, DirectContext, DirectHandler, DropCounts, DropReason, MessageHandler,
+  Connection, ConnectionEventDetail, ConnectionStats, DialOptions, DirectContext, DirectHandler, DropCounts, DropReason, MessageHandler,
   RequestOptions, StreamHandler, Transport, TransportEvents, TransportInit, TransportStats,
 } from './types.ts'
 // The WebTransport carrier is a separate entry point, '@saorsa-gossip/transport/webtransport', so that

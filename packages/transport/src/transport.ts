@@ -17,12 +17,12 @@ import { emptyDrops, SecureConnection } from './connection.ts'
 import { EdgeGate } from './edge/gate.ts'
 import { edgeLimits } from './edge/preset.ts'
 import { sourceOf } from './edge/source.ts'
-import { ConnectionClosedError, DialError, InvalidAddressError, PeerGraylistedError } from './errors.ts'
+import { ConnectionClosedError, DialError, InvalidAddressError, PeerGraylistedError, PeerMismatchError } from './errors.ts'
 import type { MessageProtocol, StreamProtocol } from './protocols.ts'
 import { ProtocolRoutes } from './routes.ts'
 import { TrafficLedger } from './traffic.ts'
 import { DEFAULT_STREAM_MEMORY_BYTES, MemoryBudget } from './streams/budget.ts'
-import type { Connection, DirectHandler, MessageHandler, StreamHandler, Transport, TransportInit, TransportStats } from './types.ts'
+import type { Connection, DialOptions, DirectHandler, MessageHandler, StreamHandler, Transport, TransportInit, TransportStats } from './types.ts'
 
 const DEFAULTS = {
   /** Generous for WAN round trips plus the X-Wing and ML-DSA-65 work of both sides in pure JS (about 80 ms). */
@@ -146,7 +146,7 @@ class SecureTransport extends EventTarget implements Transport {
     return n
   }
 
-  async dial(addr: string, options?: AbortOptions & { expectedPeer?: PeerId }): Promise<Connection> {
+  async dial(addr: string, options?: DialOptions): Promise<Connection> {
     if (this.#closed) throw new NotStartedError('transport is closed')
     throwIfAborted(options?.signal)
     const expectedPeer = options?.expectedPeer
@@ -162,6 +162,15 @@ class SecureTransport extends EventTarget implements Transport {
     if (this.#closed) { pipe.close(); throw new NotStartedError('transport is closed') }
     this.#pendingPipes.add(pipe)
     try {
+      if (options?.handshakeRole === 'responder') {
+        const secured = await secureInbound(pipe, this.#handshakeInit(crypto), { timeoutMs: this.#options.handshakeTimeoutMs, signal: options.signal })
+        if (expectedPeer !== undefined && !expectedPeer.equals(secured.result.remotePeer)) {
+          const error = new PeerMismatchError(`expected peer ${expectedPeer.toShortString()}, authenticated ${secured.result.remotePeer.toShortString()}`)
+          pipe.close(error)
+          throw error
+        }
+        return this.#register(secured, pipe, 'inbound', crypto.aead)
+      }
       const secured = await secureOutbound(pipe, this.#handshakeInit(crypto), {
         timeoutMs: this.#options.handshakeTimeoutMs, signal: options?.signal, expectedPeer,
       })

@@ -83,6 +83,8 @@ export interface Connection {
   readonly remotePublicKey: Uint8Array
   /** Remote endpoint as we see it. */
   readonly remoteAddr: string
+  /** Our end of the carrier pipe (for TCP, the local port a NAT mapping belongs to). */
+  readonly localAddr: string
   /** Our address as the remote sees it (address reflection). */
   readonly observedAddr: string
   readonly direction: 'inbound' | 'outbound'
@@ -118,6 +120,18 @@ export interface Connection {
   /** Why the connection closed: undefined while open or after an orderly close. */
   readonly closeError: Error | undefined
   stats(): ConnectionStats
+}
+
+export interface DialOptions extends AbortOptions {
+  /** Authenticate this peer or fail (an open connection to it is returned instead of dialling). */
+  expectedPeer?: PeerId
+  /** TCP: bind the dialling socket to this local port (hole punching reuses the port a NAT mapped). */
+  localPort?: number
+  /**
+   * Run the responder side of the handshake on the dialled pipe, which then counts as inbound. Both
+   * ends of a TCP simultaneous open dial; they agree beforehand which of them answers (SPEC.md 5.10).
+   */
+  handshakeRole?: 'initiator' | 'responder'
 }
 
 export interface TransportInit {
@@ -174,7 +188,7 @@ export interface Transport extends Omit<EventTarget, 'addEventListener' | 'remov
   /** Listens on `addr` (port 0 picks a free port) and resolves with the bound address. */
   listen(addr: string, options?: AbortOptions): Promise<string>
   /** Connects and authenticates; with `expectedPeer`, fails with PeerMismatchError before revealing our identity to anyone else. */
-  dial(addr: string, options?: AbortOptions & { expectedPeer?: PeerId }): Promise<Connection>
+  dial(addr: string, options?: DialOptions): Promise<Connection>
   /**
    * Receives every inbound message of `protocol` on any connection. Names are one namespace across
    * `handle`, `handleDirect` and `handleStream`: a name already handled throws ProtocolAlreadyHandledError.

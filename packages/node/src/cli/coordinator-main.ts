@@ -39,29 +39,32 @@ export const coordinatorRunCommand: CommandSpec<CliContext> = {
   path: ['run'],
   summary: 'Run a coordinator: a node that publishes signed coordinator adverts and answers FOAF queries',
   options: {
-    roles: { type: 'string', description: `roles to advertise, comma-separated (default coordinator): ${ROLES.join(',')}`, valueName: 'list' },
-    'publish-interval': { type: 'string', description: 'seconds between adverts (default 300; 10 with --preset local)', valueName: 'secs' },
-    nat: { type: 'string', description: `NAT class the advert states: ${NAT_CLASSES.join(', ')} (default unknown)`, valueName: 'class' },
     ...joinCommand.options,
+    // Replaces join's --roles (NAT roles only): a coordinator advertises and serves every role it names.
+    roles: { type: 'string', description: `roles to advertise and serve, comma-separated (default coordinator): ${ROLES.join(',')}`, valueName: 'list' },
+    'publish-interval': { type: 'string', description: 'seconds between adverts (default 300; 10 with --preset local)', valueName: 'secs' },
+    nat: { type: 'string', description: `NAT class the advert states: ${NAT_CLASSES.join(', ')} (default: what --reflector measures, else unknown)`, valueName: 'class' },
   },
   details: 'The advert carries the announced addresses (--announce, else the bound ones): when binding\n' +
     '0.0.0.0, announce the address peers should dial.\n' +
     'Flags shared with `saorsa-gossip network join` mean the same; `saorsa-gossip network coordinators`\n' +
     'on any node lists the adverts it verified. With the rendezvous role the node also serves provider\n' +
-    'summaries. The reflector and relay roles are advertised as given; this node does not yet run the\n' +
-    'NAT reflector or relay service itself.',
+    'summaries; with reflector and relay it answers address reflection and relays circuits (SPEC 5.10),\n' +
+    'and with --reflector it states the NAT class it measured in its advert.',
   async run(ctx, args) {
     const { values } = args
     const roles = parseRoles((values.roles as string | undefined) ?? 'coordinator')
-    const nat = (values.nat as string | undefined) ?? 'unknown'
-    if (!(NAT_CLASSES as readonly string[]).includes(nat)) throw new UsageError(`--nat must be one of ${NAT_CLASSES.join(', ')}, got '${nat}'`)
+    const nat = values.nat as string | undefined
+    if (nat !== undefined && !(NAT_CLASSES as readonly string[]).includes(nat)) throw new UsageError(`--nat must be one of ${NAT_CLASSES.join(', ')}, got '${nat}'`)
     const publishIntervalMs = values['publish-interval'] === undefined ? undefined : parsePublishInterval(values['publish-interval'] as string)
-    const unserved = roles.filter((r) => NAT_ROLES.includes(r))
+    const natRoles = roles.filter((r) => NAT_ROLES.includes(r))
     const { out } = ctx
-    return joinCommand.run(ctx, args, {
+    // join reads --roles as the node's NAT roles: hand it those of ours.
+    const joinArgs = { ...args, values: { ...values, roles: natRoles.length === 0 ? undefined : [natRoles.join(',')] } }
+    return joinCommand.run(ctx, joinArgs, {
       init: (preset) => ({
         coordinator: {
-          roles, nat: nat as NatClass,
+          roles, ...(nat === undefined ? {} : { nat: nat as NatClass }),
           ...(publishIntervalMs === undefined ? {} : { config: { ...PRESETS[preset], publishIntervalMs } }),
         },
         ...(roles.includes('rendezvous') ? { rendezvous: { serve: true } } : {}),
@@ -70,9 +73,8 @@ export const coordinatorRunCommand: CommandSpec<CliContext> = {
         const published = (bytes: number) => out.json
           ? out.event('', { event: 'advert:published', bytes, roles })
           : out.progress(`Published coordinator advert (${bytes} bytes)`)
-        if (out.json) out.event('', { event: 'identity', peerId: node.peerId.toHex(), roles, nat })
+        if (out.json) out.event('', { event: 'identity', peerId: node.peerId.toHex(), roles, nat: nat ?? node.nat.status().nat })
         else out.progress(`Loaded identity: ${node.peerId.toHex()}\nroles: ${roles.join(', ')}`)
-        if (unserved.length > 0 && !out.json) out.progress(`note: ${unserved.join(' and ')} advertised; this node does not run the NAT ${unserved.join('/')} service itself`)
         if (node.coordinator.publishedAdvertBytes > 0) published(node.coordinator.publishedAdvertBytes)
         node.coordinator.addEventListener('advert:published', (e) => published((e as CustomEvent<{ bytes: number }>).detail.bytes))
       },

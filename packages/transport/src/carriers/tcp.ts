@@ -161,13 +161,20 @@ class TcpCarrier implements Carrier {
     }
   }
 
-  async dial(addr: string, options?: AbortOptions): Promise<BytePipe> {
+  async dial(addr: string, options?: AbortOptions & { localPort?: number }): Promise<BytePipe> {
     throwIfAborted(options?.signal)
     const { host, port } = parseHostPort(addr, 'tcp')
     if (port === 0) throw new DialError(`cannot dial port 0 (${addr})`)
+    const localPort = options?.localPort
+    if (localPort !== undefined && (!Number.isSafeInteger(localPort) || localPort < 1 || localPort > 65535)) {
+      throw new DialError(`localPort must be 1..65535, got ${localPort}`)
+    }
     return new Promise<BytePipe>((resolve, reject) => {
       // node passes stream options through to the socket although NetConnectOpts does not declare them.
-      const socket = createConnection({ host, port, noDelay: true, highWaterMark: SOCKET_HIGH_WATER_MARK } as NetConnectOpts)
+      // libuv sets SO_REUSEADDR on every bind, so several dials may share `localPort` (a NAT mapping).
+      const socket = createConnection({
+        host, port, noDelay: true, highWaterMark: SOCKET_HIGH_WATER_MARK, ...(localPort === undefined ? {} : { localPort }),
+      } as NetConnectOpts)
       socket.pause()
       const signal = options?.signal
       const cleanup = (): void => {

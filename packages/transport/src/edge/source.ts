@@ -1,10 +1,14 @@
 /**
  * The "source" an inbound pipe is charged to: its IPv4 address, or the /64 of its IPv6 address (one
  * subscriber gets a whole /64, RFC 6177), so per-source limits cannot be dodged by walking a prefix.
- * Addresses without an IP (in-memory pipes) are their own source.
+ * Addresses without an IP (in-memory pipes) are their own source. A relayed pipe is charged to the
+ * pair (relay, source peer) its address names: every circuit through one relay shares the relay's IP,
+ * and the relay already caps circuits per peer (SPEC.md section 5.10.2).
  */
 
 export function sourceOf(remoteAddr: string): string {
+  const circuit = /^circuit:\/\/([0-9a-f]{64}\/[0-9a-f]{64})\//.exec(remoteAddr)
+  if (circuit !== null) return `circuit:${circuit[1]}`
   const match = /^[a-z][a-z0-9+.-]*:\/\/(\[[^\]]+\]|[^:/?#]+)(?::\d+)?/i.exec(remoteAddr)
   if (match === null) return remoteAddr
   let host = match[1]!.toLowerCase()

@@ -18,7 +18,8 @@ import { EXIT } from '../exit-codes.ts'
 import { readPassphrase } from '../passphrase.ts'
 import { checkAddresses, checkCanBind } from '../bind-check.ts'
 import { createMetrics, serveMetrics, type MetricsServer } from '../../metrics.ts'
-import { parseHostPort } from '@saorsa-gossip/transport'
+import { NAT_ROLES, parseHostPort, type NatRole } from '@saorsa-gossip/transport'
+import type { NodeNatOptions } from '../../nat.ts'
 
 /** `host:port` of --metrics, checked like a listen address. */
 function metricsAddress(value: string): { host: string; port: number } {
@@ -33,6 +34,14 @@ import { loadIdentity } from '../../identity-store.ts'
 import { rendezvousOptions } from './rendezvous.ts'
 
 const plural = (n: number, noun: string): string => (n === 0 ? '' : `${n} ${noun}${n === 1 ? '' : 's'}`)
+/** `--roles reflector,relay --reflector <addr> --relay <addr>` as the node's `nat` option (SPEC.md section 5.10). */
+function natOptions(roles: string[], reflectors: string[], relays: string[]): NodeNatOptions | undefined {
+  const names = roles.flatMap((r) => r.split(',')).map((r) => r.trim()).filter((r) => r !== '')
+  for (const role of names) if (!(NAT_ROLES as readonly string[]).includes(role)) throw new UsageError(`--roles: unknown role '${role}' (expected ${NAT_ROLES.join(', ')})`)
+  if (names.length === 0 && reflectors.length === 0 && relays.length === 0) return undefined
+  return { roles: names as NatRole[], reflectors, relays }
+}
+
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : [])
 
 /** What a command running a node (`saorsa-coordinator`) adds to the node's options, and does once it runs. */
@@ -55,6 +64,9 @@ export const joinCommand = {
     'passphrase-file': { type: 'string', description: 'read the keystore passphrase from this file', valueName: 'path' },
     'serve-rendezvous': { type: 'boolean', description: 'hold the rendezvous role: keep and answer provider summaries (SPEC 11)' },
     'rendezvous-server': { type: 'string', multiple: true, description: 'PeerId (64 hex) of a node holding the rendezvous role', valueName: 'peerId' },
+    roles: { type: 'string', multiple: true, description: 'NAT roles served to others: reflector, relay (comma-separated)', valueName: 'roles' },
+    reflector: { type: 'string', multiple: true, description: 'reflector to learn the public address and NAT class from (give two)', valueName: 'addr' },
+    relay: { type: 'string', multiple: true, description: 'relay to hold a reservation at, so peers reach this node behind a NAT', valueName: 'addr' },
   },
   details: 'Without --bootstrap the node rejoins through the peers it cached last time (peers.cbor),\n' +
     'then through the coordinators whose signed adverts it cached (coordinators.cbor).\n' +
@@ -71,7 +83,8 @@ export const joinCommand = {
     const listen = list(values.bind).length > 0 ? list(values.bind) : (config.listen ?? ['tcp://0.0.0.0:0'])
     const announce = list(values.announce).length > 0 ? list(values.announce) : config.announce
     const bootstrap = list(values.bootstrap).length > 0 ? list(values.bootstrap) : (config.bootstrap ?? [])
-    checkAddresses([...listen, ...(announce ?? []), ...bootstrap])
+    const nat = natOptions(list(values.roles), list(values.reflector), list(values.relay))
+    checkAddresses([...listen, ...(announce ?? []), ...bootstrap, ...(nat?.reflectors ?? []), ...(nat?.relays ?? [])])
     const rendezvous = rendezvousOptions(values['serve-rendezvous'] === true, list(values['rendezvous-server']))
     const metricsAt = values.metrics === undefined ? undefined : metricsAddress(values.metrics as string)
     // Before any identity is created or unlocked: a busy port must not leave a new key behind.
@@ -94,6 +107,7 @@ export const joinCommand = {
       ...(announce === undefined ? {} : { announce }),
       rendezvous,
       ...extras.init?.(preset as PresetName),
+      ...(nat === undefined ? {} : { nat }),
     })
     const peerId = node.peerId.toHex()
     node.addEventListener('peer:up', (e) => out.json

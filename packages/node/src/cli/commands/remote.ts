@@ -47,6 +47,19 @@ function renderPayload(payload: Uint8Array): string {
   return /^[\P{Cc}\n\t]*$/u.test(text) && !text.includes('\uFFFD') ? text : `base64:${Buffer.from(payload).toString('base64')}`
 }
 
+/** NAT traversal in `network status`: class, reflexive and relayed addresses, how peers are reached. */
+function natLines(s: NodeStatus): string[] {
+  if (s.nat === undefined) return []
+  const paths = { direct: 0, punched: 0, relayed: 0 }
+  for (const p of s.nat.peers) paths[p.path]++
+  return [
+    `NAT:         ${s.nat.nat}, reflexive address ${s.nat.reflexiveAddr ?? '(unknown)'}${s.nat.behindNat === undefined ? '' : s.nat.behindNat ? ' (behind a NAT)' : ' (no NAT)'}` +
+      `${s.nat.roles.length > 0 ? `, serving ${s.nat.roles.join(', ')}` : ''}`,
+    `Relayed at:  ${s.nat.relayedAddrs.join(', ') || '(none)'}`,
+    `Peers:       ${paths.direct} direct, ${paths.punched} punched, ${paths.relayed} relayed`,
+  ]
+}
+
 export const remoteCommands: CommandSpec<CliContext>[] = [
   {
     path: ['network', 'status'],
@@ -60,6 +73,7 @@ export const remoteCommands: CommandSpec<CliContext>[] = [
         `Neighbours:  ${s.activePeers} active, ${s.passivePeers} passive, ${s.connections} connections`,
         `Topics:      ${s.topics.join(', ') || '(none)'}`,
         `Messages:    ${s.published} published, ${s.delivered} delivered, ${s.duplicates} duplicate copies, ${s.signatureChecks} signature checks`,
+        ...natLines(s),
       ].join('\n'), s)
       return EXIT.ok
     },
