@@ -42,7 +42,13 @@ parentPort.on('message', async (cmd) => {
         parentPort.postMessage({ type: 'status', status: node.status() })
         break
       case 'report':
-        parentPort.postMessage({ type: 'report', report: { status: node.status(), peers: node.peers() } })
+        parentPort.postMessage({
+          type: 'report',
+          report: {
+            status: node.status(), peers: node.peers(), trees: node.topicTrees(),
+            coordinators: node.coordinator.adverts().map(({ advert: a }) => ({ peerId: a.peerId.toHex(), roles: [...a.roles], nat: a.nat })),
+          },
+        })
         break
       case 'freeze': {
         // Blocks this thread's event loop: sockets stay open but nothing answers, like a hung process.

@@ -27,7 +27,7 @@ export {
   type DirectContext, type DirectHandler, type IncomingStream, type MessageProtocol, type StreamProtocol, type StreamWriter,
 } from '@saorsa-gossip/transport'
 export { loadIdentity, type LoadIdentityOptions } from './identity-store.ts'
-export type { MessageJson, NodeStatus, PeerInfo, PublishResultJson } from './status.ts'
+export type { MessageJson, NodeStatus, PeerInfo, PublishResultJson, TopicTree } from './status.ts'
 export * from './errors.ts'
 export { writeFileAtomic } from './config/atomic-file.ts'
 export { MAX_PEER_CACHE_FILE_BYTES, PeerCache, decodePeerCache, encodePeerCache, type PeerCacheEntry, type PeerCacheLoadProblem } from './config/peer-cache.ts'

@@ -16,7 +16,7 @@ import { JoinFailedError } from './errors.ts'
 import { componentLogger, createRootLogger, type Logger, type LogLevel } from './logger.ts'
 import { createLayers, type Layers } from './layers.ts'
 import { DirectMessaging, type DirectApi } from './direct.ts'
-import type { NodeStatus, PeerInfo } from './status.ts'
+import type { NodeStatus, PeerInfo, TopicTree } from './status.ts'
 import { Subscription, receivedMessage, type ReceivedMessage } from './subscription.ts'
 import type { Delivery } from '@saorsa-gossip/pubsub'
 import type { Rendezvous } from '@saorsa-gossip/rendezvous'
@@ -114,6 +114,8 @@ export interface SaorsaNode extends DirectApi {
   subscribe(topic: string, options?: AbortOptions): Subscription
   publish(topic: string, payload: Uint8Array, options?: AbortOptions): Promise<PublishResult>
   topics(): string[]
+  /** Each joined topic's Plumtree tree as this node holds it: the neighbours it pushes to eagerly and those it only announces to. */
+  topicTrees(): TopicTree[]
   peers(): PeerInfo[]
   status(): NodeStatus
   /** Monotonic transport counters since start, for metrics (`createMetrics`). */
@@ -397,6 +399,16 @@ class Node extends EventTarget implements SaorsaNode {
     // The coordinator layer's own topics are plumbing, not topics the application joined.
     const joined = (this.#layers?.pubsub.topics() ?? []).filter((t) => !t.equals(COORDINATOR_TOPIC) && !t.equals(ADDRESS_BOOK_TOPIC))
     return joined.map((t) => this.#topicNames.get(t.toHex()) ?? t.toHex()).sort()
+  }
+
+  topicTrees(): TopicTree[] {
+    const pubsub = this.#layers?.pubsub
+    if (pubsub === undefined) return []
+    return pubsub.topics().filter((t) => !t.equals(COORDINATOR_TOPIC) && !t.equals(ADDRESS_BOOK_TOPIC)).map((t) => ({
+      topic: this.#topicNames.get(t.toHex()) ?? t.toHex(),
+      eager: pubsub.core.eagerPeers(t).map((p) => p.toHex()).sort(),
+      lazy: pubsub.core.lazyPeers(t).map((p) => p.toHex()).sort(),
+    })).sort((x, y) => (x.topic < y.topic ? -1 : 1))
   }
 
   /** Remembers a topic's name; names of topics no longer joined are forgotten so the table stays bounded. */

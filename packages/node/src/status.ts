@@ -61,3 +61,10 @@ export interface PublishResultJson {
   /** Neighbours the message was sent to eagerly. */
   sentTo: number
 }
+
+/** A joined topic's Plumtree tree at this node (Leitao et al. 2007): eager-push and lazy (IHAVE) neighbours, hex PeerIds. */
+export interface TopicTree {
+  topic: string
+  eager: string[]
+  lazy: string[]
+}

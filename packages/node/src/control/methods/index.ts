@@ -6,10 +6,12 @@ import type { SaorsaNode } from '../../node.ts'
 import { coordinatorControlMethods } from './coordinator.ts'
 import { groupsControlMethods } from './groups.ts'
 import { presenceMethods } from './presence.ts'
+import { pubsubMethods } from './pubsub.ts'
 import { rendezvousMethods } from './rendezvous.ts'
 import { EXTENSION_METHOD_NAME, type ControlMethodSpec, type ControlMethods, type ControlMethodsFactory } from './types.ts'
 
 const FACTORIES: readonly ControlMethodsFactory[] = [
+  pubsubMethods,
   coordinatorControlMethods,
   rendezvousMethods,
   groupsControlMethods,
