@@ -25,9 +25,10 @@ interface Entry {
 
 export class DeltaLog {
   readonly #options: DeltaLogOptions
-  #entries: Entry[] = []
-  /** Index of the first entry not yet merged into a group. */
-  #tail = 0
+  /** Closed groups, oldest first. */
+  #groups: Entry[] = []
+  /** Entries since the last group, kept apart so closing a group copies nothing else. */
+  #open: Entry[] = []
   #bytes = 0
   /** Per origin: the log can serve deltas above this sequence number only. */
   readonly #floor = new Map<string, number>()
@@ -41,19 +42,17 @@ export class DeltaLog {
   }
 
   get length(): number {
-    return this.#entries.length
+    return this.#groups.length + this.#open.length
   }
 
   append(bundle: Bundle): void {
-    this.#entries.push({ cover: bundle.cover, deps: bundle.deps, data: bundle.payload, ends: null })
+    this.#open.push({ cover: bundle.cover, deps: bundle.deps, data: bundle.payload, ends: null })
     this.#bytes += bundle.payload.length
-    if (this.#entries.length - this.#tail >= this.#options.groupSize) {
-      const group = pack(this.#entries.slice(this.#tail))
-      this.#entries.length = this.#tail
-      this.#entries.push(group)
-      this.#tail = this.#entries.length
+    if (this.#open.length >= this.#options.groupSize) {
+      this.#groups.push(pack(this.#open))
+      this.#open = []
     }
-    while (this.#bytes > this.#options.budgetBytes && this.#entries.length > 1) this.#dropOldest()
+    while (this.#bytes > this.#options.budgetBytes && this.length > 1) this.#dropOldest()
   }
 
   /** Deltas of `origin` at or below `seq` can no longer be served (they arrived inside a snapshot). */
@@ -71,7 +70,8 @@ export class DeltaLog {
       const have = theirs.get(origin) ?? 0
       if (seq > have && have < (this.#floor.get(origin) ?? 0)) return 'snapshot'
     }
-    const needed = this.#entries.filter((b) => b.cover.some(([origin, , to]) => to > (theirs.get(origin) ?? 0)))
+    const lacks = (b: Entry) => b.cover.some(([origin, , to]) => to > (theirs.get(origin) ?? 0))
+    const needed = [...this.#groups.filter(lacks), ...this.#open.filter(lacks)]
     const out: Bundle[] = []
     let run: Entry[] = []
     let runBytes = 0
@@ -94,12 +94,11 @@ export class DeltaLog {
 
   /** Every entry as a bundle with its payloads merged (for writing a compacted store). */
   bundles(): Bundle[] {
-    return this.#entries.map((e) => ({ cover: e.cover, deps: e.deps, payload: e.ends === null ? e.data : this.#options.merge(parts(e)) }))
+    return [...this.#groups, ...this.#open].map((e) => ({ cover: e.cover, deps: e.deps, payload: e.ends === null ? e.data : this.#options.merge(parts(e)) }))
   }
 
   #dropOldest(): void {
-    const dropped = this.#entries.shift()!
-    if (this.#tail > 0) this.#tail--
+    const dropped = this.#groups.length > 0 ? this.#groups.shift()! : this.#open.shift()!
     this.#bytes -= dropped.data.length
     for (const [origin, , to] of dropped.cover) this.raiseFloor(origin, to)
   }
@@ -117,24 +116,37 @@ function parts(e: Entry): Uint8Array[] {
   return out
 }
 
-/** Packs consecutive entries of a causal log into one entry, payloads concatenated (no merge). */
+/**
+ * Packs consecutive entries of a causal log into one entry, payloads concatenated (no merge). On the
+ * local edit path every 256th edit pays for this, so it copies each byte once and allocates three
+ * arrays, whatever the run holds.
+ */
 function pack(run: readonly Entry[]): Entry {
   if (run.length === 1) return run[0]!
-  const all = run.flatMap(parts)
-  const data = new Uint8Array(all.reduce((n, p) => n + p.length, 0))
-  const ends = new Uint32Array(all.length)
+  let size = 0
+  let count = 0
+  for (const e of run) {
+    size += e.data.length
+    count += e.ends === null ? 1 : e.ends.length
+  }
+  const data = new Uint8Array(size)
+  const ends = new Uint32Array(count)
   let at = 0
-  all.forEach((p, i) => {
-    data.set(p, at)
-    at += p.length
-    ends[i] = at
-  })
+  let i = 0
+  for (const e of run) {
+    data.set(e.data, at)
+    if (e.ends === null) ends[i++] = at + e.data.length
+    else for (const end of e.ends) ends[i++] = at + end
+    at += e.data.length
+  }
   const { cover, deps } = mergeCovers(run)
   return { cover, deps, data, ends }
 }
 
 /** Cover and deps of consecutive bundles of a causal log taken as one. */
 export function mergeCovers(run: ReadonlyArray<{ readonly cover: readonly Cover[]; readonly deps: readonly VvEntry[] }>): { cover: Cover[]; deps: VvEntry[] } {
+  const single = soleOrigin(run)
+  if (single !== undefined) return { cover: [single], deps: [] }
   const ranges = new Map<string, [number, number]>()
   for (const b of run) {
     for (const [origin, from, to] of b.cover) {
@@ -158,3 +170,23 @@ export function mergeCovers(run: ReadonlyArray<{ readonly cover: readonly Cover[
 }
 
 const byOrigin = (a: readonly [string, ...unknown[]], b: readonly [string, ...unknown[]]): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)
+
+/**
+ * The cover of a run of one origin's consecutive deltas without dependencies (a writer typing alone,
+ * the hot path), or undefined when the run needs the general merge.
+ */
+function soleOrigin(run: ReadonlyArray<{ readonly cover: readonly Cover[]; readonly deps: readonly VvEntry[] }>): Cover | undefined {
+  const first = run[0]?.cover
+  if (first === undefined || first.length !== 1) return undefined
+  const origin = first[0]![0]
+  let from = first[0]![1]
+  let to = first[0]![2]
+  for (const b of run) {
+    if (b.deps.length > 0 || b.cover.length !== 1) return undefined
+    const [o, f, t] = b.cover[0]!
+    if (o !== origin) return undefined
+    if (f < from) from = f
+    if (t > to) to = t
+  }
+  return [origin, from, to]
+}
