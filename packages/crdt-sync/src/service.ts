@@ -8,9 +8,10 @@
 import { join } from 'node:path'
 import { DecodeError, TopicId, cryptoRng, systemClock, throwIfAborted, type AbortOptions, type Clock, type PeerId, type Rng } from '@saorsa-gossip/types'
 import { CoreRuntime } from '@saorsa-gossip/types/runtime'
-import { CHANNEL_CAPS, channelOf, decodeSyncFrame, encodeSyncFrame, type SyncChannel } from './codec.ts'
+import { CHANNEL_CAPS, channelOf, decodeSyncFrame, decodeWireFrame, encodeSealedFrame, encodeSyncFrame, type SyncChannel, type SyncFrame } from './codec.ts'
 import { CRDT_WAN } from './config.ts'
 import { DocTypeError } from './errors.ts'
+import { DocCipher, type CrdtGroup } from './group-key.ts'
 import { CounterDoc, MapDoc, RegisterDoc, SetDoc } from './docs/crdt-docs.ts'
 import type { DocState, DocType } from './docs/doc-state.ts'
 import { TextDoc } from './docs/text-doc.ts'
@@ -67,12 +68,18 @@ export interface CrdtSyncComponents {
 
 export interface CrdtSyncMetrics {
   readonly open: number
-  readonly drops: Record<'decode' | 'wrong-origin' | 'no-connection' | 'send-failed' | 'unknown-doc' | 'store-failed' | 'core-error', number>
+  /**
+   * `sealed`: a sealed frame this replica cannot open (not a member, an epoch whose key it lacks, or
+   * tampered); `not-sealed`: a plain frame for a document bound to a group.
+   */
+  readonly drops: Record<'decode' | 'wrong-origin' | 'no-connection' | 'send-failed' | 'unknown-doc' | 'store-failed' | 'core-error' | 'sealed' | 'not-sealed', number>
 }
 
 interface OpenDoc {
   readonly replica: Replica<DocState>
   readonly log: LogFile | undefined
+  /** Present when the document is bound to a group: every frame is sealed under its key. */
+  readonly cipher: DocCipher | undefined
   /** Resolves when every store write queued so far is durable; publishes wait on it. */
   durable: Promise<void>
   lastSnapshotBytes: number
@@ -86,6 +93,7 @@ export class CrdtSyncService {
   readonly #docs = new Map<string, OpenDoc>()
   readonly #drops: Record<keyof CrdtSyncMetrics['drops'], number> = {
     decode: 0, 'wrong-origin': 0, 'no-connection': 0, 'send-failed': 0, 'unknown-doc': 0, 'store-failed': 0, 'core-error': 0,
+    sealed: 0, 'not-sealed': 0,
   }
   #lifetime: AbortController | undefined
 
@@ -133,8 +141,12 @@ export class CrdtSyncService {
     this.#lifetime = undefined
   }
 
-  /** Opens (loading from the store, if any) the document `docId` of type `type`; DocTypeError on a type clash. */
-  async open<T extends DocType>(docId: string, options: { type: T } & AbortOptions): Promise<Replica<DocFor<T>>> {
+  /**
+   * Opens (loading from the store, if any) the document `docId` of type `type`; DocTypeError on a
+   * type clash. With `group`, every frame of the document is sealed under a key from the group's MLS
+   * exporter (SPEC.md 12.7): peers outside the group see only ciphertext, and plain frames are refused.
+   */
+  async open<T extends DocType>(docId: string, options: { type: T; group?: CrdtGroup } & AbortOptions): Promise<Replica<DocFor<T>>> {
     throwIfAborted(options.signal)
     if (this.#lifetime === undefined) throw new DocTypeError('crdt-sync is not started')
     const topic = TopicId.fromName(`crdt/${docId}`)
@@ -142,12 +154,15 @@ export class CrdtSyncService {
     const existing = this.#docs.get(key)
     if (existing !== undefined) {
       if (existing.replica.doc.type !== options.type) throw new DocTypeError(`document ${docId} is open as ${existing.replica.doc.type}, not ${options.type}`)
+      if ((existing.cipher === undefined) !== (options.group === undefined)) throw new DocTypeError(`document ${docId} is open ${existing.cipher === undefined ? 'without' : 'with'} a group`)
       return existing.replica as unknown as Replica<DocFor<T>>
     }
     const doc = this.#newDoc(options.type)
+    const cipher = options.group === undefined ? undefined : await DocCipher.create(options.group, docId, topic)
+    throwIfAborted(options.signal)
     const loaded = this.#init.storeDir === undefined ? undefined : await loadDoc(join(this.#init.storeDir, `${key}.crdt`), doc, options.signal)
     const replica = new Replica<DocState>(docId, topic, doc, () => this.#close(key))
-    const open: OpenDoc = { replica, log: loaded?.log, durable: Promise.resolve(), lastSnapshotBytes: 0 }
+    const open: OpenDoc = { replica, log: loaded?.log, cipher, durable: Promise.resolve(), lastSnapshotBytes: 0 }
     this.#docs.set(key, open)
     doc.onLocal = (payload) => this.#runtime.input({ type: 'command', command: { type: 'local', doc: key, payload } })
     this.#runtime.input({
@@ -199,18 +214,41 @@ export class CrdtSyncService {
     await open.log?.close()
   }
 
-  #validate(topic: TopicId, origin: PeerId, payload: Uint8Array): 'accept' | 'reject' {
+  #validate(topic: TopicId, origin: PeerId, payload: Uint8Array): 'accept' | 'reject' | 'ignore' {
+    const open = this.#docs.get(topic.toHex())
+    if (open === undefined) return 'ignore'
+    const frame = this.#unseal(open, payload, 'topic')
+    if (frame === 'sealed') return 'ignore'
+    if (frame === undefined || !frame.doc.equals(topic) || frame.msg.type !== 'delta') return 'reject'
+    // A delta may only carry its signer's own changes.
+    if (frame.msg.bundle.cover[0]![0] !== origin.toHex()) {
+      this.#drops['wrong-origin']++
+      return 'reject'
+    }
+    return 'accept'
+  }
+
+  /**
+   * The plain frame of `bytes` for `open`'s document: undefined when it does not decode (or is plain
+   * for a group-bound document), 'sealed' when it is sealed and this replica cannot open it.
+   */
+  #unseal(open: OpenDoc, bytes: Uint8Array, channel: SyncChannel): SyncFrame | 'sealed' | undefined {
     try {
-      const frame = decodeSyncFrame(payload, 'topic')
-      if (!frame.doc.equals(topic) || frame.msg.type !== 'delta') return 'reject'
-      // A delta may only carry its signer's own changes.
-      if (frame.msg.bundle.cover[0]![0] !== origin.toHex()) {
-        this.#drops['wrong-origin']++
-        return 'reject'
+      const frame = decodeWireFrame(bytes, channel)
+      if (!('sealed' in frame)) {
+        if (open.cipher === undefined) return frame
+        this.#drops['not-sealed']++
+        return undefined
       }
-      return 'accept'
+      const plain = open.cipher?.open(frame)
+      if (plain === undefined) {
+        this.#drops.sealed++
+        return 'sealed'
+      }
+      const inner = decodeSyncFrame(plain, channel)
+      return inner.doc.equals(frame.doc) ? inner : undefined
     } catch (err) {
-      if (err instanceof DecodeError) return 'reject'
+      if (err instanceof DecodeError) return undefined
       throw err
     }
   }
@@ -230,20 +268,32 @@ export class CrdtSyncService {
   }
 
   #receive(bytes: Uint8Array, channel: SyncChannel, from: PeerId): void {
-    let frame
+    let doc: string
     try {
-      frame = decodeSyncFrame(bytes, channel)
+      doc = decodeWireFrame(bytes, channel).doc.toHex()
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err
       this.#drops.decode++
       return
     }
-    const doc = frame.doc.toHex()
-    if (!this.#docs.has(doc)) {
+    const open = this.#docs.get(doc)
+    if (open === undefined) {
       this.#drops['unknown-doc']++
       return
     }
+    const frame = this.#unseal(open, bytes, channel)
+    if (frame === 'sealed') return
+    if (frame === undefined) {
+      this.#drops.decode++
+      return
+    }
     this.#runtime.input({ type: 'recv', from, msg: { doc, msg: frame.msg } })
+  }
+
+  /** The wire bytes of `frame`: sealed when its document is bound to a group. */
+  async #wire(open: OpenDoc | undefined, frame: SyncFrame): Promise<Uint8Array> {
+    const plain = encodeSyncFrame(frame)
+    return open?.cipher === undefined ? plain : encodeSealedFrame(await open.cipher.seal(plain))
   }
 
   #send(to: PeerId, { doc, msg }: DocMessage): void {
@@ -252,12 +302,16 @@ export class CrdtSyncService {
       this.#drops['no-connection']++
       return
     }
-    const bytes = encodeSyncFrame({ doc: TopicId.fromHex(doc), msg })
+    const wire = this.#wire(this.#docs.get(doc), { doc: TopicId.fromHex(doc), msg })
     const failed = () => { this.#drops['send-failed']++ }
     if (channelOf(msg) === 'bulk') {
-      connection.openStream(CRDT_SNAPSHOT_PROTOCOL).then(async (w) => { await w.write(bytes); await w.close() }).catch(failed)
+      wire.then(async (bytes) => {
+        const w = await connection.openStream(CRDT_SNAPSHOT_PROTOCOL)
+        await w.write(bytes)
+        await w.close()
+      }).catch(failed)
     } else {
-      connection.send(CRDT_SYNC_PROTOCOL, bytes).catch(failed)
+      wire.then((bytes) => connection.send(CRDT_SYNC_PROTOCOL, bytes)).catch(failed)
     }
   }
 
@@ -269,9 +323,9 @@ export class CrdtSyncService {
     const open = this.#docs.get(event.doc)
     if (open === undefined) return
     if (event.type === 'publish') {
-      const data = encodeSyncFrame({ doc: open.replica.topic, msg: event.msg })
+      const data = this.#wire(open, { doc: open.replica.topic, msg: event.msg })
       // Never publish a local delta before it is durable: a restart must not reuse its number.
-      open.durable.then(() => this.#components.pubsub.publish(open.replica.topic, data)).catch(() => { this.#drops['send-failed']++ })
+      Promise.all([data, open.durable]).then(([bytes]) => this.#components.pubsub.publish(open.replica.topic, bytes)).catch(() => { this.#drops['send-failed']++ })
       return
     }
     const e = event.event
