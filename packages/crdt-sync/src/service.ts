@@ -175,6 +175,16 @@ export class CrdtSyncService {
     return replica as unknown as Replica<DocFor<T>>
   }
 
+  /** The open replica of `docId`, if it is open. */
+  replica(docId: string): Replica<DocState> | undefined {
+    return this.#docs.get(TopicId.fromName(`crdt/${docId}`).toHex())?.replica
+  }
+
+  /** Every open replica, in the order they were opened. */
+  replicas(): Array<Replica<DocState>> {
+    return [...this.#docs.values()].map((o) => o.replica)
+  }
+
   /** Runs one anti-entropy round for `docId` now (a fresh join, tests). */
   syncNow(docId: string): void {
     this.#runtime.input({ type: 'command', command: { type: 'sync-now', doc: TopicId.fromName(`crdt/${docId}`).toHex() } })

@@ -21,6 +21,8 @@ import { Subscription, receivedMessage, type ReceivedMessage } from './subscript
 import type { Delivery } from '@saorsa-gossip/pubsub'
 import type { Rendezvous } from '@saorsa-gossip/rendezvous'
 import { createNodeRendezvous, type NodeRendezvousOptions } from './rendezvous.ts'
+import type { CrdtSync } from '@saorsa-gossip/crdt-sync'
+import { createNodeCrdt } from './crdt.ts'
 
 /** The shared options bag of `@saorsa-gossip/types`, re-exported for existing imports. */
 export type { AbortOptions }
@@ -81,6 +83,8 @@ export interface SaorsaNode extends DirectApi {
   readonly identity: Identity
   /** Provide and seek targets (SPEC.md section 11); NotStartedError while the node is not running. */
   readonly rendezvous: Rendezvous
+  /** Replicated documents (SPEC.md section 12), stored in `<home>/crdt`; NotStartedError while the node is not running. */
+  readonly crdt: CrdtSync
   start(options?: AbortOptions): Promise<void>
   /** Joins the overlay through cached peers, then `bootstrap` (default `init.bootstrap`). */
   join(bootstrap?: string[], options?: AbortOptions): Promise<JoinResult>
@@ -130,6 +134,7 @@ class Node extends EventTarget implements SaorsaNode {
   #transport: Transport | undefined
   #layers: Layers | undefined
   #rendezvous: Rendezvous | undefined
+  #crdt: CrdtSync | undefined
   #peerCache: PeerCache | undefined
   #saveTimer: NodeJS.Timeout | undefined
   /** Names of the topics this node joined, by topic id hex (pubsub keeps the topics and their readers). */
@@ -201,6 +206,12 @@ class Node extends EventTarget implements SaorsaNode {
         options: this.#init.rendezvous ?? {},
       })
       await this.#rendezvous.start(options)
+      const crdt = createNodeCrdt({
+        peerId: this.peerId, transport, pubsub: this.#layers.pubsub, preset: this.#init.preset ?? 'lan',
+        ...(this.#init.home === undefined ? {} : { storeDir: homeLayout(this.#init.home).crdtDir }),
+      })
+      this.#crdt = crdt.service
+      await crdt.start(options)
       this.#startedAt = Date.now()
       this.#state = 'running'
       componentLogger(this.#log, 'node').info({ addrs: transport.listenAddrs() }, 'started')
@@ -214,6 +225,11 @@ class Node extends EventTarget implements SaorsaNode {
   get rendezvous(): Rendezvous {
     this.#running()
     return this.#rendezvous!
+  }
+
+  get crdt(): CrdtSync {
+    this.#running()
+    return this.#crdt!
   }
 
   #running(): Layers {
@@ -394,6 +410,7 @@ class Node extends EventTarget implements SaorsaNode {
     this.#lifetime.abort()
     const log = componentLogger(this.#log, 'node')
     try {
+      await this.#crdt?.stop().catch((err: unknown) => log.warn({ err }, 'stopping crdt-sync failed'))
       // Withdrawals go out while the overlay is still there to carry them.
       await this.#rendezvous?.stop(options).catch((err: unknown) => log.warn({ err }, 'stopping rendezvous failed'))
       // Leave first so neighbours learn we are gone on purpose (HyParView DISCONNECT), not by timeout.
@@ -405,6 +422,7 @@ class Node extends EventTarget implements SaorsaNode {
     } finally {
       this.#layers = undefined
       this.#rendezvous = undefined
+      this.#crdt = undefined
       this.#transport = undefined
       this.#direct.detach()
       this.#topicNames.clear()

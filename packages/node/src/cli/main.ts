@@ -10,6 +10,7 @@ import { identityCommands } from './commands/identity.ts'
 import { joinCommand } from './commands/join.ts'
 import { remoteCommands } from './commands/remote.ts'
 import { dashboardCommand } from './commands/dashboard.ts'
+import { crdtCommands } from './commands/crdt.ts'
 
 export const BIN = 'saorsa-gossip'
 
@@ -18,6 +19,7 @@ export const COMMANDS: readonly CommandSpec<CliContext>[] = [
   joinCommand,
   ...remoteCommands,
   dashboardCommand,
+  ...crdtCommands,
 ]
 
 export async function main(argv: readonly string[], io: CliIO, commands: readonly CommandSpec<CliContext>[] = COMMANDS): Promise<number> {

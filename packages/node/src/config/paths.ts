@@ -22,6 +22,8 @@ export interface HomeLayout {
   readonly controlSocket: string
   /** A serving node's rendezvous store (CBOR, SPEC.md section 11.4). */
   readonly rendezvousStoreFile: string
+  /** Replica logs of crdt-sync documents and the list of documents to reopen (SPEC.md section 12.5). */
+  readonly crdtDir: string
 }
 
 /** Resolves the home directory without touching the filesystem. */
@@ -40,6 +42,7 @@ export function homeLayout(home: string): HomeLayout {
     configFile: join(home, 'config.json'),
     controlSocket: join(home, 'control.sock'),
     rendezvousStoreFile: join(home, 'rendezvous.cbor'),
+    crdtDir: join(home, 'crdt'),
   }
 }
 

@@ -3,9 +3,11 @@
  * in this directory and one line below; names are checked once here so a clash fails at start-up.
  */
 import type { SaorsaNode } from '../../node.ts'
+import { crdtMethods } from './crdt.ts'
 import { EXTENSION_METHOD_NAME, type ControlMethodSpec, type ControlMethods, type ControlMethodsFactory } from './types.ts'
 
 const FACTORIES: readonly ControlMethodsFactory[] = [
+  crdtMethods,
 ]
 
 export function layerControlMethods(node: SaorsaNode, factories: readonly ControlMethodsFactory[] = FACTORIES): ControlMethods {
