@@ -22,6 +22,8 @@ const OPS: Readonly<Record<DocType, readonly string[]>> = {
 /** A text edit carries at most one register value's worth of characters, so it fits a delta. */
 const MAX_TEXT_BYTES = CRDT_LIMITS.maxValueBytes
 const MAX_TEXT_INDEX = 2 ** 31 - 1
+/** A document's topic is `crdt/<name>`, and a topic name is at most maxDocNameBytes. */
+const MAX_DOC_NAME_BYTES = CRDT_LIMITS.maxDocNameBytes - 'crdt/'.length
 
 /** The JSON form of a document's value, by type. */
 export type DocValueJson = string[] | Record<string, JsonValue> | JsonValue | number | string
@@ -46,7 +48,7 @@ function valueOf(replica: Replica<DocState>): DocValueJson {
 }
 
 function docParam(p: MethodParams, id: number): string {
-  return stringParam(p, 'doc', id, CRDT_LIMITS.maxDocNameBytes)!
+  return stringParam(p, 'doc', id, MAX_DOC_NAME_BYTES)!
 }
 
 function typeParam(p: MethodParams, id: number, optional: boolean): DocType | undefined {
