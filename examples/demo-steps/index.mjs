@@ -5,5 +5,8 @@
  * calls `check(label, ok)` for every claim, and stops its nodes before it returns. Run one alone with
  * `node examples/demo-step.mjs <name>`; each has a test in ../test/demo-steps.test.ts.
  */
+import * as crdt from './crdt.mjs'
+
 export const STEPS = [
+  crdt,
 ]
