@@ -5,7 +5,7 @@
  * ML-DSA-65-sized public keys, so every summary has its real size. Records seek results with their
  * virtual times, validations and deliveries of shard-topic messages, and shard-topic bytes.
  */
-import { GossipStack, STACK_PRESETS, type StackCommand, type StackEvent, type StackMessage, type StackTimer } from '@saorsa-gossip/node/stack'
+import { docMessageBytes, GossipStack, STACK_PRESETS, type StackCommand, type StackEvent, type StackMessage, type StackTimer } from '@saorsa-gossip/node/stack'
 import { encodePubSubMessage } from '@saorsa-gossip/pubsub/wire'
 import type { RendezvousConfig } from '@saorsa-gossip/rendezvous/proto'
 import { encodeRendezvousMessage, SUMMARY_DOMAIN } from '@saorsa-gossip/rendezvous/wire'
@@ -55,10 +55,11 @@ export class RendezvousNetwork {
       latencyMs: init.latencyMs ?? [10, 50],
       connectionTimeoutMs: 2_000,
       recordEvents: false,
-      kindOf: (m) => `${m.layer}:${m.layer === 'membership' ? m.msg.layer : m.msg.type}`,
+      kindOf: (m) => `${m.layer}:${m.layer === 'membership' ? m.msg.layer : m.layer === 'crdt' ? m.msg.msg.type : m.msg.type}`,
       sizeOf: (m) => {
         if (m.layer === 'pubsub') return encodePubSubMessage(m.msg).length
         if (m.layer === 'rendezvous') return encodeRendezvousMessage(m.msg).length
+        if (m.layer === 'crdt') return docMessageBytes(m.msg)
         return m.msg.layer === 'hyparview' ? estimateHyParViewSize(m.msg.msg) : estimateSwimSize(m.msg.msg)
       },
     })
