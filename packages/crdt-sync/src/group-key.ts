@@ -58,17 +58,16 @@ export class DocCipher {
   }
 
   /**
-   * The plain bytes of a sealed frame, or undefined when its epoch's key is not held (a future epoch
-   * starts its derivation, so the next round opens) or the ciphertext is forged or tampered.
+   * The plain bytes of a sealed frame, or undefined when its epoch's key is not held (an old epoch
+   * past retention, or one this member has not reached) or the ciphertext is forged or tampered. A
+   * frame of the group's current epoch whose key is not derived yet waits for the derivation.
    */
-  open(frame: SealedFrame): Uint8Array | undefined {
+  async open(frame: SealedFrame): Promise<Uint8Array | undefined> {
     const { epoch, nonce, ciphertext } = frame.sealed
     if (!frame.doc.equals(this.#doc)) return undefined
+    if (!this.#keys.has(epoch) && epoch === this.#group.epoch) await this.#refresh().catch(() => {})
     const key = this.#keys.get(epoch)
-    if (key === undefined) {
-      if (epoch === this.#group.epoch) void this.#refresh().catch(() => {})
-      return undefined
-    }
+    if (key === undefined) return undefined
     try {
       const decipher = createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: SEALED_TAG_BYTES })
       decipher.setAAD(this.#aad(epoch), { plaintextLength: ciphertext.length - SEALED_TAG_BYTES })

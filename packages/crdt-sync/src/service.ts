@@ -38,11 +38,13 @@ export interface CrdtTransport {
   connectionTo(peer: PeerId): CrdtConnection | undefined
 }
 
-/** What crdt-sync needs of pubsub: topics, a validator per topic, publish, and delivery events. */
+type Verdict = 'accept' | 'reject' | 'ignore'
+
+/** What crdt-sync needs of pubsub: topics, a validator per topic (asynchronous for group-bound documents), publish, and delivery events. */
 export interface CrdtPubSub {
   join(topic: TopicId): void
   leave(topic: TopicId): void
-  addValidator(topic: TopicId, validator: (m: { readonly origin: PeerId; readonly payload: Uint8Array }) => 'accept' | 'reject' | 'ignore'): void
+  addValidator(topic: TopicId, validator: (m: { readonly origin: PeerId; readonly payload: Uint8Array }) => Verdict | Promise<Verdict>): void
   removeValidator(topic: TopicId): void
   publish(topic: TopicId, data: Uint8Array): Promise<unknown>
   addEventListener(type: 'message' | 'topic:peer-up' | 'topic:peer-down', listener: (event: Event) => void): void
@@ -224,13 +226,27 @@ export class CrdtSyncService {
     await open.log?.close()
   }
 
-  #validate(topic: TopicId, origin: PeerId, payload: Uint8Array): 'accept' | 'reject' | 'ignore' {
+  #validate(topic: TopicId, origin: PeerId, payload: Uint8Array): Verdict | Promise<Verdict> {
     const open = this.#docs.get(topic.toHex())
     if (open === undefined) return 'ignore'
-    const frame = this.#unseal(open, payload, 'topic')
-    if (frame === 'sealed') return 'ignore'
+    if (open.cipher !== undefined) {
+      return this.#unseal(open, payload, 'topic').then((frame) => (frame === 'sealed' ? 'ignore' : this.#verdict(topic, origin, frame)))
+    }
+    let frame
+    try {
+      frame = decodeWireFrame(payload, 'topic')
+    } catch (err) {
+      if (err instanceof DecodeError) return 'reject'
+      throw err
+    }
+    if (!('sealed' in frame)) return this.#verdict(topic, origin, frame)
+    this.#drops.sealed++
+    return 'ignore'
+  }
+
+  /** A topic message must be a delta of this document carrying only its signer's changes. */
+  #verdict(topic: TopicId, origin: PeerId, frame: SyncFrame | undefined): 'accept' | 'reject' {
     if (frame === undefined || !frame.doc.equals(topic) || frame.msg.type !== 'delta') return 'reject'
-    // A delta may only carry its signer's own changes.
     if (frame.msg.bundle.cover[0]![0] !== origin.toHex()) {
       this.#drops['wrong-origin']++
       return 'reject'
@@ -242,7 +258,7 @@ export class CrdtSyncService {
    * The plain frame of `bytes` for `open`'s document: undefined when it does not decode (or is plain
    * for a group-bound document), 'sealed' when it is sealed and this replica cannot open it.
    */
-  #unseal(open: OpenDoc, bytes: Uint8Array, channel: SyncChannel): SyncFrame | 'sealed' | undefined {
+  async #unseal(open: OpenDoc, bytes: Uint8Array, channel: SyncChannel): Promise<SyncFrame | 'sealed' | undefined> {
     try {
       const frame = decodeWireFrame(bytes, channel)
       if (!('sealed' in frame)) {
@@ -250,7 +266,7 @@ export class CrdtSyncService {
         this.#drops['not-sealed']++
         return undefined
       }
-      const plain = open.cipher?.open(frame)
+      const plain = await open.cipher?.open(frame)
       if (plain === undefined) {
         this.#drops.sealed++
         return 'sealed'
@@ -278,25 +294,34 @@ export class CrdtSyncService {
   }
 
   #receive(bytes: Uint8Array, channel: SyncChannel, from: PeerId): void {
-    let doc: string
+    let frame
     try {
-      doc = decodeWireFrame(bytes, channel).doc.toHex()
+      frame = decodeWireFrame(bytes, channel)
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err
       this.#drops.decode++
       return
     }
+    const doc = frame.doc.toHex()
     const open = this.#docs.get(doc)
     if (open === undefined) {
       this.#drops['unknown-doc']++
       return
     }
-    const frame = this.#unseal(open, bytes, channel)
-    if (frame === 'sealed') return
-    if (frame === undefined) {
-      this.#drops.decode++
+    if (open.cipher === undefined) {
+      // Plain documents stay synchronous: deliveries reach the core in arrival order.
+      if ('sealed' in frame) this.#drops.sealed++
+      else this.#deliver(doc, from, frame)
       return
     }
+    this.#unseal(open, bytes, channel).then((plain) => {
+      if (plain === 'sealed') return
+      if (plain === undefined) this.#drops.decode++
+      else if (this.#docs.get(doc) === open) this.#deliver(doc, from, plain)
+    }, () => { this.#drops.decode++ })
+  }
+
+  #deliver(doc: string, from: PeerId, frame: SyncFrame): void {
     this.#runtime.input({ type: 'recv', from, msg: { doc, msg: frame.msg } })
   }
 

@@ -27,8 +27,12 @@ export class DeltaLog {
   readonly #options: DeltaLogOptions
   /** Closed groups, oldest first. */
   #groups: Entry[] = []
-  /** Entries since the last group, kept apart so closing a group copies nothing else. */
-  #open: Entry[] = []
+  /**
+   * Entries since the last group. Payload bytes are copied into one growing buffer and the common
+   * entry (one origin, no deps) is kept as three plain array slots, so nothing of an appended bundle
+   * stays referenced: its objects die young instead of being promoted and collected in the old space.
+   */
+  #open = new OpenRun()
   #bytes = 0
   /** Per origin: the log can serve deltas above this sequence number only. */
   readonly #floor = new Map<string, number>()
@@ -42,16 +46,13 @@ export class DeltaLog {
   }
 
   get length(): number {
-    return this.#groups.length + this.#open.length
+    return this.#groups.length + this.#open.count
   }
 
   append(bundle: Bundle): void {
-    this.#open.push({ cover: bundle.cover, deps: bundle.deps, data: bundle.payload, ends: null })
+    this.#open.push(bundle)
     this.#bytes += bundle.payload.length
-    if (this.#open.length >= this.#options.groupSize) {
-      this.#groups.push(pack(this.#open))
-      this.#open = []
-    }
+    if (this.#open.count >= this.#options.groupSize) this.#closeRun()
     while (this.#bytes > this.#options.budgetBytes && this.length > 1) this.#dropOldest()
   }
 
@@ -71,7 +72,7 @@ export class DeltaLog {
       if (seq > have && have < (this.#floor.get(origin) ?? 0)) return 'snapshot'
     }
     const lacks = (b: Entry) => b.cover.some(([origin, , to]) => to > (theirs.get(origin) ?? 0))
-    const needed = [...this.#groups.filter(lacks), ...this.#open.filter(lacks)]
+    const needed = [...this.#groups, ...this.#open.entries()].filter(lacks)
     const out: Bundle[] = []
     let run: Entry[] = []
     let runBytes = 0
@@ -94,13 +95,87 @@ export class DeltaLog {
 
   /** Every entry as a bundle with its payloads merged (for writing a compacted store). */
   bundles(): Bundle[] {
-    return [...this.#groups, ...this.#open].map((e) => ({ cover: e.cover, deps: e.deps, payload: e.ends === null ? e.data : this.#options.merge(parts(e)) }))
+    return [...this.#groups, ...this.#open.entries()].map((e) => ({ cover: e.cover, deps: e.deps, payload: e.ends === null ? e.data : this.#options.merge(parts(e)) }))
+  }
+
+  #closeRun(): void {
+    const group = this.#open.pack()
+    if (group !== undefined) this.#groups.push(group)
+    this.#open = new OpenRun()
   }
 
   #dropOldest(): void {
-    const dropped = this.#groups.length > 0 ? this.#groups.shift()! : this.#open.shift()!
+    if (this.#groups.length === 0) this.#closeRun()
+    const dropped = this.#groups.shift()!
     this.#bytes -= dropped.data.length
     for (const [origin, , to] of dropped.cover) this.raiseFloor(origin, to)
+  }
+}
+
+/** The entries after the last group: payload bytes in one buffer, covers as plain slots when simple. */
+class OpenRun {
+  #data = new Uint8Array(4096)
+  #at = 0
+  readonly #ends: number[] = []
+  /** Per entry: its origin and range when it covers one origin without deps, else the whole entry's cover and deps. */
+  readonly #origins: string[] = []
+  readonly #from: number[] = []
+  readonly #to: number[] = []
+  readonly #general = new Map<number, { readonly cover: readonly Cover[]; readonly deps: readonly VvEntry[] }>()
+
+  get count(): number {
+    return this.#ends.length
+  }
+
+  push(bundle: Bundle): void {
+    const p = bundle.payload
+    if (this.#at + p.length > this.#data.length) {
+      const grown = new Uint8Array(Math.max(this.#data.length * 2, this.#at + p.length))
+      grown.set(this.#data.subarray(0, this.#at))
+      this.#data = grown
+    }
+    this.#data.set(p, this.#at)
+    this.#at += p.length
+    const i = this.#ends.length
+    this.#ends.push(this.#at)
+    const c = bundle.cover
+    if (c.length === 1 && bundle.deps.length === 0) {
+      this.#origins.push(c[0]![0])
+      this.#from.push(c[0]![1])
+      this.#to.push(c[0]![2])
+    } else {
+      this.#origins.push('')
+      this.#from.push(0)
+      this.#to.push(0)
+      this.#general.set(i, { cover: c, deps: bundle.deps })
+    }
+  }
+
+  #cover(i: number): { readonly cover: readonly Cover[]; readonly deps: readonly VvEntry[] } {
+    return this.#general.get(i) ?? { cover: [[this.#origins[i]!, this.#from[i]!, this.#to[i]!]], deps: [] }
+  }
+
+  /** Each entry as a standalone entry (payload views into the buffer). */
+  entries(): Entry[] {
+    return this.#ends.map((end, i) => ({ ...this.#cover(i), data: this.#data.subarray(i === 0 ? 0 : this.#ends[i - 1]!, end), ends: null }))
+  }
+
+  /** The run as one group entry (one copy of its bytes), or undefined when empty. */
+  pack(): Entry | undefined {
+    const n = this.#ends.length
+    if (n === 0) return undefined
+    if (n === 1) return this.entries()[0]
+    let covers: { cover: Cover[]; deps: VvEntry[] } | undefined
+    if (this.#general.size === 0) {
+      const origin = this.#origins[0]!
+      if (this.#origins.every((o) => o === origin)) {
+        const from = this.#from.reduce((a, b) => Math.min(a, b))
+        const to = this.#to.reduce((a, b) => Math.max(a, b))
+        covers = { cover: [[origin, from, to]], deps: [] }
+      }
+    }
+    covers ??= mergeCovers(this.#ends.map((_, i) => this.#cover(i)))
+    return { ...covers, data: this.#data.slice(0, this.#at), ends: Uint32Array.from(this.#ends) }
   }
 }
 
