@@ -4,6 +4,7 @@
  * document at the same time and end equal; one is killed with SIGKILL right after an acknowledged
  * edit, the others keep editing, and the restarted daemon reopens its documents from its store,
  * catches up by anti-entropy and still holds (and spreads) the edit it acknowledged before dying.
+ * `crdt watch` on another daemon prints the text and then the remote edits as they arrive.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -109,12 +110,19 @@ describe('three CLI daemons editing one document over loopback TCP', () => {
     const essay = await equalEverywhere('essay', (v) => (v as string).length === 9)
     for (const i of [0, 1, 2]) expect(essay as string).toContain(`<${i}>`)
 
+    // A watcher on daemon 0 prints the text now and after every change.
+    const watch = run(['--home', homes[0]!, '--json', 'crdt', 'watch', 'essay'])
+    daemons.push(watch)
+    await until('the watcher to print the current text', () => watch.events.find((e) => e.change === 'current' && e.value === essay))
+
     // An acknowledged edit, then SIGKILL at once: it may not even have been published.
     await ok(homes[2]!, 'crdt', 'set', 'notes', 'last-words', 'kept')
     third.child.kill('SIGKILL')
     await third.exited
     await ok(homes[0]!, 'crdt', 'set', 'notes', 'while-down', 'yes')
     await ok(homes[1]!, 'crdt', 'insert', 'essay', '0', '[1 again]')
+    await until('the watcher to print the remote edit', () => watch.events.find((e) => e.change === 'remote' && (e.value as string).startsWith('[1 again]')))
+    watch.child.kill('SIGINT')
 
     third = startDaemon(homes[2]!, bootstrap)
     await until('daemon 2 to rejoin', () => eventOf(third, 'joined'))

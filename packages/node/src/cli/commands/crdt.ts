@@ -11,7 +11,7 @@ import { EXIT } from '../exit-codes.ts'
 
 const TYPES = ['set', 'map', 'register', 'counter', 'text'] as const
 
-interface DocView { doc: string; type: (typeof TYPES)[number]; value: unknown; local?: boolean }
+interface DocView { doc: string; type: (typeof TYPES)[number]; value: unknown; change?: 'current' | 'local' | 'remote' }
 
 function render(v: DocView): string {
   const show = (x: unknown) => (typeof x === 'string' ? x : JSON.stringify(x))
@@ -107,7 +107,7 @@ export const crdtCommands: CommandSpec<CliContext>[] = [
       try {
         for await (const raw of controlStream(ctx.layout.controlSocket, 'crdt.watch', { doc: positionals[0], ...(type === undefined ? {} : { type }) }, { signal: stop.signal })) {
           const v = raw as DocView
-          ctx.out.event(`--- ${v.doc} (${v.local === true ? 'local' : 'remote'} change)\n${render(v)}`, v)
+          ctx.out.event(`--- ${v.doc} (${v.change === 'current' ? 'now' : `${v.change ?? 'remote'} change`})\n${render(v)}`, v)
           if (++printed >= count) stop.abort()
         }
       } finally {

@@ -167,9 +167,9 @@ export const crdtMethods: ControlMethodsFactory = (node: SaorsaNode) => {
         // The current value first, then one event per change (local or remote), coalesced while the reader is busy.
         let wake: (() => void) | undefined
         let changed = true
-        let local = false
+        let change: 'current' | 'local' | 'remote' = 'current'
         const onChange = (e: Event) => {
-          local = (e as CustomEvent<{ local: boolean }>).detail.local
+          change = (e as CustomEvent<{ local: boolean }>).detail.local ? 'local' : 'remote'
           changed = true
           wake?.()
         }
@@ -180,7 +180,7 @@ export const crdtMethods: ControlMethodsFactory = (node: SaorsaNode) => {
           while (!signal.aborted) {
             if (changed) {
               changed = false
-              yield { ...view(replica), local }
+              yield { ...view(replica), change }
               continue
             }
             await new Promise<void>((resolve) => { wake = resolve })
