@@ -138,6 +138,16 @@ export function encodeSealedFrame(frame: SealedFrame): Uint8Array {
   return encodeCbor({ k: 'sealed', d: frame.doc.bytes, e: epoch, n: nonce, c: ciphertext })
 }
 
+/**
+ * The rule for a message on a document's topic (SPEC.md 12.2 "Trust"): a `delta` of that document
+ * whose one cover entry is the pubsub origin's own changes. `wrong-origin` is a delta carrying
+ * someone else's changes. The service and the shipped stack both apply this function.
+ */
+export function topicDeltaVerdict(topic: TopicId, origin: PeerId, frame: SyncFrame): 'accept' | 'reject' | 'wrong-origin' {
+  if (!frame.doc.equals(topic) || frame.msg.type !== 'delta') return 'reject'
+  return frame.msg.bundle.cover[0]![0] === origin.toHex() ? 'accept' : 'wrong-origin'
+}
+
 /** The channel a message travels on. */
 export function channelOf(msg: SyncMessage): SyncChannel {
   return msg.type === 'delta' ? 'topic' : msg.type === 'snapshot' ? 'bulk' : 'request'

@@ -61,7 +61,7 @@ export { StoredReplica, type StoredReplicaInit } from './store/replica-store.ts'
 export { LogFile, parseLog, type LoadedLog } from './store/log-file.ts'
 export {
   CHANNEL_CAPS, channelOf, decodeStoreRecord, decodeSyncFrame, decodeWireFrame, encodeSealedFrame, encodeStoreRecord, encodeSyncFrame,
-  SEALED_NONCE_BYTES, SEALED_TAG_BYTES, type SealedFrame, type StoreRecord, type SyncChannel, type SyncFrame,
+  SEALED_NONCE_BYTES, SEALED_TAG_BYTES, topicDeltaVerdict, type SealedFrame, type StoreRecord, type SyncChannel, type SyncFrame,
 } from './codec.ts'
 export { CRDT_EXPORTER_LABEL, DocCipher, type CrdtGroup } from './group-key.ts'
 export { decodeLwwMap, decodeOrSet, decodePnCounter, encodeLwwMap, encodeOrSet, encodePnCounter } from './docs/payload-codec.ts'

@@ -8,7 +8,9 @@
 import { join } from 'node:path'
 import { DecodeError, TopicId, cryptoRng, systemClock, throwIfAborted, type AbortOptions, type Clock, type PeerId, type Rng } from '@saorsa-gossip/types'
 import { CoreRuntime } from '@saorsa-gossip/types/runtime'
-import { CHANNEL_CAPS, channelOf, decodeSyncFrame, decodeWireFrame, encodeSealedFrame, encodeSyncFrame, type SyncChannel, type SyncFrame } from './codec.ts'
+import {
+  CHANNEL_CAPS, channelOf, decodeSyncFrame, decodeWireFrame, encodeSealedFrame, encodeSyncFrame, topicDeltaVerdict, type SyncChannel, type SyncFrame,
+} from './codec.ts'
 import { CRDT_WAN } from './config.ts'
 import { DocTypeError } from './errors.ts'
 import { DocCipher, type CrdtGroup } from './group-key.ts'
@@ -246,12 +248,10 @@ export class CrdtSyncService {
 
   /** A topic message must be a delta of this document carrying only its signer's changes. */
   #verdict(topic: TopicId, origin: PeerId, frame: SyncFrame | undefined): 'accept' | 'reject' {
-    if (frame === undefined || !frame.doc.equals(topic) || frame.msg.type !== 'delta') return 'reject'
-    if (frame.msg.bundle.cover[0]![0] !== origin.toHex()) {
-      this.#drops['wrong-origin']++
-      return 'reject'
-    }
-    return 'accept'
+    const verdict = frame === undefined ? 'reject' : topicDeltaVerdict(topic, origin, frame)
+    if (verdict !== 'wrong-origin') return verdict
+    this.#drops['wrong-origin']++
+    return 'reject'
   }
 
   /**

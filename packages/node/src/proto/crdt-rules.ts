@@ -7,7 +7,7 @@
  * applies the same checks to the pubsub driver.
  */
 import type { DocMessage, DocsCommand, DocsEvent } from '@saorsa-gossip/crdt-sync/proto'
-import { decodeSyncFrame, encodeSyncFrame } from '@saorsa-gossip/crdt-sync/wire'
+import { decodeSyncFrame, encodeSyncFrame, topicDeltaVerdict } from '@saorsa-gossip/crdt-sync/wire'
 import { DecodeError, TopicId, type PeerId } from '@saorsa-gossip/types'
 
 /** What the pubsub side offers crdt-sync. */
@@ -39,12 +39,10 @@ export function onCrdtEvent(pubsub: DocTopicSide, event: DocsEvent): boolean {
   return true
 }
 
-/** The verdict on a message of an open document's topic: a `delta` of that document carrying only its signer's changes. */
+/** The verdict on a message of an open document's topic: crdt-sync's own rule (`topicDeltaVerdict`), as the node's service applies it. */
 export function docTopicVerdict(topic: TopicId, origin: PeerId, payload: Uint8Array): 'accept' | 'reject' {
   try {
-    const frame = decodeSyncFrame(payload, 'topic')
-    if (!frame.doc.equals(topic) || frame.msg.type !== 'delta') return 'reject'
-    return frame.msg.bundle.cover[0]![0] === origin.toHex() ? 'accept' : 'reject'
+    return topicDeltaVerdict(topic, origin, decodeSyncFrame(payload, 'topic')) === 'accept' ? 'accept' : 'reject'
   } catch (err) {
     if (err instanceof DecodeError) return 'reject'
     throw err
