@@ -6,6 +6,7 @@
  * `node examples/demo-step.mjs <name>`; each has a test in ../test/demo-steps.test.ts.
  */
 import * as coordinator from './coordinator.mjs'
+import * as crdt from './crdt.mjs'
 import * as groups from './groups.mjs'
 import * as presence from './presence.mjs'
 import * as rendezvous from './rendezvous.mjs'
@@ -15,4 +16,5 @@ export const STEPS = [
   rendezvous,
   groups,
   presence,
+  crdt,
 ]

@@ -6,7 +6,8 @@
  * this order, in one process. Then it syncs a second replica through the wire codec: all deltas, an
  * in-sync anti-entropy round, and a replica lacking the last 1,000 edits; stores the replica (one
  * compacted snapshot record) and reloads it. Apply timings alternate library and replica three times
- * and report each one's median, since this machine is shared. Prints one JSON line.
+ * and report each one's median of CPU time (`process.cpuUsage`, all threads, so garbage collection
+ * counts), since wall time on this shared machine follows its load; wall medians are printed too. Prints one JSON line.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -21,6 +22,8 @@ import { ReplicaCore } from '../dist/replica.js'
 import { StoredReplica } from '../dist/store/replica-store.js'
 import { loadTrace } from './traces.mjs'
 
+const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000 }
+
 const trace = loadTrace(process.argv[2] ?? 'automerge-paper')
 const edits = trace.txns.flatMap((t) => t.patches).slice(0, Number(process.env['B4_EDITS'] ?? Infinity))
 const DOC = TopicId.fromName('bench/b4')
@@ -31,6 +34,7 @@ function replayYjs(capture) {
   let bytes = 0
   if (capture) doc.on('update', (u) => { bytes += u.length })
   const t0 = performance.now()
+  const c0 = cpuMs()
   for (const [pos, del, ins] of edits) {
     doc.transact(() => {
       if (del > 0) text.delete(pos, del)
@@ -38,8 +42,9 @@ function replayYjs(capture) {
     })
   }
   const ms = performance.now() - t0
+  const cpu = cpuMs() - c0
   if (process.env['B4_EDITS'] === undefined && text.toString() !== trace.endContent) throw new Error('yjs replay differs from endContent')
-  return { ms, bytes }
+  return { ms, cpu, bytes }
 }
 
 function newReplica(n) {
@@ -50,6 +55,7 @@ function newReplica(n) {
 function replayReplica(replica, upTo = edits.length, onPublish) {
   const doc = replica.doc
   const t0 = performance.now()
+  const c0 = cpuMs()
   for (let i = 0; i < upTo; i++) {
     const [pos, del, ins] = edits[i]
     doc.ydoc.transact(() => {
@@ -58,7 +64,7 @@ function replayReplica(replica, upTo = edits.length, onPublish) {
     })
     for (const o of replica.drain()) if (o.type === 'publish' && onPublish !== undefined) onPublish(o.msg)
   }
-  return performance.now() - t0
+  return { ms: performance.now() - t0, cpu: cpuMs() - c0 }
 }
 
 const wire = (msg) => {
@@ -90,17 +96,19 @@ const ours = []
 let a
 let published
 for (let round = 0; round < Number(process.env['ROUNDS'] ?? 3); round++) {
-  bare.push(replayYjs(false).ms)
-  capture.push(replayYjs(true).ms)
+  bare.push(replayYjs(false))
+  capture.push(replayYjs(true))
   // Published deltas leave with the driver; keeping them here would grow the heap the next runs pay for.
   ours.push(replayReplica(newReplica(1), edits.length))
 }
 a = newReplica(1)
 published = []
 replayReplica(a, edits.length, (msg) => { published.push(msg) })
-const yjsBare = { ms: median(bare) }
-const yjsCapture = { ms: median(capture), bytes: replayYjs(true).bytes }
-const replicaMs = median(ours)
+const pick = (runs, key) => median(runs.map((r) => r[key]))
+const yjsBare = { ms: pick(bare, 'ms'), cpu: pick(bare, 'cpu') }
+const yjsCapture = { ms: pick(capture, 'ms'), cpu: pick(capture, 'cpu'), bytes: replayYjs(true).bytes }
+const replicaMs = pick(ours, 'ms')
+const replicaCpu = pick(ours, 'cpu')
 let deltaBytes = 0
 if (process.env['B4_EDITS'] === undefined && a.doc.toString() !== trace.endContent) throw new Error('replica differs from endContent')
 
@@ -169,8 +177,11 @@ console.log(JSON.stringify({
   trace: process.argv[2] ?? 'automerge-paper', edits: edits.length, node: process.version,
   yjsBareMs: Math.round(yjsBare.ms), yjsCaptureMs: Math.round(yjsCapture.ms), replicaMs: Math.round(replicaMs),
   overVsCapture: +(replicaMs / yjsCapture.ms - 1).toFixed(3), overVsBare: +(replicaMs / yjsBare.ms - 1).toFixed(3),
+  yjsBareCpuMs: Math.round(yjsBare.cpu), yjsCaptureCpuMs: Math.round(yjsCapture.cpu), replicaCpuMs: Math.round(replicaCpu),
+  cpuOverVsCapture: +(replicaCpu / yjsCapture.cpu - 1).toFixed(3), cpuOverVsBare: +(replicaCpu / yjsBare.cpu - 1).toFixed(3),
   yjsUpdateBytes: yjsCapture.bytes, deltaFrameBytes: deltaBytes, codecMs: Math.round(codecMs), remoteApplyMs: Math.round(remoteApplyMs), yjsRemoteApplyMs: Math.round(yjsRemoteApplyMs),
   inSyncBytes: inSync.bytes, inSyncKinds: inSync.kinds, last1000Bytes: behind.bytes, last1000Kinds: behind.kinds,
   logEntries: a.core.metrics().applied, stateBytes, restBytes, reloadMs: Math.round(median(reloads)),
-  bareRuns: bare.map(Math.round), captureRuns: capture.map(Math.round), replicaRuns: ours.map(Math.round),
+  bareRuns: bare.map((r) => Math.round(r.cpu)), captureRuns: capture.map((r) => Math.round(r.cpu)), replicaRuns: ours.map((r) => Math.round(r.cpu)),
+  loadAverage: (await import('node:os')).loadavg().map((l) => +l.toFixed(1)),
 }))

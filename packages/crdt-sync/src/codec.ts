@@ -16,6 +16,19 @@ export interface SyncFrame {
   readonly msg: SyncMessage
 }
 
+/**
+ * A frame of a document bound to a group: the plain frame's bytes sealed under the document key of
+ * group epoch `epoch` (SPEC.md 12.7). Only its document id is in the clear, for routing.
+ */
+export interface SealedFrame {
+  readonly doc: TopicId
+  readonly sealed: { readonly epoch: number; readonly nonce: Uint8Array; readonly ciphertext: Uint8Array }
+}
+
+/** ChaCha20-Poly1305 nonce and tag lengths (RFC 8439). */
+export const SEALED_NONCE_BYTES = 12
+export const SEALED_TAG_BYTES = 16
+
 const CHANNEL_KINDS: Record<SyncChannel, readonly string[]> = {
   topic: ['delta'],
   request: ['summary', 'want', 'bundles'],
@@ -73,6 +86,13 @@ function bundleSchema(maxPayload: number): Schema<Bundle> {
 const doc = s.topicId()
 
 const frameSchema = s.variant('k', {
+  sealed: s.transform(
+    s.object({
+      k: s.literal('sealed'), d: doc, e: s.uint(), n: s.bytes({ length: SEALED_NONCE_BYTES }),
+      c: s.bytes({ min: SEALED_TAG_BYTES, max: CHANNEL_CAPS.bulk }),
+    }),
+    (w): SealedFrame => ({ doc: w.d, sealed: { epoch: w.e, nonce: w.n, ciphertext: w.c } }),
+  ),
   delta: s.transform(
     s.object({ k: s.literal('delta'), d: doc, b: bundleSchema(CRDT_LIMITS.maxDeltaPayloadBytes) }),
     (w): SyncFrame => {
@@ -98,11 +118,34 @@ const frameSchema = s.variant('k', {
   ),
 })
 
-/** Decodes a frame received on `channel`; a kind that belongs to another channel is a DecodeError. */
+/** Decodes a plain frame received on `channel`; a kind that belongs to another channel, or a sealed frame, is a DecodeError. */
 export function decodeSyncFrame(bytes: Uint8Array, channel: SyncChannel): SyncFrame {
+  const frame = decodeWireFrame(bytes, channel)
+  if ('sealed' in frame) throw new DecodeError('sealed frame where a plain one was expected', 'k')
+  return frame
+}
+
+/** Decodes a plain or sealed frame received on `channel` (a sealed frame is accepted on every channel). */
+export function decodeWireFrame(bytes: Uint8Array, channel: SyncChannel): SyncFrame | SealedFrame {
   const frame = decodeCbor(bytes, frameSchema, { maxBytes: CHANNEL_CAPS[channel] })
+  if ('sealed' in frame) return frame
   if (!CHANNEL_KINDS[channel].includes(frame.msg.type)) throw new DecodeError(`kind '${frame.msg.type}' is not accepted on the ${channel} channel`, 'k')
   return frame
+}
+
+export function encodeSealedFrame(frame: SealedFrame): Uint8Array {
+  const { epoch, nonce, ciphertext } = frame.sealed
+  return encodeCbor({ k: 'sealed', d: frame.doc.bytes, e: epoch, n: nonce, c: ciphertext })
+}
+
+/**
+ * The rule for a message on a document's topic (SPEC.md 12.2 "Trust"): a `delta` of that document
+ * whose one cover entry is the pubsub origin's own changes. `wrong-origin` is a delta carrying
+ * someone else's changes. The service and the shipped stack both apply this function.
+ */
+export function topicDeltaVerdict(topic: TopicId, origin: PeerId, frame: SyncFrame): 'accept' | 'reject' | 'wrong-origin' {
+  if (!frame.doc.equals(topic) || frame.msg.type !== 'delta') return 'reject'
+  return frame.msg.bundle.cover[0]![0] === origin.toHex() ? 'accept' : 'wrong-origin'
 }
 
 /** The channel a message travels on. */

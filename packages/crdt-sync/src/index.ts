@@ -5,7 +5,8 @@
  * and collaborative text on Yjs, replicated by a sans-IO sync core: local deltas are published at
  * once, remote ones are applied in causal order only, and anti-entropy compares 16-byte version-vector
  * digests, then exchanges exactly the missing delta groups or a snapshot. Replicas persist in an
- * append-only log with group-committed fsync. Wire format: SPEC.md section 12.
+ * append-only log with group-committed fsync. A document opened with an MLS group is sealed on the
+ * wire under a key from the group's exporter. Wire format: SPEC.md section 12.
  *
  * @example
  * ```ts
@@ -18,6 +19,9 @@
  * list.doc.add('milk')
  * await list.flushed()                          // durable
  * for await (const change of list.changes()) console.log(change.cover, list.doc.values())
+ *
+ * // Only members of an MLS group (`@saorsa-gossip/groups`) can read this one.
+ * const plans = await crdt.open('plans', { type: 'map', group: session.group })
  * ```
  *
  * @example
@@ -60,9 +64,10 @@ export { ReplicaCore, type ReplicaCoreInit } from './replica.ts'
 export { StoredReplica, type StoredReplicaInit } from './store/replica-store.ts'
 export { LogFile, parseLog, type LoadedLog } from './store/log-file.ts'
 export {
-  CHANNEL_CAPS, channelOf, decodeStoreRecord, decodeSyncFrame, encodeStoreRecord, encodeSyncFrame,
-  type StoreRecord, type SyncChannel, type SyncFrame,
+  CHANNEL_CAPS, channelOf, decodeStoreRecord, decodeSyncFrame, decodeWireFrame, encodeSealedFrame, encodeStoreRecord, encodeSyncFrame,
+  SEALED_NONCE_BYTES, SEALED_TAG_BYTES, topicDeltaVerdict, type SealedFrame, type StoreRecord, type SyncChannel, type SyncFrame,
 } from './codec.ts'
+export { CRDT_EXPORTER_LABEL, DocCipher, type CrdtGroup } from './group-key.ts'
 export { decodeLwwMap, decodeOrSet, decodePnCounter, encodeLwwMap, encodeOrSet, encodePnCounter } from './docs/payload-codec.ts'
 export type { LwwValue } from './proto/lww.ts'
 export type { Bundle, DropReason, SyncEvent, SyncMessage, SyncOutput, VvEntry } from './proto/messages.ts'

@@ -8,9 +8,12 @@
 import { join } from 'node:path'
 import { DecodeError, TopicId, cryptoRng, systemClock, throwIfAborted, type AbortOptions, type Clock, type PeerId, type Rng } from '@saorsa-gossip/types'
 import { CoreRuntime } from '@saorsa-gossip/types/runtime'
-import { CHANNEL_CAPS, channelOf, decodeSyncFrame, encodeSyncFrame, type SyncChannel } from './codec.ts'
+import {
+  CHANNEL_CAPS, channelOf, decodeSyncFrame, decodeWireFrame, encodeSealedFrame, encodeSyncFrame, topicDeltaVerdict, type SyncChannel, type SyncFrame,
+} from './codec.ts'
 import { CRDT_WAN } from './config.ts'
 import { DocTypeError } from './errors.ts'
+import { DocCipher, type CrdtGroup } from './group-key.ts'
 import { CounterDoc, MapDoc, RegisterDoc, SetDoc } from './docs/crdt-docs.ts'
 import type { DocState, DocType } from './docs/doc-state.ts'
 import { TextDoc } from './docs/text-doc.ts'
@@ -37,11 +40,13 @@ export interface CrdtTransport {
   connectionTo(peer: PeerId): CrdtConnection | undefined
 }
 
-/** What crdt-sync needs of pubsub: topics, a validator per topic, publish, and delivery events. */
+type Verdict = 'accept' | 'reject' | 'ignore'
+
+/** What crdt-sync needs of pubsub: topics, a validator per topic (asynchronous for group-bound documents), publish, and delivery events. */
 export interface CrdtPubSub {
   join(topic: TopicId): void
   leave(topic: TopicId): void
-  addValidator(topic: TopicId, validator: (m: { readonly origin: PeerId; readonly payload: Uint8Array }) => 'accept' | 'reject' | 'ignore'): void
+  addValidator(topic: TopicId, validator: (m: { readonly origin: PeerId; readonly payload: Uint8Array }) => Verdict | Promise<Verdict>): void
   removeValidator(topic: TopicId): void
   publish(topic: TopicId, data: Uint8Array): Promise<unknown>
   addEventListener(type: 'message' | 'topic:peer-up' | 'topic:peer-down', listener: (event: Event) => void): void
@@ -67,12 +72,18 @@ export interface CrdtSyncComponents {
 
 export interface CrdtSyncMetrics {
   readonly open: number
-  readonly drops: Record<'decode' | 'wrong-origin' | 'no-connection' | 'send-failed' | 'unknown-doc' | 'store-failed' | 'core-error', number>
+  /**
+   * `sealed`: a sealed frame this replica cannot open (not a member, an epoch whose key it lacks, or
+   * tampered); `not-sealed`: a plain frame for a document bound to a group.
+   */
+  readonly drops: Record<'decode' | 'wrong-origin' | 'no-connection' | 'send-failed' | 'unknown-doc' | 'store-failed' | 'core-error' | 'sealed' | 'not-sealed', number>
 }
 
 interface OpenDoc {
   readonly replica: Replica<DocState>
   readonly log: LogFile | undefined
+  /** Present when the document is bound to a group: every frame is sealed under its key. */
+  readonly cipher: DocCipher | undefined
   /** Resolves when every store write queued so far is durable; publishes wait on it. */
   durable: Promise<void>
   lastSnapshotBytes: number
@@ -86,6 +97,7 @@ export class CrdtSyncService {
   readonly #docs = new Map<string, OpenDoc>()
   readonly #drops: Record<keyof CrdtSyncMetrics['drops'], number> = {
     decode: 0, 'wrong-origin': 0, 'no-connection': 0, 'send-failed': 0, 'unknown-doc': 0, 'store-failed': 0, 'core-error': 0,
+    sealed: 0, 'not-sealed': 0,
   }
   #lifetime: AbortController | undefined
 
@@ -133,8 +145,12 @@ export class CrdtSyncService {
     this.#lifetime = undefined
   }
 
-  /** Opens (loading from the store, if any) the document `docId` of type `type`; DocTypeError on a type clash. */
-  async open<T extends DocType>(docId: string, options: { type: T } & AbortOptions): Promise<Replica<DocFor<T>>> {
+  /**
+   * Opens (loading from the store, if any) the document `docId` of type `type`; DocTypeError on a
+   * type clash. With `group`, every frame of the document is sealed under a key from the group's MLS
+   * exporter (SPEC.md 12.7): peers outside the group see only ciphertext, and plain frames are refused.
+   */
+  async open<T extends DocType>(docId: string, options: { type: T; group?: CrdtGroup } & AbortOptions): Promise<Replica<DocFor<T>>> {
     throwIfAborted(options.signal)
     if (this.#lifetime === undefined) throw new DocTypeError('crdt-sync is not started')
     const topic = TopicId.fromName(`crdt/${docId}`)
@@ -142,12 +158,15 @@ export class CrdtSyncService {
     const existing = this.#docs.get(key)
     if (existing !== undefined) {
       if (existing.replica.doc.type !== options.type) throw new DocTypeError(`document ${docId} is open as ${existing.replica.doc.type}, not ${options.type}`)
+      if ((existing.cipher === undefined) !== (options.group === undefined)) throw new DocTypeError(`document ${docId} is open ${existing.cipher === undefined ? 'without' : 'with'} a group`)
       return existing.replica as unknown as Replica<DocFor<T>>
     }
     const doc = this.#newDoc(options.type)
+    const cipher = options.group === undefined ? undefined : await DocCipher.create(options.group, docId, topic)
+    throwIfAborted(options.signal)
     const loaded = this.#init.storeDir === undefined ? undefined : await loadDoc(join(this.#init.storeDir, `${key}.crdt`), doc, options.signal)
     const replica = new Replica<DocState>(docId, topic, doc, () => this.#close(key))
-    const open: OpenDoc = { replica, log: loaded?.log, durable: Promise.resolve(), lastSnapshotBytes: 0 }
+    const open: OpenDoc = { replica, log: loaded?.log, cipher, durable: Promise.resolve(), lastSnapshotBytes: 0 }
     this.#docs.set(key, open)
     doc.onLocal = (payload) => this.#runtime.input({ type: 'command', command: { type: 'local', doc: key, payload } })
     this.#runtime.input({
@@ -158,6 +177,16 @@ export class CrdtSyncService {
     pubsub.addValidator(topic, (m) => this.#validate(topic, m.origin, m.payload))
     pubsub.join(topic)
     return replica as unknown as Replica<DocFor<T>>
+  }
+
+  /** The open replica of `docId`, if it is open. */
+  replica(docId: string): Replica<DocState> | undefined {
+    return this.#docs.get(TopicId.fromName(`crdt/${docId}`).toHex())?.replica
+  }
+
+  /** Every open replica, in the order they were opened. */
+  replicas(): Array<Replica<DocState>> {
+    return [...this.#docs.values()].map((o) => o.replica)
   }
 
   /** Runs one anti-entropy round for `docId` now (a fresh join, tests). */
@@ -199,18 +228,53 @@ export class CrdtSyncService {
     await open.log?.close()
   }
 
-  #validate(topic: TopicId, origin: PeerId, payload: Uint8Array): 'accept' | 'reject' {
+  #validate(topic: TopicId, origin: PeerId, payload: Uint8Array): Verdict | Promise<Verdict> {
+    const open = this.#docs.get(topic.toHex())
+    if (open === undefined) return 'ignore'
+    if (open.cipher !== undefined) {
+      return this.#unseal(open, payload, 'topic').then((frame) => (frame === 'sealed' ? 'ignore' : this.#verdict(topic, origin, frame)))
+    }
+    let frame
     try {
-      const frame = decodeSyncFrame(payload, 'topic')
-      if (!frame.doc.equals(topic) || frame.msg.type !== 'delta') return 'reject'
-      // A delta may only carry its signer's own changes.
-      if (frame.msg.bundle.cover[0]![0] !== origin.toHex()) {
-        this.#drops['wrong-origin']++
-        return 'reject'
-      }
-      return 'accept'
+      frame = decodeWireFrame(payload, 'topic')
     } catch (err) {
       if (err instanceof DecodeError) return 'reject'
+      throw err
+    }
+    if (!('sealed' in frame)) return this.#verdict(topic, origin, frame)
+    this.#drops.sealed++
+    return 'ignore'
+  }
+
+  /** A topic message must be a delta of this document carrying only its signer's changes. */
+  #verdict(topic: TopicId, origin: PeerId, frame: SyncFrame | undefined): 'accept' | 'reject' {
+    const verdict = frame === undefined ? 'reject' : topicDeltaVerdict(topic, origin, frame)
+    if (verdict !== 'wrong-origin') return verdict
+    this.#drops['wrong-origin']++
+    return 'reject'
+  }
+
+  /**
+   * The plain frame of `bytes` for `open`'s document: undefined when it does not decode (or is plain
+   * for a group-bound document), 'sealed' when it is sealed and this replica cannot open it.
+   */
+  async #unseal(open: OpenDoc, bytes: Uint8Array, channel: SyncChannel): Promise<SyncFrame | 'sealed' | undefined> {
+    try {
+      const frame = decodeWireFrame(bytes, channel)
+      if (!('sealed' in frame)) {
+        if (open.cipher === undefined) return frame
+        this.#drops['not-sealed']++
+        return undefined
+      }
+      const plain = await open.cipher?.open(frame)
+      if (plain === undefined) {
+        this.#drops.sealed++
+        return 'sealed'
+      }
+      const inner = decodeSyncFrame(plain, channel)
+      return inner.doc.equals(frame.doc) ? inner : undefined
+    } catch (err) {
+      if (err instanceof DecodeError) return undefined
       throw err
     }
   }
@@ -232,18 +296,39 @@ export class CrdtSyncService {
   #receive(bytes: Uint8Array, channel: SyncChannel, from: PeerId): void {
     let frame
     try {
-      frame = decodeSyncFrame(bytes, channel)
+      frame = decodeWireFrame(bytes, channel)
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err
       this.#drops.decode++
       return
     }
     const doc = frame.doc.toHex()
-    if (!this.#docs.has(doc)) {
+    const open = this.#docs.get(doc)
+    if (open === undefined) {
       this.#drops['unknown-doc']++
       return
     }
+    if (open.cipher === undefined) {
+      // Plain documents stay synchronous: deliveries reach the core in arrival order.
+      if ('sealed' in frame) this.#drops.sealed++
+      else this.#deliver(doc, from, frame)
+      return
+    }
+    this.#unseal(open, bytes, channel).then((plain) => {
+      if (plain === 'sealed') return
+      if (plain === undefined) this.#drops.decode++
+      else if (this.#docs.get(doc) === open) this.#deliver(doc, from, plain)
+    }, () => { this.#drops.decode++ })
+  }
+
+  #deliver(doc: string, from: PeerId, frame: SyncFrame): void {
     this.#runtime.input({ type: 'recv', from, msg: { doc, msg: frame.msg } })
+  }
+
+  /** The wire bytes of `frame`: sealed when its document is bound to a group. */
+  async #wire(open: OpenDoc | undefined, frame: SyncFrame): Promise<Uint8Array> {
+    const plain = encodeSyncFrame(frame)
+    return open?.cipher === undefined ? plain : encodeSealedFrame(await open.cipher.seal(plain))
   }
 
   #send(to: PeerId, { doc, msg }: DocMessage): void {
@@ -252,12 +337,16 @@ export class CrdtSyncService {
       this.#drops['no-connection']++
       return
     }
-    const bytes = encodeSyncFrame({ doc: TopicId.fromHex(doc), msg })
+    const wire = this.#wire(this.#docs.get(doc), { doc: TopicId.fromHex(doc), msg })
     const failed = () => { this.#drops['send-failed']++ }
     if (channelOf(msg) === 'bulk') {
-      connection.openStream(CRDT_SNAPSHOT_PROTOCOL).then(async (w) => { await w.write(bytes); await w.close() }).catch(failed)
+      wire.then(async (bytes) => {
+        const w = await connection.openStream(CRDT_SNAPSHOT_PROTOCOL)
+        await w.write(bytes)
+        await w.close()
+      }).catch(failed)
     } else {
-      connection.send(CRDT_SYNC_PROTOCOL, bytes).catch(failed)
+      wire.then((bytes) => connection.send(CRDT_SYNC_PROTOCOL, bytes)).catch(failed)
     }
   }
 
@@ -269,9 +358,9 @@ export class CrdtSyncService {
     const open = this.#docs.get(event.doc)
     if (open === undefined) return
     if (event.type === 'publish') {
-      const data = encodeSyncFrame({ doc: open.replica.topic, msg: event.msg })
+      const data = this.#wire(open, { doc: open.replica.topic, msg: event.msg })
       // Never publish a local delta before it is durable: a restart must not reuse its number.
-      open.durable.then(() => this.#components.pubsub.publish(open.replica.topic, data)).catch(() => { this.#drops['send-failed']++ })
+      Promise.all([data, open.durable]).then(([bytes]) => this.#components.pubsub.publish(open.replica.topic, bytes)).catch(() => { this.#drops['send-failed']++ })
       return
     }
     const e = event.event

@@ -3,7 +3,7 @@
  * vectors of SPEC.md section 12.6), for the vector, round-trip and fuzz tests.
  */
 import { TopicId, toHex } from '@saorsa-gossip/types'
-import type { SyncChannel, SyncFrame, StoreRecord } from '../src/codec.ts'
+import type { SealedFrame, SyncChannel, SyncFrame, StoreRecord } from '../src/codec.ts'
 import { CausalContext } from '../src/proto/causal-context.ts'
 import { LwwMap } from '../src/proto/lww.ts'
 import { OrSet } from '../src/proto/or-set.ts'
@@ -40,3 +40,8 @@ export const RECORDS: ReadonlyArray<readonly [string, StoreRecord]> = [
 ]
 
 export const hex = toHex
+
+/** A sealed frame's layout (its bytes are not a real ciphertext: the vector fixes the encoding). */
+export const SEALED: readonly [string, SealedFrame] = ['`sealed`', {
+  doc: DOC, sealed: { epoch: 3, nonce: new Uint8Array(12).fill(0x0c), ciphertext: new Uint8Array(20).fill(0xee) },
+}]

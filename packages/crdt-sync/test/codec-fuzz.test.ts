@@ -6,9 +6,9 @@
  */
 import { describe, expect, it } from 'vitest'
 import { DecodeError, SeededRng } from '@saorsa-gossip/types'
-import { decodeStoreRecord, decodeSyncFrame, encodeStoreRecord, encodeSyncFrame } from '../src/codec.ts'
+import { decodeStoreRecord, decodeWireFrame, encodeSealedFrame, encodeStoreRecord, encodeSyncFrame } from '../src/codec.ts'
 import { decodeLwwMap, decodeOrSet, decodePnCounter } from '../src/docs/payload-codec.ts'
-import { GOLDEN, PAYLOADS, RECORDS } from './codec-fixtures.ts'
+import { GOLDEN, PAYLOADS, RECORDS, SEALED } from './codec-fixtures.ts'
 
 const TOTAL_RUNS = Number(process.env['FUZZ_RUNS'] ?? 100_000)
 const INTERESTING = [0x00, 0x01, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1f, 0x20, 0x38, 0x40, 0x58, 0x5f, 0x60, 0x78, 0x7f, 0x80,
@@ -16,6 +16,7 @@ const INTERESTING = [0x00, 0x01, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1f, 0x20, 0x38,
 
 const corpus: Uint8Array[] = [
   ...GOLDEN.map(([, , f]) => encodeSyncFrame(f)),
+  encodeSealedFrame(SEALED[1]),
   ...RECORDS.map(([, r]) => encodeStoreRecord(r)),
   ...Object.values(PAYLOADS),
 ]
@@ -58,9 +59,9 @@ function mutate(rng: SeededRng, seed: Uint8Array): Uint8Array {
 }
 
 const DECODERS: ReadonlyArray<readonly [string, (b: Uint8Array) => unknown]> = [
-  ['topic frame', (b) => decodeSyncFrame(b, 'topic')],
-  ['request frame', (b) => decodeSyncFrame(b, 'request')],
-  ['bulk frame', (b) => decodeSyncFrame(b, 'bulk')],
+  ['topic frame', (b) => decodeWireFrame(b, 'topic')],
+  ['request frame', (b) => decodeWireFrame(b, 'request')],
+  ['bulk frame', (b) => decodeWireFrame(b, 'bulk')],
   ['store record', decodeStoreRecord],
   ['OR-Set payload', decodeOrSet],
   ['LWW map payload', decodeLwwMap],

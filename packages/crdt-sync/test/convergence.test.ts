@@ -4,7 +4,8 @@
  * keeps writing, then healed. Within MAX_ROUNDS anti-entropy rounds after the heal every replica holds the same
  * version-vector digest and value, and every update entered each replica's version vector exactly
  * once. A bundle can re-carry updates a replica already has, when two exchanges or a late delta race
- * it (payloads are joins, so that costs bytes, not correctness); the test bounds how many. The same
+ * it or a delta group spans updates it has (payloads are joins, so that costs bytes, not
+ * correctness); the test bounds how many (18-27% of all deliveries on seeds 1-5). The same
  * scenario on the full stack belongs to the simulator.
  */
 import { describe, expect, it } from 'vitest'
@@ -20,10 +21,11 @@ const LOSS = 0.1
 const LATENCY_MS = 50
 /**
  * The core alone, with every message (the opening digest included) lost 10% of the time and no
- * pubsub repair, needs up to 4 rounds on seeds 1-5 and the default (SEED picks one); the issue's bar of 3 rounds is for the full
- * stack, where pubsub's own anti-entropy also carries lost deltas.
+ * pubsub repair, needs 2-3 rounds on seeds 1-5 and the default (SEED picks one): what a replica
+ * learns by anti-entropy it offers at once to `spreadFanout` (2) other neighbours. With a fanout of
+ * one it needed 4, leaving ~12% of the replicas behind after the first round.
  */
-const MAX_ROUNDS = 4
+const MAX_ROUNDS = 3
 
 interface Event { at: number; seq: number; run: () => void }
 
@@ -97,7 +99,7 @@ describe('sync core convergence', () => {
         now = next.at
         next.run()
         for (let i = 0; i < N; i++) if (replicas[i]!.outbox.length > 0) flush(i)
-        if (++steps % 5_000 === 0) await new Promise((r) => setImmediate(r))
+        if (++steps % 500 === 0) await new Promise((r) => setImmediate(r))
       }
       now = end
     }
@@ -116,6 +118,6 @@ describe('sync core convergence', () => {
     for (const r of replicas) expect(r.doc.value).toBe(total)
     replicas.forEach((r, i) => expect(fresh[i]).toBe(r.core.versionVector().reduce((n, [, s]) => n + s, 0)))
     const totalRecarried = recarried.reduce((a, b) => a + b, 0)
-    expect(totalRecarried).toBeLessThan(0.15 * N * total)
+    expect(totalRecarried).toBeLessThan(0.3 * N * total)
   })
 })

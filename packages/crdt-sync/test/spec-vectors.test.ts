@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { toHex } from '@saorsa-gossip/types'
-import { decodeStoreRecord, decodeSyncFrame, encodeStoreRecord, encodeSyncFrame } from '../src/codec.ts'
+import { decodeStoreRecord, decodeSyncFrame, decodeWireFrame, encodeSealedFrame, encodeStoreRecord, encodeSyncFrame } from '../src/codec.ts'
 import { vvDigest } from '../src/proto/version-vector.ts'
-import { DOC, GOLDEN, PAYLOADS, RECORDS } from './codec-fixtures.ts'
+import { DOC, GOLDEN, PAYLOADS, RECORDS, SEALED } from './codec-fixtures.ts'
 
 const spec = readFileSync(new URL('../../../SPEC.md', import.meta.url), 'utf8')
 const start = spec.indexOf('## 12. CRDT sync')
@@ -26,11 +26,13 @@ describe('SPEC.md section 12 golden vectors', () => {
     for (const [label, bytes] of Object.entries(PAYLOADS)) expect(toHex(bytes), label).toBe(vector(label))
     for (const [label, , frame] of GOLDEN) expect(toHex(encodeSyncFrame(frame)), label).toBe(vector(label))
     for (const [label, record] of RECORDS) expect(toHex(encodeStoreRecord(record)), label).toBe(vector(label))
+    expect(toHex(encodeSealedFrame(SEALED[1]))).toBe(vector(SEALED[0]))
   })
 
   it('decodes the published vectors back to the same values', () => {
     for (const [label, channel, frame] of GOLDEN) expect(decodeSyncFrame(Buffer.from(vector(label), 'hex'), channel)).toEqual(frame)
     for (const [label, record] of RECORDS) expect(decodeStoreRecord(Buffer.from(vector(label), 'hex'))).toEqual(record)
+    for (const channel of ['topic', 'request', 'bulk'] as const) expect(decodeWireFrame(Buffer.from(vector(SEALED[0]), 'hex'), channel)).toEqual(SEALED[1])
   })
 
   it('states the in-sync round size the summary vector really has', () => {

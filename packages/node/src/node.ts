@@ -29,6 +29,8 @@ import type { Presence } from '@saorsa-gossip/presence'
 import { createNodePresence, groupsPresenceSource, type NodePresence, type NodePresenceOptions } from './presence.ts'
 import { announcedAddrs, natCarrier, startNodeNat, validateNatOptions, type NodeNatOptions } from './nat.ts'
 import type { NatTraversal } from '@saorsa-gossip/transport'
+import type { CrdtSync } from '@saorsa-gossip/crdt-sync'
+import { createNodeCrdt } from './crdt.ts'
 
 /** The shared options bag of `@saorsa-gossip/types`, re-exported for existing imports. */
 export type { AbortOptions }
@@ -108,6 +110,8 @@ export interface SaorsaNode extends DirectApi {
   readonly presence: Presence
   /** NAT traversal: reflexive address, NAT class, relayed addresses, punching; NotStartedError while stopped. */
   readonly nat: NatTraversal
+  /** Replicated documents (SPEC.md section 12), stored in `<home>/crdt`; NotStartedError while the node is not running. */
+  readonly crdt: CrdtSync
   start(options?: AbortOptions): Promise<void>
   /** Joins the overlay through cached peers, then cached coordinators, then `bootstrap` (default `init.bootstrap`). */
   join(bootstrap?: string[], options?: AbortOptions): Promise<JoinResult>
@@ -165,6 +169,7 @@ class Node extends EventTarget implements SaorsaNode {
   #coordinator: Coordinator | undefined
   #presence: NodePresence | undefined
   #nat: NatTraversal | undefined
+  #crdt: CrdtSync | undefined
   #peerCache: PeerCache | undefined
   #saveTimer: NodeJS.Timeout | undefined
   /** Names of the topics this node joined, by topic id hex (pubsub keeps the topics and their readers). */
@@ -269,6 +274,12 @@ class Node extends EventTarget implements SaorsaNode {
         options: { groups: this.#init.presence?.groups ?? groupsPresenceSource(() => this.#groups?.groups) },
       })
       await this.#presence.start(options)
+      const crdt = createNodeCrdt({
+        peerId: this.peerId, transport, pubsub: this.#layers.pubsub, preset: this.#init.preset ?? 'lan',
+        ...(this.#init.home === undefined ? {} : { storeDir: homeLayout(this.#init.home).crdtDir }),
+      })
+      this.#crdt = crdt.service
+      await crdt.start(options)
       this.#startedAt = Date.now()
       this.#state = 'running'
       componentLogger(this.#log, 'node').info({ addrs: transport.listenAddrs() }, 'started')
@@ -302,6 +313,11 @@ class Node extends EventTarget implements SaorsaNode {
   get nat(): NatTraversal {
     this.#running()
     return this.#nat!
+  }
+
+  get crdt(): CrdtSync {
+    this.#running()
+    return this.#crdt!
   }
 
   #running(): Layers {
@@ -510,6 +526,7 @@ class Node extends EventTarget implements SaorsaNode {
       // reads group secrets, so it stops before groups.
       await this.#presence?.stop(options).catch((err: unknown) => log.warn({ err }, 'stopping presence failed'))
       await this.#groups?.stop().catch((err: unknown) => log.warn({ err }, 'stopping groups failed'))
+      await this.#crdt?.stop().catch((err: unknown) => log.warn({ err }, 'stopping crdt-sync failed'))
       await this.#rendezvous?.stop(options).catch((err: unknown) => log.warn({ err }, 'stopping rendezvous failed'))
       await this.#coordinator?.stop().catch((err: unknown) => log.warn({ err }, 'stopping the coordinator failed'))
       // Leave first so neighbours learn we are gone on purpose (HyParView DISCONNECT), not by timeout.
@@ -526,6 +543,7 @@ class Node extends EventTarget implements SaorsaNode {
       this.#coordinator = undefined
       this.#presence = undefined
       this.#nat = undefined
+      this.#crdt = undefined
       this.#transport = undefined
       this.#direct.detach()
       this.#topicNames.clear()

@@ -23,7 +23,7 @@ describe('coordinator adverts in the shipped stack, 300 nodes', () => {
   it('re-published adverts reach at least 99 % of nodes within 2 s and every node caches every coordinator (seed 23)', async () => {
     const sim = new Simulator<StackMessage, StackTimer, StackCommand, StackEvent>({
       seed: 23, latencyMs: [10, 50], connectionTimeoutMs: 2_000, recordEvents: false,
-      kindOf: (m) => (m.layer === 'membership' ? `m:${m.msg.layer}` : `${m.layer}:${m.msg.type}`),
+      kindOf: (m) => (m.layer === 'membership' ? `m:${m.msg.layer}` : m.layer === 'crdt' ? `crdt:${m.msg.msg.type}` : `${m.layer}:${m.msg.type}`),
     })
     const keyRng = sim.forkRng('keys')
     const keys = new Map<string, Uint8Array>()

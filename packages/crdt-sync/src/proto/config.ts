@@ -17,6 +17,8 @@ export interface SyncConfig {
   readonly logBudgetBytes: number
   /** A reply of missing deltas larger than this goes as a snapshot instead. */
   readonly maxBundleBytes: number
+  /** Neighbours a replica opens an extra round with at once after anti-entropy taught it something. */
+  readonly spreadFanout: number
 }
 
 export function checkSyncConfig(c: SyncConfig): SyncConfig {

@@ -167,19 +167,22 @@ export class DocSyncCore {
   }
 
   /**
-   * What anti-entropy just taught us, others probably lack too (a healed partition): open one extra
-   * round at once with another neighbour instead of waiting for the timer, as rumour mongering
-   * follows a push (Demers et al., "Epidemic Algorithms for Replicated Database Maintenance", PODC
-   * 1987, section 1.4). At most one such round per gapRetryMs, so it costs nothing when in sync.
+   * What anti-entropy just taught us, others probably lack too (a healed partition): open extra
+   * rounds at once with `spreadFanout` other neighbours instead of waiting for the timer, as rumour
+   * mongering follows a push (Demers et al., "Epidemic Algorithms for Replicated Database
+   * Maintenance", PODC 1987, section 1.4; more than one target keeps the rumour alive past lost
+   * messages). At most once per gapRetryMs, so it costs nothing when in sync.
    */
   #spread(from: PeerId, nowMs: number, out: SyncOutbox): void {
     if (nowMs - this.#lastSpread < this.#config.gapRetryMs) return
     const others = [...this.#neighbours.values()].filter((p) => !p.equals(from))
     if (others.length === 0) return
     this.#lastSpread = nowMs
-    this.#metrics.rounds++
-    const peer = others[this.#rng.nextInt(others.length)]!
-    out.push({ type: 'send', to: peer, msg: { type: 'summary', digest: this.digest(), entries: this.#vv.size } })
+    for (let k = 0; k < this.#config.spreadFanout && others.length > 0; k++) {
+      const [peer] = others.splice(this.#rng.nextInt(others.length), 1)
+      this.#metrics.rounds++
+      out.push({ type: 'send', to: peer!, msg: { type: 'summary', digest: this.digest(), entries: this.#vv.size } })
+    }
   }
 
   #antiEntropy(out: SyncOutbox): void {

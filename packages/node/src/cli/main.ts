@@ -14,6 +14,7 @@ import { rendezvousCommands } from './commands/rendezvous.ts'
 import { groupCommands } from './commands/groups.ts'
 import { coordinatorCommands } from './commands/coordinator.ts'
 import { presenceCommands } from './commands/presence.ts'
+import { crdtCommands } from './commands/crdt.ts'
 
 export const BIN = 'saorsa-gossip'
 
@@ -26,6 +27,7 @@ export const COMMANDS: readonly CommandSpec<CliContext>[] = [
   ...groupCommands,
   ...coordinatorCommands,
   ...presenceCommands,
+  ...crdtCommands,
 ]
 
 export async function main(argv: readonly string[], io: CliIO, commands: readonly CommandSpec<CliContext>[] = COMMANDS, bin = BIN): Promise<number> {

@@ -28,6 +28,8 @@ export interface HomeLayout {
   readonly groupNamesFile: string
   /** Verified coordinator adverts and our dial history (CBOR, SPEC.md section 9.3). */
   readonly coordinatorCacheFile: string
+  /** Replica logs of crdt-sync documents and the list of documents to reopen (SPEC.md section 12.5). */
+  readonly crdtDir: string
 }
 
 /** Resolves the home directory without touching the filesystem. */
@@ -49,6 +51,7 @@ export function homeLayout(home: string): HomeLayout {
     groupsDir: join(home, 'groups'),
     groupNamesFile: join(home, 'group-names.json'),
     coordinatorCacheFile: join(home, 'coordinators.cbor'),
+    crdtDir: join(home, 'crdt'),
   }
 }
 

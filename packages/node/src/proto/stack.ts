@@ -34,27 +34,35 @@ import { onRendezvousEvent, onShardValidationRequest, type ShardTopicSide, type 
 import {
   joinCoordinatorTopics, onCoordinatorEvent, onCoordinatorNeighbor, onCoordinatorValidationRequest, type CoordinatorSide, type CoordinatorTopicSide,
 } from './coordinator-rules.ts'
+import { DocsCore, type DocMessage, type DocsCommand, type DocsEvent, type DocTimer, type SyncConfig } from '@saorsa-gossip/crdt-sync/proto'
+import { decodeSyncFrame } from '@saorsa-gossip/crdt-sync/wire'
+export { docMessageBytes } from './crdt-rules.ts'
+import { docTopicVerdict, onCrdtCommand, onCrdtEvent, onDocTopicMessage, onDocTopicPeer, type DocCoreSide, type DocTopicSide } from './crdt-rules.ts'
 
 export type StackMessage =
   | { readonly layer: 'membership'; readonly msg: MembershipMessage }
   | { readonly layer: 'pubsub'; readonly msg: PubSubMessage }
   | { readonly layer: 'rendezvous'; readonly msg: RendezvousMessage }
   | { readonly layer: 'coordinator'; readonly msg: FoafMessage }
+  | { readonly layer: 'crdt'; readonly msg: DocMessage }
 export type StackTimer =
   | { readonly layer: 'membership'; readonly timer: MembershipTimer }
   | { readonly layer: 'pubsub'; readonly timer: PubSubTimer }
   | { readonly layer: 'rendezvous'; readonly timer: RendezvousTimer }
   | { readonly layer: 'coordinator'; readonly timer: CoordinatorTimer }
+  | { readonly layer: 'crdt'; readonly timer: DocTimer }
 export type StackCommand =
   | { readonly layer: 'membership'; readonly command: MembershipCommand }
   | { readonly layer: 'pubsub'; readonly command: PubSubCommand }
   | { readonly layer: 'rendezvous'; readonly command: RendezvousCommand }
   | { readonly layer: 'coordinator'; readonly command: CoordinatorCommand }
+  | { readonly layer: 'crdt'; readonly command: DocsCommand }
 export type StackEvent =
   | { readonly layer: 'membership'; readonly event: MembershipEvent }
   | { readonly layer: 'pubsub'; readonly event: PubSubEvent }
   | { readonly layer: 'rendezvous'; readonly event: RendezvousEvent }
   | { readonly layer: 'coordinator'; readonly event: CoordinatorEvent }
+  | { readonly layer: 'crdt'; readonly event: DocsEvent }
 export type StackInput = CoreInput<StackMessage, StackTimer, StackCommand>
 export type StackOutput = CoreOutput<StackMessage, StackTimer, StackEvent>
 
@@ -118,6 +126,8 @@ export interface GossipStackInit {
   readonly revealedKey: (peer: PeerId) => Uint8Array | undefined
   /** The rendezvous layer (SPEC.md section 11); absent, the stack has none. */
   readonly rendezvous?: StackRendezvousInit
+  /** crdt-sync (SPEC.md section 12): documents opened by `crdt` commands; absent, the stack has none. */
+  readonly crdt?: StackCrdtInit
   /** The coordinator layer (SPEC.md section 9); absent, the stack has none. */
   readonly coordinator?: StackCoordinatorInit
 }
@@ -134,6 +144,13 @@ export interface StackCoordinatorInit {
   readonly advertise?: { readonly roles: readonly Role[]; readonly addresses: readonly string[]; readonly nat?: NatClass }
   /** Unix time at `nowMs` 0: adverts carry absolute validity times (default 0: `nowMs` is Unix time). */
   readonly wallOffsetMs?: number
+}
+
+export interface StackCrdtInit {
+  /** Sync tunables (the node uses `CRDT_LAN` / `CRDT_WAN` / `CRDT_LOCAL` by preset). */
+  readonly config: SyncConfig
+  /** Signs a pubsub header under the message domain, for published deltas. */
+  readonly signHeader: (header: Uint8Array) => Uint8Array
 }
 
 export interface StackRendezvousInit {
@@ -155,6 +172,7 @@ type Routed =
   | { readonly layer: 'pubsub'; readonly input: CoreInput<PubSubMessage, PubSubTimer, PubSubCommand> }
   | { readonly layer: 'rendezvous'; readonly input: CoreInput<RendezvousMessage, RendezvousTimer, RendezvousCommand> }
   | { readonly layer: 'coordinator'; readonly input: CoreInput<FoafMessage, CoordinatorTimer, CoordinatorCommand> }
+  | { readonly layer: 'crdt'; readonly input: CoreInput<DocMessage, DocTimer, DocsCommand> }
 
 export class GossipStack implements ProtocolCore<StackMessage, StackTimer, StackCommand, StackEvent> {
   readonly membership: MembershipCore
@@ -164,6 +182,10 @@ export class GossipStack implements ProtocolCore<StackMessage, StackTimer, Stack
   readonly #coordinatorInit: StackCoordinatorInit | undefined
   /** The coordinator joins its topics and starts advertising on the stack's first input (the constructor has no outbox). */
   #coordinatorStarted = false
+  readonly crdt: DocsCore | undefined
+  readonly #crdtPublisher: Publisher | undefined
+  /** Topics of the open documents, by topic hex (the document id). */
+  readonly #docTopics = new Set<string>()
   readonly #revealedKey: (peer: PeerId) => Uint8Array | undefined
   readonly #publisher: Publisher | undefined
   readonly #wallOffsetMs: number
@@ -188,6 +210,8 @@ export class GossipStack implements ProtocolCore<StackMessage, StackTimer, Stack
     const signHeader = rv?.signHeader ?? co?.signHeader
     this.#publisher = signHeader === undefined ? undefined : new Publisher(init.self.id, signHeader)
     this.#wallOffsetMs = rv?.wallOffsetMs ?? 0
+    this.crdt = init.crdt === undefined ? undefined : new DocsCore({ self: init.self.id.toHex(), config: init.crdt.config, rng: init.rng })
+    this.#crdtPublisher = init.crdt === undefined ? undefined : new Publisher(init.self.id, init.crdt.signHeader)
   }
 
   handle(input: StackInput, nowMs: number, out: Out): void {
@@ -208,6 +232,7 @@ export class GossipStack implements ProtocolCore<StackMessage, StackTimer, Stack
       case 'pubsub': return this.#runPubSub(routed.input, nowMs, out)
       case 'rendezvous': return this.#runRendezvous(routed.input, nowMs, out)
       case 'coordinator': return this.#runCoordinator(routed.input, nowMs, out)
+      case 'crdt': return this.#runCrdt(routed.input, nowMs, out)
     }
   }
 
@@ -270,7 +295,60 @@ export class GossipStack implements ProtocolCore<StackMessage, StackTimer, Stack
     liftOutputs('rendezvous', outputs, out, (event) => onRendezvousEvent(this.#shardTopicSide(nowMs, out), event))
   }
 
+  #runCrdt(input: CoreInput<DocMessage, DocTimer, DocsCommand>, nowMs: number, out: Out): void {
+    if (this.crdt === undefined) return
+    if (input.type === 'command') onCrdtCommand(this.#docTopicSide(nowMs, out), input.command)
+    const outputs: Array<CoreOutput<DocMessage, DocTimer, DocsEvent>> = []
+    this.crdt.handle(input, nowMs, outputs)
+    liftOutputs('crdt', outputs, out, (event) => onCrdtEvent(this.#docTopicSide(nowMs, out), event))
+  }
+
+  /** Routes a pubsub event of an open document's topic to crdt-sync; false for every other topic. */
+  #onDocTopicEvent(event: PubSubEvent, nowMs: number, out: Out): boolean {
+    const topic = event.type === 'validate' ? event.request.topic : event.type === 'message' ? event.delivery.topic
+      : event.type === 'topic-peer-up' || event.type === 'topic-peer-down' ? event.topic : undefined
+    if (topic === undefined || !this.#docTopics.has(topic.toHex())) return false
+    const doc = topic.toHex()
+    if (event.type === 'validate') {
+      const verdict = docTopicVerdict(topic, event.request.origin, event.request.payload)
+      this.#docTopicSide(nowMs, out).answerValidation(event.validationId, verdict)
+    } else if (event.type === 'message') onDocTopicMessage(this.#crdtSide(nowMs, out), doc, event.delivery.from, event.delivery.payload)
+    else onDocTopicPeer(this.#crdtSide(nowMs, out), doc, (event as { peer: PeerId }).peer, event.type === 'topic-peer-up')
+    return true
+  }
+
+  #docTopicSide(nowMs: number, out: Out): DocTopicSide {
+    const pubsub = (command: PubSubCommand): void => this.#runPubSub({ type: 'command', command }, nowMs, out)
+    return {
+      joinDocTopic: (topic) => {
+        this.#docTopics.add(topic.toHex())
+        pubsub({ type: 'set-validator', topic, timeoutMs: SHARD_VALIDATION_TIMEOUT_MS })
+        pubsub({ type: 'join', topic })
+      },
+      leaveDocTopic: (topic) => {
+        pubsub({ type: 'leave', topic })
+        pubsub({ type: 'remove-validator', topic })
+        this.#docTopics.delete(topic.toHex())
+      },
+      publishOnDocTopic: (topic, bytes) => pubsub({ type: 'publish', topic, message: this.#crdtPublisher!.build(topic, bytes, nowMs), requestId: 0 }),
+      answerValidation: (validationId, result) => pubsub({ type: 'validated', validationId, result }),
+    }
+  }
+
+  #crdtSide(nowMs: number, out: Out): DocCoreSide {
+    return {
+      command: (command) => this.#runCrdt({ type: 'command', command }, nowMs, out),
+      deliver: (doc, from, payload) => {
+        // The validator accepted it, so it decodes; the check stays for a topic joined before a validator.
+        let frame
+        try { frame = decodeSyncFrame(payload, 'topic') } catch { return }
+        this.#runCrdt({ type: 'recv', from, msg: { doc, msg: frame.msg } }, nowMs, out)
+      },
+    }
+  }
+
   #onPubSubEvent(event: PubSubEvent, nowMs: number, out: Out): void {
+    if (this.crdt !== undefined && this.#onDocTopicEvent(event, nowMs, out)) return
     if (event.type !== 'validate') return
     const { validationId, request } = event
     if (this.coordinator !== undefined &&

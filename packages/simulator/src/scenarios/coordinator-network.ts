@@ -59,7 +59,7 @@ export class CoordinatorNetwork {
     this.config = init.config ?? COORDINATOR_LOCAL
     this.sim = new Simulator({
       seed: init.seed, latencyMs: init.latencyMs ?? [10, 50], connectionTimeoutMs: 2_000, recordEvents: false,
-      kindOf: (m) => (m.layer === 'membership' ? `m:${m.msg.layer}:${m.msg.msg.type}` : `${m.layer}:${m.msg.type}`),
+      kindOf: (m) => (m.layer === 'membership' ? `m:${m.msg.layer}:${m.msg.msg.type}` : m.layer === 'crdt' ? `crdt:${m.msg.msg.type}` : `${m.layer}:${m.msg.type}`),
     })
     this.sim.on('emit', (e) => {
       if (e.event.layer !== 'c') return

@@ -8,7 +8,7 @@
  */
 import { encodeFoafMessage } from '@saorsa-gossip/coordinator'
 import { encodeRendezvousMessage } from '@saorsa-gossip/rendezvous/wire'
-import { GossipStack, STACK_PRESETS, type StackCommand, type StackConfig, type StackEvent, type StackMessage, type StackTimer } from '@saorsa-gossip/node/stack'
+import { docMessageBytes, GossipStack, STACK_PRESETS, type StackCommand, type StackConfig, type StackEvent, type StackMessage, type StackTimer } from '@saorsa-gossip/node/stack'
 import { PubSubCore, type PubSubConfig, type PubSubEvent, type PublishMessage, type ValidationRequest, type ValidationResult } from '@saorsa-gossip/pubsub/proto'
 import { Publisher, encodePubSubMessage } from '@saorsa-gossip/pubsub/wire'
 import { MessageId, PeerId, bytesEqual, concatBytes, payloadHash, type TopicId } from '@saorsa-gossip/types'
@@ -98,7 +98,7 @@ export class PubSubNetwork {
       latencyMs: init.latencyMs ?? [10, 50],
       connectionTimeoutMs: init.connectionTimeoutMs ?? 2_000,
       lossRate: init.lossRate ?? 0,
-      kindOf: (m) => (m.layer === 'membership' ? `m:${m.msg.layer}:${m.msg.msg.type}` : `p:${m.msg.type}`),
+      kindOf: (m) => (m.layer === 'membership' ? `m:${m.msg.layer}:${m.msg.msg.type}` : m.layer === 'crdt' ? `crdt:${m.msg.msg.type}` : `p:${m.msg.type}`),
       recordEvents: false,
       ...(realSizes ? { sizeOf: sizeOfStackMessage } : {}),
     })
@@ -282,5 +282,6 @@ function sizeOfStackMessage(m: StackMessage): number {
   if (m.layer === 'pubsub') return encodePubSubMessage(m.msg).length
   if (m.layer === 'rendezvous') return encodeRendezvousMessage(m.msg).length
   if (m.layer === 'coordinator') return encodeFoafMessage(m.msg).length
+  if (m.layer === 'crdt') return docMessageBytes(m.msg)
   return m.msg.layer === 'hyparview' ? estimateHyParViewSize(m.msg.msg) : estimateSwimSize(m.msg.msg)
 }

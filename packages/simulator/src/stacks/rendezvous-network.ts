@@ -6,7 +6,7 @@
  * virtual times, validations and deliveries of shard-topic messages, and shard-topic bytes.
  */
 import { encodeFoafMessage } from '@saorsa-gossip/coordinator'
-import { GossipStack, STACK_PRESETS, type StackCommand, type StackEvent, type StackMessage, type StackTimer } from '@saorsa-gossip/node/stack'
+import { docMessageBytes, GossipStack, STACK_PRESETS, type StackCommand, type StackEvent, type StackMessage, type StackTimer } from '@saorsa-gossip/node/stack'
 import { encodePubSubMessage } from '@saorsa-gossip/pubsub/wire'
 import type { RendezvousConfig } from '@saorsa-gossip/rendezvous/proto'
 import { encodeRendezvousMessage, SUMMARY_DOMAIN } from '@saorsa-gossip/rendezvous/wire'
@@ -56,11 +56,12 @@ export class RendezvousNetwork {
       latencyMs: init.latencyMs ?? [10, 50],
       connectionTimeoutMs: 2_000,
       recordEvents: false,
-      kindOf: (m) => `${m.layer}:${m.layer === 'membership' ? m.msg.layer : m.msg.type}`,
+      kindOf: (m) => `${m.layer}:${m.layer === 'membership' ? m.msg.layer : m.layer === 'crdt' ? m.msg.msg.type : m.msg.type}`,
       sizeOf: (m) => {
         if (m.layer === 'pubsub') return encodePubSubMessage(m.msg).length
         if (m.layer === 'rendezvous') return encodeRendezvousMessage(m.msg).length
         if (m.layer === 'coordinator') return encodeFoafMessage(m.msg).length
+        if (m.layer === 'crdt') return docMessageBytes(m.msg)
         return m.msg.layer === 'hyparview' ? estimateHyParViewSize(m.msg.msg) : estimateSwimSize(m.msg.msg)
       },
     })

@@ -4,6 +4,7 @@
  */
 import type { SaorsaNode } from '../../node.ts'
 import { coordinatorControlMethods } from './coordinator.ts'
+import { crdtMethods } from './crdt.ts'
 import { groupsControlMethods } from './groups.ts'
 import { presenceMethods } from './presence.ts'
 import { pubsubMethods } from './pubsub.ts'
@@ -16,6 +17,7 @@ const FACTORIES: readonly ControlMethodsFactory[] = [
   rendezvousMethods,
   groupsControlMethods,
   presenceMethods,
+  crdtMethods,
 ]
 
 export function layerControlMethods(node: SaorsaNode, factories: readonly ControlMethodsFactory[] = FACTORIES): ControlMethods {
