@@ -11,7 +11,8 @@ import {
 } from '@saorsa-gossip/crdt-sync'
 import type { PubSub } from '@saorsa-gossip/pubsub'
 import type { Transport } from '@saorsa-gossip/transport'
-import type { AbortOptions, PeerId } from '@saorsa-gossip/types'
+import type { Groups } from '@saorsa-gossip/groups'
+import { toHex, type AbortOptions, type PeerId } from '@saorsa-gossip/types'
 import { writeFileAtomic } from '@saorsa-gossip/types/fs'
 import type { PresetName } from './config/node-config.ts'
 
@@ -20,23 +21,49 @@ const DOC_TYPES: readonly DocType[] = ['set', 'map', 'register', 'counter', 'tex
 /** Documents a node reopens at start, at most: a manifest beyond it is truncated, not trusted to grow. */
 const MAX_REMEMBERED_DOCS = 1_024
 
-interface Remembered { readonly name: string; readonly type: DocType }
+interface Remembered { readonly name: string; readonly type: DocType; readonly group?: string }
 
-/** The service with the node's memory of opened documents (group-bound ones are not remembered: the group is not stored here). */
+/** One of the node's MLS groups as crdt-sync's `CrdtGroup`, with its id so the document can be reopened in it. */
+export interface NodeCrdtGroup extends CrdtGroup {
+  /** The MLS group id, hex. */
+  readonly groupId: string
+}
+
+/** Binds a document to `groupId` of the node's groups: keys follow that group's epochs (SPEC.md section 12.7). */
+export function crdtGroupOf(groups: Groups, groupId: Uint8Array): NodeCrdtGroup {
+  return {
+    groupId: toHex(groupId),
+    get epoch() { return groups.epoch(groupId) },
+    exportSecret: (label, length) => groups.exportSecret(groupId, label, length),
+  }
+}
+
+/**
+ * The service with the node's memory of opened documents. A group-bound document is remembered with
+ * its group's id when it was opened in one of the node's groups (`crdtGroupOf`), and reopened in it
+ * while the node is still a member; other groups are not the node's to store.
+ */
 class NodeCrdtSync extends CrdtSyncService {
   readonly #manifest: string | undefined
+  readonly #groupOf: (groupId: string) => NodeCrdtGroup | undefined
   readonly #remembered = new Map<string, Remembered>()
   #writes: Promise<void> = Promise.resolve()
 
-  constructor(config: ConstructorParameters<typeof CrdtSyncService>[0], components: ConstructorParameters<typeof CrdtSyncService>[1], manifest: string | undefined) {
+  constructor(
+    config: ConstructorParameters<typeof CrdtSyncService>[0], components: ConstructorParameters<typeof CrdtSyncService>[1], manifest: string | undefined,
+    groupOf: (groupId: string) => NodeCrdtGroup | undefined,
+  ) {
     super(config, components)
     this.#manifest = manifest
+    this.#groupOf = groupOf
   }
 
   override async open<T extends DocType>(docId: string, options: { type: T; group?: CrdtGroup } & AbortOptions): Promise<Replica<DocFor<T>>> {
     const replica = await super.open(docId, options)
-    if (options.group === undefined && this.#manifest !== undefined && !this.#remembered.has(docId) && this.#remembered.size < MAX_REMEMBERED_DOCS) {
-      this.#remembered.set(docId, { name: docId, type: options.type })
+    const group = (options.group as Partial<NodeCrdtGroup> | undefined)?.groupId
+    const storable = options.group === undefined || typeof group === 'string'
+    if (storable && this.#manifest !== undefined && !this.#remembered.has(docId) && this.#remembered.size < MAX_REMEMBERED_DOCS) {
+      this.#remembered.set(docId, { name: docId, type: options.type, ...(group === undefined ? {} : { group }) })
       const json = JSON.stringify([...this.#remembered.values()])
       const path = this.#manifest
       this.#writes = this.#writes.then(() => writeFileAtomic(path, json)).catch(() => {})
@@ -56,10 +83,13 @@ class NodeCrdtSync extends CrdtSyncService {
     }
     if (!Array.isArray(entries)) return
     for (const e of entries.slice(0, MAX_REMEMBERED_DOCS)) {
-      const { name, type } = (e ?? {}) as { name?: unknown; type?: unknown }
-      if (typeof name !== 'string' || !DOC_TYPES.includes(type as DocType)) continue
-      this.#remembered.set(name, { name, type: type as DocType })
-      await super.open(name, { type: type as DocType, ...options })
+      const { name, type, group } = (e ?? {}) as { name?: unknown; type?: unknown; group?: unknown }
+      if (typeof name !== 'string' || !DOC_TYPES.includes(type as DocType) || (group !== undefined && typeof group !== 'string')) continue
+      // A document of a group this node has left stays on disk, unopened: its keys are gone with the group.
+      const bound = typeof group === 'string' ? this.#groupOf(group) : undefined
+      if (typeof group === 'string' && bound === undefined) continue
+      this.#remembered.set(name, { name, type: type as DocType, ...(bound === undefined ? {} : { group: bound.groupId }) })
+      await super.open(name, { type: type as DocType, ...(bound === undefined ? {} : { group: bound }), ...options })
     }
   }
 }
@@ -71,12 +101,19 @@ export function createNodeCrdt(parts: {
   readonly preset: PresetName
   /** `<home>/crdt`; without it replicas live in memory only. */
   readonly storeDir?: string
+  /** The node's groups, for documents bound to one of them. */
+  readonly groups: () => Groups | undefined
 }): { readonly service: CrdtSync; start(options: AbortOptions): Promise<void> } {
   const manifest = parts.storeDir === undefined ? undefined : `${parts.storeDir}/documents.json`
   const service = new NodeCrdtSync(
     { config: PRESETS[parts.preset], ...(parts.storeDir === undefined ? {} : { storeDir: parts.storeDir }) },
     { peerId: parts.peerId, transport: parts.transport, pubsub: parts.pubsub },
     manifest,
+    (groupId) => {
+      const groups = parts.groups()
+      const id = groups?.list().find((g) => toHex(g) === groupId)
+      return groups === undefined || id === undefined ? undefined : crdtGroupOf(groups, id)
+    },
   )
   return {
     service,

@@ -276,7 +276,7 @@ class Node extends EventTarget implements SaorsaNode {
       await this.#presence.start(options)
       const crdt = createNodeCrdt({
         peerId: this.peerId, transport, pubsub: this.#layers.pubsub, preset: this.#init.preset ?? 'lan',
-        ...(this.#init.home === undefined ? {} : { storeDir: homeLayout(this.#init.home).crdtDir }),
+        ...(this.#init.home === undefined ? {} : { storeDir: homeLayout(this.#init.home).crdtDir }), groups: () => this.#groups?.groups,
       })
       this.#crdt = crdt.service
       await crdt.start(options)

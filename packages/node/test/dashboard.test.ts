@@ -64,7 +64,7 @@ describe.skipIf(!existsSync(CHROMIUM))('topology page', () => {
     browser = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      viewport: { width: 900, height: 700 },
+      viewport: { width: 1200, height: 700 },
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
         '--disable-component-update', '--disable-sync'],
     })
@@ -84,7 +84,7 @@ describe.skipIf(!existsSync(CHROMIUM))('topology page', () => {
     const coordinator = nodes[0]!.peerId.toHex()
     await page.locator('#coordinators li', { hasText: coordinator.slice(0, 8) }).waitFor({ timeout: 25_000 })
     expect(await page.locator(`svg g[data-peer="${coordinator}"]`).getAttribute('data-roles')).toBe('coordinator,rendezvous')
-    const png = await page.screenshot(SCREENSHOT === undefined ? {} : { path: SCREENSHOT })
+    const png = await page.screenshot({ fullPage: true, ...(SCREENSHOT === undefined ? {} : { path: SCREENSHOT }) })
     expect(png.subarray(1, 4).toString()).toBe('PNG')
 
     const victim = nodes[4]!

@@ -27,6 +27,7 @@ export const DASHBOARD_HTML = `<!doctype html>
   text { font: 11px ui-monospace, monospace; fill: #333; }
   #legend span { margin-right: 14px; }
   #error { color: #c0392b; }
+  #topic { max-width: 220px; }
 </style>
 </head>
 <body>
@@ -67,7 +68,9 @@ function list(id, items, empty) {
 }
 function chooseTopic(trees) {
   const select = document.getElementById('topic')
-  const wanted = select.value || (trees[0] ? trees[0].topic : '')
+  // By default the first topic with a name (topics known only by id are a layer's own, e.g. a group's).
+  const named = trees.find((t) => !/^[0-9a-f]{64}$/.test(t.topic)) || trees[0]
+  const wanted = select.value || (named ? named.topic : '')
   const names = trees.map((t) => t.topic)
   if ([...select.options].slice(1).map((o) => o.value).join('\\n') !== names.join('\\n')) {
     select.replaceChildren(new Option('(none)', ''), ...names.map((n) => new Option(n, n)))
@@ -86,13 +89,13 @@ function draw(s) {
     at.set(n.id, [450 + r * Math.cos(angle), 320 + r * Math.sin(angle)])
   })
   const tree = chooseTopic(s.trees || [])
-  for (const l of tree ? tree.links : []) {
-    const a = at.get(l.from), b = at.get(l.to)
-    if (a && b) el('line', { x1: a[0], y1: a[1], x2: b[0], y2: b[1], class: 'eager' }, svg)
-  }
   for (const l of s.links) {
     const a = at.get(l.from), b = at.get(l.to)
     if (a && b) el('line', { x1: a[0], y1: a[1], x2: b[0], y2: b[1], class: l.kind }, svg)
+  }
+  for (const l of tree ? tree.links : []) {
+    const a = at.get(l.from), b = at.get(l.to)
+    if (a && b) el('line', { x1: a[0], y1: a[1], x2: b[0], y2: b[1], class: 'eager' }, svg)
   }
   for (const n of nodes) {
     const [x, y] = at.get(n.id)

@@ -8,6 +8,7 @@ import { NoNodeRunningError } from '../../errors.ts'
 import { UsageError, type CommandSpec } from '../args.ts'
 import type { CliContext } from '../context.ts'
 import { EXIT } from '../exit-codes.ts'
+import { resolveGroupArg } from '../group-names.ts'
 
 const TYPES = ['set', 'map', 'register', 'counter', 'text'] as const
 
@@ -61,12 +62,18 @@ export const crdtCommands: CommandSpec<CliContext>[] = [
     path: ['crdt', 'open'],
     summary: 'Open (or create) a replicated document on the running node; it is reopened when the node restarts',
     positionals: ['doc'],
-    options: typeFlag,
-    details: 'Examples:\n  saorsa-gossip crdt open shopping --type set\n  saorsa-gossip crdt open essay --type text',
+    options: {
+      ...typeFlag,
+      group: { type: 'string', short: 'g', description: 'bind the document to one of this node\'s groups: only members read it (SPEC 12.7)', valueName: 'group' },
+    },
+    details: 'Examples:\n  saorsa-gossip crdt open shopping --type set\n  saorsa-gossip crdt open essay --type text --group team\n' +
+      'A group is a name given with `group create <name>` or 8+ hex digits of its id; every member opens the document with it.',
     async run(ctx, { positionals, values }) {
       const type = typeOption(values, true)
-      const r = (await controlRequest(ctx.layout.controlSocket, 'crdt.open', { doc: positionals[0], type }, { signal: ctx.io.interrupt })) as DocView
-      ctx.out.result(`Opened ${r.type} '${r.doc}'`, r)
+      const group = values.group === undefined ? undefined : await resolveGroupArg(ctx.layout.groupNamesFile, values.group as string)
+      const params = { doc: positionals[0], type, ...(group === undefined ? {} : { group }) }
+      const r = (await controlRequest(ctx.layout.controlSocket, 'crdt.open', params, { signal: ctx.io.interrupt })) as DocView
+      ctx.out.result(`Opened ${r.type} '${r.doc}'${group === undefined ? '' : ` in group ${group.slice(0, 8)}`}`, r)
       return EXIT.ok
     },
   },

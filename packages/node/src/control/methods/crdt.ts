@@ -5,7 +5,9 @@
  * is on disk, so an acknowledged edit survives a crash.
  */
 import { CRDT_LIMITS, type DocState, type DocType, type LwwValue, type Replica } from '@saorsa-gossip/crdt-sync'
+import { toHex } from '@saorsa-gossip/types'
 import type { SaorsaNode } from '../../node.ts'
+import { crdtGroupOf } from '../../crdt.ts'
 import { BadRequestError } from '../protocol.ts'
 import { exactKeys, intParam, stringParam } from './params.ts'
 import type { ControlMethodsFactory, MethodParams } from './types.ts'
@@ -123,20 +125,31 @@ function applyEdit(replica: Replica<DocState>, p: MethodParams): void {
 
 export const crdtMethods: ControlMethodsFactory = (node: SaorsaNode) => {
   /** The open replica of `doc`, opening it when `type` is given; a document not open and no type is an error naming it. */
-  const replicaOf = async (doc: string, type: DocType | undefined, signal: AbortSignal): Promise<Replica<DocState>> => {
+  const replicaOf = async (doc: string, type: DocType | undefined, signal: AbortSignal, group?: string): Promise<Replica<DocState>> => {
     const open = node.crdt.replica(doc)
     if (open !== undefined && (type === undefined || open.type === type)) return open
     if (type === undefined) throw new RangeError(`document '${doc}' is not open on this node; give its type to open it`)
-    return (await node.crdt.open(doc, { type, signal })) as unknown as Replica<DocState>
+    const bound = group === undefined ? undefined : groupNamed(group)
+    return (await node.crdt.open(doc, { type, signal, ...(bound === undefined ? {} : { group: bound }) })) as unknown as Replica<DocState>
+  }
+  /** One of the node's groups by its id or a unique prefix of 8+ hex digits. */
+  const groupNamed = (prefix: string) => {
+    const matches = node.groups.list().filter((id) => toHex(id).startsWith(prefix))
+    if (matches.length !== 1) {
+      throw new RangeError(matches.length === 0 ? `no group of this node has an id starting '${prefix}'` : `'${prefix}' matches ${matches.length} groups; give more hex digits`)
+    }
+    return crdtGroupOf(node.groups, matches[0]!)
   }
   const view = (r: Replica<DocState>) => ({ doc: r.docId, type: r.type, value: valueOf(r) })
   return {
     'crdt.open': {
       parse: (p, id) => {
-        exactKeys(p, ['doc', 'type'], id)
-        return { doc: docParam(p, id), type: typeParam(p, id, false) }
+        exactKeys(p, ['doc', 'type', 'group'], id)
+        const group = p['group']
+        if (group !== undefined && (typeof group !== 'string' || !/^[0-9a-f]{8,64}$/.test(group))) throw new BadRequestError('params.group must be 8..64 lower-case hex digits of a group id', id)
+        return { doc: docParam(p, id), type: typeParam(p, id, false), ...(group === undefined ? {} : { group }) }
       },
-      run: async (p, signal) => view(await replicaOf(p['doc'] as string, p['type'] as DocType, signal)),
+      run: async (p, signal) => view(await replicaOf(p['doc'] as string, p['type'] as DocType, signal, p['group'] as string | undefined)),
     },
     'crdt.edit': {
       parse: parseEdit,
