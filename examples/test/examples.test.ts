@@ -11,7 +11,8 @@ const dir = fileURLToPath(new URL('..', import.meta.url))
 // On failure, the error carries the example's whole output, so the failing check is in the report.
 const example = async (file: string): Promise<{ stdout: string }> => {
   try {
-    return await run(process.execPath, [file], { cwd: dir, timeout: 110_000 })
+    // The demo's upper-layer steps run one by one in demo-steps.test.ts, not again here.
+    return await run(process.execPath, [file], { cwd: dir, timeout: 110_000, env: { ...process.env, SAORSA_DEMO_STEPS: '0' } })
   } catch (err) {
     const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string }
     throw new Error(`${file} failed:\n${stdout}\n${stderr}`, { cause: err })
