@@ -5,7 +5,7 @@
  * peer cache, closes connections and ends every subscription and pending call.
  */
 import { Identity, loadMlDsa65Backend, type SignatureBackend } from '@saorsa-gossip/identity'
-import { createTcpCarrier, createTransport, type Carrier, type TrafficEntry, type Transport } from '@saorsa-gossip/transport'
+import { createTcpCarrier, createTransport, PeerMismatchError, type Carrier, type TrafficEntry, type Transport } from '@saorsa-gossip/transport'
 import {
   InvalidParametersError, NotStartedError, PeerId, TopicId, throwIfAborted, type AbortOptions, type MessageId,
 } from '@saorsa-gossip/types'
@@ -115,6 +115,13 @@ export interface SaorsaNode extends DirectApi {
   start(options?: AbortOptions): Promise<void>
   /** Joins the overlay through cached peers, then cached coordinators, then `bootstrap` (default `init.bootstrap`). */
   join(bootstrap?: string[], options?: AbortOptions): Promise<JoinResult>
+  /**
+   * Dials `addr` and proves who answers: the handshake authenticates the remote's ML-DSA-65 key and,
+   * with `expectedPeer`, fails with PeerMismatchError for anyone else. Resolves with the PeerId and a
+   * measured round trip. A connection to a peer this node was already connected to is closed after the
+   * check (the existing one carries on); a new peer's connection stays open for direct messages.
+   */
+  connect(addr: string, options?: AbortOptions & { expectedPeer?: PeerId }): Promise<{ peerId: PeerId; rttMs: number }>
   subscribe(topic: string, options?: AbortOptions): Subscription
   publish(topic: string, payload: Uint8Array, options?: AbortOptions): Promise<PublishResult>
   topics(): string[]
@@ -415,6 +422,25 @@ class Node extends EventTarget implements SaorsaNode {
     // The coordinator layer's own topics are plumbing, not topics the application joined.
     const joined = (this.#layers?.pubsub.topics() ?? []).filter((t) => !t.equals(COORDINATOR_TOPIC) && !t.equals(ADDRESS_BOOK_TOPIC))
     return joined.map((t) => this.#topicNames.get(t.toHex()) ?? t.toHex()).sort()
+  }
+
+  async connect(addr: string, options: AbortOptions & { expectedPeer?: PeerId } = {}): Promise<{ peerId: PeerId; rttMs: number }> {
+    this.#running()
+    const transport = this.#transport!
+    const expected = options.expectedPeer
+    const known = expected !== undefined && transport.connectionTo(expected) !== undefined
+    // Already connected: the transport would hand back that connection, which proves nothing about
+    // `addr`; dial it anyway and check who answered.
+    const connection = await transport.dial(addr, known ? { ...(options.signal === undefined ? {} : { signal: options.signal }) } : options)
+    if (expected !== undefined && !connection.remotePeer.equals(expected)) {
+      void connection.close()
+      throw new PeerMismatchError(`connect: ${addr} answered as ${connection.remotePeer.toShortString()}, not ${expected.toShortString()}`)
+    }
+    try {
+      return { peerId: connection.remotePeer, rttMs: await connection.ping(options) }
+    } finally {
+      if (known) void connection.close()
+    }
   }
 
   topicTrees(): TopicTree[] {

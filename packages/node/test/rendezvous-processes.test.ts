@@ -2,7 +2,8 @@
  * Rendezvous across real processes over loopback TCP: three `saorsa-gossip network join` daemons in
  * their own homes (one with `--serve-rendezvous`, two told about it with `--rendezvous-server`),
  * driven only through the CLI with `--json`. One provides a target, the other seeks it; the hinted
- * address is dialled and answers as the provider's PeerId; after `withdraw` the seek comes back empty.
+ * address is dialled by the seeking daemon (`seek --connect`) and answers as the provider's PeerId; after
+ * `withdraw` the seek comes back empty.
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -10,9 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Identity, loadMlDsa65Backend } from '@saorsa-gossip/identity'
-import { createTransport } from '@saorsa-gossip/transport'
-import { PeerId, toHex } from '@saorsa-gossip/types'
+import { toHex } from '@saorsa-gossip/types'
 import { targetFromName } from '@saorsa-gossip/rendezvous'
 
 const BIN = fileURLToPath(new URL('../dist/cli/bin.js', import.meta.url))
@@ -111,16 +110,10 @@ describe('rendezvous between three CLI daemons over loopback TCP', () => {
     expect(hint).toBe(provider.addr)
     const status = cli(homes[0]!, 'rendezvous', 'status')
 
-    // Dial the hint with a fresh identity: the secure channel proves the provider's key is there.
-    const backend = await loadMlDsa65Backend()
-    const transport = createTransport({ identity: Identity.generate({ backend }), backend })
-    try {
-      const connection = await transport.dial(hint, { expectedPeer: PeerId.fromHex(provider.id), signal: AbortSignal.timeout(10_000) })
-      expect(connection.remotePeer.toHex()).toBe(provider.id)
-      expect(await connection.ping({ signal: AbortSignal.timeout(5_000) })).toBeGreaterThanOrEqual(0)
-    } finally {
-      await transport.close()
-    }
+    // The seeking daemon dials the hint itself: its handshake proves the provider's key is there.
+    const reached = await cli(seekerHome, 'rendezvous', 'seek', target, '--capability', 'SITE', '--connect')
+    expect(reached.code, reached.text).toBe(0)
+    expect(reached.json[0]).toMatchObject({ provider: provider.id, reached: { addr: provider.addr, rttMs: expect.any(Number) } })
     expect((await listed).json[0]).toEqual([{ target: targetHex, name: target, shard: expect.any(Number) }])
     expect((await status).json[0]).toMatchObject({ stored: 1 })
   })

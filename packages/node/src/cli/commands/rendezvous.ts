@@ -51,7 +51,8 @@ export function rendezvousOptions(serve: boolean, servers: readonly string[]): N
 }
 
 const describe = (p: ProviderJson): string =>
-  `${short(p.provider)}  ${p.capabilities.join(',').padEnd(10)} ${p.addressHints.join(' ') || '(no address)'}  until ${new Date(p.expiresAtMs).toISOString()}`
+  `${short(p.provider)}  ${p.capabilities.join(',').padEnd(10)} ${p.addressHints.join(' ') || '(no address)'}  until ${new Date(p.expiresAtMs).toISOString()}` +
+  (p.reached === undefined ? '' : 'error' in p.reached ? `\n  not reached: ${p.reached.error}` : `\n  reached ${short(p.provider)} at ${p.reached.addr} (round trip ${p.reached.rttMs} ms)`)
 
 export const rendezvousCommands: CommandSpec<CliContext>[] = [
   {
@@ -98,6 +99,7 @@ export const rendezvousCommands: CommandSpec<CliContext>[] = [
       capability: { type: 'string', description: `only providers of this capability (${CAPABILITIES.join(', ')})`, valueName: 'cap' },
       limit: { type: 'string', short: 'n', description: 'stop after this many providers (default 20, at most 1000)', valueName: 'n' },
       follow: { type: 'boolean', short: 'f', description: 'keep printing providers that announce themselves later, until Ctrl-C' },
+      connect: { type: 'boolean', description: 'dial each provider at its hinted addresses and check it answers with the signed PeerId' },
     },
     details: 'Prints providers as they arrive (with --json, one object per line) and ends when the\n' +
       'shard\'s rendezvous servers have answered (with --follow, at Ctrl-C or --limit).',
@@ -108,6 +110,7 @@ export const rendezvousCommands: CommandSpec<CliContext>[] = [
       const params = {
         target, ...(capability === undefined ? {} : { capability }), ...(limit === undefined ? {} : { limit }),
         ...(values.follow === true ? { follow: true } : {}),
+        ...(values.connect === true ? { connect: true } : {}),
       }
       let found = 0
       for await (const raw of controlStream(ctx.layout.controlSocket, 'rendezvous.seek', params, { signal: ctx.io.interrupt })) {

@@ -5,6 +5,7 @@
  */
 import { CAPABILITIES, parseTarget, shardOf, SUMMARY_LIMITS, type Capability, type ProviderSummary } from '@saorsa-gossip/rendezvous'
 import { fromHex, toHex } from '@saorsa-gossip/types'
+import type { SaorsaNode } from '../../node.ts'
 import { BadRequestError } from '../protocol.ts'
 import { boolParam, exactKeys, intParam, stringListParam, stringParam } from './params.ts'
 import type { ControlMethodsFactory, MethodParams } from './types.ts'
@@ -27,6 +28,8 @@ export interface ProviderJson {
   readonly issuedAtMs: number
   readonly expiresAtMs: number
   readonly seq: number
+  /** With `connect`: the hint the node dialled and reached as `provider`, and the round trip; or why none was. */
+  readonly reached?: { readonly addr: string; readonly rttMs: number } | { readonly error: string }
 }
 
 export function providerJson(s: ProviderSummary): ProviderJson {
@@ -36,6 +39,21 @@ export function providerJson(s: ProviderSummary): ProviderJson {
     ...(s.manifestVersion === undefined ? {} : { manifestVersion: s.manifestVersion }),
     issuedAtMs: s.issuedAtMs, expiresAtMs: s.expiresAtMs, seq: s.seq,
   }
+}
+
+/** Dials a provider's hinted addresses in order until one answers as the provider (the handshake proves it). */
+async function reach(node: SaorsaNode, provider: ProviderSummary, signal: AbortSignal): Promise<NonNullable<ProviderJson['reached']>> {
+  let last = 'the summary hints no address'
+  for (const addr of provider.addressHints) {
+    try {
+      const { rttMs } = await node.connect(addr, { expectedPeer: provider.provider, signal })
+      return { addr, rttMs: Math.round(rttMs * 10) / 10 }
+    } catch (err) {
+      if (signal.aborted) throw err
+      last = `${addr}: ${(err as Error).message}`
+    }
+  }
+  return { error: last }
 }
 
 function targetParam(p: Readonly<Record<string, unknown>>, id: number): string {
@@ -99,20 +117,21 @@ export const rendezvousMethods: ControlMethodsFactory = (node) => {
     },
     'rendezvous.seek': {
       parse(p, id) {
-        exactKeys(p, ['target', 'capability', 'limit', 'follow'], id)
+        exactKeys(p, ['target', 'capability', 'limit', 'follow', 'connect'], id)
         const capability = p.capability === undefined ? undefined : capabilityParam({ capability: [p.capability] }, 'capability', id)![0]
         return {
           target: targetParam(p, id),
           ...(capability === undefined ? {} : { capability }),
           limit: intParam(p, 'limit', id, 1, 1_000, true) ?? DEFAULT_SEEK_LIMIT,
           follow: boolParam(p, 'follow', id) ?? false,
+          connect: boolParam(p, 'connect', id) ?? false,
         }
       },
       async *stream(p, signal) {
         let yielded = 0
         const options = { signal, follow: p.follow as boolean, ...(p.capability === undefined ? {} : { capability: p.capability as Capability }) }
         for await (const provider of node.rendezvous.seek(p.target as string, options)) {
-          yield providerJson(provider)
+          yield p.connect === true ? { ...providerJson(provider), reached: await reach(node, provider, signal) } : providerJson(provider)
           if (++yielded >= (p.limit as number)) return
         }
       },
