@@ -39,9 +39,10 @@ export function createPubSub(init: PubSubInit, components: PubSubComponents): Pu
 
 export { PubSubDriver } from './driver.ts'
 export type {
-  DriverDrops, NeighborSource, PubSubComponents, PubSubConnection, PubSubEvents, PubSubInit, PubSubTransport, PublishResult,
-  TopicPeerDetail,
+  DriverDrops, NeighborSource, PubSubComponents, PubSubConnection, PubSubEvents, PubSubInit, PubSubTraffic, PubSubTransport, PublishResult,
+  TopicPeerCounts, TopicPeerDetail,
 } from './driver.ts'
+export { PublishBackpressureError } from './errors.ts'
 export { PUBSUB_LAN, PUBSUB_LOCAL, PUBSUB_WAN } from './proto/presets.ts'
 export { Subscription } from './subscription.ts'
 export { PUBSUB_PROTOCOL, type PubSubProtocol } from './protocol.ts'

@@ -11,12 +11,13 @@ import { admit, carriedKey, idOf, OriginWindows } from './admission.ts'
 import { TimedMap } from './caches.ts'
 import { resolveConfig, type PubSubConfig } from './config.ts'
 import { KeyBook, type ParkedMessage } from './keys.ts'
+import { LocalHealth } from './local-health.ts'
 import { MAX_HOP } from './messages.ts'
 import type {
   DropReason, PubSubCommand, PubSubEvent, PubSubInput, PubSubMessage, PubSubOutbox, PubSubTimer, PublishMessage, ValidationResult,
 } from './messages.ts'
 import { Peers, type PeerState } from './peers.ts'
-import { Repair } from './repair.ts'
+import { Repair, type RepairCounters } from './repair.ts'
 import { TopicState } from './topic.ts'
 import { Validations, type HeldMessage } from './validation.ts'
 
@@ -60,6 +61,8 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
   readonly #fetching: TimedMap<string>
   readonly #repair: Repair
   readonly #validations: Validations
+  /** How late the driver reports its event loop runs (Lifeguard's local health, `local-health.ts`). */
+  readonly health: LocalHealth
   #wallOffsetMs = 0
   #antiEntropyArmed = false
 
@@ -76,6 +79,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     if (!this.keys.learn(init.self, init.publicKey)) throw new RangeError('PubSubCore: publicKey does not hash to self')
     this.peers = new Peers(c)
     this.#validations = new Validations(c.maxPendingValidations)
+    this.health = new LocalHealth(c)
     this.#repair = new Repair({
       topic: (topicHex) => this.topics.get(topicHex),
       joinedTopics: () => this.topics.values(),
@@ -90,7 +94,12 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
       penalize: (peer, counter, nowMs, out) => this.peers.penalize(peer, counter, nowMs, this.topics.values(), out),
       withKeyFor: (peerHex, msg) => this.keys.attachFor(peerHex, msg, this.self),
       randomTopicPeer: (state) => pick(this.#rng, shuffled(this.#rng, state.peers())),
-    }, c)
+    }, c, this.health)
+  }
+
+  /** Grafts, IWANT ids, and graft timers that waited (widened by lag, or for the repair budget). */
+  get repairCounters(): Readonly<RepairCounters> {
+    return this.#repair.counters
   }
 
   handle(input: PubSubInput, nowMs: number, out: PubSubOutbox): void {
@@ -145,6 +154,9 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
         return
       case 'learn-key':
         this.keys.learn(command.peer, command.publicKey)
+        return
+      case 'local-lag':
+        this.health.report(command.lagMs, nowMs)
         return
       case 'join': {
         const key = command.topic.toHex()
@@ -216,6 +228,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
         if (this.#validations.take(timer.validationId) !== undefined) this.#drop('validation-timeout')
         return
       case 'graft': return this.#repair.onGraftTimer(timer.id, timer.attempt, nowMs, out)
+      case 'promise': return this.#repair.onPromiseTimer(timer.id, timer.peer, nowMs, out)
       case 'ihave-flush': return this.#repair.flushIHave(out)
       case 'anti-entropy': {
         this.#repair.antiEntropyRound(nowMs, out)
@@ -242,6 +255,8 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     }
     if (!this.#admitRate(peer, msg, nowMs)) {
       this.#drop('rate-limited')
+      // While we run late, a burst is our queue releasing the peer's traffic at once: no penalty.
+      if (this.health.overloaded(nowMs)) return
       return this.peers.penalize(peer, 'rateLimited', nowMs, this.topics.values(), out)
     }
     switch (msg.type) {
@@ -273,14 +288,16 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
   /**
    * Token buckets come before any hashing or signature work. Payloads we asked this peer for
    * (GRAFT or anti-entropy IWANT) bypass the publish bucket: we chose their number, and a heal
-   * after a partition fetches far more than the steady-state rate.
+   * after a partition fetches far more than the steady-state rate. Local lag widens the burst: what
+   * waited in our queue arrived over the lag, not in the instant we read it.
    */
   #admitRate(peer: PeerState, msg: PubSubMessage, nowMs: number): boolean {
-    if (msg.type !== 'publish') return peer.controlBucket.take(nowMs)
+    const slackMs = this.health.lagMs(nowMs)
+    if (msg.type !== 'publish') return peer.controlBucket.take(nowMs, slackMs)
     const { header } = msg
     const idHex = idOf(header).toHex()
     if (this.#fetching.get(idHex, nowMs) === peer.key || this.#repair.isRequestedFrom(idHex, peer.key)) return true
-    return peer.publishBucket.take(nowMs)
+    return peer.publishBucket.take(nowMs, slackMs)
   }
 
   #onSubscribe(from: PeerId, topics: readonly TopicId[], reply: boolean, nowMs: number, out: PubSubOutbox): void {
@@ -319,6 +336,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     }
     const id = idOf(header)
     const idHex = id.toHex()
+    this.#repair.received(idHex, peer.key, nowMs)
     // Copies of a message waiting for its validator are no-ops: no score, no prune.
     if (this.#validations.isHeld(idHex)) return this.#drop('duplicate')
     if (this.#seen.has(idHex, nowMs)) {
