@@ -114,3 +114,38 @@ describe('PubSubCore under local lag', () => {
     expect(sends(have, 'iwant')).toEqual([{ to: b.id, msg: { type: 'iwant', topic: TOPIC, ids: [idOf(m2)] } }])
   })
 })
+
+describe('origin keys on request', () => {
+  it("never attaches a key in 'on-request' mode: the receiver asks the forwarder, and an IHAVE for the parked id grafts nothing", () => {
+    const a = makeNode(1, { originKeys: 'on-request' })
+    const [b, c, origin] = [makeNode(2), makeNode(3), makeNode(4)]
+    connect(a, [b, c])
+    const msg = origin.publisher.build(TOPIC, new Uint8Array([1]), 0)
+    const out: PubSubOutput[] = []
+    a.core.handle({ type: 'recv', from: b.id, msg: { ...msg, hop: 2 } }, 0, out)
+    expect(sends(out, 'key-request')).toEqual([{ to: b.id, msg: { type: 'key-request', origins: [origin.id] } }])
+    const ihave: PubSubOutput[] = []
+    a.core.handle({ type: 'recv', from: c.id, msg: { type: 'ihave', topic: TOPIC, ids: [idOf(msg)], hops: [1] } }, 1, ihave)
+    expect(schedules(ihave)).toEqual([])
+    const released: PubSubOutput[] = []
+    a.core.handle({ type: 'recv', from: b.id, msg: { type: 'key-response', keys: [origin.publicKey] } }, 2, released)
+    // Delivered and forwarded to c without the key: c will ask a in turn.
+    const pushed = sends(released, 'publish')
+    expect(pushed).toHaveLength(1)
+    expect(pushed[0]!.msg.type === 'publish' && pushed[0]!.msg.originKey).toBe(undefined)
+  })
+
+  it("forwards a message that arrived with its origin's key without passing the key on to a link that already had it", () => {
+    const a = makeNode(1)
+    const [b, c, origin] = [makeNode(2), makeNode(3), makeNode(4)]
+    connect(a, [b, c])
+    const m1 = origin.publisher.build(TOPIC, new Uint8Array([1]), 0)
+    const m2 = origin.publisher.build(TOPIC, new Uint8Array([2]), 0)
+    const first: PubSubOutput[] = []
+    a.core.handle({ type: 'recv', from: b.id, msg: { ...m1, hop: 2, originKey: origin.publicKey } }, 0, first)
+    expect(sends(first, 'publish').map((s) => s.msg.type === 'publish' && s.msg.originKey !== undefined)).toEqual([true])
+    const second: PubSubOutput[] = []
+    a.core.handle({ type: 'recv', from: b.id, msg: { ...m2, hop: 2, originKey: origin.publicKey } }, 1, second)
+    expect(sends(second, 'publish').map((s) => s.msg.type === 'publish' && s.msg.originKey !== undefined)).toEqual([false])
+  })
+})

@@ -59,6 +59,14 @@ export interface PubSubConfig {
   readonly sketchCells: number
   /** Ids per anti-entropy HAVE list; bounded by the IHAVE cap. */
   readonly maxHaveIds: number
+  /**
+   * How a remote origin's 1,952-byte key reaches a receiver: 'per-link' attaches it to the first of
+   * that origin's messages sent over each link (no round trip, one key per link and origin);
+   * 'on-request' never attaches it and the receiver asks the forwarder once (KEY_REQUEST), so each
+   * node fetches each key once, at one round trip on the first message of each new origin.
+   * Default 'per-link': the round trip would land on the latency of every new origin's first message.
+   */
+  readonly originKeys: 'per-link' | 'on-request'
   /** Public keys of remote origins kept. 10,000 x 1,952 B = about 19 MiB at most. */
   readonly keyCacheSize: number
   /** Messages parked while their origin's key is fetched, in total and per origin. */
@@ -130,6 +138,7 @@ export const DEFAULT_CONFIG: PubSubConfig = Object.freeze({
   antiEntropyIntervalMs: 30_000,
   sketchCells: 96,
   maxHaveIds: LIMITS.maxIhaveIds,
+  originKeys: 'per-link',
   keyCacheSize: 10_000,
   maxPendingMessages: 1_024,
   maxPendingPerOrigin: 16,
@@ -169,6 +178,7 @@ export function checkConfig(c: PubSubConfig): void {
     // Otherwise a message could outlive its dedupe entry and be delivered twice.
     throw new RangeError('PubSubConfig.seenMs must be at least maxMessageAgeMs + maxFutureSkewMs')
   }
+  if (c.originKeys !== 'per-link' && c.originKeys !== 'on-request') throw new RangeError("PubSubConfig.originKeys must be 'per-link' or 'on-request'")
   if (c.sketchCells % 3 !== 0 || c.sketchCells > 1_536) throw new RangeError('PubSubConfig.sketchCells must be a multiple of 3, at most 1536')
   if (c.maxHaveIds > LIMITS.maxIhaveIds) throw new RangeError(`PubSubConfig.maxHaveIds must be at most ${LIMITS.maxIhaveIds}`)
   checkScoreParams(c.score)

@@ -75,7 +75,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     this.#seen = new TimedMap(c.seenMs, c.seenSize)
     this.#origins = new OriginWindows(c.keyCacheSize)
     this.#fetching = new TimedMap(10_000, c.maxMissing)
-    this.keys = new KeyBook({ capacity: c.keyCacheSize, maxPending: c.maxPendingMessages, maxPerOrigin: c.maxPendingPerOrigin })
+    this.keys = new KeyBook({ capacity: c.keyCacheSize, maxPending: c.maxPendingMessages, maxPerOrigin: c.maxPendingPerOrigin, attach: c.originKeys === 'per-link' })
     if (!this.keys.learn(init.self, init.publicKey)) throw new RangeError('PubSubCore: publicKey does not hash to self')
     this.peers = new Peers(c)
     this.#validations = new Validations(c.maxPendingValidations)
@@ -87,7 +87,8 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
       peer: (id, nowMs) => this.peers.get(id, nowMs),
       canBeEager: (peer, nowMs) => this.peers.canBeEager(peer, nowMs),
       isGraylisted: (peer, nowMs) => this.peers.isGraylisted(peer, nowMs),
-      hasSeen: (idHex, nowMs) => this.#seen.has(idHex, nowMs),
+      // A message parked for its origin's key is as good as seen: its key, not another copy, is missing.
+      hasSeen: (idHex, nowMs) => this.#seen.has(idHex, nowMs) || this.keys.isParked(idHex),
       isFetching: (idHex, nowMs) => this.#fetching.has(idHex, nowMs),
       markFetching: (idHex, fromHex, nowMs) => this.#fetching.set(idHex, fromHex, nowMs),
       drop: (reason) => this.#drop(reason),
@@ -352,7 +353,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
       }
       return
     }
-    if (this.keys.isParked(idHex, header.origin)) return this.#drop('duplicate')
+    if (this.keys.isParked(idHex)) return this.#drop('duplicate')
     const verdict = admit(header, msg.payload.length, this.wallNow(nowMs), this.#origins.highest(header.origin.toHex()), this.config)
     if (verdict !== 'ok') {
       this.#drop(verdict)
@@ -459,7 +460,10 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
   /** Eager push to the tree, lazy IHAVE to the rest; returns how many peers were told. */
   #forward(state: TopicState, id: MessageId, msg: PublishMessage, hop: number, exceptKey: string | undefined, out: PubSubOutbox): number {
     let told = 0
-    const next: PublishMessage = { ...msg, hop: hop + 1 }
+    // A key that came with the message is not passed on by default: each link gets an origin's key
+    // once (`KeyBook.attachFor`), or the whole tree would carry it on every first copy.
+    const { originKey: _carried, ...bare } = msg
+    const next: PublishMessage = { ...bare, hop: hop + 1 }
     for (const [key, peer] of state.eager) {
       if (key === exceptKey || next.hop > MAX_HOP) continue
       out.push({ type: 'send', to: peer, msg: this.keys.attachFor(key, next, this.self) })
