@@ -9,7 +9,8 @@
  */
 import type { MessageId, PeerId, TopicId } from '@saorsa-gossip/types'
 import { LIMITS } from '@saorsa-gossip/types'
-import { buildSketch, chunks, diffSketch } from './anti-entropy.ts'
+import { buildSketch, chunks, diffSketch, largerSketch } from './anti-entropy.ts'
+import { IBLT_CELL_BYTES } from './iblt.ts'
 import { TimedMap } from './caches.ts'
 import type { PubSubConfig } from './config.ts'
 import type { LocalHealth } from './local-health.ts'
@@ -297,9 +298,9 @@ export class Repair {
     }
   }
 
-  sendSketch(state: TopicState, to: PeerId, nowMs: number, out: PubSubOutbox): void {
+  sendSketch(state: TopicState, to: PeerId, nowMs: number, out: PubSubOutbox, cells = this.#config.sketchCells): void {
     const ids = state.ids(nowMs)
-    out.push({ type: 'send', to, msg: { type: 'sketch', topic: state.topic, count: ids.length, cells: buildSketch(ids, this.#config.sketchCells) } })
+    out.push({ type: 'send', to, msg: { type: 'sketch', topic: state.topic, count: ids.length, cells: buildSketch(ids, cells) } })
   }
 
   #onSketch(from: PeerId, state: TopicState, msg: SketchMessage, nowMs: number, out: PubSubOutbox): void {
@@ -312,8 +313,12 @@ export class Repair {
       }
       return
     }
-    // Too many differences for the table: send our most recent ids as a plain list.
-    out.push({ type: 'send', to: from, msg: { type: 'have', topic: state.topic, ids: ours.slice(-this.#config.maxHaveIds), complete: true } })
+    // Too many differences for the table: answer with a larger one, and past the largest with every
+    // id we hold, newest first (a single list is complete: the peer may offer what we lack).
+    const larger = largerSketch(msg.cells.length / IBLT_CELL_BYTES)
+    if (larger !== undefined) return this.sendSketch(state, from, nowMs, out, larger)
+    const lists = chunks(ours.reverse(), this.#config.maxHaveIds)
+    for (const ids of lists) out.push({ type: 'send', to: from, msg: { type: 'have', topic: state.topic, ids, complete: lists.length === 1 } })
   }
 
   #onHave(from: PeerId, state: TopicState, msg: HaveMessage, nowMs: number, out: PubSubOutbox): void {
