@@ -45,7 +45,12 @@ export interface PubSubConfig {
   readonly maxMessageAgeMs: number
   /** Messages stamped further ahead than this are rejected. Tuned: tolerates NTP-less laptops. */
   readonly maxFutureSkewMs: number
-  /** Sequence numbers this far below an origin's highest verified one are replays. Korium: 128; ours is wider for bursts over many paths. */
+  /**
+   * Anti-replay window per origin (RFC 4303 style, `replay-window.ts`): sequence numbers this far
+   * below an origin's highest verified one are replays, and so is any number in the window already
+   * seen. Korium: 128; ours is wider for bursts over many paths: 4,096 is 80 s of an origin
+   * publishing 50 msg/s. A multiple of 32; 512 bytes per origin, 5 MiB for keyCacheSize origins.
+   */
   readonly seqWindow: number
   /** Per-peer published-message rate limit (token bucket), checked before any hash or signature work. */
   readonly publishRatePerSecond: number
@@ -179,6 +184,7 @@ export function checkConfig(c: PubSubConfig): void {
     throw new RangeError('PubSubConfig.seenMs must be at least maxMessageAgeMs + maxFutureSkewMs')
   }
   if (c.originKeys !== 'per-link' && c.originKeys !== 'on-request') throw new RangeError("PubSubConfig.originKeys must be 'per-link' or 'on-request'")
+  if (c.seqWindow % 32 !== 0) throw new RangeError('PubSubConfig.seqWindow must be a multiple of 32')
   if (c.sketchCells % 3 !== 0 || c.sketchCells > 1_536) throw new RangeError('PubSubConfig.sketchCells must be a multiple of 3, at most 1536')
   if (c.maxHaveIds > LIMITS.maxIhaveIds) throw new RangeError(`PubSubConfig.maxHaveIds must be at most ${LIMITS.maxIhaveIds}`)
   checkScoreParams(c.score)

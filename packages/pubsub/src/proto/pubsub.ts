@@ -7,7 +7,7 @@
  */
 import { payloadHash, bytesEqual, shuffled, pick } from '@saorsa-gossip/types'
 import type { MessageId, PeerId, ProtocolCore, Rng, TopicId } from '@saorsa-gossip/types'
-import { admit, carriedKey, idOf, OriginWindows } from './admission.ts'
+import { admit, carriedKey, idOf } from './admission.ts'
 import { TimedMap } from './caches.ts'
 import { resolveConfig, type PubSubConfig } from './config.ts'
 import { KeyBook, type ParkedMessage } from './keys.ts'
@@ -18,6 +18,7 @@ import type {
 } from './messages.ts'
 import { Peers, type PeerState } from './peers.ts'
 import { Repair, type RepairCounters } from './repair.ts'
+import { ReplayWindows } from './replay-window.ts'
 import { TopicState } from './topic.ts'
 import { Validations, type HeldMessage } from './validation.ts'
 
@@ -56,7 +57,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
   readonly #verify: VerifyHeader
   readonly #rng: Rng
   readonly #seen: TimedMap<true>
-  readonly #origins: OriginWindows
+  readonly #origins: ReplayWindows
   /** Ids requested through anti-entropy IWANT: their arrival does not make the sender eager. */
   readonly #fetching: TimedMap<string>
   readonly #repair: Repair
@@ -73,7 +74,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     this.#rng = init.rng
     const c = this.config
     this.#seen = new TimedMap(c.seenMs, c.seenSize)
-    this.#origins = new OriginWindows(c.keyCacheSize)
+    this.#origins = new ReplayWindows(c.seqWindow, c.keyCacheSize)
     this.#fetching = new TimedMap(10_000, c.maxMissing)
     this.keys = new KeyBook({ capacity: c.keyCacheSize, maxPending: c.maxPendingMessages, maxPerOrigin: c.maxPendingPerOrigin, attach: c.originKeys === 'per-link' })
     if (!this.keys.learn(init.self, init.publicKey)) throw new RangeError('PubSubCore: publicKey does not hash to self')
@@ -199,7 +200,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     const id = idOf(header)
     const idHex = id.toHex()
     this.#seen.set(idHex, true, nowMs)
-    this.#origins.advance(header.origin.toHex(), header.seq)
+    this.#origins.mark(header.origin.toHex(), header.seq)
     state.cache.set(idHex, { id, message, hop: 0, from: undefined }, nowMs)
     const peers = this.#forward(state, id, message, 0, undefined, out)
     // With no topic neighbour the message still waits in the cache: anti-entropy offers it to
@@ -217,7 +218,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     const { header } = message
     const id = idOf(header)
     this.#seen.set(id.toHex(), true, nowMs)
-    this.#origins.advance(header.origin.toHex(), header.seq)
+    this.#origins.mark(header.origin.toHex(), header.seq)
     const peers = state.peers()
     for (const peer of peers) out.push({ type: 'send', to: peer, msg: { ...message, hop: 1 } })
     out.push({ type: 'emit', event: { type: 'published', requestId, topic, outcome: peers.length > 0 ? 'sent' : 'no-peers', id, peers: peers.length } })
@@ -354,7 +355,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
       return
     }
     if (this.keys.isParked(idHex)) return this.#drop('duplicate')
-    const verdict = admit(header, msg.payload.length, this.wallNow(nowMs), this.#origins.highest(header.origin.toHex()), this.config)
+    const verdict = admit(header, msg.payload.length, this.wallNow(nowMs), this.#origins, this.config)
     if (verdict !== 'ok') {
       this.#drop(verdict)
       // Forwarders check the same rules, so a length mismatch is the forwarder's fault; age and
@@ -399,8 +400,10 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     const idHex = id.toHex()
     const { header } = msg
     if (msg.originKey !== undefined) this.keys.learn(header.origin, msg.originKey)
-    // Seen from here on, whatever the validator says: a rejected message is never fetched again.
+    // Seen from here on, whatever the validator says: a rejected message is never fetched again,
+    // and its sequence number is spent even after the seen cache forgets its id.
     this.#seen.set(idHex, true, nowMs)
+    this.#origins.mark(header.origin.toHex(), header.seq)
     const timeoutMs = this.#validations.timeoutOf(state.topic.toHex())
     if (timeoutMs === undefined) return this.#accept({ peer, topicHex: state.topic.toHex(), id, idHex, msg }, state, nowMs, out)
     const held: HeldMessage = { peer, topicHex: state.topic.toHex(), id, idHex, msg }
@@ -424,7 +427,6 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
   /** Delivers a verified (and, where the topic has a validator, accepted) message and pushes it on. */
   #accept({ peer, id, idHex, msg }: HeldMessage, state: TopicState, nowMs: number, out: PubSubOutbox): void {
     const { header } = msg
-    this.#origins.advance(header.origin.toHex(), header.seq)
     if (msg.neighborsOnly === true) {
       this.peers.record(peer, 'firstDelivery', nowMs)
       const delivery = {
