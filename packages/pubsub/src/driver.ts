@@ -14,6 +14,7 @@ import { CoreRuntime } from '@saorsa-gossip/types/runtime'
 import { decodePubSubMessage, encodePubSubMessage } from './codec.ts'
 import { PublishBackpressureError } from './errors.ts'
 import { LagMonitor } from './lag-monitor.ts'
+import type { SequenceFile } from './sequence-file.ts'
 import type { PubSubConfig } from './proto/config.ts'
 import type { Delivery, PubSubCommand, PubSubEvent, PubSubMessage, PubSubTimer, PublishOutcome } from './proto/messages.ts'
 import { PubSubCore } from './proto/pubsub.ts'
@@ -64,6 +65,13 @@ export interface PubSubInit {
    * before its first copy left, and every lagging forwarder adds its own queue to that. 0 never refuses.
    */
   readonly maxPublishLagMs?: number
+  /**
+   * A file that keeps this origin's publish sequence restart-safe (`sequence-file.ts`): a high-water
+   * mark reserved in blocks of 65,536 and written atomically before use, so no restart, crash or
+   * clock step ever reuses a sequence number. Without it numbers start from wall-clock ms x 1024,
+   * which a clock stepped back across a restart can repeat.
+   */
+  readonly sequenceFile?: string
 }
 
 /** Dependencies (js-libp2p `Components`): what this pubsub runs on. */
@@ -122,6 +130,8 @@ export interface DriverDrops {
   'core-error': number
   /** Validators that threw or answered something other than accept / reject / ignore. */
   'validator-error': number
+  /** Early reservations of publish sequence numbers that failed to write (retried before the block runs out). */
+  'sequence-write': number
 }
 
 type Listener<K extends keyof PubSubEvents> = (event: PubSubEvents[K]) => void
@@ -133,7 +143,7 @@ interface TopicEntry { readonly topic: TopicId; joined: boolean; readonly subscr
 
 export class PubSubDriver extends EventTarget {
   readonly core: PubSubCore
-  readonly driverDrops: DriverDrops = { decode: 0, 'no-connection': 0, 'send-failed': 0, lagged: 0, 'core-error': 0, 'validator-error': 0 }
+  readonly driverDrops: DriverDrops = { decode: 0, 'no-connection': 0, 'send-failed': 0, lagged: 0, 'core-error': 0, 'validator-error': 0, 'sequence-write': 0 }
   /** Pubsub bytes and frames sent and received by this node (for harnesses and metrics). */
   readonly traffic: PubSubTraffic = { bytesSent: 0, bytesReceived: 0, framesSent: 0, framesReceived: 0 }
   readonly #components: PubSubComponents
@@ -142,6 +152,8 @@ export class PubSubDriver extends EventTarget {
   readonly #runtime: Runtime
   readonly #publisher: Publisher
   readonly #lagMonitor: LagMonitor
+  readonly #sequenceFile: string | undefined
+  #sequence: Promise<SequenceFile> | undefined
   readonly #maxPublishLagMs: number
   readonly #topics = new Map<string, TopicEntry>()
   readonly #validators = new Validators(() => { this.driverDrops['validator-error']++ })
@@ -179,6 +191,10 @@ export class PubSubDriver extends EventTarget {
     })
     this.#lagMonitor = new LagMonitor(nonNegative(init.lagSampleMs ?? 100, 'lagSampleMs'), (lagMs) => this.#command({ type: 'local-lag', lagMs }))
     this.#maxPublishLagMs = nonNegative(init.maxPublishLagMs ?? 2_000, 'maxPublishLagMs')
+    if (init.sequenceFile !== undefined && (typeof init.sequenceFile !== 'string' || init.sequenceFile.length === 0)) {
+      throw new InvalidParametersError('sequenceFile: expected a file path')
+    }
+    this.#sequenceFile = init.sequenceFile
     // Sequence numbers start from the wall clock so a restarted node never reuses one.
     this.#publisher = new Publisher(identity.peerId, signHeaderWith(identity), Math.floor(this.#clock.wallNow()) * 1024)
   }
@@ -207,6 +223,7 @@ export class PubSubDriver extends EventTarget {
     options.signal?.addEventListener('abort', () => this.stop(), { once: true })
     this.#handleFrames()
     this.#lagMonitor.start()
+    if (this.#sequenceFile !== undefined && this.#sequence === undefined) this.#sequence = this.#openSequence(this.#sequenceFile)
     this.#components.transport.addEventListener('connection:open', this.#onOpen)
     this.#components.membership?.addEventListener('peer:up', this.#onUp)
     this.#components.membership?.addEventListener('peer:down', this.#onDown)
@@ -332,6 +349,14 @@ export class PubSubDriver extends EventTarget {
     // Refused before anything is signed or queued: the caller learns now, not by a silent loss later.
     const lagMs = this.core.health.lagMs(this.#clock.now())
     if (this.#maxPublishLagMs > 0 && lagMs > this.#maxPublishLagMs) throw new PublishBackpressureError(lagMs, this.#maxPublishLagMs)
+    if (this.#sequence !== undefined) {
+      const file = await raceAbort(this.#sequence, options.signal)
+      // No await between this check and build(): the number built is the number covered.
+      while (!file.covers(this.#publisher.nextSeq)) await raceAbort(file.reserve(this.#publisher.nextSeq), options.signal)
+      this.#assertStarted()
+      // Past half a block the next one is written in the background (a no-op before that).
+      file.reserve(this.#publisher.nextSeq).catch(() => { this.driverDrops['sequence-write']++ })
+    }
     const wallMs = this.#clock.wallNow()
     this.#command({ type: 'wall-clock', wallMs })
     const message = this.#publisher.build(id, data, wallMs, { neighborsOnly })
@@ -340,6 +365,13 @@ export class PubSubDriver extends EventTarget {
     const result = new Promise<PublishResult>((resolve, reject) => this.#published.set(requestId, { resolve, reject }))
     this.#command({ type: 'publish', topic: id, message, requestId })
     return raceAbort(result, options.signal)
+  }
+
+  async #openSequence(path: string): Promise<SequenceFile> {
+    const { SequenceFile: File } = await import('./sequence-file.ts')
+    const { file, first } = await File.open(path, this.#publisher.nextSeq)
+    this.#publisher.advanceTo(first)
+    return file
   }
 
   #entry(topic: string | TopicId, options: AbortOptions): TopicEntry {
