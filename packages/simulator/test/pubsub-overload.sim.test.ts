@@ -60,7 +60,7 @@ async function overloadRun(seed: number, options: { reportLag: boolean; cost?: P
     sampleLag()
   }
   net.overload(slow, undefined)
-  const all = () => published.every((m) => net.missing(m.idHex, m.origin).length === 0)
+  const all = (): boolean => published.every((m) => net.missing(m.idHex, m.origin).length === 0)
   await net.sim.runUntilAsync(all, { timeoutMs: 90_000, checkEveryMs: 250 })
   const drainedMs = net.sim.now - start
   await net.sim.runForAsync(500)
@@ -80,21 +80,39 @@ async function overloadRun(seed: number, options: { reportLag: boolean; cost?: P
 const round = (x: number) => Number(x.toFixed(3))
 
 describe('PubSub with overloaded nodes', () => {
+  /**
+   * A quarter of 50 nodes verify at 40 new messages/s while random origins publish 50/s for 10 s:
+   * their queues grow to about 3.5 s. Bounds from the lag-aware runs (seeds 1, 2), with the same
+   * runs without lag reports printed beside them: repair (GRAFT + IWANT ids) per delivery 0.38-0.40
+   * against 0.46-0.47, RMR 1.43-1.51 against 1.61-1.63.
+   */
   it.each([1, 2])('delivers everything, graylists nobody and bounds repair when a quarter of 50 nodes lag (seed %d)', async (seed) => {
     const aware = await overloadRun(seed, { reportLag: true })
     const unaware = await overloadRun(seed, { reportLag: false })
-    const unloaded = await overloadRun(seed, { reportLag: true, cost: { publishMs: 0, duplicateMs: 0, otherMs: 0 } })
-    console.log(`pubsub overload seed ${seed}: ${JSON.stringify({ aware, unaware, unloaded })}`)
+    console.log(`pubsub overload seed ${seed}: ${JSON.stringify({ aware, unaware })}`)
     expect(aware.missed).toBe(0)
     expect(aware.honestGraylistings).toBe(0)
+    expect(aware.rateLimited).toBe(0)
+    expect(aware.repairPerDelivery).toBeLessThan(0.45)
+    expect(aware.rmr).toBeLessThan(1.6)
+    expect(aware.graftsPerDelivery).toBeLessThan(unaware.graftsPerDelivery)
+    expect(unaware.missed).toBe(0)
   })
 
-  it('every node of 20 overloaded at 80 msg/s (seed 3)', async () => {
+  /**
+   * Every node of 20 overloaded (a saturated process: each verifies at most 50 new messages/s) while
+   * origins publish 80/s for 5 s. Lag-aware: repair 0.35 per delivery, RMR 1.13; without lag
+   * reports: 0.51 and 1.71, the repair storm of the issue in miniature.
+   */
+  it('delivers everything and halves the duplicate load when every node of 20 is overloaded at 80 msg/s (seed 3)', async () => {
     const cost = { publishMs: 20, duplicateMs: 0.3, otherMs: 0.3 }
     const aware = await overloadRun(3, { reportLag: true, cost, nodes: 20, rate: 80, seconds: 5, share: 1 })
     const unaware = await overloadRun(3, { reportLag: false, cost, nodes: 20, rate: 80, seconds: 5, share: 1 })
     console.log(`pubsub overload all 20 seed 3: ${JSON.stringify({ aware, unaware })}`)
     expect(aware.missed).toBe(0)
     expect(aware.honestGraylistings).toBe(0)
+    expect(aware.repairPerDelivery).toBeLessThan(0.4)
+    expect(aware.rmr).toBeLessThan(1.3)
+    expect(aware.rmr).toBeLessThan(unaware.rmr * 0.75)
   })
 })

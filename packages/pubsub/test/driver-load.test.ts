@@ -118,3 +118,45 @@ describe('restart-safe publish sequence in the driver', () => {
     b.pubsub.stop()
   })
 })
+
+describe('driver API for harnesses and back-pressure', () => {
+  it('counts pubsub bytes and frames each way and reports per-topic eager and lazy peer counts', async () => {
+    const wall = 1_700_000_000_000
+    const b = start(2, new ManualClock(0, wall))
+    b.pubsub.start()
+    b.pubsub.join('chat')
+    const a = start(1, new ManualClock(0, wall))
+    await connect(a, b)
+    expect(a.pubsub.topicPeers('chat')).toEqual({ eager: 1, lazy: 0 })
+    expect(a.pubsub.topicPeers('elsewhere')).toEqual({ eager: 0, lazy: 0 })
+    const before = { ...b.pubsub.traffic }
+    expect(await publishAndReceive(a.pubsub, b.pubsub)).not.toBe('dropped')
+    // One published frame: an ML-DSA-65 signature alone is 3,309 bytes.
+    expect(a.pubsub.traffic.framesSent).toBeGreaterThanOrEqual(2)
+    expect(b.pubsub.traffic.framesReceived - before.framesReceived).toBe(1)
+    expect(b.pubsub.traffic.bytesReceived - before.bytesReceived).toBeGreaterThan(3_309)
+    expect(a.pubsub.traffic.bytesSent).toBeGreaterThanOrEqual(b.pubsub.traffic.bytesReceived)
+    a.pubsub.stop()
+    b.pubsub.stop()
+  })
+
+  it('rejects a publish with PublishBackpressureError while the node runs later than maxPublishLagMs, before signing anything', async () => {
+    const clock = new ManualClock(0)
+    const a = start(1, clock, { maxPublishLagMs: 500 })
+    a.pubsub.start()
+    a.pubsub.join('chat')
+    // What the lag sampler reports when the event loop ran 2 s late.
+    a.pubsub.core.handle({ type: 'command', command: { type: 'local-lag', lagMs: 2_000 } }, 0, [])
+    await expect(a.pubsub.publish('chat', new Uint8Array([1]))).rejects.toMatchObject({ name: 'PublishBackpressureError', lagMs: 2_000 })
+    // The estimate halves every second: 3 s later it is 250 ms, under the limit again.
+    clock.advance(3_000)
+    expect((await a.pubsub.publish('chat', new Uint8Array([1]))).outcome).toBe('no-peers')
+    a.pubsub.stop()
+  })
+
+  it('refuses a negative lag sampling period or publish lag limit, and an empty sequence file path', () => {
+    expect(() => start(1, new ManualClock(0), { lagSampleMs: -1 })).toThrow(/lagSampleMs/)
+    expect(() => start(1, new ManualClock(0), { maxPublishLagMs: Number.NaN })).toThrow(/maxPublishLagMs/)
+    expect(() => start(1, new ManualClock(0), { sequenceFile: '' })).toThrow(/sequenceFile/)
+  })
+})
