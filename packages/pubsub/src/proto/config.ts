@@ -106,9 +106,10 @@ export interface PubSubConfig {
   /** Longest a widened graft timer waits. 4 s: well inside the 120 s cache, far above any queue a node recovers from. */
   readonly maxRepairDelayMs: number
   /**
-   * Above this lag the node treats itself as overloaded: a graft answer or a neighbour's burst it
-   * processes late is its own lateness, not the peer's, so broken promises and rate-limit drops cost
-   * the peer no score. 80 ms: the LAN graft timeout; a loop that late delays everything it reads.
+   * Above this lag the node treats itself as overloaded: graft timers widen, and a graft answer or
+   * a neighbour's burst it processes late is its own lateness, not the peer's, so broken promises
+   * and rate-limit drops cost the peer no score. 80 ms: the LAN graft timeout; a loop that late
+   * delays everything it reads, while a shorter lag is the jitter of a shared machine.
    */
   readonly lagToleranceMs: number
   /**

@@ -50,9 +50,15 @@ export class LocalHealth {
     return this.lagMs(nowMs) > this.#limits.lagToleranceMs
   }
 
-  /** `baseMs` widened by the current lag, capped (never below `baseMs`). */
+  /**
+   * `baseMs` widened by the current lag, capped (never below `baseMs`). A lag within the tolerance
+   * widens nothing: a loop a few tens of ms late delays the eager copy by as much as the IHAVE, and
+   * repair after a real loss should not pay for the jitter of a shared machine.
+   */
   widen(baseMs: number, nowMs: number): number {
-    const widened = baseMs + this.#limits.lagMultiplier * this.lagMs(nowMs)
+    const lag = this.lagMs(nowMs)
+    if (lag <= this.#limits.lagToleranceMs) return baseMs
+    const widened = baseMs + this.#limits.lagMultiplier * lag
     return Math.round(Math.max(baseMs, Math.min(widened, this.#limits.maxRepairDelayMs)))
   }
 }
