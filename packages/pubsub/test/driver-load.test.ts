@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { Identity, nobleMlDsa65 } from '@saorsa-gossip/identity'
 import { ManualClock, SeededRng, decodeCbor, schema as s, type PeerId } from '@saorsa-gossip/types'
-import { createPubSub, type PubSub, type PubSubInit } from '../src/index.ts'
+import { createPubSub, type PubSub, type PubSubInit, type PubSubProtocol } from '../src/index.ts'
 import type { Delivery } from '../src/proto/messages.ts'
 import type { PubSubConnection, PubSubTransport } from '../src/driver.ts'
 import { SEQUENCE_BLOCK, SequenceFile } from '../src/sequence-file.ts'
@@ -47,7 +47,7 @@ class Link extends EventTarget implements PubSubTransport {
     super()
     this.identity = identity
   }
-  handle(_p: string, handler: (m: Uint8Array, c: PubSubConnection) => void): void { this.handler = handler }
+  handle(_p: PubSubProtocol, handler: (m: Uint8Array, c: PubSubConnection) => void): void { this.handler = handler }
   unhandle(): void { this.handler = undefined }
   connectionTo(peer: PeerId): PubSubConnection | undefined {
     const remote = this.peer
