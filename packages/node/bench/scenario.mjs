@@ -75,6 +75,7 @@ await sleep(2000) // let the overlay settle (two gossipsub heartbeats; HyParView
 const setupMs = performance.now() - setupStart
 
 let nextIndex = 0
+let refused = 0
 const publishOne = async () => {
   const index = nextIndex++
   const payload = new Uint8Array(PAYLOAD_BYTES)
@@ -84,7 +85,16 @@ const publishOne = async () => {
   published.set(index, rec)
   const from = Math.floor(rand() * N)
   rec.delivered.add(from)
-  await stack.publish(from, payload)
+  try {
+    await stack.publish(from, payload)
+  } catch (err) {
+    // A publish refused with back-pressure was never accepted: it is not a message to deliver.
+    if (err?.name === 'PublishBackpressureError') {
+      published.delete(index)
+      refused++
+    }
+    throw err
+  }
   return rec
 }
 
@@ -136,7 +146,11 @@ if (mode === 'latency') {
   const worker = async () => {
     while (performance.now() < until) {
       const rec = await publishOne().catch(() => undefined)
-      if (rec === undefined) continue
+      // Refused (back-pressure) or failed: back off instead of spinning on the event loop.
+      if (rec === undefined) {
+        await sleep(20)
+        continue
+      }
       if (rec.delivered.size < N) {
         await new Promise((resolve) => {
           rec.complete = resolve
@@ -160,7 +174,7 @@ latencies.sort((a, b) => a - b)
 const pct = (p) => (latencies.length === 0 ? NaN : latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))])
 const result = {
   stack: stackModule.name, nodes: N, mode, ready, setupMs: Math.round(setupMs),
-  messages: published.size, deliveries, expected, duplicates,
+  messages: published.size, refused, deliveries, expected, duplicates,
   deliveryRatio: expected === 0 ? 0 : deliveries / expected,
   p50: pct(50), p95: pct(95), p99: pct(99),
   bytesPerDelivery: deliveries === 0 ? NaN : bytes / deliveries,

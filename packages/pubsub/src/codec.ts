@@ -7,6 +7,7 @@
 import {
   DecodeError, LIMITS, MAX_HEADER_BYTES, decodeCbor, decodeMessageHeader, encodeCbor, schema as s,
 } from '@saorsa-gossip/types'
+import { MAX_SKETCH_CELLS } from './proto/anti-entropy.ts'
 import { IBLT_CELL_BYTES } from './proto/iblt.ts'
 import { MAX_HOP, type PubSubMessage } from './proto/messages.ts'
 
@@ -14,8 +15,7 @@ import { MAX_HOP, type PubSubMessage } from './proto/messages.ts'
 export const MAX_TOPICS_PER_MESSAGE = 64
 /** Origins per KEY_REQUEST and keys per KEY_RESPONSE. */
 export const MAX_KEYS_PER_MESSAGE = 8
-/** Largest IBLT sketch: 1,536 cells of 40 bytes (60 KiB). */
-export const MAX_SKETCH_CELLS = 1_536
+export { MAX_SKETCH_CELLS } from './proto/anti-entropy.ts'
 
 const ids = (max: number) => s.array(s.messageId(), { max })
 const hops = (max: number) => s.array(s.uint({ max: MAX_HOP }), { max })

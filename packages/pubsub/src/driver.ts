@@ -12,6 +12,9 @@ import {
 } from '@saorsa-gossip/types'
 import { CoreRuntime } from '@saorsa-gossip/types/runtime'
 import { decodePubSubMessage, encodePubSubMessage } from './codec.ts'
+import { PublishBackpressureError } from './errors.ts'
+import { LagMonitor } from './lag-monitor.ts'
+import type { SequenceFile } from './sequence-file.ts'
 import type { PubSubConfig } from './proto/config.ts'
 import type { Delivery, PubSubCommand, PubSubEvent, PubSubMessage, PubSubTimer, PublishOutcome } from './proto/messages.ts'
 import { PubSubCore } from './proto/pubsub.ts'
@@ -50,6 +53,25 @@ export interface PubSubInit {
   readonly config?: Partial<PubSubConfig>
   /** Deliveries buffered per subscription before the oldest are dropped (counted as `lagged`). Default 1,024. */
   readonly subscriptionBuffer?: number
+  /**
+   * How often the event loop's lag is sampled for the core's local health (ms; 0 turns sampling
+   * off). Default 100: a lag spike reaches the graft timers within a tenth of a second, at the cost
+   * of ten host timers a second.
+   */
+  readonly lagSampleMs?: number
+  /**
+   * `publish` rejects with PublishBackpressureError while the sampled lag exceeds this (ms).
+   * Default 2,000: a message accepted then would wait behind two seconds of this node's own work
+   * before its first copy left, and every lagging forwarder adds its own queue to that. 0 never refuses.
+   */
+  readonly maxPublishLagMs?: number
+  /**
+   * A file that keeps this origin's publish sequence restart-safe (`sequence-file.ts`): a high-water
+   * mark reserved in blocks of 65,536 and written atomically before use, so no restart, crash or
+   * clock step ever reuses a sequence number. Without it numbers start from wall-clock ms x 1024,
+   * which a clock stepped back across a restart can repeat.
+   */
+  readonly sequenceFile?: string
 }
 
 /** Dependencies (js-libp2p `Components`): what this pubsub runs on. */
@@ -83,6 +105,20 @@ export interface PubSubEvents {
   'topic:peer-down': CustomEvent<TopicPeerDetail>
 }
 
+/** Bytes and frames this node exchanged on the pubsub protocol (encoded frames, before transport framing). */
+export interface PubSubTraffic {
+  bytesSent: number
+  bytesReceived: number
+  framesSent: number
+  framesReceived: number
+}
+
+/** A topic's tree neighbours by role (Plumtree's eager push and lazy IHAVE sets). */
+export interface TopicPeerCounts {
+  readonly eager: number
+  readonly lazy: number
+}
+
 /** Frames and calls the driver dropped, by reason. */
 export interface DriverDrops {
   decode: number
@@ -94,6 +130,8 @@ export interface DriverDrops {
   'core-error': number
   /** Validators that threw or answered something other than accept / reject / ignore. */
   'validator-error': number
+  /** Early reservations of publish sequence numbers that failed to write (retried before the block runs out). */
+  'sequence-write': number
 }
 
 type Listener<K extends keyof PubSubEvents> = (event: PubSubEvents[K]) => void
@@ -105,12 +143,18 @@ interface TopicEntry { readonly topic: TopicId; joined: boolean; readonly subscr
 
 export class PubSubDriver extends EventTarget {
   readonly core: PubSubCore
-  readonly driverDrops: DriverDrops = { decode: 0, 'no-connection': 0, 'send-failed': 0, lagged: 0, 'core-error': 0, 'validator-error': 0 }
+  readonly driverDrops: DriverDrops = { decode: 0, 'no-connection': 0, 'send-failed': 0, lagged: 0, 'core-error': 0, 'validator-error': 0, 'sequence-write': 0 }
+  /** Pubsub bytes and frames sent and received by this node (for harnesses and metrics). */
+  readonly traffic: PubSubTraffic = { bytesSent: 0, bytesReceived: 0, framesSent: 0, framesReceived: 0 }
   readonly #components: PubSubComponents
   readonly #subscriptionBuffer: number
   readonly #clock: Clock
   readonly #runtime: Runtime
   readonly #publisher: Publisher
+  readonly #lagMonitor: LagMonitor
+  readonly #sequenceFile: string | undefined
+  #sequence: Promise<SequenceFile> | undefined
+  readonly #maxPublishLagMs: number
   readonly #topics = new Map<string, TopicEntry>()
   readonly #validators = new Validators(() => { this.driverDrops['validator-error']++ })
   readonly #published = new Map<number, { resolve: (r: PublishResult) => void; reject: (e: Error) => void }>()
@@ -145,6 +189,12 @@ export class PubSubDriver extends EventTarget {
       beforeTimers: () => [{ type: 'command', command: { type: 'wall-clock', wallMs: this.#clock.wallNow() } }],
       onCoreError: () => { this.driverDrops['core-error']++ },
     })
+    this.#lagMonitor = new LagMonitor(nonNegative(init.lagSampleMs ?? 100, 'lagSampleMs'), (lagMs) => this.#command({ type: 'local-lag', lagMs }))
+    this.#maxPublishLagMs = nonNegative(init.maxPublishLagMs ?? 2_000, 'maxPublishLagMs')
+    if (init.sequenceFile !== undefined && (typeof init.sequenceFile !== 'string' || init.sequenceFile.length === 0)) {
+      throw new InvalidParametersError('sequenceFile: expected a file path')
+    }
+    this.#sequenceFile = init.sequenceFile
     // Sequence numbers start from the wall clock so a restarted node never reuses one.
     this.#publisher = new Publisher(identity.peerId, signHeaderWith(identity), Math.floor(this.#clock.wallNow()) * 1024)
   }
@@ -172,6 +222,8 @@ export class PubSubDriver extends EventTarget {
     this.#runtime.start()
     options.signal?.addEventListener('abort', () => this.stop(), { once: true })
     this.#handleFrames()
+    this.#lagMonitor.start()
+    if (this.#sequenceFile !== undefined && this.#sequence === undefined) this.#sequence = this.#openSequence(this.#sequenceFile)
     this.#components.transport.addEventListener('connection:open', this.#onOpen)
     this.#components.membership?.addEventListener('peer:up', this.#onUp)
     this.#components.membership?.addEventListener('peer:down', this.#onDown)
@@ -183,6 +235,7 @@ export class PubSubDriver extends EventTarget {
   stop(): void {
     if (!this.#runtime.running) return
     this.#runtime.stop()
+    this.#lagMonitor.stop()
     // Releases the name, so this driver (or another) can handle it again after a restart.
     this.#components.transport.unhandle(PUBSUB_PROTOCOL)
     this.#components.transport.removeEventListener('connection:open', this.#onOpen)
@@ -220,6 +273,12 @@ export class PubSubDriver extends EventTarget {
     if (entry === undefined) return
     entry.joined = false
     this.#release(entry)
+  }
+
+  /** How many of this node's neighbours are in `topic`'s tree, eager and lazy (zeros if not joined). */
+  topicPeers(topic: string | TopicId): TopicPeerCounts {
+    const state = this.core.topics.get(toTopic(topic).toHex())
+    return { eager: state?.eager.size ?? 0, lazy: state?.lazy.size ?? 0 }
   }
 
   /** Joined topics (by `join` or by a live subscription). */
@@ -287,6 +346,17 @@ export class PubSubDriver extends EventTarget {
       throw new InvalidParametersError(`data: ${data.length} bytes exceeds the ${LIMITS.maxPayloadBytes}-byte payload cap; use the bulk stream`)
     }
     const id = toTopic(topic)
+    // Refused before anything is signed or queued: the caller learns now, not by a silent loss later.
+    const lagMs = this.core.health.lagMs(this.#clock.now())
+    if (this.#maxPublishLagMs > 0 && lagMs > this.#maxPublishLagMs) throw new PublishBackpressureError(lagMs, this.#maxPublishLagMs)
+    if (this.#sequence !== undefined) {
+      const file = await raceAbort(this.#sequence, options.signal)
+      // No await between this check and build(): the number built is the number covered.
+      while (!file.covers(this.#publisher.nextSeq)) await raceAbort(file.reserve(this.#publisher.nextSeq), options.signal)
+      this.#assertStarted()
+      // Past half a block the next one is written in the background (a no-op before that).
+      file.reserve(this.#publisher.nextSeq).catch(() => { this.driverDrops['sequence-write']++ })
+    }
     const wallMs = this.#clock.wallNow()
     this.#command({ type: 'wall-clock', wallMs })
     const message = this.#publisher.build(id, data, wallMs, { neighborsOnly })
@@ -295,6 +365,13 @@ export class PubSubDriver extends EventTarget {
     const result = new Promise<PublishResult>((resolve, reject) => this.#published.set(requestId, { resolve, reject }))
     this.#command({ type: 'publish', topic: id, message, requestId })
     return raceAbort(result, options.signal)
+  }
+
+  async #openSequence(path: string): Promise<SequenceFile> {
+    const { SequenceFile: File } = await import('./sequence-file.ts')
+    const { file, first } = await File.open(path, this.#publisher.nextSeq)
+    this.#publisher.advanceTo(first)
+    return file
   }
 
   #entry(topic: string | TopicId, options: AbortOptions): TopicEntry {
@@ -329,7 +406,10 @@ export class PubSubDriver extends EventTarget {
       this.driverDrops['no-connection']++
       return
     }
-    connection.send(PUBSUB_PROTOCOL, encodePubSubMessage(msg)).catch(() => { this.driverDrops['send-failed']++ })
+    const bytes = encodePubSubMessage(msg)
+    this.traffic.bytesSent += bytes.length
+    this.traffic.framesSent++
+    connection.send(PUBSUB_PROTOCOL, bytes).catch(() => { this.driverDrops['send-failed']++ })
   }
 
   #close(peer: PeerId): void {
@@ -337,6 +417,8 @@ export class PubSubDriver extends EventTarget {
   }
 
   #onFrame(bytes: Uint8Array, connection: PubSubConnection): void {
+    this.traffic.bytesReceived += bytes.length
+    this.traffic.framesReceived++
     let msg
     try {
       msg = decodePubSubMessage(bytes)
@@ -394,6 +476,11 @@ function toTopic(topic: string | TopicId): TopicId {
     throw new InvalidParametersError(`topic: name longer than ${LIMITS.maxTopicNameBytes} bytes`)
   }
   return TopicId.fromName(topic)
+}
+
+function nonNegative(value: number, name: string): number {
+  if (!Number.isFinite(value) || value < 0) throw new InvalidParametersError(`${name}: expected a non-negative number of ms`)
+  return value
 }
 
 function peerOf(event: Event): PeerId {

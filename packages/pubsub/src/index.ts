@@ -11,7 +11,7 @@
  * import { createPubSub, PUBSUB_WAN } from '@saorsa-gossip/pubsub'
  * import { loadMlDsa65Backend } from '@saorsa-gossip/identity'
  *
- * const pubsub = createPubSub({ config: PUBSUB_WAN }, { transport, identity, membership, backend: await loadMlDsa65Backend() })
+ * const pubsub = createPubSub({ config: PUBSUB_WAN, sequenceFile: '/var/lib/app/pubsub.seq' }, { transport, identity, membership, backend: await loadMlDsa65Backend() })
  * pubsub.start()
  *
  * // Relay a topic and read it through the typed 'message' event...
@@ -23,6 +23,7 @@
  * // ...or hold an async-iterable subscription.
  * const chat = pubsub.subscribe('chat/lobby')
  * const { outcome } = await pubsub.publish('chat/lobby', new TextEncoder().encode('hello'))
+ *   .catch((err) => { if (err.name === 'PublishBackpressureError') return { outcome: 'retry-later' }; throw err })
  * if (outcome === 'no-peers') console.log('nobody subscribed is connected yet; anti-entropy will deliver it later')
  * await pubsub.broadcastNeighbors('chat/lobby', new TextEncoder().encode('typing...'))  // direct neighbours only
  * for await (const msg of chat) console.log(msg.origin.toShortString(), msg.hop, new TextDecoder().decode(msg.payload))
@@ -39,9 +40,10 @@ export function createPubSub(init: PubSubInit, components: PubSubComponents): Pu
 
 export { PubSubDriver } from './driver.ts'
 export type {
-  DriverDrops, NeighborSource, PubSubComponents, PubSubConnection, PubSubEvents, PubSubInit, PubSubTransport, PublishResult,
-  TopicPeerDetail,
+  DriverDrops, NeighborSource, PubSubComponents, PubSubConnection, PubSubEvents, PubSubInit, PubSubTraffic, PubSubTransport, PublishResult,
+  TopicPeerCounts, TopicPeerDetail,
 } from './driver.ts'
+export { PublishBackpressureError } from './errors.ts'
 export { PUBSUB_LAN, PUBSUB_LOCAL, PUBSUB_WAN } from './proto/presets.ts'
 export { Subscription } from './subscription.ts'
 export { PUBSUB_PROTOCOL, type PubSubProtocol } from './protocol.ts'

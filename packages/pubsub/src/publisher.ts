@@ -31,6 +31,17 @@ export class Publisher {
     this.#nextSeq = firstSeq
   }
 
+  /** The sequence number the next message will carry. */
+  get nextSeq(): number {
+    return this.#nextSeq
+  }
+
+  /** Moves the counter forward to `seq` (never back): a restored high-water mark. */
+  advanceTo(seq: number): void {
+    if (!Number.isSafeInteger(seq) || seq < 0) throw new InvalidParametersError('seq must be a non-negative safe integer')
+    this.#nextSeq = Math.max(this.#nextSeq, seq)
+  }
+
   /** `neighborsOnly` builds a neighbour broadcast: same header, its own signing domain, never forwarded. */
   build(topic: TopicId, payload: Uint8Array, wallMs: number, options: { neighborsOnly?: boolean } = {}): PublishMessage {
     if (!(payload instanceof Uint8Array)) throw new InvalidParametersError('payload must be a Uint8Array')

@@ -61,3 +61,28 @@ describe('IBLT set reconciliation', () => {
     expect(() => Iblt.fromBytes(new Uint8Array(41))).toThrow(RangeError)
   })
 })
+
+describe('anti-entropy with large differences', () => {
+  it('answers a sketch that does not peel with one four times larger, and past the largest with every id it holds', async () => {
+    const { makeNode, connect, sends, TOPIC } = await import('./helpers.ts')
+    const a = makeNode(1)
+    const [b, origin] = [makeNode(2), makeNode(3)]
+    connect(a, [b])
+    // a holds 2,500 messages b has none of: far more than 96, 384 or even 1,536 cells peel.
+    for (let i = 0; i < 2_500; i++) {
+      a.core.handle({ type: 'command', command: { type: 'publish', topic: TOPIC, message: origin.publisher.build(TOPIC, new Uint8Array([i & 0xff, i >> 8]), 0), requestId: i } }, 1, [])
+    }
+    const answers = (cells: number) => {
+      const out: Parameters<typeof sends>[0] = []
+      a.core.handle({ type: 'recv', from: b.id, msg: { type: 'sketch', topic: TOPIC, count: 0, cells: buildSketch([], cells) } }, 2, out)
+      return sends(out)
+    }
+    const first = answers(96)
+    expect(first.map((s) => s.msg.type === 'sketch' && s.msg.cells.length / 40)).toEqual([384])
+    expect(answers(384).map((s) => s.msg.type === 'sketch' && s.msg.cells.length / 40)).toEqual([1_536])
+    const lists = answers(1_536)
+    expect(lists.map((s) => s.msg.type)).toEqual(['have', 'have', 'have'])
+    const listed = new Set(lists.flatMap((s) => (s.msg.type === 'have' ? s.msg.ids.map((id) => id.toHex()) : [])))
+    expect(listed.size).toBe(2_500)
+  })
+})

@@ -3,6 +3,7 @@
  * node, and the heap events it processes in (time, seq) order (docs/architecture.md section 2).
  */
 import type { CoreInput, PeerId, ProtocolCore } from '@saorsa-gossip/types'
+import type { ServiceQueue } from './service-queue.ts'
 
 export interface SimulatorInit<Msg> {
   /** Seeds latency, loss and duplication; use `forkRng(label)` to seed the cores from it too. */
@@ -49,6 +50,8 @@ export interface SimNode<Msg, Timer, Command, Event> {
   epoch: number
   stalledUntil: number
   backlog: Array<CoreInput<Msg, Timer, Command>>
+  /** Set for an overloaded node: received messages wait here for their processing time. */
+  service: ServiceQueue<Msg, Timer, Command> | undefined
   clockOffsetMs: number
   connections: Set<number>
 }
@@ -59,6 +62,8 @@ export const ACTION = 2
 export const RESUME = 3
 /** A connection closed or timed out: becomes `peer-down` unless the pair reconnected meanwhile. */
 export const CONN_DOWN = 4
+/** An overloaded node finished processing the head of its service queue. */
+export const SERVE = 5
 
 export interface HeapEvent<Msg, Timer, Command> {
   readonly time: number

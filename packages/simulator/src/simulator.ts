@@ -1,7 +1,8 @@
 /**
  * The discrete-event simulator: many sans-IO protocol cores (docs/architecture.md section 2) in one
  * process on virtual time, after iroh-gossip's `proto::sim`. One heap ordered by (time, seq), seeded
- * per-link latency, loss, duplication, partitions, kill/restart, late joins and event-loop stalls.
+ * per-link latency, loss, duplication, partitions, kill/restart, late joins, event-loop stalls and
+ * overloaded nodes whose processing lags (`overload`, `service-queue.ts`).
  * Same seed and same scenario give the same run, which `traceHash()` and `report()` make checkable.
  */
 import { SeededRng } from '@saorsa-gossip/types'
@@ -9,7 +10,8 @@ import type { CoreInput, CoreOutput, PeerId, ProtocolCore } from '@saorsa-gossip
 import { EventHeap } from './heap.ts'
 import { LinkLatency, hashString } from './latency.ts'
 import { LinkTable } from './links.ts'
-import { ACTION, CONN_DOWN, DELIVER, INPUT, RESUME } from './sim-types.ts'
+import { ServiceQueue, type ServiceTime } from './service-queue.ts'
+import { ACTION, CONN_DOWN, DELIVER, INPUT, RESUME, SERVE } from './sim-types.ts'
 import type { EmittedEvent, HeapEvent, SentMessage, SimNode, SimulatorInit } from './sim-types.ts'
 import { TraceDigest } from './trace.ts'
 import { NetworkStats } from './stats.ts'
@@ -87,7 +89,7 @@ export class Simulator<Msg, Timer, Command, Event> {
     const index = this.#nodes.length
     this.#byKey.set(key, index)
     this.#nodes.push({
-      index, id, core, alive: true, epoch: 0, stalledUntil: 0, backlog: [],
+      index, id, core, alive: true, epoch: 0, stalledUntil: 0, backlog: [], service: undefined,
       clockOffsetMs: options.clockOffsetMs ?? 0, connections: new Set(),
     })
     this.#stats.addNode()
@@ -142,6 +144,7 @@ export class Simulator<Msg, Timer, Command, Event> {
     node.epoch++
     node.backlog = []
     node.stalledUntil = 0
+    node.service?.clear()
     this.#trace.addString(`kill:${node.index}@${this.#now}`)
     if (this.#connectionTimeoutMs !== undefined) {
       for (const peer of node.connections) {
@@ -190,6 +193,25 @@ export class Simulator<Msg, Timer, Command, Event> {
     const until = Math.max(node.stalledUntil, this.#now + ms)
     node.stalledUntil = until
     this.#push(until, RESUME, node.index, node.epoch, -1, undefined, undefined)
+  }
+
+  /**
+   * Makes a node overloaded: from now on every message it receives waits in one FIFO queue and
+   * takes `cost(input)` virtual ms to process (timers and commands do not queue). A later call
+   * changes the cost of messages that arrive from then on (`() => 0` ends the overload: what is
+   * queued is still processed in order).
+   */
+  overload(id: PeerId, cost: ServiceTime<Msg, Timer, Command>): void {
+    const node = this.#node(id)
+    if (node.service === undefined) node.service = new ServiceQueue(cost)
+    else node.service.cost = cost
+    this.#trace.addString(`overload:${node.index}@${this.#now}`)
+  }
+
+  /** An overloaded node's queue: its wait (the local lag its driver would measure) and its depth. */
+  serviceQueue(id: PeerId): { readonly waitMs: number; readonly depth: number; readonly maxDepth: number } | undefined {
+    const queue = this.#node(id).service
+    return queue === undefined ? undefined : { waitMs: queue.waitMs(this.#now), depth: queue.depth, maxDepth: queue.maxDepth }
   }
 
   on(name: 'emit', hook: (e: EmittedEvent<Event>) => void): void
@@ -331,7 +353,9 @@ export class Simulator<Msg, Timer, Command, Event> {
       }
       return
     }
-    const input = ev.input!
+    const input = ev.input
+    // Only SERVE events carry no input.
+    if (input === undefined) return this.#serve(node)
     if (ev.type === DELIVER) {
       if (this.#links.separated(ev.from, ev.node)) {
         this.#stats.drop('partition')
@@ -350,7 +374,21 @@ export class Simulator<Msg, Timer, Command, Event> {
       node.backlog.push(input)
       return
     }
+    if (node.service !== undefined && input.type === 'recv') {
+      const ms = node.service.push(input, this.#now)
+      if (ms !== undefined) this.#push(this.#now + ms, SERVE, node.index, node.epoch, -1, undefined, undefined)
+      return
+    }
     this.#handle(node, input)
+  }
+
+  /** The head of an overloaded node's queue is processed; the next one starts. */
+  #serve(node: SimNode<Msg, Timer, Command, Event>): void {
+    const queue = node.service
+    if (queue === undefined) return
+    const { input, nextMs } = queue.shift()
+    if (nextMs !== undefined) this.#push(this.#now + nextMs, SERVE, node.index, node.epoch, -1, undefined, undefined)
+    if (input !== undefined) this.#handle(node, input)
   }
 
   #handle(node: SimNode<Msg, Timer, Command, Event>, input: CoreInput<Msg, Timer, Command>): void {

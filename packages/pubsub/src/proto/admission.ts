@@ -2,49 +2,30 @@
  * Cheap admission checks on a published message, run after deduplication and before any hashing or
  * signature work (probe-crypto section 7: a forged signature costs as much to reject as a good one
  * to accept, so everything that can reject a message without the signature goes first): the origin
- * timestamp against our wall clock, the per-origin sequence window, and the declared payload length.
+ * timestamp against our wall clock, the per-origin anti-replay window (`replay-window.ts`), and the
+ * declared payload length.
  */
 import { MessageId, PeerId, type MessageHeader } from '@saorsa-gossip/types'
-import { BoundedMap } from './caches.ts'
 import type { PublishMessage } from './messages.ts'
+import type { ReplayWindows } from './replay-window.ts'
 
 export type AdmissionVerdict = 'ok' | 'expired' | 'future' | 'replayed' | 'length-mismatch'
 
 export interface AdmissionLimits {
   readonly maxMessageAgeMs: number
   readonly maxFutureSkewMs: number
-  readonly seqWindow: number
-}
-
-/** Highest verified sequence number per origin; bounded, oldest origins forgotten first. */
-export class OriginWindows {
-  readonly #highest: BoundedMap<number>
-
-  constructor(capacity: number) {
-    this.#highest = new BoundedMap(capacity)
-  }
-
-  highest(originHex: string): number | undefined {
-    return this.#highest.get(originHex)
-  }
-
-  /** Call only after the signature verified, or a forger could push an origin's window forward. */
-  advance(originHex: string, seq: number): void {
-    const prev = this.#highest.get(originHex)
-    if (prev === undefined || seq > prev) this.#highest.set(originHex, seq)
-  }
 }
 
 export function admit(
   header: MessageHeader,
   payloadLength: number,
   wallMs: number,
-  highestSeq: number | undefined,
+  windows: ReplayWindows,
   limits: AdmissionLimits,
 ): AdmissionVerdict {
   if (wallMs - header.timestampMs > limits.maxMessageAgeMs) return 'expired'
   if (header.timestampMs - wallMs > limits.maxFutureSkewMs) return 'future'
-  if (highestSeq !== undefined && header.seq + limits.seqWindow < highestSeq) return 'replayed'
+  if (windows.isReplay(header.origin.toHex(), header.seq)) return 'replayed'
   if (payloadLength !== header.payloadLength) return 'length-mismatch'
   return 'ok'
 }

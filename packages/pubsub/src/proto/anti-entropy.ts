@@ -3,10 +3,21 @@
  * Efficient Set Reconciliation without Prior Context", SIGCOMM 2011): a node periodically sends one
  * random topic neighbour an IBLT of the message ids it holds; the receiver subtracts its own table,
  * peels the difference, fetches what it lacks (IWANT) and offers what the sender lacks (HAVE).
- * When peeling fails (difference too large for the table) the receiver falls back to a plain list.
+ * When peeling fails (difference too large for the table) the receiver answers with a table four
+ * times larger, up to `MAX_SKETCH_CELLS` (the usual doubling of IBLT size estimation, in two steps),
+ * and past that falls back to plain lists of every id it holds, so no difference is too large to heal.
  */
 import { MessageId } from '@saorsa-gossip/types'
 import { Iblt, IBLT_CELL_BYTES } from './iblt.ts'
+
+/** Largest IBLT sketch: 1,536 cells of 40 bytes (60 KiB), which peel about 1,000 differences. */
+export const MAX_SKETCH_CELLS = 1_536
+
+/** The table size to answer a sketch of `cells` that did not peel with, or undefined past the largest. */
+export function largerSketch(cells: number): number | undefined {
+  if (cells >= MAX_SKETCH_CELLS) return undefined
+  return Math.min(MAX_SKETCH_CELLS, cells * 4)
+}
 
 export function buildSketch(ids: Iterable<MessageId>, cells: number): Uint8Array {
   const table = new Iblt(cells)

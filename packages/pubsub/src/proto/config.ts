@@ -10,8 +10,16 @@ import { checkScoreParams, DEFAULT_SCORE_PARAMS, type ScoreParams } from './scor
 export interface PubSubConfig {
   /** Wait for an eager copy after the first IHAVE before grafting its announcer. iroh-gossip: 80 ms. */
   readonly graftTimeout1Ms: number
-  /** Wait after each graft before trying the next announcer. iroh-gossip: 40 ms. */
+  /**
+   * Wait after each graft before trying the next announcer, at least. iroh-gossip: 40 ms; the wait
+   * grows to the measured graft round trip (SRTT + 4 RTTVAR, `promises.ts`) where links are slower.
+   */
   readonly graftTimeout2Ms: number
+  /**
+   * A grafted peer that sends no copy of the message within this long broke its promise (scored).
+   * GossipSub v1.1's IWANT follow-up time: 3 s.
+   */
+  readonly promiseTimeoutMs: number
   /** IHAVE ids are batched for this long per lazy peer. iroh-gossip dispatch timeout: 5 ms. */
   readonly ihaveFlushMs: number
   /** Graft a lazy path this many hops shorter than the eager one. Plumtree p.12 / iroh-gossip: 7. */
@@ -37,7 +45,12 @@ export interface PubSubConfig {
   readonly maxMessageAgeMs: number
   /** Messages stamped further ahead than this are rejected. Tuned: tolerates NTP-less laptops. */
   readonly maxFutureSkewMs: number
-  /** Sequence numbers this far below an origin's highest verified one are replays. Korium: 128; ours is wider for bursts over many paths. */
+  /**
+   * Anti-replay window per origin (RFC 4303 style, `replay-window.ts`): sequence numbers this far
+   * below an origin's highest verified one are replays, and so is any number in the window already
+   * seen. Korium: 128; ours is wider for bursts over many paths: 4,096 is 80 s of an origin
+   * publishing 50 msg/s. A multiple of 32; 512 bytes per origin, 5 MiB for keyCacheSize origins.
+   */
   readonly seqWindow: number
   /** Per-peer published-message rate limit (token bucket), checked before any hash or signature work. */
   readonly publishRatePerSecond: number
@@ -51,6 +64,14 @@ export interface PubSubConfig {
   readonly sketchCells: number
   /** Ids per anti-entropy HAVE list; bounded by the IHAVE cap. */
   readonly maxHaveIds: number
+  /**
+   * How a remote origin's 1,952-byte key reaches a receiver: 'per-link' attaches it to the first of
+   * that origin's messages sent over each link (no round trip, one key per link and origin);
+   * 'on-request' never attaches it and the receiver asks the forwarder once (KEY_REQUEST), so each
+   * node fetches each key once, at one round trip on the first message of each new origin.
+   * Default 'per-link': the round trip would land on the latency of every new origin's first message.
+   */
+  readonly originKeys: 'per-link' | 'on-request'
   /** Public keys of remote origins kept. 10,000 x 1,952 B = about 19 MiB at most. */
   readonly keyCacheSize: number
   /** Messages parked while their origin's key is fetched, in total and per origin. */
@@ -75,12 +96,36 @@ export interface PubSubConfig {
    * room for a validator's own round trip, short enough that repair from another neighbour still works.
    */
   readonly validationTimeoutMs: number
+  /**
+   * Local health (Lifeguard, DSN 2018, applied to graft timers; `local-health.ts`): while the driver
+   * reports that its event loop runs L ms late, graft timers wait `lagMultiplier` x L longer. The
+   * eager copy we wait for sits in our own queue behind about L ms of work, and in every overloaded
+   * forwarder's queue on its path too; 2 covers our queue and one more lagging hop.
+   */
+  readonly lagMultiplier: number
+  /** Longest a widened graft timer waits. 4 s: well inside the 120 s cache, far above any queue a node recovers from. */
+  readonly maxRepairDelayMs: number
+  /**
+   * Above this lag the node treats itself as overloaded: graft timers widen, and a graft answer or
+   * a neighbour's burst it processes late is its own lateness, not the peer's, so broken promises
+   * and rate-limit drops cost the peer no score. 80 ms: the LAN graft timeout; a loop that late
+   * delays everything it reads, while a shorter lag is the jitter of a shared machine.
+   */
+  readonly lagToleranceMs: number
+  /**
+   * Graft requests for missing messages per second (token bucket), so repair traffic stays bounded
+   * whatever the timers do; past it, grafts wait for a token (anti-entropy still fetches). 50/s
+   * repairs half of a neighbour's full publish rate (100/s): more than random loss ever needs.
+   */
+  readonly repairRatePerSecond: number
+  readonly repairBurst: number
   readonly score: ScoreParams
 }
 
 export const DEFAULT_CONFIG: PubSubConfig = Object.freeze({
   graftTimeout1Ms: 80,
   graftTimeout2Ms: 40,
+  promiseTimeoutMs: 3_000,
   ihaveFlushMs: 5,
   optimizationThreshold: 7,
   initialEagerPeers: 4,
@@ -99,6 +144,7 @@ export const DEFAULT_CONFIG: PubSubConfig = Object.freeze({
   antiEntropyIntervalMs: 30_000,
   sketchCells: 96,
   maxHaveIds: LIMITS.maxIhaveIds,
+  originKeys: 'per-link',
   keyCacheSize: 10_000,
   maxPendingMessages: 1_024,
   maxPendingPerOrigin: 16,
@@ -108,6 +154,11 @@ export const DEFAULT_CONFIG: PubSubConfig = Object.freeze({
   maxTopics: 256,
   maxPendingValidations: 256,
   validationTimeoutMs: 2_000,
+  lagMultiplier: 2,
+  maxRepairDelayMs: 4_000,
+  lagToleranceMs: 80,
+  repairRatePerSecond: 50,
+  repairBurst: 100,
   score: DEFAULT_SCORE_PARAMS,
 })
 
@@ -119,10 +170,11 @@ export function resolveConfig(overrides: Partial<PubSubConfig> = {}): PubSubConf
 
 export function checkConfig(c: PubSubConfig): void {
   const positive: (keyof PubSubConfig)[] = [
-    'graftTimeout1Ms', 'graftTimeout2Ms', 'ihaveFlushMs', 'messageCacheMs', 'messageCacheSize', 'seenMs', 'seenSize',
+    'graftTimeout1Ms', 'graftTimeout2Ms', 'promiseTimeoutMs', 'ihaveFlushMs', 'messageCacheMs', 'messageCacheSize', 'seenMs', 'seenSize',
     'maxMessageAgeMs', 'publishRatePerSecond', 'publishBurst', 'controlRatePerSecond', 'controlBurst',
     'antiEntropyIntervalMs', 'keyCacheSize', 'maxPendingMessages', 'maxPendingPerOrigin', 'keyRequestTimeoutMs',
     'maxAnnouncersPerId', 'maxMissing', 'maxTopics', 'maxPendingValidations', 'validationTimeoutMs', 'seqWindow', 'optimizationThreshold', 'maxHaveIds', 'initialEagerPeers',
+    'lagMultiplier', 'maxRepairDelayMs', 'lagToleranceMs', 'repairRatePerSecond', 'repairBurst',
   ]
   for (const key of positive) {
     const v = c[key]
@@ -132,6 +184,8 @@ export function checkConfig(c: PubSubConfig): void {
     // Otherwise a message could outlive its dedupe entry and be delivered twice.
     throw new RangeError('PubSubConfig.seenMs must be at least maxMessageAgeMs + maxFutureSkewMs')
   }
+  if (c.originKeys !== 'per-link' && c.originKeys !== 'on-request') throw new RangeError("PubSubConfig.originKeys must be 'per-link' or 'on-request'")
+  if (c.seqWindow % 32 !== 0) throw new RangeError('PubSubConfig.seqWindow must be a multiple of 32')
   if (c.sketchCells % 3 !== 0 || c.sketchCells > 1_536) throw new RangeError('PubSubConfig.sketchCells must be a multiple of 3, at most 1536')
   if (c.maxHaveIds > LIMITS.maxIhaveIds) throw new RangeError(`PubSubConfig.maxHaveIds must be at most ${LIMITS.maxIhaveIds}`)
   checkScoreParams(c.score)

@@ -27,6 +27,8 @@ export type ParkResult = 'request-key' | 'parked' | 'already-parked' | 'full'
 export class KeyBook {
   readonly #keys: BoundedMap<Uint8Array>
   readonly #pending = new Map<string, PendingOrigin>()
+  /** Ids of all parked messages: an IHAVE for one of them needs no graft, its key is on the way. */
+  readonly #parkedIds = new Set<string>()
   readonly #maxPending: number
   readonly #maxPerOrigin: number
   /** (neighbour, origin) pairs whose key already went with a message. */
@@ -34,7 +36,10 @@ export class KeyBook {
   #pendingCount = 0
   #generation = 0
 
-  constructor(options: { capacity: number; maxPending: number; maxPerOrigin: number }) {
+  readonly #attach: boolean
+
+  constructor(options: { capacity: number; maxPending: number; maxPerOrigin: number; attach?: boolean }) {
+    this.#attach = options.attach ?? true
     this.#keys = new BoundedMap(options.capacity)
     this.#maxPending = options.maxPending
     this.#maxPerOrigin = options.maxPerOrigin
@@ -44,8 +49,8 @@ export class KeyBook {
   /** `msg` with its origin's key attached the first time that origin's message goes to `peerHex`. */
   attachFor(peerHex: string, msg: PublishMessage, self: PeerId): PublishMessage {
     const origin = msg.header.origin
-    // Neighbours learn our own key in the transport handshake.
-    if (origin.equals(self) || this.#sent.has(`${peerHex}:${origin.toHex()}`)) return msg
+    // Neighbours learn our own key in the transport handshake; 'on-request' leaves every key to KEY_REQUEST.
+    if (!this.#attach || origin.equals(self) || this.#sent.has(`${peerHex}:${origin.toHex()}`)) return msg
     const key = this.get(origin)
     if (key === undefined) return msg
     this.#sent.set(`${peerHex}:${origin.toHex()}`, true)
@@ -63,8 +68,8 @@ export class KeyBook {
     return true
   }
 
-  isParked(idHex: string, origin: PeerId): boolean {
-    return this.#pending.get(origin.toHex())?.messages.some((m) => m.idHex === idHex) ?? false
+  isParked(idHex: string): boolean {
+    return this.#parkedIds.has(idHex)
   }
 
   /** Parks a message whose origin key is unknown. 'request-key' means: ask `from`, arm a timeout. */
@@ -75,11 +80,13 @@ export class KeyBook {
       if (entry.messages.some((m) => m.idHex === parked.idHex)) return 'already-parked'
       if (entry.messages.length >= this.#maxPerOrigin || this.#pendingCount >= this.#maxPending) return 'full'
       entry.messages.push(parked)
+      this.#parkedIds.add(parked.idHex)
       this.#pendingCount++
       return 'parked'
     }
     if (this.#pendingCount >= this.#maxPending) return 'full'
     this.#pending.set(key, { origin, generation: ++this.#generation, messages: [parked] })
+    this.#parkedIds.add(parked.idHex)
     this.#pendingCount++
     return 'request-key'
   }
@@ -114,6 +121,7 @@ export class KeyBook {
     if (entry === undefined) return []
     this.#pending.delete(key)
     this.#pendingCount -= entry.messages.length
+    for (const m of entry.messages) this.#parkedIds.delete(m.idHex)
     return entry.messages
   }
 }

@@ -122,6 +122,8 @@ export type PubSubMessage =
 /** Timers are data; none is ever cancelled (a stale one is recognised and ignored when it fires). */
 export type PubSubTimer =
   | { readonly type: 'graft'; readonly id: MessageId; readonly attempt: number }
+  /** The deadline of the promise `peer` made when we grafted it for `id`. */
+  | { readonly type: 'promise'; readonly id: MessageId; readonly peer: PeerId }
   | { readonly type: 'ihave-flush' }
   | { readonly type: 'anti-entropy' }
   | { readonly type: 'key-timeout'; readonly origin: PeerId; readonly generation: number }
@@ -151,6 +153,11 @@ export type PubSubCommand =
   | { readonly type: 'wall-clock'; readonly wallMs: number }
   /** The authenticated public key of a peer, as learned by the transport handshake. */
   | { readonly type: 'learn-key'; readonly peer: PeerId; readonly publicKey: Uint8Array }
+  /**
+   * How late the driver's event loop runs (ms), sampled periodically: repair timers widen and
+   * lateness stops counting against peers while it is high (`local-health.ts`).
+   */
+  | { readonly type: 'local-lag'; readonly lagMs: number }
 
 /** Why a publish was or was not handed to the network. */
 export type PublishOutcome = 'sent' | 'no-peers' | 'not-subscribed'

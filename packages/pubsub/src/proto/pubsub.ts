@@ -7,16 +7,18 @@
  */
 import { payloadHash, bytesEqual, shuffled, pick } from '@saorsa-gossip/types'
 import type { MessageId, PeerId, ProtocolCore, Rng, TopicId } from '@saorsa-gossip/types'
-import { admit, carriedKey, idOf, OriginWindows } from './admission.ts'
+import { admit, carriedKey, idOf } from './admission.ts'
 import { TimedMap } from './caches.ts'
 import { resolveConfig, type PubSubConfig } from './config.ts'
 import { KeyBook, type ParkedMessage } from './keys.ts'
+import { LocalHealth } from './local-health.ts'
 import { MAX_HOP } from './messages.ts'
 import type {
   DropReason, PubSubCommand, PubSubEvent, PubSubInput, PubSubMessage, PubSubOutbox, PubSubTimer, PublishMessage, ValidationResult,
 } from './messages.ts'
 import { Peers, type PeerState } from './peers.ts'
-import { Repair } from './repair.ts'
+import { Repair, type RepairCounters } from './repair.ts'
+import { ReplayWindows } from './replay-window.ts'
 import { TopicState } from './topic.ts'
 import { Validations, type HeldMessage } from './validation.ts'
 
@@ -55,11 +57,13 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
   readonly #verify: VerifyHeader
   readonly #rng: Rng
   readonly #seen: TimedMap<true>
-  readonly #origins: OriginWindows
+  readonly #origins: ReplayWindows
   /** Ids requested through anti-entropy IWANT: their arrival does not make the sender eager. */
   readonly #fetching: TimedMap<string>
   readonly #repair: Repair
   readonly #validations: Validations
+  /** How late the driver reports its event loop runs (Lifeguard's local health, `local-health.ts`). */
+  readonly health: LocalHealth
   #wallOffsetMs = 0
   #antiEntropyArmed = false
 
@@ -70,12 +74,13 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     this.#rng = init.rng
     const c = this.config
     this.#seen = new TimedMap(c.seenMs, c.seenSize)
-    this.#origins = new OriginWindows(c.keyCacheSize)
+    this.#origins = new ReplayWindows(c.seqWindow, c.keyCacheSize)
     this.#fetching = new TimedMap(10_000, c.maxMissing)
-    this.keys = new KeyBook({ capacity: c.keyCacheSize, maxPending: c.maxPendingMessages, maxPerOrigin: c.maxPendingPerOrigin })
+    this.keys = new KeyBook({ capacity: c.keyCacheSize, maxPending: c.maxPendingMessages, maxPerOrigin: c.maxPendingPerOrigin, attach: c.originKeys === 'per-link' })
     if (!this.keys.learn(init.self, init.publicKey)) throw new RangeError('PubSubCore: publicKey does not hash to self')
     this.peers = new Peers(c)
     this.#validations = new Validations(c.maxPendingValidations)
+    this.health = new LocalHealth(c)
     this.#repair = new Repair({
       topic: (topicHex) => this.topics.get(topicHex),
       joinedTopics: () => this.topics.values(),
@@ -83,14 +88,20 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
       peer: (id, nowMs) => this.peers.get(id, nowMs),
       canBeEager: (peer, nowMs) => this.peers.canBeEager(peer, nowMs),
       isGraylisted: (peer, nowMs) => this.peers.isGraylisted(peer, nowMs),
-      hasSeen: (idHex, nowMs) => this.#seen.has(idHex, nowMs),
+      // A message parked for its origin's key is as good as seen: its key, not another copy, is missing.
+      hasSeen: (idHex, nowMs) => this.#seen.has(idHex, nowMs) || this.keys.isParked(idHex),
       isFetching: (idHex, nowMs) => this.#fetching.has(idHex, nowMs),
       markFetching: (idHex, fromHex, nowMs) => this.#fetching.set(idHex, fromHex, nowMs),
       drop: (reason) => this.#drop(reason),
       penalize: (peer, counter, nowMs, out) => this.peers.penalize(peer, counter, nowMs, this.topics.values(), out),
       withKeyFor: (peerHex, msg) => this.keys.attachFor(peerHex, msg, this.self),
       randomTopicPeer: (state) => pick(this.#rng, shuffled(this.#rng, state.peers())),
-    }, c)
+    }, c, this.health)
+  }
+
+  /** Grafts, IWANT ids, and graft timers that waited (widened by lag, or for the repair budget). */
+  get repairCounters(): Readonly<RepairCounters> {
+    return this.#repair.counters
   }
 
   handle(input: PubSubInput, nowMs: number, out: PubSubOutbox): void {
@@ -146,6 +157,9 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
       case 'learn-key':
         this.keys.learn(command.peer, command.publicKey)
         return
+      case 'local-lag':
+        this.health.report(command.lagMs, nowMs)
+        return
       case 'join': {
         const key = command.topic.toHex()
         if (this.topics.has(key) || this.topics.size >= this.config.maxTopics) return
@@ -186,7 +200,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     const id = idOf(header)
     const idHex = id.toHex()
     this.#seen.set(idHex, true, nowMs)
-    this.#origins.advance(header.origin.toHex(), header.seq)
+    this.#origins.mark(header.origin.toHex(), header.seq)
     state.cache.set(idHex, { id, message, hop: 0, from: undefined }, nowMs)
     const peers = this.#forward(state, id, message, 0, undefined, out)
     // With no topic neighbour the message still waits in the cache: anti-entropy offers it to
@@ -204,7 +218,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     const { header } = message
     const id = idOf(header)
     this.#seen.set(id.toHex(), true, nowMs)
-    this.#origins.advance(header.origin.toHex(), header.seq)
+    this.#origins.mark(header.origin.toHex(), header.seq)
     const peers = state.peers()
     for (const peer of peers) out.push({ type: 'send', to: peer, msg: { ...message, hop: 1 } })
     out.push({ type: 'emit', event: { type: 'published', requestId, topic, outcome: peers.length > 0 ? 'sent' : 'no-peers', id, peers: peers.length } })
@@ -216,6 +230,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
         if (this.#validations.take(timer.validationId) !== undefined) this.#drop('validation-timeout')
         return
       case 'graft': return this.#repair.onGraftTimer(timer.id, timer.attempt, nowMs, out)
+      case 'promise': return this.#repair.onPromiseTimer(timer.id, timer.peer, nowMs, out)
       case 'ihave-flush': return this.#repair.flushIHave(out)
       case 'anti-entropy': {
         this.#repair.antiEntropyRound(nowMs, out)
@@ -242,6 +257,8 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     }
     if (!this.#admitRate(peer, msg, nowMs)) {
       this.#drop('rate-limited')
+      // While we run late, a burst is our queue releasing the peer's traffic at once: no penalty.
+      if (this.health.overloaded(nowMs)) return
       return this.peers.penalize(peer, 'rateLimited', nowMs, this.topics.values(), out)
     }
     switch (msg.type) {
@@ -273,14 +290,16 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
   /**
    * Token buckets come before any hashing or signature work. Payloads we asked this peer for
    * (GRAFT or anti-entropy IWANT) bypass the publish bucket: we chose their number, and a heal
-   * after a partition fetches far more than the steady-state rate.
+   * after a partition fetches far more than the steady-state rate. Local lag widens the burst: what
+   * waited in our queue arrived over the lag, not in the instant we read it.
    */
   #admitRate(peer: PeerState, msg: PubSubMessage, nowMs: number): boolean {
-    if (msg.type !== 'publish') return peer.controlBucket.take(nowMs)
+    const slackMs = this.health.lagMs(nowMs)
+    if (msg.type !== 'publish') return peer.controlBucket.take(nowMs, slackMs)
     const { header } = msg
     const idHex = idOf(header).toHex()
     if (this.#fetching.get(idHex, nowMs) === peer.key || this.#repair.isRequestedFrom(idHex, peer.key)) return true
-    return peer.publishBucket.take(nowMs)
+    return peer.publishBucket.take(nowMs, slackMs)
   }
 
   #onSubscribe(from: PeerId, topics: readonly TopicId[], reply: boolean, nowMs: number, out: PubSubOutbox): void {
@@ -319,6 +338,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     }
     const id = idOf(header)
     const idHex = id.toHex()
+    this.#repair.received(idHex, peer.key, nowMs)
     // Copies of a message waiting for its validator are no-ops: no score, no prune.
     if (this.#validations.isHeld(idHex)) return this.#drop('duplicate')
     if (this.#seen.has(idHex, nowMs)) {
@@ -334,8 +354,8 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
       }
       return
     }
-    if (this.keys.isParked(idHex, header.origin)) return this.#drop('duplicate')
-    const verdict = admit(header, msg.payload.length, this.wallNow(nowMs), this.#origins.highest(header.origin.toHex()), this.config)
+    if (this.keys.isParked(idHex)) return this.#drop('duplicate')
+    const verdict = admit(header, msg.payload.length, this.wallNow(nowMs), this.#origins, this.config)
     if (verdict !== 'ok') {
       this.#drop(verdict)
       // Forwarders check the same rules, so a length mismatch is the forwarder's fault; age and
@@ -380,8 +400,10 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     const idHex = id.toHex()
     const { header } = msg
     if (msg.originKey !== undefined) this.keys.learn(header.origin, msg.originKey)
-    // Seen from here on, whatever the validator says: a rejected message is never fetched again.
+    // Seen from here on, whatever the validator says: a rejected message is never fetched again,
+    // and its sequence number is spent even after the seen cache forgets its id.
     this.#seen.set(idHex, true, nowMs)
+    this.#origins.mark(header.origin.toHex(), header.seq)
     const timeoutMs = this.#validations.timeoutOf(state.topic.toHex())
     if (timeoutMs === undefined) return this.#accept({ peer, topicHex: state.topic.toHex(), id, idHex, msg }, state, nowMs, out)
     const held: HeldMessage = { peer, topicHex: state.topic.toHex(), id, idHex, msg }
@@ -405,7 +427,6 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
   /** Delivers a verified (and, where the topic has a validator, accepted) message and pushes it on. */
   #accept({ peer, id, idHex, msg }: HeldMessage, state: TopicState, nowMs: number, out: PubSubOutbox): void {
     const { header } = msg
-    this.#origins.advance(header.origin.toHex(), header.seq)
     if (msg.neighborsOnly === true) {
       this.peers.record(peer, 'firstDelivery', nowMs)
       const delivery = {
@@ -441,7 +462,10 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
   /** Eager push to the tree, lazy IHAVE to the rest; returns how many peers were told. */
   #forward(state: TopicState, id: MessageId, msg: PublishMessage, hop: number, exceptKey: string | undefined, out: PubSubOutbox): number {
     let told = 0
-    const next: PublishMessage = { ...msg, hop: hop + 1 }
+    // A key that came with the message is not passed on by default: each link gets an origin's key
+    // once (`KeyBook.attachFor`), or the whole tree would carry it on every first copy.
+    const { originKey: _carried, ...bare } = msg
+    const next: PublishMessage = { ...bare, hop: hop + 1 }
     for (const [key, peer] of state.eager) {
       if (key === exceptKey || next.hop > MAX_HOP) continue
       out.push({ type: 'send', to: peer, msg: this.keys.attachFor(key, next, this.self) })

@@ -3,17 +3,23 @@
  * GRAFT the first announcer of a missing message and then the next (Plumtree, SRDS 2007, section
  * 3.3, with iroh-gossip's two timeouts), the tree optimisation rule (section 3.6: a lazy path
  * `optimizationThreshold` hops shorter replaces the eager one), PRUNE handling, and the periodic
- * IBLT sketch exchange with its HAVE/IWANT follow-up (`anti-entropy.ts`).
+ * IBLT sketch exchange with its HAVE/IWANT follow-up (`anti-entropy.ts`). Graft timers widen while
+ * the node itself runs late (`local-health.ts`), a message already asked for is never asked for
+ * twice at once, and grafts draw from a per-second budget.
  */
 import type { MessageId, PeerId, TopicId } from '@saorsa-gossip/types'
 import { LIMITS } from '@saorsa-gossip/types'
-import { buildSketch, chunks, diffSketch } from './anti-entropy.ts'
+import { buildSketch, chunks, diffSketch, largerSketch } from './anti-entropy.ts'
+import { IBLT_CELL_BYTES } from './iblt.ts'
 import { TimedMap } from './caches.ts'
 import type { PubSubConfig } from './config.ts'
+import type { LocalHealth } from './local-health.ts'
 import type {
   DropReason, GraftMessage, HaveMessage, IHaveMessage, IWantMessage, PruneMessage, PubSubOutbox, PublishMessage, SketchMessage,
 } from './messages.ts'
 import type { PeerState } from './peers.ts'
+import { GraftPromises } from './promises.ts'
+import { TokenBucket } from './token-bucket.ts'
 import type { TopicState } from './topic.ts'
 
 /**
@@ -47,6 +53,20 @@ interface Missing {
   readonly announcers: Array<{ readonly peer: PeerId; readonly hop: number }>
   attempt: number
   requested: PeerId | undefined
+  /** When the current wait began (the first IHAVE, or the last GRAFT). */
+  sinceMs: number
+}
+
+/** Repair work done, for harnesses and the repair-storm bounds in the simulator. */
+export interface RepairCounters {
+  /** GRAFTs that asked for a missing message. */
+  grafts: number
+  /** Ids requested by anti-entropy IWANT. */
+  iwantIds: number
+  /** Graft timers that found the wait widened by local lag, or a fetch already under way, and waited on. */
+  deferred: number
+  /** Graft timers that waited for a repair budget token. */
+  throttled: number
 }
 
 interface LazyBatch {
@@ -67,12 +87,34 @@ export class Repair {
   readonly #lazy = new Map<string, { peer: PeerId; batches: Map<string, LazyBatch> }>()
   /** Message id -> peers we GRAFTed for it: their copies are answers, not redundant pushes. */
   readonly #grafted: TimedMap<string[]>
+  readonly #health: LocalHealth
+  readonly #budget: TokenBucket
+  readonly #promises: GraftPromises
+  readonly counters: RepairCounters = { grafts: 0, iwantIds: 0, deferred: 0, throttled: 0 }
   #flushArmed = false
 
-  constructor(core: RepairHost, config: PubSubConfig) {
+  constructor(core: RepairHost, config: PubSubConfig, health: LocalHealth, nowMs = 0) {
     this.#core = core
     this.#config = config
+    this.#health = health
+    this.#budget = new TokenBucket(config.repairRatePerSecond, config.repairBurst, nowMs)
     this.#grafted = new TimedMap(GRAFT_ANSWER_MS, config.maxMissing)
+    this.#promises = new GraftPromises(config.maxMissing)
+  }
+
+  /** A copy of `idHex` arrived from `peerHex` (first or duplicate): keeps the promise it made, if any. */
+  received(idHex: string, peerHex: string, nowMs: number): void {
+    this.#promises.kept(idHex, peerHex, nowMs)
+  }
+
+  /** A grafted peer's deadline: no copy from it by now is a broken promise, unless we are the late one. */
+  onPromiseTimer(id: MessageId, peer: PeerId, nowMs: number, out: PubSubOutbox): void {
+    if (!this.#promises.expire(id.toHex(), peer.toHex()) || this.#health.overloaded(nowMs)) return
+    this.#core.penalize(this.#core.peer(peer, nowMs), 'brokenPromise', nowMs, out)
+  }
+
+  #retryMs(nowMs: number): number {
+    return this.#health.widen(this.#promises.retryMs(this.#config.graftTimeout2Ms), nowMs)
   }
 
   /** Whether a graft request for this id is outstanding to `peerHex` (its answer bypasses the rate limit). */
@@ -187,8 +229,8 @@ export class Repair {
         continue
       }
       if (this.#missing.size >= this.#config.maxMissing) continue
-      this.#missing.set(idHex, { id, topicHex: state.topic.toHex(), announcers: [{ peer: peer.id, hop }], attempt: 0, requested: undefined })
-      out.push({ type: 'schedule', delayMs: this.#config.graftTimeout1Ms, timer: { type: 'graft', id, attempt: 0 } })
+      this.#missing.set(idHex, { id, topicHex: state.topic.toHex(), announcers: [{ peer: peer.id, hop }], attempt: 0, requested: undefined, sinceMs: nowMs })
+      out.push({ type: 'schedule', delayMs: this.#health.widen(this.#config.graftTimeout1Ms, nowMs), timer: { type: 'graft', id, attempt: 0 } })
     }
   }
 
@@ -201,8 +243,20 @@ export class Repair {
       this.#missing.delete(idHex)
       return
     }
-    // The previous announcer we grafted did not deliver in time: a broken promise.
-    if (entry.requested !== undefined) core.penalize(core.peer(entry.requested, nowMs), 'brokenPromise', nowMs, out)
+    // Lag that built up since the wait began widens it further; a copy anti-entropy already asked
+    // for, or an empty repair budget, is waited for rather than asked for again.
+    const wait = entry.attempt === 0 ? this.#health.widen(this.#config.graftTimeout1Ms, nowMs) : this.#retryMs(nowMs)
+    const remaining = entry.sinceMs + wait - nowMs
+    if (remaining > 0 || core.isFetching(idHex, nowMs)) {
+      this.counters.deferred++
+      out.push({ type: 'schedule', delayMs: Math.max(remaining, this.#config.graftTimeout2Ms), timer: { type: 'graft', id, attempt } })
+      return
+    }
+    if (!this.#budget.take(nowMs)) {
+      this.counters.throttled++
+      out.push({ type: 'schedule', delayMs: this.#config.graftTimeout2Ms, timer: { type: 'graft', id, attempt } })
+      return
+    }
     const state = core.topic(entry.topicHex)
     let next: PeerId | undefined
     while (state !== undefined && entry.announcers.length > 0) {
@@ -221,9 +275,13 @@ export class Repair {
     if (core.canBeEager(core.peer(next, nowMs), nowMs)) state.addEager(next)
     out.push({ type: 'send', to: next, msg: { type: 'graft', topic: state.topic, ids: [id] } })
     this.#grafted.set(idHex, [...(this.#grafted.get(idHex, nowMs) ?? []), next.toHex()], nowMs)
+    this.counters.grafts++
+    this.#promises.made(idHex, next.toHex(), nowMs)
+    out.push({ type: 'schedule', delayMs: this.#health.widen(this.#config.promiseTimeoutMs, nowMs), timer: { type: 'promise', id, peer: next } })
     entry.requested = next
     entry.attempt++
-    out.push({ type: 'schedule', delayMs: this.#config.graftTimeout2Ms, timer: { type: 'graft', id, attempt: entry.attempt } })
+    entry.sinceMs = nowMs
+    out.push({ type: 'schedule', delayMs: this.#retryMs(nowMs), timer: { type: 'graft', id, attempt: entry.attempt } })
   }
 
   #serve(to: PeerId, state: TopicState, ids: readonly MessageId[], nowMs: number, out: PubSubOutbox): void {
@@ -240,9 +298,9 @@ export class Repair {
     }
   }
 
-  sendSketch(state: TopicState, to: PeerId, nowMs: number, out: PubSubOutbox): void {
+  sendSketch(state: TopicState, to: PeerId, nowMs: number, out: PubSubOutbox, cells = this.#config.sketchCells): void {
     const ids = state.ids(nowMs)
-    out.push({ type: 'send', to, msg: { type: 'sketch', topic: state.topic, count: ids.length, cells: buildSketch(ids, this.#config.sketchCells) } })
+    out.push({ type: 'send', to, msg: { type: 'sketch', topic: state.topic, count: ids.length, cells: buildSketch(ids, cells) } })
   }
 
   #onSketch(from: PeerId, state: TopicState, msg: SketchMessage, nowMs: number, out: PubSubOutbox): void {
@@ -255,8 +313,12 @@ export class Repair {
       }
       return
     }
-    // Too many differences for the table: send our most recent ids as a plain list.
-    out.push({ type: 'send', to: from, msg: { type: 'have', topic: state.topic, ids: ours.slice(-this.#config.maxHaveIds), complete: true } })
+    // Too many differences for the table: answer with a larger one, and past the largest with every
+    // id we hold, newest first (a single list is complete: the peer may offer what we lack).
+    const larger = largerSketch(msg.cells.length / IBLT_CELL_BYTES)
+    if (larger !== undefined) return this.sendSketch(state, from, nowMs, out, larger)
+    const lists = chunks(ours.reverse(), this.#config.maxHaveIds)
+    for (const ids of lists) out.push({ type: 'send', to: from, msg: { type: 'have', topic: state.topic, ids, complete: lists.length === 1 } })
   }
 
   #onHave(from: PeerId, state: TopicState, msg: HaveMessage, nowMs: number, out: PubSubOutbox): void {
@@ -271,11 +333,13 @@ export class Repair {
 
   #request(from: PeerId, state: TopicState, ids: readonly MessageId[], nowMs: number, out: PubSubOutbox): void {
     const core = this.#core
+    // Ids already fetched, or grafted and awaiting the answer, are not asked for again.
     const wanted = ids.filter((id) => {
       const idHex = id.toHex()
-      return !core.hasSeen(idHex, nowMs) && !core.isFetching(idHex, nowMs)
+      return !core.hasSeen(idHex, nowMs) && !core.isFetching(idHex, nowMs) && this.#missing.get(idHex)?.requested === undefined
     })
     for (const id of wanted) core.markFetching(id.toHex(), from.toHex(), nowMs)
+    this.counters.iwantIds += wanted.length
     for (const batch of chunks(wanted, LIMITS.maxIwantIds)) {
       out.push({ type: 'send', to: from, msg: { type: 'iwant', topic: state.topic, ids: batch } })
     }

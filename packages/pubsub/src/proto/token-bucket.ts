@@ -17,11 +17,15 @@ export class TokenBucket {
     this.#updatedMs = nowMs
   }
 
-  /** Spends one token if available. */
-  take(nowMs: number): boolean {
+  /**
+   * Spends one token if available. `slackMs` extends the burst by that many ms of rate: a receiver
+   * that processes its input late passes how late, so a peer's messages that waited in its queue
+   * are counted as arriving when they did, not in the burst in which they are finally read.
+   */
+  take(nowMs: number, slackMs = 0): boolean {
     const elapsed = nowMs - this.#updatedMs
     if (elapsed > 0) {
-      this.#tokens = Math.min(this.#burst, this.#tokens + elapsed * this.#ratePerMs)
+      this.#tokens = Math.min(this.#burst + Math.max(0, slackMs) * this.#ratePerMs, this.#tokens + elapsed * this.#ratePerMs)
       this.#updatedMs = nowMs
     }
     if (this.#tokens < 1) return false

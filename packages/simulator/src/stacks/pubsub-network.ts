@@ -59,6 +59,19 @@ export interface PubSubNetworkInit {
   readonly validate?: (node: PeerId, request: ValidationRequest) => ValidationResult
 }
 
+/** Virtual ms one received message takes an overloaded node (`PubSubNetwork.overload`). */
+export interface ProcessingCost {
+  /** A payload the node has not delivered yet: decode, hash, signature check, delivery, forwarding. */
+  readonly publishMs: number
+  /** A payload copy it already has (dropped by id before any hash or signature work). */
+  readonly duplicateMs: number
+  /** Any other message (control, membership). */
+  readonly otherMs: number
+}
+
+/** How often an overloaded node's driver samples its lag (the pubsub driver's default `lagSampleMs`). */
+const LAG_SAMPLE_MS = 100
+
 export interface RoundMetrics {
   readonly messages: number
   readonly receivers: number
@@ -87,6 +100,8 @@ export class PubSubNetwork {
   readonly #publishers = new Map<string, Publisher>()
   readonly #init: PubSubNetworkInit
   readonly #signatures: Signatures
+  readonly #overloaded = new Set<string>()
+  #lagSampling = false
   #requestId = 0
 
   constructor(init: PubSubNetworkInit) {
@@ -143,6 +158,46 @@ export class PubSubNetwork {
     this.#publishers.set(id.toHex(), new Publisher(id, (h) => this.#signatures.sign(pair.publicKey, pair.secret, h)))
     this.sim.addNode(id, this.#makeStack(id))
     return id
+  }
+
+  /**
+   * Makes `ids` overloaded nodes (the simulator's service-queue model): each received message waits
+   * its turn and takes `cost` virtual ms. With `reportLag` (the default, as the pubsub driver's lag
+   * sampler does) every `LAG_SAMPLE_MS` the node's core is told how long its queue makes input
+   * wait, for the rest of the run; without it the core never learns that it runs late. `undefined`
+   * cost ends the overload for new input (what is queued is still processed in order).
+   */
+  overload(ids: readonly PeerId[], cost: ProcessingCost | undefined, options: { reportLag?: boolean } = {}): void {
+    for (const id of ids) {
+      const hex = id.toHex()
+      if (cost === undefined) {
+        this.sim.overload(id, () => 0)
+        continue
+      }
+      this.sim.overload(id, (input) => {
+        if (input.type !== 'recv') return 0
+        const m = input.msg
+        if (m.layer !== 'pubsub') return cost.otherMs
+        if (m.msg.type !== 'publish') return cost.otherMs
+        const h = m.msg.header
+        const seen = this.deliveries.get(MessageId.derive(h.origin, h.seq, h.payloadHash).toHex())?.has(hex) === true
+        return seen ? cost.duplicateMs : cost.publishMs
+      })
+      if (options.reportLag ?? true) this.#overloaded.add(hex)
+    }
+    if (!this.#lagSampling && this.#overloaded.size > 0) {
+      this.#lagSampling = true
+      this.sim.at(this.sim.now + LAG_SAMPLE_MS, () => this.#sampleLag())
+    }
+  }
+
+  #sampleLag(): void {
+    for (const id of this.ids) {
+      if (!this.#overloaded.has(id.toHex()) || !this.sim.isAlive(id)) continue
+      const lagMs = this.sim.serviceQueue(id)?.waitMs ?? 0
+      this.sim.command(id, { layer: 'pubsub', command: { type: 'local-lag', lagMs } })
+    }
+    this.sim.at(this.sim.now + LAG_SAMPLE_MS, () => this.#sampleLag())
   }
 
   /** Signature checks `verifier` ran on messages of `origin`. */
