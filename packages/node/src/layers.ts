@@ -24,6 +24,8 @@ export interface LayersInit {
   preset: PresetName
   /** Addresses announced to peers (default: the transport's listen addresses). */
   announce?: readonly string[]
+  /** Keeps publish sequence numbers restart-safe (`<home>/sequence.cbor`); without it they come from the wall clock. */
+  sequenceFile?: string
   logger: Logger
   /** A neighbour entered (up) or left the active view; `addrs` are its dialable addresses. */
   onNeighbor(peer: PeerId, up: boolean, addrs: readonly string[]): void
@@ -59,7 +61,7 @@ export function createLayers(init: LayersInit): Layers {
   })
   // Neighbour events reach pubsub through the rules of the shipped stack (./proto/stack.ts), as in the
   // simulator, so pubsub gets no membership component of its own.
-  const pubsub = createPubSub({ config: STACK_PRESETS[init.preset].pubsub }, { transport, identity: init.identity, backend: init.backend })
+  const pubsub = createPubSub({ config: STACK_PRESETS[init.preset].pubsub, ...(init.sequenceFile === undefined ? {} : { sequenceFile: init.sequenceFile }) }, { transport, identity: init.identity, backend: init.backend })
   const pubsubSide: PubSubSide = {
     learnKey: (peer, key) => pubsub.learnKey(peer, key), peerUp: (peer) => pubsub.neighborUp(peer), peerDown: (peer) => pubsub.neighborDown(peer),
   }

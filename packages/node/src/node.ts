@@ -242,6 +242,7 @@ class Node extends EventTarget implements SaorsaNode {
       this.#layers = createLayers({
         transport, identity: this.identity, backend, preset: this.#init.preset ?? 'lan', logger: this.#log,
         announce: announced(),
+        ...(this.#init.home === undefined ? {} : { sequenceFile: homeLayout(this.#init.home).publishSequenceFile }),
         onNeighbor: (peer, up, addrs) => this.#onNeighbor(peer, up, addrs),
         onTopicPeer: (topic, peer, up) => this.#onTopicPeer(topic, peer, up),
       })

@@ -22,6 +22,8 @@ export interface HomeLayout {
   readonly controlSocket: string
   /** A serving node's rendezvous store (CBOR, SPEC.md section 11.4). */
   readonly rendezvousStoreFile: string
+  /** The high-water mark of this node's publish sequence numbers (CBOR, SPEC.md section 7.2). */
+  readonly publishSequenceFile: string
   /** MLS group state, one sealed file per group plus waiting key packages (SPEC.md section 10.7). */
   readonly groupsDir: string
   /** Local names of groups for the CLI (JSON: name -> group id hex); never sent to anyone. */
@@ -48,6 +50,7 @@ export function homeLayout(home: string): HomeLayout {
     configFile: join(home, 'config.json'),
     controlSocket: join(home, 'control.sock'),
     rendezvousStoreFile: join(home, 'rendezvous.cbor'),
+    publishSequenceFile: join(home, 'sequence.cbor'),
     groupsDir: join(home, 'groups'),
     groupNamesFile: join(home, 'group-names.json'),
     coordinatorCacheFile: join(home, 'coordinators.cbor'),
