@@ -5,10 +5,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-// A real `saorsa-coordinator` process and two `saorsa-gossip network join` daemons on loopback TCP,
-// driven only through the CLI: the daemons verify and cache the coordinator's signed advert and list it
-// with `network coordinators --json`; a daemon restarted without --bootstrap and without its peer cache
-// rejoins through the coordinator it cached (coordinators.cbor).
+// Two real `saorsa-coordinator` processes (the second bootstraps from the first) and five
+// `saorsa-gossip network join` daemons on loopback TCP, driven only through the CLI. Each daemon is
+// given one coordinator's address (daemons 0-2 the first, 3-4 the second) and nothing else; every node
+// verifies, caches and lists both coordinators' signed adverts (`network coordinators --json`) and
+// every address book converges to the same seven records. A daemon restarted with no --bootstrap and
+// no peer cache rejoins through the coordinators it cached (coordinators.cbor), and still does once
+// the only coordinator it was ever given is dead, through the other one.
 
 const GOSSIP = fileURLToPath(new URL('../dist/cli/bin.js', import.meta.url))
 const COORDINATOR = fileURLToPath(new URL('../dist/cli/coordinator-bin.js', import.meta.url))
@@ -58,9 +61,16 @@ async function cli(home: string, ...args: string[]): Promise<{ code: number | nu
 const homes: string[] = []
 const procs: Proc[] = []
 afterAll(async () => {
-  for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL')
+  for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL')
+  await Promise.all(procs.map((p) => p.exited))
   for (const h of homes) await rm(h, { recursive: true, force: true })
 })
+
+async function newHome(name: string): Promise<string> {
+  const home = await mkdtemp(join(tmpdir(), `sg-coord-${name}-`))
+  homes.push(home)
+  return home
+}
 
 const eventOf = (p: Proc, name: string) => p.events.find((e) => e.event === name)
 
@@ -70,83 +80,157 @@ function startDaemon(home: string, bootstrap?: string): Proc {
   return run(GOSSIP, args)
 }
 
-interface AdvertJson { peerId: string; roles: string[]; addresses: string[]; nat: string; expiresMs: number }
+function startCoordinator(home: string, roles: string, bootstrap?: string): Proc {
+  const args = ['--home', home, '--json', '--bind', 'tcp://127.0.0.1:0', '--preset', 'local', '--roles', roles, '--publish-interval', '2']
+  if (bootstrap !== undefined) args.push('--bootstrap', bootstrap)
+  return run(COORDINATOR, args)
+}
 
-describe('saorsa-coordinator and two CLI daemons over loopback TCP', () => {
-  let coordinator: Proc
-  let coordinatorId = ''
-  let coordinatorAddr = ''
-  const daemons: Proc[] = []
+interface AdvertJson { peerId: string; roles: string[]; addresses: string[]; nat: string; expiresMs: number; dialSuccesses: number }
+interface Member { home: string; proc: Proc; peerId: string; addrs: string[] }
+
+async function listening(home: string, proc: Proc): Promise<Member> {
+  const event = await until(`${home} to listen`, () => eventOf(proc, 'listening'), 20_000, proc)
+  return { home, proc, peerId: event.peerId as string, addrs: event.addrs as string[] }
+}
+
+async function coordinatorsOf(home: string, role?: string): Promise<AdvertJson[]> {
+  const { code, out } = await cli(home, 'network', 'coordinators', ...(role === undefined ? [] : ['--role', role]))
+  return code === 0 ? (JSON.parse(out) as AdvertJson[]) : []
+}
+
+/** The peers in the node's active view: the neighbours it is connected to. */
+async function neighboursOf(home: string): Promise<string[]> {
+  const { code, out } = await cli(home, 'network', 'peers')
+  return code === 0 ? (JSON.parse(out) as Array<{ peerId: string; view: string }>).filter((p) => p.view === 'active').map((p) => p.peerId) : []
+}
+
+async function addressBookOf(home: string): Promise<Array<{ peerId: string; addresses: string[] }>> {
+  const { code, out } = await cli(home, 'network', 'addressbook')
+  return code === 0 ? (JSON.parse(out) as Array<{ peerId: string; addresses: string[] }>).map(({ peerId, addresses }) => ({ peerId, addresses })) : []
+}
+
+/** Polls `network coordinators` until it lists at least `count` adverts. */
+function listed(home: string, count: number): Promise<AdvertJson[]> {
+  return until(`${home} to list ${count} coordinator(s)`, async () => {
+    const list = await coordinatorsOf(home)
+    return list.length >= count ? list : undefined
+  })
+}
+
+/** Stops a daemon cleanly (its caches are written), forgets its peers and starts it with no bootstrap. */
+async function restartFromCoordinatorCache(daemon: Member): Promise<Proc> {
+  daemon.proc.child.kill('SIGINT')
+  expect(await daemon.proc.exited).toBe(0)
+  await stat(join(daemon.home, 'coordinators.cbor'))
+  await rm(join(daemon.home, 'peers.cbor'), { force: true })
+  const restarted = startDaemon(daemon.home)
+  daemon.proc = restarted
+  return restarted
+}
+
+const byPeerId = (a: { peerId: string }, b: { peerId: string }) => (a.peerId < b.peerId ? -1 : 1)
+
+describe('two saorsa-coordinator processes and five CLI daemons over loopback TCP', () => {
+  const ROLES_A = ['coordinator', 'reflector', 'relay', 'rendezvous']
+  const ROLES_B = ['coordinator', 'rendezvous']
+  let a: Member
+  let b: Member
+  const daemons: Member[] = []
 
   it('refuses an unknown role with a usage error before touching the home', async () => {
-    const home = await mkdtemp(join(tmpdir(), 'sg-coord-bad-'))
-    homes.push(home)
+    const home = await newHome('bad')
     const p = run(COORDINATOR, ['--home', home, '--roles', 'coordinator,oracle'])
     expect(await p.exited).toBe(2)
     expect(p.lines.join('\n')).toContain("unknown role 'oracle'")
     await expect(stat(join(home, 'keystore'))).rejects.toMatchObject({ code: 'ENOENT' })
   })
 
-  it('publishes a signed advert that both daemons verify, cache and list', async () => {
-    for (let i = 0; i < 3; i++) homes.push(await mkdtemp(join(tmpdir(), `sg-coord-${i}-`)))
-    const [cHome, aHome, bHome] = homes.slice(1) as [string, string, string]
-    coordinator = run(COORDINATOR, ['--home', cHome, '--json', '--bind', 'tcp://127.0.0.1:0', '--preset', 'local',
-      '--roles', 'coordinator,reflector,relay,rendezvous', '--publish-interval', '2'])
-    const listening = await until('the coordinator to listen', () => eventOf(coordinator, 'listening'), 20_000, coordinator)
-    coordinatorId = listening.peerId as string
-    coordinatorAddr = (listening.addrs as string[])[0]!
-    const identity = await until('the coordinator to print its identity', () => eventOf(coordinator, 'identity'), 20_000, coordinator)
-    expect(identity).toMatchObject({ peerId: coordinatorId, roles: ['coordinator', 'reflector', 'relay', 'rendezvous'] })
-    const published = await until('the first advert', () => eventOf(coordinator, 'advert:published'), 20_000, coordinator)
-    expect(published.bytes as number).toBeGreaterThan(4_000)
-    expect(published.bytes as number).toBeLessThanOrEqual(6_144)
-
-    daemons.push(startDaemon(aHome, coordinatorAddr), startDaemon(bHome, coordinatorAddr))
-    for (const [i, d] of daemons.entries()) await until(`daemon ${i} to join`, () => eventOf(d, 'joined'), 20_000, d)
-
-    for (const home of [aHome, bHome]) {
-      const adverts = await until(`${home} to list the coordinator`, async () => {
-        const { code, out } = await cli(home, 'network', 'coordinators')
-        const list = code === 0 ? (JSON.parse(out) as AdvertJson[]) : []
-        return list.length > 0 ? list : undefined
-      })
-      expect(adverts).toHaveLength(1)
-      expect(adverts[0]).toMatchObject({
-        peerId: coordinatorId, roles: ['coordinator', 'reflector', 'relay', 'rendezvous'], addresses: [coordinatorAddr], nat: 'unknown',
-      })
-      expect(adverts[0]!.expiresMs).toBeGreaterThan(Date.now())
-      const { out } = await cli(home, 'network', 'coordinators', '--role', 'rendezvous')
-      expect((JSON.parse(out) as AdvertJson[]).map((a) => a.peerId)).toEqual([coordinatorId])
+  it('starts two coordinators (the second through the first) and five daemons, each given one coordinator', async () => {
+    const [aHome, bHome, ...dHomes] = await Promise.all(['a', 'b', 'd0', 'd1', 'd2', 'd3', 'd4'].map(newHome)) as [string, string, ...string[]]
+    a = await listening(aHome, startCoordinator(aHome, ROLES_A.join(',')))
+    // The second coordinator and the daemons given the first start together; the rest need its address.
+    const first = dHomes.slice(0, 3).map((home) => listening(home, startDaemon(home, a.addrs[0])))
+    b = await listening(bHome, startCoordinator(bHome, ROLES_B.join(','), a.addrs[0]))
+    const second = dHomes.slice(3).map((home) => listening(home, startDaemon(home, b.addrs[0])))
+    daemons.push(...await Promise.all([...first, ...second]))
+    expect(new Set([a, b, ...daemons].map((m) => m.peerId)).size).toBe(7)
+    for (const [c, roles] of [[a, ROLES_A], [b, ROLES_B]] as const) {
+      const identity = await until(`${c.home} to print its identity`, () => eventOf(c.proc, 'identity'), 20_000, c.proc)
+      expect(identity).toMatchObject({ peerId: c.peerId, roles })
+      const published = await until(`${c.home}'s first advert`, () => eventOf(c.proc, 'advert:published'), 20_000, c.proc)
+      expect(published.bytes as number).toBeGreaterThan(4_000)
+      expect(published.bytes as number).toBeLessThanOrEqual(6_144)
     }
-    // The coordinator does not list itself: the cache holds the adverts of others.
-    expect(JSON.parse((await cli(cHome, 'network', 'coordinators')).out)).toEqual([])
-    const bad = await cli(aHome, 'network', 'coordinators', '--role', 'oracle')
+    await Promise.all([b, ...daemons].map((m) => until(`${m.home} to join`, () => eventOf(m.proc, 'joined'), 20_000, m.proc)))
+  })
+
+  it('every daemon caches and lists both coordinators; each coordinator lists the other', async () => {
+    const expected = [
+      { peerId: a.peerId, roles: ROLES_A, addresses: a.addrs, nat: 'unknown' },
+      { peerId: b.peerId, roles: ROLES_B, addresses: b.addrs, nat: 'unknown' },
+    ].sort(byPeerId)
+    await Promise.all(daemons.map(async (d) => {
+      const adverts = await listed(d.home, 2)
+      expect([...adverts].sort(byPeerId).map(({ peerId, roles, addresses, nat }) => ({ peerId, roles, addresses, nat }))).toEqual(expected)
+      for (const advert of adverts) expect(advert.expiresMs).toBeGreaterThan(Date.now())
+    }))
+    const home = daemons[4]!.home
+    const [rendezvous, relay, bad, ofA, ofB] = await Promise.all([
+      coordinatorsOf(home, 'rendezvous'), coordinatorsOf(home, 'relay'), cli(home, 'network', 'coordinators', '--role', 'oracle'),
+      listed(a.home, 1), listed(b.home, 1),
+    ])
+    // The role filter: both serve rendezvous, only the first advertises relay.
+    expect(rendezvous.map((x) => x.peerId).sort()).toEqual([a.peerId, b.peerId].sort())
+    expect(relay.map((x) => x.peerId)).toEqual([a.peerId])
     expect(bad.code).toBe(2)
+    // A coordinator's cache holds the adverts of others, never its own.
+    expect(ofA.map((x) => x.peerId)).toEqual([b.peerId])
+    expect(ofB.map((x) => x.peerId)).toEqual([a.peerId])
   })
 
-  it('converges the address book of every node to the three of them', async () => {
-    const ids = [coordinatorId, ...daemons.map((d) => eventOf(d, 'listening')!.peerId as string)].sort()
-    for (const home of homes.slice(1)) {
-      await until(`${home}'s address book`, async () => {
-        const { code, out } = await cli(home, 'network', 'addressbook')
-        if (code !== 0) return undefined
-        const book = (JSON.parse(out) as Array<{ peerId: string }>).map((e) => e.peerId)
-        return ids.every((id) => book.includes(id)) || undefined
+  it('converges every address book to the same seven signed records', async () => {
+    const members = [a, b, ...daemons]
+    const expected = members.map((m) => ({ peerId: m.peerId, addresses: m.addrs })).sort(byPeerId)
+    await Promise.all(members.map(async (m) => {
+      const book = await until(`${m.home}'s address book to hold all seven`, async () => {
+        const entries = await addressBookOf(m.home)
+        return entries.length >= expected.length ? entries : undefined
       })
-    }
+      expect(book).toEqual(expected)
+    }))
   })
 
-  it('rejoins through the cached coordinator after a restart with no bootstrap and no peer cache', async () => {
-    const aHome = homes[2]!
-    daemons[0]!.child.kill('SIGINT')
-    expect(await daemons[0]!.exited).toBe(0)
-    await stat(join(aHome, 'coordinators.cbor'))
-    await rm(join(aHome, 'peers.cbor'), { force: true })
-    const restarted = startDaemon(aHome)
+  it('rejoins through the cached coordinators after a restart with no bootstrap and no peer cache', async () => {
+    const d0 = daemons[0]!
+    const restarted = await restartFromCoordinatorCache(d0)
     const joined = await until('the restarted daemon to join', () => eventOf(restarted, 'joined'), 20_000, restarted)
     expect(joined.activePeers as number).toBeGreaterThanOrEqual(1)
-    expect(joined.contacted).toBe(1)
-    const { out } = await cli(aHome, 'network', 'peers')
-    expect((JSON.parse(out) as Array<{ peerId: string }>).map((p) => p.peerId)).toContain(coordinatorId)
+    // Nothing but the two cached coordinators to try.
+    expect(joined.contacted).toBe(2)
+    expect(eventOf(restarted, 'listening')!.peerId).toBe(d0.peerId)
+    await until(`${d0.home} to have a coordinator as a neighbour`, async () =>
+      (await neighboursOf(d0.home)).some((p) => p === a.peerId || p === b.peerId))
+    // contacted = 2 already showed both adverts came back from coordinators.cbor; they stay listed.
+    expect((await coordinatorsOf(d0.home)).map((x) => x.peerId).sort()).toEqual([a.peerId, b.peerId].sort())
+  })
+
+  it('rejoins through the other cached coordinator when the only one it was given is dead', async () => {
+    a.proc.child.kill('SIGKILL')
+    await a.proc.exited
+    // Daemon 1 was only ever given the first coordinator's address.
+    const d1 = daemons[1]!
+    const restarted = await restartFromCoordinatorCache(d1)
+    const joined = await until('the restarted daemon to join without the first coordinator', () => eventOf(restarted, 'joined'), 20_000, restarted)
+    expect(joined.activePeers as number).toBeGreaterThanOrEqual(1)
+    expect(joined.contacted).toBe(2)
+    const neighbours = await until(`${d1.home} to have the second coordinator as a neighbour`, async () => {
+      const list = await neighboursOf(d1.home)
+      return list.includes(b.peerId) ? list : undefined
+    })
+    expect(neighbours).not.toContain(a.peerId)
+    // The working dial counts for the second coordinator's score.
+    await until(`${d1.home} to record the dial to the second coordinator`, async () =>
+      ((await coordinatorsOf(d1.home)).find((x) => x.peerId === b.peerId)?.dialSuccesses ?? 0) > 0)
   })
 })
