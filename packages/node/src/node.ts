@@ -216,6 +216,9 @@ class Node extends EventTarget implements SaorsaNode {
   async start(options: AbortOptions = {}): Promise<void> {
     if (this.#state !== 'stopped') throw new InvalidParametersError(`node is ${this.#state}`)
     this.#state = 'starting'
+    // Loaded here, not at import: ts-mls would slow every CLI command that never starts a node.
+    const groupsModule = import('./groups.ts')
+    groupsModule.catch(() => {})
     try {
       throwIfAborted(options.signal)
       const backend = this.#init.backend ?? (await loadMlDsa65Backend(options.signal === undefined ? {} : { signal: options.signal }))
@@ -269,8 +272,7 @@ class Node extends EventTarget implements SaorsaNode {
         options: { ...this.#init.rendezvous, servers: withAdvertisedServers(this.#init.rendezvous?.servers, rendezvousServersOf(() => this.#coordinator)) },
       })
       await this.#rendezvous.start(options)
-      // Loaded here, not at import: ts-mls would slow every CLI command that never starts a node.
-      const { createNodeGroups } = await import('./groups.ts')
+      const { createNodeGroups } = await groupsModule
       this.#groups = await createNodeGroups({
         identity: this.identity, pubsub: this.#layers.pubsub, direct: this.#direct, preset: this.#init.preset ?? 'lan',
         ...(this.#init.home === undefined ? {} : { directory: homeLayout(this.#init.home).groupsDir }), options: this.#init.groups ?? {},

@@ -3,6 +3,7 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { createConnection, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { startControlServer, type ControlHandlers, type ControlServer } from '../src/control/server.ts'
 import { controlRequest, controlStream } from '../src/control/client.ts'
 import { LineSplitter, MAX_CONTROL_LINE_BYTES, parseControlRequest } from '../src/control/protocol.ts'
@@ -217,4 +218,30 @@ describe('control socket: layer methods (SPEC 8.1.1)', () => {
     expect(() => layerControlMethods({} as never, [() => ({ 'demo.echo': echo }), () => ({ 'demo.echo': echo })])).toThrow(/twice/)
     expect(() => layerControlMethods({} as never, [() => ({ 'demo.none': { parse: () => ({}) } })])).toThrow(/exactly one/)
   })
+})
+
+describe('control socket: a crashed node\'s socket file', () => {
+  // Regression: replacing a stale socket with fs.rm left Node 20's ESM loader unable to resolve
+  // packages through pnpm's symlinks, so a daemon restarted after a crash could not load its groups
+  // layer. Runs in a child process on the built package, where Node's own resolver is in use.
+  it('is replaced without breaking later imports in the process', async () => {
+    const dir = await home()
+    const path = join(dir, 'control.sock')
+    const { execFile } = await import('node:child_process')
+    const run = (code: string) => new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, ['--input-type=module', '-e', code], { cwd: fileURLToPath(new URL('..', import.meta.url)), timeout: 30_000 },
+        (err, stdout, stderr) => (err !== null && (err as { signal?: string }).signal !== 'SIGKILL' ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)))
+    })
+    // A listener killed before it can clean up leaves its socket file behind.
+    await run(`import { createServer } from 'node:net'; createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, 'SIGKILL'))`)
+    expect((await stat(path)).isSocket()).toBe(true)
+    const out = await run([
+      `import { startControlServer } from './dist/control/server.js'`,
+      `const server = await startControlServer(${JSON.stringify(path)}, {})`,
+      `await import('@saorsa-gossip/groups')`,
+      `await server.close()`,
+      `console.log('imported')`,
+    ].join('\n'))
+    expect(out.trim()).toBe('imported')
+  }, 60_000)
 })

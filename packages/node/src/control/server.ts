@@ -4,7 +4,7 @@
  * (nobody accepts on it) and replaced; a live one means another node already owns this home.
  */
 import { createConnection, createServer, type Server, type Socket } from 'node:net'
-import { chmod, rm } from 'node:fs/promises'
+import { chmod, unlink } from 'node:fs/promises'
 import {
   BadRequestError, LineSplitter, MAX_CONTROL_CONNECTIONS, parseControlRequest,
   type ControlReply, type ControlRequest,
@@ -29,6 +29,20 @@ export interface ControlServer {
   close(): Promise<void>
 }
 
+/**
+ * Removes the socket file at `path` if there is one. `unlink`, not `fs.rm`: on Node 20, `rm` of a
+ * socket file leaves the ESM loader unable to resolve packages through pnpm's symlinks for the rest
+ * of the process (a later dynamic import fails with ERR_MODULE_NOT_FOUND), so a daemon restarted
+ * over a crashed one's socket could not load its groups layer.
+ */
+async function removeSocketFile(path: string): Promise<void> {
+  try {
+    await unlink(path)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+  }
+}
+
 /** True if something accepts connections on `path`. */
 export function probeSocket(path: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -44,7 +58,7 @@ export function probeSocket(path: string): Promise<boolean> {
 /** Serves the core `handlers` and the layer `methods` (section 8.1.1) on the socket at `path`. */
 export async function startControlServer(path: string, handlers: ControlHandlers, methods: ControlMethods = new Map()): Promise<ControlServer> {
   if (await probeSocket(path)) throw new NodeAlreadyRunningError(`a node is already running with control socket ${path}`)
-  await rm(path, { force: true })
+  await removeSocketFile(path)
   const sockets = new Set<Socket>()
   const stop = new AbortController()
   const server: Server = createServer((socket) => {
@@ -71,7 +85,7 @@ export async function startControlServer(path: string, handlers: ControlHandlers
       const closed = new Promise<void>((resolve) => server.close(() => resolve()))
       for (const s of sockets) s.destroy()
       await closed
-      await rm(path, { force: true })
+      await removeSocketFile(path)
     },
   }
 }
