@@ -101,3 +101,23 @@ describe('saorsa-gossip usage', () => {
     }
   })
 })
+
+describe('rendezvous command names', () => {
+  it('takes the target as an argument or as --target, never both, and answers to publish and list too', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'sg-rdv-usage-'))
+    try {
+      const both = await run(['--home', home, 'rendezvous', 'seek', 'site', '--target', 'site'])
+      expect(both.code).toBe(EXIT.usage)
+      expect(firstLine(both.err)).toBe('error: give the target once: as <target> or as --target')
+      const none = await run(['--home', home, 'rendezvous', 'publish'])
+      expect(none.code).toBe(EXIT.usage)
+      expect(firstLine(none.err)).toBe('error: <target> must be a name of 1..1024 characters or 64 hex digits')
+      // Well-formed, so they get as far as the (absent) node: exit 3, not a usage error.
+      for (const argv of [['rendezvous', 'publish', '--target', 'site'], ['rendezvous', 'seek', '--target', 'site'], ['rendezvous', 'list']]) {
+        expect((await run(['--home', home, ...argv])).code).toBe(EXIT.noNode)
+      }
+    } finally {
+      await rm(home, { recursive: true, force: true })
+    }
+  })
+})

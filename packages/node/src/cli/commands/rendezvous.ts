@@ -16,11 +16,16 @@ import type { NodeRendezvousOptions } from '../../rendezvous.ts'
 const short = (hex: string) => hex.slice(0, 16)
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : [])
 
-function targetArg(positionals: readonly string[]): string {
-  const target = positionals[0] ?? ''
+/** The target, given as the argument or as `--target` (not both). */
+function targetArg(positionals: readonly string[], values: Record<string, unknown> = {}): string {
+  const flag = values.target as string | undefined
+  if (flag !== undefined && positionals[0] !== undefined) throw new UsageError('give the target once: as <target> or as --target')
+  const target = flag ?? positionals[0] ?? ''
   if (target.length === 0 || target.length > 1_024) throw new UsageError('<target> must be a name of 1..1024 characters or 64 hex digits')
   return target
 }
+
+const targetFlag = { target: { type: 'string' as const, short: 't', description: 'the target, instead of the <target> argument', valueName: 'name|hex' } }
 
 function capabilities(values: Record<string, unknown>): string[] | undefined {
   const caps = list(values.capability).map((c) => c.toUpperCase())
@@ -58,8 +63,9 @@ export const rendezvousCommands: CommandSpec<CliContext>[] = [
   {
     path: ['rendezvous', 'provide'],
     summary: 'Announce that the running node provides a target (republished until withdrawn)',
-    positionals: ['target'],
+    positionals: ['target?'],
     options: {
+      ...targetFlag,
       capability: { type: 'string', multiple: true, description: `what is provided: ${CAPABILITIES.join(', ')} (default SITE)`, valueName: 'cap' },
       addr: { type: 'string', multiple: true, description: 'address seekers should dial (default: the bound addresses)', valueName: 'addr' },
       lifetime: { type: 'string', description: 'validity of each summary in seconds (default 3600, at most 259200)', valueName: 's' },
@@ -67,7 +73,7 @@ export const rendezvousCommands: CommandSpec<CliContext>[] = [
     details: 'The summary is signed, published on the target\'s shard topic, registered with the shard\'s\n' +
       'rendezvous servers and republished at 80 % of its lifetime until `rendezvous withdraw` or exit.',
     async run(ctx, { values, positionals }) {
-      const target = targetArg(positionals)
+      const target = targetArg(positionals, values)
       const caps = capabilities(values)
       const addrs = list(values.addr)
       const lifetime = positiveInt(values, 'lifetime', 259_200)
@@ -83,9 +89,10 @@ export const rendezvousCommands: CommandSpec<CliContext>[] = [
   {
     path: ['rendezvous', 'withdraw'],
     summary: 'Stop providing a target (a signed withdrawal replaces the summary)',
-    positionals: ['target'],
-    async run(ctx, { positionals }) {
-      const target = targetArg(positionals)
+    positionals: ['target?'],
+    options: targetFlag,
+    async run(ctx, { positionals, values }) {
+      const target = targetArg(positionals, values)
       const r = (await controlRequest(ctx.layout.controlSocket, 'rendezvous.withdraw', { target }, { signal: ctx.io.interrupt })) as { target: string; withdrawn: boolean }
       ctx.out.result(r.withdrawn ? `Withdrew ${target}` : `Not providing ${target}; nothing withdrawn`, r)
       return r.withdrawn ? EXIT.ok : EXIT.notFound
@@ -94,8 +101,9 @@ export const rendezvousCommands: CommandSpec<CliContext>[] = [
   {
     path: ['rendezvous', 'seek'],
     summary: 'Find verified providers of a target, best first (exit 4 when there are none)',
-    positionals: ['target'],
+    positionals: ['target?'],
     options: {
+      ...targetFlag,
       capability: { type: 'string', description: `only providers of this capability (${CAPABILITIES.join(', ')})`, valueName: 'cap' },
       limit: { type: 'string', short: 'n', description: 'stop after this many providers (default 20, at most 1000)', valueName: 'n' },
       follow: { type: 'boolean', short: 'f', description: 'keep printing providers that announce themselves later, until Ctrl-C' },
@@ -104,7 +112,7 @@ export const rendezvousCommands: CommandSpec<CliContext>[] = [
     details: 'Prints providers as they arrive (with --json, one object per line) and ends when the\n' +
       'shard\'s rendezvous servers have answered (with --follow, at Ctrl-C or --limit).',
     async run(ctx, { values, positionals }) {
-      const target = targetArg(positionals)
+      const target = targetArg(positionals, values)
       const capability = capabilities(values)?.[0]
       const limit = positiveInt(values, 'limit', 1_000)
       const params = {
@@ -150,3 +158,10 @@ export const rendezvousCommands: CommandSpec<CliContext>[] = [
     },
   },
 ]
+
+/** The names the issue tracker and the reference use: `publish` for `provide`, `list` for `providing`. */
+for (const [alias, of] of [['publish', 'provide'], ['list', 'providing']] as const) {
+  const spec = rendezvousCommands.find((c) => c.path[1] === of)!
+  rendezvousCommands.push({ ...spec, path: ['rendezvous', alias], summary: `${spec.summary} (same as 'rendezvous ${of}')` })
+}
+
