@@ -280,8 +280,8 @@ class Node extends EventTarget implements SaorsaNode {
       await this.#groups.groups.start(options)
       this.#presence = createNodePresence({
         identity: this.identity, backend, pubsub: this.#layers.pubsub, membership: this.#layers.membership, direct: this.#direct,
-        preset: this.#init.preset ?? 'lan', addrs: announced(), foaf: this.#coordinator,
-        options: { groups: this.#init.presence?.groups ?? groupsPresenceSource(() => this.#groups?.groups) },
+        preset: this.#init.preset ?? 'lan', addrs: announced(), foaf: this.#coordinator, rendezvous: this.#rendezvous,
+        options: { ...this.#init.presence, groups: this.#init.presence?.groups ?? groupsPresenceSource(() => this.#groups?.groups) },
       })
       await this.#presence.start(options)
       const crdt = createNodeCrdt({

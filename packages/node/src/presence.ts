@@ -9,8 +9,9 @@ import { COORDINATOR_LAN, COORDINATOR_LOCAL, COORDINATOR_WAN } from '@saorsa-gos
 import type { Groups } from '@saorsa-gossip/groups'
 import type { Membership } from '@saorsa-gossip/membership'
 import {
-  createPresence, PRESENCE_DEFAULT, PRESENCE_LOCAL, type FoafRouter, type Presence, type PresenceGroupSource,
+  createPresence, PRESENCE_DEFAULT, PRESENCE_LOCAL, type FoafRouter, type Presence, type PresenceGroupSource, type UserShardLookup,
 } from '@saorsa-gossip/presence'
+import { SUMMARY_LIMITS, type Rendezvous } from '@saorsa-gossip/rendezvous'
 import type { PubSub } from '@saorsa-gossip/pubsub'
 import { InvalidParametersError, NotStartedError, toHex, type AbortOptions } from '@saorsa-gossip/types'
 import type { PresetName } from './config/node-config.ts'
@@ -23,6 +24,13 @@ export interface NodePresenceOptions {
    * Without it, groups are added with an explicit group, e.g. `sharedSecretGroup(secret)`.
    */
   readonly groups?: PresenceGroupSource
+  /**
+   * Also provide this node's PeerId as an IDENTITY target on its rendezvous shard (SPEC.md section 11),
+   * with its addresses, so FIND_USER finds it when no friend of a friend does. Default false: the
+   * summary tells anyone who asks that this PeerId is online and where, which presence's beacons
+   * otherwise tell group members only.
+   */
+  readonly discoverable?: boolean
 }
 
 /** The presence layer and the lifecycle of what it runs on. */
@@ -53,18 +61,26 @@ export function createNodePresence(parts: {
   readonly addrs: readonly string[]
   /** FIND_USER's route: the node's coordinator service (its FOAF user queries, SPEC 9.4). */
   readonly foaf: FoafRouter
+  /** FIND_USER's fallback, and where a discoverable node provides its identity. */
+  readonly rendezvous: Rendezvous
   readonly options: NodePresenceOptions
 }): NodePresence {
   const preset = PRESETS[parts.preset]
   const { foaf } = parts
   const layer = createPresence(
     { config: preset.config, find: { timeoutMs: preset.coordinator.foaf.queryTimeoutMs }, addrs: parts.addrs.slice(0, 8) },
-    { peerId: parts.identity.peerId, pubsub: parts.pubsub, foaf, ...(parts.options.groups === undefined ? {} : { groups: parts.options.groups }) },
+    {
+      peerId: parts.identity.peerId, pubsub: parts.pubsub, foaf, rendezvous: rendezvousUserLookup(parts.rendezvous),
+      ...(parts.options.groups === undefined ? {} : { groups: parts.options.groups }),
+    },
   )
   return {
     layer,
     async start(options = {}) {
       layer.start(options)
+      if (parts.options.discoverable === true) {
+        parts.rendezvous.provide(parts.identity.peerId.bytes, { capabilities: ['IDENTITY'], addressHints: parts.addrs.slice(0, SUMMARY_LIMITS.maxAddressHints) })
+      }
     },
     async stop(options = {}) {
       await layer.stop(options)
@@ -94,5 +110,20 @@ export function groupsPresenceSource(groups: () => Groups | undefined): Presence
     exportSecret: (name, label, length) => { const r = resolve(name); return r.groups.exportSecret(r.id, label, length) },
     epoch: (name) => { const r = resolve(name); return r.groups.epoch(r.id) },
     members: (name) => { const r = resolve(name); return r.groups.members(r.id) },
+  }
+}
+
+/**
+ * FIND_USER's rendezvous fallback: the addresses in an IDENTITY summary for the user's PeerId on its
+ * shard, signed by that same PeerId (anyone may provide a target, only the user can sign as itself).
+ */
+export function rendezvousUserLookup(rendezvous: Rendezvous): UserShardLookup {
+  return {
+    async findUser(target, options = {}) {
+      for await (const summary of rendezvous.seek(target.bytes, { capability: 'IDENTITY', ...(options.signal === undefined ? {} : { signal: options.signal }) })) {
+        if (summary.provider.equals(target) && summary.addressHints.length > 0) return summary.addressHints
+      }
+      return undefined
+    },
   }
 }
