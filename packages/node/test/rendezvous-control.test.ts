@@ -32,7 +32,7 @@ describe('rendezvous control methods', () => {
     expect(parse('rendezvous.seek', { target: 'a', capability: 'WEB' })).toThrow(/params\.capability/)
     expect(parse('rendezvous.providing', { target: 'a' })).toThrow(/'target'/)
     expect(parse('rendezvous.seek', { target: 'a', follow: 'yes' })).toThrow(/params\.follow/)
-    expect(methods['rendezvous.seek']!.parse({ target: 'a' }, 1)).toEqual({ target: 'a', limit: 20, follow: false })
+    expect(methods['rendezvous.seek']!.parse({ target: 'a' }, 1)).toEqual({ target: 'a', limit: 20, follow: false, connect: false })
     // Declared once and well named among every layer's methods.
     expect([...layerControlMethods({} as never).keys()].filter((m) => m.startsWith('rendezvous.')).sort())
       .toEqual(['rendezvous.providing', 'rendezvous.provide', 'rendezvous.seek', 'rendezvous.status', 'rendezvous.withdraw'].sort())

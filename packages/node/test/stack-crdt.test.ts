@@ -54,9 +54,10 @@ describe('the shipped stack with crdt-sync', () => {
     expect(round.some((o) => o.type === 'send' && o.to.equals(ids[1]) && o.msg.layer === 'crdt' && o.msg.msg.msg.type === 'summary')).toBe(true)
     pump()
 
-    // Node 0 publishes, under its own signature, a delta claiming node 1's changes.
+    // Node 0 publishes, under its own signature, a delta claiming node 1's changes (with a fresh
+    // sequence number: a reused one would be dropped earlier, by the anti-replay window).
     const forged = encodeSyncFrame({ doc: DOC, msg: { type: 'delta', bundle: { cover: [[ids[1].toHex(), 0, 1]], deps: [], payload: new CounterDoc(ids[1].toHex()).snapshot() } } })
-    feed(0, { type: 'command', command: { layer: 'pubsub', command: { type: 'publish', topic: DOC, message: new Publisher(ids[0], () => new Uint8Array(8)).build(DOC, forged, 1_000), requestId: 1 } } })
+    feed(0, { type: 'command', command: { layer: 'pubsub', command: { type: 'publish', topic: DOC, message: new Publisher(ids[0], () => new Uint8Array(8), 1_000).build(DOC, forged, 1_000), requestId: 1 } } })
     pump()
     expect(stacks[1]!.pubsub.drops['validation-rejected']).toBe(1)
     expect(stacks[1]!.crdt!.doc(DOC.toHex())!.versionVector()).toEqual([[ids[0].toHex(), 1]])
