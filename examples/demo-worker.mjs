@@ -17,8 +17,22 @@ parentPort.on('message', async (cmd) => {
   try {
     switch (cmd.type) {
       case 'join': {
-        const r = await node.join(cmd.addrs, { signal: AbortSignal.timeout(15_000) })
-        parentPort.postMessage({ type: 'joined', activePeers: r.activePeers })
+        let activePeers
+        try {
+          activePeers = (await node.join(cmd.addrs, { signal: AbortSignal.timeout(15_000) })).activePeers
+        } catch (err) {
+          // A busy machine can miss the first round trip; the node keeps redialling its contacts in the
+          // background (as `saorsa-gossip network join` does), so a first neighbour soon after is a join.
+          if (err?.name !== 'JoinFailedError') throw err
+          if (node.status().activePeers === 0) {
+            await new Promise((resolve, reject) => {
+              const timer = setTimeout(() => reject(err), 15_000)
+              node.addEventListener('peer:up', () => { clearTimeout(timer); resolve() }, { once: true })
+            })
+          }
+          activePeers = node.status().activePeers
+        }
+        parentPort.postMessage({ type: 'joined', activePeers })
         break
       }
       case 'subscribe': {

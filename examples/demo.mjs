@@ -101,7 +101,7 @@ for (const n of nodes.slice(1)) {
   const other = nodes[1 + Math.floor(Math.random() * Math.max(1, n.i - 1))]
   n.worker.postMessage({ type: 'join', addrs: [nodes[0].addr, ...(other !== undefined && other !== n ? [other.addr] : [])] })
 }
-const joined = await until(() => nodes.slice(1).every((n) => n.joined), 20_000)
+const joined = await until(() => nodes.slice(1).every((n) => n.joined), 35_000)
 await until(() => nodes.every((n) => n.neighbours.size >= 2), 5_000)
 check(`every node joined the overlay (${elapsed()}); neighbours per node: ${nodes.map((n) => n.neighbours.size).join(' ')}`, joined)
 

@@ -135,5 +135,5 @@ describe('three CLI daemons editing one document over loopback TCP', () => {
     const finalNotes = await equalEverywhere('notes', (v) => Object.keys(v as object).length === 5)
     expect(finalNotes).toMatchObject({ 'last-words': 'kept', 'while-down': 'yes' })
     await equalEverywhere('essay', (v) => (v as string).startsWith('[1 again]'))
-  }, 90_000)
+  }, 180_000)
 })
