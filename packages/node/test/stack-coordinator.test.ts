@@ -85,7 +85,8 @@ describe('the shipped stack with the coordinator layer', () => {
     const n = stacks.get(node.peerId.toHex())!
     // The forger signs a valid advert of its own but sends it as a pubsub message of the coordinator's.
     const advert = signAdvert(forger, { roles: ['coordinator'], addresses: ['tcp://198.51.100.9:1'], nat: 'eim', notBeforeMs: WALL, notAfterMs: WALL + 60_000, sequence: 1 })
-    const message = new Publisher(coordinator.peerId, (h) => coordinator.sign(DOMAIN.pubsubMessage, h)).build(COORDINATOR_TOPIC, advert.bytes, 2_000)
+    // A sequence number above the coordinator's own adverts: a reused one would be dropped earlier, as a replay.
+    const message = new Publisher(coordinator.peerId, (h) => coordinator.sign(DOMAIN.pubsubMessage, h), 1_000_000).build(COORDINATOR_TOPIC, advert.bytes, 2_000)
     const out: StackOutput[] = []
     n.handle({ type: 'recv', from: coordinator.peerId, msg: { layer: 'pubsub', msg: message } }, 2_000, out)
     const verdicts = out.flatMap((o) => (o.type === 'emit' && o.event.layer === 'coordinator' && o.event.event.type === 'validated' ? [o.event.event.result] : []))

@@ -119,6 +119,8 @@ export class RendezvousService extends EventTarget {
   readonly #validations = new Map<number, (verdict: Verdict) => void>()
   readonly #replies = new Map<string, (bytes: Uint8Array) => void>()
   readonly #seeks = new Map<number, SeekSink>()
+  /** Servers given with `setServers`, kept across refreshes from the `servers` component. */
+  #namedServers: PeerId[] = []
   #nextId = 1
   /** The request being handled: the core's verdict on its sender comes while it is. */
   #inbound: RendezvousRequestContext | undefined
@@ -231,9 +233,13 @@ export class RendezvousService extends EventTarget {
     return this.core.providing()
   }
 
-  /** Replaces the known `rendezvous`-role peers (when no `servers` component is given). */
+  /**
+   * Replaces the `rendezvous`-role peers named by hand; they are used together with those of the
+   * `servers` component (coordinator adverts), which are read again on every refresh.
+   */
   setServers(peers: Iterable<PeerId>): void {
-    this.#input({ type: 'servers', peers: [...peers] })
+    this.#namedServers = [...peers]
+    this.#refreshServers()
   }
 
   /**
@@ -284,7 +290,10 @@ export class RendezvousService extends EventTarget {
 
   #refreshServers(): void {
     const source = this.#components.servers
-    if (source !== undefined) this.#input({ type: 'servers', peers: [...source.rendezvousPeers()] })
+    if (source === undefined && this.#namedServers.length === 0) return
+    const peers = new Map<string, PeerId>()
+    for (const peer of [...this.#namedServers, ...(source?.rendezvousPeers() ?? [])]) peers.set(peer.toHex(), peer)
+    this.#input({ type: 'servers', peers: [...peers.values()] })
   }
 
   #onEvent(event: RendezvousEvent): void {
