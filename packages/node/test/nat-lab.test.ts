@@ -21,14 +21,12 @@ const REFLECTOR_2 = 'tcp://198.51.100.11:4000'
 /**
  * Trials per port-preserving profile, each asserted >= 95%: up to 50 (the issue's figure), as many as
  * fit in 12 s, never fewer than 20. 50 trials of the drop profile took 6-10 s on an idle 2-core
- * machine and 21 s at load average 20; RST trials take longer (up to about 1 s of re-dials each).
+ * machine and 21 s at load average 20; RST trials take longer (0.4-0.8 s, mostly re-dials). Punching
+ * runs with the defaults (SPEC.md section 5.10.3): a failed punch takes 3 attempts of 3 s.
  */
 const TRIALS = Number(process.env['NAT_LAB_TRIALS'] ?? 50)
 const MIN_TRIALS = Math.min(20, TRIALS)
 const TRIAL_BUDGET_MS = Number(process.env['NAT_LAB_TRIAL_BUDGET_MS'] ?? 12_000)
-/** Attempts a third of the default: a failed punch (3 attempts) ends in about 3 s; the lab's round trip is under 1 ms. */
-const PUNCH = { attemptTimeoutMs: 1_000 }
-
 function labProblem(): string | undefined {
   if (process.platform !== 'linux') return `not Linux (${process.platform})`
   if (process.getuid?.() !== 0) return 'not root (network namespaces and nftables need CAP_NET_ADMIN)'
@@ -176,7 +174,7 @@ describe.skipIf(problem !== undefined && process.env['CI'] === undefined)('NAT l
   const peers = new Map<string, string>()
   const agent = (name: string): Agent => agents.get(name)!
   const circuitTo = (name: string): string => `circuit://${peers.get('pub1')}/${peers.get(name)}/${COORDINATOR}`
-  const hostNat = { reflectors: [COORDINATOR, REFLECTOR_2], relays: [COORDINATOR], punchConfig: PUNCH }
+  const hostNat = { reflectors: [COORDINATOR, REFLECTOR_2], relays: [COORDINATOR] }
 
   async function spawnAgent(name: string, where: string, cmd: string, args: Json): Promise<Json> {
     const a = new Agent(where)
@@ -223,17 +221,19 @@ describe.skipIf(problem !== undefined && process.env['CI'] === undefined)('NAT l
     expect(symmetric.reflexiveAddr).toBeUndefined()
   })
 
-  /** One trial: `dialer` reaches `acceptor` through the relay; the acceptor punches (DCUtR); both then disconnect. */
-  async function trial(dialer: string, acceptor: string): Promise<{ outcome: string; relayedKept: boolean }> {
+  /** One trial: `dialer` reaches `acceptor` through the relay; the acceptor punches (DCUtR); both then disconnect unless `keep`. */
+  async function trial(dialer: string, acceptor: string, keep = false): Promise<{ outcome: string; attempts: number; relayedKept: boolean }> {
     const from = agent(acceptor).events.length
     await agent(dialer).call('dial', { addr: circuitTo(acceptor), peer: peers.get(acceptor) }).catch(async (error: Error) => {
       throw new Error(`${error.message}; acceptor ${JSON.stringify(await agent(acceptor).call('stats'))}; relay ${JSON.stringify((await agent('pub1').call('status')).nat.relay)}`)
     })
     const event = await agent(acceptor).waitEvent(from, (e) => e['event'] === 'punch', 15_000)
     const connections: string[] = await agent(dialer).call('connections', { peer: peers.get(acceptor) })
-    await agent(dialer).call('disconnect', { peer: peers.get(acceptor) })
-    await agent(acceptor).call('disconnect', { peer: peers.get(dialer) })
-    return { outcome: String(event?.['outcome'] ?? 'no-event'), relayedKept: connections.some((c) => c.startsWith('circuit://')) }
+    if (!keep) {
+      await agent(dialer).call('disconnect', { peer: peers.get(acceptor) })
+      await agent(acceptor).call('disconnect', { peer: peers.get(dialer) })
+    }
+    return { outcome: String(event?.['outcome'] ?? 'no-event'), attempts: Number(event?.['attempts'] ?? 0), relayedKept: connections.some((c) => c.startsWith('circuit://')) }
   }
 
   /** Trials within the bounds above; every failed punch must have kept the relayed connection. */
@@ -241,26 +241,27 @@ describe.skipIf(problem !== undefined && process.env['CI'] === undefined)('NAT l
     const started = performance.now()
     let punched = 0
     let trials = 0
+    const attempts = [0, 0, 0]
     while (trials < TRIALS && (trials < MIN_TRIALS || performance.now() - started < TRIAL_BUDGET_MS)) {
-      const { outcome, relayedKept } = await trial(dialer, acceptor)
-      expect(outcome === 'punched' || relayedKept, `trial ${trials}: ${outcome} without the relay`).toBe(true)
-      if (outcome === 'punched') punched++
+      const result = await trial(dialer, acceptor)
+      expect(result.outcome === 'punched' || result.relayedKept, `trial ${trials}: ${result.outcome} without the relay`).toBe(true)
+      if (result.outcome === 'punched') { punched++; attempts[result.attempts - 1]!++ }
       trials++
     }
-    console.log(`nat-lab: ${profile} profile ${punched}/${trials} punched in ${Math.round(performance.now() - started)} ms`)
+    console.log(`nat-lab: ${profile} profile ${punched}/${trials} punched in ${Math.round(performance.now() - started)} ms (after 1/2/3 attempts: ${attempts.join('/')})`)
     expect(punched / trials).toBeGreaterThanOrEqual(0.95)
   }
 
   it(`punches through port-preserving routers that drop unsolicited SYNs (${MIN_TRIALS}-${TRIALS} trials, >= 95%)`, async () => {
     await punchTrials('h1', 'h2', 'drop')
-  }, 90_000)
+  }, 120_000)
 
   it(`punches through port-preserving routers that answer unsolicited SYNs with a RST (${MIN_TRIALS}-${TRIALS} trials, >= 95%)`, async () => {
     await punchTrials('h3', 'h4', 'rst')
-  }, 90_000)
+  }, 120_000)
 
   it('reaches a symmetric-NAT peer through the relay, never punches it, and enforces the relay byte budget', async () => {
-    const { outcome, relayedKept } = await trialKeep('h5', 'h1')
+    const { outcome, relayedKept } = await trial('h5', 'h1', true)
     expect(outcome).toBe('failed')
     expect(relayedKept).toBe(true)
     const sent = await agent('h5').call('send-bytes', { peer: peers.get('h1'), bytes: 200 * 1024 })
@@ -270,14 +271,6 @@ describe.skipIf(problem !== undefined && process.env['CI'] === undefined)('NAT l
     const refused = await agent('h1').call('circuits', { addr: `circuit://${peers.get('pub1')}/${peers.get('pub2')}/${COORDINATOR}`, peer: peers.get('pub2'), count: 1 })
     expect(refused).toEqual(['no-reservation'])
   }, 30_000)
-
-  async function trialKeep(dialer: string, acceptor: string): Promise<{ outcome: string; relayedKept: boolean }> {
-    const from = agent(acceptor).events.length
-    await agent(dialer).call('dial', { addr: circuitTo(acceptor), peer: peers.get(acceptor) })
-    const event = await agent(acceptor).waitEvent(from, (e) => e['event'] === 'punch', 15_000)
-    const connections: string[] = await agent(dialer).call('connections', { peer: peers.get(acceptor) })
-    return { outcome: String(event?.['outcome'] ?? 'no-event'), relayedKept: connections.some((c) => c.startsWith('circuit://')) }
-  }
 
   it('carries pubsub both ways with a symmetric-NAT node within 5 s, and over a punched connection', async () => {
     // Full nodes in the hosts' processes h1 (drop) and h5 (random mapping), joining through the coordinator.
