@@ -36,8 +36,8 @@ export const REDIAL_DEFAULTS: RedialPolicy = Object.freeze({
   /** 3 s at one dial per ms: about 200 KB of SYNs and RSTs each way in the worst case, then the attempt ends. */
   maxDialsPerAttempt: 3_000,
   /**
-   * A direct handshake takes 2 round trips and a few ms of CPU (under 150 ms in the lab at load
-   * average 20); a quarter of the lab's 1 s attempt is left to re-dial after a crossing went wrong.
+   * About 6 times a direct handshake's p50 at load average 11-17 (23-42 ms, docs/benchmarks.md), and
+   * short enough to leave most of a 3 s attempt for re-dials after a crossing went wrong.
    */
   stalledDialMs: 250,
   /** SYN and SYN-ACK, the handshake's 2 round trips, and one more for a loaded path. */
