@@ -26,7 +26,7 @@ describe('punch re-dial schedule', () => {
     expect(gaps).toEqual([2, 2, 2, 2, undefined, undefined])
   })
 
-  it('bounds stalled dials only after a refusal, by the floor or the round trips, whichever is longer', () => {
+  it('bounds stalled dials only after a refusal, by the floor or the round trips, whichever is longer, doubling per stall', () => {
     const schedule = new RedialSchedule(policy, 10)
     schedule.next('failed', 0)
     expect(schedule.refused).toBe(false)
@@ -34,6 +34,11 @@ describe('punch re-dial schedule', () => {
     expect(schedule.refused).toBe(true)
     expect(schedule.stallMs(1)).toBe(250)
     expect(schedule.stallMs(100.2)).toBe(401)
+    // A handshake slower than the bound is not cut short forever: each stall doubles it.
+    schedule.next('stalled', 0)
+    expect(schedule.stallMs(1)).toBe(500)
+    schedule.next('stalled', 0)
+    expect(schedule.stallMs(100.2)).toBe(1604)
   })
 
   it('defaults: no pause or one timer tick after a refusal, the dials of a 3 s attempt at one per ms', () => {

@@ -17,7 +17,10 @@ export interface RedialPolicy {
   readonly refusedJitterMs: number
   /** Dials in one attempt at most, refused or not: a bound on the SYNs and RSTs one punch causes. */
   readonly maxDialsPerAttempt: number
-  /** After a refusal, a dial (connect and handshake) unfinished after this long is abandoned (ms)... */
+  /**
+   * After a refusal, a dial (connect and handshake) unfinished after this long is abandoned (ms),
+   * doubling with each dial so abandoned in the attempt (a slow handshake gets its time)...
+   */
   readonly stalledDialMs: number
   /** ...or after this many relayed round trips, if longer. */
   readonly stalledDialRtts: number
@@ -58,6 +61,7 @@ export function validateRedialPolicy(policy: RedialPolicy): void {
 export class RedialSchedule {
   #dials = 0
   #refused = false
+  #stalls = 0
 
   /** `failedGapMs` paces dials that failed otherwise (unreachable, reset in the handshake, a wrong peer). */
   constructor(readonly policy: RedialPolicy, readonly failedGapMs: number) {}
@@ -69,13 +73,14 @@ export class RedialSchedule {
 
   /** How long a dial may take once `refused`, given the relayed round trip. */
   stallMs(rttMs: number): number {
-    return Math.max(this.policy.stalledDialMs, Math.ceil(this.policy.stalledDialRtts * rttMs))
+    return Math.max(this.policy.stalledDialMs, Math.ceil(this.policy.stalledDialRtts * rttMs)) * 2 ** Math.min(this.#stalls, 10)
   }
 
   /** Counts a dial that ended with `outcome`; `random` is a draw in [0, 1). */
   next(outcome: PunchDialOutcome, random: number): number | undefined {
     this.#dials++
     if (outcome === 'refused') this.#refused = true
+    if (outcome === 'stalled') this.#stalls++
     if (this.#dials >= this.policy.maxDialsPerAttempt) return undefined
     if (outcome === 'failed') return this.failedGapMs
     return this.policy.refusedGapMs + Math.floor(random * (this.policy.refusedJitterMs + 1))
