@@ -51,8 +51,8 @@ export function createPuncher(init: PuncherInit): Puncher {
 
   /**
    * Dials `addrs` from `localPort` until one connects or `deadline` passes. A refused dial (the peer's
-   * router answered our SYN with a RST before the peer's own SYN opened its mapping) is re-dialled
-   * within a few ms, at jittered gaps, so one of the pairs of SYNs crosses; see punch-redial.ts.
+   * router answered our SYN with a RST before the peer's own SYN opened its mapping) is re-dialled at
+   * once or after one timer tick, at random, until a pair of SYNs crosses; see punch-redial.ts.
    */
   const dialUntil = async (relayed: Connection, addrs: readonly string[], localPort: number, rttMs: number, deadline: number, signal: AbortSignal): Promise<Connection | undefined> => {
     const peer = relayed.remotePeer
@@ -101,7 +101,7 @@ export function createPuncher(init: PuncherInit): Puncher {
     const endpoint = init.endpoint()
     if (offer === undefined || offer.addrs.length === 0 || endpoint === undefined) return undefined
     offered.delete(relayed)
-    // SYNC leaves as our answer arrives, so answer to SYNC is the relayed round trip as the starter measured it.
+    // SYNC leaves as our answer arrives, so the time from answer to SYNC is the relayed round trip.
     const rttMs = performance.now() - offer.answeredAt
     const signal = AbortSignal.any([context.signal, lifetime.signal])
     void dialUntil(relayed, offer.addrs, endpoint.localPort, rttMs, Date.now() + config.attemptTimeoutMs, signal)
