@@ -1,12 +1,17 @@
 /**
  * The re-dial schedule of hole punching (SPEC.md section 5.10.3): jittered gaps after refusals, the
- * paced gap after other failures, the dial budget, the stall bound, and what counts as a refusal
- * (checked against a real refused dial on loopback).
+ * paced gap after other failures, the dial budget, the stall bound, what counts as a refusal
+ * (checked against a real refused dial on loopback), and the puncher's dial loop over stand-ins.
  */
 import { createServer } from 'node:net'
 import { describe, expect, it } from 'vitest'
+import { PeerId } from '@saorsa-gossip/types'
 import { createTcpCarrier } from '../src/carriers/tcp.ts'
-import { isRefusal, REDIAL_DEFAULTS, RedialSchedule, validateRedialPolicy } from '../src/nat/punch-redial.ts'
+import { encodePunchMessage } from '../src/nat/codec.ts'
+import { createPuncher } from '../src/nat/punch.ts'
+import { isRefusal, REDIAL_DEFAULTS, RedialSchedule, validateRedialPolicy, type RedialPolicy } from '../src/nat/punch-redial.ts'
+import { PUNCH_DEFAULTS } from '../src/proto/nat-config.ts'
+import type { Connection, DialOptions, Transport } from '../src/types.ts'
 
 const policy = { refusedGapMs: 2, refusedJitterMs: 3, maxDialsPerAttempt: 5, stalledDialMs: 250, stalledDialRtts: 4 }
 
@@ -75,5 +80,56 @@ describe('refusals', () => {
     const cyclic: { cause?: unknown } = {}
     cyclic.cause = cyclic
     expect(isRefusal(cyclic)).toBe(false)
+  })
+})
+
+/** A puncher over stand-ins: the relayed connection answers CONNECT, and `dial` plays the NAT path. */
+function punchRig(dial: (options: DialOptions) => Promise<Connection>, config: Partial<RedialPolicy> = {}) {
+  const peer = PeerId.fromBytes(new Uint8Array(32).fill(7))
+  const dials: DialOptions[] = []
+  const transport = {
+    handleDirect: () => {}, unhandle: () => {}, connectionTo: () => undefined,
+    dial: (_addr: string, options: DialOptions) => { dials.push(options); return dial(options) },
+  } as unknown as Transport
+  const relayed = {
+    remotePeer: peer, remoteAddr: 'circuit://relay/target/tcp://198.51.100.10:4000', direction: 'outbound',
+    request: async () => encodePunchMessage({ type: 'connect', addrs: ['tcp://198.51.100.4:40004'] }),
+    sendDirect: async () => {},
+  } as unknown as Connection
+  const puncher = createPuncher({
+    transport, config: { ...PUNCH_DEFAULTS, ...config }, endpoint: () => ({ localPort: 40003, addrs: ['tcp://198.51.100.3:40003'] }),
+  })
+  return { peer, dials, relayed, puncher }
+}
+
+const refused = (): Promise<never> => Promise.reject(new Error('dial failed', { cause: Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }) }))
+
+describe('punch driver', () => {
+  // 400 refusals fit one 3 s attempt only if re-dialled within about a ms each (not every 10 ms).
+  it('re-dials refused SYNs from the probe port within one attempt, with the relayed direction as handshake role', async () => {
+    let n = 0
+    const rig = punchRig(() => (++n <= 400 ? refused() : Promise.resolve({ remotePeer: rig.peer } as unknown as Connection)))
+    const result = await rig.puncher.punch(rig.relayed)
+    rig.puncher.stop()
+    expect(result.attempts).toBe(1)
+    expect(rig.dials).toHaveLength(401)
+    expect(new Set(rig.dials.map((d) => `${d.localPort} ${d.handshakeRole}`))).toEqual(new Set(['40003 initiator']))
+  })
+
+  it('abandons a dial that hangs after a refusal and dials again', async () => {
+    let n = 0
+    const rig = punchRig((options) => {
+      n++
+      if (n === 1) return refused()
+      // The second dial hangs (a half-open crossing) until the puncher gives up on it.
+      if (n === 2) return new Promise((_resolve, reject) => options.signal!.addEventListener('abort', () => reject(new Error('aborted'))))
+      return Promise.resolve({ remotePeer: rig.peer } as unknown as Connection)
+    }, { stalledDialMs: 30 })
+    const started = performance.now()
+    const result = await rig.puncher.punch(rig.relayed)
+    rig.puncher.stop()
+    expect(result.attempts).toBe(1)
+    expect(rig.dials).toHaveLength(3)
+    expect(performance.now() - started).toBeLessThan(PUNCH_DEFAULTS.attemptTimeoutMs)
   })
 })
