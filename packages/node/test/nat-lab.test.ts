@@ -221,22 +221,37 @@ describe.skipIf(problem !== undefined && process.env['CI'] === undefined)('NAT l
     expect(symmetric.reflexiveAddr).toBeUndefined()
   })
 
+  /** The remote addresses of `from`'s connections to `to`. */
+  const linksBetween = (from: string, to: string): Promise<string[]> => agent(from).call('connections', { peer: peers.get(to) })
+
+  /** True once both ends hold exactly one connection to each other, a direct one (the circuit retired), within 2 s. */
+  async function singleDirectLink(a: string, b: string): Promise<boolean> {
+    const direct = (addrs: string[]): boolean => addrs.length === 1 && addrs[0]!.startsWith('tcp://')
+    for (const deadline = performance.now() + 2_000; performance.now() < deadline;) {
+      if (direct(await linksBetween(a, b)) && direct(await linksBetween(b, a))) return true
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    return false
+  }
+
   /** One trial: `dialer` reaches `acceptor` through the relay; the acceptor punches (DCUtR); both then disconnect unless `keep`. */
-  async function trial(dialer: string, acceptor: string, keep = false): Promise<{ outcome: string; attempts: number; relayedKept: boolean }> {
+  async function trial(dialer: string, acceptor: string, keep = false): Promise<{ outcome: string; attempts: number; relayedKept: boolean; single: boolean }> {
     const from = agent(acceptor).events.length
     await agent(dialer).call('dial', { addr: circuitTo(acceptor), peer: peers.get(acceptor) }).catch(async (error: Error) => {
       throw new Error(`${error.message}; acceptor ${JSON.stringify(await agent(acceptor).call('stats'))}; relay ${JSON.stringify((await agent('pub1').call('status')).nat.relay)}`)
     })
     const event = await agent(acceptor).waitEvent(from, (e) => e['event'] === 'punch', 15_000)
-    const connections: string[] = await agent(dialer).call('connections', { peer: peers.get(acceptor) })
+    const outcome = String(event?.['outcome'] ?? 'no-event')
+    const relayedKept = (await linksBetween(dialer, acceptor)).some((c) => c.startsWith('circuit://'))
+    const single = outcome === 'punched' && await singleDirectLink(dialer, acceptor)
     if (!keep) {
       await agent(dialer).call('disconnect', { peer: peers.get(acceptor) })
       await agent(acceptor).call('disconnect', { peer: peers.get(dialer) })
     }
-    return { outcome: String(event?.['outcome'] ?? 'no-event'), attempts: Number(event?.['attempts'] ?? 0), relayedKept: connections.some((c) => c.startsWith('circuit://')) }
+    return { outcome, attempts: Number(event?.['attempts'] ?? 0), relayedKept, single }
   }
 
-  /** Trials within the bounds above; every failed punch must have kept the relayed connection. */
+  /** Trials within the bounds above; a punch must leave exactly one direct connection, a failure the relayed one. */
   async function punchTrials(dialer: string, acceptor: string, profile: string): Promise<void> {
     const started = performance.now()
     let punched = 0
@@ -245,6 +260,7 @@ describe.skipIf(problem !== undefined && process.env['CI'] === undefined)('NAT l
     while (trials < TRIALS && (trials < MIN_TRIALS || performance.now() - started < TRIAL_BUDGET_MS)) {
       const result = await trial(dialer, acceptor)
       expect(result.outcome === 'punched' || result.relayedKept, `trial ${trials}: ${result.outcome} without the relay`).toBe(true)
+      if (result.outcome === 'punched') expect(result.single, `trial ${trials}: not exactly one direct connection`).toBe(true)
       if (result.outcome === 'punched') { punched++; attempts[result.attempts - 1]!++ }
       trials++
     }
