@@ -7,7 +7,7 @@
  * initiator, so the direct connection has the relayed one's direction at both ends.
  */
 import { throwIfAborted, type AbortOptions } from '@saorsa-gossip/types'
-import { formatHostPort } from '../address.ts'
+import { formatHostPort, parseHostPort } from '../address.ts'
 import type { PunchConfig } from '../proto/nat-config.ts'
 import type { Connection, Transport } from '../types.ts'
 import { decodePunchMessage, encodePunchMessage, MAX_PUNCH_ADDRS } from './codec.ts'
@@ -60,6 +60,11 @@ export function createPuncher(init: PuncherInit): Puncher {
     const schedule = new RedialSchedule(config, config.redialIntervalMs)
     const expiry = AbortSignal.any([signal, AbortSignal.timeout(Math.max(0, deadline - Date.now()))])
     for (let i = 0; !expiry.aborted; i++) {
+      const addr = addrs[i % addrs.length]!
+      // Both ends may punch at once (each accepted a relayed connection): whichever dial won holds
+      // the one 4-tuple, and further dials on it only fail with EADDRNOTAVAIL, so take that connection.
+      const won = transport.connections().find((c) => c.remotePeer.equals(peer) && c.remoteAddr === addr && localPortOf(c) === localPort)
+      if (won !== undefined) { punched.add(won); return won }
       // Once a RST showed that the peer's router answers, a dial that hangs is a crossing gone wrong
       // (its SYN lost, or a half-open connection whose other end was reset), not a SYN still on its way.
       const stall = schedule.refused ? new AbortController() : undefined
@@ -67,7 +72,7 @@ export function createPuncher(init: PuncherInit): Puncher {
       let outcome: PunchDialOutcome = 'failed'
       try {
         // No expectedPeer: dial would return the relayed connection instead of dialling; the peer is checked here.
-        const connection = await transport.dial(addrs[i % addrs.length]!, {
+        const connection = await transport.dial(addr, {
           localPort, handshakeRole: role, signal: stall === undefined ? expiry : AbortSignal.any([expiry, stall.signal]),
         })
         if (connection.remotePeer.equals(peer)) { punched.add(connection); return connection }
@@ -137,6 +142,14 @@ export function createPuncher(init: PuncherInit): Puncher {
       lifetime.abort()
       transport.unhandle(PUNCH_PROTOCOL)
     },
+  }
+}
+
+function localPortOf(connection: Connection): number | undefined {
+  try {
+    return parseHostPort(connection.localAddr, 'tcp').port
+  } catch {
+    return undefined
   }
 }
 
