@@ -84,11 +84,11 @@ describe('refusals', () => {
 })
 
 /** A puncher over stand-ins: the relayed connection answers CONNECT, and `dial` plays the NAT path. */
-function punchRig(dial: (options: DialOptions) => Promise<Connection>, config: Partial<RedialPolicy> = {}) {
+function punchRig(dial: (options: DialOptions) => Promise<Connection>, config: Partial<RedialPolicy> = {}, connections: () => Connection[] = () => []) {
   const peer = PeerId.fromBytes(new Uint8Array(32).fill(7))
   const dials: DialOptions[] = []
   const transport = {
-    handleDirect: () => {}, unhandle: () => {}, connectionTo: () => undefined,
+    handleDirect: () => {}, unhandle: () => {}, connectionTo: () => undefined, connections,
     dial: (_addr: string, options: DialOptions) => { dials.push(options); return dial(options) },
   } as unknown as Transport
   const relayed = {
@@ -131,5 +131,19 @@ describe('punch driver', () => {
     expect(result.attempts).toBe(1)
     expect(rig.dials).toHaveLength(3)
     expect(performance.now() - started).toBeLessThan(PUNCH_DEFAULTS.attemptTimeoutMs)
+  })
+
+  it('takes the connection a concurrent punch made on the same 4-tuple instead of re-dialling into EADDRNOTAVAIL', async () => {
+    let won: Connection[] = []
+    const rig = punchRig(() => {
+      // The other end's punch won the 4-tuple meanwhile: this dial collides with it.
+      won = [{ remotePeer: rig.peer, remoteAddr: 'tcp://198.51.100.4:40004', localAddr: 'tcp://10.77.3.10:40003' } as unknown as Connection]
+      return Promise.reject(Object.assign(new Error('in use'), { code: 'EADDRNOTAVAIL' }))
+    }, {}, () => won)
+    const result = await rig.puncher.punch(rig.relayed)
+    rig.puncher.stop()
+    expect(result.connection).toBe(won[0])
+    expect(rig.dials).toHaveLength(1)
+    expect(rig.puncher.isPunched(won[0]!)).toBe(true)
   })
 })
