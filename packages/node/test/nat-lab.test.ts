@@ -19,17 +19,14 @@ const HOSTS = [1, 2, 3, 4, 5] as const
 const COORDINATOR = 'tcp://198.51.100.10:4000'
 const REFLECTOR_2 = 'tcp://198.51.100.11:4000'
 /**
- * Trials of the drop profile, the pass gate (>= 95%): up to 50 (the issue's figure), as many as fit in
- * 12 s, never fewer than 20. 50 trials took 6-10 s on an idle 2-core machine and 21 s at load
- * average 20, where the whole file would pass a minute. RST trials that fail cost 3 attempts each.
+ * Trials per port-preserving profile, each asserted >= 95%: up to 50 (the issue's figure), as many as
+ * fit in 12 s, never fewer than 20. 50 trials of the drop profile took 6-10 s on an idle 2-core
+ * machine and 21 s at load average 20; RST trials take longer (0.4-0.8 s, mostly re-dials). Punching
+ * runs with the defaults (SPEC.md section 5.10.3): a failed punch takes 3 attempts of 3 s.
  */
-const DROP_TRIALS = Number(process.env['NAT_LAB_TRIALS'] ?? 50)
-const MIN_DROP_TRIALS = Math.min(20, DROP_TRIALS)
-const DROP_BUDGET_MS = Number(process.env['NAT_LAB_TRIAL_BUDGET_MS'] ?? 12_000)
-const RST_TRIALS = Number(process.env['NAT_LAB_RST_TRIALS'] ?? 3)
-/** Short attempts keep a failed punch (3 attempts) at about 3 s; the lab's round trip is under 1 ms. */
-const PUNCH = { attemptTimeoutMs: 1_000, ...(process.env['NAT_LAB_REDIAL_MS'] === undefined ? {} : { redialIntervalMs: Number(process.env['NAT_LAB_REDIAL_MS']) }) }
-
+const TRIALS = Number(process.env['NAT_LAB_TRIALS'] ?? 50)
+const MIN_TRIALS = Math.min(20, TRIALS)
+const TRIAL_BUDGET_MS = Number(process.env['NAT_LAB_TRIAL_BUDGET_MS'] ?? 12_000)
 function labProblem(): string | undefined {
   if (process.platform !== 'linux') return `not Linux (${process.platform})`
   if (process.getuid?.() !== 0) return 'not root (network namespaces and nftables need CAP_NET_ADMIN)'
@@ -177,7 +174,7 @@ describe.skipIf(problem !== undefined && process.env['CI'] === undefined)('NAT l
   const peers = new Map<string, string>()
   const agent = (name: string): Agent => agents.get(name)!
   const circuitTo = (name: string): string => `circuit://${peers.get('pub1')}/${peers.get(name)}/${COORDINATOR}`
-  const hostNat = { reflectors: [COORDINATOR, REFLECTOR_2], relays: [COORDINATOR], punchConfig: PUNCH }
+  const hostNat = { reflectors: [COORDINATOR, REFLECTOR_2], relays: [COORDINATOR] }
 
   async function spawnAgent(name: string, where: string, cmd: string, args: Json): Promise<Json> {
     const a = new Agent(where)
@@ -224,43 +221,63 @@ describe.skipIf(problem !== undefined && process.env['CI'] === undefined)('NAT l
     expect(symmetric.reflexiveAddr).toBeUndefined()
   })
 
-  /** One trial: `dialer` reaches `acceptor` through the relay; the acceptor punches (DCUtR); both then disconnect. */
-  async function trial(dialer: string, acceptor: string): Promise<{ outcome: string; relayedKept: boolean }> {
+  /** The remote addresses of `from`'s connections to `to`. */
+  const linksBetween = (from: string, to: string): Promise<string[]> => agent(from).call('connections', { peer: peers.get(to) })
+
+  /** True once both ends hold exactly one connection to each other, a direct one (the circuit retired), within 2 s. */
+  async function singleDirectLink(a: string, b: string): Promise<boolean> {
+    const direct = (addrs: string[]): boolean => addrs.length === 1 && addrs[0]!.startsWith('tcp://')
+    for (const deadline = performance.now() + 2_000; performance.now() < deadline;) {
+      if (direct(await linksBetween(a, b)) && direct(await linksBetween(b, a))) return true
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    return false
+  }
+
+  /** One trial: `dialer` reaches `acceptor` through the relay; the acceptor punches (DCUtR); both then disconnect unless `keep`. */
+  async function trial(dialer: string, acceptor: string, keep = false): Promise<{ outcome: string; attempts: number; relayedKept: boolean; single: boolean }> {
     const from = agent(acceptor).events.length
     await agent(dialer).call('dial', { addr: circuitTo(acceptor), peer: peers.get(acceptor) }).catch(async (error: Error) => {
       throw new Error(`${error.message}; acceptor ${JSON.stringify(await agent(acceptor).call('stats'))}; relay ${JSON.stringify((await agent('pub1').call('status')).nat.relay)}`)
     })
     const event = await agent(acceptor).waitEvent(from, (e) => e['event'] === 'punch', 15_000)
-    const connections: string[] = await agent(dialer).call('connections', { peer: peers.get(acceptor) })
-    await agent(dialer).call('disconnect', { peer: peers.get(acceptor) })
-    await agent(acceptor).call('disconnect', { peer: peers.get(dialer) })
-    return { outcome: String(event?.['outcome'] ?? 'no-event'), relayedKept: connections.some((c) => c.startsWith('circuit://')) }
+    const outcome = String(event?.['outcome'] ?? 'no-event')
+    const relayedKept = (await linksBetween(dialer, acceptor)).some((c) => c.startsWith('circuit://'))
+    const single = outcome === 'punched' && await singleDirectLink(dialer, acceptor)
+    if (!keep) {
+      await agent(dialer).call('disconnect', { peer: peers.get(acceptor) })
+      await agent(acceptor).call('disconnect', { peer: peers.get(dialer) })
+    }
+    return { outcome, attempts: Number(event?.['attempts'] ?? 0), relayedKept, single }
   }
 
-  it(`punches through port-preserving routers that drop unsolicited SYNs (${MIN_DROP_TRIALS}-${DROP_TRIALS} trials, >= 95%)`, async () => {
+  /** Trials within the bounds above; a punch must leave exactly one direct connection, a failure the relayed one. */
+  async function punchTrials(dialer: string, acceptor: string, profile: string): Promise<void> {
     const started = performance.now()
     let punched = 0
     let trials = 0
-    while (trials < DROP_TRIALS && (trials < MIN_DROP_TRIALS || performance.now() - started < DROP_BUDGET_MS)) {
-      if ((await trial('h1', 'h2')).outcome === 'punched') punched++
+    const attempts = [0, 0, 0]
+    while (trials < TRIALS && (trials < MIN_TRIALS || performance.now() - started < TRIAL_BUDGET_MS)) {
+      const result = await trial(dialer, acceptor)
+      expect(result.outcome === 'punched' || result.relayedKept, `trial ${trials}: ${result.outcome} without the relay`).toBe(true)
+      if (result.outcome === 'punched') expect(result.single, `trial ${trials}: not exactly one direct connection`).toBe(true)
+      if (result.outcome === 'punched') { punched++; attempts[result.attempts - 1]!++ }
       trials++
     }
-    console.log(`nat-lab: drop profile ${punched}/${trials} punched in ${Math.round(performance.now() - started)} ms`)
+    console.log(`nat-lab: ${profile} profile ${punched}/${trials} punched in ${Math.round(performance.now() - started)} ms (after 1/2/3 attempts: ${attempts.join('/')})`)
     expect(punched / trials).toBeGreaterThanOrEqual(0.95)
-  }, 60_000)
+  }
 
-  it(`keeps the relay whenever a punch through RST-answering routers fails (${RST_TRIALS} trials)`, async () => {
-    const started = performance.now()
-    const results = []
-    for (let i = 0; i < RST_TRIALS; i++) results.push(await trial('h3', 'h4'))
-    const punched = results.filter((r) => r.outcome === 'punched').length
-    console.log(`nat-lab: rst profile ${punched}/${RST_TRIALS} punched in ${Math.round(performance.now() - started)} ms`)
-    expect(results.every((r) => r.outcome === 'punched' || r.outcome === 'failed')).toBe(true)
-    for (const r of results) if (r.outcome === 'failed') expect(r.relayedKept).toBe(true)
-  }, 60_000)
+  it(`punches through port-preserving routers that drop unsolicited SYNs (${MIN_TRIALS}-${TRIALS} trials, >= 95%)`, async () => {
+    await punchTrials('h1', 'h2', 'drop')
+  }, 120_000)
+
+  it(`punches through port-preserving routers that answer unsolicited SYNs with a RST (${MIN_TRIALS}-${TRIALS} trials, >= 95%)`, async () => {
+    await punchTrials('h3', 'h4', 'rst')
+  }, 120_000)
 
   it('reaches a symmetric-NAT peer through the relay, never punches it, and enforces the relay byte budget', async () => {
-    const { outcome, relayedKept } = await trialKeep('h5', 'h1')
+    const { outcome, relayedKept } = await trial('h5', 'h1', true)
     expect(outcome).toBe('failed')
     expect(relayedKept).toBe(true)
     const sent = await agent('h5').call('send-bytes', { peer: peers.get('h1'), bytes: 200 * 1024 })
@@ -270,14 +287,6 @@ describe.skipIf(problem !== undefined && process.env['CI'] === undefined)('NAT l
     const refused = await agent('h1').call('circuits', { addr: `circuit://${peers.get('pub1')}/${peers.get('pub2')}/${COORDINATOR}`, peer: peers.get('pub2'), count: 1 })
     expect(refused).toEqual(['no-reservation'])
   }, 30_000)
-
-  async function trialKeep(dialer: string, acceptor: string): Promise<{ outcome: string; relayedKept: boolean }> {
-    const from = agent(acceptor).events.length
-    await agent(dialer).call('dial', { addr: circuitTo(acceptor), peer: peers.get(acceptor) })
-    const event = await agent(acceptor).waitEvent(from, (e) => e['event'] === 'punch', 15_000)
-    const connections: string[] = await agent(dialer).call('connections', { peer: peers.get(acceptor) })
-    return { outcome: String(event?.['outcome'] ?? 'no-event'), relayedKept: connections.some((c) => c.startsWith('circuit://')) }
-  }
 
   it('carries pubsub both ways with a symmetric-NAT node within 5 s, and over a punched connection', async () => {
     // Full nodes in the hosts' processes h1 (drop) and h5 (random mapping), joining through the coordinator.

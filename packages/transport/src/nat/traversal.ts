@@ -15,6 +15,7 @@ import type { Connection, Transport } from '../types.ts'
 import { formatCircuitAddress } from './circuit-address.ts'
 import type { CircuitCarrier } from './circuit-carrier.ts'
 import { createPuncher, mappingAddr, type Puncher } from './punch.ts'
+import { REDIAL_DEFAULTS, validateRedialPolicy, type RedialPolicy } from './punch-redial.ts'
 import { queryReflector, serveReflector } from './reflector.ts'
 import { serveRelay, type RelayService } from './relay.ts'
 
@@ -44,7 +45,8 @@ export interface NatTraversalInit {
   punch?: boolean
   relayLimits?: Partial<RelayLimits>
   reflect?: Partial<ReflectConfig>
-  punchConfig?: Partial<PunchConfig>
+  /** Attempts and their timing; the re-dials after a refused SYN follow `REDIAL_DEFAULTS` unless set here. */
+  punchConfig?: Partial<PunchConfig & RedialPolicy>
   /** How often the reflectors are asked again (default 5 minutes: half an observation's lifetime, so the address never lapses). */
   probeIntervalMs?: number
 }
@@ -106,7 +108,7 @@ class Traversal extends EventTarget implements NatTraversal {
   readonly #init: NatTraversalInit
   readonly #c: NatTraversalComponents
   readonly #core: ReflexiveCore
-  readonly #punchConfig: PunchConfig
+  readonly #punchConfig: PunchConfig & RedialPolicy
   #puncher: Puncher | undefined
   #relay: RelayService | undefined
   #stopReflector: (() => void) | undefined
@@ -124,7 +126,8 @@ class Traversal extends EventTarget implements NatTraversal {
     this.#init = init
     this.#c = components
     this.#core = new ReflexiveCore({ ...REFLECT_DEFAULTS, ...init.reflect })
-    this.#punchConfig = { ...PUNCH_DEFAULTS, ...init.punchConfig }
+    this.#punchConfig = { ...PUNCH_DEFAULTS, ...REDIAL_DEFAULTS, ...init.punchConfig }
+    validateRedialPolicy(this.#punchConfig)
   }
 
   override addEventListener<K extends keyof NatTraversalEvents>(type: K, listener: (event: NatTraversalEvents[K]) => void, options?: { once?: boolean; signal?: AbortSignal }): void
