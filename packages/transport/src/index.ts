@@ -66,6 +66,7 @@ export type { RelayStatus } from './nat/codec.ts'
 export {
   NAT_CLASSES, PUNCH_DEFAULTS, REFLECT_DEFAULTS, RELAY_DEFAULTS, type NatClass, type PunchConfig, type ReflectConfig, type RelayLimits,
 } from './proto/nat-config.ts'
+export { REDIAL_DEFAULTS, type RedialPolicy } from './nat/punch-redial.ts'
 export type {
   Connection, ConnectionEventDetail, ConnectionStats, DialOptions, DirectContext, DirectHandler, DropCounts, DropReason, MessageHandler,
   RequestOptions, StreamHandler, Transport, TransportEvents, TransportInit, TransportStats,

@@ -65,7 +65,7 @@ export interface PunchConfig {
   readonly maxAttempts: number
   /** How long one attempt's simultaneous dial may take before the next attempt (ms). */
   readonly attemptTimeoutMs: number
-  /** While a dial is refused (a router answering SYNs with RST), it is re-dialled this often (ms). */
+  /** A punch dial that failed for any reason but a refusal is re-dialled after this long (ms); refusals follow REDIAL_DEFAULTS (punch-redial.ts). */
   readonly redialIntervalMs: number
 }
 
