@@ -12,6 +12,8 @@ export interface LoadIdentityOptions {
   home: string
   /** Keystore alias; default 'default'. */
   alias?: string
+  /** Keystore directory instead of `<home>/keystore` (an identity kept apart from the home, e.g. `--identity-path`). */
+  keystoreDir?: string
   passphrase: string
   /** Generate and store the identity if the alias does not exist (default false). */
   create?: boolean
@@ -23,7 +25,7 @@ export async function loadIdentity(options: LoadIdentityOptions): Promise<{ iden
   const layout = homeLayout(options.home)
   await ensureHome(layout)
   const alias = options.alias ?? 'default'
-  const keystore = createKeystore({ directory: layout.keystoreDir, passphrase: options.passphrase })
+  const keystore = createKeystore({ directory: options.keystoreDir ?? layout.keystoreDir, passphrase: options.passphrase })
   const signalOption = options.signal === undefined ? {} : { signal: options.signal }
   try {
     return { identity: await keystore.loadIdentity(alias, signalOption), created: false }

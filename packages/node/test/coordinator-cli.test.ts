@@ -81,3 +81,38 @@ describe('coordinator control methods', () => {
     expect(() => book.parse({ limit: 1 }, 1)).toThrow(expect.objectContaining({ name: 'BadRequest' }))
   })
 })
+
+describe('saorsa-coordinator --identity-path', () => {
+  it('creates the identity at the given keystore file on first run and is the same PeerId after a restart', async () => {
+    const { mkdtemp, rm, stat } = await import('node:fs/promises')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const dir = await mkdtemp(join(tmpdir(), 'sg-coord-id-'))
+    try {
+      const once = async (): Promise<string> => {
+        const stop = new AbortController()
+        const stdout = new PassThrough()
+        let out = ''
+        const seen = new Promise<string>((resolve) => stdout.on('data', (d) => {
+          out += d
+          const m = /"event":"identity","peerId":"([0-9a-f]{64})"/.exec(out)
+          if (m !== null) resolve(m[1]!)
+        }))
+        const t: CliIO = { stdout, stderr: new PassThrough(), stdin: new PassThrough(), env: { SAORSA_GOSSIP_PASSPHRASE: 'identity path test' }, interrupt: stop.signal }
+        const exited = coordinatorMain(['--home', join(dir, 'home'), '--json', '--bind', 'tcp://127.0.0.1:0', '--preset', 'local', '--identity-path', join(dir, 'keys', 'coord.key')], t)
+        const peerId = await Promise.race([seen, exited.then((code) => { throw new Error(`exited ${code}: ${out}`) })])
+        stop.abort()
+        expect(await exited).toBe(EXIT.ok)
+        return peerId
+      }
+      const first = await once()
+      expect((await stat(join(dir, 'keys', 'coord.key'))).isFile()).toBe(true)
+      expect(await once()).toBe(first)
+      const bad = await run(['--home', join(dir, 'home'), '--identity-path', join(dir, 'coord.pem')])
+      expect(bad.code).toBe(EXIT.usage)
+      expect(bad.err).toContain("--identity-path must name a keystore file '<alias>.key'")
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
+})

@@ -32,6 +32,7 @@ function metricsAddress(value: string): { host: string; port: number } {
 import { DEFAULT_ALIAS, withAlias } from './identity.ts'
 import { loadIdentity } from '../../identity-store.ts'
 import { rendezvousOptions } from './rendezvous.ts'
+import { basename, dirname, resolve } from 'node:path'
 
 const plural = (n: number, noun: string): string => (n === 0 ? '' : `${n} ${noun}${n === 1 ? '' : 's'}`)
 /** `--roles reflector,relay --reflector <addr> --relay <addr>` as the node's `nat` option (SPEC.md section 5.10). */
@@ -51,12 +52,25 @@ export interface NodeRunExtras {
   readonly onStarted?: (node: SaorsaNode) => void
 }
 
+/** `--identity-path <dir>/<alias>.key`: an identity kept outside the home, as the reference's coordinator takes it. */
+function identityPathOption(values: Record<string, unknown>): { dir: string; alias: string } | undefined {
+  const path = values['identity-path'] as string | undefined
+  if (path === undefined) return undefined
+  if (values.identity !== undefined) throw new UsageError('give --identity or --identity-path, not both')
+  const alias = basename(path).endsWith('.key') ? basename(path).slice(0, -'.key'.length) : ''
+  if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/.test(alias)) {
+    throw new UsageError(`--identity-path must name a keystore file '<alias>.key' (alias: letters, digits, '.', '_', '-'), got '${path}'`)
+  }
+  return { dir: resolve(dirname(path)), alias }
+}
+
 export const joinCommand = {
   path: ['network', 'join'],
   summary: 'Run a node in the foreground and join the network',
   options: {
     bootstrap: { type: 'string', short: 'b', multiple: true, description: 'bootstrap peer address, e.g. tcp://203.0.113.7:7000', valueName: 'addr' },
     identity: { type: 'string', short: 'i', description: `keystore alias to run as (default '${DEFAULT_ALIAS}', created if missing)`, valueName: 'alias' },
+    'identity-path': { type: 'string', description: 'keystore file to run as instead (<dir>/<alias>.key; created if missing)', valueName: 'file' },
     bind: { type: 'string', multiple: true, description: 'listen address (default tcp://0.0.0.0:0)', valueName: 'addr' },
     announce: { type: 'string', multiple: true, description: 'address peers should dial to reach this node (default: the bound addresses)', valueName: 'addr' },
     metrics: { type: 'string', description: 'serve Prometheus metrics at http://<host:port>/metrics, e.g. 127.0.0.1:9464', valueName: 'host:port' },
@@ -89,12 +103,16 @@ export const joinCommand = {
     const metricsAt = values.metrics === undefined ? undefined : metricsAddress(values.metrics as string)
     // Before any identity is created or unlocked: a busy port must not leave a new key behind.
     await checkCanBind([...listen, ...(metricsAt === undefined ? [] : [`tcp://${values.metrics as string}`])])
-    const alias = (values.identity as string | undefined) ?? config.identity ?? DEFAULT_ALIAS
+    const identityPath = identityPathOption(values)
+    const alias = identityPath?.alias ?? (values.identity as string | undefined) ?? config.identity ?? DEFAULT_ALIAS
     const passphrase = await readPassphrase(ctx.io, values['passphrase-file'] as string | undefined, `Passphrase for '${alias}': `)
     // A missing identity is created only when no alias was asked for explicitly.
     let identity: Identity
     try {
-      const loaded = await loadIdentity({ home: layout.home, alias, passphrase, create: values.identity === undefined, signal: ctx.io.interrupt })
+      const loaded = await loadIdentity({
+        home: layout.home, alias, passphrase, create: values.identity === undefined, signal: ctx.io.interrupt,
+        ...(identityPath === undefined ? {} : { keystoreDir: identityPath.dir }),
+      })
       identity = loaded.identity
       if (loaded.created) out.progress(`created identity '${alias}'`)
     } catch (err) {
