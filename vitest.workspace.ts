@@ -2,9 +2,10 @@
  * Vitest workspace: one project per package (unit tests, `test/**\/*.test.ts`), one project for
  * the deterministic simulator suites (`*.sim.test.ts`), which run in forked workers so a
  * 1,000-node scenario never shares a heap with the unit tests, one for the examples and one for
- * the repository scripts (lint, test guard). Every project runs the event-loop guard: a test
- * file that keeps its worker's loop busy for more than 10 s at a stretch fails, because vitest's
- * worker RPC times out after 60 s without a turn of the loop (scripts/test/event-loop-guard.ts).
+ * the repository scripts (lint, test guard), and the NAT lab, alone after all of them. Every
+ * project runs the event-loop guard: a test file that keeps its worker's loop busy for more than
+ * 10 s at a stretch fails, because vitest's worker RPC times out after 60 s without a turn of the
+ * loop (scripts/test/event-loop-guard.ts).
  */
 import { readdirSync, existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -19,11 +20,23 @@ export default defineWorkspace([
       name,
       root: `packages/${name}`,
       include: ['test/**/*.test.ts'],
-      exclude: ['test/**/*.sim.test.ts'],
+      exclude: ['test/**/*.sim.test.ts', 'test/nat-lab.test.ts'],
       setupFiles,
       testTimeout: 60_000,
     },
   })),
+  {
+    // The network-namespace NAT lab measures hole punching, whose success depends on both ends
+    // running at the same moment: it runs after every other project, alone on the machine.
+    test: {
+      name: 'nat-lab',
+      root: 'packages/node',
+      include: ['test/nat-lab.test.ts'],
+      setupFiles,
+      testTimeout: 120_000,
+      sequence: { groupOrder: 1 },
+    },
+  },
   {
     test: {
       name: 'simulations',
