@@ -91,8 +91,9 @@ describe('handshake flood', () => {
         `honest joins ${joins.map((j) => j.toFixed(0)).join(' / ')} ms; ${seq} honest messages, p99 delay ${p99.toFixed(0)} ms`)
 
       // The attacker shares this machine's cores (at the lowest priority): on a loaded machine it
-      // reaches less than its plan, which the log line reports; this only checks a flood took place.
-      expect(sent).toBeGreaterThanOrEqual(PER_SECOND * (FLOOD_MS / 1000) * 0.3)
+      // reaches less than its plan (1,850 of 7,500 beside a CPU-bound process), which the log line
+      // reports. What the test needs is a flood well past what the edge lets through to crypto.
+      expect(sent).toBeGreaterThan(3 * budget)
       // Every M1 that cost crypto held a token: the global bucket bounds them (3 honest joins included).
       expect(crypto).toBeLessThanOrEqual(budget + 1)
       expect(edge.rateLimitedHandshakes + edge.evictedPipes + edge.refusedPipes).toBeGreaterThan(sent / 2)
