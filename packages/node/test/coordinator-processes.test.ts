@@ -181,12 +181,12 @@ describe('two saorsa-coordinator processes and five CLI daemons over loopback TC
       listed(a.home, 1), listed(b.home, 1),
     ])
     // The role filter: both serve rendezvous, only the first advertises relay.
-    expect(rendezvous.map((x) => x.peerId).sort()).toEqual([a.peerId, b.peerId].sort())
-    expect(relay.map((x) => x.peerId)).toEqual([a.peerId])
+    expect(rendezvous.map((x) => x.peerId).sort(), 'rendezvous-role adverts').toEqual([a.peerId, b.peerId].sort())
+    expect(relay.map((x) => x.peerId), 'relay-role adverts').toEqual([a.peerId])
     expect(bad.code).toBe(2)
     // A coordinator's cache holds the adverts of others, never its own.
-    expect(ofA.map((x) => x.peerId)).toEqual([b.peerId])
-    expect(ofB.map((x) => x.peerId)).toEqual([a.peerId])
+    expect(ofA.map((x) => x.peerId), `coordinator A (${a.peerId.slice(0, 8)}) lists`).toEqual([b.peerId])
+    expect(ofB.map((x) => x.peerId), `coordinator B (${b.peerId.slice(0, 8)}) lists`).toEqual([a.peerId])
   })
 
   it('converges every address book to the same seven signed records', async () => {
