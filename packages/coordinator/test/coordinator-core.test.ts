@@ -57,6 +57,18 @@ describe('coordinator core', () => {
     expect(c.cache.size).toBe(1)
   })
 
+  it('never caches its own advert when a neighbour relays it back, while still accepting it for the others', () => {
+    const c = core(1)
+    const out: CoordinatorOutput[] = []
+    c.handle({ type: 'command', command: { type: 'advertise', roles: ['coordinator'], addresses: ['tcp://10.0.0.1:7000'], nat: 'eim' } }, 0, out)
+    const own = events(out).find((e) => e.type === 'publish')
+    const back: CoordinatorOutput[] = []
+    c.handle({ type: 'command', command: { type: 'validate', validationId: 3, topic: 'adverts', origin: c.self, payload: own!.type === 'publish' ? own!.payload : new Uint8Array() } }, 0, back)
+    expect(events(back)).toContainEqual({ type: 'validated', validationId: 3, result: 'accept' })
+    expect(c.cache.get(c.self)).toBeUndefined()
+    expect(c.cache.size).toBe(0)
+  })
+
   it('takes peer records from the discovery topic into the address book', () => {
     const c = core(1)
     const record = signPeerRecord(identity(2), ['tcp://10.0.0.2:7000'], 5)

@@ -178,6 +178,8 @@ export class CoordinatorCore implements ProtocolCore<FoafMessage, CoordinatorTim
       if (!(delivered && verdict.reason === 'stale-sequence')) out.push({ type: 'emit', event: { type: 'advert-dropped', reason: verdict.reason } })
       return { result: verdict.action, reason: verdict.reason }
     }
+    // Ours, relayed back to us: valid for the others, not an entry of our own cache.
+    if (verdict.advert.advert.peerId.equals(this.self)) return { result: 'accept' }
     this.cache.insert(verdict.advert, wallMs)
     this.#armPrune(out)
     const a = verdict.advert.advert
@@ -239,7 +241,9 @@ export class CoordinatorCore implements ProtocolCore<FoafMessage, CoordinatorTim
     const wallMs = this.wallNow(nowMs)
     for (const bytes of records) {
       const verdict = validateAdvert(bytes, { nowMs: wallMs, policy: this.config.advert, verify: this.#init.verify })
-      if (!verdict.ok || !verdict.advert.advert.roles.includes('coordinator')) continue
+      // Our own advert comes back when a neighbour that cached it answers our query: a coordinator
+      // is never its own bootstrap contact, so it is not cached.
+      if (!verdict.ok || !verdict.advert.advert.roles.includes('coordinator') || verdict.advert.advert.peerId.equals(this.self)) continue
       this.cache.insert(verdict.advert, wallMs)
       const entry = this.cache.get(verdict.advert.advert.peerId)
       if (entry !== undefined) out.push({ type: 'emit', event: { type: 'coordinator-found', ref, advert: entry } })
