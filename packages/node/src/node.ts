@@ -441,6 +441,13 @@ class Node extends EventTarget implements SaorsaNode {
     }
     try {
       return { peerId: connection.remotePeer, rttMs: await connection.ping(options) }
+    } catch (err) {
+      // The handshake at `addr` already proved the peer. A second connection to a peer we were
+      // connected to may be closed at once by the per-peer connection cap: time the round trip on
+      // the connection that stays.
+      const existing = known ? transport.connectionTo(expected) : undefined
+      if (existing === undefined || existing === connection) throw err
+      return { peerId: connection.remotePeer, rttMs: await existing.ping(options) }
     } finally {
       if (known) void connection.close()
     }
