@@ -33,7 +33,7 @@ export default defineWorkspace([
       root: 'packages/node',
       include: ['test/nat-lab.test.ts'],
       setupFiles,
-      testTimeout: 120_000,
+      testTimeout: 240_000,
       sequence: { groupOrder: 1 },
     },
   },
