@@ -98,11 +98,11 @@ describe('handshake flood', () => {
       expect(crypto).toBeLessThanOrEqual(budget + 1)
       expect(edge.rateLimitedHandshakes + edge.evictedPipes + edge.refusedPipes).toBeGreaterThan(sent / 2)
       // Each join includes the wait in the kernel's accept queue behind the attacker's connections
-      // (up to 511 of them), which the victim drains only as fast as it is scheduled: with the machine
-      // quiet the joins take about 0.1 s, but on two cores shared at load average 15-20 (the victim
-      // then gets a fifth of a core) that wait alone reaches seconds. The bound here is what holds
-      // there, well inside the 10 s handshake deadline; docs/benchmarks.md reports the figures.
-      for (const j of joins) expect(j).toBeLessThan(5_000)
+      // (up to 511 of them), drained only as fast as the victim is scheduled: about 0.1 s with the
+      // machine quiet or beside one CPU-bound process. Only when two cores are shared at load average
+      // 15-20 (the victim then gets a fifth of a core) does that wait reach seconds; docs/benchmarks.md
+      // reports both. The bound is the one the edge promises an honest newcomer.
+      for (const j of joins) expect(j).toBeLessThan(2_000)
       expect(received.size).toBe(seq)
       expect(p99).toBeLessThan(1_000)
       attack.stop()
