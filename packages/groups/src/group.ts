@@ -4,9 +4,8 @@
  * leave by self-remove proposal (section 12.1.3), the exporter (section 8.5). ts-mls states are
  * immutable, so a commit is prepared first and merged only once the group has chosen it (commit-log.ts).
  */
-import { blake3 } from '@noble/hashes/blake3.js'
 import type { Identity } from '@saorsa-gossip/identity'
-import { bytesEqual, copyBytes, PeerId, toHex } from '@saorsa-gossip/types'
+import { blake3, bytesEqual, copyBytes, PeerId, toHex } from '@saorsa-gossip/types'
 import {
   createCommit, createGroup, createProposal, defaultPaddingConfig, emptyPskIndex,
   encodeMlsMessage, joinGroup, mlsExporter, processPrivateMessage, processPublicMessage,

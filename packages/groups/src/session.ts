@@ -4,9 +4,8 @@
  * topic (topic-crypto.ts). The service moves its outputs over pubsub, request/response and bulk
  * streams; tests drive it directly. Calls must not overlap (the service queues them per group).
  */
-import { blake3 } from '@noble/hashes/blake3.js'
 import type { Identity } from '@saorsa-gossip/identity'
-import { bytesEqual, concatBytes, copyBytes, toHex, TopicId, u64be, utf8, type PeerId } from '@saorsa-gossip/types'
+import { blake3, bytesEqual, concatBytes, copyBytes, type PeerId, toHex, TopicId, u64be, utf8 } from '@saorsa-gossip/types'
 import type { ClientState } from 'ts-mls'
 import { MAX_INLINE_COMMIT_BYTES, type GroupTopicPayload, type ServedCommit } from './codec.ts'
 import { GroupError, InvalidCommitError, NotMemberError } from './errors.ts'

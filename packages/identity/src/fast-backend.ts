@@ -5,7 +5,7 @@
  * lengths throw (map to false), only the empty context exists.
  */
 import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js'
-import { raceAbort, throwIfAborted } from '@saorsa-gossip/types'
+import { loadBlake3Backend, raceAbort, throwIfAborted } from '@saorsa-gossip/types'
 import { ALGORITHMS } from './algorithms.ts'
 import { assertMlDsa65SecretKey, assertVerifyArgs, nobleMlDsa65, type SignatureBackend } from './backend.ts'
 import { InvalidKeyError } from './errors.ts'
@@ -99,6 +99,7 @@ let loadedFast: SignatureBackend | undefined
 /**
  * Lazily loads @oqs/liboqs-js ML-DSA-65 (about 16x faster than noble on this project's reference
  * machine, see docs/benchmarks.md); falls back to noble if it cannot load. Cached per process.
+ * Also loads the WebAssembly BLAKE3 of `@saorsa-gossip/types` (`loadBlake3Backend`).
  */
 export async function loadMlDsa65Backend(options: LoadMlDsa65BackendOptions = {}): Promise<SignatureBackend> {
   throwIfAborted(options.signal)
@@ -118,7 +119,9 @@ export async function loadMlDsa65Backend(options: LoadMlDsa65BackendOptions = {}
     })
     attempt = cached
   }
-  const result = await raceAbort(attempt, options.signal)
+  // The WebAssembly BLAKE3 comes with the fast backend: PeerIds of thousands of keys (an MLS tree)
+  // are hashed where signatures are verified. It never rejects; it stays on JavaScript if it cannot load.
+  const [result] = await raceAbort(Promise.all([attempt, loadBlake3Backend()]), options.signal)
   if ('backend' in result) return result.backend
   options.onFallback?.(result.error)
   return nobleMlDsa65

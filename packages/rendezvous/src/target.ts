@@ -3,8 +3,7 @@
  * digits, or a UTF-8 name hashed as BLAKE3("saorsa-rendezvous/name" || name) so names and raw
  * hashes never collide by construction.
  */
-import { blake3 } from '@noble/hashes/blake3.js'
-import { concatBytes, fromHex, InvalidParametersError, utf8 } from '@saorsa-gossip/types'
+import { blake3, concatBytes, fromHex, InvalidParametersError, utf8 } from '@saorsa-gossip/types'
 
 const NAME_DOMAIN = utf8('saorsa-rendezvous/name')
 

@@ -4,7 +4,7 @@
  * Values are immutable, compare by content, print as 64 hex characters or an 8-character short form.
  * SPEC.md section "Identifiers" fixes the derivations and has golden vectors.
  */
-import { blake3 } from '@noble/hashes/blake3.js'
+import { blake3 } from './blake3.ts'
 import { bytesEqual, compareBytes, concatBytes, copyBytes, fromHex, toHex, u64be, utf8 } from './bytes.ts'
 import { InvalidParametersError } from './errors.ts'
 import { LIMITS } from './limits.ts'

@@ -21,6 +21,7 @@
 export { AbortError, DecodeError, InvalidParametersError, NotStartedError, SaorsaError, TimeoutError, raceAbort, throwIfAborted, type AbortOptions } from './errors.ts'
 export { assertBytes, bytesEqual, compareBytes, concatBytes, copyBytes, fromHex, toHex, u64be, utf8 } from './bytes.ts'
 export { ID_LENGTH, MessageId, PeerId, TopicId, payloadHash } from './ids.ts'
+export { activeBlake3Backend, blake3, loadBlake3Backend, type Blake3Backend } from './blake3.ts'
 export { decodeCbor, encodeCbor, type DecodeOptions } from './codec.ts'
 export { MAX_CBOR_DEPTH } from './cbor-subset.ts'
 export * as schema from './schema.ts'

@@ -3,8 +3,7 @@
  * BLAKE3 over the entries in origin order, so two replicas in sync compare 16 bytes instead of the
  * whole vector (an in-sync anti-entropy round stays far below 1 KB however many writers there are).
  */
-import { blake3 } from '@noble/hashes/blake3.js'
-import { fromHex } from '@saorsa-gossip/types'
+import { blake3, fromHex } from '@saorsa-gossip/types'
 import type { VvEntry } from './messages.ts'
 
 export const VV_DIGEST_BYTES = 16

@@ -5,8 +5,7 @@
  * SPEC.md is the contract, since the reference's notes disagree. Servers of a shard are chosen by rendezvous
  * hashing (Thaler and Ravishankar, "Using name-based mappings to increase hit rates", 1998).
  */
-import { blake3 } from '@noble/hashes/blake3.js'
-import { compareBytes, concatBytes, PeerId, utf8 } from '@saorsa-gossip/types'
+import { blake3, compareBytes, concatBytes, PeerId, utf8 } from '@saorsa-gossip/types'
 
 export const SHARD_BITS = 16
 export const SHARD_COUNT = 1 << SHARD_BITS
