@@ -55,5 +55,6 @@ export {
   type GroupsMetrics, type GroupsInit, type GroupsPubSub, type GroupsTransport, type InviteOptions,
 } from './service-api.ts'
 export { KeyPackagePool } from './key-package-pool.ts'
+export { KEY_PACKAGE_NAME_PREFIX, keyPackageRendezvousName } from './key-package-name.ts'
 export { groupsPubSub, type PubSubDeliveryLike, type PubSubLike } from './pubsub-adapter.ts'
 export { groupsTransport, type ConnectionLike, type TransportLike } from './transport-adapter.ts'

@@ -275,9 +275,10 @@ class Node extends EventTarget implements SaorsaNode {
       const { createNodeGroups } = await groupsModule
       this.#groups = await createNodeGroups({
         identity: this.identity, pubsub: this.#layers.pubsub, direct: this.#direct, preset: this.#init.preset ?? 'lan',
+        rendezvous: this.#rendezvous, addrs: announced, overlay: this,
         ...(this.#init.home === undefined ? {} : { directory: homeLayout(this.#init.home).groupsDir }), options: this.#init.groups ?? {},
       })
-      await this.#groups.groups.start(options)
+      await this.#groups.start(options)
       this.#presence = createNodePresence({
         identity: this.identity, backend, pubsub: this.#layers.pubsub, membership: this.#layers.membership, direct: this.#direct,
         preset: this.#init.preset ?? 'lan', addrs: announced(), foaf: this.#coordinator, rendezvous: this.#rendezvous,
