@@ -20,7 +20,7 @@ import type { NodeStatus, PeerInfo, TopicTree } from './status.ts'
 import { Subscription, receivedMessage, type ReceivedMessage } from './subscription.ts'
 import type { Delivery } from '@saorsa-gossip/pubsub'
 import type { Rendezvous } from '@saorsa-gossip/rendezvous'
-import { createNodeRendezvous, type NodeRendezvousOptions } from './rendezvous.ts'
+import { createNodeRendezvous, providedShardTopics, type NodeRendezvousOptions } from './rendezvous.ts'
 import type { Groups } from '@saorsa-gossip/groups'
 import type { NodeGroups, NodeGroupsOptions } from './groups.ts'
 import { ADDRESS_BOOK_TOPIC, COORDINATOR_TOPIC, MAX_ADVERT_HINTS, type Coordinator } from '@saorsa-gossip/coordinator'
@@ -423,8 +423,9 @@ class Node extends EventTarget implements SaorsaNode {
   }
 
   topics(): string[] {
-    // The coordinator layer's own topics are plumbing, not topics the application joined.
-    const joined = (this.#layers?.pubsub.topics() ?? []).filter((t) => !t.equals(COORDINATOR_TOPIC) && !t.equals(ADDRESS_BOOK_TOPIC))
+    // The coordinator's topics and the shards of provided targets are plumbing, not topics the application joined.
+    const shards = providedShardTopics(this.#rendezvous)
+    const joined = (this.#layers?.pubsub.topics() ?? []).filter((t) => !t.equals(COORDINATOR_TOPIC) && !t.equals(ADDRESS_BOOK_TOPIC) && (this.#topicNames.has(t.toHex()) || !shards.has(t.toHex())))
     return joined.map((t) => this.#topicNames.get(t.toHex()) ?? t.toHex()).sort()
   }
 
