@@ -78,8 +78,8 @@ afterAll(async () => {
   for (const h of homes) await rm(h, { recursive: true, force: true })
 })
 
-function startDaemon(home: string, bootstrap?: string): Proc {
-  const args = ['--home', home, '--json', 'network', 'join', '--bind', 'tcp://127.0.0.1:0', '--preset', 'local']
+function startDaemon(home: string, bootstrap?: string, ...extra: string[]): Proc {
+  const args = ['--home', home, '--json', 'network', 'join', '--bind', 'tcp://127.0.0.1:0', '--preset', 'local', ...extra]
   if (bootstrap !== undefined) args.push('--bootstrap', bootstrap)
   return run(args)
 }
@@ -103,11 +103,14 @@ describe('MLS groups across CLI daemons over loopback TCP', () => {
     const first = await until('daemon A to listen', () => eventOf(daemons[A]!, 'listening'), JOIN_MS, daemons[A])
     addr = (first.addrs as string[])[0]!
     ids.push(first.peerId as string)
-    for (const i of [B, C, D]) daemons.push(startDaemon(homes[i]!, addr))
+    // D keeps itself off rendezvous as an invitee; the others provide their key-package records.
+    for (const i of [B, C, D]) daemons.push(i === D ? startDaemon(homes[i]!, addr, '--hide-key-package-record') : startDaemon(homes[i]!, addr))
     for (const i of [B, C, D]) {
       await until(`daemon ${i} to join`, () => eventOf(daemons[i]!, 'joined'), JOIN_MS, daemons[i])
       ids.push(eventOf(daemons[i]!, 'listening')!.peerId as string)
     }
+    expect((await ok<Array<{ name?: string }>>(homes[B]!, 'rendezvous', 'providing')).map((r) => r.name)).toEqual([`saorsa-gossip/key-package/v1/${ids[B]}`])
+    expect(await ok(homes[D]!, 'rendezvous', 'providing')).toEqual([])
   }, STEP_MS)
 
   it('A creates a named group and invites B and C through the CLI', async () => {
