@@ -19,7 +19,7 @@ import type { Rendezvous } from '@saorsa-gossip/rendezvous'
 import type { AbortOptions } from '@saorsa-gossip/types'
 import type { PresetName } from './config/node-config.ts'
 import type { DirectApi, DirectMessaging } from './direct.ts'
-import { provideKeyPackageRecord, rendezvousRoute, type RendezvousRoute } from './groups-rendezvous.ts'
+import { provideKeyPackageRecord, rendezvousRoute } from './groups-rendezvous.ts'
 
 export interface NodeGroupsOptions {
   /** Suite of the groups this node creates: `'saorsa'` (default, post-quantum 0xF165) or a standard ts-mls suite name. */
@@ -38,8 +38,6 @@ const COMMIT_LOGS = { local: COMMIT_LOG_LOCAL, lan: COMMIT_LOG_LAN, wan: COMMIT_
 /** The groups service and what `stop` must clean up after it. */
 export interface NodeGroups {
   readonly groups: Groups
-  /** How peers were found through rendezvous: lookups, found, records signed by another PeerId. */
-  readonly route: RendezvousRoute
   /** Starts the service, then provides the key-package record (unless turned off). */
   start(options?: AbortOptions): Promise<void>
   stop(): Promise<void>
@@ -83,7 +81,6 @@ export async function createNodeGroups(parts: {
   let record: ReturnType<typeof provideKeyPackageRecord> | undefined
   return {
     groups,
-    route,
     async start(options) {
       await groups.start(options)
       if (parts.options.provideKeyPackages === false) return

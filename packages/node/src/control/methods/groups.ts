@@ -260,6 +260,7 @@ export const groupsControlMethods: ControlMethodsFactory = (node: SaorsaNode) =>
     stream(params, signal): AsyncIterable<GroupTopicMessageJson> {
       const groupId = resolveGroup(node.groups, params.group as string)
       const topic = groupTopicName(groupId)
+      // The node's pubsub reports how every delivery travelled; a message without it has no pubsub shape to show.
       return groupMessages(node, groupId, signal, (m) => m.delivery === undefined ? undefined : ({
         topic, id: m.delivery.messageId.toHex(), origin: m.from.toHex(), from: m.delivery.from.toHex(), hops: m.delivery.hops,
         seq: m.delivery.seq, timestampMs: m.delivery.timestampMs, payload: Buffer.from(m.data).toString('base64'), group: toHex(groupId), epoch: m.epoch,
