@@ -78,6 +78,11 @@ export function rendezvousRoute(parts: {
   }
 }
 
+/** Hints an inviter can dial: a wildcard bind address is none, and a summary holds 8 of at most 128 characters. */
+export function hints(addrs: readonly string[]): string[] {
+  return addrs.filter((a) => a.length <= SUMMARY_LIMITS.maxHintChars && !/\/\/(0\.0\.0\.0|\[::\])(:|\/|$)/.test(a)).slice(0, SUMMARY_LIMITS.maxAddressHints)
+}
+
 /**
  * Keeps this node's key-package record provided. Rendezvous republishes it before it expires; it is
  * provided again whenever the node gains a neighbour after having none (at start, after a partition),
@@ -96,7 +101,7 @@ export function provideKeyPackageRecord(parts: {
   const provide = (): void => {
     if (!parts.rendezvous.isStarted) return
     try {
-      parts.rendezvous.provide(target, { capabilities: ['KEYPACKAGE'], addressHints: parts.addrs().slice(0, SUMMARY_LIMITS.maxAddressHints) })
+      parts.rendezvous.provide(target, { capabilities: ['KEYPACKAGE'], addressHints: hints(parts.addrs()) })
       counters.provided++
     } catch {
       // A node at its provider quota still answers key-package requests from peers that know its address.

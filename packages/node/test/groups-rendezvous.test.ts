@@ -9,7 +9,7 @@ import { keyPackageRendezvousName } from '@saorsa-gossip/groups/wire'
 import type { ProviderSummary } from '@saorsa-gossip/rendezvous'
 import { NoRouteError } from '@saorsa-gossip/transport'
 import { AbortError, PeerId, toHex } from '@saorsa-gossip/types'
-import { keyPackageTarget, provideKeyPackageRecord, rendezvousRoute } from '../src/groups-rendezvous.ts'
+import { hints, keyPackageTarget, provideKeyPackageRecord, rendezvousRoute } from '../src/groups-rendezvous.ts'
 
 const spec = readFileSync(new URL('../../../SPEC.md', import.meta.url), 'utf8')
 const invitee = PeerId.fromHex('177c577d91cf59f1008512a5960e280ffc1889d74e10966fa6d6b9d12fbecc3c')
@@ -106,6 +106,12 @@ describe('reaching a peer through its key-package record', () => {
 })
 
 describe('providing the key-package record', () => {
+  it('hints only addresses a peer can dial, at most 8 of at most 128 characters', () => {
+    const many = Array.from({ length: 10 }, (_, i) => `tcp://10.0.0.${i}:1`)
+    expect(hints(['tcp://0.0.0.0:7000', 'tcp://[::]:7000', `tcp://${'a'.repeat(130)}:1`, 'tcp://127.0.0.1:7000'])).toEqual(['tcp://127.0.0.1:7000'])
+    expect(hints(many)).toEqual(many.slice(0, 8))
+  })
+
   it('provides at start with the current addresses, again on reaching the overlay after having no neighbour, and withdraws on stop', () => {
     const provided: string[] = []
     const withdrawn: string[] = []
