@@ -85,7 +85,7 @@ describe('saorsa-gossip usage', () => {
       expect(firstLine(long.err)).toBe('error: message over 65280 bytes (a group message)')
       const help = await run(['pubsub', 'subscribe', '--help'])
       expect(help.out).toMatch(/--group/)
-      expect(help.out).toMatch(/one encrypted topic \(saorsa-gossip\/group\/v1\/<group id>/)
+      expect(help.out).toMatch(/one encrypted topic\n\(saorsa-gossip\/group\/v1\/<group id>/)
     } finally {
       await rm(home, { recursive: true })
     }

@@ -56,9 +56,10 @@ async function targetOption(ctx: CliContext, values: Record<string, unknown>): P
   return { group: await resolveGroupArg(ctx.layout.groupNamesFile, values.group) }
 }
 
-const GROUP_DETAILS = 'With --group the messages are those of the group\'s one encrypted topic (saorsa-gossip/group/v1/<group id>, ' +
-  'SPEC.md 10.4), sealed for and opened with the group\'s current epoch keys; only members can use it. --group takes a local ' +
-  "group name ('group name'), a group id or 8+ hex digits of one, and excludes --topic."
+const GROUP_DETAILS = "With --group the messages are those of the group's one encrypted topic\n" +
+  '(saorsa-gossip/group/v1/<group id>, SPEC.md 10.4), sealed under the group\'s epoch keys: only members\n' +
+  "can publish or read them. --group takes a local group name ('group name'), a group id or 8+ hex\n" +
+  'digits of one, and excludes --topic; --json adds the group id and the epoch the message was sealed in.'
 
 const reachOf = (sentTo: number): string => sentTo > 0
   ? `sent to ${sentTo} neighbour${sentTo === 1 ? '' : 's'}`
