@@ -2,14 +2,16 @@
  * Demo step: MLS groups on three nodes over loopback TCP. Alice creates a group on the post-quantum
  * suite 0xF165 and invites Bob and Carol (key packages fetched by direct request, Welcomes over bulk
  * streams); a group message reaches both; Bob is removed and cannot read what follows; Carol restarts
- * from her home and still reads the group.
+ * from her home and still reads the group. Last, Erin, outside the overlay with one connection to
+ * Alice (the rendezvous server), invites Dave knowing only his PeerId: his key-package record on
+ * rendezvous says where to ask (SPEC.md 10.3).
  */
 import { join } from 'node:path'
 import { Identity, loadMlDsa65Backend } from '@saorsa-gossip/identity'
 import { createNode } from '@saorsa-gossip/node'
 
 export const name = 'groups'
-export const title = 'MLS groups: invite, group-encrypted messages, removal, restart'
+export const title = 'MLS groups: invite, group-encrypted messages, removal, restart, invite through rendezvous'
 
 const text = (s) => new TextEncoder().encode(s)
 const hex = (b) => Buffer.from(b).toString('hex')
@@ -33,9 +35,11 @@ function inbox(node) {
 
 export async function run({ check, log, home }) {
   const backend = await loadMlDsa65Backend()
-  const identities = { alice: Identity.generate({ backend }), bob: Identity.generate({ backend }), carol: Identity.generate({ backend }) }
+  const identities = Object.fromEntries(['alice', 'bob', 'carol', 'dave', 'erin'].map((who) => [who, Identity.generate({ backend })]))
+  // Alice holds the rendezvous role; everyone registers and seeks there.
+  const rendezvous = (who) => (who === 'alice' ? { serve: true } : { servers: { rendezvousPeers: () => [identities.alice.peerId] } })
   const start = async (who, bootstrap) => {
-    const node = createNode({ identity: identities[who], home: join(home, who), preset: 'local', backend })
+    const node = createNode({ identity: identities[who], home: join(home, who), preset: 'local', backend, rendezvous: rendezvous(who) })
     await node.start()
     if (bootstrap !== undefined) await node.join([bootstrap])
     return node
@@ -43,6 +47,7 @@ export async function run({ check, log, home }) {
   const alice = await start('alice')
   const bob = await start('bob', alice.listenAddrs()[0])
   let carol = await start('carol', alice.listenAddrs()[0])
+  const extra = []
   try {
     const groupId = await alice.groups.create()
     log(`alice created group ${hex(groupId).slice(0, 16)} (suite 0xF165: ML-KEM-768, ML-DSA-65, ChaCha20-Poly1305)`)
@@ -85,7 +90,18 @@ export async function run({ check, log, home }) {
       await new Promise((r) => setTimeout(r, 200))
     }
     check('carol reads the group after her restart', carolAfter[0] === 'welcome back')
+
+    const dave = await start('dave', alice.listenAddrs()[0])
+    const erin = await start('erin')
+    extra.push(dave, erin)
+    await erin.connect(alice.listenAddrs()[0])
+    const erinsGroup = await erin.groups.create()
+    const noRoute = await erin.send(dave.peerId, { name: '/demo/probe/1', streamClass: 'pubsub' }, text('?')).catch((e) => e.name)
+    // Dave's record reaches alice as a one-way registration once he joins: ask until it is there.
+    await until('erin to invite dave through rendezvous', () => erin.groups.invite(erinsGroup, dave.peerId).then(() => true, () => false))
+    await until('dave to join erin\'s group', () => dave.groups.list().some((g) => hex(g) === hex(erinsGroup)))
+    check('erin, with no address for dave, invites him through his key-package record on rendezvous', noRoute === 'NoRouteError' && dave.groups.members(erinsGroup).length === 2)
   } finally {
-    for (const node of [alice, bob, carol]) await node.stop()
+    for (const node of [alice, bob, carol, ...extra]) await node.stop()
   }
 }

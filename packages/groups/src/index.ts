@@ -51,9 +51,10 @@ export { COMMIT_LOG_LAN, COMMIT_LOG_LOCAL, COMMIT_LOG_WAN, type CommitLogConfig 
 export { createGroups, GroupsService } from './service.ts'
 export {
   COMMITS_PROTOCOL, GROUPS_PROTOCOL, MAX_DIRECT_ANSWER_BYTES, WELCOME_PROTOCOL,
-  type AbortOptions, type Groups, type GroupsComponents, type GroupsEvents, type GroupsMetrics, type GroupsInit, type GroupsPubSub,
-  type GroupsTransport, type InviteOptions,
+  type AbortOptions, type GroupDelivery, type GroupPublished, type Groups, type GroupsComponents, type GroupsEvents, type GroupSent,
+  type GroupsMetrics, type GroupsInit, type GroupsPubSub, type GroupsTransport, type InviteOptions,
 } from './service-api.ts'
 export { KeyPackagePool } from './key-package-pool.ts'
-export { groupsPubSub, type PubSubLike } from './pubsub-adapter.ts'
+export { KEY_PACKAGE_NAME_PREFIX, keyPackageRendezvousName } from './key-package-name.ts'
+export { groupsPubSub, type PubSubDeliveryLike, type PubSubLike } from './pubsub-adapter.ts'
 export { groupsTransport, type ConnectionLike, type TransportLike } from './transport-adapter.ts'

@@ -3,8 +3,8 @@
  * not import pubsub): join plus a topic validator run before delivery and forwarding (docs/architecture.md
  * section 7), publish, and the 'message' event of verified deliveries.
  */
-import type { PeerId, TopicId } from '@saorsa-gossip/types'
-import type { GroupsPubSub } from './service-api.ts'
+import { MessageId, type PeerId, type TopicId } from '@saorsa-gossip/types'
+import type { GroupDelivery, GroupsPubSub } from './service-api.ts'
 
 type Verdict = 'accept' | 'reject' | 'ignore'
 
@@ -15,10 +15,24 @@ export interface PubSubLike {
   addValidator(topic: TopicId, validator: (message: { readonly origin: PeerId; readonly payload: Uint8Array }) => Verdict): void
   removeValidator(topic: TopicId): void
   publish(topic: TopicId, data: Uint8Array, options?: { signal?: AbortSignal }): Promise<unknown>
-  addEventListener(
-    type: 'message',
-    listener: (event: CustomEvent<{ readonly topic: TopicId; readonly origin: PeerId; readonly payload: Uint8Array }>) => void,
-  ): void
+  addEventListener(type: 'message', listener: (event: CustomEvent<PubSubDeliveryLike>) => void): void
+}
+
+/** A pubsub delivery; the fields after `payload` are how it travelled (`@saorsa-gossip/pubsub`'s Delivery has them all). */
+export interface PubSubDeliveryLike {
+  readonly topic: TopicId
+  readonly origin: PeerId
+  readonly payload: Uint8Array
+  readonly id?: MessageId
+  readonly from?: PeerId
+  readonly hop?: number
+  readonly seq?: number
+  readonly timestampMs?: number
+}
+
+function deliveryOf(d: PubSubDeliveryLike): GroupDelivery | undefined {
+  if (!(d.id instanceof MessageId) || d.from === undefined || d.hop === undefined || d.seq === undefined || d.timestampMs === undefined) return undefined
+  return { messageId: d.id, from: d.from, hops: d.hop, seq: d.seq, timestampMs: d.timestampMs }
 }
 
 export function groupsPubSub(pubsub: PubSubLike): GroupsPubSub {
@@ -32,10 +46,13 @@ export function groupsPubSub(pubsub: PubSubLike): GroupsPubSub {
       pubsub.leave(topic)
     },
     async publish(topic, payload, options) {
-      await pubsub.publish(topic, payload, options)
+      // `@saorsa-gossip/pubsub` resolves with { outcome, id, peers }; anything else reports nothing.
+      const result = (await pubsub.publish(topic, payload, options)) as { id?: unknown; peers?: unknown } | undefined
+      if (result?.id instanceof MessageId && typeof result.peers === 'number') return { messageId: result.id, sentTo: result.peers }
+      return undefined
     },
     onMessage(handler) {
-      pubsub.addEventListener('message', (event) => handler(event.detail.topic, event.detail.origin, event.detail.payload))
+      pubsub.addEventListener('message', (event) => handler(event.detail.topic, event.detail.origin, event.detail.payload, deliveryOf(event.detail)))
     },
   }
 }

@@ -4,7 +4,7 @@
  * transport-adapter.ts), its options, events and the `Groups` interface `createGroups` returns.
  */
 import type { Identity } from '@saorsa-gossip/identity'
-import type { PeerId, TopicId } from '@saorsa-gossip/types'
+import type { MessageId, PeerId, TopicId } from '@saorsa-gossip/types'
 import type { GroupMember } from './group.ts'
 import type { CommitLogConfig } from './proto/config.ts'
 import type { SuiteChoice } from './suite.ts'
@@ -18,13 +18,32 @@ export const COMMITS_PROTOCOL = '/saorsa-gossip/groups/commits/1'
 /** A direct answer must fit one pubsub-class frame (LIMITS.maxPubsubFrameBytes, 80 KiB) with room for framing. */
 export const MAX_DIRECT_ANSWER_BYTES = 72 * 1024
 
+/** How pubsub carried a group-topic message, for applications that show it as the pubsub message it is. */
+export interface GroupDelivery {
+  readonly messageId: MessageId
+  /** The neighbour it arrived from (the origin itself on a first hop). */
+  readonly from: PeerId
+  readonly hops: number
+  readonly seq: number
+  /** The origin's wall clock at publish, ms since the epoch. */
+  readonly timestampMs: number
+}
+
+/** What pubsub did with a published group-topic message. */
+export interface GroupPublished {
+  readonly messageId: MessageId
+  /** Topic neighbours the message (or its IHAVE) went to. */
+  readonly sentTo: number
+}
+
 /** What the service needs from pubsub: group topics, with a validator run before delivery and forwarding. */
 export interface GroupsPubSub {
   join(topic: TopicId, validate: (origin: PeerId, payload: Uint8Array) => 'accept' | 'reject' | 'ignore'): void
   leave(topic: TopicId): void
-  publish(topic: TopicId, payload: Uint8Array, options?: { signal?: AbortSignal }): Promise<void>
-  /** Delivered (validated) payloads of joined topics. */
-  onMessage(handler: (topic: TopicId, origin: PeerId, payload: Uint8Array) => void): void
+  /** Resolves with the message id and reach where the pubsub reports them. */
+  publish(topic: TopicId, payload: Uint8Array, options?: { signal?: AbortSignal }): Promise<GroupPublished | void>
+  /** Delivered (validated) payloads of joined topics, with how they travelled where the pubsub reports it. */
+  onMessage(handler: (topic: TopicId, origin: PeerId, payload: Uint8Array, delivery?: GroupDelivery) => void): void
 }
 
 /** What the service needs from the transport: request/response and whole bulk transfers, by peer. */
@@ -57,7 +76,8 @@ export interface GroupsEvents {
   'group:joined': CustomEvent<{ groupId: Uint8Array }>
   'group:epoch': CustomEvent<{ groupId: Uint8Array; epoch: number; added: readonly PeerId[]; removed: readonly PeerId[] }>
   'group:removed': CustomEvent<{ groupId: Uint8Array }>
-  'group:message': CustomEvent<{ groupId: Uint8Array; from: PeerId; data: Uint8Array }>
+  /** `from` is the verified pubsub origin; `epoch` the epoch the message was sealed in. */
+  'group:message': CustomEvent<{ groupId: Uint8Array; from: PeerId; data: Uint8Array; epoch: number; delivery?: GroupDelivery }>
 }
 
 export interface AbortOptions { signal?: AbortSignal }
@@ -65,6 +85,13 @@ export interface AbortOptions { signal?: AbortSignal }
 export interface InviteOptions extends AbortOptions {
   /** The invitee's key package, obtained out of band (`keyPackage()` on its node); default: request it from the peer. */
   keyPackage?: Uint8Array
+}
+
+/** A group message handed to pubsub: the epoch it was sealed in, and the pubsub id and reach where known. */
+export interface GroupSent {
+  readonly epoch: number
+  readonly messageId?: MessageId
+  readonly sentTo?: number
 }
 
 export interface GroupsMetrics {
@@ -83,7 +110,8 @@ export interface Groups {
   invite(groupId: Uint8Array, peer: PeerId, options?: InviteOptions): Promise<void>
   remove(groupId: Uint8Array, peer: PeerId, options?: AbortOptions): Promise<void>
   leave(groupId: Uint8Array, options?: AbortOptions): Promise<void>
-  send(groupId: Uint8Array, data: Uint8Array, options?: AbortOptions): Promise<void>
+  /** Seals `data` for the group's current epoch and publishes it on the group topic. */
+  send(groupId: Uint8Array, data: Uint8Array, options?: AbortOptions): Promise<GroupSent>
   list(): Uint8Array[]
   members(groupId: Uint8Array): readonly GroupMember[]
   epoch(groupId: Uint8Array): number

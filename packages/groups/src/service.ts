@@ -19,7 +19,7 @@ import { decodeWelcomeMessage } from './mls-bytes.ts'
 import { COMMIT_LOG_LAN } from './proto/config.ts'
 import {
   COMMITS_PROTOCOL, GROUPS_PROTOCOL, WELCOME_PROTOCOL, type AbortOptions, type Groups, type GroupsComponents,
-  type GroupsInit, type GroupsMetrics, type InviteOptions,
+  type GroupDelivery, type GroupSent, type GroupsInit, type GroupsMetrics, type InviteOptions,
 } from './service-api.ts'
 import { GroupSession, groupTopic, type SessionOutput } from './session.ts'
 import { createGroupStore, type GroupStore } from './store.ts'
@@ -27,8 +27,8 @@ import { loadSuite, suiteChoiceOf, type GroupSuite } from './suite.ts'
 
 export {
   COMMITS_PROTOCOL, GROUPS_PROTOCOL, MAX_DIRECT_ANSWER_BYTES, WELCOME_PROTOCOL,
-  type AbortOptions, type Groups, type GroupsComponents, type GroupsEvents, type GroupsInit, type GroupsMetrics,
-  type GroupsPubSub, type GroupsTransport, type InviteOptions,
+  type AbortOptions, type GroupDelivery, type GroupPublished, type Groups, type GroupsComponents, type GroupsEvents, type GroupSent,
+  type GroupsInit, type GroupsMetrics, type GroupsPubSub, type GroupsTransport, type InviteOptions,
 } from './service-api.ts'
 
 interface Entry {
@@ -101,7 +101,7 @@ export class GroupsService extends EventTarget {
       transport.handleRequests(GROUPS_PROTOCOL, (peer, request) => this.#guard(this.#answer(peer, request)))
       transport.handleBulk(WELCOME_PROTOCOL, MAX_RPC_BYTES, async (peer, data) => { await this.#guard(this.#welcome(peer, data)) })
       transport.handleBulk(COMMITS_PROTOCOL, MAX_COMMIT_ANSWER_BYTES, async (peer, data) => { await this.#guard(this.#commitsArrived(peer, data)) })
-      this.#components.pubsub.onMessage((topic, origin, payload) => this.#onTopic(topic, origin, payload))
+      this.#components.pubsub.onMessage((topic, origin, payload, delivery) => this.#onTopic(topic, origin, payload, delivery))
       this.#wired = true
     }
     this.#started = true
@@ -164,9 +164,11 @@ export class GroupsService extends EventTarget {
     })
   }
 
-  async send(groupId: Uint8Array, data: Uint8Array, options: AbortOptions = {}): Promise<void> {
+  async send(groupId: Uint8Array, data: Uint8Array, options: AbortOptions = {}): Promise<GroupSent> {
     const entry = this.#entry(groupId)
-    await this.#components.pubsub.publish(entry.topic, encodeGroupTopicPayload(entry.session.seal(data)), options)
+    const sealed = entry.session.seal(data)
+    const published = await this.#components.pubsub.publish(entry.topic, encodeGroupTopicPayload(sealed), options)
+    return { epoch: sealed.epoch, ...(published === undefined ? {} : { messageId: published.messageId, sentTo: published.sentTo }) }
   }
 
   list(): Uint8Array[] {
@@ -225,7 +227,7 @@ export class GroupsService extends EventTarget {
     return next
   }
 
-  #onTopic(topic: TopicId, origin: PeerId, bytes: Uint8Array): void {
+  #onTopic(topic: TopicId, origin: PeerId, bytes: Uint8Array, delivery: GroupDelivery | undefined): void {
     const entry = [...this.#groups.values()].find((e) => e.topic.equals(topic))
     if (entry === undefined) return
     let payload: GroupTopicPayload
@@ -239,7 +241,8 @@ export class GroupsService extends EventTarget {
       try {
         const data = entry.session.open(payload, origin, this.#now())
         this.#messages++
-        this.dispatchEvent(new CustomEvent('group:message', { detail: { groupId: entry.session.groupId, from: origin, data } }))
+        const detail = { groupId: entry.session.groupId, from: origin, data, epoch: payload.epoch, ...(delivery === undefined ? {} : { delivery }) }
+        this.dispatchEvent(new CustomEvent('group:message', { detail }))
       } catch {
         // The validator admitted it, so only an epoch that ended meanwhile gets here.
         this.#drop('message-undecryptable')

@@ -13,3 +13,4 @@ export {
   GroupError, GroupMessageError, GroupStateCorruptError, FutureEpochError, InvalidCommitError, InvalidKeyPackageError,
   InvalidWelcomeError, NotMemberError, StaleEpochError, UnknownGroupError,
 } from './errors.ts'
+export { KEY_PACKAGE_NAME_PREFIX, keyPackageRendezvousName } from './key-package-name.ts'

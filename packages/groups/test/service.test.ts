@@ -98,7 +98,11 @@ describe('the groups service', () => {
     const nodes = [make(0), make(1), make(2)]
     for (const n of nodes) await n.start()
     const inbox: Array<Array<string>> = [[], [], []]
-    const listen = (i: number, n: Groups): void => n.addEventListener('group:message', (e) => inbox[i]!.push(new TextDecoder().decode(e.detail.data)))
+    const sealedIn: number[] = []
+    const listen = (i: number, n: Groups): void => n.addEventListener('group:message', (e) => {
+      inbox[i]!.push(new TextDecoder().decode(e.detail.data))
+      sealedIn.push(e.detail.epoch)
+    })
     nodes.forEach((n, i) => listen(i, n))
 
     const groupId = await nodes[0]!.create()
@@ -108,9 +112,11 @@ describe('the groups service', () => {
     await until(() => nodes[2]!.list().length === 1 && nodes[1]!.epoch(groupId) === 2)
     expect(nodes.map((n) => n.epoch(groupId))).toEqual([2, 2, 2])
 
-    await nodes[0]!.send(groupId, utf8('hello both'))
+    // This pubsub reports no message id or reach: the result says only the sealing epoch.
+    expect(await nodes[0]!.send(groupId, utf8('hello both'))).toEqual({ epoch: 2 })
     await until(() => inbox[1]!.length === 1 && inbox[2]!.length === 1)
     expect(inbox).toEqual([[], ['hello both'], ['hello both']])
+    expect(sealedIn).toEqual([2, 2])
     expect(nodes[1]!.metrics()).toMatchObject({ messages: 1, epochs: 1 })
 
     await nodes[0]!.remove(groupId, ids[2]!.peerId)

@@ -101,6 +101,24 @@ export class DirectMessaging implements DirectApi {
     if (connected !== undefined) return connected
     const addrs = this.#addrsOf(peer)
     if (addrs.length === 0) throw new NoRouteError(`no connection to ${peer.toShortString()} and no known address`)
+    return this.#dialAny(transport, peer, addrs, signal)
+  }
+
+  /**
+   * Connects to `peer` at one of `addrs` (learnt elsewhere, e.g. a rendezvous record), in order; the
+   * handshake must prove `peer`. Later requests to `peer` use the connection while it stays open.
+   */
+  async reach(peer: PeerId, addrs: readonly string[], options: DirectOptions = {}): Promise<void> {
+    const transport = this.#transport
+    if (transport === undefined) throw new NotStartedError('node is not running')
+    if (!(peer instanceof PeerId)) throw new InvalidParametersError('peer must be a PeerId')
+    throwIfAborted(options.signal)
+    if (transport.connectionTo(peer) !== undefined) return
+    if (addrs.length === 0) throw new NoRouteError(`no address to reach ${peer.toShortString()} at`)
+    await this.#dialAny(transport, peer, addrs, options.signal)
+  }
+
+  async #dialAny(transport: Transport, peer: PeerId, addrs: readonly string[], signal: AbortSignal | undefined): Promise<Connection> {
     let last: unknown
     for (const addr of addrs) {
       try {

@@ -18,7 +18,7 @@ import type { NodeStatus, PeerInfo, TopicTree } from './status.ts'
 import { Subscription, receivedMessage } from './subscription.ts'
 import type { Delivery } from '@saorsa-gossip/pubsub'
 import type { Rendezvous } from '@saorsa-gossip/rendezvous'
-import { createNodeRendezvous } from './rendezvous.ts'
+import { createNodeRendezvous, providedShardTopics } from './rendezvous.ts'
 import type { Groups } from '@saorsa-gossip/groups'
 import type { NodeGroups } from './groups.ts'
 import { ADDRESS_BOOK_TOPIC, COORDINATOR_TOPIC, MAX_ADVERT_HINTS, type Coordinator } from '@saorsa-gossip/coordinator'
@@ -152,9 +152,10 @@ class Node extends EventTarget implements SaorsaNode {
       const { createNodeGroups } = await groupsModule
       this.#groups = await createNodeGroups({
         identity: this.identity, pubsub: this.#layers.pubsub, direct: this.#direct, preset: this.#init.preset ?? 'lan',
+        rendezvous: this.#rendezvous, addrs: announced, overlay: this,
         ...(this.#init.home === undefined ? {} : { directory: homeLayout(this.#init.home).groupsDir }), options: this.#init.groups ?? {},
       })
-      await this.#groups.groups.start(options)
+      await this.#groups.start(options)
       this.#presence = createNodePresence({
         identity: this.identity, backend, pubsub: this.#layers.pubsub, membership: this.#layers.membership, direct: this.#direct,
         preset: this.#init.preset ?? 'lan', addrs: announced(), foaf: this.#coordinator, rendezvous: this.#rendezvous,
@@ -299,8 +300,9 @@ class Node extends EventTarget implements SaorsaNode {
   }
 
   topics(): string[] {
-    // The coordinator layer's own topics are plumbing, not topics the application joined.
-    const joined = (this.#layers?.pubsub.topics() ?? []).filter((t) => !t.equals(COORDINATOR_TOPIC) && !t.equals(ADDRESS_BOOK_TOPIC))
+    // The coordinator's topics and the shards of provided targets are plumbing, not topics the application joined.
+    const shards = providedShardTopics(this.#rendezvous)
+    const joined = (this.#layers?.pubsub.topics() ?? []).filter((t) => !t.equals(COORDINATOR_TOPIC) && !t.equals(ADDRESS_BOOK_TOPIC) && (this.#topicNames.has(t.toHex()) || !shards.has(t.toHex())))
     return joined.map((t) => this.#topicNames.get(t.toHex()) ?? t.toHex()).sort()
   }
 

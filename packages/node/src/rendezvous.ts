@@ -7,9 +7,9 @@
 import { verifySignature, type Identity, type SignatureBackend } from '@saorsa-gossip/identity'
 import type { PubSub } from '@saorsa-gossip/pubsub'
 import {
-  createRendezvous, RENDEZVOUS_LAN, RENDEZVOUS_LOCAL, RENDEZVOUS_WAN, type Rendezvous, type RendezvousTransport,
+  createRendezvous, RENDEZVOUS_LAN, RENDEZVOUS_LOCAL, RENDEZVOUS_WAN, shardOf, shardTopicName, type Rendezvous, type RendezvousTransport,
 } from '@saorsa-gossip/rendezvous'
-import type { PeerId } from '@saorsa-gossip/types'
+import { fromHex, TopicId, type PeerId } from '@saorsa-gossip/types'
 import type { PresetName } from './config/node-config.ts'
 import type { DirectApi } from './direct.ts'
 
@@ -49,4 +49,12 @@ export function createNodeRendezvous(parts: {
       ...(parts.options.servers === undefined ? {} : { servers: parts.options.servers }),
     },
   )
+}
+
+/**
+ * Hex ids of the shard topics the node is on because it provides a target there (its key-package
+ * record at least): rendezvous plumbing, like the coordinator's topics, not topics the application joined.
+ */
+export function providedShardTopics(rendezvous: Rendezvous | undefined): Set<string> {
+  return new Set((rendezvous?.isStarted === true ? rendezvous.providing() : []).map((t) => TopicId.fromName(shardTopicName(shardOf(fromHex(t)))).toHex()))
 }

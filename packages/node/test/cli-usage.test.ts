@@ -69,6 +69,28 @@ describe('saorsa-gossip usage', () => {
     }
   })
 
+  it('pubsub --group: exit 2 with --topic beside it, an unknown group name, or an over-long group message', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'sg-usage-'))
+    try {
+      for (const command of ['publish', 'subscribe']) {
+        const both = await run(['--home', home, 'pubsub', command, '--group', 'team', '--topic', 'chat', '--message', 'x'].slice(0, command === 'publish' ? 10 : 8))
+        expect(both.code).toBe(EXIT.usage)
+        expect(firstLine(both.err)).toBe('error: --topic and --group exclude each other: a group has one encrypted topic, which --group selects')
+        const unknown = await run(['--home', home, 'pubsub', command, '-g', 'team', '-m', 'x'].slice(0, command === 'publish' ? 8 : 6))
+        expect(unknown.code).toBe(EXIT.usage)
+        expect(firstLine(unknown.err)).toBe("error: 'team' is neither a group name (see 'group list') nor at least 8 hex digits of a group id")
+      }
+      const long = await run(['--home', home, 'pubsub', 'publish', '--group', 'ab'.repeat(32), '--message', 'x'.repeat(65_281)])
+      expect(long.code).toBe(EXIT.usage)
+      expect(firstLine(long.err)).toBe('error: message over 65280 bytes (a group message)')
+      const help = await run(['pubsub', 'subscribe', '--help'])
+      expect(help.out).toMatch(/--group/)
+      expect(help.out).toMatch(/one encrypted topic\n\(saorsa-gossip\/group\/v1\/<group id>/)
+    } finally {
+      await rm(home, { recursive: true })
+    }
+  })
+
   it('says --force for a duplicate alias and names an empty SAORSA_GOSSIP_PASSPHRASE', async () => {
     const home = await mkdtemp(join(tmpdir(), 'sg-usage-'))
     try {

@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { createMemoryNetwork } from '@saorsa-gossip/transport'
+import { targetFromName } from '@saorsa-gossip/rendezvous'
 import { createNode, type SaorsaNode } from '../src/node.ts'
 
 const running: SaorsaNode[] = []
@@ -56,6 +57,7 @@ describe('node coordinator', () => {
       return undefined
     })()
     expect(found?.provider.equals(provider.peerId)).toBe(true)
-    expect(server.rendezvous.core.store.size).toBe(1)
+    // One summary for the target, beside the nodes' key-package records (SPEC.md 10.3).
+    expect(server.rendezvous.core.store.live(targetFromName('maps.example'), Date.now())).toHaveLength(1)
   })
 })

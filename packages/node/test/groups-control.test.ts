@@ -2,7 +2,8 @@ import { describe, it, expect, afterEach } from 'vitest'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { groupsControlMethods } from '../src/control/methods/groups.ts'
+import { MessageId, PeerId } from '@saorsa-gossip/types'
+import { groupsControlMethods, groupTopicName } from '../src/control/methods/groups.ts'
 import { checkGroupName, GroupNamesError, namesById, readGroupNames, resolveGroupArg, setGroupName } from '../src/cli/group-names.ts'
 
 // The groups control methods refuse bad parameters by name before touching the node, and the CLI's
@@ -40,6 +41,67 @@ describe('groups control methods: parameters', () => {
     refuses('groups.send', { group: GROUP, payload: Buffer.alloc(70_000).toString('base64') }, /params\.payload/)
     refuses('groups.create', { name: 'x' }, /unknown parameter 'name'/)
     refuses('groups.listen', { group: GROUP, extra: 1 }, /unknown parameter 'extra'/)
+    refuses('groups.publish', { group: GROUP, payload: Buffer.alloc(65_281).toString('base64') }, /params\.payload/)
+    refuses('groups.publish', { group: GROUP, topic: 'chat', payload: 'aGk=' }, /unknown parameter 'topic'/)
+    refuses('groups.subscribe', { group: 'team' }, /params\.group/)
+  })
+})
+
+describe('groups.publish and groups.subscribe: the plain pubsub shapes plus group and epoch', () => {
+  const other = 'ef'.repeat(32)
+  const alice = PeerId.fromPublicKey(new Uint8Array([1]))
+  const relay = PeerId.fromPublicKey(new Uint8Array([2]))
+  const messageId = MessageId.fromBytes(new Uint8Array(32).fill(9))
+  const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'))
+  const fakeNode = () => {
+    const groups = Object.assign(new EventTarget(), {
+      sent: [] as string[],
+      list: () => [hex(GROUP), hex(other)],
+      epoch: () => 4,
+      send: async (groupId: Uint8Array, data: Uint8Array) => {
+        groups.sent.push(`${Buffer.from(groupId).toString('hex').slice(0, 4)} ${Buffer.from(data).toString()}`)
+        return { epoch: 4, messageId, sentTo: 2 }
+      },
+    })
+    return { groups, node: Object.assign(new EventTarget(), { groups }) }
+  }
+  const message = (groupId: string, text: string, epoch: number) => new CustomEvent('group:message', {
+    detail: { groupId: hex(groupId), from: alice, data: Buffer.from(text), epoch, delivery: { messageId, from: relay, hops: 2, seq: 7, timestampMs: 1_000 } },
+  })
+
+  it('publishes through the group layer and answers { topic, id, sentTo } plus group and epoch', async () => {
+    const { groups, node } = fakeNode()
+    const m = groupsControlMethods(node as never)
+    const params = m['groups.publish']!.parse({ group: GROUP.slice(0, 8), payload: Buffer.from('hi').toString('base64') }, 1)
+    expect(await m['groups.publish']!.run!(params, new AbortController().signal)).toEqual({
+      topic: `saorsa-gossip/group/v1/${GROUP}`, id: messageId.toHex(), sentTo: 2, group: GROUP, epoch: 4,
+    })
+    expect(groups.sent).toEqual(['abab hi'])
+    expect(groupTopicName(hex(GROUP))).toBe(`saorsa-gossip/group/v1/${GROUP}`)
+  })
+
+  it('refuses a group this node is not a member of with UnknownGroupError', async () => {
+    const { node } = fakeNode()
+    const m = groupsControlMethods(node as never)
+    const params = m['groups.publish']!.parse({ group: 'cd'.repeat(32), payload: 'aGk=' }, 1)
+    await expect(m['groups.publish']!.run!(params, new AbortController().signal)).rejects.toMatchObject({ name: 'UnknownGroupError' })
+    expect(() => m['groups.subscribe']!.stream!({ group: 'cd'.repeat(32) }, new AbortController().signal)).toThrow(expect.objectContaining({ name: 'UnknownGroupError' }))
+  })
+
+  it('streams the group\'s decrypted messages as pubsub message events, and ends when the node leaves the group', async () => {
+    const { groups, node } = fakeNode()
+    const m = groupsControlMethods(node as never)
+    const events = m['groups.subscribe']!.stream!({ group: GROUP }, new AbortController().signal)[Symbol.asyncIterator]()
+    const first = events.next()
+    groups.dispatchEvent(message(other, 'not ours', 4))
+    groups.dispatchEvent(message(GROUP, 'hello', 3))
+    expect((await first).value).toEqual({
+      topic: `saorsa-gossip/group/v1/${GROUP}`, id: messageId.toHex(), origin: alice.toHex(), from: relay.toHex(), hops: 2, seq: 7,
+      timestampMs: 1_000, payload: Buffer.from('hello').toString('base64'), group: GROUP, epoch: 3,
+    })
+    const end = events.next()
+    groups.dispatchEvent(new CustomEvent('group:removed', { detail: { groupId: hex(GROUP) } }))
+    expect(await end).toEqual({ done: true, value: undefined })
   })
 })
 

@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url'
 // Real `saorsa-gossip network join` daemons on loopback TCP, each in its own home, with MLS groups
 // driven only through the CLI (--json): A creates a group and invites B and C; a group message
 // reaches B and C while a fourth daemon D, subscribed to the group's pubsub topic, sees only
-// ciphertext; B is removed and stops receiving; C restarts and keeps its membership and keys.
+// ciphertext; the same holds for `pubsub publish|subscribe --group`, which D is refused; B is removed
+// and stops receiving; C restarts and keeps its membership and keys.
 
 const BIN = fileURLToPath(new URL('../dist/cli/bin.js', import.meta.url))
 const ENV = { ...process.env, SAORSA_GOSSIP_PASSPHRASE: 'groups test passphrase' }
@@ -77,8 +78,8 @@ afterAll(async () => {
   for (const h of homes) await rm(h, { recursive: true, force: true })
 })
 
-function startDaemon(home: string, bootstrap?: string): Proc {
-  const args = ['--home', home, '--json', 'network', 'join', '--bind', 'tcp://127.0.0.1:0', '--preset', 'local']
+function startDaemon(home: string, bootstrap?: string, ...extra: string[]): Proc {
+  const args = ['--home', home, '--json', 'network', 'join', '--bind', 'tcp://127.0.0.1:0', '--preset', 'local', ...extra]
   if (bootstrap !== undefined) args.push('--bootstrap', bootstrap)
   return run(args)
 }
@@ -102,11 +103,14 @@ describe('MLS groups across CLI daemons over loopback TCP', () => {
     const first = await until('daemon A to listen', () => eventOf(daemons[A]!, 'listening'), JOIN_MS, daemons[A])
     addr = (first.addrs as string[])[0]!
     ids.push(first.peerId as string)
-    for (const i of [B, C, D]) daemons.push(startDaemon(homes[i]!, addr))
+    // D keeps itself off rendezvous as an invitee; the others provide their key-package records.
+    for (const i of [B, C, D]) daemons.push(i === D ? startDaemon(homes[i]!, addr, '--hide-key-package-record') : startDaemon(homes[i]!, addr))
     for (const i of [B, C, D]) {
       await until(`daemon ${i} to join`, () => eventOf(daemons[i]!, 'joined'), JOIN_MS, daemons[i])
       ids.push(eventOf(daemons[i]!, 'listening')!.peerId as string)
     }
+    expect((await ok<Array<{ name?: string }>>(homes[B]!, 'rendezvous', 'providing')).map((r) => r.name)).toEqual([`saorsa-gossip/key-package/v1/${ids[B]}`])
+    expect(await ok(homes[D]!, 'rendezvous', 'providing')).toEqual([])
   }, STEP_MS)
 
   it('A creates a named group and invites B and C through the CLI', async () => {
@@ -149,6 +153,36 @@ describe('MLS groups across CLI daemons over loopback TCP', () => {
     expect(Buffer.from(seen.payload as string, 'base64').includes(Buffer.from('secret'))).toBe(false)
     // The listeners saw exactly what A sent, in order, and nothing else.
     for (const i of [B, C]) expect(listeners[i]!.events.every((e) => e.groupId === groupId && text(e).startsWith('first secret #'))).toBe(true)
+  }, STEP_MS)
+
+  it('pubsub publish --group from A is read by B and C through pubsub subscribe --group; D is refused and sees ciphertext', async () => {
+    const subscribers = [B, C].map((i) => run(['--home', homes[i]!, '--json', 'pubsub', 'subscribe', '--group', groupId.slice(0, 16)]))
+    const refused = await cli(homes[D]!, 'pubsub', 'subscribe', '--group', groupId)
+    expect(refused.code).not.toBe(0)
+    expect(refused.out).toMatch(/UnknownGroupError/)
+    const before = raw.events.length
+    let published: Record<string, unknown> | undefined
+    let n = 0
+    await until('the --group message to be read', async () => {
+      if (subscribers.every((r) => r.events.some((e) => e.origin === ids[A] && text(e).startsWith('pubsub secret')))) return true
+      published = await ok<Record<string, unknown>>(homes[A]!, 'pubsub', 'publish', '--group', 'team', '--message', `pubsub secret #${n++}`)
+      await new Promise((r) => setTimeout(r, 500))
+      return false
+    }, 30_000, subscribers[0])
+    const topic = `saorsa-gossip/group/v1/${groupId}`
+    expect(published).toMatchObject({ topic, group: groupId, epoch: 2 })
+    expect(published!.id).toMatch(/^[0-9a-f]{64}$/)
+    expect(typeof published!.sentTo).toBe('number')
+    for (const r of subscribers) {
+      const m = r.events.find((e) => e.origin === ids[A] && text(e).startsWith('pubsub secret'))!
+      // The plain `pubsub subscribe` event, decrypted, plus the group and the epoch it was sealed in.
+      expect(Object.keys(m).sort()).toEqual(['epoch', 'from', 'group', 'hops', 'id', 'origin', 'payload', 'seq', 'timestampMs', 'topic'])
+      expect(m).toMatchObject({ topic, group: groupId, epoch: 2 })
+    }
+    // D, not a member, receives the same messages on the raw topic as ciphertext only.
+    await until('D to receive the published ciphertext', () => raw.events.length > before, 20_000, raw)
+    expect(raw.events.slice(before).some((e) => Buffer.from(e.payload as string, 'base64').includes(Buffer.from('pubsub secret')))).toBe(false)
+    for (const r of subscribers) r.child.kill('SIGINT')
   }, STEP_MS)
 
   it('after removing B, C reads the next message and B does not', async () => {

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createMemoryNetwork } from '@saorsa-gossip/transport'
 import { toHex } from '@saorsa-gossip/types'
 import { targetFromName } from '@saorsa-gossip/rendezvous'
+import { keyPackageTarget } from '../src/groups-rendezvous.ts'
 import { rendezvousMethods } from '../src/control/methods/rendezvous.ts'
 import { layerControlMethods } from '../src/control/methods/index.ts'
 import { createNode, type SaorsaNode } from '../src/node.ts'
@@ -53,12 +54,16 @@ describe('rendezvous control methods', () => {
     const hex = toHex(targetFromName('notes.example'))
     const provided = await call('rendezvous.provide', { target: 'notes.example', capabilities: ['DOC'] }) as Record<string, unknown>
     expect(provided).toMatchObject({ target: hex, provider: node.peerId.toHex(), capabilities: ['DOC'], addressHints: ['mem://rv-control'] })
-    expect(await call('rendezvous.providing', {})).toEqual([{ target: hex, name: 'notes.example', shard: provided.shard }])
+    // Beside it, the node's key-package record (SPEC.md 10.3), provided since the node started.
+    const keyPackages = { target: toHex(keyPackageTarget(node.peerId)), name: `saorsa-gossip/key-package/v1/${node.peerId.toHex()}`, shard: expect.any(Number) }
+    expect(await call('rendezvous.providing', {})).toEqual(expect.arrayContaining([{ target: hex, name: 'notes.example', shard: provided.shard }, keyPackages]))
+    expect(await call('rendezvous.providing', {})).toHaveLength(2)
     // The node's own store answers its seek at once (no server is known).
     expect(await seek(hex)).toMatchObject([{ provider: node.peerId.toHex(), target: hex }])
     expect(await call('rendezvous.withdraw', { target: 'notes.example' })).toEqual({ target: hex, withdrawn: true })
     expect(await call('rendezvous.withdraw', { target: 'notes.example' })).toEqual({ target: hex, withdrawn: false })
     expect(await seek('notes.example')).toEqual([])
-    expect(await call('rendezvous.status', {})).toMatchObject({ providing: 0, stored: 1 })
+    expect(await call('rendezvous.providing', {})).toEqual([keyPackages])
+    expect(await call('rendezvous.status', {})).toMatchObject({ providing: 1, stored: 2 })
   })
 })

@@ -73,6 +73,11 @@ function daemon(home: string, extra: string[]): Proc {
 }
 
 const eventOf = (p: Proc, name: string) => p.events.find((e) => e.event === name)
+/** How `rendezvous providing` lists a daemon's own key-package record (SPEC.md 10.3). */
+const keyPackageRecord = (peerId: string) => {
+  const name = `saorsa-gossip/key-package/v1/${peerId}`
+  return { target: toHex(targetFromName(name)), name, shard: expect.any(Number) }
+}
 
 describe('rendezvous between three CLI daemons over loopback TCP', () => {
   const target = 'site.example'
@@ -114,11 +119,17 @@ describe('rendezvous between three CLI daemons over loopback TCP', () => {
     const reached = await cli(seekerHome, 'rendezvous', 'seek', target, '--capability', 'SITE', '--connect')
     expect(reached.code, reached.text).toBe(0)
     expect(reached.json[0]).toMatchObject({ provider: provider.id, reached: { addr: provider.addr, rttMs: expect.any(Number) } })
-    expect((await listed).json[0]).toEqual([{ target: targetHex, name: target, shard: expect.any(Number) }])
-    expect((await status).json[0]).toMatchObject({ stored: 1 })
+    // Beside it, each daemon provides its key-package record (SPEC.md 10.3) from the start.
+    const providing = (await listed).json[0] as unknown as unknown[]
+    expect(providing).toHaveLength(2)
+    expect(providing).toEqual(expect.arrayContaining([{ target: targetHex, name: target, shard: expect.any(Number) }, keyPackageRecord(provider.id)]))
+    // The server holds the target and key-package records: its own, and those of the daemons registered by now.
+    const stored = (await status).json[0]!.stored as number
+    expect(stored).toBeGreaterThanOrEqual(2)
+    expect(stored).toBeLessThanOrEqual(4)
   })
 
-  it('withdraw through the CLI: the seek comes back empty (exit 4) and the provider lists nothing', async () => {
+  it('withdraw through the CLI: the seek comes back empty (exit 4) and the provider lists only its key-package record', async () => {
     const withdrawn = await cli(provider.home, 'rendezvous', 'withdraw', target)
     expect(withdrawn.code).toBe(0)
     expect(withdrawn.json[0]).toEqual({ target: targetHex, withdrawn: true })
@@ -134,7 +145,7 @@ describe('rendezvous between three CLI daemons over loopback TCP', () => {
       // Checked before any identity is unlocked or port bound.
       cli(seekerHome, 'network', 'join', '--rendezvous-server', 'abc'),
     ])
-    expect(listed.json[0]).toEqual([])
+    expect(listed.json[0]).toEqual([keyPackageRecord(provider.id)])
     expect(again.code).toBe(4)
     expect(badLimit.code).toBe(2)
     expect(badServer.code).toBe(2)

@@ -4,7 +4,10 @@
  * direct request at the PeerId the summary names. Waits are bounded polls.
  */
 import { afterEach, describe, expect, it } from 'vitest'
+import { targetFromName } from '@saorsa-gossip/rendezvous'
 import { createMemoryNetwork } from '@saorsa-gossip/transport'
+import { toHex } from '@saorsa-gossip/types'
+import { keyPackageTarget } from '../src/groups-rendezvous.ts'
 import { createNode, type SaorsaNode } from '../src/node.ts'
 
 const PING = { name: '/test/rv-ping/1', streamClass: 'pubsub' } as const
@@ -45,6 +48,9 @@ describe('node rendezvous', () => {
     expect(found?.addressHints).toEqual(provider.listenAddrs())
     const reply = await seeker.request(found!.provider, PING, new Uint8Array(0), { timeoutMs: 5_000 })
     expect(new TextDecoder().decode(reply)).toBe('pong')
-    expect(server.rendezvous.core.store.size).toBe(1)
+    // The server keeps this one summary for the target, beside the nodes' key-package records (SPEC.md 10.3).
+    expect(server.rendezvous.core.store.live(targetFromName('docs.example'), Date.now())).toHaveLength(1)
+    const others = [...server.rendezvous.core.store.liveEntries(Date.now())].map((e) => e.signed.summary).filter((r) => !r.capabilities.includes('DOC'))
+    for (const r of others) expect(toHex(r.target)).toBe(toHex(keyPackageTarget(r.provider)))
   })
 })

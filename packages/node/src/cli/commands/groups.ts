@@ -96,6 +96,8 @@ export const groupCommands: CommandSpec<CliContext>[] = [
   {
     path: ['group', 'invite'],
     summary: "Add a peer: fetch its key package, commit, and send it the Welcome",
+    details: 'The key package is asked of the peer; a peer this node has no address for is found\n' +
+      'through its key-package record on rendezvous (SPEC.md 10.3). --key-package skips asking.',
     positionals: ['group', 'peer'],
     options: {
       'key-package': { type: 'string', description: "the peer's key package (base64, from its 'group key-package'), or @file", valueName: 'kp' },

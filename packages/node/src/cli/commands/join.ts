@@ -78,6 +78,7 @@ export const joinCommand = {
     'passphrase-file': { type: 'string', description: 'read the keystore passphrase from this file', valueName: 'path' },
     'serve-rendezvous': { type: 'boolean', description: 'hold the rendezvous role: keep and answer provider summaries (SPEC 11)' },
     'rendezvous-server': { type: 'string', multiple: true, description: 'PeerId (64 hex) of a node holding the rendezvous role', valueName: 'peerId' },
+    'hide-key-package-record': { type: 'boolean', description: 'keep this node off rendezvous as an invitee (SPEC 10.3): inviters then need its address or --key-package' },
     roles: { type: 'string', multiple: true, description: 'NAT roles served to others: reflector, relay (comma-separated)', valueName: 'roles' },
     reflector: { type: 'string', multiple: true, description: 'reflector to learn the public address and NAT class from (give two)', valueName: 'addr' },
     relay: { type: 'string', multiple: true, description: 'relay to hold a reservation at, so peers reach this node behind a NAT', valueName: 'addr' },
@@ -124,6 +125,7 @@ export const joinCommand = {
       logger,
       ...(announce === undefined ? {} : { announce }),
       rendezvous,
+      ...(values['hide-key-package-record'] === true ? { groups: { provideKeyPackages: false } } : {}),
       ...extras.init?.(preset as PresetName),
       ...(nat === undefined ? {} : { nat }),
     })

@@ -1,10 +1,11 @@
 /**
  * Control methods of the groups layer (SPEC.md section 10.9): `groups.create`, `key-package`, `invite`,
- * `remove`, `leave`, `list`, `members`, `metrics`, `send` and the stream `groups.listen`, over `node.groups`.
+ * `remove`, `leave`, `list`, `members`, `metrics`, `send`, `publish` and the streams `groups.listen` and
+ * `groups.subscribe`, over `node.groups` (`publish`/`subscribe` speak the shapes of the plain pubsub methods).
  * A group is named by its id in hex or a unique prefix of it; membership changes wait for the epoch
  * that carries them, so the CLI reports a finished invitation, not a proposal.
  */
-import type { Groups } from '@saorsa-gossip/groups'
+import type { Groups, GroupsEvents } from '@saorsa-gossip/groups'
 import { MAX_GROUP_ID_BYTES, MAX_GROUP_PLAINTEXT_BYTES, MAX_KEY_PACKAGE_BYTES, UnknownGroupError } from '@saorsa-gossip/groups/wire'
 import { PeerId, TimeoutError, toHex } from '@saorsa-gossip/types'
 import type { SaorsaNode } from '../../node.ts'
@@ -26,6 +27,12 @@ const LISTEN_BUFFER = 1024
 export interface GroupJson { groupId: string; epoch: number; members: number }
 export interface MemberJson { peerId: string; leafIndex: number; self: boolean }
 export interface GroupMessageJson { groupId: string; from: string; payload: string; epoch: number }
+/** `pubsub publish --group`: the plain publish result (status.ts PublishResultJson) plus the group and the sealing epoch. */
+export interface GroupPublishJson { topic: string; id: string; sentTo: number; group: string; epoch: number }
+/** `pubsub subscribe --group`: the plain message event (status.ts MessageJson), decrypted, plus the group and the sealing epoch. */
+export interface GroupTopicMessageJson {
+  topic: string; id: string; origin: string; from: string; hops: number; seq: number; timestampMs: number; payload: string; group: string; epoch: number
+}
 
 function groupParam(params: MethodParams, id: number): string {
   const v = params.group
@@ -80,6 +87,55 @@ const isMember = (groups: Groups, groupId: Uint8Array, peer: PeerId): boolean =>
     return groups.members(groupId).some((m) => m.peerId.equals(peer))
   } catch {
     return false
+  }
+}
+
+/** A group's topic name (SPEC.md 10.4): what `pubsub subscribe|publish --group` report as `topic`. */
+export const groupTopicName = (groupId: Uint8Array): string => `saorsa-gossip/group/v1/${toHex(groupId)}`
+
+type GroupMessageDetail = GroupsEvents['group:message']['detail']
+
+/**
+ * The group's delivered messages, each mapped by `toJson` (undefined skips it), until the node leaves
+ * the group, stops or the caller goes away. At most LISTEN_BUFFER wait; the oldest is dropped first.
+ */
+async function* groupMessages<T>(node: SaorsaNode, groupId: Uint8Array, signal: AbortSignal, toJson: (m: GroupMessageDetail) => T | undefined): AsyncGenerator<T> {
+  const groups = node.groups
+  const hex = toHex(groupId)
+  const queue: T[] = []
+  let wake: (() => void) | undefined
+  let ended = false
+  const onMessage = (e: CustomEvent<GroupMessageDetail>) => {
+    if (toHex(e.detail.groupId) !== hex) return
+    const json = toJson(e.detail)
+    if (json === undefined) return
+    if (queue.length >= LISTEN_BUFFER) queue.shift()
+    queue.push(json)
+    wake?.()
+  }
+  // Removal from the group or a stopping node ends the stream: nothing more can arrive on it.
+  const onEnd = (e?: CustomEvent<{ groupId: Uint8Array }>) => {
+    if (e !== undefined && toHex(e.detail.groupId) !== hex) return
+    ended = true
+    wake?.()
+  }
+  const onStop = () => onEnd()
+  groups.addEventListener('group:message', onMessage)
+  groups.addEventListener('group:removed', onEnd)
+  node.addEventListener('stop', onStop)
+  signal.addEventListener('abort', onStop, { once: true })
+  try {
+    for (;;) {
+      while (queue.length > 0) yield queue.shift()!
+      if (ended || signal.aborted) return
+      await new Promise<void>((resolve) => { wake = resolve })
+      wake = undefined
+    }
+  } finally {
+    groups.removeEventListener('group:message', onMessage)
+    groups.removeEventListener('group:removed', onEnd)
+    node.removeEventListener('stop', onStop)
+    signal.removeEventListener('abort', onStop)
   }
 }
 
@@ -169,50 +225,46 @@ export const groupsControlMethods: ControlMethodsFactory = (node: SaorsaNode) =>
       const groupId = resolveGroup(node.groups, params.group as string)
       const payload = params.payload as Uint8Array
       if (payload.length === 0) throw new BadRequestError('params.payload must not be empty')
-      await node.groups.send(groupId, payload, { signal })
-      return { groupId: toHex(groupId), bytes: payload.length, epoch: node.groups.epoch(groupId) }
+      const sent = await node.groups.send(groupId, payload, { signal })
+      return { groupId: toHex(groupId), bytes: payload.length, epoch: sent.epoch }
     },
   },
   'groups.listen': {
     event: 'message',
     parse: (p, id) => (exactKeys(p, ['group'], id), { group: groupParam(p, id) }),
-    async *stream(params, signal): AsyncIterable<GroupMessageJson> {
-      const groups = node.groups
-      const groupId = resolveGroup(groups, params.group as string)
-      const hex = toHex(groupId)
-      const queue: GroupMessageJson[] = []
-      let wake: (() => void) | undefined
-      let ended = false
-      const onMessage = (e: CustomEvent<{ groupId: Uint8Array; from: PeerId; data: Uint8Array }>) => {
-        if (toHex(e.detail.groupId) !== hex) return
-        if (queue.length >= LISTEN_BUFFER) queue.shift()
-        queue.push({ groupId: hex, from: e.detail.from.toHex(), payload: Buffer.from(e.detail.data).toString('base64'), epoch: groups.epoch(groupId) })
-        wake?.()
-      }
-      // Removal from the group or a stopping node ends the stream: nothing more can arrive on it.
-      const onEnd = (e?: CustomEvent<{ groupId: Uint8Array }>) => {
-        if (e !== undefined && toHex(e.detail.groupId) !== hex) return
-        ended = true
-        wake?.()
-      }
-      const onStop = () => onEnd()
-      groups.addEventListener('group:message', onMessage)
-      groups.addEventListener('group:removed', onEnd)
-      node.addEventListener('stop', onStop)
-      signal.addEventListener('abort', onStop, { once: true })
-      try {
-        for (;;) {
-          while (queue.length > 0) yield queue.shift()!
-          if (ended || signal.aborted) return
-          await new Promise<void>((resolve) => { wake = resolve })
-          wake = undefined
-        }
-      } finally {
-        groups.removeEventListener('group:message', onMessage)
-        groups.removeEventListener('group:removed', onEnd)
-        node.removeEventListener('stop', onStop)
-        signal.removeEventListener('abort', onStop)
-      }
+    stream(params, signal): AsyncIterable<GroupMessageJson> {
+      const groupId = resolveGroup(node.groups, params.group as string)
+      return groupMessages(node, groupId, signal, (m) => ({
+        groupId: toHex(groupId), from: m.from.toHex(), payload: Buffer.from(m.data).toString('base64'), epoch: node.groups.epoch(groupId),
+      }))
+    },
+  },
+  'groups.publish': {
+    parse(p, id) {
+      exactKeys(p, ['group', 'payload'], id)
+      return { group: groupParam(p, id), payload: bytesParam(p, 'payload', id, MAX_GROUP_PLAINTEXT_BYTES) }
+    },
+    async run(params, signal): Promise<GroupPublishJson> {
+      const groupId = resolveGroup(node.groups, params.group as string)
+      const payload = params.payload as Uint8Array
+      if (payload.length === 0) throw new BadRequestError('params.payload must not be empty')
+      const sent = await node.groups.send(groupId, payload, { signal })
+      // The node's pubsub always reports both; a missing one would be a wiring fault, not a user's.
+      if (sent.messageId === undefined || sent.sentTo === undefined) throw new Error('groups.publish: the pubsub reported no message id')
+      return { topic: groupTopicName(groupId), id: sent.messageId.toHex(), sentTo: sent.sentTo, group: toHex(groupId), epoch: sent.epoch }
+    },
+  },
+  'groups.subscribe': {
+    event: 'message',
+    parse: (p, id) => (exactKeys(p, ['group'], id), { group: groupParam(p, id) }),
+    stream(params, signal): AsyncIterable<GroupTopicMessageJson> {
+      const groupId = resolveGroup(node.groups, params.group as string)
+      const topic = groupTopicName(groupId)
+      // The node's pubsub reports how every delivery travelled; a message without it has no pubsub shape to show.
+      return groupMessages(node, groupId, signal, (m) => m.delivery === undefined ? undefined : ({
+        topic, id: m.delivery.messageId.toHex(), origin: m.from.toHex(), from: m.delivery.from.toHex(), hops: m.delivery.hops,
+        seq: m.delivery.seq, timestampMs: m.delivery.timestampMs, payload: Buffer.from(m.data).toString('base64'), group: toHex(groupId), epoch: m.epoch,
+      }))
     },
   },
 })

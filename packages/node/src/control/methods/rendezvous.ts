@@ -4,7 +4,9 @@
  * show the service's counters. Targets are names or 64 hex digits, as `parseTarget` reads them.
  */
 import { CAPABILITIES, parseTarget, shardOf, SUMMARY_LIMITS, type Capability, type ProviderSummary } from '@saorsa-gossip/rendezvous'
+import { keyPackageRendezvousName } from '@saorsa-gossip/groups/wire'
 import { fromHex, toHex } from '@saorsa-gossip/types'
+import { keyPackageTarget } from '../../groups-rendezvous.ts'
 import type { SaorsaNode } from '../../node.ts'
 import { BadRequestError } from '../protocol.ts'
 import { boolParam, exactKeys, intParam, stringListParam, stringParam } from './params.ts'
@@ -143,7 +145,9 @@ export const rendezvousMethods: ControlMethodsFactory = (node) => {
         return {}
       },
       run() {
-        return node.rendezvous.providing().map((target) => ({ target, ...(names.has(target) ? { name: names.get(target) } : {}), shard: shardOf(fromHex(target)) }))
+        // The node's own key-package record (SPEC.md 10.3) is named too, so nobody mistakes it for a stranger's.
+        const own = new Map([[toHex(keyPackageTarget(node.peerId)), keyPackageRendezvousName(node.peerId)], ...names])
+        return node.rendezvous.providing().map((target) => ({ target, ...(own.has(target) ? { name: own.get(target) } : {}), shard: shardOf(fromHex(target)) }))
       },
     },
     'rendezvous.status': {
