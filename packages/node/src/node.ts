@@ -2,7 +2,8 @@
  * `createNode(init)`: the only composition root (docs/architecture.md section 1). Builds identity,
  * transport (TCP by default), membership (HyParView + SWIM) and pubsub (Plumtree) and ties them to
  * the peer cache and a pino logger. Shutdown leaves the overlay cleanly (DISCONNECT), saves the
- * peer cache, closes connections and ends every subscription and pending call.
+ * peer cache, closes connections and ends every subscription and pending call. The upper layers
+ * start and stop in upper-layers.ts; the public types are in node-api.ts.
  */
 import { Identity, loadMlDsa65Backend } from '@saorsa-gossip/identity'
 import { createTcpCarrier, createTransport, PeerMismatchError, type Transport } from '@saorsa-gossip/transport'
@@ -18,17 +19,15 @@ import type { NodeStatus, PeerInfo, TopicTree } from './status.ts'
 import { Subscription, receivedMessage } from './subscription.ts'
 import type { Delivery } from '@saorsa-gossip/pubsub'
 import type { Rendezvous } from '@saorsa-gossip/rendezvous'
-import { createNodeRendezvous, providedShardTopics } from './rendezvous.ts'
+import { providedShardTopics } from './rendezvous.ts'
 import type { Groups } from '@saorsa-gossip/groups'
-import type { NodeGroups } from './groups.ts'
-import { ADDRESS_BOOK_TOPIC, COORDINATOR_TOPIC, MAX_ADVERT_HINTS, type Coordinator } from '@saorsa-gossip/coordinator'
-import { CACHED_COORDINATOR_CONTACTS, checkRoles, createNodeCoordinator, rendezvousServersOf, withAdvertisedServers } from './coordinator.ts'
+import { ADDRESS_BOOK_TOPIC, COORDINATOR_TOPIC, type Coordinator } from '@saorsa-gossip/coordinator'
+import { CACHED_COORDINATOR_CONTACTS } from './coordinator.ts'
 import type { Presence } from '@saorsa-gossip/presence'
-import { createNodePresence, groupsPresenceSource, type NodePresence } from './presence.ts'
 import { announcedAddrs, natCarrier, startNodeNat, validateNatOptions } from './nat.ts'
 import type { NatTraversal } from '@saorsa-gossip/transport'
 import type { CrdtSync } from '@saorsa-gossip/crdt-sync'
-import { createNodeCrdt } from './crdt.ts'
+import { startUpperLayers, stopUpperLayers, type UpperLayers } from './upper-layers.ts'
 
 export type { AbortOptions, JoinResult, NetworkStats, NodeEvents, PublishResult, SaorsaNode, SaorsaNodeInit } from './node-api.ts'
 
@@ -48,12 +47,8 @@ class Node extends EventTarget implements SaorsaNode {
   #startedAt = 0
   #transport: Transport | undefined
   #layers: Layers | undefined
-  #rendezvous: Rendezvous | undefined
-  #groups: NodeGroups | undefined
-  #coordinator: Coordinator | undefined
-  #presence: NodePresence | undefined
+  readonly #upper: UpperLayers = {}
   #nat: NatTraversal | undefined
-  #crdt: CrdtSync | undefined
   #peerCache: PeerCache | undefined
   #saveTimer: NodeJS.Timeout | undefined
   /** Names of the topics this node joined, by topic id hex (pubsub keeps the topics and their readers). */
@@ -128,46 +123,10 @@ class Node extends EventTarget implements SaorsaNode {
       })
       this.#layers.pubsub.addEventListener('message', (e) => this.#onMessage(e.detail))
       await this.#layers.start()
-      this.#coordinator = createNodeCoordinator({
-        identity: this.identity, backend, pubsub: this.#layers.pubsub, membership: this.#layers.membership, transport, direct: this.#direct,
-        preset: this.#init.preset ?? 'lan', addresses: announced(),
-        options: { ...this.#init.coordinator, nat: this.#init.coordinator?.nat ?? nat.status().nat },
-        ...(this.#init.home === undefined ? {} : { home: this.#init.home }),
-      })
-      await this.#coordinator.start(options)
-      const roles = this.#init.coordinator?.roles
-      if (roles !== undefined && roles.length > 0 && this.#init.coordinator?.nat === undefined) {
-        // An advert states what NAT traversal measured: republish when the class or address changes.
-        const coordinator = this.#coordinator
-        nat.addEventListener('nat:changed', (e) => {
-          if (this.#coordinator === coordinator) coordinator.advertise({ roles: checkRoles(roles), addresses: announced().slice(0, MAX_ADVERT_HINTS), nat: e.detail.nat })
-        }, { signal: this.#lifetime.signal })
-      }
-      this.#rendezvous = createNodeRendezvous({
-        identity: this.identity, backend, pubsub: this.#layers.pubsub, direct: this.#direct, preset: this.#init.preset ?? 'lan',
-        ...(this.#init.home === undefined ? {} : { storePath: homeLayout(this.#init.home).rendezvousStoreFile }),
-        options: { ...this.#init.rendezvous, servers: withAdvertisedServers(this.#init.rendezvous?.servers, rendezvousServersOf(() => this.#coordinator)) },
-      })
-      await this.#rendezvous.start(options)
-      const { createNodeGroups } = await groupsModule
-      this.#groups = await createNodeGroups({
-        identity: this.identity, pubsub: this.#layers.pubsub, direct: this.#direct, preset: this.#init.preset ?? 'lan',
-        rendezvous: this.#rendezvous, addrs: announced, overlay: this,
-        ...(this.#init.home === undefined ? {} : { directory: homeLayout(this.#init.home).groupsDir }), options: this.#init.groups ?? {},
-      })
-      await this.#groups.start(options)
-      this.#presence = createNodePresence({
-        identity: this.identity, backend, pubsub: this.#layers.pubsub, membership: this.#layers.membership, direct: this.#direct,
-        preset: this.#init.preset ?? 'lan', addrs: announced(), foaf: this.#coordinator, rendezvous: this.#rendezvous,
-        options: { ...this.#init.presence, groups: this.#init.presence?.groups ?? groupsPresenceSource(() => this.#groups?.groups) },
-      })
-      await this.#presence.start(options)
-      const crdt = createNodeCrdt({
-        peerId: this.peerId, transport, pubsub: this.#layers.pubsub, preset: this.#init.preset ?? 'lan',
-        ...(this.#init.home === undefined ? {} : { storeDir: homeLayout(this.#init.home).crdtDir }), groups: () => this.#groups?.groups,
-      })
-      this.#crdt = crdt.service
-      await crdt.start(options)
+      await startUpperLayers(this.#upper, {
+        init: this.#init, identity: this.identity, backend, transport, layers: this.#layers, direct: this.#direct, nat, announced,
+        overlay: this, lifetime: this.#lifetime.signal, groupsModule,
+      }, options)
       this.#startedAt = Date.now()
       this.#state = 'running'
       componentLogger(this.#log, 'node').info({ addrs: transport.listenAddrs() }, 'started')
@@ -180,22 +139,22 @@ class Node extends EventTarget implements SaorsaNode {
 
   get rendezvous(): Rendezvous {
     this.#running()
-    return this.#rendezvous!
+    return this.#upper.rendezvous!
   }
 
   get groups(): Groups {
     this.#running()
-    return this.#groups!.groups
+    return this.#upper.groups!.groups
   }
 
   get coordinator(): Coordinator {
     this.#running()
-    return this.#coordinator!
+    return this.#upper.coordinator!
   }
 
   get presence(): Presence {
     this.#running()
-    return this.#presence!.layer
+    return this.#upper.presence!.layer
   }
 
   get nat(): NatTraversal {
@@ -205,7 +164,7 @@ class Node extends EventTarget implements SaorsaNode {
 
   get crdt(): CrdtSync {
     this.#running()
-    return this.#crdt!
+    return this.#upper.crdt!
   }
 
   #running(): Layers {
@@ -218,7 +177,7 @@ class Node extends EventTarget implements SaorsaNode {
     // Cached peers first (reliability anchor 16: history beats a possibly compromised bootstrap).
     const cached = (this.#peerCache?.candidates(CACHED_CONTACTS) ?? []).map((e) => ({ peerId: e.peerId, addrs: e.addrs }))
     // Then coordinators from verified adverts (coordinators.cbor), still before a configured list.
-    const coordinators = (this.#coordinator?.coordinators({ limit: CACHED_COORDINATOR_CONTACTS }) ?? [])
+    const coordinators = (this.#upper.coordinator?.coordinators({ limit: CACHED_COORDINATOR_CONTACTS }) ?? [])
       .filter((e) => !cached.some((c) => c.peerId.equals(e.advert.peerId)))
       .map((e) => ({ peerId: e.advert.peerId, addrs: [...e.advert.addresses] }))
     const fromBootstrap = bootstrap.map((addr) => ({ addrs: [addr] }))
@@ -232,7 +191,7 @@ class Node extends EventTarget implements SaorsaNode {
         for (const c of group) {
           if (c.peerId === undefined) continue
           this.#peerCache?.recordFailure(c.peerId)
-          if (group === coordinators) this.#coordinator?.recordDial(c.peerId, false)
+          if (group === coordinators) this.#upper.coordinator?.recordDial(c.peerId, false)
         }
         this.#scheduleSave()
       },
@@ -240,7 +199,7 @@ class Node extends EventTarget implements SaorsaNode {
     throwIfAborted(signal)
     if (activePeers === 0) throw new JoinFailedError(`no peer answered among ${contacted} contact(s) yet; redialling them in the background`)
     // No cached coordinator yet: ask the new neighbours' friends (FOAF) rather than wait for the next advert.
-    this.#coordinator?.findCoordinator({ signal }).catch(() => {})
+    this.#upper.coordinator?.findCoordinator({ signal }).catch(() => {})
     // Persist the peers that just worked at once, so a crash right after joining can still rejoin.
     await this.#peerCache?.save(Date.now()).catch((err: unknown) => componentLogger(this.#log, 'peer-cache').warn({ err }, 'peer cache save failed'))
     return { contacted, activePeers }
@@ -301,7 +260,7 @@ class Node extends EventTarget implements SaorsaNode {
 
   topics(): string[] {
     // The coordinator's topics and the shards of provided targets are plumbing, not topics the application joined.
-    const shards = providedShardTopics(this.#rendezvous)
+    const shards = providedShardTopics(this.#upper.rendezvous)
     const joined = (this.#layers?.pubsub.topics() ?? []).filter((t) => !t.equals(COORDINATOR_TOPIC) && !t.equals(ADDRESS_BOOK_TOPIC) && (this.#topicNames.has(t.toHex()) || !shards.has(t.toHex())))
     return joined.map((t) => this.#topicNames.get(t.toHex()) ?? t.toHex()).sort()
   }
@@ -366,7 +325,7 @@ class Node extends EventTarget implements SaorsaNode {
     if (up) {
       const addrs = announced.length > 0 ? [...announced] : (this.#layers?.addrsOf(peerId) ?? [])
       if (addrs.length > 0) this.#peerCache?.recordSuccess(peerId, addrs, Date.now())
-      this.#coordinator?.recordDial(peerId, true)
+      this.#upper.coordinator?.recordDial(peerId, true)
       this.#scheduleSave()
     }
     this.dispatchEvent(new CustomEvent(up ? 'peer:up' : 'peer:down', { detail: { peerId } }))
@@ -391,7 +350,7 @@ class Node extends EventTarget implements SaorsaNode {
   /** Where to dial a peer for a direct message: its announced addresses, the peer cache, then its signed advert or address record. */
   #knownAddrs(peer: PeerId): string[] {
     const cached = this.#peerCache?.candidates().find((e) => e.peerId.equals(peer))?.addrs ?? []
-    const advertised = this.#coordinator?.addressesOf(peer) ?? []
+    const advertised = this.#upper.coordinator?.addressesOf(peer) ?? []
     return [...new Set([...(this.#layers?.addrsOf(peer) ?? []), ...cached, ...advertised])]
   }
 
@@ -437,13 +396,7 @@ class Node extends EventTarget implements SaorsaNode {
     this.#lifetime.abort()
     const log = componentLogger(this.#log, 'node')
     try {
-      // Offline beacons and withdrawals go out while the overlay is still there to carry them; presence
-      // reads group secrets, so it stops before groups.
-      await this.#presence?.stop(options).catch((err: unknown) => log.warn({ err }, 'stopping presence failed'))
-      await this.#groups?.stop().catch((err: unknown) => log.warn({ err }, 'stopping groups failed'))
-      await this.#crdt?.stop().catch((err: unknown) => log.warn({ err }, 'stopping crdt-sync failed'))
-      await this.#rendezvous?.stop(options).catch((err: unknown) => log.warn({ err }, 'stopping rendezvous failed'))
-      await this.#coordinator?.stop().catch((err: unknown) => log.warn({ err }, 'stopping the coordinator failed'))
+      await stopUpperLayers(this.#upper, log, options)
       // Leave first so neighbours learn we are gone on purpose (HyParView DISCONNECT), not by timeout.
       await this.#layers?.stop(options).catch((err: unknown) => log.warn({ err }, 'leaving the overlay failed'))
       if (this.#saveTimer !== undefined) clearTimeout(this.#saveTimer)
@@ -453,12 +406,7 @@ class Node extends EventTarget implements SaorsaNode {
       await this.#transport?.close(options)
     } finally {
       this.#layers = undefined
-      this.#rendezvous = undefined
-      this.#groups = undefined
-      this.#coordinator = undefined
-      this.#presence = undefined
       this.#nat = undefined
-      this.#crdt = undefined
       this.#transport = undefined
       this.#direct.detach()
       this.#topicNames.clear()
