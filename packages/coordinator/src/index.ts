@@ -32,7 +32,8 @@
  * const [best] = await layer.findCoordinator({ signal })      // the cache first, else FOAF
  * ```
  */
-import { CoordinatorService, type CoordinatorComponents, type CoordinatorInit } from './service.ts'
+import { CoordinatorService } from './service.ts'
+import type { CoordinatorComponents, CoordinatorInit } from './service-types.ts'
 
 export {
   ADVERT_VERSION, MAX_ADVERT_BODY_BYTES, MAX_ADVERT_BYTES, MAX_ADVERT_HINTS, NAT_CLASSES, ROLES,
@@ -72,11 +73,12 @@ export {
 } from './proto/config.ts'
 export { MAX_FOAF_PAYLOAD_BYTES, type FoafTarget } from './proto/foaf-messages.ts'
 export { ADDRESS_BOOK_TOPIC, ADDRESS_BOOK_TOPIC_NAME, COORDINATOR_TOPIC, COORDINATOR_TOPIC_NAME, FOAF_PROTOCOL } from './topics.ts'
+export { CoordinatorService } from './service.ts'
 export {
-  CoordinatorService, FOAF_TRANSPORT_PROTOCOL,
+  FOAF_TRANSPORT_PROTOCOL,
   type CoordinatorComponents, type CoordinatorEvents, type CoordinatorInit, type CoordinatorMetrics, type CoordinatorPubSub,
   type CoordinatorTransport, type NeighborEvents, type UserQuery, type UserQueryAnswerer,
-} from './service.ts'
+} from './service-types.ts'
 
 /** Creates the coordinator layer from options and dependencies; `await start()` loads the cache and joins the topics. */
 export function createCoordinator(init: CoordinatorInit, components: CoordinatorComponents): Coordinator {

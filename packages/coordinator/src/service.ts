@@ -1,19 +1,19 @@
 /**
- * The coordinator service on the shared driver runtime (docs/architecture.md sections 2 and 7): the
- * coordinator core fed by pubsub (the advert and address-book topics' validators, their deliveries),
- * by membership's neighbour events and by FOAF messages on the transport protocol `/saorsa/foaf/1`;
+ * The coordinator service on the shared driver runtime (docs/architecture.md sections 2 and 7; its
+ * public types in `service-types.ts`): the coordinator core fed by pubsub (the advert and address-book
+ * topics' validators and deliveries), membership's neighbour events and FOAF messages on `/saorsa/foaf/1`;
  * its `publish` events go out through pubsub, its sends as direct messages. The advert cache is loaded
  * from the home directory at start and written back atomically after changes and at stop.
  */
-import { signingInput, type SignatureBackend } from '@saorsa-gossip/identity'
+import { signingInput } from '@saorsa-gossip/identity'
 import {
   DecodeError, InvalidParametersError, NotStartedError, PeerId, cryptoRng, raceAbort, systemClock, throwIfAborted,
-  type AbortOptions, type Clock, type Rng, type TopicId,
+  type AbortOptions, type Clock, type TopicId,
 } from '@saorsa-gossip/types'
 import { CoreRuntime } from '@saorsa-gossip/types/runtime'
 import type { NatClass, Role } from './advert.ts'
-import { ADVERT_CACHE_FILE, loadAdvertCache, saveAdvertCache, type AdvertCacheLoadReport } from './advert-store.ts'
-import type { Signer, VerifyFn } from './domains.ts'
+import { ADVERT_CACHE_FILE, loadAdvertCache, saveAdvertCache } from './advert-store.ts'
+import type { VerifyFn } from './domains.ts'
 import { QueryError } from './errors.ts'
 import { decodeFoafMessage, encodeFoafMessage } from './foaf-codec.ts'
 import type { AddressBookEntry } from './proto/address-book.ts'
@@ -23,82 +23,11 @@ import {
   CoordinatorCore, type CoordinatorCommand, type CoordinatorEvent, type CoordinatorTimer, type CoordinatorTopic,
 } from './proto/coordinator.ts'
 import { MAX_FOAF_PAYLOAD_BYTES, type FoafMessage, type FoafQueryBody, type FoafTarget } from './proto/foaf-messages.ts'
-import { ADDRESS_BOOK_TOPIC, COORDINATOR_TOPIC, FOAF_PROTOCOL } from './topics.ts'
-
-/** FOAF messages are small control traffic: the membership stream class, ahead of broadcast payloads. */
-export const FOAF_TRANSPORT_PROTOCOL = Object.freeze({ name: FOAF_PROTOCOL, streamClass: 'mship' as const })
-
-/** What the service needs of pubsub (the PubSub driver fits). */
-export interface CoordinatorPubSub {
-  join(topic: TopicId): void
-  addValidator(topic: TopicId, validator: (m: { readonly origin: PeerId; readonly payload: Uint8Array }) => Promise<'accept' | 'reject' | 'ignore'>): void
-  removeValidator(topic: TopicId): void
-  publish(topic: TopicId, data: Uint8Array): Promise<unknown>
-  addEventListener(type: 'message', listener: (event: Event) => void): void
-  removeEventListener(type: 'message', listener: (event: Event) => void): void
-}
-
-/** What the service needs of the transport (the node and the Transport fit). */
-export interface CoordinatorTransport {
-  handleDirect(protocol: typeof FOAF_TRANSPORT_PROTOCOL, handler: (request: Uint8Array, context: { readonly peer: PeerId }) => void): void
-  unhandle(protocol: typeof FOAF_TRANSPORT_PROTOCOL): void
-  connectionTo(peer: PeerId): { sendDirect(protocol: typeof FOAF_TRANSPORT_PROTOCOL, message: Uint8Array): Promise<void> } | undefined
-}
-
-/** Membership's neighbour events (`detail` a PeerId or `{ peer }`). */
-export interface NeighborEvents {
-  addEventListener(type: 'peer:up' | 'peer:down', listener: (event: Event) => void): void
-  removeEventListener(type: 'peer:up' | 'peer:down', listener: (event: Event) => void): void
-}
-
-export interface CoordinatorInit {
-  /** Preset (COORDINATOR_LAN by default). */
-  readonly config?: CoordinatorConfig
-  /** Home directory holding `coordinators.cbor`; without it the cache lives in memory only. */
-  readonly home?: string
-  /** Publish our advert with these roles and addresses (a coordinator); absent for ordinary nodes. */
-  readonly advertise?: { readonly roles: readonly Role[]; readonly addresses: readonly string[]; readonly nat?: NatClass }
-  /** Addresses for our address-book record (used when the preset enables the address book). */
-  readonly addresses?: readonly string[]
-}
-
-export interface CoordinatorComponents {
-  readonly identity: Signer & { readonly peerId: PeerId }
-  readonly backend: SignatureBackend
-  readonly pubsub: CoordinatorPubSub
-  readonly transport: CoordinatorTransport
-  readonly membership?: NeighborEvents
-  readonly clock?: Clock
-  readonly rng?: Rng
-}
-
-export interface CoordinatorEvents {
-  'advert': CustomEvent<{ readonly publisher: PeerId; readonly sequence: number }>
-  /** Our own advert was signed and handed to pubsub (every publish interval while we advertise). */
-  'advert:published': CustomEvent<{ readonly bytes: number }>
-  'coordinator:found': CustomEvent<CachedAdvert>
-  'cache:loaded': CustomEvent<AdvertCacheLoadReport>
-  'peer:added': CustomEvent<PeerId>
-  'peer:expired': CustomEvent<PeerId>
-}
-
-/** A user query that reached this node, for the layer answering user queries (presence's FIND_USER). */
-export interface UserQuery {
-  readonly requester: PeerId
-  readonly target: PeerId
-  /** The requester's signed payload (empty when the query carried none). */
-  readonly payload: Uint8Array
-}
-
-/** Returns one reply record (which also ends the query's walk here), or undefined to let it travel on. */
-export type UserQueryAnswerer = (query: UserQuery) => Uint8Array | undefined
-
-export interface CoordinatorMetrics {
-  readonly cachedAdverts: number
-  readonly addressBook: number
-  readonly drops: Readonly<Record<string, number>>
-  readonly foafHandled: number
-}
+import { FOAF_TRANSPORT_PROTOCOL } from './service-types.ts'
+import type {
+  CoordinatorComponents, CoordinatorEvents, CoordinatorInit, CoordinatorMetrics, UserQueryAnswerer,
+} from './service-types.ts'
+import { ADDRESS_BOOK_TOPIC, COORDINATOR_TOPIC } from './topics.ts'
 
 const TOPIC_NAMES: Readonly<Record<CoordinatorTopic, TopicId>> = { 'adverts': COORDINATOR_TOPIC, 'address-book': ADDRESS_BOOK_TOPIC }
 /** After a change the cache file is rewritten at most this often (the node's peer cache uses 5 s too). */

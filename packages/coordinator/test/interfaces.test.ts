@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import type { Membership } from '@saorsa-gossip/membership'
 import type { PubSub } from '@saorsa-gossip/pubsub'
 import type { Transport } from '@saorsa-gossip/transport'
-import type { CoordinatorPubSub, CoordinatorTransport, NeighborEvents } from '../src/service.ts'
+import type { CoordinatorPubSub, CoordinatorTransport, NeighborEvents } from '../src/service-types.ts'
 
 const asPubSub = (p: PubSub): CoordinatorPubSub => p
 const asTransport = (t: Transport): CoordinatorTransport => t

@@ -12,7 +12,8 @@ import { createPubSub, type PubSub, type PubSubConnection } from '@saorsa-gossip
 import { ManualClock, SeededRng, encodeCbor, encodeSignedEnvelope, type PeerId } from '@saorsa-gossip/types'
 import { COORDINATOR_DOMAIN } from '../src/domains.ts'
 import { COORDINATOR_LOCAL } from '../src/proto/config.ts'
-import { CoordinatorService, type CoordinatorInit } from '../src/service.ts'
+import { CoordinatorService } from '../src/service.ts'
+import type { CoordinatorInit } from '../src/service-types.ts'
 import { COORDINATOR_TOPIC, FOAF_PROTOCOL } from '../src/topics.ts'
 import { T0 } from './helpers.ts'
 

@@ -29,7 +29,8 @@
  * for await (const msg of chat) console.log(msg.origin.toShortString(), msg.hop, new TextDecoder().decode(msg.payload))
  * ```
  */
-import { PubSubDriver, type PubSubComponents, type PubSubInit } from './driver.ts'
+import { PubSubDriver } from './driver.ts'
+import type { PubSubComponents, PubSubInit } from './driver-types.ts'
 
 export type PubSub = PubSubDriver
 
@@ -42,7 +43,7 @@ export { PubSubDriver } from './driver.ts'
 export type {
   DriverDrops, NeighborSource, PubSubComponents, PubSubConnection, PubSubEvents, PubSubInit, PubSubTraffic, PubSubTransport, PublishResult,
   TopicPeerCounts, TopicPeerDetail,
-} from './driver.ts'
+} from './driver-types.ts'
 export { PublishBackpressureError } from './errors.ts'
 export { PUBSUB_LAN, PUBSUB_LOCAL, PUBSUB_WAN } from './proto/presets.ts'
 export { Subscription } from './subscription.ts'

@@ -6,7 +6,7 @@ import { Identity, nobleMlDsa65 } from '@saorsa-gossip/identity'
 import { ManualClock, SeededRng, decodeCbor, schema as s, type PeerId } from '@saorsa-gossip/types'
 import { createPubSub, type PubSub, type PubSubInit, type PubSubProtocol } from '../src/index.ts'
 import type { Delivery } from '../src/proto/messages.ts'
-import type { PubSubConnection, PubSubTransport } from '../src/driver.ts'
+import type { PubSubConnection, PubSubTransport } from '../src/driver-types.ts'
 import { SEQUENCE_BLOCK, SequenceFile } from '../src/sequence-file.ts'
 
 let dir: string

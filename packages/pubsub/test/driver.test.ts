@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { Identity, nobleMlDsa65 } from '@saorsa-gossip/identity'
 import { InvalidParametersError, LIMITS, ManualClock, NotStartedError, SeededRng, TopicId, type PeerId } from '@saorsa-gossip/types'
 import { createPubSub, PUBSUB_PROTOCOL, type PubSub, type PubSubInit, type PubSubProtocol } from '../src/index.ts'
-import type { PubSubConnection, PubSubTransport } from '../src/driver.ts'
+import type { PubSubConnection, PubSubTransport } from '../src/driver-types.ts'
 
 /** An in-test network: each fake transport delivers frames to its peer's handler on the next tick. */
 class FakeHub {

@@ -1,7 +1,7 @@
 /**
  * The discrete-event simulator: many sans-IO protocol cores (docs/architecture.md section 2) in one
  * process on virtual time, after iroh-gossip's `proto::sim`. One heap ordered by (time, seq), seeded
- * per-link latency, loss, duplication, partitions, kill/restart, late joins, event-loop stalls and
+ * per-link latency, loss, duplication (`transmit.ts`), partitions, kill/restart, late joins, event-loop stalls and
  * overloaded nodes whose processing lags (`overload`, `service-queue.ts`).
  * Same seed and same scenario give the same run, which `traceHash()` and `report()` make checkable.
  */
@@ -16,6 +16,7 @@ import type { EmittedEvent, HeapEvent, SentMessage, SimNode, SimulatorInit } fro
 import { TraceDigest } from './trace.ts'
 import { NetworkStats } from './stats.ts'
 import type { SimReport } from './stats.ts'
+import { Transmitter } from './transmit.ts'
 
 export type { SimulatorInit, EmittedEvent, SentMessage } from './sim-types.ts'
 
@@ -33,11 +34,7 @@ export class Simulator<Msg, Timer, Command, Event> {
   readonly #heap = new EventHeap<HeapEvent<Msg, Timer, Command>>()
   readonly #nodes: Array<SimNode<Msg, Timer, Command, Event>> = []
   readonly #byKey = new Map<string, number>()
-  readonly #rng: SeededRng
-  readonly #latency: LinkLatency
-  #lossRate: number
-  readonly #duplicateRate: number
-  readonly #connectionTimeoutMs: number | undefined
+  readonly #transmit: Transmitter<Msg, Timer, Command, Event>
   readonly #sizeOf: ((msg: Msg) => number) | undefined
   readonly #kindOf: ((msg: Msg) => string) | undefined
   readonly #recordEvents: boolean
@@ -56,15 +53,17 @@ export class Simulator<Msg, Timer, Command, Event> {
 
   constructor(init: SimulatorInit<Msg>) {
     this.#seed = init.seed
-    this.#rng = new SeededRng(init.seed)
-    this.#latency = new LinkLatency(hashString(`latency:${String(init.seed)}`), init.latencyMs ?? [10, 50])
-    this.#lossRate = probability(init.lossRate ?? 0, 'lossRate')
-    this.#duplicateRate = probability(init.duplicateRate ?? 0, 'duplicateRate')
-    this.#connectionTimeoutMs = init.connectionTimeoutMs
+    const latency = new LinkLatency(hashString(`latency:${String(init.seed)}`), init.latencyMs ?? [10, 50])
     this.#sizeOf = init.sizeOf
     this.#kindOf = init.kindOf
     this.#recordEvents = init.recordEvents ?? true
     this.#stats = new NetworkStats()
+    this.#transmit = new Transmitter({
+      nodes: this.#nodes, byKey: this.#byKey, links: this.#links, latency, stats: this.#stats, sendHooks: this.#sendHooks,
+      connectionTimeoutMs: init.connectionTimeoutMs, sizeOf: init.sizeOf, kindOf: init.kindOf,
+      now: () => this.#now,
+      push: (time, type, node, epoch, from, input, action, gen) => this.#push(time, type, node, epoch, from, input, action, gen),
+    }, init.seed, init.lossRate ?? 0, init.duplicateRate ?? 0)
   }
 
   /** Current virtual time in ms. */
@@ -133,7 +132,7 @@ export class Simulator<Msg, Timer, Command, Event> {
 
   /** Changes the probability that a message is lost from now on (a lossy phase after a clean warm-up). */
   setLossRate(rate: number): void {
-    this.#lossRate = probability(rate, 'lossRate')
+    this.#transmit.setLossRate(rate)
   }
 
   /** Stops a node: pending timers and in-flight deliveries to it are dropped. */
@@ -146,16 +145,7 @@ export class Simulator<Msg, Timer, Command, Event> {
     node.stalledUntil = 0
     node.service?.clear()
     this.#trace.addString(`kill:${node.index}@${this.#now}`)
-    if (this.#connectionTimeoutMs !== undefined) {
-      for (const peer of node.connections) {
-        const other = this.#nodes[peer]!
-        other.connections.delete(node.index)
-        if (other.alive) this.#connectionDown(this.#now + this.#connectionTimeoutMs, other, node)
-      }
-    } else {
-      for (const peer of node.connections) this.#nodes[peer]!.connections.delete(node.index)
-    }
-    node.connections.clear()
+    this.#transmit.killed(node)
   }
 
   /** Brings a killed node back with a fresh core (same id); it starts with no connections. */
@@ -234,13 +224,7 @@ export class Simulator<Msg, Timer, Command, Event> {
   /** Processes every event due within the next `ms` of virtual time, then sets `now` to its end. */
   runFor(ms: number): void {
     const end = this.#now + ms
-    for (;;) {
-      const next = this.#heap.peek()
-      if (next === undefined || next.time > end) break
-      this.#heap.pop()
-      this.#now = next.time
-      this.#process(next)
-    }
+    while (this.#step(end));
     this.#now = end
   }
 
@@ -275,11 +259,7 @@ export class Simulator<Msg, Timer, Command, Event> {
         await yieldMacrotask()
         this.#sliceStart = performance.now()
       }
-      const next = this.#heap.peek()
-      if (next === undefined || next.time > end) break
-      this.#heap.pop()
-      this.#now = next.time
-      this.#process(next)
+      if (!this.#step(end)) break
     }
     this.#now = end
   }
@@ -320,10 +300,14 @@ export class Simulator<Msg, Timer, Command, Event> {
     this.#heap.push({ time, seq: this.#seq++, type, node, epoch, from, input, action, gen })
   }
 
-  /** Schedules `peer-down` of `peer` at `node` unless the two reconnect before `time`. */
-  #connectionDown(time: number, node: SimNode<Msg, Timer, Command, Event>, peer: SimNode<Msg, Timer, Command, Event>): void {
-    const gen = this.#links.generation(node.index, peer.index)
-    this.#push(time, CONN_DOWN, node.index, node.epoch, peer.index, { type: 'peer-down', peer: peer.id }, undefined, gen)
+  /** Processes the next event due by `end`; false when there is none. */
+  #step(end: number): boolean {
+    const next = this.#heap.peek()
+    if (next === undefined || next.time > end) return false
+    this.#heap.pop()
+    this.#now = next.time
+    this.#process(next)
+    return true
   }
 
   #process(ev: HeapEvent<Msg, Timer, Command>): void {
@@ -396,60 +380,14 @@ export class Simulator<Msg, Timer, Command, Event> {
     node.core.handle(input, this.#now + node.clockOffsetMs, out)
     for (const o of out) {
       switch (o.type) {
-        case 'send': this.#send(node, o.to, o.msg); break
+        case 'send': this.#transmit.send(node, o.to, o.msg); break
         case 'schedule':
           this.#push(this.#now + Math.max(0, o.delayMs), INPUT, node.index, node.epoch, -1, { type: 'timer', timer: o.timer }, undefined)
           break
         case 'emit': this.#emit(node, o.event); break
-        case 'disconnect': this.#disconnect(node, o.peer); break
+        case 'disconnect': this.#transmit.disconnect(node, o.peer); break
       }
     }
-  }
-
-  #send(node: SimNode<Msg, Timer, Command, Event>, to: PeerId, msg: Msg): void {
-    const target = this.#byKey.get(to.toHex())
-    const size = this.#sizeOf?.(msg) ?? 0
-    const kind = this.#kindOf?.(msg) ?? 'message'
-    this.#stats.sent(node.index, kind, size)
-    for (const hook of this.#sendHooks) hook({ time: this.#now, from: node.id, to, msg })
-    if (target === undefined) {
-      this.#stats.drop('unknown-target')
-      return
-    }
-    const dst = this.#nodes[target]!
-    if (!dst.alive) {
-      this.#stats.drop('dead-target')
-      this.#dialFailure(node, dst)
-      return
-    }
-    if (this.#lossRate > 0 && this.#rng.nextFloat() < this.#lossRate) {
-      this.#stats.drop('loss')
-      return
-    }
-    if (!node.connections.has(target)) {
-      this.#links.reconnect(node.index, target)
-      node.connections.add(target)
-      dst.connections.add(node.index)
-    }
-    const time = this.#now + this.#latency.between(node.index, target)
-    const input: CoreInput<Msg, Timer, Command> = { type: 'recv', from: node.id, msg }
-    this.#push(time, DELIVER, target, dst.epoch, node.index, input, undefined)
-    if (this.#duplicateRate > 0 && this.#rng.nextFloat() < this.#duplicateRate) {
-      this.#stats.duplicated()
-      this.#push(time, DELIVER, target, dst.epoch, node.index, input, undefined)
-    }
-  }
-
-  #dialFailure(node: SimNode<Msg, Timer, Command, Event>, dst: SimNode<Msg, Timer, Command, Event>): void {
-    if (this.#connectionTimeoutMs === undefined || node.connections.has(dst.index)) return
-    if (!this.#links.beginDialFailure(node.index, dst.index)) return
-    const epoch = node.epoch
-    this.#push(this.#now + this.#connectionTimeoutMs, ACTION, -1, 0, -1, undefined, () => {
-      this.#links.endDialFailure(node.index, dst.index)
-      if (node.alive && node.epoch === epoch) {
-        this.#push(this.#now, INPUT, node.index, epoch, -1, { type: 'peer-down', peer: dst.id }, undefined)
-      }
-    })
   }
 
   #emit(node: SimNode<Msg, Timer, Command, Event>, event: Event): void {
@@ -457,20 +395,4 @@ export class Simulator<Msg, Timer, Command, Event> {
     if (this.#recordEvents) this.#events.push(record)
     for (const hook of this.#emitHooks) hook(record)
   }
-
-  #disconnect(node: SimNode<Msg, Timer, Command, Event>, peer: PeerId): void {
-    const target = this.#byKey.get(peer.toHex())
-    if (target === undefined) return
-    node.connections.delete(target)
-    const dst = this.#nodes[target]!
-    dst.connections.delete(node.index)
-    if (!dst.alive) return
-    // One ms after the link latency, so messages sent before the disconnect arrive first (as in iroh).
-    this.#connectionDown(this.#now + this.#latency.between(node.index, target) + 1, dst, node)
-  }
-}
-
-function probability(value: number, name: string): number {
-  if (!(value >= 0 && value <= 1)) throw new RangeError(`${name}: expected a probability in [0, 1], got ${value}`)
-  return value
 }

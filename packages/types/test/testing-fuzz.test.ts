@@ -31,7 +31,19 @@ describe('the shared codec fuzz loop', () => {
     expect(result.rejected + result.decoded).toBe(5_000)
     expect(result.rejected).toBeGreaterThan(2_500)
     expect(await fuzzDecoder({ decode: decodePoint, seeds, runs: 5_000, seed: 'point' })).toEqual(result)
-    await fuzzRandomBytes({ decoders: [decodePoint], runs: 2_000, seed: 'point-random' })
+    const [random] = await fuzzRandomBytes({ decoders: [decodePoint], runs: 2_000, seed: 'point-random' })
+    expect(random!.rejected + random!.decoded).toBe(2_000)
+    expect(random!.rejected).toBeGreaterThan(1_900)
+  })
+
+  it('hands every mutated input and its outcome to `check`, and fails when the check throws', async () => {
+    const seen: Array<[Uint8Array, boolean]> = []
+    const result = await fuzzDecoder({ decode: decodePoint, seeds, runs: 1_000, seed: 'point', check: (input, decoded) => { seen.push([input, decoded]) } })
+    expect(seen).toHaveLength(1_000)
+    expect(seen.filter(([, decoded]) => decoded)).toHaveLength(result.decoded)
+    expect(seen.every(([input, decoded]) => decoded === !rejectsWithDecodeError(decodePoint, input))).toBe(true)
+    const strict = () => { throw new Error('refused by check') }
+    await expect(fuzzDecoder({ decode: decodePoint, seeds, runs: 10, seed: 'point', check: strict })).rejects.toThrow(/refused by check/)
   })
 
   it('fails with the input when a decoder throws anything but DecodeError, or a seed does not decode', async () => {

@@ -2,25 +2,26 @@
  * The PubSub core: Plumtree epidemic broadcast trees per topic (Leitao, Pereira, Rodrigues, SRDS
  * 2007, sections 3.2-3.4, with iroh-gossip's graft timers and tree optimisation), origin-signed
  * messages checked in cost order (graylist, rate limit, dedupe, age/seq/length, payload hash,
- * signature, topic validator), peer scoring, key fetching, IBLT anti-entropy, and neighbour
- * broadcasts that are never forwarded. Sans-IO: `handle(input, nowMs, out)`.
+ * signature, topic validator; `inbound.ts`), peer scoring, key fetching, IBLT anti-entropy, and
+ * neighbour broadcasts that are never forwarded. Sans-IO: `handle(input, nowMs, out)`.
  */
-import { payloadHash, bytesEqual, shuffled, pick } from '@saorsa-gossip/types'
+import { shuffled, pick } from '@saorsa-gossip/types'
 import type { MessageId, PeerId, ProtocolCore, Rng, TopicId } from '@saorsa-gossip/types'
-import { admit, carriedKey, idOf } from './admission.ts'
+import { idOf } from './admission.ts'
+import { Inbound } from './inbound.ts'
 import { TimedMap } from './caches.ts'
 import { resolveConfig, type PubSubConfig } from './config.ts'
-import { KeyBook, type ParkedMessage } from './keys.ts'
+import { KeyBook } from './keys.ts'
 import { LocalHealth } from './local-health.ts'
 import { MAX_HOP } from './messages.ts'
 import type {
-  DropReason, PubSubCommand, PubSubEvent, PubSubInput, PubSubMessage, PubSubOutbox, PubSubTimer, PublishMessage, ValidationResult,
+  DropReason, PubSubCommand, PubSubEvent, PubSubInput, PubSubMessage, PubSubOutbox, PubSubTimer, PublishMessage,
 } from './messages.ts'
 import { Peers, type PeerState } from './peers.ts'
 import { Repair, type RepairCounters } from './repair.ts'
 import { ReplayWindows } from './replay-window.ts'
 import { TopicState } from './topic.ts'
-import { Validations, type HeldMessage } from './validation.ts'
+import { Validations } from './validation.ts'
 
 export type { PubSubInput, PubSubOutbox, PubSubOutput } from './messages.ts'
 
@@ -62,6 +63,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
   readonly #fetching: TimedMap<string>
   readonly #repair: Repair
   readonly #validations: Validations
+  readonly #inbound: Inbound
   /** How late the driver reports its event loop runs (Lifeguard's local health, `local-health.ts`). */
   readonly health: LocalHealth
   #wallOffsetMs = 0
@@ -97,6 +99,17 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
       withKeyFor: (peerHex, msg) => this.keys.attachFor(peerHex, msg, this.self),
       randomTopicPeer: (state) => pick(this.#rng, shuffled(this.#rng, state.peers())),
     }, c, this.health)
+    this.#inbound = new Inbound({
+      config: c, topics: this.topics, neighbors: this.neighbors, peers: this.peers, keys: this.keys, repair: this.#repair,
+      validations: this.#validations, seen: this.#seen, origins: this.#origins, fetching: this.#fetching,
+      verify: (publicKey, headerBytes, signature, neighborsOnly) => {
+        this.verifications++
+        return this.#verify(publicKey, headerBytes, signature, neighborsOnly)
+      },
+      wallNow: (nowMs) => this.wallNow(nowMs),
+      drop: (reason) => this.#drop(reason),
+      forward: (state, id, msg, hop, exceptKey, out) => this.#forward(state, id, msg, hop, exceptKey, out),
+    })
   }
 
   /** Grafts, IWANT ids, and graft timers that waited (widened by lag, or for the repair budget). */
@@ -186,7 +199,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
         return this.#publish(command.topic, command.message, command.requestId, nowMs, out)
       case 'set-validator': return this.#validations.set(command.topic.toHex(), command.timeoutMs)
       case 'remove-validator': return this.#validations.remove(command.topic.toHex())
-      case 'validated': return this.#onVerdict(this.#validations.take(command.validationId), command.result, nowMs, out)
+      case 'validated': return this.#inbound.onVerdict(this.#validations.take(command.validationId), command.result, nowMs, out)
     }
   }
 
@@ -262,7 +275,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
       return this.peers.penalize(peer, 'rateLimited', nowMs, this.topics.values(), out)
     }
     switch (msg.type) {
-      case 'publish': return this.#onPublish(peer, msg, nowMs, out)
+      case 'publish': return this.#inbound.onPublish(peer, msg, nowMs, out)
       case 'subscribe': return this.#onSubscribe(from, msg.topics, msg.reply, nowMs, out)
       case 'unsubscribe':
         for (const topic of msg.topics) this.topics.get(topic.toHex())?.remove(from.toHex())
@@ -279,7 +292,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
             this.#drop('unsolicited-key')
             this.peers.penalize(peer, 'stray', nowMs, this.topics.values(), out)
           } else {
-            for (const parked of released) this.#afterKey(parked, nowMs, out)
+            for (const parked of released) this.#inbound.afterKey(parked, nowMs, out)
           }
         }
         return
@@ -322,141 +335,6 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
       }
     }
     if (reply && ours.length > 0) out.push({ type: 'send', to: from, msg: { type: 'subscribe', topics: ours, reply: false } })
-  }
-
-  #onPublish(peer: PeerState, msg: PublishMessage, nowMs: number, out: PubSubOutbox): void {
-    const { header } = msg
-    const state = this.topics.get(header.topic.toHex())
-    if (state === undefined) {
-      this.#drop('not-subscribed')
-      return this.peers.penalize(peer, 'stray', nowMs, this.topics.values(), out)
-    }
-    if (msg.neighborsOnly === true && !peer.id.equals(header.origin)) {
-      // Neighbour broadcasts are never forwarded: a relayed one is the relay's fault.
-      this.#drop('not-from-origin')
-      return this.peers.penalize(peer, 'invalid', nowMs, this.topics.values(), out)
-    }
-    const id = idOf(header)
-    const idHex = id.toHex()
-    this.#repair.received(idHex, peer.key, nowMs)
-    // Copies of a message waiting for its validator are no-ops: no score, no prune.
-    if (this.#validations.isHeld(idHex)) return this.#drop('duplicate')
-    if (this.#seen.has(idHex, nowMs)) {
-      this.#drop('duplicate')
-      if (msg.neighborsOnly === true) return
-      this.peers.record(peer, 'duplicate', nowMs)
-      // Plumtree: the receiver of a duplicate prunes the link it came over. A link can be eager on
-      // the sender's side only (links start lazy past initialEagerPeers), so prune a lazy one too;
-      // but a late answer to our own GRAFT keeps the link we chose.
-      if (state.has(peer.key) && !this.#repair.isGraftAnswer(idHex, peer.key, nowMs)) {
-        state.addLazy(peer.id)
-        out.push({ type: 'send', to: peer.id, msg: { type: 'prune', topic: state.topic } })
-      }
-      return
-    }
-    if (this.keys.isParked(idHex)) return this.#drop('duplicate')
-    const verdict = admit(header, msg.payload.length, this.wallNow(nowMs), this.#origins, this.config)
-    if (verdict !== 'ok') {
-      this.#drop(verdict)
-      // Forwarders check the same rules, so a length mismatch is the forwarder's fault; age and
-      // replay can be honest races and cost nothing.
-      if (verdict === 'length-mismatch') this.peers.penalize(peer, 'invalid', nowMs, this.topics.values(), out)
-      return
-    }
-    if (!bytesEqual(payloadHash(msg.payload), header.payloadHash)) {
-      this.#drop('payload-hash-mismatch')
-      return this.peers.penalize(peer, 'invalid', nowMs, this.topics.values(), out)
-    }
-    const key = this.keys.get(header.origin) ?? carriedKey(msg)
-    if (key === undefined) {
-      const parked: ParkedMessage = { from: peer.id, message: msg, idHex }
-      const result = this.keys.park(header.origin, parked)
-      if (result === 'full') return this.#drop('too-many-pending')
-      if (result === 'request-key') {
-        out.push({ type: 'send', to: peer.id, msg: { type: 'key-request', origins: [header.origin] } })
-        const generation = this.keys.generationOf(header.origin)!
-        out.push({ type: 'schedule', delayMs: this.config.keyRequestTimeoutMs, timer: { type: 'key-timeout', origin: header.origin, generation } })
-      }
-      return
-    }
-    this.#verifyAndDeliver(peer, state, id, msg, key, nowMs, out)
-  }
-
-  #afterKey(parked: ParkedMessage, nowMs: number, out: PubSubOutbox): void {
-    const state = this.topics.get(parked.message.header.topic.toHex())
-    const key = this.keys.get(parked.message.header.origin)
-    if (state === undefined || key === undefined || this.#seen.has(parked.idHex, nowMs)) return
-    const { header } = parked.message
-    const id = idOf(header)
-    this.#verifyAndDeliver(this.peers.get(parked.from, nowMs), state, id, parked.message, key, nowMs, out)
-  }
-
-  #verifyAndDeliver(peer: PeerState, state: TopicState, id: MessageId, msg: PublishMessage, key: Uint8Array, nowMs: number, out: PubSubOutbox): void {
-    this.verifications++
-    if (!this.#verify(key, msg.headerBytes, msg.signature, msg.neighborsOnly === true)) {
-      this.#drop('bad-signature')
-      return this.peers.penalize(peer, 'invalid', nowMs, this.topics.values(), out)
-    }
-    const idHex = id.toHex()
-    const { header } = msg
-    if (msg.originKey !== undefined) this.keys.learn(header.origin, msg.originKey)
-    // Seen from here on, whatever the validator says: a rejected message is never fetched again,
-    // and its sequence number is spent even after the seen cache forgets its id.
-    this.#seen.set(idHex, true, nowMs)
-    this.#origins.mark(header.origin.toHex(), header.seq)
-    const timeoutMs = this.#validations.timeoutOf(state.topic.toHex())
-    if (timeoutMs === undefined) return this.#accept({ peer, topicHex: state.topic.toHex(), id, idHex, msg }, state, nowMs, out)
-    const held: HeldMessage = { peer, topicHex: state.topic.toHex(), id, idHex, msg }
-    const validationId = this.#validations.hold(held)
-    if (validationId === undefined) return this.#drop('validation-overloaded')
-    const request = { topic: state.topic, id, origin: header.origin, seq: header.seq, from: peer.id, payload: msg.payload }
-    out.push({ type: 'emit', event: { type: 'validate', validationId, request } })
-    out.push({ type: 'schedule', delayMs: timeoutMs, timer: { type: 'validation-timeout', validationId } })
-  }
-
-  #onVerdict(held: HeldMessage | undefined, result: ValidationResult, nowMs: number, out: PubSubOutbox): void {
-    if (held === undefined) return
-    const state = this.topics.get(held.topicHex)
-    if (state === undefined) return this.#drop('not-subscribed')
-    if (result === 'accept') return this.#accept(held, state, nowMs, out)
-    if (result === 'ignore') return this.#drop('validation-ignored')
-    this.#drop('validation-rejected')
-    this.peers.penalize(held.peer, 'rejected', nowMs, this.topics.values(), out)
-  }
-
-  /** Delivers a verified (and, where the topic has a validator, accepted) message and pushes it on. */
-  #accept({ peer, id, idHex, msg }: HeldMessage, state: TopicState, nowMs: number, out: PubSubOutbox): void {
-    const { header } = msg
-    if (msg.neighborsOnly === true) {
-      this.peers.record(peer, 'firstDelivery', nowMs)
-      const delivery = {
-        topic: state.topic, id, origin: header.origin, seq: header.seq, timestampMs: header.timestampMs,
-        hop: 1, from: peer.id, payload: msg.payload, neighborsOnly: true as const,
-      }
-      out.push({ type: 'emit', event: { type: 'message', delivery } })
-      return
-    }
-    const { originKey: _carried, ...stored } = msg
-    state.cache.set(idHex, { id, message: stored, hop: msg.hop, from: peer.id }, nowMs)
-    this.peers.record(peer, 'firstDelivery', nowMs)
-    const fetched = this.#fetching.has(idHex, nowMs)
-    this.#fetching.delete(idHex)
-    out.push({
-      type: 'emit',
-      event: {
-        type: 'message',
-        delivery: {
-          topic: state.topic, id, origin: header.origin, seq: header.seq, timestampMs: header.timestampMs,
-          hop: msg.hop, from: peer.id, payload: msg.payload,
-        },
-      },
-    })
-    // Plumtree: the sender of a first copy joins the eager set (unless it only answered a fetch).
-    if (!fetched && this.neighbors.has(peer.key) && !state.eager.has(peer.key) && this.peers.canBeEager(peer, nowMs)) {
-      state.addEager(peer.id)
-    }
-    this.#repair.delivered(state, idHex, msg.hop, peer.id, nowMs, out)
-    this.#forward(state, id, msg, msg.hop, peer.key, out)
   }
 
   /** Eager push to the tree, lazy IHAVE to the rest; returns how many peers were told. */
