@@ -28,7 +28,7 @@ export const IDLE_CONNECTIONS_LAN: IdleConnectionConfig = Object.freeze({
   sweepMs: 3_750, // a quarter of idleMs: closes within 25% past it, one cheap pass over the connections
 })
 
-/** WAN: a handshake costs several round trips, so a connection is kept for one 5 s probe period's multiple more. */
+/** WAN: a handshake costs several round trips there, so an idle connection is kept twice as long. */
 export const IDLE_CONNECTIONS_WAN: IdleConnectionConfig = Object.freeze({
   idleMs: 30_000, // six 5 s WAN probe periods; half the 60 s WAN shuffle period
   sweepMs: 7_500, // a quarter of idleMs, as on the LAN
