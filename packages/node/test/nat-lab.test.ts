@@ -119,7 +119,7 @@ class Agent {
     // a router that answers unsolicited SYNs with a RST, two SYNs cross only when both leave within one
     // one-way delay (about 10 us here) of each other; two hosts time-sharing one core, as a CPU-bound
     // neighbour on a 2-core machine makes them, never send at the same instant, and punching failed in
-    // whole trials (5 of 6 runs beside a CPU-bound process fell under 95 %, e.g. 16/20; 50/50 with this placement).
+    // whole trials (4 of 6 runs beside a CPU-bound process fell under 95 %, down to 16/20; 50/50 with this placement).
     this.child = spawn('nice', ['-n', '-10', 'taskset', '-c', String(Number(/\d+$/.exec(name)?.[0] ?? 0) % cpus().length), 'ip', 'netns', 'exec', ns(name), process.execPath, AGENT], { stdio: ['pipe', 'pipe', 'pipe'] })
     this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()))
     let buffer = ''
