@@ -1,2 +1,40 @@
-/** Event-loop lag sampling, shared with membership (`@saorsa-gossip/types/runtime`). */
-export { LagMonitor } from '@saorsa-gossip/types/runtime'
+/**
+ * Event-loop lag sampling for the driver (Lifeguard's local health, DSN 2018, section 4: a node
+ * judges its own timeliness before blaming peers). A host timer asks to fire every `intervalMs`;
+ * how late it actually fires is how long the loop was busy with other work, which is also how long
+ * received frames wait before the core sees them. Each sample goes to the core as 'local-lag'.
+ */
+
+export class LagMonitor {
+  readonly #intervalMs: number
+  readonly #report: (lagMs: number) => void
+  #handle: ReturnType<typeof setTimeout> | undefined
+  #expectedMs = 0
+
+  constructor(intervalMs: number, report: (lagMs: number) => void) {
+    this.#intervalMs = intervalMs
+    this.#report = report
+  }
+
+  start(): void {
+    if (this.#handle !== undefined || this.#intervalMs <= 0) return
+    this.#arm()
+  }
+
+  stop(): void {
+    if (this.#handle !== undefined) clearTimeout(this.#handle)
+    this.#handle = undefined
+  }
+
+  #arm(): void {
+    // The host's own clock: lateness is a property of the host's timers, whatever clock the core runs on.
+    this.#expectedMs = performance.now() + this.#intervalMs
+    const handle = setTimeout(() => {
+      this.#report(Math.max(0, performance.now() - this.#expectedMs))
+      this.#arm()
+    }, this.#intervalMs)
+    // Sampling never keeps a process alive on its own.
+    ;(handle as { unref?: () => void }).unref?.()
+    this.#handle = handle
+  }
+}
