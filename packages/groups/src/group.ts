@@ -240,7 +240,7 @@ export class MlsGroup {
       proposals.push({ proposalType: 'remove', remove: { removed: toLeafIndex(member.leafIndex) } })
       removed.push(peer)
     }
-    const result = await createCommit({ state: this.#state, cipherSuite: this.suite.impl }, {
+    const result = await createCommit({ state: this.#committable(proposals), cipherSuite: this.suite.impl }, {
       extraProposals: proposals,
       ratchetTreeExtension: false,
     })
@@ -256,6 +256,31 @@ export class MlsGroup {
       removed: change.removed,
       next: result.newState,
     }
+  }
+
+  /**
+   * The state to commit from: pending proposals this commit may include by reference. RFC 9420
+   * section 12.2 lets the committer pick one of several proposals for the same leaf, and a commit
+   * carrying two is invalid, so a removal already in `extra`, a second proposal removing the same
+   * member, and one removing this member (someone else must commit that) stay out.
+   */
+  #committable(extra: readonly Proposal[]): ClientState {
+    const taken = new Set<number>([this.ownLeafIndex])
+    for (const p of extra) if (p.proposalType === 'remove') taken.add(p.remove.removed)
+    const kept: ClientState['unappliedProposals'] = {}
+    let dropped = false
+    for (const ref of Object.keys(this.#state.unappliedProposals).sort()) {
+      const pending = this.#state.unappliedProposals[ref]!
+      if (pending.proposal.proposalType === 'remove') {
+        if (taken.has(pending.proposal.remove.removed)) {
+          dropped = true
+          continue
+        }
+        taken.add(pending.proposal.remove.removed)
+      }
+      kept[ref] = pending
+    }
+    return dropped ? { ...this.#state, unappliedProposals: kept } : this.#state
   }
 
   /** Applies a commit this member prepared, once the group chose it for its epoch. */
@@ -304,12 +329,36 @@ export class MlsGroup {
    * member is out from the epoch that commit starts. Returns the encoded proposal to send.
    */
   async proposeLeave(): Promise<Uint8Array> {
+    return this.#proposeRemoval(this.ownLeafIndex)
+  }
+
+  /**
+   * Proposes removing another member (RFC 9420 section 12.1.3) for a member nearer to it to commit
+   * (proto/committer.ts). Returns the encoded proposal to send.
+   */
+  async proposeRemove(peer: PeerId): Promise<Uint8Array> {
+    const member = this.#members.find((m) => m.peerId.equals(peer))
+    if (member === undefined) throw new NotMemberError(`remove: ${peer.toShortString()} is not a member`)
+    if (member.leafIndex === this.ownLeafIndex) throw new RangeError('remove: use leave() to remove yourself')
+    return this.#proposeRemoval(member.leafIndex)
+  }
+
+  async #proposeRemoval(leafIndex: number): Promise<Uint8Array> {
     if (!this.active) throw new NotMemberError('group: this member was removed')
     const { newState, message } = await createProposal(this.#state, false, {
-      proposalType: 'remove', remove: { removed: toLeafIndex(this.ownLeafIndex) },
+      proposalType: 'remove', remove: { removed: toLeafIndex(leafIndex) },
     }, this.suite.impl)
     this.#state = newState
     return encodeMlsMessage(message)
+  }
+
+  /** Remove proposals waiting for a commit: the removed leaf and the proposer's leaf. */
+  pendingRemovals(): Array<{ readonly removed: number; readonly proposer: number | undefined }> {
+    const out: Array<{ removed: number; proposer: number | undefined }> = []
+    for (const p of Object.values(this.#state.unappliedProposals)) {
+      if (p.proposal.proposalType === 'remove') out.push({ removed: p.proposal.remove.removed, proposer: p.senderLeafIndex })
+    }
+    return out
   }
 
   /** True while a received or own proposal waits for a commit. */

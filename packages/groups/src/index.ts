@@ -38,7 +38,7 @@ export {
   type GroupsRpcMessage, type GroupTopicPayload, type ServedCommit,
 } from './codec.ts'
 export { DEFAULT_KEY_RING, EpochKeyRing, GROUP_TOPIC_EXPORTER_LABEL, type EpochKey, type KeyRingOptions } from './topic-crypto.ts'
-export { epochId, epochIdOf, groupTopic, GroupSession, type SessionOptions, type SessionOutput, type SessionSnapshot } from './session.ts'
+export { epochId, epochIdOf, groupTopic, GroupSession, type SessionOptions, type SessionOutput, type SessionSnapshot, type SessionTimer } from './session.ts'
 export {
   createGroupStore, deriveStateKey, MAX_STATE_FILE_BYTES, MAX_STORED_KEY_PACKAGES, openGroupState, sealGroupState, STATE_MAGIC, STATE_VERSION,
   type GroupStore, type GroupStoreInit, type StoredGroup,
@@ -47,6 +47,7 @@ export { CommitLog } from './proto/commit-log.ts'
 export type {
   CommitAnnouncement, CommitDropReason, CommitLogCommand, CommitLogEvent, CommitLogInput, CommitLogOutput, CommitLogTimer,
 } from './proto/commit-log.ts'
+export { fallbackCommitter, removalCommitter } from './proto/committer.ts'
 export { COMMIT_LOG_LAN, COMMIT_LOG_LOCAL, COMMIT_LOG_WAN, type CommitLogConfig } from './proto/config.ts'
 export { createGroups, GroupsService } from './service.ts'
 export {

@@ -108,6 +108,11 @@ export interface Groups {
   keyPackage(options?: AbortOptions): Promise<Uint8Array>
   /** Fetches `peer`'s key package, commits its addition and, once the commit wins, sends it the Welcome. */
   invite(groupId: Uint8Array, peer: PeerId, options?: InviteOptions): Promise<void>
+  /**
+   * Starts removing `peer`: commits it when this member is the one nearest `peer` in the tree, else
+   * proposes it for that member to commit and commits it itself if `peer` is still a member after
+   * `commitLog.removalFallbackMs`. `group:epoch` reports the removal once applied.
+   */
   remove(groupId: Uint8Array, peer: PeerId, options?: AbortOptions): Promise<void>
   leave(groupId: Uint8Array, options?: AbortOptions): Promise<void>
   /** Seals `data` for the group's current epoch and publishes it on the group topic. */

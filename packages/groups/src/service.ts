@@ -151,7 +151,11 @@ export class GroupsService extends EventTarget {
   async remove(groupId: Uint8Array, peer: PeerId, options: AbortOptions = {}): Promise<void> {
     throwIfAborted(options.signal)
     const entry = this.#entry(groupId)
-    await this.#run(entry, async () => this.#propose(entry, { remove: [peer] }))
+    await this.#run(entry, async () => {
+      // The member nearest the removed one commits it with the smallest path (proto/committer.ts).
+      if (entry.session.commitsRemovalOf([peer])) await this.#propose(entry, { remove: [peer] })
+      else await this.#perform(entry, await entry.session.proposeRemoval([peer]))
+    })
   }
 
   async leave(groupId: Uint8Array, options: AbortOptions = {}): Promise<void> {

@@ -12,6 +12,7 @@ import { GroupError, InvalidCommitError, NotMemberError } from './errors.ts'
 import { MlsGroup, type CommitChanges, type EpochChange, type PendingCommit } from './group.ts'
 import type { KeyPackageBundle } from './key-package.ts'
 import { CommitLog, type CommitLogEvent, type CommitLogInput, type CommitLogOutput, type CommitLogTimer } from './proto/commit-log.ts'
+import { fallbackCommitter, removalCommitter } from './proto/committer.ts'
 import type { CommitLogConfig } from './proto/config.ts'
 import type { GroupSuite } from './suite.ts'
 import { DEFAULT_KEY_RING, EpochKeyRing, GROUP_TOPIC_EXPORTER_LABEL, type EpochKey, type KeyRingOptions } from './topic-crypto.ts'
@@ -37,12 +38,23 @@ export function epochIdOf(state: ClientState): Uint8Array {
   return epochId(groupId, Number(epoch), confirmedTranscriptHash)
 }
 
+/**
+ * A session timer: the commit log's, or the check that a removal proposed for a nearer member to
+ * commit (proto/committer.ts) happened; `attempt` counts the checks made so far.
+ */
+export type SessionTimer =
+  | CommitLogTimer
+  | { readonly type: 'removal-fallback'; readonly peers: readonly string[]; readonly attempt: number }
+
+/** Fallback checks per removal before it is left to the caller (each commits if the removal is still due). */
+const MAX_REMOVAL_ATTEMPTS = 3
+
 /** What the service must do for a session. */
 export type SessionOutput =
   | { readonly type: 'publish'; readonly payload: GroupTopicPayload }
   | { readonly type: 'fetch'; readonly peer: PeerId; readonly sinceEpoch: number; readonly hash: Uint8Array | undefined }
   | { readonly type: 'welcome'; readonly to: readonly PeerId[]; readonly welcome: Uint8Array; readonly ratchetTree: Uint8Array }
-  | { readonly type: 'schedule'; readonly delayMs: number; readonly timer: CommitLogTimer }
+  | { readonly type: 'schedule'; readonly delayMs: number; readonly timer: SessionTimer }
   | { readonly type: 'epoch'; readonly change: EpochChange }
   | { readonly type: 'lost'; readonly hash: Uint8Array }
   | { readonly type: 'dropped'; readonly reason: string; readonly from: PeerId | undefined }
@@ -65,9 +77,11 @@ export class GroupSession {
   readonly #snapshots = new Map<string, ClientState>()
   readonly #pending = new Map<string, PendingCommit>()
   readonly #maxSnapshots: number
+  readonly #options: SessionOptions
 
   private constructor(group: MlsGroup, options: SessionOptions, epochKeys: readonly EpochKey[]) {
     this.group = group
+    this.#options = options
     this.#ring = new EpochKeyRing(options.keyRing ?? DEFAULT_KEY_RING, epochKeys)
     const epochId = epochIdOf(group.state)
     this.#log = new CommitLog(options.commitLog, group.epoch, epochId)
@@ -176,10 +190,37 @@ export class GroupSession {
     return out
   }
 
-  /** Proposes this member's removal; the next commit by another member takes it out. */
+  /** Proposes this member's removal; the member nearest it in the tree commits it (proto/committer.ts). */
   async leave(): Promise<SessionOutput[]> {
     const proposal = await this.group.proposeLeave()
     return [{ type: 'publish', payload: { type: 'proposal', groupId: this.groupId, epoch: this.group.epoch, proposal } }]
+  }
+
+  /**
+   * True when this member is the one to commit the removal of `peers` (proto/committer.ts): it then
+   * calls `propose({ remove })`; any other member calls `proposeRemoval`.
+   */
+  commitsRemovalOf(peers: readonly PeerId[]): boolean {
+    const removed = this.#leavesOf(peers)
+    const members = this.group.members().map((m) => m.leafIndex)
+    return removed.length === 0 || removalCommitter(removed, members) === this.group.ownLeafIndex
+  }
+
+  /**
+   * Proposes removing `peers` for the member nearest them to commit, and arms a check: if they are
+   * still members `removalFallbackMs` later, this member commits the removal itself.
+   */
+  async proposeRemoval(peers: readonly PeerId[]): Promise<SessionOutput[]> {
+    const out: SessionOutput[] = []
+    const pending = new Set(this.group.pendingRemovals().map((p) => p.removed))
+    for (const peer of peers) {
+      const member = this.group.members().find((m) => m.peerId.equals(peer))
+      if (member === undefined || pending.has(member.leafIndex)) continue
+      const proposal = await this.group.proposeRemove(peer)
+      out.push({ type: 'publish', payload: { type: 'proposal', groupId: this.groupId, epoch: this.group.epoch, proposal } })
+    }
+    out.push(this.#removalCheck(peers, 0))
+    return out
   }
 
   /** A commit or proposal from the group topic (or a catch-up answer), sent by `from`. */
@@ -199,9 +240,10 @@ export class GroupSession {
     return out
   }
 
-  async timer(timer: CommitLogTimer, nowMs: number): Promise<SessionOutput[]> {
+  async timer(timer: SessionTimer, nowMs: number): Promise<SessionOutput[]> {
     const out: SessionOutput[] = []
-    await this.#run({ type: 'timer', timer }, nowMs, out)
+    if (timer.type === 'removal-fallback') await this.#removalFallback(timer, nowMs, out)
+    else await this.#run({ type: 'timer', timer }, nowMs, out)
     return out
   }
 
@@ -213,16 +255,44 @@ export class GroupSession {
       out.push({ type: 'dropped', reason: err.name, from: undefined })
       return
     }
-    // The lowest-indexed other member commits pending proposals, so exactly one commit is expected.
-    const committer = this.group.members().find((m) => m.leafIndex !== this.#leaverIndex())
-    if (committer?.leafIndex === this.group.ownLeafIndex) out.push(...(await this.propose({}, nowMs)))
+    const pending = this.group.pendingRemovals()
+    const removed = pending.map((p) => p.removed)
+    const members = this.group.members().map((m) => m.leafIndex)
+    const own = this.group.ownLeafIndex
+    if (removalCommitter(removed, members) === own) {
+      // By value, not by reference: a member that missed the proposal can still process the commit.
+      const peers = this.group.members().filter((m) => removed.includes(m.leafIndex)).map((m) => m.peerId)
+      out.push(...(await this.propose({ remove: peers }, nowMs)))
+      return
+    }
+    // A leaver cannot commit its own removal: one other member stands by in case the committer is silent.
+    const latest = pending[pending.length - 1]
+    if (latest !== undefined && latest.removed === latest.proposer && fallbackCommitter(removed, members, latest.proposer) === own) {
+      const peers = this.group.members().filter((m) => m.leafIndex === latest.removed).map((m) => m.peerId)
+      out.push(this.#removalCheck(peers, 0))
+    }
   }
 
-  #leaverIndex(): number | undefined {
-    for (const p of Object.values(this.group.state.unappliedProposals)) {
-      if (p.proposal.proposalType === 'remove') return p.proposal.remove.removed
+  /** The removal of `timer.peers` was left to a nearer member: commit it here if it has not happened. */
+  async #removalFallback(timer: SessionTimer & { type: 'removal-fallback' }, nowMs: number, out: SessionOutput[]): Promise<void> {
+    if (!this.group.active) return
+    const peers = this.group.members().filter((m) => timer.peers.includes(m.peerId.toHex()) && m.leafIndex !== this.group.ownLeafIndex).map((m) => m.peerId)
+    if (peers.length === 0) return
+    // Should the nearer member's commit still be settling here, both remove them and the fork choice keeps one.
+    out.push(...(await this.propose({ remove: peers }, nowMs)))
+    if (timer.attempt < MAX_REMOVAL_ATTEMPTS) out.push(this.#removalCheck(peers, timer.attempt + 1))
+  }
+
+  #removalCheck(peers: readonly PeerId[], attempt: number): SessionOutput {
+    return {
+      type: 'schedule',
+      delayMs: this.#options.commitLog.removalFallbackMs,
+      timer: { type: 'removal-fallback', peers: peers.map((p) => p.toHex()), attempt },
     }
-    return undefined
+  }
+
+  #leavesOf(peers: readonly PeerId[]): number[] {
+    return this.group.members().filter((m) => peers.some((p) => p.equals(m.peerId))).map((m) => m.leafIndex)
   }
 
   #candidateByHash(hash: Uint8Array): ServedCommit | undefined {

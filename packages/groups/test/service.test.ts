@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { Identity } from '@saorsa-gossip/identity'
 import { toHex, utf8, type PeerId, type TopicId } from '@saorsa-gossip/types'
 import { COMMIT_LOG_LOCAL } from '../src/proto/config.ts'
-import { decodeGroupsRpc, encodeGroupsRpc } from '../src/codec.ts'
+import { decodeGroupsRpc, decodeGroupTopicPayload, encodeGroupsRpc } from '../src/codec.ts'
 import { COMMITS_PROTOCOL, createGroups, GROUPS_PROTOCOL, WELCOME_PROTOCOL, type Groups, type GroupsPubSub, type GroupsTransport } from '../src/service.ts'
 import { identity, suiteFor } from './helpers.ts'
 
@@ -18,6 +18,8 @@ class Network {
   readonly inboxes = new Map<string, (topic: TopicId, origin: PeerId, payload: Uint8Array) => void>()
   readonly handlers = new Map<string, (peer: PeerId, request: Uint8Array) => Promise<Uint8Array>>()
   readonly rejected: string[] = []
+  /** Who published what on group topics: `<PeerId hex> <payload type>`. */
+  readonly published: string[] = []
 
   pubsub(self: PeerId): GroupsPubSub {
     return {
@@ -28,6 +30,7 @@ class Network {
       },
       leave: (topic) => { this.topics.get(topic.toHex())?.delete(self.toHex()) },
       publish: async (topic, payload) => {
+        this.published.push(`${self.toHex()} ${decodeGroupTopicPayload(payload).type}`)
         for (const [peer, validate] of this.topics.get(topic.toHex()) ?? []) {
           if (peer === self.toHex()) continue
           const verdict = validate(self, payload)
@@ -158,6 +161,65 @@ describe('the groups service', () => {
     await until(() => c.list().length === 1 && d.list().length === 1 && [a, b, c, d].every((n) => n.epoch(groupId) === 3))
     expect(a.members(groupId)).toHaveLength(4)
     for (const n of nodes) await n.stop()
+  })
+
+  it('has the member nearest a removed one commit its removal', async () => {
+    await suiteFor('saorsa')
+    const net = new Network()
+    const ids: Identity[] = [70, 71, 72, 73].map((n) => identity(n))
+    // A fallback far beyond the test's virtual steps, which outrun file I/O: only c may commit.
+    const commitLog = { ...COMMIT_LOG_LOCAL, removalFallbackMs: 60_000 }
+    const nodes = ids.map((id, i) => createGroups(
+      { directory: dirs[i]!, commitLog },
+      { identity: id, pubsub: net.pubsub(id.peerId), transport: net.transport(id.peerId) },
+    ))
+    for (const n of nodes) await n.start()
+    const [a, b, c, d] = nodes as [Groups, Groups, Groups, Groups]
+    const groupId = await a.create()
+    for (const [i, n] of [[1, b], [2, c], [3, d]] as const) {
+      await a.invite(groupId, ids[i]!.peerId)
+      await until(() => n.list().length === 1 && a.epoch(groupId) === i)
+    }
+    expect(a.members(groupId).map((m) => m.leafIndex)).toEqual([0, 1, 2, 3])
+    await until(() => nodes.every((n) => n.epoch(groupId) === 3))
+
+    // a removes d (leaf 3): it proposes, c (leaf 2) commits.
+    net.published.length = 0
+    await a.remove(groupId, ids[3]!.peerId)
+    await until(() => [a, b, c].every((n) => n.epoch(groupId) === 4) && d.list().length === 0)
+    expect(net.published).toEqual([`${ids[0]!.peerId.toHex()} proposal`, `${ids[2]!.peerId.toHex()} commit`])
+    // The fallback check finds d gone: nothing more is published.
+    await vi.advanceTimersByTimeAsync(commitLog.removalFallbackMs * 4)
+    expect(net.published).toHaveLength(2)
+
+    for (const n of nodes) await n.stop()
+  })
+
+  it('commits a removal when the member nearest the removed one does not answer', async () => {
+    await suiteFor('saorsa')
+    const net = new Network()
+    const ids: Identity[] = [74, 75, 76, 77].map((n) => identity(n))
+    const nodes = ids.map((id, i) => createGroups(
+      { directory: dirs[i]!, commitLog: COMMIT_LOG_LOCAL },
+      { identity: id, pubsub: net.pubsub(id.peerId), transport: net.transport(id.peerId) },
+    ))
+    for (const n of nodes) await n.start()
+    const [a, b, c, d] = nodes as [Groups, Groups, Groups, Groups]
+    const groupId = await a.create()
+    for (const [i, n] of [[1, b], [2, c], [3, d]] as const) {
+      await a.invite(groupId, ids[i]!.peerId)
+      await until(() => n.list().length === 1 && a.epoch(groupId) === i)
+    }
+    await until(() => nodes.every((n) => n.epoch(groupId) === 3))
+    // c, nearest to d, is offline: a's proposal goes unanswered and a commits after the fallback delay.
+    await c.stop()
+    net.published.length = 0
+    await a.remove(groupId, ids[3]!.peerId)
+    await vi.advanceTimersByTimeAsync(COMMIT_LOG_LOCAL.removalFallbackMs - 100)
+    expect(net.published).toEqual([`${ids[0]!.peerId.toHex()} proposal`])
+    await until(() => [a, b].every((n) => n.epoch(groupId) === 4) && d.list().length === 0)
+    expect(net.published).toEqual([`${ids[0]!.peerId.toHex()} proposal`, `${ids[0]!.peerId.toHex()} commit`])
+    for (const n of [a, b, d]) await n.stop()
   })
 
   it('invites with a key package passed out of band, commits a member\'s leave, and ends the group when the last member leaves', async () => {

@@ -8,8 +8,7 @@ import { toHex, type PeerId } from '@saorsa-gossip/types'
 import type { GroupTopicPayload } from '../src/codec.ts'
 import { createKeyPackage, openKeyPackage, type KeyPackageBundle } from '../src/key-package.ts'
 import { COMMIT_LOG_LAN } from '../src/proto/config.ts'
-import type { CommitLogTimer } from '../src/proto/commit-log.ts'
-import { GroupSession, type SessionOutput } from '../src/session.ts'
+import { GroupSession, type SessionOutput, type SessionTimer } from '../src/session.ts'
 import type { GroupSuite } from '../src/suite.ts'
 import { identity, NOW } from './helpers.ts'
 
@@ -18,7 +17,7 @@ export const OPTIONS = { commitLog: COMMIT_LOG_LAN }
 export class Net {
   readonly nodes = new Map<string, { id: Identity; session: GroupSession | undefined; bundle: KeyPackageBundle | undefined }>()
   readonly inbox = new Map<string, Array<{ from: PeerId; payload: GroupTopicPayload }>>()
-  readonly timers = new Map<string, CommitLogTimer[]>()
+  readonly timers = new Map<string, SessionTimer[]>()
   readonly lost = new Map<string, string[]>()
   nowMs = NOW
 

@@ -66,7 +66,7 @@ describe('group sessions over an in-memory network', () => {
     expect(toHex(net.session(d).epochId)).toBe(toHex(net.session(creator).epochId))
   })
 
-  it('removes a member that leaves, through a commit by the lowest-indexed other member', async () => {
+  it('removes a member that leaves, through a commit by the member nearest it in the tree', async () => {
     const { net, creator, others } = await groupOfFour()
     const [b, c] = others as [typeof creator, typeof creator]
     await net.handle(c, await net.session(c).leave())

@@ -19,6 +19,12 @@ export interface CommitLogConfig {
   /** Wait for a catch-up answer before asking again. */
   readonly fetchRetryMs: number
   readonly maxFetchRetries: number
+  /**
+   * A member removing another that is not the nearest to it (committer.ts) proposes the removal and
+   * commits it itself if the peer is still a member this long after: the proposal's delivery, the
+   * nearer member's commit and its settle window must fit inside.
+   */
+  readonly removalFallbackMs: number
 }
 
 /** LAN: Plumtree delivers in tens of milliseconds, so 300 ms covers an eager push plus a graft (80 ms) round. */
@@ -31,10 +37,18 @@ export const COMMIT_LOG_LAN: CommitLogConfig = Object.freeze({
   maxParents: 64,
   fetchRetryMs: 2_000,
   maxFetchRetries: 5,
+  // An eager push each way (tens of ms), a commit made at 1,000 members (about 0.3 s) and the 300 ms settle window, doubled.
+  removalFallbackMs: 1_500,
 })
 
-/** WAN: paths of several hundred milliseconds and occasional loss; 1.5 s keeps rollbacks rare. */
-export const COMMIT_LOG_WAN: CommitLogConfig = Object.freeze({ ...COMMIT_LOG_LAN, settleMs: 1_500, fetchRetryMs: 5_000 })
+/**
+ * WAN: paths of several hundred milliseconds and occasional loss; 1.5 s keeps rollbacks rare. A
+ * removal's fallback waits two such paths, a commit and the settle window, with room for one graft.
+ */
+export const COMMIT_LOG_WAN: CommitLogConfig = Object.freeze({ ...COMMIT_LOG_LAN, settleMs: 1_500, fetchRetryMs: 5_000, removalFallbackMs: 5_000 })
 
-/** LOCAL: one machine, in-memory or loopback links. */
-export const COMMIT_LOG_LOCAL: CommitLogConfig = Object.freeze({ ...COMMIT_LOG_LAN, settleMs: 50, fetchRetryMs: 500 })
+/**
+ * LOCAL: one machine, in-memory or loopback links. The removal fallback still leaves a loaded
+ * machine time to make a 1,000-member commit, so a test does not see two commits race.
+ */
+export const COMMIT_LOG_LOCAL: CommitLogConfig = Object.freeze({ ...COMMIT_LOG_LAN, settleMs: 50, fetchRetryMs: 500, removalFallbackMs: 1_000 })
