@@ -193,11 +193,14 @@ check(`crash: all ${crashWatch.length} survivor links to the crashed nodes went 
   `(within ${Math.max(0, ...detectedWithin(crashWatch, crashedAt)).toFixed(0)} ms)`, crashSeen)
 
 // The node stays frozen past the deadline below (the process exit ends it), so it cannot come back
-// and answer before every watcher decided. The deadline is generous because Lifeguard deliberately
-// slows a watcher's probing when its own event loop runs late (a loaded machine).
-hung.worker.postMessage({ type: 'freeze', ms: 45_000 })
+// and answer before every watcher decided. The deadline is SWIM's bound on the LOCAL preset: the
+// hung node is probed within one round of at most 8 neighbours (8 s), the failed probe's period
+// ends 1 s later, and a watcher that hears no other watcher's suspicion waits Lifeguard's maximum,
+// 18 s (about a quarter of them do: the simulator's hang-20 scenario, 28 s at most on 20 seeds).
+// 45 s leaves room for Lifeguard slowing a watcher's probing when its own event loop runs late.
+hung.worker.postMessage({ type: 'freeze', ms: 60_000 })
 const hungAt = performance.timeOrigin + performance.now()
-const hangSeen = await until(() => hangWatch.every(({ s, v }) => s.down.has(v.peerId)), 30_000)
+const hangSeen = await until(() => hangWatch.every(({ s, v }) => s.down.has(v.peerId)), 45_000)
 const hangMs = detectedWithin(hangWatch, hungAt)
 for (const { s } of hangWatch.filter(({ s, v }) => !s.down.has(v.peerId))) console.log(`       node ${s.i} still lists it: neighbours ${s.neighbours.size}`)
 check(`hang: SWIM probes declared the unresponsive node dead at all ${hangWatch.length} of its neighbours ` +

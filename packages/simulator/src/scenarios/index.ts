@@ -5,6 +5,7 @@
  */
 import { churnScenario, joinScenario, massKillScenario } from './membership.ts'
 import { compositeJoinScenario, compositeMassKillScenario } from './membership-composite.ts'
+import { hangDetectionScenario } from './membership-hang.ts'
 import { mixingScenario, restartRejoinScenario } from './rejoin-mixing.ts'
 
 export { HyParViewNetwork, joinThroughOneContact, estimateHyParViewSize } from './hyparview-network.ts'
@@ -17,6 +18,8 @@ export { compositeJoinScenario, compositeMassKillScenario } from './membership-c
 export { restartRejoinScenario, mixingScenario } from './rejoin-mixing.ts'
 export type { RestartRejoinResult, MixingResult } from './rejoin-mixing.ts'
 export type { CompositeJoinResult, CompositeMassKillResult } from './membership-composite.ts'
+export { hangDetectionScenario } from './membership-hang.ts'
+export type { HangDetectionResult } from './membership-hang.ts'
 export { overlayMergeScenario, concurrentJoinScenario, partitionHealScenario } from './membership-merge.ts'
 export type { OverlayMergeResult, ConcurrentJoinResult, PartitionHealResult } from './membership-merge.ts'
 
@@ -28,6 +31,7 @@ export const SCENARIOS: Readonly<Record<string, (seed: number) => Promise<unknow
   'kill-95': (seed: number) => massKillScenario({ seed, nodes: 1_000, fraction: 0.95 }),
   'churn-1000': (seed: number) => churnScenario({ seed, nodes: 1_000, minutes: 30 }),
   'composite-join-1000': (seed: number) => compositeJoinScenario({ seed, nodes: 1_000 }),
+  'hang-20': (seed: number) => hangDetectionScenario({ seed }),
   'composite-kill-50': (seed: number) => compositeMassKillScenario({ seed, nodes: 1_000, fraction: 0.5 }),
   'composite-kill-80': (seed: number) => compositeMassKillScenario({ seed, nodes: 1_000, fraction: 0.8 }),
   'restart-rejoin-100': (seed: number) => restartRejoinScenario({ seed, nodes: 1_000, restarts: 100 }),
