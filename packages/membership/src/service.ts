@@ -6,11 +6,13 @@
  */
 import type { AbortOptions, Clock, PeerId, Rng } from '@saorsa-gossip/types'
 import { NotStartedError, cryptoRng, systemClock, throwIfAborted } from '@saorsa-gossip/types'
+import { LagMonitor } from '@saorsa-gossip/types/runtime'
 import type { Transport } from '@saorsa-gossip/transport'
 import { decodeMembershipMessage, encodeMembershipMessage } from './codec.ts'
 import { MEMBERSHIP_LAN, validateMembershipConfig, type MembershipConfig } from './config.ts'
 import { MembershipDriver, type CoreBinding, type DriverMetrics } from './driver.ts'
 import { JoinError } from './errors.ts'
+import { IDLE_CONNECTIONS_LAN, IdleConnectionReaper } from './idle-connections.ts'
 import {
   MembershipCore, type MembershipCommand, type MembershipEvent, type MembershipMessage, type MembershipTimer,
 } from './proto/membership.ts'
@@ -30,6 +32,12 @@ export interface MembershipInit {
   rng?: Rng
   /** Monotonic clock (default: `performance.now()`). */
   clock?: Clock
+  /**
+   * How often the event loop's lag is sampled for SWIM (ms; 0 turns sampling off). Default 100: a lag
+   * spike widens the probe and suspicion timeouts within a tenth of a second, at the cost of ten
+   * timer callbacks a second.
+   */
+  lagSampleMs?: number
 }
 
 /** A neighbour (active-view peer) and the addresses this node knows for it. */
@@ -62,6 +70,12 @@ export interface MembershipMetrics extends DriverMetrics {
   readonly incarnation: number
   /** Remote inputs the core ignored, by reason (rate limits, caps, non-neighbours, after leave). */
   readonly ignored: Readonly<Record<string, number>>
+  /** How late this node's event loop runs, as last sampled and decayed (ms). */
+  readonly lagMs: number
+  /** How much SWIM widens each timeout for that lag right now (ms, at most `swim.maxLagWideningMs`). */
+  readonly lagWideningMs: number
+  /** Connections to non-neighbours this node closed after they went idle (`idleConnections`). */
+  readonly idleConnectionsClosed: number
 }
 
 /** The shared options bag of `@saorsa-gossip/types`, re-exported for existing imports. */
@@ -100,6 +114,13 @@ export interface Membership extends Omit<EventTarget, 'addEventListener' | 'remo
 
 type Driver = MembershipDriver<MembershipMessage, MembershipTimer, MembershipCommand, MembershipEvent>
 
+interface Running {
+  readonly core: MembershipCore
+  readonly driver: Driver
+  readonly reaper: IdleConnectionReaper
+  readonly lag: LagMonitor
+}
+
 const IDLE_DRIVER_METRICS: DriverMetrics = Object.freeze({
   messagesReceived: 0, messagesSent: 0, bytesReceived: 0, bytesSent: 0, dials: 0, timersFired: 0,
   dropped: Object.freeze({ decode: 0, encode: 0, 'no-address': 0, 'dial-failed': 0, 'send-failed': 0, 'core-error': 0 }),
@@ -114,7 +135,8 @@ export class MembershipService extends EventTarget implements Membership {
   /** Contact addresses being dialled for the core (redial or merge check), so a slow dial is not doubled. */
   readonly #contactDials = new Set<string>()
   /** Created on the first start, when the transport's listen addresses are known. */
-  #running: { readonly core: MembershipCore; readonly driver: Driver } | undefined
+  #running: Running | undefined
+  readonly #lagSampleMs: number
 
   constructor(init: MembershipInit) {
     super()
@@ -123,6 +145,9 @@ export class MembershipService extends EventTarget implements Membership {
     this.#rng = init.rng ?? cryptoRng()
     this.#clock = init.clock ?? systemClock
     this.#addrs = init.addrs
+    const lagSampleMs = init.lagSampleMs ?? 100
+    if (!Number.isInteger(lagSampleMs) || lagSampleMs < 0) throw new RangeError(`lagSampleMs must be a non-negative integer, got ${String(lagSampleMs)}`)
+    this.#lagSampleMs = lagSampleMs
   }
 
   override addEventListener<K extends keyof MembershipEvents>(type: K, listener: Listener<K>, options?: ListenerOptions): void
@@ -149,10 +174,14 @@ export class MembershipService extends EventTarget implements Membership {
     throwIfAborted(options.signal)
     this.#running ??= this.#create()
     this.#running.driver.start()
+    this.#running.reaper.start()
+    this.#running.lag.start()
   }
 
   async stop(options: AbortOptions = {}): Promise<void> {
     throwIfAborted(options.signal)
+    this.#running?.lag.stop()
+    this.#running?.reaper.stop()
     this.#running?.driver.stop()
   }
 
@@ -206,6 +235,9 @@ export class MembershipService extends EventTarget implements Membership {
       localHealth: core?.health ?? 0,
       incarnation: core?.incarnation ?? 0,
       ignored: core?.drops() ?? {},
+      lagMs: core?.lagMs(this.#clock.now()) ?? 0,
+      lagWideningMs: core?.lagWideningMs(this.#clock.now()) ?? 0,
+      idleConnectionsClosed: this.#running?.reaper.closed ?? 0,
     }
   }
 
@@ -215,7 +247,7 @@ export class MembershipService extends EventTarget implements Membership {
     return driver
   }
 
-  #create(): { core: MembershipCore; driver: Driver } {
+  #create(): Running {
     const self = { id: this.#transport.peerId, addrs: this.#addrs ?? this.#transport.listenAddrs() }
     const core = new MembershipCore({ self, rng: this.#rng, config: this.#config })
     const binding: CoreBinding<MembershipMessage, MembershipTimer, MembershipCommand, MembershipEvent> = {
@@ -228,7 +260,11 @@ export class MembershipService extends EventTarget implements Membership {
       onEvent: (event) => this.#onEvent(event),
       addressesIn: (from, msg, remember) => rememberAddresses(core, from, msg, remember),
     }
-    return { core, driver: new MembershipDriver(this.#transport, binding, this.#clock) }
+    const driver = new MembershipDriver(this.#transport, binding, this.#clock)
+    // Neighbours stay connected whatever their traffic; everything else closes once idle.
+    const reaper = new IdleConnectionReaper(this.#transport, this.#config.idleConnections ?? IDLE_CONNECTIONS_LAN, this.#clock, (peer) => core.isActive(peer))
+    const lag = new LagMonitor(this.#lagSampleMs, (lagMs) => driver.input({ type: 'command', command: { type: 'local-lag', lagMs } }), () => this.#clock.now())
+    return { core, driver, reaper, lag }
   }
 
   /** Dials a contact address for the core (a redial while isolated, or the merge check) and reports who answered. */

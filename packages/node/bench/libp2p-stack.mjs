@@ -77,6 +77,10 @@ export async function createStack({ count, topic, onMessage }) {
       await nodes[i].services.pubsub.publish(topic, payload)
     },
     /** Nodes whose gossipsub mesh for the topic has at least one peer. */
+    /** Open connections per node, and how many go to the node's mesh peers for the topic. */
+    connections() {
+      return nodes.map((n) => ({ open: n.getConnections().length, neighbours: n.services.pubsub.getMeshPeers(topic).length }))
+    },
     readyCount() {
       return nodes.filter((n) => n.services.pubsub.getMeshPeers(topic).length > 0).length
     },

@@ -6,6 +6,7 @@
  * preset's 200 ms ack timeout is shorter than the loop's own delays under load, and the resulting
  * false suspicions churn the overlay (measured: about 4x the idle traffic at 100 nodes).
  */
+import pino from 'pino'
 import { createNode } from '../dist/index.js'
 
 export const name = 'saorsa-gossip'
@@ -13,9 +14,17 @@ export const name = 'saorsa-gossip'
 export async function createStack({ count, topic, onMessage }) {
   const nodes = []
   let neighbourLosses = 0
+  // SWIM's verdicts reach us only as the node's info log lines; count them there (a few per second at most).
+  const swim = { suspected: 0, dead: 0 }
+  const logger = pino({ level: 'info' }, {
+    write(line) {
+      if (line.includes('"peer suspected"')) swim.suspected++
+      else if (line.includes('"peer declared dead"')) swim.dead++
+    },
+  })
   for (let i = 0; i < count; i++) {
     const host = `127.0.${1 + Math.floor((i + 2) / 254)}.${((i + 2) % 254) + 1}`
-    const node = createNode({ listen: [`tcp://${host}:0`], preset: 'lan' })
+    const node = createNode({ listen: [`tcp://${host}:0`], preset: 'lan', logger })
     await node.start()
     node.addEventListener('peer:down', () => { neighbourLosses++ })
     const subscription = node.subscribe(topic)
@@ -40,6 +49,17 @@ export async function createStack({ count, topic, onMessage }) {
     /** Overlay churn seen so far: neighbour losses summed over all nodes. */
     churn() {
       return neighbourLosses
+    },
+    /** SWIM suspicions and deaths seen so far, summed over all nodes. */
+    swim() {
+      return { ...swim }
+    },
+    /** Open connections per node, and how many of them go to active-view neighbours. */
+    connections() {
+      return nodes.map((n) => {
+        const s = n.status()
+        return { open: s.connections, neighbours: s.activePeers }
+      })
     },
     readyCount() {
       return nodes.filter((n) => n.status().activePeers > 0).length

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * One benchmark scenario in its own process (so CPU and memory figures belong to one stack):
- * `node scenario.mjs <stack> <nodes> <mode> [quick]`, stack `saorsa` or `libp2p`, mode `latency` or
- * `saturation`. Builds a random topology (each node links to `DEGREE` random earlier nodes), waits for
+ * `node scenario.mjs <stack> <nodes> <mode> [quick]`, stack `saorsa` or `libp2p`, mode `latency`,
+ * `saturation` or `connections` (open connections per node for 45 s after readiness, no publishing). Builds a random topology (each node links to `DEGREE` random earlier nodes), waits for
  * the overlay to form, publishes 1 KiB payloads from random nodes, and prints one JSON result line.
  */
 import { wireBytes } from './wire-bytes.mjs'
@@ -62,17 +62,48 @@ const onMessage = (node, payload) => {
 const stackModule = await import(stackName === 'libp2p' ? './libp2p-stack.mjs' : './saorsa-stack.mjs')
 const setupStart = performance.now()
 const stack = await stackModule.createStack({ count: N, topic: TOPIC, onMessage })
+process.stderr.write(`started after ${Math.round(performance.now() - setupStart)} ms\n`)
 for (let i = 1; i < N; i++) {
   const targets = new Set()
   const want = Math.min(i, DEGREE)
   while (targets.size < want) targets.add(Math.floor(rand() * i))
-  await stack.link(i, [...targets])
+  // Joins wait for their first neighbour; in the connections mode one slow join (tens of seconds on
+  // a loaded machine) must not hold up the rest, so joins start 100 ms apart and run concurrently.
+  if (mode === 'connections') {
+    void stack.link(i, [...targets])
+    await sleep(100)
+  } else await stack.link(i, [...targets])
 }
+process.stderr.write(`linked after ${Math.round(performance.now() - setupStart)} ms\n`)
 const readyDeadline = performance.now() + 45_000
 while (stack.readyCount() < N && performance.now() < readyDeadline) await sleep(100)
 const ready = stack.readyCount()
+process.stderr.write(`ready ${ready}/${N} after ${Math.round(performance.now() - setupStart)} ms\n`)
 await sleep(2000) // let the overlay settle (two gossipsub heartbeats; HyParView shuffles)
 const setupMs = performance.now() - setupStart
+// Open connections per node: mean and max of all, and of those that go to no neighbour.
+const connectionCensus = () => {
+  const per = stack.connections?.()
+  if (per === undefined || per.length === 0) return undefined
+  const open = per.map((c) => c.open)
+  const other = per.map((c) => Math.max(0, c.open - c.neighbours))
+  const mean = (xs) => Math.round((xs.reduce((a, b) => a + b, 0) / xs.length) * 10) / 10
+  return { mean: mean(open), max: Math.max(...open), nonNeighbourMean: mean(other), nonNeighbourMax: Math.max(...other) }
+}
+const connectionsAtReady = connectionCensus()
+const readyAt = performance.now()
+if (mode === 'connections') {
+  // Open connections over the 45 s after readiness with nobody publishing: the overlay forms, then
+  // the connections a node opened for short membership exchanges should close once idle.
+  const samples = [{ sAfterReady: 0, ...connectionsAtReady }]
+  for (let k = 1; k <= 9; k++) {
+    await sleep(readyAt + k * 5000 - performance.now())
+    samples.push({ sAfterReady: k * 5, ...connectionCensus() })
+  }
+  process.stdout.write(`${JSON.stringify({ stack: stackModule.name, nodes: N, mode, ready, setupMs: Math.round(setupMs), samples })}\n`)
+  await Promise.race([stack.close(), sleep(5000)])
+  process.exit(0)
+}
 
 let nextIndex = 0
 let refused = 0
@@ -125,7 +156,9 @@ const idleBytes0 = wireBytes()
 await sleep(IDLE_MS)
 const idleBytesPerNodePerS = (wireBytes() - idleBytes0) / (IDLE_MS / 1000) / N
 
+const connectionsBeforePublish = { ...connectionCensus(), sAfterReady: Math.round((performance.now() - readyAt) / 1000) }
 const churn0 = stack.churn?.() ?? 0
+const swim0 = stack.swim?.()
 const bytes0 = wireBytes()
 const cpu0 = process.cpuUsage()
 const t0 = performance.now()
@@ -183,6 +216,10 @@ const result = {
   idleBytesPerNodePerS,
   throughput: complete / elapsedS,
   churn: (stack.churn?.() ?? 0) - churn0,
+  swim: swim0 === undefined ? undefined : { suspected: stack.swim().suspected - swim0.suspected, dead: stack.swim().dead - swim0.dead },
+  connectionsAtReady,
+  connectionsBeforePublish,
+  connectionsAtEnd: { ...connectionCensus(), sAfterReady: Math.round((performance.now() - readyAt) / 1000) },
   dropped: stack.dropped?.(),
 }
 process.stdout.write(`${JSON.stringify(result)}\n`)

@@ -3,7 +3,7 @@
  * the only place that knows the layers' factories, so `node.ts` stays about lifecycle and policy.
  */
 import type { Identity, SignatureBackend } from '@saorsa-gossip/identity'
-import { createMembership, type Membership } from '@saorsa-gossip/membership'
+import { createMembership, IDLE_CONNECTIONS_LAN, IDLE_CONNECTIONS_WAN, type IdleConnectionConfig, type Membership } from '@saorsa-gossip/membership'
 import { createPubSub, type PubSub } from '@saorsa-gossip/pubsub'
 import type { Transport } from '@saorsa-gossip/transport'
 import { throwIfAborted, type MessageId, type PeerId, type TopicId } from '@saorsa-gossip/types'
@@ -11,6 +11,9 @@ import type { PresetName } from './config/node-config.ts'
 import { componentLogger, type Logger } from './logger.ts'
 import { STACK_PRESETS, onNeighborDown, onNeighborUp, type PubSubSide } from './proto/stack.ts'
 import type { PeerInfo } from './status.ts'
+
+/** When a connection to a non-neighbour closes unused, as the membership presets of the same names (their reasons are there). */
+const IDLE_BY_PRESET: Record<PresetName, IdleConnectionConfig> = { local: IDLE_CONNECTIONS_LAN, lan: IDLE_CONNECTIONS_LAN, wan: IDLE_CONNECTIONS_WAN }
 
 export interface Contact {
   peerId?: PeerId
@@ -57,7 +60,7 @@ export function createLayers(init: LayersInit): Layers {
   const { transport } = init
   const log = componentLogger(init.logger, 'membership')
   const membership = createMembership({
-    transport, config: STACK_PRESETS[init.preset].membership, ...(init.announce === undefined ? {} : { addrs: init.announce }),
+    transport, config: { ...STACK_PRESETS[init.preset].membership, idleConnections: IDLE_BY_PRESET[init.preset] }, ...(init.announce === undefined ? {} : { addrs: init.announce }),
   })
   // Neighbour events reach pubsub through the rules of the shipped stack (./proto/stack.ts), as in the
   // simulator, so pubsub gets no membership component of its own.

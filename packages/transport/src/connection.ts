@@ -125,7 +125,7 @@ export class SecureConnection implements Connection {
   stats(): ConnectionStats {
     return {
       ...this.#stats, sendEpoch: this.#sealer.epoch, receiveEpoch: this.#opener.epoch, drops: { ...this.#drops },
-      pendingRequests: this.#direct.pendingRequests, openStreams: this.#streams.counts,
+      pendingRequests: this.#direct.pendingRequests, pendingHandlers: this.#pendingHandlers + this.#direct.answering, openStreams: this.#streams.counts,
     }
   }
 

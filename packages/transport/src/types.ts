@@ -74,6 +74,8 @@ export interface ConnectionStats {
   readonly drops: DropCounts
   /** Direct requests of ours awaiting a response on this connection. */
   readonly pendingRequests: number
+  /** Our handlers still running for this connection: message handlers that returned a promise, and the remote's requests not yet answered. */
+  readonly pendingHandlers: number
   readonly openStreams: { readonly inbound: number; readonly outbound: number }
 }
 

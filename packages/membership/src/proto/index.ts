@@ -23,6 +23,7 @@ export { SWIM_LAN, SWIM_WAN, SWIM_LOCAL, validateSwimConfig } from './swim-confi
 export type { SwimConfig } from './swim-config.ts'
 export { suspicionMinTimeoutMs, suspicionTimeoutMs, remainingSuspicionMs, retransmitLimit } from './suspicion.ts'
 export { applyHealthDelta, scaleByHealth, failedProbePenalty } from './awareness.ts'
+export { LocalLag, LAG_HALF_LIFE_MS, type LagLimits } from './swim-lag.ts'
 export { MembershipCore, DEAD_RETENTION_PROBE_PERIODS, MAX_RETAINED_DEAD } from './membership.ts'
 export type {
   MembershipCoreInit, MembershipMessage, MembershipTimer, MembershipCommand, MembershipEvent, MembershipInput, MembershipOutput,

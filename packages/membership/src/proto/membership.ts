@@ -40,6 +40,8 @@ export type MembershipCommand =
   | { readonly type: 'contact-reached'; readonly addr: string; readonly peer: PeerInfo }
   /** DISCONNECT(alive: false) to every active peer; the core is silent afterwards. */
   | { readonly type: 'leave' }
+  /** How late the driver's event loop runs (ms): SWIM widens its timeouts while it lasts (`swim-lag.ts`). */
+  | { readonly type: 'local-lag'; readonly lagMs: number }
 
 export type MembershipEvent =
   /** A peer entered the active view: the neighbour set that gossip (pubsub) broadcasts over. */
@@ -128,6 +130,16 @@ export class MembershipCore implements ProtocolCore<MembershipMessage, Membershi
     return this.#swim.incarnation
   }
 
+  /** The local lag estimate SWIM holds (ms, decayed since the last sample). */
+  lagMs(nowMs: number): number {
+    return this.#swim.lagMs(nowMs)
+  }
+
+  /** How much SWIM widens each timeout for local lag right now (ms). */
+  lagWideningMs(nowMs: number): number {
+    return this.#swim.lagWideningMs(nowMs)
+  }
+
   get hasLeft(): boolean {
     return this.#left
   }
@@ -148,6 +160,11 @@ export class MembershipCore implements ProtocolCore<MembershipMessage, Membershi
         else this.#runSwim({ type: 'recv', from: input.from, msg: input.msg.msg }, nowMs, out)
         return
       case 'command':
+        // Local lag concerns SWIM's timeouts alone (HyParView has no timeout that reads as a failure).
+        if (input.command.type === 'local-lag') {
+          this.#runSwim({ type: 'command', command: input.command }, nowMs, out)
+          return
+        }
         this.#runHyParView({ type: 'command', command: input.command }, nowMs, out)
         // After leaving SWIM neither probes nor answers: its timers are dropped when they fire.
         if (input.command.type === 'leave') this.#left = true

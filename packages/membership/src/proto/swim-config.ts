@@ -41,6 +41,22 @@ export interface SwimConfig {
    * late-timer awareness. Off: SWIM as in the 2002 paper with a fixed suspicion timeout.
    */
   readonly lifeguard: boolean
+  /**
+   * Local lag (`swim-lag.ts`, Lifeguard on only): a lag the driver reports at or below this widens
+   * nothing; the ack timeout already absorbs the jitter of a shared machine.
+   */
+  readonly lagToleranceMs: number
+  /**
+   * While this node runs L ms late, the ack timeout, the protocol period and the suspicion timeout each
+   * grow by `lagMultiplier * L`: the ack waits in our queue behind about L ms of work, and on a machine
+   * (or process) whose peers share our load, the ping waited as long in theirs.
+   */
+  readonly lagMultiplier: number
+  /**
+   * The most any one timeout grows for local lag. It bounds how much later a really dead member is
+   * declared while this node is late: at most three widenings (ack timeout, period, suspicion).
+   */
+  readonly maxLagWideningMs: number
 }
 
 /** Tuned for accuracy over speed on a LAN, like memberlist's DefaultLANConfig. */
@@ -60,6 +76,11 @@ export const SWIM_LAN: SwimConfig = Object.freeze({
   maxHealth: 8, // Lifeguard paper S = 8 (memberlist AwarenessMaxMultiplier 8)
   maxUpdatesPerMessage: LIMITS.maxSwimUpdates, // wire cap, SPEC.md section 3
   lifeguard: true, // Lifeguard paper: > 50x fewer false positives
+  lagToleranceMs: 100, // a fifth of the 500 ms ack timeout: round trip plus jitter fit in the rest
+  lagMultiplier: 2, // our queue and one more lagging queue (the prober's peer sharing our load)
+  // 3 s: three protocol periods. A dead member is declared at most 3 x 3 s = 9 s later while we are
+  // late; a loop later than 1.5 s for longer than that cannot serve its neighbours anyway.
+  maxLagWideningMs: 3000,
 })
 
 /** Higher latency and loss between data centres, like memberlist's DefaultWANConfig. */
@@ -72,6 +93,8 @@ export const SWIM_WAN: SwimConfig = Object.freeze({
   gossipIntervalMs: 500, // memberlist WAN GossipInterval 500 ms
   gossipFanout: 4, // memberlist WAN GossipNodes 4
   suspicionConfirmations: 4, // memberlist: k = SuspicionMult - 2
+  lagToleranceMs: 600, // a fifth of the 3 s ack timeout, as on the LAN
+  maxLagWideningMs: 10_000, // two WAN protocol periods: at most 30 s later for a dead member
 })
 
 /** Loopback or a single host: fast detection, like memberlist's DefaultLocalConfig. */
@@ -84,6 +107,7 @@ export const SWIM_LOCAL: SwimConfig = Object.freeze({
   gossipIntervalMs: 100, // memberlist Local GossipInterval 100 ms
   suspicionConfirmations: 1, // memberlist: k = SuspicionMult - 2
   retransmitMult: 2, // memberlist Local RetransmitMult 2
+  lagToleranceMs: 40, // a fifth of the 200 ms ack timeout, as on the LAN
 })
 
 /** Throws a RangeError naming the first out-of-range field. */
@@ -106,6 +130,9 @@ export function validateSwimConfig(config: SwimConfig): SwimConfig {
   positive('retransmitMult')
   positive('maxHealth', 0, 64)
   positive('maxUpdatesPerMessage', 0, LIMITS.maxSwimUpdates)
+  positive('lagToleranceMs', 0)
+  positive('lagMultiplier', 0, 16)
+  positive('maxLagWideningMs', 0)
   if (typeof config.lifeguard !== 'boolean') throw new RangeError('swim.lifeguard must be a boolean')
   return config
 }

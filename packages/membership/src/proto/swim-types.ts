@@ -9,6 +9,8 @@ import type { SwimMessage, SwimState } from './swim-messages.ts'
 export type SwimCommand =
   | { readonly type: 'add-member'; readonly peer: PeerId }
   | { readonly type: 'remove-member'; readonly peer: PeerId }
+  /** The driver's sample of how late its event loop runs (`swim-lag.ts`); widens timeouts while it lasts. */
+  | { readonly type: 'local-lag'; readonly lagMs: number }
 
 export type SwimEvent =
   /** `by` raised the suspicion (this node after a failed probe, or the gossiped update's origin). */

@@ -14,6 +14,7 @@ import type { SwimMessage, SwimState, SwimUpdate } from './swim-messages.ts'
 import type { SwimCommand, SwimEvent, SwimInput, SwimMember, SwimOutput, SwimTimer } from './swim-types.ts'
 import { retransmitLimit, suspicionMinTimeoutMs, suspicionTimeoutMs } from './suspicion.ts'
 import { SwimUpdateQueue } from './swim-updates.ts'
+import { LocalLag } from './swim-lag.ts'
 
 /** The largest incarnation the codec carries (CBOR uint read as a safe JavaScript integer). */
 export const MAX_INCARNATION = Number.MAX_SAFE_INTEGER
@@ -54,6 +55,7 @@ export class Swim implements ProtocolCore<SwimMessage, SwimTimer, SwimCommand, S
   readonly #members = new Map<string, Member>()
   readonly #updates = new SwimUpdateQueue()
   readonly #relays: IndirectRelays
+  readonly #lag = new LocalLag()
   #incarnation = 0
   /** Suspect or dead updates at MAX_INCARNATION, which nobody could refute (forged). */
   unrefutableDropped = 0
@@ -86,6 +88,16 @@ export class Swim implements ProtocolCore<SwimMessage, SwimTimer, SwimCommand, S
     return this.#health
   }
 
+  /** The decayed local lag estimate the driver reported (ms). */
+  lagMs(nowMs: number): number {
+    return this.#lag.lagMs(nowMs)
+  }
+
+  /** How much every timeout is widened right now for local lag (ms; 0 when on time or Lifeguard is off). */
+  lagWideningMs(nowMs: number): number {
+    return this.#config.lifeguard ? this.#lag.wideningMs(nowMs, this.#config) : 0
+  }
+
   members(): SwimMember[] {
     return [...this.#members.values()].map(({ peer, state, incarnation }) => ({ peer, state, incarnation }))
   }
@@ -99,13 +111,16 @@ export class Swim implements ProtocolCore<SwimMessage, SwimTimer, SwimCommand, S
     if (!this.#armed) {
       // The first input of any kind starts the probe loop.
       this.#armed = true
-      this.#scheduleProbe(this.#tick, nowMs, this.#probePeriodMs(), false, out)
+      this.#scheduleProbe(this.#tick, nowMs, this.#probePeriodMs(nowMs), false, out)
       if (this.#config.gossipIntervalMs > 0) out.push({ type: 'schedule', delayMs: this.#config.gossipIntervalMs, timer: { type: 'gossip' } })
     }
     switch (input.type) {
       case 'command':
-        if (input.command.type === 'add-member') this.#addMember(input.command.peer)
-        else this.#removeMember(input.command.peer)
+        switch (input.command.type) {
+          case 'add-member': this.#addMember(input.command.peer); return
+          case 'remove-member': this.#removeMember(input.command.peer); return
+          case 'local-lag': this.#lag.report(input.command.lagMs, nowMs, this.#config); return
+        }
         return
       case 'recv':
         this.#onMessage(input.from, input.msg, nowMs, out)
@@ -120,12 +135,15 @@ export class Swim implements ProtocolCore<SwimMessage, SwimTimer, SwimCommand, S
     }
   }
 
-  #probePeriodMs(): number {
-    return this.#config.lifeguard ? scaleByHealth(this.#config.probeIntervalMs, this.#health) : this.#config.probeIntervalMs
+  /** Both widen by the same lag, so the indirect window (period minus ack timeout) keeps its length. */
+  #probePeriodMs(nowMs: number): number {
+    if (!this.#config.lifeguard) return this.#config.probeIntervalMs
+    return scaleByHealth(this.#config.probeIntervalMs, this.#health) + this.lagWideningMs(nowMs)
   }
 
-  #ackTimeoutMs(): number {
-    return this.#config.lifeguard ? scaleByHealth(this.#config.ackTimeoutMs, this.#health) : this.#config.ackTimeoutMs
+  #ackTimeoutMs(nowMs: number): number {
+    if (!this.#config.lifeguard) return this.#config.ackTimeoutMs
+    return scaleByHealth(this.#config.ackTimeoutMs, this.#health) + this.lagWideningMs(nowMs)
   }
 
   #adjustHealth(delta: number): void {
@@ -205,7 +223,14 @@ export class Swim implements ProtocolCore<SwimMessage, SwimTimer, SwimCommand, S
       // so replies may be queued behind this timer. Count it against our own health and wait once more.
       if (this.#config.lifeguard && !timer.extended && nowMs - timer.dueMs > this.#config.ackTimeoutMs) {
         this.#adjustHealth(1)
-        this.#scheduleProbe(timer.tick, nowMs, this.#ackTimeoutMs(), true, out)
+        this.#scheduleProbe(timer.tick, nowMs, this.#ackTimeoutMs(nowMs), true, out)
+        return
+      }
+      // Local lag: we are late right now, so the ack may be waiting in our own queue. Wait once more,
+      // by the lag widening alone (bounded by maxLagWideningMs); the lag itself is the evidence.
+      const widening = this.lagWideningMs(nowMs)
+      if (!timer.extended && widening > 0) {
+        this.#scheduleProbe(timer.tick, nowMs, widening, true, out)
         return
       }
       this.#adjustHealth(failedProbePenalty(probe.helpersAsked, probe.expectedNacks, probe.nacks))
@@ -222,9 +247,9 @@ export class Swim implements ProtocolCore<SwimMessage, SwimTimer, SwimCommand, S
       const seq = ++this.#seq
       this.#probe = { seq, target: target.peer, acked: false, helpersAsked: 0, expectedNacks: 0, nacks: 0 }
       out.push({ type: 'send', to: target.peer, msg: { type: 'ping', seq, updates: this.#piggyback(target.peer) } })
-      out.push({ type: 'schedule', delayMs: this.#ackTimeoutMs(), timer: { type: 'ack-timeout', seq } })
+      out.push({ type: 'schedule', delayMs: this.#ackTimeoutMs(nowMs), timer: { type: 'ack-timeout', seq } })
     }
-    this.#scheduleProbe(this.#tick, nowMs, this.#probePeriodMs(), false, out)
+    this.#scheduleProbe(this.#tick, nowMs, this.#probePeriodMs(nowMs), false, out)
   }
 
   /** Asks k helpers to probe the target (`chooseHelpers` says which, and which owe a nack). */
@@ -313,8 +338,18 @@ export class Swim implements ProtocolCore<SwimMessage, SwimTimer, SwimCommand, S
         if (this.#config.lifeguard && !timer.extended && nowMs - m.deadlineMs > this.#config.ackTimeoutMs) {
           // Late-timer awareness: a refutation may be queued behind this overdue timer.
           this.#adjustHealth(1)
-          m.deadlineMs = nowMs + this.#ackTimeoutMs()
+          m.deadlineMs = nowMs + this.#ackTimeoutMs(nowMs)
           out.push({ type: 'schedule', delayMs: m.deadlineMs - nowMs, timer: { ...timer, extended: true } })
+          return
+        }
+        // Local lag: a refutation may be waiting in our own queue. The deadline is the suspicion
+        // timeout from when it started plus the widening for the lag we have now (so at most
+        // maxLagWideningMs past the unwidened deadline, and none once we are on time again).
+        const lagWidening = this.lagWideningMs(nowMs)
+        const lagDeadline = m.suspectSinceMs + this.#suspicionTimeout(m, this.#liveCount()) + lagWidening
+        if (lagWidening > 0 && lagDeadline > nowMs) {
+          m.deadlineMs = lagDeadline
+          out.push({ type: 'schedule', delayMs: lagDeadline - nowMs, timer })
           return
         }
         this.#applyUpdate({ peer: m.peer, state: 'dead', incarnation: m.incarnation, from: this.#self }, nowMs, out)
@@ -391,7 +426,7 @@ export class Swim implements ProtocolCore<SwimMessage, SwimTimer, SwimCommand, S
     // Too few members to deliver the expected confirmations: wait the minimum only (memberlist).
     const k = this.#config.suspicionConfirmations
     m.expectedConfirmations = this.#config.lifeguard && live - 2 >= k ? k : 0
-    m.deadlineMs = nowMs + this.#suspicionTimeout(m, live)
+    m.deadlineMs = nowMs + this.#suspicionTimeout(m, live) + this.lagWideningMs(nowMs)
     this.#updates.enqueue(u)
     out.push({ type: 'schedule', delayMs: m.deadlineMs - nowMs, timer: { type: 'suspicion', peer: m.peer, incarnation: m.incarnation, extended: false } })
     out.push({ type: 'emit', event: { type: 'member-suspect', peer: m.peer, incarnation: m.incarnation, by: u.from } })
@@ -405,7 +440,7 @@ export class Swim implements ProtocolCore<SwimMessage, SwimTimer, SwimCommand, S
     // Independent confirmations travel on, so other members can shorten their timers too.
     this.#updates.enqueue(u)
     // A deadline that falls in the past ends the suspicion now; it is not a timer that ran late.
-    const deadline = Math.max(nowMs, m.suspectSinceMs + this.#suspicionTimeout(m, this.#liveCount()))
+    const deadline = Math.max(nowMs, m.suspectSinceMs + this.#suspicionTimeout(m, this.#liveCount()) + this.lagWideningMs(nowMs))
     if (deadline >= m.deadlineMs) return
     m.deadlineMs = deadline
     out.push({

@@ -54,6 +54,8 @@ export class DirectEndpoint {
   }
 
   get pendingRequests(): number { return this.#pending.size }
+  /** The remote's requests whose handler has not answered yet. */
+  get answering(): number { return this.#running }
 
   async sendOneWay(protocol: MessageProtocol, message: Uint8Array, options?: AbortOptions): Promise<void> {
     checkMessage(protocol, message, 'sendDirect')

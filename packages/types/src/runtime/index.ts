@@ -37,4 +37,5 @@
  */
 export { CoreRuntime, type CoreRuntimeInit, type RuntimeMetrics } from './core-runtime.ts'
 export { TimerHeap } from './timer-heap.ts'
+export { LagMonitor } from './lag-monitor.ts'
 export { liftOutputs, type Lift } from '../sansio.ts'
