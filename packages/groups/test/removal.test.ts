@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { fallbackCommitter, removalCommitter } from '../src/proto/committer.ts'
 import type { SessionOutput } from '../src/session.ts'
+import type { PeerId } from '@saorsa-gossip/types'
 import { suiteFor } from './helpers.ts'
 import { Net } from './session-harness.ts'
 
@@ -36,12 +37,8 @@ describe('the removal committer rule', () => {
 const isFallback = (o: SessionOutput): boolean => o.type === 'schedule' && o.timer.type === 'removal-fallback'
 
 async function groupOfFour() {
-  const suite = await suiteFor('saorsa')
-  const { net, creator } = await Net.withCreator(suite, 60)
-  const others = await Promise.all([61, 62, 63].map((s) => net.newcomer(s)))
-  await net.handle(creator, await net.session(creator).propose({ add: await net.keyPackages(others.map((o) => o.keyPackage)) }, net.nowMs))
-  await net.settle()
-  const [b, c, d] = others.map((o) => o.peer) as [typeof creator, typeof creator, typeof creator]
+  const { net, creator, others } = await Net.groupOfFour(await suiteFor('saorsa'), 60)
+  const [b, c, d] = others as [PeerId, PeerId, PeerId]
   // Leaves 0..3 in the order added.
   expect([creator, b, c, d].map((p) => net.session(creator).group.members().find((m) => m.peerId.equals(p))!.leafIndex)).toEqual([0, 1, 2, 3])
   return { net, creator, b, c, d }

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { Identity } from '@saorsa-gossip/identity'
 import { toHex, utf8, type PeerId, type TopicId } from '@saorsa-gossip/types'
-import { COMMIT_LOG_LOCAL } from '../src/proto/config.ts'
+import { COMMIT_LOG_LOCAL, type CommitLogConfig } from '../src/proto/config.ts'
 import { decodeGroupsRpc, decodeGroupTopicPayload, encodeGroupsRpc } from '../src/codec.ts'
 import { COMMITS_PROTOCOL, createGroups, GROUPS_PROTOCOL, WELCOME_PROTOCOL, type Groups, type GroupsPubSub, type GroupsTransport } from '../src/service.ts'
 import { identity, suiteFor } from './helpers.ts'
@@ -163,12 +163,11 @@ describe('the groups service', () => {
     for (const n of nodes) await n.stop()
   })
 
-  it('has the member nearest a removed one commit its removal', async () => {
+  /** Four services on one network: a creates the group and invites b, c and d in turn (leaves 0-3). */
+  async function groupOfFour(seeds: readonly number[], commitLog: CommitLogConfig = COMMIT_LOG_LOCAL) {
     await suiteFor('saorsa')
     const net = new Network()
-    const ids: Identity[] = [70, 71, 72, 73].map((n) => identity(n))
-    // A fallback far beyond the test's virtual steps, which outrun file I/O: only c may commit.
-    const commitLog = { ...COMMIT_LOG_LOCAL, removalFallbackMs: 60_000 }
+    const ids: Identity[] = seeds.map((n) => identity(n))
     const nodes = ids.map((id, i) => createGroups(
       { directory: dirs[i]!, commitLog },
       { identity: id, pubsub: net.pubsub(id.peerId), transport: net.transport(id.peerId) },
@@ -180,8 +179,15 @@ describe('the groups service', () => {
       await a.invite(groupId, ids[i]!.peerId)
       await until(() => n.list().length === 1 && a.epoch(groupId) === i)
     }
-    expect(a.members(groupId).map((m) => m.leafIndex)).toEqual([0, 1, 2, 3])
     await until(() => nodes.every((n) => n.epoch(groupId) === 3))
+    return { net, ids, nodes, groupId, a, b, c, d }
+  }
+
+  it('has the member nearest a removed one commit its removal', async () => {
+    // A fallback far beyond the test's virtual steps, which outrun file I/O: only c may commit.
+    const commitLog = { ...COMMIT_LOG_LOCAL, removalFallbackMs: 60_000 }
+    const { net, ids, nodes, groupId, a, b, c, d } = await groupOfFour([70, 71, 72, 73], commitLog)
+    expect(a.members(groupId).map((m) => m.leafIndex)).toEqual([0, 1, 2, 3])
 
     // a removes d (leaf 3): it proposes, c (leaf 2) commits.
     net.published.length = 0
@@ -196,21 +202,7 @@ describe('the groups service', () => {
   })
 
   it('commits a removal when the member nearest the removed one does not answer', async () => {
-    await suiteFor('saorsa')
-    const net = new Network()
-    const ids: Identity[] = [74, 75, 76, 77].map((n) => identity(n))
-    const nodes = ids.map((id, i) => createGroups(
-      { directory: dirs[i]!, commitLog: COMMIT_LOG_LOCAL },
-      { identity: id, pubsub: net.pubsub(id.peerId), transport: net.transport(id.peerId) },
-    ))
-    for (const n of nodes) await n.start()
-    const [a, b, c, d] = nodes as [Groups, Groups, Groups, Groups]
-    const groupId = await a.create()
-    for (const [i, n] of [[1, b], [2, c], [3, d]] as const) {
-      await a.invite(groupId, ids[i]!.peerId)
-      await until(() => n.list().length === 1 && a.epoch(groupId) === i)
-    }
-    await until(() => nodes.every((n) => n.epoch(groupId) === 3))
+    const { net, ids, groupId, a, b, c, d } = await groupOfFour([74, 75, 76, 77])
     // c, nearest to d, is offline: a's proposal goes unanswered and a commits after the fallback delay.
     await c.stop()
     net.published.length = 0

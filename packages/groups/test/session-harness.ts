@@ -31,6 +31,15 @@ export class Net {
     return { net, creator: id.peerId }
   }
 
+  /** A creator (`seed`) that added three newcomers (`seed + 1` to `seed + 3`) in one commit, settled: leaves 0-3. */
+  static async groupOfFour(suite: GroupSuite, seed: number): Promise<{ net: Net; creator: PeerId; others: PeerId[] }> {
+    const { net, creator } = await Net.withCreator(suite, seed)
+    const others = await Promise.all([1, 2, 3].map((i) => net.newcomer(seed + i)))
+    await net.handle(creator, await net.session(creator).propose({ add: await net.keyPackages(others.map((o) => o.keyPackage)) }, net.nowMs))
+    await net.settle()
+    return { net, creator, others: others.map((o) => o.peer) }
+  }
+
   session(peer: PeerId): GroupSession {
     return this.nodes.get(peer.toHex())!.session!
   }

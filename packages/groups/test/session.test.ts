@@ -7,12 +7,7 @@ import { Net } from './session-harness.ts'
 type Message = GroupTopicPayload & { type: 'message' }
 
 async function groupOfFour() {
-  const suite = await suiteFor('saorsa')
-  const { net, creator } = await Net.withCreator(suite, 40)
-  const others = await Promise.all([41, 42, 43].map((s) => net.newcomer(s)))
-  await net.handle(creator, await net.session(creator).propose({ add: await net.keyPackages(others.map((o) => o.keyPackage)) }, net.nowMs))
-  await net.settle()
-  return { net, creator, others: others.map((o) => o.peer) }
+  return Net.groupOfFour(await suiteFor('saorsa'), 40)
 }
 
 describe('group sessions over an in-memory network', () => {
