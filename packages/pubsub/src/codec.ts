@@ -9,6 +9,7 @@ import {
 } from '@saorsa-gossip/types'
 import { MAX_SKETCH_CELLS } from './proto/anti-entropy.ts'
 import { IBLT_CELL_BYTES } from './proto/iblt.ts'
+import { HELD_KEY_PREFIX_BYTES, MAX_HELD_KEY_PREFIXES } from './proto/keys.ts'
 import { MAX_HOP, type PubSubMessage } from './proto/messages.ts'
 
 /** Topics per SUBSCRIBE / UNSUBSCRIBE. */
@@ -63,8 +64,16 @@ const wireSchema = s.variant('k', {
   ),
   prune: s.transform(s.object({ k: s.literal('prune'), t: s.topicId() }), (w): PubSubMessage => ({ type: 'prune', topic: w.t })),
   sub: s.transform(
-    s.object({ k: s.literal('sub'), t: s.array(s.topicId(), { min: 1, max: MAX_TOPICS_PER_MESSAGE }), r: s.bool() }),
-    (w): PubSubMessage => ({ type: 'subscribe', topics: w.t, reply: w.r }),
+    s.object({
+      k: s.literal('sub'),
+      t: s.array(s.topicId(), { min: 1, max: MAX_TOPICS_PER_MESSAGE }),
+      r: s.bool(),
+      h: s.optional(s.bytes({ min: HELD_KEY_PREFIX_BYTES, max: MAX_HELD_KEY_PREFIXES * HELD_KEY_PREFIX_BYTES })),
+    }),
+    (w): PubSubMessage => {
+      if (w.h !== undefined && w.h.length % HELD_KEY_PREFIX_BYTES !== 0) throw new DecodeError('sub: held keys not a whole number of 8-byte prefixes', 'h')
+      return { type: 'subscribe', topics: w.t, reply: w.r, ...(w.h === undefined ? {} : { heldKeys: w.h }) }
+    },
   ),
   unsub: s.transform(
     s.object({ k: s.literal('unsub'), t: s.array(s.topicId(), { min: 1, max: MAX_TOPICS_PER_MESSAGE }) }),
@@ -112,7 +121,11 @@ function toWire(msg: PubSubMessage): Record<string, unknown> {
     case 'iwant': return { k: 'iwant', t: msg.topic.bytes, i: msg.ids.map((id) => id.bytes) }
     case 'graft': return { k: 'graft', t: msg.topic.bytes, i: msg.ids.map((id) => id.bytes) }
     case 'prune': return { k: 'prune', t: msg.topic.bytes }
-    case 'subscribe': return { k: 'sub', t: msg.topics.map((t) => t.bytes), r: msg.reply }
+    case 'subscribe': {
+      const wire: Record<string, unknown> = { k: 'sub', t: msg.topics.map((t) => t.bytes), r: msg.reply }
+      if (msg.heldKeys !== undefined) wire['h'] = msg.heldKeys
+      return wire
+    }
     case 'unsubscribe': return { k: 'unsub', t: msg.topics.map((t) => t.bytes) }
     case 'key-request': return { k: 'keyreq', o: msg.origins.map((o) => o.bytes) }
     case 'key-response': return { k: 'key', p: [...msg.keys] }

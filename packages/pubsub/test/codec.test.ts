@@ -16,6 +16,7 @@ const samples: PubSubMessage[] = [
   { type: 'graft', topic, ids: [] },
   { type: 'prune', topic },
   { type: 'subscribe', topics: [topic], reply: true },
+  { type: 'subscribe', topics: [topic], reply: false, heldKeys: new Uint8Array(24).fill(7) },
   { type: 'unsubscribe', topics: [topic] },
   { type: 'key-request', origins: [node.id] },
   { type: 'key-response', keys: [node.publicKey] },
@@ -74,6 +75,14 @@ describe('pubsub codec', () => {
     expect(() => decodePubSubMessage(encodePubSubMessage({ type: 'iwant', topic, ids: many }))).toThrow(DecodeError)
   })
 
+  it('rejects held key prefixes that are not whole 8-byte prefixes, or more than 256 of them', () => {
+    const sub = (heldKeys: Uint8Array) => encodePubSubMessage({ type: 'subscribe', topics: [topic], reply: false, heldKeys })
+    expect(() => decodePubSubMessage(sub(new Uint8Array(12)))).toThrow(/8-byte prefixes/)
+    expect(() => decodePubSubMessage(sub(new Uint8Array(0)))).toThrow(DecodeError)
+    expect(() => decodePubSubMessage(sub(new Uint8Array(257 * 8)))).toThrow(DecodeError)
+    expect(decodePubSubMessage(sub(new Uint8Array(256 * 8)))).toMatchObject({ type: 'subscribe', heldKeys: new Uint8Array(256 * 8) })
+  })
+
   it('rejects hop 0, hop 256 and a payload over the cap', () => {
     const msg = samples[0] as Extract<PubSubMessage, { type: 'publish' }>
     expect(() => decodePubSubMessage(encodePubSubMessage({ ...msg, hop: 0 }))).toThrow(DecodeError)
@@ -99,7 +108,7 @@ describe('pubsub codec', () => {
   })
 
   it('decodes PeerIds that hash from the carried key', () => {
-    const decoded = decodePubSubMessage(encodePubSubMessage(samples[9]!))
+    const decoded = decodePubSubMessage(encodePubSubMessage(samples.find((m) => m.type === 'key-response')!))
     if (decoded.type !== 'key-response') throw new Error('wrong kind')
     expect(PeerId.fromPublicKey(decoded.keys[0]!).equals(node.id)).toBe(true)
   })

@@ -147,6 +147,62 @@ describe('PubSubCore Plumtree behaviour', () => {
     expect(a.core.eagerPeers(TOPIC).map((p) => p.toHex()).sort()).toEqual([b.id.toHex(), c.id.toHex()].sort())
   })
 
+  it("attaches no origin key for a neighbour that forwarded or announced one of that origin's messages, nor for the origin", () => {
+    const [a, b, c, e, o] = [makeNode(1), makeNode(2), makeNode(3), makeNode(5), makeNode(9)]
+    connect(a, [b, c, e, o])
+    a.core.handle({ type: 'recv', from: e.id, msg: { type: 'prune', topic: TOPIC } }, 0, [])
+    const [m1, m2] = [o.publisher.build(TOPIC, new Uint8Array([1]), 0), o.publisher.build(TOPIC, new Uint8Array([2]), 0)]
+    /** Each pushed copy as [receiver, whether it carries the origin's key], sorted. */
+    const keyed = (out: PubSubOutput[]) => sends(out, 'publish').map((s) => [s.to.toHex(), s.msg.type === 'publish' && s.msg.originKey !== undefined]).sort()
+    // c forwards o's first message (with the key, to a that lacks it): c holds o's key. b gets the
+    // key with the message; o, the origin, does not.
+    const first: PubSubOutput[] = []
+    a.core.handle({ type: 'recv', from: c.id, msg: { ...m1, hop: 2, originKey: o.publicKey } }, 1, first)
+    expect(keyed(first)).toEqual([[b.id.toHex(), true], [o.id.toHex(), false]].sort())
+    // e, lazy, announces it too: it verified it, so it holds the key as well.
+    a.core.handle({ type: 'recv', from: e.id, msg: { type: 'ihave', topic: TOPIC, ids: [idOf(m1)], hops: [2] } }, 2, [])
+    const second: PubSubOutput[] = []
+    a.core.handle({ type: 'recv', from: b.id, msg: { ...m2, hop: 2 } }, 3, second)
+    expect(keyed(second)).toEqual([[c.id.toHex(), false], [o.id.toHex(), false]].sort())
+    const served: PubSubOutput[] = []
+    a.core.handle({ type: 'recv', from: e.id, msg: { type: 'graft', topic: TOPIC, ids: [idOf(m2)] } }, 4, served)
+    expect(sends(served, 'publish')).toEqual([{ to: e.id, msg: { ...m2, hop: 3 } }])
+  })
+
+  it("lists the origins it holds keys for in a new link's sub, and attaches none the neighbour listed", () => {
+    const [a, b, d, e, o] = [makeNode(1), makeNode(2), makeNode(4), makeNode(5), makeNode(9)]
+    connect(a, [b])
+    const [m1, m2] = [o.publisher.build(TOPIC, new Uint8Array([1]), 0), o.publisher.build(TOPIC, new Uint8Array([2]), 0)]
+    a.core.handle({ type: 'recv', from: b.id, msg: { ...m1, hop: 2, originKey: o.publicKey } }, 1, [])
+    const up: PubSubOutput[] = []
+    a.core.handle({ type: 'peer-up', peer: d.id }, 2, up)
+    a.core.handle({ type: 'peer-up', peer: e.id }, 2, up)
+    // b is a neighbour that published nothing here; only o's key is listed.
+    expect(sends(up, 'subscribe')).toEqual([
+      { to: d.id, msg: { type: 'subscribe', topics: [TOPIC], reply: true, heldKeys: o.id.bytes.slice(0, 8) } },
+      { to: e.id, msg: { type: 'subscribe', topics: [TOPIC], reply: true, heldKeys: o.id.bytes.slice(0, 8) } },
+    ])
+    // d answers that it holds o's key; e holds nothing.
+    a.core.handle({ type: 'recv', from: d.id, msg: { type: 'subscribe', topics: [TOPIC], reply: false, heldKeys: o.id.bytes.slice(0, 8) } }, 3, [])
+    a.core.handle({ type: 'recv', from: e.id, msg: { type: 'subscribe', topics: [TOPIC], reply: false } }, 3, [])
+    const out: PubSubOutput[] = []
+    a.core.handle({ type: 'recv', from: b.id, msg: { ...m2, hop: 2 } }, 4, out)
+    const keyed = sends(out, 'publish').map((s) => [s.to.toHex(), s.msg.type === 'publish' && s.msg.originKey !== undefined]).sort()
+    expect(keyed).toEqual([[d.id.toHex(), false], [e.id.toHex(), true]].sort())
+  })
+
+  it('pushes a message to no eager peer that announced it first', () => {
+    const [a, b, c, d, o] = [makeNode(1), makeNode(2), makeNode(3), makeNode(4), makeNode(9)]
+    connect(a, [b, c, d, o])
+    const msg = o.publisher.build(TOPIC, new Uint8Array([1]), 0)
+    // c announces the message before the eager copy reaches a (c holds a lazy link to a).
+    a.core.handle({ type: 'recv', from: c.id, msg: { type: 'ihave', topic: TOPIC, ids: [idOf(msg)], hops: [1] } }, 0, [])
+    const out: PubSubOutput[] = []
+    a.core.handle({ type: 'recv', from: b.id, msg: { ...msg, hop: 2 } }, 5, out)
+    expect(a.core.eagerPeers(TOPIC).map((p) => p.toHex())).toContain(c.id.toHex())
+    expect(sends(out, 'publish').map((s) => s.to.toHex()).sort()).toEqual([d.id.toHex(), o.id.toHex()].sort())
+  })
+
   it('replaces an eager path by a lazy one that is at least the threshold shorter', () => {
     const a = makeNode(1)
     const [b, c, d] = [makeNode(2), makeNode(3), makeNode(4)]

@@ -34,6 +34,7 @@ describe('SPEC.md section 7 golden vectors', () => {
       ['`graft` (id)', encodePubSubMessage({ type: 'graft', topic, ids: [id] })],
       ['`prune`', encodePubSubMessage({ type: 'prune', topic })],
       ['`sub` (r = true)', encodePubSubMessage({ type: 'subscribe', topics: [topic], reply: true })],
+      ['`sub` (r = false, holding the origin\'s key)', encodePubSubMessage({ type: 'subscribe', topics: [topic], reply: false, heldKeys: origin.bytes.slice(0, 8) })],
       ['`keyreq`', encodePubSubMessage({ type: 'key-request', origins: [origin] })],
       ['`have` (id, f = false)', encodePubSubMessage({ type: 'have', topic, ids: [id], complete: false })],
       ['IBLT of {id} with 3 cells', buildSketch([id], 3)],

@@ -4,7 +4,8 @@
  * per delivery. With size-faithful stand-ins (1,952-byte keys, 3,309-byte signatures, real pubsub
  * encodings) and many origins, this measures key bytes per delivery for both `originKeys` modes and
  * bounds them: a carried key is never passed on down the tree, so 'per-link' sends each key at most
- * once per link, and 'on-request' once per node.
+ * once per link, and not over a link whose far end forwarded or announced one of that origin's
+ * messages; 'on-request' sends each key once per node.
  */
 import { describe, expect, it } from 'vitest'
 import { SeededRng, TopicId, bytesEqual, concatBytes, payloadHash, type PeerId } from '@saorsa-gossip/types'
@@ -90,6 +91,9 @@ describe('origin keys on the wire', () => {
     expect(onRequest.maxPerNode).toBe(1)
     // 49 receivers x 50 origins at most, over 9,800 deliveries.
     expect(onRequest.keyCopiesPerDelivery).toBeLessThanOrEqual(0.25)
-    expect(onRequest.keyBytesPerDelivery).toBeLessThan(perLink.keyBytesPerDelivery / 3)
+    // Measured 0.93 per delivery when every link carried each origin's key once, 0.43 since a link
+    // whose far end showed it holds the key carries none.
+    expect(perLink.keyCopiesPerDelivery).toBeLessThanOrEqual(0.5)
+    expect(onRequest.keyBytesPerDelivery).toBeLessThan(perLink.keyBytesPerDelivery)
   })
 })

@@ -35,7 +35,8 @@ export interface InboundContext {
   wallNow(nowMs: number): number
   drop(reason: DropReason): void
   /** Eager push to the tree, lazy IHAVE to the rest. */
-  forward(state: TopicState, id: MessageId, msg: PublishMessage, hop: number, exceptKey: string | undefined, out: PubSubOutbox): number
+  /** Pushes on (eager) and announces (lazy) to the topic's peers, except `holders`, who have the message. */
+  forward(state: TopicState, id: MessageId, msg: PublishMessage, hop: number, holders: readonly string[], out: PubSubOutbox): number
 }
 
 export class Inbound {
@@ -60,6 +61,7 @@ export class Inbound {
     const id = idOf(header)
     const idHex = id.toHex()
     this.#ctx.repair.received(idHex, peer.key, nowMs)
+    if (msg.neighborsOnly !== true) this.#ctx.keys.heldBy(peer.key, header.origin)
     // Copies of a message waiting for its validator are no-ops: no score, no prune.
     if (this.#ctx.validations.isHeld(idHex)) return this.#ctx.drop('duplicate')
     if (this.#ctx.seen.has(idHex, nowMs)) {
@@ -158,6 +160,7 @@ export class Inbound {
     }
     const { originKey: _carried, ...stored } = msg
     state.cache.set(idHex, { id, message: stored, hop: msg.hop, from: peer.id }, nowMs)
+    this.#ctx.keys.delivered(header.origin, state.topic.toHex())
     this.#ctx.peers.record(peer, 'firstDelivery', nowMs)
     const fetched = this.#ctx.fetching.has(idHex, nowMs)
     this.#ctx.fetching.delete(idHex)
@@ -175,7 +178,9 @@ export class Inbound {
     if (!fetched && this.#ctx.neighbors.has(peer.key) && !state.eager.has(peer.key) && this.#ctx.peers.canBeEager(peer, nowMs)) {
       state.addEager(peer.id)
     }
-    this.#ctx.repair.delivered(state, idHex, msg.hop, peer.id, nowMs, out)
-    this.#ctx.forward(state, id, msg, msg.hop, peer.key, out)
+    // Peers that announced the message have it: a push would only come back as a duplicate and a PRUNE
+    // (a link eager on our side and lazy on theirs, or their PRUNE still on its way).
+    const announcers = this.#ctx.repair.delivered(state, idHex, msg.hop, peer.id, nowMs, out)
+    this.#ctx.forward(state, id, msg, msg.hop, [peer.key, ...announcers], out)
   }
 }

@@ -67,6 +67,11 @@ export interface SubscribeMessage {
   readonly type: 'subscribe'
   readonly topics: readonly TopicId[]
   readonly reply: boolean
+  /**
+   * First 8 bytes of the PeerIds of origins of these topics whose keys the sender holds (at most
+   * 256, most recent first, concatenated), so the receiver attaches none of them on this link.
+   */
+  readonly heldKeys?: Uint8Array
 }
 
 export interface UnsubscribeMessage {

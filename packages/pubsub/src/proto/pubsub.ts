@@ -15,7 +15,7 @@ import { KeyBook } from './keys.ts'
 import { LocalHealth } from './local-health.ts'
 import { MAX_HOP } from './messages.ts'
 import type {
-  DropReason, PubSubCommand, PubSubEvent, PubSubInput, PubSubMessage, PubSubOutbox, PubSubTimer, PublishMessage,
+  DropReason, PubSubCommand, PubSubEvent, PubSubInput, PubSubMessage, PubSubOutbox, SubscribeMessage, PubSubTimer, PublishMessage,
 } from './messages.ts'
 import { Peers, type PeerState } from './peers.ts'
 import { Repair, type RepairCounters } from './repair.ts'
@@ -97,6 +97,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
       drop: (reason) => this.#drop(reason),
       penalize: (peer, counter, nowMs, out) => this.peers.penalize(peer, counter, nowMs, this.topics.values(), out),
       withKeyFor: (peerHex, msg) => this.keys.attachFor(peerHex, msg, this.self),
+      keyHeldBy: (peerHex, origin) => this.keys.heldBy(peerHex, origin),
       randomTopicPeer: (state) => pick(this.#rng, shuffled(this.#rng, state.peers())),
     }, c, this.health)
     this.#inbound = new Inbound({
@@ -108,7 +109,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
       },
       wallNow: (nowMs) => this.wallNow(nowMs),
       drop: (reason) => this.#drop(reason),
-      forward: (state, id, msg, hop, exceptKey, out) => this.#forward(state, id, msg, hop, exceptKey, out),
+      forward: (state, id, msg, hop, holders, out) => this.#forward(state, id, msg, hop, holders, out),
     })
   }
 
@@ -150,7 +151,13 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     if (this.neighbors.has(key) || peer.equals(this.self)) return
     this.neighbors.set(key, peer)
     const topics = [...this.topics.values()].map((t) => t.topic)
-    if (topics.length > 0) out.push({ type: 'send', to: peer, msg: { type: 'subscribe', topics, reply: true } })
+    if (topics.length > 0) out.push({ type: 'send', to: peer, msg: this.#subscribe(peer, topics, true) })
+  }
+
+  /** A `sub` for `topics`, listing the origins of those topics whose keys we hold (SPEC 7.1). */
+  #subscribe(to: PeerId, topics: readonly TopicId[], reply: boolean): SubscribeMessage {
+    const heldKeys = this.keys.heldPrefixes(topics.map((t) => t.toHex()), to.toHex())
+    return { type: 'subscribe', topics, reply, ...(heldKeys === undefined ? {} : { heldKeys }) }
   }
 
   #onPeerDown(peer: PeerId, out: PubSubOutbox): void {
@@ -178,7 +185,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
         if (this.topics.has(key) || this.topics.size >= this.config.maxTopics) return
         this.topics.set(key, new TopicState(command.topic, this.config.messageCacheMs, this.config.messageCacheSize))
         for (const peer of this.neighbors.values()) {
-          out.push({ type: 'send', to: peer, msg: { type: 'subscribe', topics: [command.topic], reply: true } })
+          out.push({ type: 'send', to: peer, msg: this.#subscribe(peer, [command.topic], true) })
         }
         if (!this.#antiEntropyArmed) {
           this.#antiEntropyArmed = true
@@ -215,7 +222,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     this.#seen.set(idHex, true, nowMs)
     this.#origins.mark(header.origin.toHex(), header.seq)
     state.cache.set(idHex, { id, message, hop: 0, from: undefined }, nowMs)
-    const peers = this.#forward(state, id, message, 0, undefined, out)
+    const peers = this.#forward(state, id, message, 0, [], out)
     // With no topic neighbour the message still waits in the cache: anti-entropy offers it to
     // subscribers that appear within messageCacheMs.
     out.push({ type: 'emit', event: { type: 'published', requestId, topic, outcome: peers > 0 ? 'sent' : 'no-peers', id, peers } })
@@ -276,7 +283,9 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     }
     switch (msg.type) {
       case 'publish': return this.#inbound.onPublish(peer, msg, nowMs, out)
-      case 'subscribe': return this.#onSubscribe(from, msg.topics, msg.reply, nowMs, out)
+      case 'subscribe':
+        if (msg.heldKeys !== undefined && this.neighbors.has(from.toHex())) this.keys.heldByPrefixes(from.toHex(), msg.heldKeys)
+        return this.#onSubscribe(from, msg.topics, msg.reply, nowMs, out)
       case 'unsubscribe':
         for (const topic of msg.topics) this.topics.get(topic.toHex())?.remove(from.toHex())
         return
@@ -334,23 +343,23 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
         if (reply) this.#repair.sendSketch(state, from, nowMs, out)
       }
     }
-    if (reply && ours.length > 0) out.push({ type: 'send', to: from, msg: { type: 'subscribe', topics: ours, reply: false } })
+    if (reply && ours.length > 0) out.push({ type: 'send', to: from, msg: this.#subscribe(from, ours, false) })
   }
 
-  /** Eager push to the tree, lazy IHAVE to the rest; returns how many peers were told. */
-  #forward(state: TopicState, id: MessageId, msg: PublishMessage, hop: number, exceptKey: string | undefined, out: PubSubOutbox): number {
+  /** Eager push to the tree, lazy IHAVE to the rest, none to `holders`; returns how many peers were told. */
+  #forward(state: TopicState, id: MessageId, msg: PublishMessage, hop: number, holders: readonly string[], out: PubSubOutbox): number {
     let told = 0
     // A key that came with the message is not passed on by default: each link gets an origin's key
     // once (`KeyBook.attachFor`), or the whole tree would carry it on every first copy.
     const { originKey: _carried, ...bare } = msg
     const next: PublishMessage = { ...bare, hop: hop + 1 }
     for (const [key, peer] of state.eager) {
-      if (key === exceptKey || next.hop > MAX_HOP) continue
+      if (holders.includes(key) || next.hop > MAX_HOP) continue
       out.push({ type: 'send', to: peer, msg: this.keys.attachFor(key, next, this.self) })
       told++
     }
     for (const [key, peer] of state.lazy) {
-      if (key === exceptKey) continue
+      if (holders.includes(key)) continue
       this.#repair.queueIHave(peer, state.topic, id, hop, out)
       told++
     }

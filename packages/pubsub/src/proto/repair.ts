@@ -43,6 +43,8 @@ export interface RepairHost {
   penalize(peer: PeerState, counter: 'brokenPromise', nowMs: number, out: PubSubOutbox): void
   /** `msg`, with the origin's key attached if this is the first of its origin's messages to `peerHex`. */
   withKeyFor(peerHex: string, msg: PublishMessage): PublishMessage
+  /** `peerHex` announced a message of `origin` (so it verified it and holds the origin's key). */
+  keyHeldBy(peerHex: string, origin: PeerId): void
   /** A random neighbour in the topic's tree (eager or lazy). */
   randomTopicPeer(state: TopicState): PeerId | undefined
 }
@@ -167,11 +169,12 @@ export class Repair {
     this.#lazy.delete(peerHex)
   }
 
-  /** Called on every first delivery: settles the missing entry and applies the optimisation rules. */
-  delivered(state: TopicState, idHex: string, hop: number, from: PeerId, nowMs: number, out: PubSubOutbox): void {
+  /** Called on every first delivery: settles the missing entry, applies the optimisation rules, and returns the peers that announced the message (they hold it). */
+  delivered(state: TopicState, idHex: string, hop: number, from: PeerId, nowMs: number, out: PubSubOutbox): string[] {
     const entry = this.#missing.get(idHex)
-    if (entry === undefined) return
+    if (entry === undefined) return []
     this.#missing.delete(idHex)
+    const announcers = entry.announcers.map((a) => a.peer.toHex())
     if (entry.requested !== undefined) {
       // The eager copy lost to the graft timeout: the announcer we grafted had the message at least
       // graftTimeout1Ms earlier, so its link replaces the slow eager one (the latency analogue of
@@ -181,16 +184,17 @@ export class Repair {
         state.addLazy(from)
         out.push({ type: 'send', to: from, msg: { type: 'prune', topic: state.topic } })
       }
-      return
+      return announcers
     }
     const best = entry.announcers.reduce<{ peer: PeerId; hop: number } | undefined>((b, a) => (b === undefined || a.hop < b.hop ? a : b), undefined)
-    if (best === undefined || hop - (best.hop + 1) < this.#config.optimizationThreshold) return
+    if (best === undefined || hop - (best.hop + 1) < this.#config.optimizationThreshold) return announcers
     const bestKey = best.peer.toHex()
-    if (!this.#core.isNeighbor(bestKey) || !state.has(bestKey)) return
+    if (!this.#core.isNeighbor(bestKey) || !state.has(bestKey)) return announcers
     state.addEager(best.peer)
     out.push({ type: 'send', to: best.peer, msg: { type: 'graft', topic: state.topic, ids: [] } })
     state.addLazy(from)
     out.push({ type: 'send', to: from, msg: { type: 'prune', topic: state.topic } })
+    return announcers
   }
 
   onControl(peer: PeerState, msg: ControlMessage, nowMs: number, out: PubSubOutbox): void {
@@ -220,7 +224,11 @@ export class Repair {
       const id = msg.ids[i]!
       const hop = msg.hops[i] ?? 0
       const idHex = id.toHex()
-      if (core.hasSeen(idHex, nowMs) || core.isFetching(idHex, nowMs)) continue
+      if (core.hasSeen(idHex, nowMs) || core.isFetching(idHex, nowMs)) {
+        const cached = state.cache.get(idHex, nowMs)
+        if (cached !== undefined) core.keyHeldBy(peer.key, cached.message.header.origin)
+        continue
+      }
       const entry = this.#missing.get(idHex)
       if (entry !== undefined) {
         if (entry.announcers.length < this.#config.maxAnnouncersPerId && !entry.announcers.some((a) => a.peer.equals(peer.id))) {
