@@ -79,6 +79,8 @@ export class SecureConnection implements Connection {
   #pumping = false
   #pumpScheduled = false
   #closing = false
+  /** The close frame of an orderly close, until the pump writes it after the frames queued before it. */
+  #closeFrame: OutFrame | undefined
   #dead = false
   #closeError: Error | undefined
   #resolveClosed!: () => void
@@ -213,7 +215,9 @@ export class SecureConnection implements Connection {
     // Streams and requests cannot complete once the close frame is queued: they fail now, not at the flush deadline.
     this.#streams.failAll(error)
     this.#direct.failAll(error)
-    this.#control.push(frame(FRAME_KIND.close, new TextEncoder().encode('normal')))
+    // The close frame goes after every frame queued before close() (a membership DISCONNECT sent
+    // just before closing must arrive first), so the pump appends it to the end of its next round.
+    this.#closeFrame = frame(FRAME_KIND.close, new TextEncoder().encode('normal'))
     this.#schedulePump()
     const timer = setTimeout(() => this.#terminate(undefined), CLOSE_FLUSH_MS)
     timer.unref?.()
@@ -250,6 +254,7 @@ export class SecureConnection implements Connection {
         }
         const bulk = this.#closing ? undefined : this.#streams.next()
         if (bulk !== undefined) { frames.push(...bulk.frames); this.#stats.bulkChunksSent += bulk.chunks }
+        if (this.#closeFrame !== undefined) { frames.push(this.#closeFrame); this.#closeFrame = undefined }
         if (frames.length === 0) break
         const records = this.#seal(frames)
         if (records.length === 1) await this.#pipe.write(records[0]!)

@@ -33,6 +33,21 @@ describe('protocol routing', () => {
     expect(gotLobby).toEqual([1, 3, 5, 7, 9, 11, 13, 15, 17, 19])
   })
 
+  it('writes the frames queued before an orderly close ahead of the close frame', async () => {
+    pair = await connectedPair()
+    const { b, out, inb } = pair
+    const got: number[] = []
+    b.handle(MSHIP, (m) => { got.push(m[0]!) })
+    b.handle(PUBSUB, (m) => { got.push(m[0]!) })
+    // Queued in the same turn as the close: a goodbye (HyParView's DISCONNECT) must not be lost to it.
+    const sent = [out.send(MSHIP, new Uint8Array([1])), out.send(PUBSUB, new Uint8Array([2]))]
+    await out.close()
+    await Promise.all(sent)
+    await inb.closed
+    expect(got.sort()).toEqual([1, 2])
+    expect(inb.closeError).toBeUndefined()
+  })
+
   it('counts a frame for an unhandled protocol as a drop, by reason, and keeps the connection', async () => {
     pair = await connectedPair()
     const { b, out, inb } = pair
