@@ -34,7 +34,6 @@ export interface InboundContext {
   verify(publicKey: Uint8Array, headerBytes: Uint8Array, signature: Uint8Array, neighborsOnly: boolean): boolean
   wallNow(nowMs: number): number
   drop(reason: DropReason): void
-  /** Eager push to the tree, lazy IHAVE to the rest. */
   /** Pushes on (eager) and announces (lazy) to the topic's peers, except `holders`, who have the message. */
   forward(state: TopicState, id: MessageId, msg: PublishMessage, hop: number, holders: readonly string[], out: PubSubOutbox): number
 }
