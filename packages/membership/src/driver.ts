@@ -22,11 +22,16 @@ export interface CoreBinding<Msg, Timer, Command, Event> {
   connectionClosed(peer: PeerId): Array<CoreInput<Msg, Timer, Command>>
   /** Called for each event the core emits, in order, from inside the input loop. */
   onEvent(event: Event): void
+  /**
+   * False for a message only worth sending over a connection that is open or being opened, which
+   * the driver then drops as 'no-connection' instead of dialling (default: every message dials).
+   */
+  worthDialling?(msg: Msg): boolean
   /** Reports dialable addresses carried in a decoded message (HyParView PeerInfo). */
   addressesIn?(from: PeerId, msg: Msg, remember: (peer: PeerId, addrs: readonly string[]) => void): void
 }
 
-export type DropReason = 'decode' | 'encode' | 'no-address' | 'dial-failed' | 'send-failed' | 'core-error'
+export type DropReason = 'decode' | 'encode' | 'no-address' | 'no-connection' | 'dial-failed' | 'send-failed' | 'core-error'
 
 export interface DriverMetrics {
   readonly messagesReceived: number
@@ -47,7 +52,7 @@ export class MembershipDriver<Msg, Timer, Command, Event> {
   readonly #addresses = new Map<string, readonly string[]>()
   readonly #dialing = new Map<string, Uint8Array[]>()
   readonly #dropped: Record<DropReason, number> = {
-    decode: 0, encode: 0, 'no-address': 0, 'dial-failed': 0, 'send-failed': 0, 'core-error': 0,
+    decode: 0, encode: 0, 'no-address': 0, 'no-connection': 0, 'dial-failed': 0, 'send-failed': 0, 'core-error': 0,
   }
   #counters = { messagesReceived: 0, messagesSent: 0, bytesReceived: 0, bytesSent: 0, dials: 0 }
   readonly #onOpen = (e: Event | CustomEvent<{ connection: Connection }>): void => {
@@ -166,6 +171,10 @@ export class MembershipDriver<Msg, Timer, Command, Event> {
     const waiting = this.#dialing.get(key)
     if (waiting !== undefined) {
       waiting.push(bytes)
+      return
+    }
+    if (this.#binding.worthDialling?.(msg) === false) {
+      this.#drop('no-connection')
       return
     }
     const addrs = this.#addresses.get(key) ?? []

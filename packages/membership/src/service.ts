@@ -123,7 +123,7 @@ interface Running {
 
 const IDLE_DRIVER_METRICS: DriverMetrics = Object.freeze({
   messagesReceived: 0, messagesSent: 0, bytesReceived: 0, bytesSent: 0, dials: 0, timersFired: 0,
-  dropped: Object.freeze({ decode: 0, encode: 0, 'no-address': 0, 'dial-failed': 0, 'send-failed': 0, 'core-error': 0 }),
+  dropped: Object.freeze({ decode: 0, encode: 0, 'no-address': 0, 'no-connection': 0, 'dial-failed': 0, 'send-failed': 0, 'core-error': 0 }),
 })
 
 export class MembershipService extends EventTarget implements Membership {
@@ -258,6 +258,9 @@ export class MembershipService extends EventTarget implements Membership {
       // A closed or reset connection is a failed neighbour for HyParView (it promotes from the passive view).
       connectionClosed: (peer) => [{ type: 'peer-down', peer }],
       onEvent: (event) => this.#onEvent(event),
+      // A DISCONNECT is not worth a handshake: a peer we hold no connection to has seen ours close
+      // (or never had one) and already counts us out of its active view.
+      worthDialling: (msg) => !(msg.layer === 'hyparview' && msg.msg.type === 'disconnect'),
       addressesIn: (from, msg, remember) => rememberAddresses(core, from, msg, remember),
     }
     const driver = new MembershipDriver(this.#transport, binding, this.#clock)
