@@ -6,13 +6,13 @@
  * ML-KEM-768 + X25519, draft-connolly-cfrg-xwing-kem; FIPS 204; DOMAIN.handshake). Every secret but
  * the two traffic keys is wiped before a state machine returns; the traffic keys pass to the record layer.
  */
-import { ml_kem768_x25519 } from '@noble/post-quantum/hybrid.js'
 import { verifySignature, type Identity, type SignatureBackend } from '@saorsa-gossip/identity'
 import { concatBytes, DOMAIN, PeerId } from '@saorsa-gossip/types'
 import { HandshakeError } from '../errors.ts'
 import type { Aead } from './aead.ts'
 import { NONCE_BYTES } from './aead.ts'
 import { deriveHandshakeKeys, deriveTrafficKeys, transcriptNext, transcriptStart, type DirectionalKeys } from './kdf.ts'
+import { xwingDecapsulate, xwingEncapsulate, xwingKeygen } from './xwing.ts'
 import {
   decodeIdentityPayload, decodeM1, decodeM2, decodeM3, encodeAddrField, encodeIdentityPayload, encodeM1, encodeM2Head,
   MSG_M3, NONCE_LENGTH, SUPPORTED_VERSIONS,
@@ -51,9 +51,9 @@ export interface HandshakeKem {
 }
 
 export const xwingKem: HandshakeKem = {
-  keygen: () => ml_kem768_x25519.keygen(),
-  encapsulate: (publicKey) => ml_kem768_x25519.encapsulate(publicKey),
-  decapsulate: (cipherText, secretKey) => ml_kem768_x25519.decapsulate(cipherText, secretKey),
+  keygen: () => xwingKeygen(),
+  encapsulate: (publicKey) => xwingEncapsulate(publicKey),
+  decapsulate: (cipherText, secretKey) => xwingDecapsulate(cipherText, secretKey),
 }
 
 /** What the handshake needs of an identity: its public key and transcript signing. */
@@ -61,7 +61,7 @@ export type HandshakeSigner = Pick<Identity, 'publicKey' | 'sign'>
 
 export interface HandshakeInit {
   readonly identity: HandshakeSigner
-  /** X-Wing implementation (default: @noble/post-quantum's ml_kem768_x25519). */
+  /** X-Wing implementation (default: `xwing.ts`, native X25519 with noble's ML-KEM-768). */
   readonly kem?: HandshakeKem
   readonly aead: Aead
   /** Signature backend for verifying the peer (default: the identity package's active backend). */
