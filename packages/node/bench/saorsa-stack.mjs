@@ -7,9 +7,20 @@
  * false suspicions churn the overlay (measured: about 4x the idle traffic at 100 nodes).
  */
 import pino from 'pino'
+import { COORDINATOR_LAN } from '@saorsa-gossip/coordinator'
 import { createNode } from '../dist/index.js'
 
-export const name = 'saorsa-gossip'
+/**
+ * `SAORSA_ADDRESS_BOOK=off` turns off the LAN preset's address book (every node publishes a signed
+ * 5.4 KB peer record to every other once a minute), which the libp2p stack has no counterpart of:
+ * with it off, both stacks run pubsub alone.
+ */
+const addressBookOff = process.env.SAORSA_ADDRESS_BOOK === 'off'
+const coordinator = addressBookOff
+  ? { config: { ...COORDINATOR_LAN, addressBook: { ...COORDINATOR_LAN.addressBook, enabled: false } } }
+  : undefined
+
+export const name = addressBookOff ? 'saorsa-gossip, address book off' : 'saorsa-gossip'
 
 export async function createStack({ count, topic, onMessage }) {
   const nodes = []
@@ -24,7 +35,7 @@ export async function createStack({ count, topic, onMessage }) {
   })
   for (let i = 0; i < count; i++) {
     const host = `127.0.${1 + Math.floor((i + 2) / 254)}.${((i + 2) % 254) + 1}`
-    const node = createNode({ listen: [`tcp://${host}:0`], preset: 'lan', logger })
+    const node = createNode({ listen: [`tcp://${host}:0`], preset: 'lan', logger, ...(coordinator === undefined ? {} : { coordinator }) })
     await node.start()
     node.addEventListener('peer:down', () => { neighbourLosses++ })
     const subscription = node.subscribe(topic)
