@@ -8,8 +8,20 @@ import { LIMITS } from '@saorsa-gossip/types'
 import { checkScoreParams, DEFAULT_SCORE_PARAMS, type ScoreParams } from './score.ts'
 
 export interface PubSubConfig {
-  /** Wait for an eager copy after the first IHAVE before grafting its announcer. iroh-gossip: 80 ms. */
+  /**
+   * Wait for an eager copy after the first IHAVE before grafting its announcer, at least. iroh-gossip:
+   * 80 ms. The wait grows to how late eager copies have been running behind their IHAVEs (SRTT +
+   * 4 RTTVAR of that lateness, `repair.ts`), up to `maxEagerWaitMs`: on a congested path the eager
+   * copy is queued, not lost, and grafting its announcer only adds a copy and a PRUNE.
+   */
   readonly graftTimeout1Ms: number
+  /**
+   * Longest the measured lateness of eager copies stretches the first graft wait. 1 s: above the
+   * p99 of a 20- or 50-node overlay saturating one core (about 600 ms measured, docs/benchmarks.md),
+   * so its queues are waited out; a path slower than that is slow, not queued, and the graft routes
+   * around it. It also bounds what an eager peer that holds messages back can add to a delivery.
+   */
+  readonly maxEagerWaitMs: number
   /**
    * Wait after each graft before trying the next announcer, at least. iroh-gossip: 40 ms; the wait
    * grows to the measured graft round trip (SRTT + 4 RTTVAR, `promises.ts`) where links are slower.
@@ -124,6 +136,7 @@ export interface PubSubConfig {
 
 export const DEFAULT_CONFIG: PubSubConfig = Object.freeze({
   graftTimeout1Ms: 80,
+  maxEagerWaitMs: 1_000,
   graftTimeout2Ms: 40,
   promiseTimeoutMs: 3_000,
   ihaveFlushMs: 5,
@@ -170,7 +183,7 @@ export function resolveConfig(overrides: Partial<PubSubConfig> = {}): PubSubConf
 
 export function checkConfig(c: PubSubConfig): void {
   const positive: (keyof PubSubConfig)[] = [
-    'graftTimeout1Ms', 'graftTimeout2Ms', 'promiseTimeoutMs', 'ihaveFlushMs', 'messageCacheMs', 'messageCacheSize', 'seenMs', 'seenSize',
+    'graftTimeout1Ms', 'maxEagerWaitMs', 'graftTimeout2Ms', 'promiseTimeoutMs', 'ihaveFlushMs', 'messageCacheMs', 'messageCacheSize', 'seenMs', 'seenSize',
     'maxMessageAgeMs', 'publishRatePerSecond', 'publishBurst', 'controlRatePerSecond', 'controlBurst',
     'antiEntropyIntervalMs', 'keyCacheSize', 'maxPendingMessages', 'maxPendingPerOrigin', 'keyRequestTimeoutMs',
     'maxAnnouncersPerId', 'maxMissing', 'maxTopics', 'maxPendingValidations', 'validationTimeoutMs', 'seqWindow', 'optimizationThreshold', 'maxHaveIds', 'initialEagerPeers',
@@ -185,6 +198,7 @@ export function checkConfig(c: PubSubConfig): void {
     throw new RangeError('PubSubConfig.seenMs must be at least maxMessageAgeMs + maxFutureSkewMs')
   }
   if (c.originKeys !== 'per-link' && c.originKeys !== 'on-request') throw new RangeError("PubSubConfig.originKeys must be 'per-link' or 'on-request'")
+  if (c.maxEagerWaitMs < c.graftTimeout1Ms) throw new RangeError('PubSubConfig.maxEagerWaitMs must be at least graftTimeout1Ms')
   if (c.seqWindow % 32 !== 0) throw new RangeError('PubSubConfig.seqWindow must be a multiple of 32')
   if (c.sketchCells % 3 !== 0 || c.sketchCells > 1_536) throw new RangeError('PubSubConfig.sketchCells must be a multiple of 3, at most 1536')
   if (c.maxHaveIds > LIMITS.maxIhaveIds) throw new RangeError(`PubSubConfig.maxHaveIds must be at most ${LIMITS.maxIhaveIds}`)

@@ -179,7 +179,7 @@ export class Inbound {
     }
     // Peers that announced the message have it: a push would only come back as a duplicate and a PRUNE
     // (a link eager on our side and lazy on theirs, or their PRUNE still on its way).
-    const announcers = this.#ctx.repair.delivered(state, idHex, msg.hop, peer.id, nowMs, out)
+    const announcers = this.#ctx.repair.delivered(state, idHex, msg.hop, peer.id, fetched, nowMs, out)
     this.#ctx.forward(state, id, msg, msg.hop, [peer.key, ...announcers], out)
   }
 }

@@ -8,6 +8,7 @@
  * has had a round trip to answer, and a lagging receiver's samples widen it by themselves.
  */
 import { BoundedMap } from './caches.ts'
+import { RttEstimator } from './rtt-estimator.ts'
 
 interface OpenPromise {
   readonly sentMs: number
@@ -15,8 +16,7 @@ interface OpenPromise {
 
 export class GraftPromises {
   readonly #open: BoundedMap<OpenPromise>
-  #srttMs: number | undefined
-  #rttvarMs = 0
+  readonly #rtt = new RttEstimator()
 
   constructor(capacity: number) {
     this.#open = new BoundedMap(capacity)
@@ -33,7 +33,7 @@ export class GraftPromises {
     const promise = this.#open.get(key)
     if (promise === undefined) return
     this.#open.delete(key)
-    this.#sample(Math.max(0, nowMs - promise.sentMs))
+    this.#rtt.sample(Math.max(0, nowMs - promise.sentMs))
   }
 
   /** The promise's deadline passed: true if it was still open (a broken promise); it is closed either way. */
@@ -43,18 +43,6 @@ export class GraftPromises {
 
   /** How long to wait for a grafted peer before asking the next one: at least `floorMs`. */
   retryMs(floorMs: number): number {
-    if (this.#srttMs === undefined) return floorMs
-    return Math.max(floorMs, Math.round(this.#srttMs + 4 * this.#rttvarMs))
-  }
-
-  #sample(rttMs: number): void {
-    if (this.#srttMs === undefined) {
-      this.#srttMs = rttMs
-      this.#rttvarMs = rttMs / 2
-      return
-    }
-    // RFC 6298 section 2.3: alpha 1/8, beta 1/4.
-    this.#rttvarMs = 0.75 * this.#rttvarMs + 0.25 * Math.abs(this.#srttMs - rttMs)
-    this.#srttMs = 0.875 * this.#srttMs + 0.125 * rttMs
+    return this.#rtt.timeoutMs(floorMs)
   }
 }

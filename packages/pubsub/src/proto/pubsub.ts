@@ -118,6 +118,11 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     return this.#repair.counters
   }
 
+  /** How long a missing message's first IHAVE now waits for the eager copy before a GRAFT. */
+  firstGraftWaitMs(nowMs: number): number {
+    return this.#repair.firstGraftWaitMs(nowMs)
+  }
+
   handle(input: PubSubInput, nowMs: number, out: PubSubOutbox): void {
     switch (input.type) {
       case 'peer-up': return this.#onPeerUp(input.peer, out)
