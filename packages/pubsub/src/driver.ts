@@ -56,6 +56,7 @@ export class PubSubDriver extends EventTarget {
     this.#command({ type: 'learn-key', peer: connection.remotePeer, publicKey: connection.remotePublicKey })
   }
   #requestId = 0
+  #lastEncoded: { readonly msg: PubSubMessage; readonly bytes: Uint8Array } | undefined
 
   constructor(init: PubSubInit, components: PubSubComponents) {
     super()
@@ -297,7 +298,9 @@ export class PubSubDriver extends EventTarget {
       this.driverDrops['no-connection']++
       return
     }
-    const bytes = encodePubSubMessage(msg)
+    // The core hands the same message object to every eager peer of a forward: encode it once.
+    const bytes = this.#lastEncoded?.msg === msg ? this.#lastEncoded.bytes : encodePubSubMessage(msg)
+    this.#lastEncoded = { msg, bytes }
     this.traffic.bytesSent += bytes.length
     this.traffic.framesSent++
     connection.send(PUBSUB_PROTOCOL, bytes).catch(() => { this.driverDrops['send-failed']++ })
