@@ -49,20 +49,32 @@ function lateCopy(a: TestNode, b: TestNode, c: TestNode, n: number, atMs: number
 }
 
 describe('PubSubCore: the first graft wait follows the lateness of eager copies', () => {
-  it('starts at graftTimeout1Ms, learns from eager copies that arrive after the graft, and stops grafting for them', () => {
+  it('starts at graftTimeout1Ms, learns from eager copies that arrive after the graft, and mostly stops grafting for them', () => {
     const [a, b, c] = [makeNode(1), makeNode(2), makeNode(3)]
     connect(a, [b, c])
     // The first late copy is grafted for at 80 ms, and its arrival 300 ms after the IHAVE is a sample.
     expect(lateCopy(a, b, c, 0, 0, 300)).toEqual({ grafted: true })
     expect(a.core.repairCounters.lateEager).toBe(1)
     // SRTT 300 + one RTTVAR 150.
-    expect(a.core.firstGraftWaitMs(1_000)).toBe(450)
-    // The next copies as late are waited for, not grafted for, and they keep the wait near their lateness.
-    for (let n = 1; n <= 10; n++) expect(lateCopy(a, b, c, n, n * 1_000, 300)).toEqual({ grafted: false })
-    expect(a.core.repairCounters.grafts).toBe(1)
-    const wait = a.core.firstGraftWaitMs(20_000)
-    expect(wait).toBeGreaterThanOrEqual(300)
-    expect(wait).toBeLessThan(330)
+    expect(a.core.firstGraftWaitMs(300)).toBe(450)
+    // A stream of copies 160-240 ms late, one every 300 ms: most are waited for, not grafted for.
+    const lateness = [180, 220, 200, 240, 160, 210, 190, 230, 170, 200]
+    const grafted = lateness.filter((late, n) => lateCopy(a, b, c, n + 1, 1_000 + n * 300, late).grafted).length
+    expect(grafted).toBeLessThanOrEqual(3)
+    // With the wait fixed at graftTimeout1Ms, every one of them is grafted for.
+    const [fixed, b2, c2] = [makeNode(4, { maxEagerWaitMs: 80 }), makeNode(5), makeNode(6)]
+    connect(fixed, [b2, c2])
+    expect(lateness.filter((late, n) => lateCopy(fixed, b2, c2, n + 1, 1_000 + n * 300, late).grafted)).toHaveLength(lateness.length)
+  })
+
+  it('stands for a second without samples, then halves every second, back to graftTimeout1Ms once the burst is over', () => {
+    const [a, b, c] = [makeNode(1), makeNode(2), makeNode(3)]
+    connect(a, [b, c])
+    lateCopy(a, b, c, 0, 0, 300)
+    expect(a.core.firstGraftWaitMs(300)).toBe(450)
+    expect(a.core.firstGraftWaitMs(1_300)).toBe(450)
+    expect(a.core.firstGraftWaitMs(2_300)).toBe(225)
+    expect(a.core.firstGraftWaitMs(4_300)).toBe(80)
   })
 
   it('comes back down when eager copies run close behind their IHAVEs again', () => {

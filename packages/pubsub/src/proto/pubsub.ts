@@ -345,7 +345,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
         out.push({ type: 'emit', event: { type: 'topic-peer-up', topic, peer: from } })
         // A new topic link reconciles at once: late joiners and nodes re-attached after failures
         // catch up without waiting for the periodic round. The answering side starts it.
-        if (reply) this.#repair.sendSketch(state, from, nowMs, out)
+        if (reply) this.#repair.reconcile(state, from, nowMs, out)
       }
     }
     if (reply && ours.length > 0) out.push({ type: 'send', to: from, msg: this.#subscribe(from, ours, false) })

@@ -1,5 +1,5 @@
 /**
- * Tree repair and anti-entropy for the PubSub core: batched IHAVE lazy push, graft timers that
+ * Tree repair and anti-entropy for the PubSub core: lazy push (`lazy-push.ts`), graft timers that
  * GRAFT the first announcer of a missing message and then the next (Plumtree, SRDS 2007, section
  * 3.3, with iroh-gossip's two timeouts), the tree optimisation rule (section 3.6: a lazy path
  * `optimizationThreshold` hops shorter replaces the eager one), PRUNE handling, and the periodic
@@ -19,6 +19,7 @@ import type {
   DropReason, GraftMessage, HaveMessage, IHaveMessage, IWantMessage, PruneMessage, PubSubOutbox, PublishMessage, SketchMessage,
 } from './messages.ts'
 import type { PeerState } from './peers.ts'
+import { LazyPush } from './lazy-push.ts'
 import { GraftPromises } from './promises.ts'
 import { RttEstimator } from './rtt-estimator.ts'
 import { TokenBucket } from './token-bucket.ts'
@@ -82,18 +83,19 @@ export interface RepairCounters {
   throttled: number
   /** Eager copies that arrived after a GRAFT had already asked for them (the wait was too short). */
   lateEager: number
-}
-
-interface LazyBatch {
-  readonly topic: TopicId
-  readonly ids: MessageId[]
-  readonly hops: number[]
+  /** Queued IHAVE ids not sent because the peer announced or sent the message before the flush. */
+  ihaveWithdrawn: number
 }
 
 type ControlMessage = IHaveMessage | IWantMessage | GraftMessage | PruneMessage | SketchMessage | HaveMessage
 
 /** Wire bytes of one id in a `have` list: a 32-byte CBOR byte string and its 2-byte head. */
 const LISTED_ID_BYTES = 34
+
+/** Without a late copy for this long, the lateness estimate starts to decay: a stream of late copies comes faster. */
+const LATENESS_GRACE_MS = 1_000
+/** Half-life of the lateness estimate once it decays: LocalHealth's lag half-life. */
+const LATENESS_HALF_LIFE_MS = 1_000
 
 /** How long the peers we GRAFTed for an id are remembered; far above any round trip. */
 const GRAFT_ANSWER_MS = 10_000
@@ -102,7 +104,7 @@ export class Repair {
   readonly #core: RepairHost
   readonly #config: PubSubConfig
   readonly #missing = new Map<string, Missing>()
-  readonly #lazy = new Map<string, { peer: PeerId; batches: Map<string, LazyBatch> }>()
+  readonly #lazyPush: LazyPush
   /** Message id -> peers we GRAFTed for it: their copies are answers, not redundant pushes. */
   readonly #grafted: TimedMap<Grafted>
   readonly #health: LocalHealth
@@ -110,8 +112,10 @@ export class Repair {
   readonly #promises: GraftPromises
   /** How long after the first IHAVE an eager copy arrives, when it does. */
   readonly #eagerLateness = new RttEstimator()
-  readonly counters: RepairCounters = { grafts: 0, iwantIds: 0, deferred: 0, throttled: 0, lateEager: 0 }
-  #flushArmed = false
+  /** When the lateness estimate was last decayed, and when it last had a sample. */
+  #latenessAtMs = 0
+  #lateSampleAtMs = 0
+  readonly counters: RepairCounters = { grafts: 0, iwantIds: 0, deferred: 0, throttled: 0, lateEager: 0, ihaveWithdrawn: 0 }
 
   constructor(core: RepairHost, config: PubSubConfig, health: LocalHealth, nowMs = 0) {
     this.#core = core
@@ -120,17 +124,19 @@ export class Repair {
     this.#budget = new TokenBucket(config.repairRatePerSecond, config.repairBurst, nowMs)
     this.#grafted = new TimedMap(GRAFT_ANSWER_MS, config.maxMissing)
     this.#promises = new GraftPromises(config.maxMissing)
+    this.#lazyPush = new LazyPush(config.ihaveFlushMs)
   }
 
   /** A copy of `idHex` arrived from `peerHex` (first or duplicate): keeps the promise it made, if any. */
   received(idHex: string, peerHex: string, nowMs: number): void {
     this.#promises.kept(idHex, peerHex, nowMs)
+    this.#lazyPush.holds(peerHex, idHex)
     const grafted = this.#grafted.get(idHex, nowMs)
     if (grafted === undefined || grafted.timed || grafted.peers.includes(peerHex) || this.#core.isFetching(idHex, nowMs)) return
     // The eager copy of a message we grafted for: it was late, not lost, and the wait learns by how much.
     grafted.timed = true
     this.counters.lateEager++
-    this.#eagerLateness.sample(nowMs - grafted.announcedMs)
+    this.#sampleLateness(nowMs - grafted.announcedMs, nowMs)
   }
 
   /**
@@ -142,7 +148,27 @@ export class Repair {
    */
   #firstWaitMs(nowMs: number): number {
     const { graftTimeout1Ms, maxEagerWaitMs } = this.#config
+    this.#decayLateness(nowMs)
     return Math.max(this.#eagerLateness.timeoutMs(graftTimeout1Ms, maxEagerWaitMs, 1), this.#health.widen(graftTimeout1Ms, nowMs))
+  }
+
+  #sampleLateness(lateMs: number, nowMs: number): void {
+    this.#decayLateness(nowMs)
+    this.#eagerLateness.sample(lateMs)
+    this.#lateSampleAtMs = nowMs
+  }
+
+  /**
+   * Queues drain once a burst ends, and eager copies then arrive before their IHAVEs, which gives
+   * no samples: after LATENESS_GRACE_MS without one, the estimate halves every
+   * LATENESS_HALF_LIFE_MS, so a loss in the quiet after a burst is not waited for as if the burst
+   * were still on. While late copies keep coming, it stands.
+   */
+  #decayLateness(nowMs: number): void {
+    const from = Math.max(this.#latenessAtMs, this.#lateSampleAtMs + LATENESS_GRACE_MS)
+    if (nowMs <= from) return
+    this.#eagerLateness.decay(0.5 ** ((nowMs - from) / LATENESS_HALF_LIFE_MS))
+    this.#latenessAtMs = nowMs
   }
 
   /** The current first graft wait (for harnesses and tests). */
@@ -171,43 +197,15 @@ export class Repair {
   }
 
   queueIHave(peer: PeerId, topic: TopicId, id: MessageId, hop: number, out: PubSubOutbox): void {
-    const key = peer.toHex()
-    let entry = this.#lazy.get(key)
-    if (entry === undefined) {
-      entry = { peer, batches: new Map() }
-      this.#lazy.set(key, entry)
-    }
-    const topicKey = topic.toHex()
-    let batch = entry.batches.get(topicKey)
-    if (batch === undefined) {
-      batch = { topic, ids: [], hops: [] }
-      entry.batches.set(topicKey, batch)
-    }
-    batch.ids.push(id)
-    batch.hops.push(hop)
-    if (!this.#flushArmed) {
-      this.#flushArmed = true
-      out.push({ type: 'schedule', delayMs: this.#config.ihaveFlushMs, timer: { type: 'ihave-flush' } })
-    }
+    this.#lazyPush.queue(peer, topic, id, hop, out)
   }
 
   flushIHave(out: PubSubOutbox): void {
-    this.#flushArmed = false
-    for (const [key, { peer, batches }] of this.#lazy) {
-      if (!this.#core.isNeighbor(key)) continue
-      for (const batch of batches.values()) {
-        for (let i = 0; i < batch.ids.length; i += LIMITS.maxIhaveIds) {
-          const ids = batch.ids.slice(i, i + LIMITS.maxIhaveIds)
-          const hops = batch.hops.slice(i, i + LIMITS.maxIhaveIds)
-          out.push({ type: 'send', to: peer, msg: { type: 'ihave', topic: batch.topic, ids, hops } })
-        }
-      }
-    }
-    this.#lazy.clear()
+    this.counters.ihaveWithdrawn += this.#lazyPush.flush((peerHex) => this.#core.isNeighbor(peerHex), out)
   }
 
   forgetPeer(peerHex: string): void {
-    this.#lazy.delete(peerHex)
+    this.#lazyPush.forget(peerHex)
   }
 
   /** Called on every first delivery: settles the missing entry, applies the optimisation rules, and returns the peers that announced the message (they hold it). */
@@ -216,7 +214,7 @@ export class Repair {
     if (entry === undefined) return []
     this.#missing.delete(idHex)
     // An eager copy that beat the graft timer: how far behind its IHAVE it ran.
-    if (entry.requested === undefined && !fetched) this.#eagerLateness.sample(nowMs - entry.announcedMs)
+    if (entry.requested === undefined && !fetched) this.#sampleLateness(nowMs - entry.announcedMs, nowMs)
     const announcers = entry.announcers.map((a) => a.peer.toHex())
     if (entry.requested !== undefined) {
       // The eager copy lost to the graft timeout: the announcer we grafted had the message at least
@@ -267,6 +265,7 @@ export class Repair {
       const id = msg.ids[i]!
       const hop = msg.hops[i] ?? 0
       const idHex = id.toHex()
+      this.#lazyPush.holds(peer.key, idHex)
       if (core.hasSeen(idHex, nowMs) || core.isFetching(idHex, nowMs)) {
         const cached = state.cache.get(idHex, nowMs)
         if (cached !== undefined) core.keyHeldBy(peer.key, cached.message.header.origin)
@@ -349,7 +348,7 @@ export class Repair {
   antiEntropyRound(nowMs: number, out: PubSubOutbox): void {
     for (const state of this.#core.joinedTopics()) {
       const peer = this.#core.randomTopicPeer(state)
-      if (peer !== undefined) this.sendSketch(state, peer, nowMs, out)
+      if (peer !== undefined) this.reconcile(state, peer, nowMs, out)
     }
   }
 
@@ -359,7 +358,7 @@ export class Repair {
    * complete `have`. The peer then fetches what it lacks and offers what the list lacks, as after a
    * sketch, and a new topic link on a quiet topic costs a few bytes instead of 3.8 KB each way.
    */
-  sendSketch(state: TopicState, to: PeerId, nowMs: number, out: PubSubOutbox, cells = this.#config.sketchCells): void {
+  reconcile(state: TopicState, to: PeerId, nowMs: number, out: PubSubOutbox, cells = this.#config.sketchCells): void {
     const ids = state.ids(nowMs)
     if (ids.length * LISTED_ID_BYTES <= cells * IBLT_CELL_BYTES && ids.length <= this.#config.maxHaveIds) {
       out.push({ type: 'send', to, msg: { type: 'have', topic: state.topic, ids, complete: true } })
@@ -381,7 +380,7 @@ export class Repair {
     // Too many differences for the table: answer with a larger one, and past the largest with every
     // id we hold, newest first (a single list is complete: the peer may offer what we lack).
     const larger = largerSketch(msg.cells.length / IBLT_CELL_BYTES)
-    if (larger !== undefined) return this.sendSketch(state, from, nowMs, out, larger)
+    if (larger !== undefined) return this.reconcile(state, from, nowMs, out, larger)
     const lists = chunks(ours.reverse(), this.#config.maxHaveIds)
     for (const ids of lists) out.push({ type: 'send', to: from, msg: { type: 'have', topic: state.topic, ids, complete: lists.length === 1 } })
   }

@@ -23,6 +23,13 @@ export class RttEstimator {
     this.#srttMs = 0.875 * this.#srttMs + 0.125 * delayMs
   }
 
+  /** Scales the estimate by `factor` (0..1): a decay towards zero for delays that fade when not renewed. */
+  decay(factor: number): void {
+    if (this.#srttMs === undefined || !(factor >= 0 && factor <= 1)) return
+    this.#srttMs *= factor
+    this.#rttvarMs *= factor
+  }
+
   /**
    * SRTT + `deviations` RTTVAR (RFC 6298 uses 4), clamped to [floorMs, capMs]; `floorMs` before the
    * first sample.
