@@ -7,7 +7,10 @@
 import { describe, expect, it } from 'vitest'
 import { ml_kem768_x25519 } from '@noble/post-quantum/hybrid.js'
 import { SeededRng } from '@saorsa-gossip/types'
-import { xwingDecapsulate, xwingEncapsulate, xwingKeygen, XWING_CIPHERTEXT_BYTES, XWING_PUBLIC_KEY_BYTES } from '../src/channel/xwing.ts'
+import {
+  xwingDecapsulate, xwingDecapsulateExpanded, xwingEncapsulate, xwingKeygen, xwingKeygenExpanded,
+  XWING_CIPHERTEXT_BYTES, XWING_EXPANDED_SECRET_BYTES, XWING_PUBLIC_KEY_BYTES,
+} from '../src/channel/xwing.ts'
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 
@@ -45,6 +48,28 @@ describe('X-Wing with native X25519', () => {
     const { cipherText, sharedSecret } = xwingEncapsulate(keys.publicKey)
     expect(hex(xwingDecapsulate(cipherText, keys.secretKey))).toBe(hex(sharedSecret))
     expect(hex(keys.secretKey)).toBe(before)
+  })
+
+  it('decapsulates with the expanded secret exactly as from the seed, on 20 seeded key pairs', () => {
+    const rng = new SeededRng(11)
+    for (let i = 0; i < 20; i++) {
+      const seed = bytes(rng, 32)
+      const expanded = xwingKeygenExpanded(seed.slice())
+      expect(expanded.secretKey).toHaveLength(XWING_EXPANDED_SECRET_BYTES)
+      expect(hex(expanded.publicKey)).toBe(hex(ml_kem768_x25519.keygen(seed.slice()).publicKey))
+      const reference = ml_kem768_x25519.encapsulate(expanded.publicKey, bytes(rng, 64))
+      expect(hex(xwingDecapsulateExpanded(reference.cipherText, expanded.secretKey))).toBe(hex(reference.sharedSecret))
+      expect(hex(xwingDecapsulate(reference.cipherText, seed))).toBe(hex(reference.sharedSecret))
+    }
+    // Drawn internally, the seed is wiped; only the expanded secret leaves.
+    const fresh = xwingKeygenExpanded()
+    const { cipherText, sharedSecret } = xwingEncapsulate(fresh.publicKey)
+    expect(hex(xwingDecapsulateExpanded(cipherText, fresh.secretKey))).toBe(hex(sharedSecret))
+    const lowOrder = cipherText.slice()
+    lowOrder.fill(0, XWING_CIPHERTEXT_BYTES - 32)
+    expect(() => xwingDecapsulateExpanded(lowOrder, fresh.secretKey)).toThrow()
+    expect(() => xwingDecapsulateExpanded(cipherText, new Uint8Array(32))).toThrow(RangeError)
+    expect(() => xwingDecapsulateExpanded(cipherText.subarray(1), fresh.secretKey)).toThrow(RangeError)
   })
 
   it('refuses a low-order X25519 point and wrong lengths, as noble does', () => {

@@ -12,7 +12,7 @@ import { HandshakeError } from '../errors.ts'
 import type { Aead } from './aead.ts'
 import { NONCE_BYTES } from './aead.ts'
 import { deriveHandshakeKeys, deriveTrafficKeys, transcriptNext, transcriptStart, type DirectionalKeys } from './kdf.ts'
-import { xwingDecapsulate, xwingEncapsulate, xwingKeygen } from './xwing.ts'
+import { xwingDecapsulateExpanded, xwingEncapsulate, xwingKeygenExpanded } from './xwing.ts'
 import {
   decodeIdentityPayload, decodeM1, decodeM2, decodeM3, encodeAddrField, encodeIdentityPayload, encodeM1, encodeM2Head,
   MSG_M3, NONCE_LENGTH, SUPPORTED_VERSIONS,
@@ -50,10 +50,11 @@ export interface HandshakeKem {
   decapsulate(cipherText: Uint8Array, secretKey: Uint8Array): Uint8Array
 }
 
+/** X-Wing with the decapsulation key kept expanded between M1 and M2 (`xwingKeygenExpanded`). */
 export const xwingKem: HandshakeKem = {
-  keygen: () => xwingKeygen(),
+  keygen: () => xwingKeygenExpanded(),
   encapsulate: (publicKey) => xwingEncapsulate(publicKey),
-  decapsulate: (cipherText, secretKey) => xwingDecapsulate(cipherText, secretKey),
+  decapsulate: (cipherText, secretKey) => xwingDecapsulateExpanded(cipherText, secretKey),
 }
 
 /** What the handshake needs of an identity: its public key and transcript signing. */

@@ -16,6 +16,7 @@ export const XWING_PUBLIC_KEY_BYTES = 1216
 export const XWING_CIPHERTEXT_BYTES = 1120
 const MLKEM_PUBLIC_KEY_BYTES = 1184
 const MLKEM_CIPHERTEXT_BYTES = 1088
+const MLKEM_SECRET_KEY_BYTES = 2400
 const X25519_BYTES = 32
 /** The combiner's label, the six ASCII bytes `\.//^\`. */
 const LABEL = Uint8Array.of(0x5c, 0x2e, 0x2f, 0x2f, 0x5e, 0x5c)
@@ -104,6 +105,53 @@ export function xwingEncapsulate(publicKey: Uint8Array, coins?: Uint8Array): { c
   } finally {
     m.fill(0)
     if (coins === undefined) own.fill(0)
+    ssM?.fill(0)
+    ssX?.fill(0)
+  }
+}
+
+/**
+ * The handshake's decapsulation key: the seed expanded once, at key generation, into ML-KEM-768's
+ * secret key (2,400 bytes), the X25519 secret and public key (32 bytes each). Decapsulating from the
+ * seed derives the ML-KEM key pair again (about 1.2 of its 2.9 ms), though the initiator derived it
+ * for the same handshake moments before. The caller wipes it, as it wipes a seed.
+ */
+export const XWING_EXPANDED_SECRET_BYTES = MLKEM_SECRET_KEY_BYTES + 2 * X25519_BYTES
+
+/** A key pair whose secret is the expanded form (`XWING_EXPANDED_SECRET_BYTES`), for `xwingDecapsulateExpanded`. */
+export function xwingKeygenExpanded(seed?: Uint8Array): { publicKey: Uint8Array; secretKey: Uint8Array } {
+  const own = seed ?? new Uint8Array(randomBytes(XWING_SEED_BYTES))
+  const parts = expand(own)
+  try {
+    const mlkem = ml_kem768.keygen(parts.mlkem)
+    const pkX = publicOf(x25519Secret(parts.x25519))
+    const publicKey = new Uint8Array(XWING_PUBLIC_KEY_BYTES)
+    publicKey.set(mlkem.publicKey)
+    publicKey.set(pkX, MLKEM_PUBLIC_KEY_BYTES)
+    const secretKey = new Uint8Array(XWING_EXPANDED_SECRET_BYTES)
+    secretKey.set(mlkem.secretKey)
+    secretKey.set(parts.x25519, MLKEM_SECRET_KEY_BYTES)
+    secretKey.set(pkX, MLKEM_SECRET_KEY_BYTES + X25519_BYTES)
+    mlkem.secretKey.fill(0)
+    return { publicKey, secretKey }
+  } finally {
+    parts.wipe()
+    if (seed === undefined) own.fill(0)
+  }
+}
+
+/** `xwingDecapsulate` for a secret from `xwingKeygenExpanded`: the same shared secret, without deriving the keys again. */
+export function xwingDecapsulateExpanded(cipherText: Uint8Array, secretKey: Uint8Array): Uint8Array {
+  if (!(cipherText instanceof Uint8Array) || cipherText.length !== XWING_CIPHERTEXT_BYTES) throw new RangeError(`cipherText: expected ${XWING_CIPHERTEXT_BYTES} bytes`)
+  if (!(secretKey instanceof Uint8Array) || secretKey.length !== XWING_EXPANDED_SECRET_BYTES) throw new RangeError(`secretKey: expected ${XWING_EXPANDED_SECRET_BYTES} bytes`)
+  let ssM: Uint8Array | undefined
+  let ssX: Uint8Array | undefined
+  try {
+    const ctX = cipherText.subarray(MLKEM_CIPHERTEXT_BYTES)
+    ssM = ml_kem768.decapsulate(cipherText.subarray(0, MLKEM_CIPHERTEXT_BYTES), secretKey.subarray(0, MLKEM_SECRET_KEY_BYTES))
+    ssX = x25519(x25519Secret(secretKey.subarray(MLKEM_SECRET_KEY_BYTES, MLKEM_SECRET_KEY_BYTES + X25519_BYTES)), ctX)
+    return combine(ssM, ssX, ctX, secretKey.subarray(MLKEM_SECRET_KEY_BYTES + X25519_BYTES))
+  } finally {
     ssM?.fill(0)
     ssX?.fill(0)
   }
