@@ -41,7 +41,7 @@ export interface AddressBookConfig {
   /** Publish our peer record and keep an address book (sensible in small networks only). */
   readonly enabled: boolean
   readonly publishIntervalMs: number
-  /** A peer not heard from for this long leaves the book. */
+  /** A peer not heard from for this long leaves the book; more than 1.5 x publishIntervalMs (the longest wait). */
   readonly expiryMs: number
   readonly capacity: number
 }
@@ -86,7 +86,7 @@ export const COORDINATOR_LAN: CoordinatorConfig = Object.freeze({
   addressBook: Object.freeze({
     enabled: true, // a LAN overlay is small: 100 nodes x 5.4 KB per minute is about 9 KB/s per node
     publishIntervalMs: 60_000, // converges within a minute, cheap at LAN sizes
-    expiryMs: 180_000, // three missed publications: one lost message never evicts a live peer
+    expiryMs: 240_000, // a lost publication never evicts a live peer: two intervals take at most 180 s (jitter +-50 %)
     capacity: 1_024, // far above a LAN; the bound holds if a WAN node enables it
   }),
 })
@@ -135,6 +135,7 @@ export function checkCoordinatorConfig(config: CoordinatorConfig): CoordinatorCo
   const b = config.addressBook
   positive('addressBook.publishIntervalMs', b.publishIntervalMs)
   positive('addressBook.capacity', b.capacity)
-  if (b.expiryMs <= b.publishIntervalMs) throw new RangeError('addressBook.expiryMs: must exceed publishIntervalMs')
+  // Republication waits 0.5-1.5 intervals: an expiry within the longest wait evicts live peers.
+  if (b.expiryMs <= 1.5 * b.publishIntervalMs) throw new RangeError('addressBook.expiryMs: must exceed 1.5 x publishIntervalMs')
   return config
 }
