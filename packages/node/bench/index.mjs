@@ -18,6 +18,24 @@ async function measure(stack, nodes, mode, quick) {
   return JSON.parse(line)
 }
 
+/** Rates tried per node count, up to well past where either stack stops keeping up on this machine. */
+const SWEEPS = [[20, [10, 20, 40, 60, 80]], [50, [3, 6, 10, 15, 20]]]
+
+/** Whether a run kept up: every delivery made, none refused, p99 under 1 s. */
+const keptUp = (r) => r.deliveryRatio === 1 && r.refused === 0 && r.p99 < 1000
+
+/** Publishes at each rate in turn and stops after the first rate the stack does not keep up with. */
+async function sweep(stack, nodes, rates, quick) {
+  const runs = []
+  for (const rate of rates) {
+    const r = await measure(stack, nodes, `rate=${rate}`, quick)
+    runs.push({ rate, ...r })
+    if (!keptUp(r)) break
+  }
+  const best = runs.filter(keptUp).map((r) => r.rate)
+  return { runs, highest: best.length === 0 ? 0 : Math.max(...best) }
+}
+
 const f = (x, digits = 0) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a')
 const ratio = (ours, theirs) => (Number.isFinite(ours) && Number.isFinite(theirs) && theirs > 0 ? `${(ours / theirs).toFixed(2)}x` : 'n/a')
 
@@ -29,9 +47,14 @@ export async function runBench({ quick = false } = {}) {
     const theirs = await measure('libp2p', nodes, 'latency', quick)
     rows.push({ nodes, ours, theirs })
   }
-  const satNodes = 20
-  const satOurs = await measure('saorsa', satNodes, 'saturation', quick)
-  const satTheirs = await measure('libp2p', satNodes, 'saturation', quick)
+  const saturation = []
+  for (const nodes of quick ? [20] : [20, 50, 100]) {
+    saturation.push({ nodes, ours: await measure('saorsa', nodes, 'saturation', quick), theirs: await measure('libp2p', nodes, 'saturation', quick) })
+  }
+  const sweeps = []
+  for (const [nodes, rates] of quick ? [[20, [20, 60]]] : SWEEPS) {
+    sweeps.push({ nodes, ours: await sweep('saorsa', nodes, rates, quick), theirs: await sweep('libp2p', nodes, rates, quick) })
+  }
 
   const lines = [
     '### Node: Saorsa Gossip vs js-libp2p gossipsub',
@@ -53,15 +76,38 @@ export async function runBench({ quick = false } = {}) {
     }
     lines.push(`| ${nodes} | **saorsa / libp2p** | | | ${ratio(ours.p50, theirs.p50)} | ${ratio(ours.p95, theirs.p95)} | ${ratio(ours.p99, theirs.p99)} | ${ratio(ours.bytesPerDelivery, theirs.bytesPerDelivery)} | ${ratio(ours.idleBytesPerNodePerS, theirs.idleBytesPerNodePerS)} | ${ratio(ours.cpuSeconds, theirs.cpuSeconds)} | ${ratio(ours.peakRssMiB, theirs.peakRssMiB)} |`)
   }
+  const missing = (r) => `${r.eventual.missingAtEnd} / ${r.eventual.missingAfter10s}`
   lines.push(
     '',
-    `Saturation (${satNodes} nodes, closed loop: 16 messages in flight, a message counts when every node has it; ${quick ? 3 : 6} s):`,
+    `Saturation (closed loop: 16 messages in flight, a message counts when every node has it, or after 2 s; ${quick ? 3 : 6} s). ` +
+      '"Missing" is deliveries not made when the window closed / still not made 10 s later:',
     '',
-    '| stack | fully delivered msg/s | delivery | p50 ms | p99 ms | CPU s |',
-    '|---|---|---|---|---|---|',
-    ...[satOurs, satTheirs].map((r) => `| ${r.stack} | ${f(r.throughput, 1)} | ${(r.deliveryRatio * 100).toFixed(2)}% | ${f(r.p50)} | ${f(r.p99)} | ${f(r.cpuSeconds, 2)} |`),
-    `| **saorsa / libp2p** | ${ratio(satOurs.throughput, satTheirs.throughput)} | | ${ratio(satOurs.p50, satTheirs.p50)} | ${ratio(satOurs.p99, satTheirs.p99)} | ${ratio(satOurs.cpuSeconds, satTheirs.cpuSeconds)} |`,
+    '| nodes | stack | fully delivered msg/s | delivery | missing | p50 ms | p99 ms | wire bytes / delivery | CPU s | peak RSS MiB |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   )
+  for (const { nodes, ours, theirs } of saturation) {
+    for (const r of [ours, theirs]) {
+      lines.push(`| ${nodes} | ${r.stack} | ${f(r.throughput, 1)} | ${(r.deliveryRatio * 100).toFixed(2)}% | ${missing(r)} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.bytesPerDelivery)} | ${f(r.cpuSeconds, 2)} | ${f(r.peakRssMiB)} |`)
+    }
+    lines.push(`| ${nodes} | **saorsa / libp2p** | ${ratio(ours.throughput, theirs.throughput)} | | | ${ratio(ours.p50, theirs.p50)} | ${ratio(ours.p99, theirs.p99)} | ${ratio(ours.bytesPerDelivery, theirs.bytesPerDelivery)} | ${ratio(ours.cpuSeconds, theirs.cpuSeconds)} | ${ratio(ours.peakRssMiB, theirs.peakRssMiB)} |`)
+  }
+  lines.push(
+    '',
+    `Rate sweep (open loop at a fixed rate for ${quick ? 4 : 10} s, up to 3 s to drain; each stack stops at the first rate it does not keep up with: ` +
+      'every delivery made, no publish refused, p99 under 1 s):',
+    '',
+    '| nodes | stack | msg/s | delivery | refused | missing | p50 ms | p99 ms | wire bytes / delivery | CPU s |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  )
+  for (const { nodes, ours, theirs } of sweeps) {
+    for (const s of [ours, theirs]) {
+      for (const r of s.runs) {
+        lines.push(`| ${nodes} | ${r.stack} | ${r.rate} | ${(r.deliveryRatio * 100).toFixed(2)}% | ${r.refused} | ${missing(r)} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.bytesPerDelivery)} | ${f(r.cpuSeconds, 2)} |`)
+      }
+    }
+  }
+  lines.push('', '| nodes | highest rate kept up, saorsa | libp2p | saorsa / libp2p |', '|---|---|---|---|')
+  for (const { nodes, ours, theirs } of sweeps) lines.push(`| ${nodes} | ${ours.highest} | ${theirs.highest} | ${ratio(ours.highest, theirs.highest)} |`)
   return lines.join('\n')
 }
 
