@@ -121,10 +121,10 @@ describe('ten CLI daemons started in sequence over loopback TCP', () => {
         !(await peerIdsInBook(m)).includes(victim.peerId), BOOK.expiryMs + SWEEP_MS + 10_000, m.proc)
       return Date.now()
     }))
-    // Its last record is at most one jittered publish interval (+10 %) older than its death, so expiry
+    // Its last record is at most one jittered publish interval (+50 %) older than its death, so expiry
     // cannot have removed it sooner; the first sweep after the expiry removes it at the latest.
     for (const at of goneAt) {
-      expect(at - killSentAt).toBeGreaterThan(BOOK.expiryMs - BOOK.publishIntervalMs * 1.1)
+      expect(at - killSentAt).toBeGreaterThan(BOOK.expiryMs - BOOK.publishIntervalMs * 1.5)
       expect(at - deadAt).toBeLessThanOrEqual(BOOK.expiryMs + SWEEP_MS + SLACK_MS)
     }
     // Nobody else went silent: the other nine stay in every book, through the CLI as well.

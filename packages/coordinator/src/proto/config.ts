@@ -108,7 +108,8 @@ export const COORDINATOR_LOCAL: CoordinatorConfig = Object.freeze({
   advert: Object.freeze({ ...COORDINATOR_LAN.advert, minAdvertIntervalMs: 0 }), // tests publish back to back
   publishIntervalMs: 10_000, // one host: fast convergence for demos and tests
   foaf: Object.freeze({ ...FOAF, queryTimeoutMs: 2_000 }), // loopback round trips are sub-millisecond
-  addressBook: Object.freeze({ ...COORDINATOR_LAN.addressBook, publishIntervalMs: 2_000, expiryMs: 6_000 }),
+  // Four intervals, as on a LAN: two republications take at most 6 s with the +-50 % jitter.
+  addressBook: Object.freeze({ ...COORDINATOR_LAN.addressBook, publishIntervalMs: 2_000, expiryMs: 8_000 }),
 })
 
 /** Throws a RangeError naming the first field out of range. */
