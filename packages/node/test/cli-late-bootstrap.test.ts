@@ -107,7 +107,12 @@ describe('a CLI daemon started before its bootstrap peer', () => {
     // (seen on a loaded machine), D is E's neighbour and cached peer before E's own join runs, and
     // E reports `joined` after announcing D as a neighbour.
     const idD = (await until('D to listen', () => eventOf(d, 'listening'), 1_000, d)).peerId as string
-    const report = await until('E to report its join', () => e.events.findIndex((ev) => ev.event === 'waiting' || ev.event === 'joined') + 1, 10_000, e) - 1
+    // `until` takes any value but undefined and false as an answer, so the index is only returned once found.
+    const reported = () => {
+      const index = e.events.findIndex((ev) => ev.event === 'waiting' || ev.event === 'joined')
+      return index >= 0 ? index : undefined
+    }
+    const report = await until('E to report its join', reported, 10_000, e)
     if (e.events[report]!.event === 'waiting') expect(e.events[report]).toMatchObject({ redialling: false })
     else expect(e.events.slice(0, report).some((ev) => ev.event === 'peer:up' && ev.peerId === idD)).toBe(true)
     await until('E to see D', () => eventOf(e, 'joined'), 10_000, e)
