@@ -1,7 +1,7 @@
 /**
  * Signing domain tags of this layer (SPEC.md section 9, signing input of section 4.3). The advert tag
- * predates this package and lives in the shared `DOMAIN` table; the FOAF query and peer record tags
- * are this layer's own, so a signature for one purpose never verifies for another.
+ * predates this package and lives in the shared `DOMAIN` table; the FOAF query tag is this layer's own,
+ * so a signature for one purpose never verifies for another.
  */
 import { DOMAIN } from '@saorsa-gossip/types'
 
@@ -10,8 +10,6 @@ export const COORDINATOR_DOMAIN = Object.freeze({
   advert: DOMAIN.coordinatorAdvert,
   /** FOAF query body, signed by the requester. */
   foafQuery: 'saorsa-gossip/foaf-query/v1',
-  /** Address-book peer record body. */
-  peerRecord: 'saorsa-gossip/peer-record/v1',
 })
 
 /** Anything that can sign with a domain tag: an `Identity` from @saorsa-gossip/identity fits. */

@@ -3,7 +3,7 @@
  * Finding the network without a DHT (SPEC.md section 9): coordinators publish signed adverts that
  * every node checks (`validateAdvert`) and keeps in a bounded, scored, persisted cache; a node with no
  * good contact asks its friends' friends (FOAF FIND_COORDINATOR, three hops, fanout three); small
- * networks also keep a converging address book of signed peer records.
+ * networks also keep a converging address book of peer records.
  *
  * @example
  * ```ts
@@ -57,8 +57,8 @@ export {
 } from './foaf-codec.ts'
 export {
   MAX_PEER_RECORD_BYTES, MAX_PEER_RECORD_HINTS, PEER_RECORD_VERSION,
-  decodePeerRecord, encodePeerRecordBody, signPeerRecord, validatePeerRecord,
-  type PeerRecord, type PeerRecordRejectReason, type PeerRecordVerdict, type SignedPeerRecord, type ValidatePeerRecordOptions,
+  decodePeerRecord, encodePeerRecord, validatePeerRecord,
+  type PeerRecord, type PeerRecordRejectReason, type PeerRecordVerdict, type ReceivedPeerRecord, type ValidatePeerRecordOptions,
 } from './peer-record.ts'
 export {
   MAX_PEER_CACHE_ENTRIES, MAX_PEER_CACHE_FILE_BYTES, PEER_CACHE_MAX_AGE_MS, PEER_CACHE_MAX_FAILURES, PEER_CACHE_VERSION,

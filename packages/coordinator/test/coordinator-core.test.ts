@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { verifySignature } from '@saorsa-gossip/identity'
 import { SeededRng } from '@saorsa-gossip/types'
 import { signAdvert } from '../src/advert.ts'
-import { signPeerRecord } from '../src/peer-record.ts'
+import { encodePeerRecord } from '../src/peer-record.ts'
 import { COORDINATOR_LOCAL } from '../src/proto/config.ts'
 import { CoordinatorCore, type CoordinatorEvent, type CoordinatorOutput } from '../src/proto/coordinator.ts'
 import { HOUR, identity, T0 } from './helpers.ts'
@@ -71,9 +71,9 @@ describe('coordinator core', () => {
 
   it('takes peer records from the discovery topic into the address book', () => {
     const c = core(1)
-    const record = signPeerRecord(identity(2), ['tcp://10.0.0.2:7000'], 5)
+    const record = encodePeerRecord({ addresses: ['tcp://10.0.0.2:7000'], counter: 5 })
     const out: CoordinatorOutput[] = []
-    c.handle({ type: 'command', command: { type: 'validate', validationId: 1, topic: 'address-book', origin: identity(2).peerId, payload: record.bytes } }, 0, out)
+    c.handle({ type: 'command', command: { type: 'validate', validationId: 1, topic: 'address-book', origin: identity(2).peerId, payload: record } }, 0, out)
     expect(events(out)).toEqual([
       { type: 'peer-added', peerId: identity(2).peerId },
       { type: 'validated', validationId: 1, result: 'accept' },

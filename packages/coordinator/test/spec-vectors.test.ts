@@ -14,7 +14,7 @@ import {
   decodeFoafMessage, decodeQueryEnvelope, encodeFoafMessage, encodeQueryBody, encodeQueryEnvelope, MAX_FOAF_MESSAGE_BYTES,
   MAX_QUERY_BODY_BYTES, MAX_QUERY_ENVELOPE_BYTES,
 } from '../src/foaf-codec.ts'
-import { signPeerRecord, validatePeerRecord } from '../src/peer-record.ts'
+import { MAX_PEER_RECORD_BYTES, encodePeerRecord, validatePeerRecord } from '../src/peer-record.ts'
 import { COORDINATOR_LAN } from '../src/proto/config.ts'
 import { MAX_FOAF_PAYLOAD_BYTES } from '../src/proto/foaf-messages.ts'
 import { ADDRESS_BOOK_TOPIC, ADDRESS_BOOK_TOPIC_NAME, COORDINATOR_TOPIC, COORDINATOR_TOPIC_NAME, FOAF_PROTOCOL } from '../src/topics.ts'
@@ -59,7 +59,7 @@ describe('SPEC.md section 9 golden vectors', () => {
     version: 1, queryId: seq(16), target: { kind: 'user', id: new Uint8Array(32).fill(7) }, requester: id.peerId, publicKey: id.publicKey,
     maxTtl: 2, createdAtMs: T0, payload: userPayload,
   })
-  const record = signPeerRecord(id, ['tcp://192.0.2.1:7000'], T0)
+  const record = encodePeerRecord({ addresses: ['tcp://192.0.2.1:7000'], counter: T0 })
   const computed = new Map<string, string>()
   computed.set('coordinator-topic', COORDINATOR_TOPIC.toHex())
   computed.set('address-book-topic', ADDRESS_BOOK_TOPIC.toHex())
@@ -77,10 +77,7 @@ describe('SPEC.md section 9 golden vectors', () => {
   computed.set('foaf-user-query-body-middle', userRest.slice(0, userRest.length - userPayload.length * 2))
   computed.set('foaf-user-query-body-blake3', toHex(blake3(userQueryBody)))
   computed.set('foaf-reply', toHex(encodeFoafMessage({ type: 'reply', queryId: seq(16), records: [new Uint8Array([1, 2, 3])] })))
-  const [recordHead, recordTail] = aroundKey(record.body, id.publicKey)
-  computed.set('peer-record-body-head', recordHead)
-  computed.set('peer-record-body-tail', recordTail)
-  computed.set('peer-record-blake3', toHex(blake3(record.bytes)))
+  computed.set('peer-record', toHex(record))
 
   it('lists every vector the implementation computes, and only those', () => {
     expect([...vectors().keys()].sort()).toEqual([...computed.keys()].sort())
@@ -102,6 +99,7 @@ describe('SPEC.md section 9 golden vectors', () => {
     expect(section).toContain(`? "p": bstr .size (1..${MAX_FOAF_PAYLOAD_BYTES})`)
     expect(section).toContain(`at most ${fmt(MAX_ADVERT_CACHE_FILE_BYTES)} bytes`)
     expect(section).toContain(`At most **${fmt(COORDINATOR_LAN.cacheCapacity)}** adverts`)
+    expect(section).toContain(`at most ${fmt(MAX_PEER_RECORD_BYTES)} bytes; c: counter`)
     expect(section).toContain(`\`${FOAF_PROTOCOL}\``)
     expect(section).toContain(`"${COORDINATOR_TOPIC_NAME}"`)
     expect(section).toContain(`"${ADDRESS_BOOK_TOPIC_NAME}"`)
@@ -115,7 +113,7 @@ describe('SPEC.md section 9 golden vectors', () => {
     expect(section).toContain('5,414 bytes')
     expect(validateAdvert(advert.bytes, { nowMs: T0 }).ok).toBe(true)
     expect(decodeAdvert(advert.bytes).advert.roles).toEqual(['coordinator', 'relay'])
-    expect(validatePeerRecord(record.bytes).ok).toBe(true)
+    expect(validatePeerRecord(record, { origin: id.peerId })).toMatchObject({ ok: true, record: { peerId: id.peerId, counter: T0 } })
     expect(decodeFoafMessage(queryMessage)).toMatchObject({ type: 'query', ttl: 3, body: { maxTtl: 3, createdAtMs: T0 } })
     expect(decodeQueryEnvelope(encodeQueryEnvelope(userQueryBody, new Uint8Array(3_309))).body).toMatchObject({ maxTtl: 2, payload: userPayload })
   })

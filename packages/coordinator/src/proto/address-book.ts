@@ -1,11 +1,11 @@
 /**
- * The address book (the iroh-gossip-discovery feature): every node periodically publishes a signed peer
- * record on the discovery topic and keeps the latest record of every peer it hears from, itself
+ * The address book (the iroh-gossip-discovery feature): every node periodically publishes a peer record
+ * on the discovery topic (authenticated by the pubsub origin signature) and keeps the latest record of every peer it hears from, itself
  * included, so all nodes converge to the same book. Peers silent for `expiryMs` leave it; the book
  * never holds more than `capacity` peers (the least recently heard go first). Sans-IO core.
  */
 import type { CoreInput, CoreOutput, Outbox, PeerId, ProtocolCore, Rng } from '@saorsa-gossip/types'
-import type { SignedPeerRecord } from '../peer-record.ts'
+import { encodePeerRecord, type ReceivedPeerRecord } from '../peer-record.ts'
 import type { AddressBookConfig } from './config.ts'
 
 export interface AddressBookEntry {
@@ -22,7 +22,7 @@ export type AddressBookCommand =
   | { readonly type: 'start'; readonly addresses: readonly string[] }
   | { readonly type: 'set-addresses'; readonly addresses: readonly string[] }
   /** A record that passed validatePeerRecord. */
-  | { readonly type: 'record'; readonly record: SignedPeerRecord }
+  | { readonly type: 'record'; readonly record: ReceivedPeerRecord }
 
 export type AddressBookTimer = { readonly type: 'publish'; readonly epoch: number } | { readonly type: 'expire' }
 
@@ -35,8 +35,6 @@ export interface AddressBookCoreInit {
   readonly self: PeerId
   readonly config: AddressBookConfig
   readonly rng: Rng
-  /** Signs our record with these addresses and counter (signPeerRecord with our identity). */
-  readonly signRecord: (addresses: readonly string[], counter: number) => SignedPeerRecord
 }
 
 export type AddressBookInput = CoreInput<never, AddressBookTimer, AddressBookCommand>
@@ -125,20 +123,20 @@ export class AddressBookCore implements ProtocolCore<never, AddressBookTimer, Ad
     // Starting from the wall clock keeps counters growing across restarts without stored state.
     this.#counter = Math.max(this.#counter + 1, nowMs + this.#wallOffsetMs)
     if (this.#addresses.length > 0) {
-      const record = this.#init.signRecord(this.#addresses, this.#counter)
+      const record = { peerId: this.#init.self, addresses: this.#addresses, counter: this.#counter }
+      const bytes = encodePeerRecord(record)
       this.#upsert(record, nowMs, out)
-      out.push({ type: 'emit', event: { type: 'publish', bytes: record.bytes, counter: this.#counter } })
+      out.push({ type: 'emit', event: { type: 'publish', bytes, counter: this.#counter } })
     }
     // Jitter of +-50 %: nodes that started together (a power cut, a test cluster) republish spread
     // over the whole interval, not in a burst. Under +-10 % a 100-node cluster's second round fell
-    // within 12 s: 9,900 records, each verified twice (record and pubsub signature), at once.
+    // within 12 s: 9,900 records at once.
     const interval = this.config.publishIntervalMs
     const delayMs = Math.round(interval * (0.5 + this.#init.rng.nextFloat()))
     out.push({ type: 'schedule', delayMs, timer: { type: 'publish', epoch: this.#epoch } })
   }
 
-  #upsert(signed: SignedPeerRecord, nowMs: number, out: Outbox<AddressBookOutput>): void {
-    const r = signed.record
+  #upsert(r: ReceivedPeerRecord, nowMs: number, out: Outbox<AddressBookOutput>): void {
     const key = r.peerId.toHex()
     const previous = this.#entries.get(key)
     if (previous !== undefined && previous.counter >= r.counter) return

@@ -9,7 +9,7 @@ import type { CoreInput, CoreOutput, Outbox, ProtocolCore, Rng } from '@saorsa-g
 import { signAdvert, type NatClass, type Role } from '../advert.ts'
 import { validateAdvert, type AdvertRejectReason } from '../advert-validate.ts'
 import { COORDINATOR_DOMAIN, type Signer, type VerifyFn } from '../domains.ts'
-import { signPeerRecord, validatePeerRecord, type PeerRecordRejectReason } from '../peer-record.ts'
+import { validatePeerRecord, type PeerRecordRejectReason } from '../peer-record.ts'
 import { AddressBookCore, type AddressBookCommand, type AddressBookOutput, type AddressBookTimer } from './address-book.ts'
 import { AdvertCache, type CachedAdvert } from './advert-cache.ts'
 import type { CoordinatorConfig } from './config.ts'
@@ -100,9 +100,7 @@ export class CoordinatorCore implements ProtocolCore<FoafMessage, CoordinatorTim
       verify: (pk, body, sig) => verify(pk, COORDINATOR_DOMAIN.foafQuery, body, sig),
       answer: (target, wallMs, query) => this.#answer(target, wallMs, query),
     })
-    this.addressBook = new AddressBookCore({
-      self: init.self, config: config.addressBook, rng, signRecord: (addresses, counter) => signPeerRecord(signer, addresses, counter),
-    })
+    this.addressBook = new AddressBookCore({ self: init.self, config: config.addressBook, rng })
   }
 
   wallNow(nowMs: number): number {
@@ -161,7 +159,7 @@ export class CoordinatorCore implements ProtocolCore<FoafMessage, CoordinatorTim
   #take(topic: CoordinatorTopic, origin: PeerId, payload: Uint8Array, nowMs: number, out: Out, delivered = false): { result: Verdict; reason?: string } {
     const wallMs = this.wallNow(nowMs)
     if (topic === 'address-book') {
-      const verdict = validatePeerRecord(payload, { origin, cachedCounter: this.addressBook.counterOf(origin), verify: this.#init.verify })
+      const verdict = validatePeerRecord(payload, { origin, cachedCounter: this.addressBook.counterOf(origin) })
       if (!verdict.ok) {
         if (!(delivered && verdict.reason === 'stale-counter')) out.push({ type: 'emit', event: { type: 'record-dropped', reason: verdict.reason } })
         return { result: verdict.action, reason: verdict.reason }

@@ -135,7 +135,7 @@ export interface GossipStackInit {
 export interface StackCoordinatorInit {
   /** Default COORDINATOR_LAN. */
   readonly config?: CoordinatorConfig
-  /** Signs adverts, FOAF queries and peer records under their domains (an Identity fits). */
+  /** Signs adverts and FOAF queries under their domains (an Identity fits). */
   readonly signer: Signer
   readonly verify: VerifyFn
   /** Signs a pubsub header under the message domain (adverts and records are pubsub messages of ours). */
