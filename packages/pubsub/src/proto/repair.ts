@@ -144,9 +144,10 @@ export class Repair {
    * lag, whichever is longer. Lateness is SRTT + 1 RTTVAR, not TCP's 4: it is heavy-tailed (a
    * 20-node overlay saturating one core measured p50 28 ms, p90 279 ms, p99 714 ms), and waiting for
    * the tail makes every real loss wait about a second (p99 delivery 1.3 s against 0.6 s), while one
-   * deviation already waits out most queueing (grafts -35 %, duplicate copies -50 %).
+   * deviation already waits out most queueing (grafts -35 %, duplicate copies -50 %). Public for
+   * harnesses and tests.
    */
-  #firstWaitMs(nowMs: number): number {
+  firstGraftWaitMs(nowMs: number): number {
     const { graftTimeout1Ms, maxEagerWaitMs } = this.#config
     this.#decayLateness(nowMs)
     return Math.max(this.#eagerLateness.timeoutMs(graftTimeout1Ms, maxEagerWaitMs, 1), this.#health.widen(graftTimeout1Ms, nowMs))
@@ -169,11 +170,6 @@ export class Repair {
     if (nowMs <= from) return
     this.#eagerLateness.decay(0.5 ** ((nowMs - from) / LATENESS_HALF_LIFE_MS))
     this.#latenessAtMs = nowMs
-  }
-
-  /** The current first graft wait (for harnesses and tests). */
-  firstGraftWaitMs(nowMs: number): number {
-    return this.#firstWaitMs(nowMs)
   }
 
   /** A grafted peer's deadline: no copy from it by now is a broken promise, unless we are the late one. */
@@ -282,7 +278,7 @@ export class Repair {
       this.#missing.set(idHex, {
         id, topicHex: state.topic.toHex(), announcers: [{ peer: peer.id, hop }], attempt: 0, requested: undefined, sinceMs: nowMs, announcedMs: nowMs,
       })
-      out.push({ type: 'schedule', delayMs: this.#firstWaitMs(nowMs), timer: { type: 'graft', id, attempt: 0 } })
+      out.push({ type: 'schedule', delayMs: this.firstGraftWaitMs(nowMs), timer: { type: 'graft', id, attempt: 0 } })
     }
   }
 
@@ -297,7 +293,7 @@ export class Repair {
     }
     // Lag that built up since the wait began widens it further; a copy anti-entropy already asked
     // for, or an empty repair budget, is waited for rather than asked for again.
-    const wait = entry.attempt === 0 ? this.#firstWaitMs(nowMs) : this.#retryMs(nowMs)
+    const wait = entry.attempt === 0 ? this.firstGraftWaitMs(nowMs) : this.#retryMs(nowMs)
     const remaining = entry.sinceMs + wait - nowMs
     if (remaining > 0 || core.isFetching(idHex, nowMs)) {
       this.counters.deferred++

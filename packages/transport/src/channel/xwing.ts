@@ -58,25 +58,10 @@ function expand(seed: Uint8Array): { mlkem: Uint8Array; x25519: Uint8Array; wipe
   return { mlkem: expanded.subarray(0, 64), x25519: expanded.subarray(64), wipe: () => expanded.fill(0) }
 }
 
-function keysFromSeed(seed: Uint8Array): { publicKey: Uint8Array; mlkemSecret: Uint8Array; x25519: KeyObject; pkX: Uint8Array } {
-  const parts = expand(seed)
-  try {
-    const mlkem = ml_kem768.keygen(parts.mlkem)
-    const secret = x25519Secret(parts.x25519)
-    const pkX = publicOf(secret)
-    const publicKey = new Uint8Array(XWING_PUBLIC_KEY_BYTES)
-    publicKey.set(mlkem.publicKey)
-    publicKey.set(pkX, MLKEM_PUBLIC_KEY_BYTES)
-    return { publicKey, mlkemSecret: mlkem.secretKey, x25519: secret, pkX }
-  } finally {
-    parts.wipe()
-  }
-}
-
 /** A key pair from `seed` (32 random bytes by default). */
 export function xwingKeygen(seed: Uint8Array = randomBytes(XWING_SEED_BYTES)): XWingKeys {
-  const keys = keysFromSeed(seed)
-  keys.mlkemSecret.fill(0)
+  const keys = expandedKeys(seed)
+  keys.secretKey.fill(0)
   return { publicKey: keys.publicKey, secretKey: seed }
 }
 
@@ -121,7 +106,16 @@ export const XWING_EXPANDED_SECRET_BYTES = MLKEM_SECRET_KEY_BYTES + 2 * X25519_B
 /** A key pair whose secret is the expanded form (`XWING_EXPANDED_SECRET_BYTES`), for `xwingDecapsulateExpanded`. */
 export function xwingKeygenExpanded(seed?: Uint8Array): { publicKey: Uint8Array; secretKey: Uint8Array } {
   const own = seed ?? new Uint8Array(randomBytes(XWING_SEED_BYTES))
-  const parts = expand(own)
+  try {
+    return expandedKeys(own)
+  } finally {
+    if (seed === undefined) own.fill(0)
+  }
+}
+
+/** The one derivation of a key pair from its seed: ML-KEM-768's d || z and the X25519 secret by SHAKE256. */
+function expandedKeys(seed: Uint8Array): { publicKey: Uint8Array; secretKey: Uint8Array } {
+  const parts = expand(seed)
   try {
     const mlkem = ml_kem768.keygen(parts.mlkem)
     const pkX = publicOf(x25519Secret(parts.x25519))
@@ -136,7 +130,6 @@ export function xwingKeygenExpanded(seed?: Uint8Array): { publicKey: Uint8Array;
     return { publicKey, secretKey }
   } finally {
     parts.wipe()
-    if (seed === undefined) own.fill(0)
   }
 }
 
@@ -160,17 +153,10 @@ export function xwingDecapsulateExpanded(cipherText: Uint8Array, secretKey: Uint
 /** The shared secret of `cipherText` for the key pair of `secretKey` (the seed). */
 export function xwingDecapsulate(cipherText: Uint8Array, secretKey: Uint8Array): Uint8Array {
   if (!(cipherText instanceof Uint8Array) || cipherText.length !== XWING_CIPHERTEXT_BYTES) throw new RangeError(`cipherText: expected ${XWING_CIPHERTEXT_BYTES} bytes`)
-  const keys = keysFromSeed(secretKey)
-  let ssM: Uint8Array | undefined
-  let ssX: Uint8Array | undefined
+  const expanded = expandedKeys(secretKey).secretKey
   try {
-    const ctX = cipherText.subarray(MLKEM_CIPHERTEXT_BYTES)
-    ssM = ml_kem768.decapsulate(cipherText.subarray(0, MLKEM_CIPHERTEXT_BYTES), keys.mlkemSecret)
-    ssX = x25519(keys.x25519, ctX)
-    return combine(ssM, ssX, ctX, keys.pkX)
+    return xwingDecapsulateExpanded(cipherText, expanded)
   } finally {
-    keys.mlkemSecret.fill(0)
-    ssM?.fill(0)
-    ssX?.fill(0)
+    expanded.fill(0)
   }
 }
