@@ -352,6 +352,22 @@ describe('SWIM suspicion, refutation and death', () => {
     expect(swim.member(A)?.state).toBe('alive')
   })
 
+  it('waits out a suspicion timer that fires before its deadline instead of dropping the suspicion', () => {
+    // Host timers can run a little before the clock reaches their due time (Node counts them from the
+    // event loop's cached, whole-millisecond time). The suspicion's only timer must not be lost, or
+    // the member stays suspect for good: our own failed probes of it are no confirmation.
+    const swim = makeSwim([A, B, C, D])
+    const suspicion = { type: 'suspicion', peer: A, incarnation: 0, extended: false } as const
+    expect(recv(swim, B, { type: 'ack', seq: 77, updates: [{ peer: A, state: 'suspect', incarnation: 0, from: B }] }, 100)[0]).toEqual(
+      { type: 'schedule', delayMs: 24000, timer: suspicion },
+    )
+    expect(fire(swim, suspicion, 24099.25)).toEqual([{ type: 'schedule', delayMs: 0.75, timer: suspicion }])
+    expect(swim.member(A)?.state).toBe('suspect')
+    expect(fire(swim, suspicion, 24100)).toEqual([
+      { type: 'emit', event: { type: 'member-dead', peer: A, incarnation: 0, by: SELF } },
+    ])
+  })
+
   it('with Lifeguard starts at the maximum timeout and shrinks it with each independent confirmation', () => {
     // Five live members: k = 2 confirmations expected; min 4000 ms, max 24000 ms.
     const swim = makeSwim([A, B, C, D])

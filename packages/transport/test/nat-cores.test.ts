@@ -132,6 +132,11 @@ describe('relay core', () => {
     out.length = 0
     core.handle({ type: 'timer', timer: { kind: 'reservation-expiry', peer: 'b', expiresAtMs: 1000 } }, 1000, out)
     expect(out).toEqual([])
+    // A timer run a little early waits out the rest instead of leaving the reservation for good.
+    core.handle({ type: 'timer', timer: { kind: 'reservation-expiry', peer: 'b', expiresAtMs: 1500 } }, 1499.25, out)
+    expect(out).toEqual([{ type: 'schedule', delayMs: 0.75, timer: { kind: 'reservation-expiry', peer: 'b', expiresAtMs: 1500 } }])
+    expect(core.hasReservation('b')).toBe(true)
+    out.length = 0
     core.handle({ type: 'timer', timer: { kind: 'reservation-expiry', peer: 'b', expiresAtMs: 1500 } }, 1500, out)
     expect(out).toEqual([{ type: 'close', circuit: 'c1', reason: 'reservation-ended' }])
     expect(core.hasReservation('b')).toBe(false)

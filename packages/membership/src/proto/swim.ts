@@ -334,7 +334,14 @@ export class Swim implements ProtocolCore<SwimMessage, SwimTimer, SwimCommand, S
         return
       case 'suspicion': {
         const m = this.#members.get(timer.peer.toHex())
-        if (m === undefined || m.state !== 'suspect' || m.incarnation !== timer.incarnation || nowMs < m.deadlineMs) return
+        if (m === undefined || m.state !== 'suspect' || m.incarnation !== timer.incarnation) return
+        if (nowMs < m.deadlineMs) {
+          // Early (a host whose timers run before its clock reaches them, or a deadline moved later):
+          // wait out the rest. Dropped, the suspicion's only timer would leave the member suspect for
+          // good, as our own failed probes of it are no confirmation.
+          out.push({ type: 'schedule', delayMs: m.deadlineMs - nowMs, timer })
+          return
+        }
         if (this.#config.lifeguard && !timer.extended && nowMs - m.deadlineMs > this.#config.ackTimeoutMs) {
           // Late-timer awareness: a refutation may be queued behind this overdue timer.
           this.#adjustHealth(1)

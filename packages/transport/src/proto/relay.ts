@@ -148,7 +148,13 @@ export class RelayCore {
     }
     const reservation = this.#reservations.get(timer.peer)
     // A refreshed reservation scheduled a later timer of its own; this one is stale.
-    if (reservation === undefined || reservation.expiresAtMs !== timer.expiresAtMs || nowMs < reservation.expiresAtMs) return
+    if (reservation === undefined || reservation.expiresAtMs !== timer.expiresAtMs) return
+    // Early (a host whose timers run before its clock reaches them): wait out the rest, or the
+    // reservation would never expire.
+    if (nowMs < reservation.expiresAtMs) {
+      out.push({ type: 'schedule', delayMs: reservation.expiresAtMs - nowMs, timer })
+      return
+    }
     this.#reservations.delete(timer.peer)
     this.counters.reservations = this.#reservations.size
     for (const [id, c] of [...this.#circuits]) if (c.target === timer.peer) this.#close(id, 'reservation-ended', out)
