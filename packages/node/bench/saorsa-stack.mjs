@@ -11,9 +11,9 @@ import { COORDINATOR_LAN } from '@saorsa-gossip/coordinator'
 import { createNode } from '../dist/index.js'
 
 /**
- * `SAORSA_ADDRESS_BOOK=off` turns off the LAN preset's address book (every node publishes a signed
- * 5.4 KB peer record to every other once a minute), which the libp2p stack has no counterpart of:
- * with it off, both stacks run pubsub alone.
+ * `SAORSA_ADDRESS_BOOK=off` turns off the LAN preset's address book (every node publishes its peer
+ * record, a pubsub message of about 3.5 KB with its origin signature, to every other once a minute),
+ * which the libp2p stack has no counterpart of: with it off, both stacks run pubsub alone.
  */
 const addressBookOff = process.env.SAORSA_ADDRESS_BOOK === 'off'
 const coordinator = addressBookOff
