@@ -10,9 +10,10 @@ import { LIMITS, sample, shuffled } from '@saorsa-gossip/types'
 import { applyHealthDelta, failedProbePenalty, scaleByHealth } from './awareness.ts'
 import type { SwimConfig } from './swim-config.ts'
 import { IndirectRelays, chooseHelpers } from './swim-indirect.ts'
-import type { SwimMessage, SwimState, SwimUpdate } from './swim-messages.ts'
+import type { SwimMessage, SwimUpdate } from './swim-messages.ts'
 import type { SwimCommand, SwimEvent, SwimInput, SwimMember, SwimOutput, SwimTimer } from './swim-types.ts'
-import { retransmitLimit, suspicionMinTimeoutMs, suspicionTimeoutMs } from './suspicion.ts'
+import { retransmitLimit } from './suspicion.ts'
+import { confirmSuspicion, startSuspicion, suspicionExpired, type Member, type SuspicionHost } from './swim-suspicion.ts'
 import { SwimUpdateQueue } from './swim-updates.ts'
 import { LocalLag } from './swim-lag.ts'
 
@@ -20,21 +21,6 @@ import { LocalLag } from './swim-lag.ts'
 export const MAX_INCARNATION = Number.MAX_SAFE_INTEGER
 
 export type { SwimCommand, SwimEvent, SwimTimer, SwimInput, SwimOutput, SwimMember } from './swim-types.ts'
-
-interface Member {
-  readonly peer: PeerId
-  state: SwimState
-  incarnation: number
-  /** Suspicion bookkeeping, meaningful while `state === 'suspect'`. */
-  suspectSinceMs: number
-  suspecter: string
-  suspectedBy: PeerId
-  confirmations: Set<string>
-  expectedConfirmations: number
-  deadlineMs: number
-  /** When this node last received any message from the member (PING-REQ helper choice). */
-  heardAtMs: number
-}
 
 interface Probe {
   readonly seq: number
@@ -56,6 +42,7 @@ export class Swim implements ProtocolCore<SwimMessage, SwimTimer, SwimCommand, S
   readonly #updates = new SwimUpdateQueue()
   readonly #relays: IndirectRelays
   readonly #lag = new LocalLag()
+  readonly #suspicion: SuspicionHost
   #incarnation = 0
   /** Suspect or dead updates at MAX_INCARNATION, which nobody could refute (forged). */
   unrefutableDropped = 0
@@ -76,6 +63,13 @@ export class Swim implements ProtocolCore<SwimMessage, SwimTimer, SwimCommand, S
     this.#config = config
     this.#rng = rng
     this.#relays = new IndirectRelays(config)
+    this.#suspicion = {
+      config, updates: this.#updates,
+      liveCount: () => this.#liveCount(),
+      lagWideningMs: (nowMs) => this.lagWideningMs(nowMs),
+      ackTimeoutMs: (nowMs) => this.#ackTimeoutMs(nowMs),
+      adjustHealth: (delta) => this.#adjustHealth(delta),
+    }
   }
 
   /** This node's own incarnation number (raised only to refute suspicions about itself). */
@@ -335,31 +329,9 @@ export class Swim implements ProtocolCore<SwimMessage, SwimTimer, SwimCommand, S
       case 'suspicion': {
         const m = this.#members.get(timer.peer.toHex())
         if (m === undefined || m.state !== 'suspect' || m.incarnation !== timer.incarnation) return
-        if (nowMs < m.deadlineMs) {
-          // Early (a host whose timers run before its clock reaches them, or a deadline moved later):
-          // wait out the rest. Dropped, the suspicion's only timer would leave the member suspect for
-          // good, as our own failed probes of it are no confirmation.
-          out.push({ type: 'schedule', delayMs: m.deadlineMs - nowMs, timer })
-          return
+        if (suspicionExpired(this.#suspicion, m, timer, nowMs, out)) {
+          this.#applyUpdate({ peer: m.peer, state: 'dead', incarnation: m.incarnation, from: this.#self }, nowMs, out)
         }
-        if (this.#config.lifeguard && !timer.extended && nowMs - m.deadlineMs > this.#config.ackTimeoutMs) {
-          // Late-timer awareness: a refutation may be queued behind this overdue timer.
-          this.#adjustHealth(1)
-          m.deadlineMs = nowMs + this.#ackTimeoutMs(nowMs)
-          out.push({ type: 'schedule', delayMs: m.deadlineMs - nowMs, timer: { ...timer, extended: true } })
-          return
-        }
-        // Local lag: a refutation may be waiting in our own queue. The deadline is the suspicion
-        // timeout from when it started plus the widening for the lag we have now (so at most
-        // maxLagWideningMs past the unwidened deadline, and none once we are on time again).
-        const lagWidening = this.lagWideningMs(nowMs)
-        const lagDeadline = m.suspectSinceMs + this.#suspicionTimeout(m, this.#liveCount()) + lagWidening
-        if (lagWidening > 0 && lagDeadline > nowMs) {
-          m.deadlineMs = lagDeadline
-          out.push({ type: 'schedule', delayMs: lagDeadline - nowMs, timer })
-          return
-        }
-        this.#applyUpdate({ peer: m.peer, state: 'dead', incarnation: m.incarnation, from: this.#self }, nowMs, out)
         return
       }
     }
@@ -398,10 +370,10 @@ export class Swim implements ProtocolCore<SwimMessage, SwimTimer, SwimCommand, S
       case 'suspect': {
         if (m.state === 'dead' || u.incarnation < m.incarnation) return
         if (m.state === 'suspect' && u.incarnation === m.incarnation) {
-          this.#confirm(m, u, nowMs, out)
+          confirmSuspicion(this.#suspicion, m, u, nowMs, out)
           return
         }
-        this.#startSuspicion(m, u, nowMs, out)
+        startSuspicion(this.#suspicion, m, u, nowMs, out)
         return
       }
       case 'dead': {
@@ -420,45 +392,5 @@ export class Swim implements ProtocolCore<SwimMessage, SwimTimer, SwimCommand, S
     // Being suspected hints that we are the slow one (Lifeguard: refuting raises local health).
     this.#adjustHealth(1)
     this.#updates.enqueue({ peer: this.#self, state: 'alive', incarnation: this.#incarnation, from: this.#self })
-  }
-
-  #startSuspicion(m: Member, u: SwimUpdate, nowMs: number, out: Outbox<SwimOutput>): void {
-    m.state = 'suspect'
-    m.incarnation = u.incarnation
-    m.suspectSinceMs = nowMs
-    m.suspecter = u.from.toHex()
-    m.suspectedBy = u.from
-    m.confirmations = new Set()
-    const live = this.#liveCount()
-    // Too few members to deliver the expected confirmations: wait the minimum only (memberlist).
-    const k = this.#config.suspicionConfirmations
-    m.expectedConfirmations = this.#config.lifeguard && live - 2 >= k ? k : 0
-    m.deadlineMs = nowMs + this.#suspicionTimeout(m, live) + this.lagWideningMs(nowMs)
-    this.#updates.enqueue(u)
-    out.push({ type: 'schedule', delayMs: m.deadlineMs - nowMs, timer: { type: 'suspicion', peer: m.peer, incarnation: m.incarnation, extended: false } })
-    out.push({ type: 'emit', event: { type: 'member-suspect', peer: m.peer, incarnation: m.incarnation, by: u.from } })
-  }
-
-  #confirm(m: Member, u: SwimUpdate, nowMs: number, out: Outbox<SwimOutput>): void {
-    const from = u.from.toHex()
-    if (from === m.suspecter || m.confirmations.has(from)) return
-    if (m.confirmations.size >= m.expectedConfirmations) return
-    m.confirmations.add(from)
-    // Independent confirmations travel on, so other members can shorten their timers too.
-    this.#updates.enqueue(u)
-    // A deadline that falls in the past ends the suspicion now; it is not a timer that ran late.
-    const deadline = Math.max(nowMs, m.suspectSinceMs + this.#suspicionTimeout(m, this.#liveCount()) + this.lagWideningMs(nowMs))
-    if (deadline >= m.deadlineMs) return
-    m.deadlineMs = deadline
-    out.push({
-      type: 'schedule', delayMs: Math.max(0, deadline - nowMs),
-      timer: { type: 'suspicion', peer: m.peer, incarnation: m.incarnation, extended: false },
-    })
-  }
-
-  #suspicionTimeout(m: Member, live: number): number {
-    const min = suspicionMinTimeoutMs(this.#config.suspicionAlpha, live, this.#config.probeIntervalMs)
-    if (!this.#config.lifeguard) return min
-    return suspicionTimeoutMs(m.confirmations.size, m.expectedConfirmations, min, min * this.#config.suspicionBeta)
   }
 }
