@@ -1,7 +1,8 @@
 /**
  * The address book (the iroh-gossip-discovery feature) over the simulated gossip stack: every node
- * publishes its signed peer record on the discovery topic, all books converge to the same list, and a
- * killed node leaves every book once it has been silent for the expiry (LOCAL preset: 2 s / 8 s).
+ * publishes its peer record (a pubsub message its origin signs) on the discovery topic, all books
+ * converge to the same list, and a killed node leaves every book once it has been silent for the
+ * expiry (LOCAL preset: 2 s / 8 s).
  */
 import { describe, expect, it } from 'vitest'
 import { COORDINATOR_LOCAL } from '@saorsa-gossip/coordinator'

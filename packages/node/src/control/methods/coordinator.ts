@@ -1,7 +1,7 @@
 /**
  * Control methods of the coordinator layer (SPEC.md sections 8.1.1 and 9.7): `coordinator.list` (the
- * verified adverts the node caches) and `coordinator.addressbook` (the peers whose signed records it
- * heard). Both read the running node; nothing here changes state.
+ * verified adverts the node caches) and `coordinator.addressbook` (the peers whose origin-signed
+ * records it heard). Both read the running node; nothing here changes state.
  */
 import { ROLES, type Role } from '@saorsa-gossip/coordinator'
 import type { SaorsaNode } from '../../node.ts'
