@@ -1,20 +1,22 @@
 /**
- * Vitest workspace: one project per package (unit tests, `test/**\/*.test.ts`), one project for
+ * Vitest configuration: one project per package (unit tests, `test/**\/*.test.ts`), one project for
  * the deterministic simulator suites (`*.sim.test.ts`), which run in forked workers so a
  * 1,000-node scenario never shares a heap with the unit tests, one for the examples and one for
  * the repository scripts (lint, test guard), and the NAT lab, alone after all of them. Every
  * project runs the event-loop guard: a test file that keeps its worker's loop busy for more than
  * 10 s at a stretch fails, because vitest's worker RPC times out after 60 s without a turn of the
- * loop (scripts/test/event-loop-guard.ts).
+ * loop (scripts/test/event-loop-guard.ts). Files start slowest first (scripts/test/slow-first.ts), so
+ * the last minutes of a run do not leave a core idle beside one long file.
  */
 import { readdirSync, existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { defineWorkspace } from 'vitest/config'
+import { defineConfig } from 'vitest/config'
+import { SlowFirstSequencer } from './scripts/test/slow-first.ts'
 
 const packages = readdirSync('packages').filter((name) => existsSync(`packages/${name}/package.json`))
 const setupFiles = [fileURLToPath(new URL('./scripts/test/event-loop-guard.ts', import.meta.url))]
 
-export default defineWorkspace([
+const projects = [
   ...packages.map((name) => ({
     test: {
       name,
@@ -64,4 +66,6 @@ export default defineWorkspace([
       testTimeout: 60_000,
     },
   },
-])
+]
+
+export default defineConfig({ test: { projects, sequence: { sequencer: SlowFirstSequencer } } })

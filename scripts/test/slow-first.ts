@@ -1,0 +1,66 @@
+/**
+ * The order test files start in: longest first, so the long ones overlap with everything else and
+ * the run does not end with one core busy on a 100 s simulation while the other idles. Vitest's own
+ * order does this from its cache of last durations, but a fresh clone has no cache and falls back to
+ * the largest file first, which started the longest simulation (a short file) near the end of a run.
+ * Durations come from the cache when vitest has them, else from the table below, else the file is
+ * treated as short (and larger files of those go first, as vitest does).
+ */
+import { statSync } from 'node:fs'
+import { relative } from 'node:path'
+import { BaseSequencer, type TestSpecification } from 'vitest/node'
+
+/**
+ * Wall ms of the slowest files in a full run on 2 busy cores (README's `pnpm test`). Only the order
+ * matters: a stale figure costs some idle time at the end, never a failure.
+ */
+const KNOWN_MS: Readonly<Record<string, number>> = {
+  'packages/simulator/test/presence.sim.test.ts': 110_000,
+  'packages/simulator/test/presence-bandwidth.sim.test.ts': 86_000,
+  'packages/simulator/test/coordinator.sim.test.ts': 85_000,
+  'packages/groups/test/store-kill.test.ts': 80_000,
+  'packages/simulator/test/membership-composite.sim.test.ts': 59_000,
+  'packages/node/test/packaging.test.ts': 56_000,
+  'packages/node/test/addressbook-processes.test.ts': 55_000,
+  'packages/simulator/test/crdt-sync.sim.test.ts': 47_000,
+  'packages/simulator/test/pubsub-broadcast.sim.test.ts': 45_000,
+  'packages/simulator/test/pubsub-overload.sim.test.ts': 45_000,
+  'packages/node/test/coordinator-processes.test.ts': 37_000,
+  'packages/simulator/test/membership-partition.sim.test.ts': 36_000,
+  'packages/node/test/groups-processes.test.ts': 36_000,
+  'packages/simulator/test/membership-merge.sim.test.ts': 34_000,
+  'packages/node/test/crdt-processes.test.ts': 33_000,
+  'examples/test/examples.test.ts': 33_000,
+  'packages/simulator/test/rendezvous.sim.test.ts': 31_000,
+  'packages/simulator/test/swim.sim.test.ts': 29_000,
+  'packages/transport/test/frames-fuzz.test.ts': 28_000,
+  'packages/simulator/test/hyparview-churn.sim.test.ts': 26_000,
+}
+
+export class SlowFirstSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const root = this.ctx.config.root
+    const cache = this.ctx.cache
+    const weigh = (spec: TestSpecification): { ms: number; size: number } => {
+      const path = relative(root, spec.moduleId).split('\\').join('/')
+      const cached = cache.getFileTestResults(`${spec.project.name}:${path}`)
+      const ms = cached?.duration ?? KNOWN_MS[path] ?? 0
+      return { ms, size: cache.getFileStats(`${spec.project.name}:${path}`)?.size ?? sizeOf(spec.moduleId) }
+    }
+    const weights = new Map(files.map((spec) => [spec, weigh(spec)]))
+    const sorted = [...files].sort((a, b) => {
+      const wa = weights.get(a)!
+      const wb = weights.get(b)!
+      return wb.ms - wa.ms || wb.size - wa.size
+    })
+    return sorted
+  }
+}
+
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size
+  } catch {
+    return 0
+  }
+}
