@@ -10,7 +10,7 @@
  * do only after verifying it. A neighbour that claims a key it lacks only makes itself ask for it
  * (KEY_REQUEST). Held pairs are keyed by the origin's first 8 bytes, the form a `sub` lists them in.
  */
-import { PeerId, fromHex, toHex } from '@saorsa-gossip/types'
+import { PeerId, bytesEqual, fromHex, toHex } from '@saorsa-gossip/types'
 import { BoundedMap } from './caches.ts'
 import type { PublishMessage } from './messages.ts'
 
@@ -119,8 +119,13 @@ export class KeyBook {
 
   /** Stores `publicKey` if it hashes to `peer`; returns whether it did. */
   learn(peer: PeerId, publicKey: Uint8Array): boolean {
-    if (publicKey.length === 0 || !PeerId.fromPublicKey(publicKey).equals(peer)) return false
-    this.#keys.set(peer.toHex(), publicKey)
+    const hex = peer.toHex()
+    // The key we hold for `peer` was checked when stored: the same bytes again need no second
+    // BLAKE3 of 1,952 bytes (every carried key and every learn-key command would re-hash it).
+    const held = this.#keys.get(hex)
+    const known = held !== undefined && held.length === publicKey.length && bytesEqual(held, publicKey)
+    if (!known && (publicKey.length === 0 || !PeerId.fromPublicKey(publicKey).equals(peer))) return false
+    this.#keys.set(hex, publicKey)
     return true
   }
 
