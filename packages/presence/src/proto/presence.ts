@@ -41,11 +41,24 @@ interface Group {
   /** The roster; undefined when holding the secret is membership (a shared-secret group). */
   members: Map<string, PeerId> | undefined
   readonly entries: Map<string, Entry>
-  /** Joined beacon topics: topic hex -> the secret and slice that made it. */
-  readonly topics: Map<string, { readonly topic: TopicId; readonly secret: Uint8Array; readonly slice: number }>
+  /** Joined beacon topics: topic hex -> the secret and slice that made it, and what they derive. */
+  readonly topics: Map<string, JoinedTopic>
   announcing: Announcing | undefined
   beaconGen: number
   rotateGen: number
+}
+
+/**
+ * One joined beacon topic. Its beacon key and the tags of its senders are fixed for the slice, so
+ * they are derived once per topic and sender rather than once per received beacon (two keyed
+ * BLAKE3 runs per beacon); tags are kept for at most MAX_OPEN_GROUP_MEMBERS senders.
+ */
+interface JoinedTopic {
+  readonly topic: TopicId
+  readonly secret: Uint8Array
+  readonly slice: number
+  readonly key: Uint8Array
+  readonly tags: Map<string, Uint8Array>
 }
 
 const DROP_REASONS: readonly PresenceDropReason[] = [
@@ -201,7 +214,7 @@ export class PresenceCore implements ProtocolCore<never, PresenceTimer, Presence
     }
     for (const [hex, want] of wanted) {
       if (group.topics.has(hex)) continue
-      group.topics.set(hex, want)
+      group.topics.set(hex, { ...want, key: beaconKey(want.secret, want.slice), tags: new Map() })
       this.#topicOwner.set(hex, group.name)
       out.push({ type: 'emit', event: { type: 'join-topic', group: group.name, topic: want.topic } })
     }
@@ -272,7 +285,7 @@ export class PresenceCore implements ProtocolCore<never, PresenceTimer, Presence
     } catch {
       return this.#drop('malformed', 'reject')
     }
-    const plain = openBeacon(beaconKey(joined.secret, joined.slice), topic.bytes, envelope.tag, envelope.nonce, envelope.ct)
+    const plain = openBeacon(joined.key, topic.bytes, envelope.tag, envelope.nonce, envelope.ct)
     if (plain === undefined) return this.#drop('undecryptable', 'reject')
     let body: BeaconBody
     try {
@@ -284,7 +297,7 @@ export class PresenceCore implements ProtocolCore<never, PresenceTimer, Presence
     if (body.sender.equals(this.#self)) return this.#drop('self', 'ignore')
     const hex = body.sender.toHex()
     if (group.members !== undefined && !group.members.has(hex)) return this.#drop('not-member', 'reject')
-    if (!bytesEqual(envelope.tag, presenceTag(joined.secret, body.sender, joined.slice))) return this.#drop('tag-mismatch', 'reject')
+    if (!bytesEqual(envelope.tag, tagOf(joined, body.sender, hex))) return this.#drop('tag-mismatch', 'reject')
     const wall = this.#wall(nowMs)
     if (body.expires < wall) return this.#drop('stale', 'ignore')
     const skew = this.config.maxClockSkewMs
@@ -345,4 +358,13 @@ export class PresenceCore implements ProtocolCore<never, PresenceTimer, Presence
     }
     out.push({ type: 'emit', event: { type: 'find-answer', requestId, answer: best } })
   }
+}
+
+/** `presenceTag` of `sender` in the topic's slice, derived once per sender while there is room. */
+function tagOf(joined: JoinedTopic, sender: PeerId, hex: string): Uint8Array {
+  const cached = joined.tags.get(hex)
+  if (cached !== undefined) return cached
+  const tag = presenceTag(joined.secret, sender, joined.slice)
+  if (joined.tags.size < MAX_OPEN_GROUP_MEMBERS) joined.tags.set(hex, tag)
+  return tag
 }
