@@ -76,4 +76,10 @@ export interface HeapEvent<Msg, Timer, Command> {
   readonly action: (() => void) | undefined
   /** For CONN_DOWN: the pair's connection generation when the close happened. */
   readonly gen: number
+  /**
+   * For DELIVER: the message's kind and size, worked out once when it was sent (a real encoding
+   * with `realSizes`), so its arrival does not compute them again.
+   */
+  readonly kind: string
+  readonly size: number
 }

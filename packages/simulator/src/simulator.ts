@@ -35,8 +35,6 @@ export class Simulator<Msg, Timer, Command, Event> {
   readonly #nodes: Array<SimNode<Msg, Timer, Command, Event>> = []
   readonly #byKey = new Map<string, number>()
   readonly #transmit: Transmitter<Msg, Timer, Command, Event>
-  readonly #sizeOf: ((msg: Msg) => number) | undefined
-  readonly #kindOf: ((msg: Msg) => string) | undefined
   readonly #recordEvents: boolean
   readonly #events: Array<EmittedEvent<Event>> = []
   readonly #emitHooks: Array<(e: EmittedEvent<Event>) => void> = []
@@ -54,15 +52,13 @@ export class Simulator<Msg, Timer, Command, Event> {
   constructor(init: SimulatorInit<Msg>) {
     this.#seed = init.seed
     const latency = new LinkLatency(hashString(`latency:${String(init.seed)}`), init.latencyMs ?? [10, 50])
-    this.#sizeOf = init.sizeOf
-    this.#kindOf = init.kindOf
     this.#recordEvents = init.recordEvents ?? true
     this.#stats = new NetworkStats()
     this.#transmit = new Transmitter({
       nodes: this.#nodes, byKey: this.#byKey, links: this.#links, latency, stats: this.#stats, sendHooks: this.#sendHooks,
       connectionTimeoutMs: init.connectionTimeoutMs, sizeOf: init.sizeOf, kindOf: init.kindOf,
       now: () => this.#now,
-      push: (time, type, node, epoch, from, input, action, gen) => this.#push(time, type, node, epoch, from, input, action, gen),
+      push: (time, type, node, epoch, from, input, action, gen, kind, size) => this.#push(time, type, node, epoch, from, input, action, gen, kind, size),
     }, init.seed, init.lossRate ?? 0, init.duplicateRate ?? 0)
   }
 
@@ -296,8 +292,8 @@ export class Simulator<Msg, Timer, Command, Event> {
   }
 
   #push(time: number, type: number, node: number, epoch: number, from: number,
-    input: CoreInput<Msg, Timer, Command> | undefined, action: (() => void) | undefined, gen = -1): void {
-    this.#heap.push({ time, seq: this.#seq++, type, node, epoch, from, input, action, gen })
+    input: CoreInput<Msg, Timer, Command> | undefined, action: (() => void) | undefined, gen = -1, kind = '', size = 0): void {
+    this.#heap.push({ time, seq: this.#seq++, type, node, epoch, from, input, action, gen, kind, size })
   }
 
   /** Processes the next event due by `end`; false when there is none. */
@@ -346,10 +342,9 @@ export class Simulator<Msg, Timer, Command, Event> {
         return
       }
       if (input.type === 'recv') {
-        const kind = this.#kindOf?.(input.msg) ?? 'message'
         trace.addNumber(ev.from)
-        trace.addString(kind)
-        this.#stats.received(ev.node, this.#sizeOf?.(input.msg) ?? 0)
+        trace.addString(ev.kind)
+        this.#stats.received(ev.node, ev.size)
       }
     } else if (input.type === 'peer-down' || input.type === 'peer-up') {
       trace.addString(input.type)

@@ -25,7 +25,7 @@ export interface TransmitHost<Msg, Timer, Command, Event> {
   readonly kindOf: ((msg: Msg) => string) | undefined
   now(): number
   push(time: number, type: number, node: number, epoch: number, from: number,
-    input: CoreInput<Msg, Timer, Command> | undefined, action: (() => void) | undefined, gen?: number): void
+    input: CoreInput<Msg, Timer, Command> | undefined, action: (() => void) | undefined, gen?: number, kind?: string, size?: number): void
 }
 
 type Node<Msg, Timer, Command, Event> = SimNode<Msg, Timer, Command, Event>
@@ -76,10 +76,10 @@ export class Transmitter<Msg, Timer, Command, Event> {
     }
     const time = now + host.latency.between(node.index, target)
     const input: CoreInput<Msg, Timer, Command> = { type: 'recv', from: node.id, msg }
-    host.push(time, DELIVER, target, dst.epoch, node.index, input, undefined)
+    host.push(time, DELIVER, target, dst.epoch, node.index, input, undefined, -1, kind, size)
     if (this.#duplicateRate > 0 && this.#rng.nextFloat() < this.#duplicateRate) {
       host.stats.duplicated()
-      host.push(time, DELIVER, target, dst.epoch, node.index, input, undefined)
+      host.push(time, DELIVER, target, dst.epoch, node.index, input, undefined, -1, kind, size)
     }
   }
 
