@@ -333,8 +333,18 @@ export class PubSubNetwork {
   }
 }
 
+/**
+ * Encoded sizes by message object: the core sends one object to each eager peer of a broadcast, and
+ * encoding it once instead of once per copy gives the same count.
+ */
+const pubsubSizes = new WeakMap<object, number>()
+
 function sizeOfStackMessage(m: StackMessage): number {
-  if (m.layer === 'pubsub') return encodePubSubMessage(m.msg).length
+  if (m.layer === 'pubsub') {
+    let size = pubsubSizes.get(m.msg)
+    if (size === undefined) pubsubSizes.set(m.msg, (size = encodePubSubMessage(m.msg).length))
+    return size
+  }
   if (m.layer === 'rendezvous') return encodeRendezvousMessage(m.msg).length
   if (m.layer === 'coordinator') return encodeFoafMessage(m.msg).length
   if (m.layer === 'crdt') return docMessageBytes(m.msg)
