@@ -30,9 +30,10 @@ describe('packaging', () => {
     const app = join(work, 'app')
     await mkdir(tarballs)
     await mkdir(app)
-    for (const pkg of PACKAGES) {
-      await run('npx', ['--yes', 'pnpm@10', 'pack', '--pack-destination', tarballs], { cwd: join(root, 'packages', pkg) })
-    }
+    // One recursive `pnpm pack` over the eleven packages: the same tarballs as eleven runs from each
+    // package directory, without ten more npx and pnpm start-ups (about 3 s of CPU each).
+    const filters = PACKAGES.flatMap((pkg) => ['--filter', `./packages/${pkg}`])
+    await run('npx', ['--yes', 'pnpm@10', '--recursive', ...filters, 'pack', '--pack-destination', tarballs], { cwd: root })
     const files = (await readdir(tarballs)).sort()
     expect(files).toHaveLength(PACKAGES.length)
     const dependencies: Record<string, string> = {}
