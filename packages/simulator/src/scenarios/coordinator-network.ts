@@ -12,6 +12,7 @@ import { LIMITS, PeerId, bytesEqual, concatBytes, payloadHash, utf8 } from '@sao
 import { Simulator } from '../simulator.ts'
 import { FAKE_SIGNATURES } from '../stacks/pubsub-network.ts'
 import { CoordinatorStack, type CoordCommand, type CoordEvent, type CoordMessage, type CoordTimer } from '../stacks/coordinator-stack.ts'
+import { kindLabel } from '../kinds.ts'
 
 export type CoordinatorSim = Simulator<CoordMessage, CoordTimer, CoordCommand, CoordEvent>
 
@@ -59,7 +60,7 @@ export class CoordinatorNetwork {
     this.config = init.config ?? COORDINATOR_LOCAL
     this.sim = new Simulator({
       seed: init.seed, latencyMs: init.latencyMs ?? [10, 50], connectionTimeoutMs: 2_000, recordEvents: false,
-      kindOf: (m) => (m.layer === 'membership' ? `m:${m.msg.layer}:${m.msg.msg.type}` : m.layer === 'crdt' ? `crdt:${m.msg.msg.type}` : `${m.layer}:${m.msg.type}`),
+      kindOf: (m) => (m.layer === 'membership' ? kindLabel(kindLabel('m', m.msg.layer), m.msg.msg.type) : m.layer === 'crdt' ? kindLabel('crdt', m.msg.msg.type) : kindLabel(m.layer, m.msg.type)),
     })
     this.sim.on('emit', (e) => {
       if (e.event.layer !== 'c') return

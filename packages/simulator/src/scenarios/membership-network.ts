@@ -15,6 +15,7 @@ import { checkOverlay } from '../invariants.ts'
 import type { OverlayCheck, Views } from '../invariants.ts'
 import { estimateHyParViewSize } from './hyparview-network.ts'
 import { everyViewRefilled, joinAllThroughFirst, liveActiveViews } from './overlay.ts'
+import { kindLabel } from '../kinds.ts'
 
 export type MembershipSim = Simulator<MembershipMessage, MembershipTimer, MembershipCommand, MembershipEvent>
 
@@ -55,7 +56,7 @@ export class MembershipNetwork {
       latencyMs: init.latencyMs ?? [10, 50],
       lossRate: init.lossRate ?? 0,
       ...(timeout === null ? {} : { connectionTimeoutMs: timeout }),
-      kindOf: (m) => `${m.layer}:${m.msg.type}`,
+      kindOf: (m) => kindLabel(m.layer, m.msg.type),
       sizeOf: (m) => (m.layer === 'hyparview' ? estimateHyParViewSize(m.msg) : estimateSwimSize(m.msg)),
       recordEvents: false,
     })

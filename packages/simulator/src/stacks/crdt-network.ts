@@ -9,6 +9,7 @@ import { docMessageBytes, GossipStack, STACK_PRESETS, type StackCommand, type St
 import { PeerId, TopicId } from '@saorsa-gossip/types'
 import { Simulator } from '../simulator.ts'
 import { FAKE_SIGNATURES } from './pubsub-network.ts'
+import { kindLabel } from '../kinds.ts'
 
 export type CrdtSim = Simulator<StackMessage, StackTimer, StackCommand, StackEvent>
 
@@ -40,7 +41,7 @@ export class CrdtNetwork {
       latencyMs: init.latencyMs ?? [10, 50],
       connectionTimeoutMs: 2_000,
       recordEvents: false,
-      kindOf: (m) => `${m.layer}:${m.layer === 'membership' ? m.msg.layer : m.layer === 'crdt' ? m.msg.msg.type : m.msg.type}`,
+      kindOf: (m) => kindLabel(m.layer, m.layer === 'membership' ? m.msg.layer : m.layer === 'crdt' ? m.msg.msg.type : m.msg.type),
     })
     this.sim.on('send', (m) => {
       if (this.measuring && m.msg.layer === 'crdt') this.syncBytes += docMessageBytes(m.msg.msg)

@@ -16,6 +16,7 @@ import { Simulator } from '../simulator.ts'
 import { estimateHyParViewSize } from '../scenarios/hyparview-network.ts'
 import { estimateSwimSize } from '../scenarios/membership-network.ts'
 import { PlumtreeOnly } from './plumtree-only.ts'
+import { kindLabel } from '../kinds.ts'
 
 export type PubSubSim = Simulator<StackMessage, StackTimer, StackCommand, StackEvent>
 
@@ -113,7 +114,7 @@ export class PubSubNetwork {
       latencyMs: init.latencyMs ?? [10, 50],
       connectionTimeoutMs: init.connectionTimeoutMs ?? 2_000,
       lossRate: init.lossRate ?? 0,
-      kindOf: (m) => (m.layer === 'membership' ? `m:${m.msg.layer}:${m.msg.msg.type}` : m.layer === 'crdt' ? `crdt:${m.msg.msg.type}` : `p:${m.msg.type}`),
+      kindOf: (m) => (m.layer === 'membership' ? kindLabel(kindLabel('m', m.msg.layer), m.msg.msg.type) : m.layer === 'crdt' ? kindLabel('crdt', m.msg.msg.type) : kindLabel('p', m.msg.type)),
       recordEvents: false,
       ...(realSizes ? { sizeOf: sizeOfStackMessage } : {}),
     })
@@ -339,7 +340,8 @@ export class PubSubNetwork {
  */
 const pubsubSizes = new WeakMap<object, number>()
 
-function sizeOfStackMessage(m: StackMessage): number {
+/** Wire bytes of a message of the shipped stack (estimates for membership, real encodings otherwise). */
+export function sizeOfStackMessage(m: StackMessage): number {
   if (m.layer === 'pubsub') {
     let size = pubsubSizes.get(m.msg)
     if (size === undefined) pubsubSizes.set(m.msg, (size = encodePubSubMessage(m.msg).length))

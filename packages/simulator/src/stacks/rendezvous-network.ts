@@ -5,16 +5,13 @@
  * ML-DSA-65-sized public keys, so every summary has its real size. Records seek results with their
  * virtual times, validations and deliveries of shard-topic messages, and shard-topic bytes.
  */
-import { encodeFoafMessage } from '@saorsa-gossip/coordinator'
-import { docMessageBytes, GossipStack, STACK_PRESETS, type StackCommand, type StackEvent, type StackMessage, type StackTimer } from '@saorsa-gossip/node/stack'
-import { encodePubSubMessage } from '@saorsa-gossip/pubsub/wire'
+import { GossipStack, STACK_PRESETS, type StackCommand, type StackEvent, type StackMessage, type StackTimer } from '@saorsa-gossip/node/stack'
 import type { RendezvousConfig } from '@saorsa-gossip/rendezvous/proto'
-import { encodeRendezvousMessage, SUMMARY_DOMAIN } from '@saorsa-gossip/rendezvous/wire'
+import { SUMMARY_DOMAIN } from '@saorsa-gossip/rendezvous/wire'
 import { bytesEqual, concatBytes, payloadHash, PeerId, utf8 } from '@saorsa-gossip/types'
-import { estimateHyParViewSize } from '../scenarios/hyparview-network.ts'
-import { estimateSwimSize } from '../scenarios/membership-network.ts'
 import { Simulator } from '../simulator.ts'
-import { FAKE_SIGNATURES } from './pubsub-network.ts'
+import { kindLabel } from '../kinds.ts'
+import { FAKE_SIGNATURES, sizeOfStackMessage } from './pubsub-network.ts'
 
 export type RendezvousSim = Simulator<StackMessage, StackTimer, StackCommand, StackEvent>
 
@@ -56,14 +53,8 @@ export class RendezvousNetwork {
       latencyMs: init.latencyMs ?? [10, 50],
       connectionTimeoutMs: 2_000,
       recordEvents: false,
-      kindOf: (m) => `${m.layer}:${m.layer === 'membership' ? m.msg.layer : m.layer === 'crdt' ? m.msg.msg.type : m.msg.type}`,
-      sizeOf: (m) => {
-        if (m.layer === 'pubsub') return encodePubSubMessage(m.msg).length
-        if (m.layer === 'rendezvous') return encodeRendezvousMessage(m.msg).length
-        if (m.layer === 'coordinator') return encodeFoafMessage(m.msg).length
-        if (m.layer === 'crdt') return docMessageBytes(m.msg)
-        return m.msg.layer === 'hyparview' ? estimateHyParViewSize(m.msg.msg) : estimateSwimSize(m.msg.msg)
-      },
+      kindOf: (m) => kindLabel(m.layer, m.layer === 'membership' ? m.msg.layer : m.layer === 'crdt' ? m.msg.msg.type : m.msg.type),
+      sizeOf: sizeOfStackMessage,
     })
     this.sim.on('emit', (e) => {
       if (e.event.layer !== 'rendezvous') return
@@ -81,7 +72,7 @@ export class RendezvousNetwork {
     this.sim.on('send', (m) => {
       if (!this.measuring || m.msg.layer !== 'pubsub' || !('topic' in m.msg.msg)) return
       const hex = m.from.toHex()
-      this.shardBytes.set(hex, (this.shardBytes.get(hex) ?? 0) + encodePubSubMessage(m.msg.msg).length)
+      this.shardBytes.set(hex, (this.shardBytes.get(hex) ?? 0) + sizeOfStackMessage(m.msg))
     })
     const rng = this.sim.forkRng('keys')
     for (let i = 0; i < init.nodes; i++) {
