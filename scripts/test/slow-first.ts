@@ -20,7 +20,6 @@ const KNOWN_MS: Readonly<Record<string, number>> = {
   'packages/simulator/test/coordinator.sim.test.ts': 85_000,
   'packages/groups/test/store-kill.test.ts': 80_000,
   'packages/simulator/test/membership-composite.sim.test.ts': 59_000,
-  'packages/node/test/packaging.test.ts': 56_000,
   'packages/node/test/addressbook-processes.test.ts': 55_000,
   'packages/simulator/test/crdt-sync.sim.test.ts': 47_000,
   'packages/simulator/test/pubsub-broadcast.sim.test.ts': 45_000,
@@ -35,6 +34,7 @@ const KNOWN_MS: Readonly<Record<string, number>> = {
   'packages/simulator/test/swim.sim.test.ts': 29_000,
   'packages/transport/test/frames-fuzz.test.ts': 28_000,
   'packages/simulator/test/hyparview-churn.sim.test.ts': 26_000,
+  'packages/node/test/packaging.test.ts': 20_000,
 }
 
 export class SlowFirstSequencer extends BaseSequencer {
