@@ -7,28 +7,16 @@
  * every 5 minutes, a node sends standing + (cost per beacon x 1,000 / 300 s) / 1,000 bytes per second.
  */
 import { describe, expect, it } from 'vitest'
-import { bytesEqual, concatBytes, LIMITS, payloadHash, utf8 } from '@saorsa-gossip/types'
+import { concatBytes, payloadHash, utf8 } from '@saorsa-gossip/types'
 import { PRESENCE_DEFAULT } from '@saorsa-gossip/presence'
 import type { Signatures } from '../src/stacks/pubsub-network.ts'
 import { PresenceNetwork } from '../src/stacks/presence-network.ts'
+import { isPaddedSignature, paddedSignature } from '../src/sim-signatures.ts'
 
 /** Signatures of ML-DSA-65's size (3,309 bytes) at hash cost, so the byte counts are those of the wire. */
-function fullSize(pk: Uint8Array, header: Uint8Array): Uint8Array {
-  const sig = new Uint8Array(LIMITS.mldsa65SignatureBytes)
-  sig.set(payloadHash(concatBytes(pk, header)))
-  return sig
-}
-/** True exactly when `sig` equals `fullSize(pk, header)`, without building the 3,309 bytes to compare. */
-function isFullSize(pk: Uint8Array, header: Uint8Array, sig: Uint8Array): boolean {
-  if (sig.length !== LIMITS.mldsa65SignatureBytes) return false
-  const hash = payloadHash(concatBytes(pk, header))
-  if (!bytesEqual(sig.subarray(0, hash.length), hash)) return false
-  for (let i = hash.length; i < sig.length; i++) if (sig[i] !== 0) return false
-  return true
-}
 const FULL_SIZE_SIGNATURES: Signatures = {
-  sign: (pk, _secret, header) => fullSize(pk, header),
-  verify: isFullSize,
+  sign: (pk, _secret, header) => paddedSignature(payloadHash(concatBytes(pk, header))),
+  verify: (pk, header, sig) => isPaddedSignature(sig, payloadHash(concatBytes(pk, header))),
 }
 
 const GROUP = 'big-group'

@@ -8,8 +8,9 @@ import { ADDRESS_BOOK_TOPIC, COORDINATOR_LOCAL, COORDINATOR_TOPIC, signAdvert, t
 import { CoordinatorCore, type CoordinatorEvent } from '@saorsa-gossip/coordinator/proto'
 import { GossipStack, STACK_PRESETS } from '@saorsa-gossip/node/stack'
 import { Publisher } from '@saorsa-gossip/pubsub/wire'
-import { LIMITS, PeerId, bytesEqual, concatBytes, payloadHash, utf8 } from '@saorsa-gossip/types'
+import { LIMITS, PeerId, concatBytes, payloadHash, utf8 } from '@saorsa-gossip/types'
 import { Simulator } from '../simulator.ts'
+import { isPaddedSignature, paddedSignature } from '../sim-signatures.ts'
 import { FAKE_SIGNATURES } from '../stacks/pubsub-network.ts'
 import { CoordinatorStack, type CoordCommand, type CoordEvent, type CoordMessage, type CoordTimer } from '../stacks/coordinator-stack.ts'
 import { kindLabel } from '../kinds.ts'
@@ -18,12 +19,10 @@ export type CoordinatorSim = Simulator<CoordMessage, CoordTimer, CoordCommand, C
 
 /** A stand-in for ML-DSA-65: fails on any change of key, domain or body, at hash cost, 3,309 bytes long. */
 export function simSign(publicKey: Uint8Array, domain: string, body: Uint8Array): Uint8Array {
-  const sig = new Uint8Array(LIMITS.mldsa65SignatureBytes)
-  sig.set(payloadHash(concatBytes(publicKey, utf8(domain), body)))
-  return sig
+  return paddedSignature(payloadHash(concatBytes(publicKey, utf8(domain), body)))
 }
 
-export const simVerify: VerifyFn = (publicKey, domain, body, sig) => bytesEqual(simSign(publicKey, domain, body), sig)
+export const simVerify: VerifyFn = (publicKey, domain, body, sig) => isPaddedSignature(sig, payloadHash(concatBytes(publicKey, utf8(domain), body)))
 
 export function simSigner(publicKey: Uint8Array): Signer {
   return { publicKey, sign: (domain, body) => simSign(publicKey, domain, body) }
