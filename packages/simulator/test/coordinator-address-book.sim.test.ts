@@ -2,10 +2,11 @@
  * The address book (the iroh-gossip-discovery feature) over the simulated gossip stack: every node
  * publishes its peer record (a pubsub message its origin signs) on the discovery topic, all books
  * converge to the same list, and a killed node leaves every book once it has been silent for the
- * expiry (LOCAL preset: 2 s / 8 s).
+ * expiry (LOCAL preset: 2 s / 8 s). A book larger than the record budget allows stretches its
+ * interval and expiry, so every node receives about `maxRecordsPerSecond` records whatever the size.
  */
 import { describe, expect, it } from 'vitest'
-import { COORDINATOR_LOCAL } from '@saorsa-gossip/coordinator'
+import { COORDINATOR_LOCAL, type CoordinatorConfig } from '@saorsa-gossip/coordinator'
 import type { PeerId } from '@saorsa-gossip/types'
 import { CoordinatorNetwork } from '../src/scenarios/coordinator-network.ts'
 
@@ -31,5 +32,45 @@ describe('address book, 30 nodes', () => {
     // Silent for the expiry after its last publication (at most 1.5 intervals before the kill), then
     // caught by the next expiry sweep (a third of the expiry later at most).
     expect(leftAfterMs).toBeLessThanOrEqual(COORDINATOR_LOCAL.addressBook.expiryMs + COORDINATOR_LOCAL.addressBook.publishIntervalMs * 1.5 + COORDINATOR_LOCAL.addressBook.expiryMs / 3)
+  })
+})
+
+describe('address book over its record budget, 40 nodes', () => {
+  // 40 peers at 4 records a second: every 10 s (against 2 s unbounded, 20 records a second), expiry 40 s.
+  const BUDGET = 4
+  const CONFIG: CoordinatorConfig = { ...COORDINATOR_LOCAL, addressBook: { ...COORDINATOR_LOCAL.addressBook, maxRecordsPerSecond: BUDGET } }
+
+  it('receives about the budget per node, never expires a live peer, and drops a killed one within the stretched expiry (seed 5)', async () => {
+    const net = new CoordinatorNetwork({ seed: 5, nodes: 40, config: CONFIG })
+    await net.sim.runForAsync(3_000)
+    net.startAddressBook()
+    const start = net.sim.now
+    const full = await net.sim.runUntilAsync(() => net.ids.every((id) => net.stack(id).coordinator.addressBook.size === 40), { timeoutMs: 30_000 })
+    expect(full).toBe(true)
+    const convergedAfterMs = net.sim.now - start
+    const book = net.stack(net.ids[0]!).coordinator.addressBook
+    expect([book.publishIntervalMs(), book.expiryMs()]).toEqual([10_000, 40_000])
+    // Steady state: four intervals, counting records that changed a book (one per publication and node).
+    const windowStart = net.sim.now
+    const from = net.events.length
+    await net.sim.runForAsync(40_000)
+    const window = net.events.slice(from)
+    const received = window.filter((e) => e.event.type === 'peer-updated' && !e.event.peerId.equals(e.node)).length
+    const perNodePerSecond = received / 40 / ((net.sim.now - windowStart) / 1000)
+    const expiredLive = net.events.filter((e) => e.event.type === 'peer-expired').length
+    const victim = net.ids[11]!
+    net.sim.kill(victim)
+    const killedAt = net.sim.now
+    const alive = net.ids.filter((id) => !id.equals(victim))
+    const gone = await net.sim.runUntilAsync(() => alive.every((id) => net.stack(id).coordinator.addressBook.get(victim) === undefined), { timeoutMs: 120_000 })
+    const leftAfterMs = net.sim.now - killedAt
+    console.log(`coordinator address book 40 nodes, budget ${BUDGET}/s ${JSON.stringify({ convergedAfterMs, perNodePerSecond, expiredLive, leftAfterMs })}`)
+    expect(perNodePerSecond).toBeGreaterThan(BUDGET * 0.75)
+    expect(perNodePerSecond).toBeLessThan(BUDGET * 1.25)
+    expect(expiredLive).toBe(0)
+    expect(gone).toBe(true)
+    expect(leftAfterMs).toBeGreaterThan(40_000)
+    expect(leftAfterMs).toBeLessThanOrEqual(40_000 + 10_000 * 1.5 + 40_000 / 3)
+    expect(alive.every((id) => net.stack(id).coordinator.addressBook.size === 39)).toBe(true)
   })
 })

@@ -1,8 +1,10 @@
 /**
  * The address book (the iroh-gossip-discovery feature): every node periodically publishes a peer record
  * on the discovery topic (authenticated by the pubsub origin signature) and keeps the latest record of every peer it hears from, itself
- * included, so all nodes converge to the same book. Peers silent for `expiryMs` leave it; the book
- * never holds more than `capacity` peers (the least recently heard go first). Sans-IO core.
+ * included, so all nodes converge to the same book. Peers silent for the expiry leave it; the book
+ * never holds more than `capacity` peers (the least recently heard go first). The interval and the
+ * expiry stretch with the book so that every node receives at most `maxRecordsPerSecond` records
+ * (RTCP's report interval scaling, RFC 3550 section 6.2). Sans-IO core.
  */
 import type { CoreInput, CoreOutput, Outbox, PeerId, ProtocolCore, Rng } from '@saorsa-gossip/types'
 import { encodePeerRecord, type ReceivedPeerRecord } from '../peer-record.ts'
@@ -44,7 +46,12 @@ export class AddressBookCore implements ProtocolCore<never, AddressBookTimer, Ad
   readonly config: AddressBookConfig
   readonly #init: AddressBookCoreInit
   readonly #entries = new Map<string, AddressBookEntry>()
+  /** Per entry, the expiry when its latest record arrived (see `#expiryOf`). */
+  readonly #expiryAtReceipt = new Map<string, number>()
   #addresses: readonly string[] = []
+  #lastPublishMs = 0
+  /** This round's jitter factor (0.5-1.5), kept so that reconsideration moves the same point. */
+  #jitter = 1
   #counter = 0
   #epoch = 0
   #wallOffsetMs = 0
@@ -97,7 +104,13 @@ export class AddressBookCore implements ProtocolCore<never, AddressBookTimer, Ad
 
   #onTimer(timer: AddressBookTimer, nowMs: number, out: Outbox<AddressBookOutput>): void {
     if (timer.type === 'publish') {
-      if (timer.epoch === this.#epoch) this.#publish(nowMs, out)
+      if (timer.epoch !== this.#epoch) return
+      // Timer reconsideration (RFC 3550 section 6.3.6): the book may have grown since this round was
+      // scheduled, as it does in the minute after a cluster starts; the round then waits for the
+      // stretched interval instead of sending every peer a record the budget has no room for.
+      const dueMs = this.#lastPublishMs + Math.round(this.#jitter * this.publishIntervalMs())
+      if (nowMs < dueMs) out.push({ type: 'schedule', delayMs: dueMs - nowMs, timer })
+      else this.#publish(nowMs, out)
       return
     }
     this.expire(nowMs, out)
@@ -109,14 +122,44 @@ export class AddressBookCore implements ProtocolCore<never, AddressBookTimer, Ad
     return this.#entries.get(peerId.toHex())?.counter
   }
 
-  /** Removes peers silent for longer than `expiryMs` (our own entry is refreshed by publishing). */
+  /**
+   * The mean republication interval for the book as it is: every one of its n peers publishing every
+   * n / maxRecordsPerSecond seconds sends each node maxRecordsPerSecond records a second in total.
+   */
+  publishIntervalMs(): number {
+    const { publishIntervalMs, maxRecordsPerSecond } = this.config
+    return Math.max(publishIntervalMs, Math.ceil((this.#entries.size * 1000) / maxRecordsPerSecond))
+  }
+
+  /**
+   * How long a silent peer stays: the configured expiry stretched by the interval's factor. Peers
+   * size the interval from their own books, which converge, so a peer stretched as far as we are is
+   * never expired by us while it publishes; a young book is smaller, but so are its entries' ages.
+   */
+  expiryMs(): number {
+    return Math.round((this.config.expiryMs * this.publishIntervalMs()) / this.config.publishIntervalMs)
+  }
+
+  /** Removes peers silent for longer than the expiry (our own entry is refreshed by publishing). */
   expire(nowMs: number, out: Outbox<AddressBookOutput>): void {
+    const expiryMs = this.expiryMs()
     for (const [key, entry] of this.#entries) {
-      if (nowMs - entry.lastHeardMs > this.config.expiryMs && !entry.peerId.equals(this.#init.self)) {
+      if (nowMs - entry.lastHeardMs > this.#expiryOf(key, expiryMs) && !entry.peerId.equals(this.#init.self)) {
         this.#entries.delete(key)
+        this.#expiryAtReceipt.delete(key)
         out.push({ type: 'emit', event: { type: 'peer-expired', peerId: entry.peerId } })
       }
     }
+  }
+
+  /**
+   * The longer of the expiry now and when the entry's record arrived. When the book shrinks (many
+   * peers left) the survivors' next records may still be a long interval away, scheduled while the
+   * book was large; the expiry of that time keeps them. A newcomer's book grows to the others' size
+   * within an interval, so its expiry now covers the long intervals of the peers it already holds.
+   */
+  #expiryOf(key: string, expiryNowMs: number): number {
+    return Math.max(expiryNowMs, this.#expiryAtReceipt.get(key) ?? 0)
   }
 
   #publish(nowMs: number, out: Outbox<AddressBookOutput>): void {
@@ -131,8 +174,9 @@ export class AddressBookCore implements ProtocolCore<never, AddressBookTimer, Ad
     // Jitter of +-50 %: nodes that started together (a power cut, a test cluster) republish spread
     // over the whole interval, not in a burst. Under +-10 % a 100-node cluster's second round fell
     // within 12 s: 9,900 records at once.
-    const interval = this.config.publishIntervalMs
-    const delayMs = Math.round(interval * (0.5 + this.#init.rng.nextFloat()))
+    this.#lastPublishMs = nowMs
+    this.#jitter = 0.5 + this.#init.rng.nextFloat()
+    const delayMs = Math.round(this.#jitter * this.publishIntervalMs())
     out.push({ type: 'schedule', delayMs, timer: { type: 'publish', epoch: this.#epoch } })
   }
 
@@ -147,13 +191,15 @@ export class AddressBookCore implements ProtocolCore<never, AddressBookTimer, Ad
       }
       if (oldest === undefined) return
       this.#entries.delete(oldest.peerId.toHex())
+      this.#expiryAtReceipt.delete(oldest.peerId.toHex())
       out.push({ type: 'emit', event: { type: 'peer-evicted', peerId: oldest.peerId } })
     }
     this.#entries.set(key, { peerId: r.peerId, addresses: [...r.addresses], counter: r.counter, lastHeardMs: nowMs })
+    this.#expiryAtReceipt.set(key, this.expiryMs())
     out.push({ type: 'emit', event: { type: previous === undefined ? 'peer-added' : 'peer-updated', peerId: r.peerId } })
   }
 
   #expiryPeriod(): number {
-    return Math.max(1, Math.floor(this.config.expiryMs / 3))
+    return Math.max(1, Math.floor(this.expiryMs() / 3))
   }
 }

@@ -40,10 +40,20 @@ export interface FoafConfig {
 export interface AddressBookConfig {
   /** Publish our peer record and keep an address book (sensible in small networks only). */
   readonly enabled: boolean
+  /** The interval for a small book; a larger book stretches it to keep within `maxRecordsPerSecond`. */
   readonly publishIntervalMs: number
-  /** A peer not heard from for this long leaves the book; more than 1.5 x publishIntervalMs (the longest wait). */
+  /**
+   * A peer not heard from for this long leaves the book; more than 1.5 x publishIntervalMs (the longest
+   * wait). It stretches by the same factor as the interval.
+   */
   readonly expiryMs: number
   readonly capacity: number
+  /**
+   * Records every node receives per second from all publishers together, at most. A book of n peers
+   * republishes every max(publishIntervalMs, n / maxRecordsPerSecond): record traffic per node stays
+   * bounded as the network grows, as RTCP bounds its reports (RFC 3550 section 6.2).
+   */
+  readonly maxRecordsPerSecond: number
 }
 
 export interface CoordinatorConfig {
@@ -84,10 +94,14 @@ export const COORDINATOR_LAN: CoordinatorConfig = Object.freeze({
   advertValidityMs: HOUR, // reference: 1 h; a coordinator that stops is forgotten within the hour
   foaf: FOAF,
   addressBook: Object.freeze({
-    enabled: true, // a LAN overlay is small: 100 records of 3.5 KB (with the origin signature) a minute is about 6 KB/s per node
-    publishIntervalMs: 60_000, // converges within a minute, cheap at LAN sizes
+    enabled: true, // a LAN overlay is small, and the record budget below bounds what a larger one costs
+    publishIntervalMs: 60_000, // a changed address reaches every book within a minute or so while the book is small
     expiryMs: 240_000, // a lost publication never evicts a live peer: two intervals take at most 180 s (jitter +-50 %)
     capacity: 1_024, // far above a LAN; the bound holds if a WAN node enables it
+    // A record with its origin signature is about 3.5 KB a copy: 0.5 a second is about 1.75 KB/s per
+    // node. Up to 30 peers keep the 60 s interval; 100 peers republish every 200 s (at 60 s they
+    // would cost 5.8 KB/s per node, most of an idle node's traffic).
+    maxRecordsPerSecond: 0.5,
   }),
 })
 
@@ -97,7 +111,7 @@ export const COORDINATOR_WAN: CoordinatorConfig = Object.freeze({
   foaf: Object.freeze({ ...FOAF, queryTimeoutMs: 10_000 }), // intercontinental hops and loaded coordinators
   addressBook: Object.freeze({
     ...COORDINATOR_LAN.addressBook,
-    enabled: false, // 10,000 nodes x 3.5 KB (a record and its origin signature) per minute would be 580 KB/s per node: adverts and FOAF scale instead
+    enabled: false, // a book of at most 1,024 peers cannot list a 10,000-node overlay, which would republish every 5.5 h within the budget: adverts and FOAF scale instead
     publishIntervalMs: 300_000,
     expiryMs: 900_000,
   }),
@@ -108,8 +122,9 @@ export const COORDINATOR_LOCAL: CoordinatorConfig = Object.freeze({
   advert: Object.freeze({ ...COORDINATOR_LAN.advert, minAdvertIntervalMs: 0 }), // tests publish back to back
   publishIntervalMs: 10_000, // one host: fast convergence for demos and tests
   foaf: Object.freeze({ ...FOAF, queryTimeoutMs: 2_000 }), // loopback round trips are sub-millisecond
-  // Four intervals, as on a LAN: two republications take at most 6 s with the +-50 % jitter.
-  addressBook: Object.freeze({ ...COORDINATOR_LAN.addressBook, publishIntervalMs: 2_000, expiryMs: 8_000 }),
+  // Four intervals, as on a LAN: two republications take at most 6 s with the +-50 % jitter. Up to 50
+  // peers on one host keep the 2 s interval (25 records a second, about 88 KB/s per node).
+  addressBook: Object.freeze({ ...COORDINATOR_LAN.addressBook, publishIntervalMs: 2_000, expiryMs: 8_000, maxRecordsPerSecond: 25 }),
 })
 
 /** Throws a RangeError naming the first field out of range. */
@@ -136,6 +151,7 @@ export function checkCoordinatorConfig(config: CoordinatorConfig): CoordinatorCo
   const b = config.addressBook
   positive('addressBook.publishIntervalMs', b.publishIntervalMs)
   positive('addressBook.capacity', b.capacity)
+  positive('addressBook.maxRecordsPerSecond', b.maxRecordsPerSecond)
   // Republication waits 0.5-1.5 intervals: an expiry within the longest wait evicts live peers.
   if (b.expiryMs <= 1.5 * b.publishIntervalMs) throw new RangeError('addressBook.expiryMs: must exceed 1.5 x publishIntervalMs')
   return config
