@@ -95,6 +95,29 @@ describe('rendezvous core', () => {
     expect(c.drops).toMatchObject({ duplicate: 1, 'bad-signature': 1, 'wrong-shard': 1, 'origin-mismatch': 1 })
   })
 
+  it('passes on a summary first held from a seek answer when its publication reaches the topic, once; a replay after that is rejected', () => {
+    const providerOut = provide(core(alice))
+    const bytes = published(providerOut)
+    const seeker = core(bob)
+    const out: RendezvousOutput[] = []
+    seeker.handle({ type: 'command', command: { type: 'servers', peers: [server.peerId] } }, T0, out)
+    seeker.handle({ type: 'command', command: { type: 'seek', seekId: 7, target } }, T0, out)
+    const query = sends(out, server.peerId)[0]!.msg as Extract<RendezvousMessage, { type: 'query' }>
+    const answered: RendezvousOutput[] = []
+    seeker.handle({ type: 'recv', from: server.peerId, msg: { type: 'reply', queryId: query.queryId, summaries: [bytes], cursor: 1, more: false } }, T0 + 5, answered)
+    expect(events(answered).find((e) => e.type === 'found')).toBeDefined()
+    const verdict = () => {
+      const v: RendezvousOutput[] = []
+      seeker.handle({ type: 'command', command: { type: 'validate', validationId: 1, shard, origin: alice.peerId, payload: bytes } }, T0 + 10, v)
+      return (events(v).find((e) => e.type === 'verdict') as Extract<RendezvousEvent, { type: 'verdict' }>).verdict
+    }
+    // The answer raced the provider's publication: the forwarder did nothing wrong, and the nodes behind us need it.
+    expect(verdict()).toBe('accept')
+    expect(seeker.drops.duplicate ?? 0).toBe(0)
+    expect(verdict()).toBe('reject')
+    expect(seeker.drops.duplicate).toBe(1)
+  })
+
   it('withdraws on unprovide: the withdrawal replaces the summary, a replay of the old summary stays rejected, and the shard is left after the grace period', () => {
     const provider = core(alice)
     const first = published(provide(provider))

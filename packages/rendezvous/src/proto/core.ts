@@ -298,7 +298,7 @@ export class RendezvousCore {
         continue
       }
       // A copy we already hold is still an answer for this seek, and no fault of the server.
-      const offered = this.#offer(checked, nowMs, false)
+      const offered = this.#offer(checked, nowMs, false, true)
       if (offered === 'stored' || offered === 'duplicate') found.push(checked)
     }
     this.#deliver(pending.seekId, seek, found, out)
@@ -315,7 +315,14 @@ export class RendezvousCore {
       this.#drop('wrong-shard')
       return 'reject'
     }
-    const offered = this.#offer(checked, nowMs)
+    const offered = this.#offer(checked, nowMs, false)
+    // Held from a seek's answer that came first, the provider's publication is new to the topic: it
+    // goes on, or the nodes behind us lose it and an honest forwarder pays for our seek.
+    if (offered === 'duplicate' && this.store.firstOnTopic(checked)) {
+      this.#fanOut(checked, out)
+      return 'accept'
+    }
+    if (offered === 'duplicate') this.#drop('duplicate')
     // A replay is the provider's own fault (pubsub already bound the origin): reject. Rate, quota and
     // a full store are this node's limits, not proof of misbehaviour by the forwarder: ignore.
     if (offered === 'stale' || offered === 'duplicate') return 'reject'
@@ -410,8 +417,8 @@ export class RendezvousCore {
     return undefined
   }
 
-  #offer(signed: SignedSummary, nowMs: number, countDuplicate = true): ReturnType<ShardStore['offer']> {
-    const result = this.store.offer(signed, nowMs, isWithdrawal(signed))
+  #offer(signed: SignedSummary, nowMs: number, countDuplicate = true, fromAnswer = false): ReturnType<ShardStore['offer']> {
+    const result = this.store.offer(signed, nowMs, isWithdrawal(signed), fromAnswer)
     if (result !== 'stored' && (countDuplicate || result !== 'duplicate')) this.#drop(result)
     return result
   }

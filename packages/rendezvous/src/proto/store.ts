@@ -44,6 +44,8 @@ export class ShardStore {
   readonly #buckets = new Map<string, Bucket>()
   #lastOrder = 0
   #version = 0
+  /** Entries stored from a seek's answer whose publication has not yet reached us on the topic. */
+  readonly #fromAnswers = new WeakSet<StoredEntry>()
 
   constructor(limits: StoreLimits) {
     this.#limits = limits
@@ -59,7 +61,7 @@ export class ShardStore {
   }
 
   /** Stores a validated summary unless it is a replay, over its provider's rate or quota, or the store is full of longer-lived entries. */
-  offer(signed: SignedSummary, nowMs: number, withdrawal: boolean): OfferResult {
+  offer(signed: SignedSummary, nowMs: number, withdrawal: boolean, fromAnswer = false): OfferResult {
     const key = keyOf(signed)
     const { summary } = signed
     const existing = this.#entries.get(key)
@@ -79,9 +81,22 @@ export class ShardStore {
     // Orders never go backwards, even across a restart: a cursor handed out before it still means "after this".
     this.#lastOrder = Math.max(this.#lastOrder + 1, nowMs)
     if (existing === undefined) this.#index(key, signed)
-    this.#entries.set(key, { signed, order: this.#lastOrder, withdrawn: withdrawal, floorUntilMs })
+    const entry: StoredEntry = { signed, order: this.#lastOrder, withdrawn: withdrawal, floorUntilMs }
+    this.#entries.set(key, entry)
+    if (fromAnswer) this.#fromAnswers.add(entry)
     this.#version++
     return 'stored'
+  }
+
+  /**
+   * True once for a summary held at this sequence number from a seek's answer: its publication on
+   * the topic is then a first sighting there, not a replay.
+   */
+  firstOnTopic(signed: SignedSummary): boolean {
+    const entry = this.#entries.get(keyOf(signed))
+    if (entry === undefined || entry.signed.summary.seq !== signed.summary.seq || !this.#fromAnswers.has(entry)) return false
+    this.#fromAnswers.delete(entry)
+    return true
   }
 
   /** Live (unexpired, not withdrawn) summaries for `target` stored after `cursor`, oldest first. */
