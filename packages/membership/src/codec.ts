@@ -16,7 +16,7 @@ export type { MembershipMessage }
 /** Random-walk hop counts above this are rejected (the presets use at most 6). */
 export const MAX_WALK_TTL = 255
 
-const { array, bool, literal, object, peerId, text, transform, uint, variant } = schema
+const { array, bool, literal, object, optional, peerId, text, transform, uint, variant } = schema
 
 const addrs = array(text({ max: LIMITS.maxAddressLength }), { max: LIMITS.maxAddressesPerPeer })
 const peerInfo: Schema<PeerInfo> = object({ id: peerId(), addrs })
@@ -28,12 +28,15 @@ const update: Schema<SwimUpdate> = object({
 })
 const updates = array(update, { max: LIMITS.maxSwimUpdates })
 
-/** One variant: the map holds `layer`, `type` and exactly `fields`; the result drops `layer`. */
-function message<L extends string, T extends string, F extends Record<string, Schema<unknown>>, R>(
-  layer: L, type: T, fields: F, build: (o: { [K in keyof F]: F[K] extends Schema<infer V> ? V : never }) => R,
+type Field = Schema<unknown> | schema.OptionalSchema<unknown>
+type FieldValue<S> = S extends Schema<infer V> ? V : S extends schema.OptionalSchema<infer V> ? V | undefined : never
+
+/** One variant: the map holds `layer`, `type` and exactly `fields` (optional ones may be absent); the result drops `layer`. */
+function message<L extends string, T extends string, F extends Record<string, Field>, R>(
+  layer: L, type: T, fields: F, build: (o: { [K in keyof F]: FieldValue<F[K]> }) => R,
 ): Schema<R> {
   const shape = object({ layer: literal(layer), type: literal(type), ...fields }) as unknown as
-    Schema<{ [K in keyof F]: F[K] extends Schema<infer V> ? V : never }>
+    Schema<{ [K in keyof F]: FieldValue<F[K]> }>
   return transform(shape, build)
 }
 
@@ -43,7 +46,8 @@ const hyparview = variant('type', {
   neighbor: message('hyparview', 'neighbor', { priority: literal('high', 'low'), addrs }, (o) => ({ type: 'neighbor', priority: o.priority, addrs: o.addrs })),
   'neighbor-reply': message('hyparview', 'neighbor-reply', { accepted: bool() }, (o) => ({ type: 'neighbor-reply', accepted: o.accepted })),
   shuffle: message('hyparview', 'shuffle', { origin: peerInfo, ttl, peers: peerInfos }, (o) => ({ type: 'shuffle', origin: o.origin, ttl: o.ttl, peers: o.peers })),
-  'shuffle-reply': message('hyparview', 'shuffle-reply', { peers: peerInfos }, (o) => ({ type: 'shuffle-reply', peers: o.peers })),
+  'shuffle-reply': message('hyparview', 'shuffle-reply', { peers: peerInfos, origin: optional(peerId()) },
+    (o) => (o.origin === undefined ? { type: 'shuffle-reply', peers: o.peers } : { type: 'shuffle-reply', peers: o.peers, origin: o.origin })),
   disconnect: message('hyparview', 'disconnect', { alive: bool() }, (o) => ({ type: 'disconnect', alive: o.alive })),
 }) as Schema<HyParViewMessage>
 
@@ -105,7 +109,7 @@ function hyparviewFields(m: HyParViewMessage): Record<string, unknown> {
     case 'neighbor': return { type: m.type, priority: m.priority, addrs: wireAddrs(m.addrs) }
     case 'neighbor-reply': return { type: m.type, accepted: m.accepted }
     case 'shuffle': return { type: m.type, origin: wirePeer(m.origin), ttl: wireTtl(m.ttl), peers: wirePeers(m.peers) }
-    case 'shuffle-reply': return { type: m.type, peers: wirePeers(m.peers) }
+    case 'shuffle-reply': return m.origin === undefined ? { type: m.type, peers: wirePeers(m.peers) } : { type: m.type, peers: wirePeers(m.peers), origin: idBytes(m.origin) }
     case 'disconnect': return { type: m.type, alive: m.alive }
   }
 }

@@ -19,6 +19,7 @@ export const GOLDEN: ReadonlyArray<readonly [string, MembershipMessage]> = [
   ['hyparview neighbor-reply', { layer: 'hyparview', msg: { type: 'neighbor-reply', accepted: true } }],
   ['hyparview shuffle', { layer: 'hyparview', msg: { type: 'shuffle', origin: info(0x11, ['tcp://192.0.2.1:4000']), ttl: 3, peers: [info(0x22, ['mem://b']), info(0x33, [])] } }],
   ['hyparview shuffle-reply', { layer: 'hyparview', msg: { type: 'shuffle-reply', peers: [info(0x44, ['wt://[2001:db8::1]:443'])] } }],
+  ['hyparview shuffle-reply along the walk', { layer: 'hyparview', msg: { type: 'shuffle-reply', peers: [info(0x44, ['wt://[2001:db8::1]:443'])], origin: id(0x11) } }],
   ['hyparview disconnect', { layer: 'hyparview', msg: { type: 'disconnect', alive: false } }],
   ['swim ping', { layer: 'swim', msg: { type: 'ping', seq: 7, updates: [{ peer: id(0x22), state: 'suspect', incarnation: 3, from: id(0x11) }] } }],
   ['swim ack', { layer: 'swim', msg: { type: 'ack', seq: 7, updates: [{ peer: id(0x22), state: 'alive', incarnation: 4, from: id(0x22) }] } }],
@@ -47,6 +48,7 @@ export const membershipMessageArb: fc.Arbitrary<MembershipMessage> = fc.oneof(
   fc.record({ type: fc.constant('neighbor-reply' as const), accepted: fc.boolean() }),
   fc.record({ type: fc.constant('shuffle' as const), origin: peerInfoArb, ttl: ttlArb, peers: peersArb }),
   fc.record({ type: fc.constant('shuffle-reply' as const), peers: peersArb }),
+  fc.record({ type: fc.constant('shuffle-reply' as const), peers: peersArb, origin: peerIdArb }),
   fc.record({ type: fc.constant('disconnect' as const), alive: fc.boolean() }),
 ).map((msg): MembershipMessage => ({ layer: 'hyparview', msg })).chain((hv) => fc.oneof(
   fc.constant(hv),

@@ -313,10 +313,36 @@ describe('HyParView shuffle', () => {
     expect(recv(hv, 2, { type: 'shuffle', origin: info(9), ttl: 4, peers: [info(20)] })).toEqual([
       send(3, { type: 'shuffle', origin: info(9), ttl: 3, peers: [info(20)] }),
     ])
+    // The origin is no neighbour: the answer goes back to the hop the walk came from.
     expect(recv(hv, 2, { type: 'shuffle', origin: info(9), ttl: 1, peers: [info(20)] })).toEqual([
-      send(9, { type: 'shuffle-reply', peers: [] }),
+      send(2, { type: 'shuffle-reply', peers: [], origin: id(9) }),
     ])
     expect(hv.passiveView()).toEqual([id(9), id(20)])
+    // A neighbour origin gets its answer straight.
+    expect(recv(hv, 2, { type: 'shuffle', origin: info(3), ttl: 1, peers: [] })).toEqual([
+      send(3, { type: 'shuffle-reply', peers: [info(9)] }),
+    ])
+  })
+
+  it('passes an answer back along a walk it forwarded, once, and only from a neighbour', () => {
+    const hv = withActive(core(), [2, 3])
+    // 2 hands us 9's walk and we forward it to 3; the answer comes back from 3 and goes on to 2.
+    expect(recv(hv, 2, { type: 'shuffle', origin: info(9), ttl: 4, peers: [info(20)] })).toEqual([
+      send(3, { type: 'shuffle', origin: info(9), ttl: 3, peers: [info(20)] }),
+    ])
+    expect(recv(hv, 3, { type: 'shuffle-reply', peers: [info(30)], origin: id(9) })).toEqual([
+      send(2, { type: 'shuffle-reply', peers: [info(30)], origin: id(9) }),
+    ])
+    // Relays learn nothing from answers that are not theirs, and pass each walk's answer once.
+    expect(hv.passiveView()).toEqual([])
+    expect(recv(hv, 3, { type: 'shuffle-reply', peers: [info(30)], origin: id(9) })).toEqual([])
+    expect(recv(hv, 40, { type: 'shuffle-reply', peers: [info(30)], origin: id(2) })).toEqual([])
+    expect(hv.drops()).toEqual({ 'unsolicited-shuffle-reply': 1, 'not-a-neighbor': 1 })
+    // The hop before us is the origin itself: it gets a plain answer.
+    recv(hv, 2, { type: 'shuffle', origin: info(2), ttl: 4, peers: [] })
+    expect(recv(hv, 3, { type: 'shuffle-reply', peers: [info(31)], origin: id(2) })).toEqual([
+      send(2, { type: 'shuffle-reply', peers: [info(31)] }),
+    ])
   })
 
   it('drops shuffles from non-neighbours and unsolicited shuffle replies', () => {

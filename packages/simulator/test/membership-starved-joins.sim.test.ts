@@ -74,7 +74,10 @@ describe('membership on starved nodes that report their lag', () => {
       const on = await starvedJoins(seed, true)
       const off = await starvedJoins(seed, false)
       console.log(`membership starved joins seed ${seed}: ${JSON.stringify({ on, off })}`)
-      expect(on.maxLagMs).toBeGreaterThan(2 * HYPARVIEW_LAN.neighborTimeoutMs)
+      // The loops do starve: past one neighbour timeout with the input (869 ms on seed 3 since
+      // shuffle answers travel back along the walk instead of opening connections), past two without.
+      expect(on.maxLagMs).toBeGreaterThan(HYPARVIEW_LAN.neighborTimeoutMs)
+      expect(off.maxLagMs).toBeGreaterThan(2 * HYPARVIEW_LAN.neighborTimeoutMs)
       expect(on.healthy).toBe(true)
       expect(on.falseDeaths).toBe(0)
       expect(on.neighborTimeouts).toBeLessThanOrEqual(20)

@@ -61,11 +61,16 @@ export interface ShuffleMessage {
   readonly peers: readonly PeerInfo[]
 }
 
-/** Sent directly to the shuffle origin with a sample of the receiver's passive view. */
+/**
+ * A sample of the receiver's passive view for the shuffle origin: sent straight to it when it is a
+ * neighbour, otherwise back along the walk, each hop passing it to the one it had the walk from.
+ */
 export interface ShuffleReplyMessage {
   readonly type: 'shuffle-reply'
   /** At most `LIMITS.maxShuffleIds` entries. */
   readonly peers: readonly PeerInfo[]
+  /** The shuffle origin, on a reply travelling back along the walk; absent on one sent straight to it. */
+  readonly origin?: PeerId
 }
 
 /**

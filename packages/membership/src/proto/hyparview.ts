@@ -168,7 +168,7 @@ export class HyParView implements ProtocolCore<HyParViewMessage, HyParViewTimer,
       case 'shuffle': this.#shuffle.onShuffle(from, msg, nowMs, out); break
       case 'shuffle-reply':
         // Fresh candidates asked for because nobody was left to ask: use them now, not at the next maintenance round.
-        if (this.#shuffle.onReply(from, msg, nowMs)) refill(this.#repair, out, nowMs)
+        if (this.#shuffle.onReply(from, msg, nowMs, out)) refill(this.#repair, out, nowMs)
         break
       case 'disconnect': this.#onDisconnect(from, msg, nowMs, out); break
     }
