@@ -31,8 +31,9 @@ export interface ShuffleContext {
 type Out = Outbox<HyParViewOutput>
 
 /**
- * Walks remembered for their answers: a node forwards one walk per shuffle of each of its
- * neighbours' neighbourhoods, a handful per shuffle period; past this the oldest is forgotten.
+ * Walks remembered for their answers. Every node starts one walk of up to 6 hops a shuffle period,
+ * so a node relays about 5 a period on average; 64 leaves room for a node that many walks happen to
+ * cross. Past it the oldest is forgotten, and its answer is dropped.
  */
 const MAX_RELAYED_WALKS = 64
 
