@@ -29,7 +29,7 @@ export const PATCHED_FILES: ReadonlyMap<string, { readonly release: string; read
   ['lib/http2/node/server.js', { release: 'cb5f8b6a74e6cc8388747de22082143a0aed98936dd2ee6fee9260699415b3b4', patched: 'c64cfd7f3f764177d2500575e93b77fdf2719b81219aae3c6718b717d9497ba0' }],
   ['lib/http2/node/websocketparser.js', { release: '61cad9bbe44cab85ecbe3832ae7c40e2d92158f889950968a6d542daf1677d1f', patched: '03e2b3627e91eb198a87ce7822f23c8eb48823d70f35934e86ea0186ba2e3a02' }],
   ['lib/http2/parserbase.js', { release: 'c2af531d12d5b2c2cce6adf2814d5147c843c9199fb98443a3ce48d8f473160a', patched: '04d25648747de7472b7ae2ee11d7ca640433f7b2ca59159ab5c21c04cddfd85d' }],
-  ['lib/http2/parserbasehttp2.js', { release: '74376a6076fd4e8a341bc474559abf3f6de8e9430df42042c795c5fa54b13c49', patched: 'cdd767e05cd84a0b1bd3d3b0482f4510ffdc1620b58762a0de05f6979be17efe' }],
+  ['lib/http2/parserbasehttp2.js', { release: '74376a6076fd4e8a341bc474559abf3f6de8e9430df42042c795c5fa54b13c49', patched: '920e32b914ec2c757b7d500eb985181e9acfebb6a6b01ed8212ac385e0fa932d' }],
   ['lib/http2/stream.js', { release: 'f209671afe89df1c96581b1f4e2ea608e3c72da26e36086b3262ce2bff443362', patched: 'c131aa9891cfb04f2b889d7d5768a37e4e36d4320dcacd4fac1dabf616ea203e' }],
   ['lib/http2/streamidmanager.js', { release: '1c7f62130663852a7359fba62f1cc361437755732545ae07bdfd6c954d39b31a', patched: 'f893011813057c7585b63c2e9cd3dce2f029126f330d2945d40535e26e975680' }],
   ['lib/index.node.js', { release: '67a8f27a38d8b3323ab9ab952eda12c8dadf42af2a4b9286118cb924363bf21a', patched: 'a763767ebffdb10e5fcf3207cd7dd8ef23efc2a049c83e12acc4d7696c3eeb2d' }],
