@@ -20,7 +20,13 @@ const coordinator = addressBookOff
   ? { config: { ...COORDINATOR_LAN, addressBook: { ...COORDINATOR_LAN.addressBook, enabled: false } } }
   : undefined
 
-export const name = addressBookOff ? 'saorsa-gossip, address book off' : 'saorsa-gossip'
+/**
+ * `SAORSA_VERIFIER=inline` checks origin signatures on the event loop instead of the process's pool
+ * of worker threads (createNode's default), to compare the two on the same harness.
+ */
+const verifyInline = process.env.SAORSA_VERIFIER === 'inline'
+
+export const name = ['saorsa-gossip', ...(addressBookOff ? ['address book off'] : []), ...(verifyInline ? ['signatures inline'] : [])].join(', ')
 
 export async function createStack({ count, topic, onMessage }) {
   const nodes = []
@@ -35,7 +41,7 @@ export async function createStack({ count, topic, onMessage }) {
   })
   for (let i = 0; i < count; i++) {
     const host = `127.0.${1 + Math.floor((i + 2) / 254)}.${((i + 2) % 254) + 1}`
-    const node = createNode({ listen: [`tcp://${host}:0`], preset: 'lan', logger, ...(coordinator === undefined ? {} : { coordinator }) })
+    const node = createNode({ listen: [`tcp://${host}:0`], preset: 'lan', logger, ...(verifyInline ? { verifier: false } : {}), ...(coordinator === undefined ? {} : { coordinator }) })
     await node.start()
     node.addEventListener('peer:down', () => { neighbourLosses++ })
     const subscription = node.subscribe(topic)

@@ -4,7 +4,7 @@
  */
 import type { Identity, SignatureBackend } from '@saorsa-gossip/identity'
 import { createMembership, IDLE_CONNECTIONS_LAN, IDLE_CONNECTIONS_WAN, type IdleConnectionConfig, type Membership } from '@saorsa-gossip/membership'
-import { createPubSub, type PubSub } from '@saorsa-gossip/pubsub'
+import { createPubSub, type AsyncVerifier, type PubSub } from '@saorsa-gossip/pubsub'
 import type { Transport } from '@saorsa-gossip/transport'
 import { throwIfAborted, type MessageId, type PeerId, type TopicId } from '@saorsa-gossip/types'
 import type { PresetName } from './config/node-config.ts'
@@ -24,6 +24,8 @@ export interface LayersInit {
   transport: Transport
   identity: Identity
   backend: SignatureBackend
+  /** Checks pubsub origin signatures off the event loop; without it they are checked inline. */
+  verifier?: AsyncVerifier
   preset: PresetName
   /** Addresses announced to peers (default: the transport's listen addresses). */
   announce?: readonly string[]
@@ -64,7 +66,9 @@ export function createLayers(init: LayersInit): Layers {
   })
   // Neighbour events reach pubsub through the rules of the shipped stack (./proto/stack.ts), as in the
   // simulator, so pubsub gets no membership component of its own.
-  const pubsub = createPubSub({ config: STACK_PRESETS[init.preset].pubsub, ...(init.sequenceFile === undefined ? {} : { sequenceFile: init.sequenceFile }) }, { transport, identity: init.identity, backend: init.backend })
+  const pubsub = createPubSub({ config: STACK_PRESETS[init.preset].pubsub, ...(init.sequenceFile === undefined ? {} : { sequenceFile: init.sequenceFile }) }, {
+    transport, identity: init.identity, backend: init.backend, ...(init.verifier === undefined ? {} : { verifier: init.verifier }),
+  })
   const pubsubSide: PubSubSide = {
     learnKey: (peer, key) => pubsub.learnKey(peer, key), peerUp: (peer) => pubsub.neighborUp(peer), peerDown: (peer) => pubsub.neighborDown(peer),
   }

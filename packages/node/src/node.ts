@@ -28,6 +28,7 @@ import { announcedAddrs, natCarrier, startNodeNat, validateNatOptions } from './
 import type { NatTraversal } from '@saorsa-gossip/transport'
 import type { CrdtSync } from '@saorsa-gossip/crdt-sync'
 import { startUpperLayers, stopUpperLayers, type UpperLayers } from './upper-layers.ts'
+import { sharedVerifyPool } from './verify-pool.ts'
 
 export type { AbortOptions, JoinResult, NetworkStats, NodeEvents, PublishResult, SaorsaNode, SaorsaNodeInit } from './node-api.ts'
 
@@ -114,8 +115,9 @@ class Node extends EventTarget implements SaorsaNode {
       this.#nat = await startNodeNat(this.#init.nat, { transport, identity: this.identity, circuit, backend }, options)
       const nat = this.#nat
       const announced = (): string[] => [...(this.#init.announce ?? announcedAddrs(nat, transport))]
+      const verifier = this.#init.verifier === false ? undefined : (this.#init.verifier ?? sharedVerifyPool())
       this.#layers = createLayers({
-        transport, identity: this.identity, backend, preset: this.#init.preset ?? 'lan', logger: this.#log,
+        transport, identity: this.identity, backend, ...(verifier === undefined ? {} : { verifier }), preset: this.#init.preset ?? 'lan', logger: this.#log,
         announce: announced(),
         ...(this.#init.home === undefined ? {} : { sequenceFile: homeLayout(this.#init.home).publishSequenceFile }),
         onNeighbor: (peer, up, addrs) => this.#onNeighbor(peer, up, addrs),

@@ -59,12 +59,28 @@ export interface PubSubInit {
   readonly sequenceFile?: string
 }
 
+/**
+ * Checks ML-DSA-65 signatures off the event loop: `createVerifyPool()` of
+ * `@saorsa-gossip/identity/verify-pool`, or anything with its `verify`. Must resolve false, never
+ * reject, for a bad signature.
+ */
+export interface AsyncVerifier {
+  verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean>
+}
+
 /** Dependencies (js-libp2p `Components`): what this pubsub runs on. */
 export interface PubSubComponents {
   readonly transport: PubSubTransport
   readonly identity: Identity
   /** ML-DSA-65 backend for verification. */
   readonly backend: SignatureBackend
+  /**
+   * Origin signatures are checked here instead of inline, while the message waits (up to the
+   * config's `maxPendingVerifications`, 4,096 unless set; past it they are checked inline). The
+   * verifier's threads then carry the largest per-message cost, so a relay's event loop keeps up
+   * with about twice the messages on two cores (docs/benchmarks.md).
+   */
+  readonly verifier?: AsyncVerifier
   /** Neighbour events (`createMembership`); without it call `neighborUp` / `neighborDown` yourself. */
   readonly membership?: NeighborSource
   readonly clock?: Clock

@@ -21,12 +21,15 @@ import type { PubSubCommand, PubSubEvent, PubSubMessage, PubSubTimer } from './p
 import { PubSubCore } from './proto/pubsub.ts'
 import { PUBSUB_PROTOCOL } from './protocol.ts'
 import { Publisher } from './publisher.ts'
-import { signHeaderWith, verifyHeaderWith } from './signatures.ts'
+import { headerSigningInput, signHeaderWith, verifyHeaderWith } from './signatures.ts'
 import { Subscription } from './subscription.ts'
 import { Validators, type TopicValidator, type ValidatorOptions } from './validators.ts'
 
 type Listener<K extends keyof PubSubEvents> = (event: PubSubEvents[K]) => void
 type ListenerOptions = { once?: boolean; signal?: AbortSignal }
+/** The config's `maxPendingVerifications` when a verifier is given (its reason is in config.ts). */
+const VERIFIER_PENDING = 4_096
+
 type Runtime = CoreRuntime<PubSubMessage, PubSubTimer, PubSubCommand, PubSubEvent>
 
 /** The one registry of topics: joined without a reader, and the readers that asked for an iterator. */
@@ -67,9 +70,11 @@ export class PubSubDriver extends EventTarget {
     }
     this.#clock = components.clock ?? systemClock
     const { identity } = components
+    // With a verifier, signatures are checked on its threads unless the config says otherwise.
+    const config = { ...(components.verifier === undefined ? {} : { maxPendingVerifications: VERIFIER_PENDING }), ...init.config }
     this.core = new PubSubCore({
       self: identity.peerId, publicKey: identity.publicKey, verify: verifyHeaderWith(components.backend),
-      rng: components.rng ?? cryptoRng(), config: init.config ?? {},
+      rng: components.rng ?? cryptoRng(), config,
     })
     this.#runtime = new CoreRuntime({
       core: this.core,
@@ -348,10 +353,22 @@ export class PubSubDriver extends EventTarget {
         this.#validators.run(event.request, (result) => this.#command({ type: 'validated', validationId, result }))
         return
       }
+      case 'verify': return this.#verifyOffLoop(event)
       case 'graylisted': return this.#dispatch('peer:graylisted', { peer: event.peer, score: event.score })
       case 'topic-peer-up': return this.#dispatch('topic:peer-up', { topic: event.topic, peer: event.peer })
       case 'topic-peer-down': return this.#dispatch('topic:peer-down', { topic: event.topic, peer: event.peer })
     }
+  }
+
+  #verifyOffLoop(event: Extract<PubSubEvent, { type: 'verify' }>): void {
+    const { verificationId, publicKey, headerBytes, signature, neighborsOnly } = event
+    const answer = (valid: boolean): void => this.#command({ type: 'verified', verificationId, valid })
+    const message = headerSigningInput(headerBytes, neighborsOnly)
+    const inline = (): void => answer(this.#components.backend.verify(publicKey, message, signature))
+    const verifier = this.#components.verifier
+    if (verifier === undefined) return inline()
+    // A verifier that fails (closed, crashed) leaves the check to this thread: never to the timeout.
+    verifier.verify(publicKey, message, signature).then(answer, inline)
   }
 
   #dispatch<K extends keyof PubSubEvents>(type: K, detail: PubSubEvents[K]['detail']): void {

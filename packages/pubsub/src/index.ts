@@ -41,7 +41,7 @@ export function createPubSub(init: PubSubInit, components: PubSubComponents): Pu
 
 export { PubSubDriver } from './driver.ts'
 export type {
-  DriverDrops, NeighborSource, PubSubComponents, PubSubConnection, PubSubEvents, PubSubInit, PubSubTraffic, PubSubTransport, PublishResult,
+  AsyncVerifier, DriverDrops, NeighborSource, PubSubComponents, PubSubConnection, PubSubEvents, PubSubInit, PubSubTraffic, PubSubTransport, PublishResult,
   TopicPeerCounts, TopicPeerDetail,
 } from './driver-types.ts'
 export { PublishBackpressureError } from './errors.ts'
@@ -51,6 +51,6 @@ export { PUBSUB_PROTOCOL, type PubSubProtocol } from './protocol.ts'
 export type { TopicValidator, ValidatorOptions } from './validators.ts'
 export { decodePubSubMessage, encodePubSubMessage } from './codec.ts'
 export { Publisher, type SignHeader } from './publisher.ts'
-export { signHeaderWith, verifyHeaderWith } from './signatures.ts'
+export { headerSigningInput, signHeaderWith, verifyHeaderWith } from './signatures.ts'
 export { DEFAULT_CONFIG, DEFAULT_SCORE_PARAMS, type PubSubConfig, type ScoreParams } from './proto/index.ts'
 export type { Delivery, DropReason, PublishOutcome, ValidationRequest, ValidationResult } from './proto/index.ts'

@@ -10,7 +10,12 @@ import type { VerifyHeader } from './proto/pubsub.ts'
 import type { SignHeader } from './publisher.ts'
 
 export function verifyHeaderWith(backend: SignatureBackend): VerifyHeader {
-  return (publicKey, headerBytes, signature, neighborsOnly) => backend.verify(publicKey, signingInput(domainOf(neighborsOnly), headerBytes), signature)
+  return (publicKey, headerBytes, signature, neighborsOnly) => backend.verify(publicKey, headerSigningInput(headerBytes, neighborsOnly), signature)
+}
+
+/** The bytes an origin signs for a message header (what a verification pool is handed). */
+export function headerSigningInput(headerBytes: Uint8Array, neighborsOnly: boolean): Uint8Array {
+  return signingInput(domainOf(neighborsOnly), headerBytes)
 }
 
 export function signHeaderWith(identity: Identity): SignHeader {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { Identity, nobleMlDsa65 } from '@saorsa-gossip/identity'
 import { InvalidParametersError, LIMITS, ManualClock, NotStartedError, SeededRng, TopicId, type PeerId } from '@saorsa-gossip/types'
-import { createPubSub, PUBSUB_PROTOCOL, type PubSub, type PubSubInit, type PubSubProtocol } from '../src/index.ts'
+import { createPubSub, PUBSUB_PROTOCOL, type AsyncVerifier, type PubSub, type PubSubInit, type PubSubProtocol } from '../src/index.ts'
 import type { PubSubConnection, PubSubTransport } from '../src/driver-types.ts'
 
 /** An in-test network: each fake transport delivers frames to its peer's handler on the next tick. */
@@ -48,10 +48,10 @@ class FakeTransport extends EventTarget implements PubSubTransport {
   }
 }
 
-function node(n: number, clock: ManualClock, init: PubSubInit = {}): { pubsub: PubSub; transport: FakeTransport; identity: Identity } {
+function node(n: number, clock: ManualClock, init: PubSubInit = {}, verifier?: AsyncVerifier): { pubsub: PubSub; transport: FakeTransport; identity: Identity } {
   const identity = Identity.generate({ seed: new Uint8Array(32).fill(n), backend: nobleMlDsa65 })
   const transport = new FakeTransport(identity)
-  const pubsub = createPubSub(init, { transport, identity, backend: nobleMlDsa65, clock, rng: new SeededRng(n) })
+  const pubsub = createPubSub(init, { transport, identity, backend: nobleMlDsa65, clock, rng: new SeededRng(n), ...(verifier === undefined ? {} : { verifier }) })
   return { pubsub, transport, identity }
 }
 
@@ -82,6 +82,45 @@ describe('PubSub driver', () => {
     expect(first.value!.origin.equals(a.identity.peerId)).toBe(true)
     expect(first.value!.hop).toBe(1)
     expect(first.value!.id.equals(result.id!)).toBe(true)
+    a.pubsub.stop()
+    b.pubsub.stop()
+  })
+
+  it('checks origin signatures on its verifier, and falls back to its backend when the verifier fails', async () => {
+    vi.useFakeTimers()
+    const clock = new ManualClock(1_700_000_000_000)
+    const checked: Uint8Array[] = []
+    let failing = false
+    // A verifier that answers on a later task, as a worker pool does, and rejects while `failing`.
+    const verifier: AsyncVerifier = {
+      verify: (publicKey, message, signature) => new Promise((resolve, reject) => setTimeout(() => {
+        checked.push(message)
+        if (failing) reject(new Error('pool closed'))
+        else resolve(nobleMlDsa65.verify(publicKey, message, signature))
+      }, 1)),
+    }
+    const a = node(1, clock)
+    const b = node(2, clock, {}, verifier)
+    expect(b.pubsub.core.config.maxPendingVerifications).toBe(4_096)
+    new FakeHub().link(a.transport, b.transport)
+    a.pubsub.start()
+    b.pubsub.start()
+    const got: string[] = []
+    b.pubsub.addEventListener('message', (e) => got.push(new TextDecoder().decode(e.detail.payload)))
+    b.pubsub.join('chat')
+    a.pubsub.join('chat')
+    a.pubsub.neighborUp(b.identity.peerId)
+    b.pubsub.neighborUp(a.identity.peerId)
+    await vi.advanceTimersByTimeAsync(10)
+    await a.pubsub.publish('chat', new TextEncoder().encode('one'))
+    await vi.advanceTimersByTimeAsync(10)
+    expect(got).toEqual(['one'])
+    expect(checked).toHaveLength(1)
+    failing = true
+    await a.pubsub.publish('chat', new TextEncoder().encode('two'))
+    await vi.advanceTimersByTimeAsync(10)
+    expect(got).toEqual(['one', 'two'])
+    expect(b.pubsub.core.verifications).toBe(2)
     a.pubsub.stop()
     b.pubsub.stop()
   })

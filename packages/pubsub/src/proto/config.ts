@@ -109,6 +109,14 @@ export interface PubSubConfig {
    */
   readonly validationTimeoutMs: number
   /**
+   * Origin signatures out for checking on the driver's pool at once ('verify' events,
+   * `verification.ts`). 0 (the default) checks them inline, as the simulator does. The driver sets
+   * 4,096 when it has a pool: half a second of one worker's checks (about 7,000 a second), beyond
+   * which the next check runs inline, so a flood slows the event loop instead of pinning memory
+   * (4,096 held 64 KiB payloads are 256 MiB at worst, 1 KiB ones about 20 MiB).
+   */
+  readonly maxPendingVerifications: number
+  /**
    * Local health (Lifeguard, DSN 2018, applied to graft timers; `local-health.ts`): while the driver
    * reports that its event loop runs L ms late, graft timers wait `lagMultiplier` x L longer. The
    * eager copy we wait for sits in our own queue behind about L ms of work, and in every overloaded
@@ -167,6 +175,7 @@ export const DEFAULT_CONFIG: PubSubConfig = Object.freeze({
   maxTopics: 256,
   maxPendingValidations: 256,
   validationTimeoutMs: 2_000,
+  maxPendingVerifications: 0,
   lagMultiplier: 2,
   maxRepairDelayMs: 4_000,
   lagToleranceMs: 80,
@@ -196,6 +205,9 @@ export function checkConfig(c: PubSubConfig): void {
   if (c.seenMs < c.maxMessageAgeMs + c.maxFutureSkewMs) {
     // Otherwise a message could outlive its dedupe entry and be delivered twice.
     throw new RangeError('PubSubConfig.seenMs must be at least maxMessageAgeMs + maxFutureSkewMs')
+  }
+  if (!Number.isSafeInteger(c.maxPendingVerifications) || c.maxPendingVerifications < 0) {
+    throw new RangeError('PubSubConfig.maxPendingVerifications must be a non-negative integer')
   }
   if (c.originKeys !== 'per-link' && c.originKeys !== 'on-request') throw new RangeError("PubSubConfig.originKeys must be 'per-link' or 'on-request'")
   if (c.maxEagerWaitMs < c.graftTimeout1Ms) throw new RangeError('PubSubConfig.maxEagerWaitMs must be at least graftTimeout1Ms')

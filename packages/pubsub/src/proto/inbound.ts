@@ -1,8 +1,9 @@
 /**
  * The path of a received PUBLISH through the PubSub core: checks in cost order (dedupe with
  * Plumtree's PRUNE of the duplicate's link, SRDS 2007 section 3.2; age, replay and length; payload
- * hash; origin key fetch; signature; topic validator), then delivery, the sender's promotion to the
- * eager set and the push onwards. Graylist and rate limits come before, in `PubSubCore`.
+ * hash; origin key fetch; signature, inline or on the driver's pool; topic validator), then
+ * delivery, the sender's promotion to the eager set and the push onwards. Graylist and rate limits
+ * come before, in `PubSubCore`.
  */
 import { payloadHash, bytesEqual } from '@saorsa-gossip/types'
 import type { MessageId, PeerId } from '@saorsa-gossip/types'
@@ -16,6 +17,7 @@ import type { Repair } from './repair.ts'
 import type { ReplayWindows } from './replay-window.ts'
 import type { TopicState } from './topic.ts'
 import type { HeldMessage, Validations } from './validation.ts'
+import { VERIFICATION_TIMEOUT_MS, type Verifications, type VerifyingMessage, type WaitingCopy } from './verification.ts'
 
 /** The state of the PubSub core that the receive path reads and writes. */
 export interface InboundContext {
@@ -26,6 +28,8 @@ export interface InboundContext {
   readonly keys: KeyBook
   readonly repair: Repair
   readonly validations: Validations
+  /** Signature checks out on the driver's pool (none when the config checks inline). */
+  readonly verifications: Verifications
   readonly seen: TimedMap<true>
   readonly origins: ReplayWindows
   /** Ids requested through anti-entropy IWANT: their arrival does not make the sender eager. */
@@ -63,6 +67,12 @@ export class Inbound {
     if (msg.neighborsOnly !== true) this.#ctx.keys.heldBy(peer.key, header.origin)
     // Copies of a message waiting for its validator are no-ops: no score, no prune.
     if (this.#ctx.validations.isHeld(idHex)) return this.#ctx.drop('duplicate')
+    // A copy of a message whose signature is out for checking is handled once that is decided,
+    // exactly as it would have been after an inline check.
+    if (this.#ctx.verifications.isHeld(idHex)) {
+      if (!this.#ctx.verifications.addCopy(idHex, { from: peer.id, msg })) this.#ctx.drop('duplicate')
+      return
+    }
     if (this.#ctx.seen.has(idHex, nowMs)) {
       this.#ctx.drop('duplicate')
       if (msg.neighborsOnly === true) return
@@ -107,14 +117,52 @@ export class Inbound {
   afterKey(parked: ParkedMessage, nowMs: number, out: PubSubOutbox): void {
     const state = this.#ctx.topics.get(parked.message.header.topic.toHex())
     const key = this.#ctx.keys.get(parked.message.header.origin)
-    if (state === undefined || key === undefined || this.#ctx.seen.has(parked.idHex, nowMs)) return
+    if (state === undefined || key === undefined || this.#ctx.seen.has(parked.idHex, nowMs) || this.#ctx.verifications.isHeld(parked.idHex)) return
     const { header } = parked.message
     const id = idOf(header)
     this.#verifyAndDeliver(this.#ctx.peers.get(parked.from, nowMs), state, id, parked.message, key, nowMs, out)
   }
 
   #verifyAndDeliver(peer: PeerState, state: TopicState, id: MessageId, msg: PublishMessage, key: Uint8Array, nowMs: number, out: PubSubOutbox): void {
-    if (!this.#ctx.verify(key, msg.headerBytes, msg.signature, msg.neighborsOnly === true)) {
+    const verifications = this.#ctx.verifications
+    if (!verifications.canHold()) {
+      return this.#afterSignature(peer, state, id, msg, this.#ctx.verify(key, msg.headerBytes, msg.signature, msg.neighborsOnly === true), nowMs, out)
+    }
+    const verificationId = verifications.hold({ from: peer.id, topicHex: state.topic.toHex(), id, idHex: id.toHex(), msg, key })
+    const neighborsOnly = msg.neighborsOnly === true
+    out.push({ type: 'emit', event: { type: 'verify', verificationId, publicKey: key, headerBytes: msg.headerBytes, signature: msg.signature, neighborsOnly } })
+    out.push({ type: 'schedule', delayMs: VERIFICATION_TIMEOUT_MS, timer: { type: 'verification-timeout', verificationId } })
+  }
+
+  /**
+   * The driver's verdict on a held message (`valid` undefined: none came in time, so the core checks
+   * it itself), then its waiting copies, each as if it arrived now.
+   */
+  onVerified(held: { message: VerifyingMessage; copies: WaitingCopy[] } | undefined, valid: boolean | undefined, nowMs: number, out: PubSubOutbox): void {
+    if (held === undefined) return
+    const { message: m, copies } = held
+    const ok = valid ?? this.#ctx.verify(m.key, m.msg.headerBytes, m.msg.signature, m.msg.neighborsOnly === true)
+    const state = this.#ctx.topics.get(m.topicHex)
+    // The senders of the copies have it: a push to them would only come back as a PRUNE.
+    const holders = ok ? copies.map((c) => c.from.toHex()) : []
+    if (state === undefined) this.#ctx.drop('not-subscribed')
+    else this.#afterSignature(this.#ctx.peers.get(m.from, nowMs), state, m.id, m.msg, ok, nowMs, out, holders)
+    for (const copy of copies) {
+      const peer = this.#ctx.peers.get(copy.from, nowMs)
+      // The very bytes just found bad fail again: the sender forwarded them unchecked.
+      if (!ok && bytesEqual(copy.msg.signature, m.msg.signature) && bytesEqual(copy.msg.headerBytes, m.msg.headerBytes)) {
+        this.#ctx.drop('bad-signature')
+        this.#ctx.peers.penalize(peer, 'invalid', nowMs, this.#ctx.topics.values(), out)
+        continue
+      }
+      this.onPublish(peer, copy.msg, nowMs, out)
+    }
+  }
+
+  #afterSignature(
+    peer: PeerState, state: TopicState, id: MessageId, msg: PublishMessage, valid: boolean, nowMs: number, out: PubSubOutbox, holders: readonly string[] = [],
+  ): void {
+    if (!valid) {
       this.#ctx.drop('bad-signature')
       return this.#ctx.peers.penalize(peer, 'invalid', nowMs, this.#ctx.topics.values(), out)
     }
@@ -126,8 +174,8 @@ export class Inbound {
     this.#ctx.seen.set(idHex, true, nowMs)
     this.#ctx.origins.mark(header.origin.toHex(), header.seq)
     const timeoutMs = this.#ctx.validations.timeoutOf(state.topic.toHex())
-    if (timeoutMs === undefined) return this.#accept({ peer, topicHex: state.topic.toHex(), id, idHex, msg }, state, nowMs, out)
-    const held: HeldMessage = { peer, topicHex: state.topic.toHex(), id, idHex, msg }
+    const held: HeldMessage = { peer, topicHex: state.topic.toHex(), id, idHex, msg, holders }
+    if (timeoutMs === undefined) return this.#accept(held, state, nowMs, out)
     const validationId = this.#ctx.validations.hold(held)
     if (validationId === undefined) return this.#ctx.drop('validation-overloaded')
     const request = { topic: state.topic, id, origin: header.origin, seq: header.seq, from: peer.id, payload: msg.payload }
@@ -146,7 +194,7 @@ export class Inbound {
   }
 
   /** Delivers a verified (and, where the topic has a validator, accepted) message and pushes it on. */
-  #accept({ peer, id, idHex, msg }: HeldMessage, state: TopicState, nowMs: number, out: PubSubOutbox): void {
+  #accept({ peer, id, idHex, msg, holders = [] }: HeldMessage, state: TopicState, nowMs: number, out: PubSubOutbox): void {
     const { header } = msg
     if (msg.neighborsOnly === true) {
       this.#ctx.peers.record(peer, 'firstDelivery', nowMs)
@@ -180,6 +228,6 @@ export class Inbound {
     // Peers that announced the message have it: a push would only come back as a duplicate and a PRUNE
     // (a link eager on our side and lazy on theirs, or their PRUNE still on its way).
     const announcers = this.#ctx.repair.delivered(state, idHex, msg.hop, peer.id, fetched, nowMs, out)
-    this.#ctx.forward(state, id, msg, msg.hop, [peer.key, ...announcers], out)
+    this.#ctx.forward(state, id, msg, msg.hop, [peer.key, ...announcers, ...holders], out)
   }
 }

@@ -10,6 +10,7 @@ export { buildSketch, diffSketch, type SketchDiff } from './anti-entropy.ts'
 export { TokenBucket } from './token-bucket.ts'
 export { BoundedMap, TimedMap } from './caches.ts'
 export { MAX_HOP } from './messages.ts'
+export { MAX_COPIES_WHILE_VERIFYING, VERIFICATION_TIMEOUT_MS } from './verification.ts'
 export type {
   Delivery, DropReason, GraftMessage, HaveMessage, IHaveMessage, IWantMessage, KeyRequestMessage, KeyResponseMessage,
   PruneMessage, PubSubCommand, PubSubEvent, PubSubMessage, PubSubTimer, PublishMessage, PublishOutcome, SketchMessage,

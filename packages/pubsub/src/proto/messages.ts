@@ -134,6 +134,8 @@ export type PubSubTimer =
   | { readonly type: 'key-timeout'; readonly origin: PeerId; readonly generation: number }
   /** A message held for its topic's validator is ignored once this fires without a verdict. */
   | { readonly type: 'validation-timeout'; readonly validationId: number }
+  /** A message whose signature is out for checking is checked by the core itself once this fires without a verdict. */
+  | { readonly type: 'verification-timeout'; readonly verificationId: number }
 
 /** A topic validator's verdict (gossipsub's accept / reject / ignore). */
 export type ValidationResult = 'accept' | 'reject' | 'ignore'
@@ -154,6 +156,8 @@ export type PubSubCommand =
   | { readonly type: 'remove-validator'; readonly topic: TopicId }
   /** The validator's verdict on the held message `validationId` (a stale id is a no-op). */
   | { readonly type: 'validated'; readonly validationId: number; readonly result: ValidationResult }
+  /** The driver's check of the signature offered by the 'verify' event `verificationId` (a stale id is a no-op). */
+  | { readonly type: 'verified'; readonly verificationId: number; readonly valid: boolean }
   /** The driver's wall clock (Unix ms); timestamps are checked against it. */
   | { readonly type: 'wall-clock'; readonly wallMs: number }
   /** The authenticated public key of a peer, as learned by the transport handshake. */
@@ -208,6 +212,18 @@ export type PubSubEvent =
   | { readonly type: 'graylisted'; readonly peer: PeerId; readonly score: number }
   /** Run the topic's validator on `request`, then answer with the 'validated' command. */
   | { readonly type: 'validate'; readonly validationId: number; readonly request: ValidationRequest }
+  /**
+   * Check an origin signature as `VerifyHeader` would, then answer with the 'verified' command
+   * (only with `maxPendingVerifications` above 0; the message waits meanwhile).
+   */
+  | {
+    readonly type: 'verify'
+    readonly verificationId: number
+    readonly publicKey: Uint8Array
+    readonly headerBytes: Uint8Array
+    readonly signature: Uint8Array
+    readonly neighborsOnly: boolean
+  }
   | { readonly type: 'topic-peer-up'; readonly topic: TopicId; readonly peer: PeerId }
   | { readonly type: 'topic-peer-down'; readonly topic: TopicId; readonly peer: PeerId }
 

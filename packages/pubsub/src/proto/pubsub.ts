@@ -22,6 +22,7 @@ import { Repair, type RepairCounters } from './repair.ts'
 import { ReplayWindows } from './replay-window.ts'
 import { TopicState } from './topic.ts'
 import { Validations } from './validation.ts'
+import { Verifications } from './verification.ts'
 
 export type { PubSubInput, PubSubOutbox, PubSubOutput } from './messages.ts'
 
@@ -49,7 +50,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     'too-many-pending': 0, 'not-from-origin': 0, 'validation-rejected': 0, 'validation-ignored': 0,
     'validation-timeout': 0, 'validation-overloaded': 0,
   }
-  /** Signature checks performed (the dominant CPU cost). */
+  /** Signature checks performed, inline or by the driver (the dominant CPU cost). */
   verifications = 0
   readonly topics = new Map<string, TopicState>()
   readonly neighbors = new Map<string, PeerId>()
@@ -63,6 +64,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
   readonly #fetching: TimedMap<string>
   readonly #repair: Repair
   readonly #validations: Validations
+  readonly #verifications: Verifications
   readonly #inbound: Inbound
   /** How late the driver reports its event loop runs (Lifeguard's local health, `local-health.ts`). */
   readonly health: LocalHealth
@@ -82,6 +84,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     if (!this.keys.learn(init.self, init.publicKey)) throw new RangeError('PubSubCore: publicKey does not hash to self')
     this.peers = new Peers(c)
     this.#validations = new Validations(c.maxPendingValidations)
+    this.#verifications = new Verifications(c.maxPendingVerifications)
     this.health = new LocalHealth(c)
     this.#repair = new Repair({
       topic: (topicHex) => this.topics.get(topicHex),
@@ -90,8 +93,9 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
       peer: (id, nowMs) => this.peers.get(id, nowMs),
       canBeEager: (peer, nowMs) => this.peers.canBeEager(peer, nowMs),
       isGraylisted: (peer, nowMs) => this.peers.isGraylisted(peer, nowMs),
-      // A message parked for its origin's key is as good as seen: its key, not another copy, is missing.
-      hasSeen: (idHex, nowMs) => this.#seen.has(idHex, nowMs) || this.keys.isParked(idHex),
+      // A message parked for its origin's key, or out for a signature check, is as good as seen:
+      // its key or verdict, not another copy, is missing.
+      hasSeen: (idHex, nowMs) => this.#seen.has(idHex, nowMs) || this.keys.isParked(idHex) || this.#verifications.isHeld(idHex),
       isFetching: (idHex, nowMs) => this.#fetching.has(idHex, nowMs),
       markFetching: (idHex, fromHex, nowMs) => this.#fetching.set(idHex, fromHex, nowMs),
       drop: (reason) => this.#drop(reason),
@@ -102,7 +106,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     }, c, this.health)
     this.#inbound = new Inbound({
       config: c, topics: this.topics, neighbors: this.neighbors, peers: this.peers, keys: this.keys, repair: this.#repair,
-      validations: this.#validations, seen: this.#seen, origins: this.#origins, fetching: this.#fetching,
+      validations: this.#validations, verifications: this.#verifications, seen: this.#seen, origins: this.#origins, fetching: this.#fetching,
       verify: (publicKey, headerBytes, signature, neighborsOnly) => {
         this.verifications++
         return this.#verify(publicKey, headerBytes, signature, neighborsOnly)
@@ -212,6 +216,11 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
       case 'set-validator': return this.#validations.set(command.topic.toHex(), command.timeoutMs)
       case 'remove-validator': return this.#validations.remove(command.topic.toHex())
       case 'validated': return this.#inbound.onVerdict(this.#validations.take(command.validationId), command.result, nowMs, out)
+      case 'verified': {
+        const held = this.#verifications.take(command.verificationId)
+        if (held !== undefined) this.verifications++
+        return this.#inbound.onVerified(held, command.valid, nowMs, out)
+      }
     }
   }
 
@@ -254,6 +263,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
       case 'validation-timeout':
         if (this.#validations.take(timer.validationId) !== undefined) this.#drop('validation-timeout')
         return
+      case 'verification-timeout': return this.#inbound.onVerified(this.#verifications.take(timer.verificationId), undefined, nowMs, out)
       case 'graft': return this.#repair.onGraftTimer(timer.id, timer.attempt, nowMs, out)
       case 'promise': return this.#repair.onPromiseTimer(timer.id, timer.peer, nowMs, out)
       case 'ihave-flush': return this.#repair.flushIHave(out)

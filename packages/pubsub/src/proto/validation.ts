@@ -16,6 +16,8 @@ export interface HeldMessage {
   readonly id: MessageId
   readonly idHex: string
   readonly msg: PublishMessage
+  /** Other neighbours known to have it (their copies came while its signature was checked): not pushed to. */
+  readonly holders?: readonly string[]
 }
 
 export class Validations {

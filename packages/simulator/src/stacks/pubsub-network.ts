@@ -11,7 +11,7 @@ import { encodeRendezvousMessage } from '@saorsa-gossip/rendezvous/wire'
 import { docMessageBytes, GossipStack, STACK_PRESETS, type StackCommand, type StackConfig, type StackEvent, type StackMessage, type StackTimer } from '@saorsa-gossip/node/stack'
 import { PubSubCore, type PubSubConfig, type PubSubEvent, type PublishMessage, type ValidationRequest, type ValidationResult } from '@saorsa-gossip/pubsub/proto'
 import { Publisher, encodePubSubMessage } from '@saorsa-gossip/pubsub/wire'
-import { MessageId, PeerId, bytesEqual, concatBytes, payloadHash, type TopicId } from '@saorsa-gossip/types'
+import { MessageId, PeerId, bytesEqual, concatBytes, payloadHash, type Rng, type TopicId } from '@saorsa-gossip/types'
 import { Simulator } from '../simulator.ts'
 import { estimateHyParViewSize } from '../scenarios/hyparview-network.ts'
 import { estimateSwimSize } from '../scenarios/membership-network.ts'
@@ -58,6 +58,12 @@ export interface PubSubNetworkInit {
    * command); its verdict goes back as the 'validated' command at the same virtual time.
    */
   readonly validate?: (node: PeerId, request: ValidationRequest) => ValidationResult
+  /**
+   * Signatures checked off the event loop, as the node does with its worker pool: every node holds
+   * a message while its check is out ('verify' event, `maxPendingVerifications` 4,096) and the
+   * verdict comes back this many virtual ms later (uniform in the range: the pool's queue and one check).
+   */
+  readonly verifyDelayMs?: readonly [number, number]
 }
 
 /** Virtual ms one received message takes an overloaded node (`PubSubNetwork.overload`). */
@@ -102,6 +108,9 @@ export class PubSubNetwork {
   readonly #init: PubSubNetworkInit
   readonly #signatures: Signatures
   readonly #overloaded = new Set<string>()
+  /** Each node's counted signature check. */
+  #verifyRng: Rng | undefined
+  readonly #verifiers = new Map<string, (pk: Uint8Array, header: Uint8Array, sig: Uint8Array) => boolean>()
   #lagSampling = false
   #requestId = 0
 
@@ -137,6 +146,7 @@ export class PubSubNetwork {
         }
       } else {
         this.events.push({ time: e.time, node: e.node, event })
+        if (event.type === 'verify' && init.verifyDelayMs !== undefined) this.#verifyLater(e.node, event, init.verifyDelayMs)
         if (event.type === 'validate' && init.validate !== undefined) {
           const result = init.validate(e.node, event.request)
           this.sim.command(e.node, { layer: 'pubsub', command: { type: 'validated', validationId: event.validationId, result } })
@@ -150,6 +160,18 @@ export class PubSubNetwork {
     }
     if ((init.overlay ?? 'shipped') === 'regular') this.#wireRegular(init.degree ?? 5)
     else this.#joinAll()
+  }
+
+  #verifyLater(node: PeerId, event: Extract<PubSubEvent, { type: 'verify' }>, [minMs, maxMs]: readonly [number, number]): void {
+    this.#verifyRng ??= this.sim.forkRng('verify-delay')
+    const delayMs = minMs + this.#verifyRng.nextFloat() * (maxMs - minMs)
+    const stack = this.stacks.get(node.toHex())
+    this.sim.at(this.sim.now + delayMs, () => {
+      // A verdict for a node that died or restarted since would name another core's verification.
+      if (!this.sim.isAlive(node) || this.stacks.get(node.toHex()) !== stack) return
+      const valid = this.#verifiers.get(node.toHex())!(event.publicKey, event.headerBytes, event.signature)
+      this.sim.command(node, { layer: 'pubsub', command: { type: 'verified', verificationId: event.verificationId, valid } })
+    })
   }
 
   addNode(pair: { publicKey: Uint8Array; secret: unknown }): PeerId {
@@ -287,10 +309,12 @@ export class PubSubNetwork {
       counts.set(hex, (counts.get(hex) ?? 0) + 1)
       return signatures.verify(pk, header, sig)
     }
+    this.#verifiers.set(id.toHex(), verify)
     const revealedKey = (peer: PeerId) => this.#keys.get(peer.toHex())?.publicKey
     const rng = this.sim.forkRng(`stack:${id.toHex()}:${this.sim.now}`)
     const preset = STACK_PRESETS[this.#init.preset ?? 'lan']
-    const config: StackConfig = { membership: this.#init.membership ?? preset.membership, pubsub: { ...preset.pubsub, ...this.#init.pubsub } }
+    const offLoop = this.#init.verifyDelayMs === undefined ? {} : { maxPendingVerifications: 4_096 }
+    const config: StackConfig = { membership: this.#init.membership ?? preset.membership, pubsub: { ...preset.pubsub, ...offLoop, ...this.#init.pubsub } }
     const stack = (this.#init.overlay ?? 'shipped') === 'shipped'
       ? new GossipStack({ self: { id, publicKey: pair.publicKey }, verify, rng, config, revealedKey })
       : new PlumtreeOnly(new PubSubCore({ self: id, publicKey: pair.publicKey, verify, rng, config: config.pubsub }), revealedKey)
