@@ -79,6 +79,7 @@ describe('verification pool', () => {
     expect(await Promise.all(answers)).toEqual(checks.map((c) => c.want))
     expect(pool.pending).toBe(0)
     expect(pool.threads).toBe(2)
+    expect(pool.workerChecks).toBe(100)
   })
 
   it('validates its arguments and options at the boundary', async () => {
@@ -96,6 +97,7 @@ describe('verification pool', () => {
     await own.close()
     expect(await Promise.all(inFlight)).toEqual(Array(20).fill(true))
     expect(own.threads).toBe(0)
+    expect(own.workerChecks).toBe(0)
     expect(await own.verify(me.publicKey, message, signature)).toBe(true)
     expect(own.pending).toBe(0)
   })

@@ -21,12 +21,12 @@ const coordinator = addressBookOff
   : undefined
 
 /**
- * `SAORSA_VERIFIER=inline` checks origin signatures on the event loop instead of the process's pool
- * of worker threads (createNode's default), to compare the two on the same harness.
+ * `SAORSA_VERIFIER=pool` checks origin signatures on the process's pool of worker threads instead
+ * of the event loop (createNode's default), to compare the two on the same harness.
  */
-const verifyInline = process.env.SAORSA_VERIFIER === 'inline'
+const verifyOnPool = process.env.SAORSA_VERIFIER === 'pool'
 
-export const name = ['saorsa-gossip', ...(addressBookOff ? ['address book off'] : []), ...(verifyInline ? ['signatures inline'] : [])].join(', ')
+export const name = ['saorsa-gossip', ...(addressBookOff ? ['address book off'] : []), ...(verifyOnPool ? ['signatures on the pool'] : [])].join(', ')
 
 export async function createStack({ count, topic, onMessage }) {
   const nodes = []
@@ -41,7 +41,7 @@ export async function createStack({ count, topic, onMessage }) {
   })
   for (let i = 0; i < count; i++) {
     const host = `127.0.${1 + Math.floor((i + 2) / 254)}.${((i + 2) % 254) + 1}`
-    const node = createNode({ listen: [`tcp://${host}:0`], preset: 'lan', logger, ...(verifyInline ? { verifier: false } : {}), ...(coordinator === undefined ? {} : { coordinator }) })
+    const node = createNode({ listen: [`tcp://${host}:0`], preset: 'lan', logger, ...(verifyOnPool ? { verifier: 'pool' } : {}), ...(coordinator === undefined ? {} : { coordinator }) })
     await node.start()
     node.addEventListener('peer:down', () => { neighbourLosses++ })
     const subscription = node.subscribe(topic)

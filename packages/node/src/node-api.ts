@@ -50,12 +50,13 @@ export interface SaorsaNodeInit {
   /** ML-DSA-65 backend; default the fast liboqs backend when it loads, else noble. */
   backend?: SignatureBackend
   /**
-   * Where pubsub origin signatures are checked. Default: the process's pool of worker threads (one
-   * per core but one, shared by every node of the process; none on one core), so a busy relay's event
-   * loop is not the bottleneck. `false` checks them on the event loop, about 0.1 ms sooner each at
-   * light load; or pass your own `createVerifyPool()` of `@saorsa-gossip/identity/verify-pool`.
+   * Where pubsub origin signatures are checked. Default `'inline'`: on the event loop, about 0.2 ms
+   * each. `'pool'`: on the process's pool of worker threads (cores - 1, shared by every node of the
+   * process; inline on one core), for a busy relay: near saturation its p99 fell by a quarter to a
+   * third, for about 30 MiB of RSS and a fifth more CPU (docs/benchmarks.md). Or your own
+   * `createVerifyPool()` of `@saorsa-gossip/identity/verify-pool`.
    */
-  verifier?: AsyncVerifier | false
+  verifier?: 'inline' | 'pool' | AsyncVerifier
   /** The rendezvous service (`node.rendezvous`): role and where the `rendezvous`-role peers come from. */
   rendezvous?: NodeRendezvousOptions
   /** MLS groups (`node.groups`): state in `<home>/groups/`, sealed under the identity. */

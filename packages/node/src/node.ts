@@ -17,7 +17,7 @@ import { createLayers, type Layers } from './layers.ts'
 import { DirectMessaging, type DirectApi } from './direct.ts'
 import type { NodeStatus, PeerInfo, TopicTree } from './status.ts'
 import { Subscription, receivedMessage } from './subscription.ts'
-import type { Delivery } from '@saorsa-gossip/pubsub'
+import type { AsyncVerifier, Delivery } from '@saorsa-gossip/pubsub'
 import type { Rendezvous } from '@saorsa-gossip/rendezvous'
 import { providedShardTopics } from './rendezvous.ts'
 import type { Groups } from '@saorsa-gossip/groups'
@@ -65,6 +65,7 @@ class Node extends EventTarget implements SaorsaNode {
   constructor(init: SaorsaNodeInit) {
     super()
     validateNatOptions(init.nat)
+    validateVerifier(init.verifier)
     this.#init = init
     this.identity = init.identity ?? Identity.generate()
     this.peerId = this.identity.peerId
@@ -115,7 +116,7 @@ class Node extends EventTarget implements SaorsaNode {
       this.#nat = await startNodeNat(this.#init.nat, { transport, identity: this.identity, circuit, backend }, options)
       const nat = this.#nat
       const announced = (): string[] => [...(this.#init.announce ?? announcedAddrs(nat, transport))]
-      const verifier = this.#init.verifier === false ? undefined : (this.#init.verifier ?? sharedVerifyPool())
+      const verifier = verifierOf(this.#init.verifier)
       this.#layers = createLayers({
         transport, identity: this.identity, backend, ...(verifier === undefined ? {} : { verifier }), preset: this.#init.preset ?? 'lan', logger: this.#log,
         announce: announced(),
@@ -425,3 +426,15 @@ export function createNode(init: SaorsaNodeInit = {}): SaorsaNode {
   return new Node(init)
 }
 
+function validateVerifier(choice: SaorsaNodeInit['verifier']): void {
+  if (choice === undefined || choice === 'inline' || choice === 'pool') return
+  if (typeof (choice as { verify?: unknown } | null)?.verify !== 'function') {
+    throw new InvalidParametersError("verifier: expected 'inline', 'pool' or an object with verify()")
+  }
+}
+
+/** The pool is created at the first start that asks for it, not at construction. */
+function verifierOf(choice: SaorsaNodeInit['verifier']): AsyncVerifier | undefined {
+  if (choice === undefined || choice === 'inline') return undefined
+  return choice === 'pool' ? sharedVerifyPool() : choice
+}

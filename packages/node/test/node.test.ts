@@ -24,12 +24,12 @@ async function until(what: string, probe: () => boolean, timeoutMs = 10_000): Pr
   }
 }
 
-async function network(count: number, options: { home?: (i: number) => string } = {}) {
+async function network(count: number, options: { home?: (i: number) => string; verifier?: 'inline' | 'pool' } = {}) {
   const net = createMemoryNetwork()
   const nodes: SaorsaNode[] = []
   for (let i = 0; i < count; i++) {
     const home = options.home?.(i)
-    const node = createNode({ carriers: [net.carrier()], listen: [`mem://n${i}`], preset: 'local', ...(home === undefined ? {} : { home }) })
+    const node = createNode({ carriers: [net.carrier()], listen: [`mem://n${i}`], preset: 'local', ...(home === undefined ? {} : { home }), ...(options.verifier === undefined ? {} : { verifier: options.verifier }) })
     await node.start()
     running.push(node)
     nodes.push(node)
@@ -47,6 +47,25 @@ describe('createNode', () => {
     const result = await a!.publish('first', new TextEncoder().encode('one'))
     expect(result.sentTo).toBe(1)
     expect((await inbox.next()).value!.id.toHex()).toBe(result.id.toHex())
+  })
+
+  it("checks signatures on the process's worker pool with verifier 'pool', and refuses an unknown verifier", async () => {
+    expect(() => createNode({ verifier: 'threads' as never })).toThrow(/verifier/)
+    const { nodes: [a, b, c] } = await network(3, { verifier: 'pool' })
+    await b!.join(a!.listenAddrs())
+    await c!.join(b!.listenAddrs())
+    const inbox = c!.subscribe('pooled')[Symbol.asyncIterator]()
+    b!.subscribe('pooled')
+    await until('the tree to reach c', () => c!.status().activePeers >= 1 && b!.status().activePeers >= 1)
+    const { sharedVerifyPool } = await import('../src/verify-pool.ts')
+    for (;;) {
+      const result = await a!.publish('pooled', new TextEncoder().encode('checked elsewhere'))
+      if (result.sentTo > 0) break
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    expect(new TextDecoder().decode((await inbox.next()).value!.payload)).toBe('checked elsewhere')
+    expect(sharedVerifyPool()?.workerChecks).toBeGreaterThan(0)
+    expect(c!.status().signatureChecks).toBeGreaterThan(0)
   })
 
   it('joins, delivers a signed message with origin, sender and hop count, and reports status', async () => {

@@ -76,7 +76,7 @@ export interface PubSubComponents {
   readonly backend: SignatureBackend
   /**
    * Origin signatures are checked here instead of inline, while the message waits (up to the
-   * config's `maxPendingVerifications`, 4,096 unless set; past it they are checked inline). The
+   * config's `maxPendingVerifications`, 4,096; past it they are checked inline). The
    * verifier's threads then carry the largest per-message cost, so a relay's event loop keeps up
    * with about twice the messages on two cores (docs/benchmarks.md).
    */

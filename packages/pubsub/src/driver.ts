@@ -27,9 +27,6 @@ import { Validators, type TopicValidator, type ValidatorOptions } from './valida
 
 type Listener<K extends keyof PubSubEvents> = (event: PubSubEvents[K]) => void
 type ListenerOptions = { once?: boolean; signal?: AbortSignal }
-/** The config's `maxPendingVerifications` when a verifier is given (its reason is in config.ts). */
-const VERIFIER_PENDING = 4_096
-
 type Runtime = CoreRuntime<PubSubMessage, PubSubTimer, PubSubCommand, PubSubEvent>
 
 /** The one registry of topics: joined without a reader, and the readers that asked for an iterator. */
@@ -70,11 +67,9 @@ export class PubSubDriver extends EventTarget {
     }
     this.#clock = components.clock ?? systemClock
     const { identity } = components
-    // With a verifier, signatures are checked on its threads unless the config says otherwise.
-    const config = { ...(components.verifier === undefined ? {} : { maxPendingVerifications: VERIFIER_PENDING }), ...init.config }
     this.core = new PubSubCore({
       self: identity.peerId, publicKey: identity.publicKey, verify: verifyHeaderWith(components.backend),
-      rng: components.rng ?? cryptoRng(), config,
+      rng: components.rng ?? cryptoRng(), config: init.config ?? {}, verifyOffLoop: components.verifier !== undefined,
     })
     this.#runtime = new CoreRuntime({
       core: this.core,

@@ -101,7 +101,6 @@ describe('PubSub driver', () => {
     }
     const a = node(1, clock)
     const b = node(2, clock, {}, verifier)
-    expect(b.pubsub.core.config.maxPendingVerifications).toBe(4_096)
     new FakeHub().link(a.transport, b.transport)
     a.pubsub.start()
     b.pubsub.start()

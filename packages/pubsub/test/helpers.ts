@@ -40,11 +40,11 @@ export interface TestNode {
   readonly verifier: ReturnType<typeof countingVerifier>
 }
 
-export function makeNode(n: number, config: Partial<PubSubConfig> = {}): TestNode {
+export function makeNode(n: number, config: Partial<PubSubConfig> = {}, options: { verifyOffLoop?: boolean } = {}): TestNode {
   const publicKey = new SeededRng(`key-${n}`).fill(new Uint8Array(32))
   const id = PeerId.fromPublicKey(publicKey)
   const verifier = countingVerifier()
-  const core = new PubSubCore({ self: id, publicKey, verify: verifier.verify, rng: new SeededRng(n), config })
+  const core = new PubSubCore({ self: id, publicKey, verify: verifier.verify, rng: new SeededRng(n), config, ...options })
   return { id, publicKey, core, publisher: new Publisher(id, fakeSign(publicKey)), verifier }
 }
 

@@ -6,7 +6,7 @@ import { TOPIC, connect, emitted, makeNode, sends } from './helpers.ts'
 
 /** Node a checks signatures off its loop; b and c are its topic neighbours, origin publishes. */
 function setup(config = {}) {
-  const [a, b, c, origin] = [makeNode(1, { maxPendingVerifications: 8, ...config }), makeNode(2), makeNode(3), makeNode(4)]
+  const [a, b, c, origin] = [makeNode(1, { maxPendingVerifications: 8, ...config }, { verifyOffLoop: true }), makeNode(2), makeNode(3), makeNode(4)]
   connect(a, [b, c])
   return { a, b, c, origin }
 }
@@ -125,7 +125,7 @@ describe('PubSubCore with signatures checked by the driver', () => {
 
   it('keeps at most MAX_COPIES_WHILE_VERIFYING copies of a message under check', () => {
     const peers = Array.from({ length: MAX_COPIES_WHILE_VERIFYING + 3 }, (_, i) => makeNode(10 + i))
-    const a = makeNode(1, { maxPendingVerifications: 8, initialEagerPeers: 1 })
+    const a = makeNode(1, { maxPendingVerifications: 8, initialEagerPeers: 1 }, { verifyOffLoop: true })
     const origin = makeNode(4)
     connect(a, peers)
     const msg = origin.publisher.build(TOPIC, new Uint8Array([8]), 0)
@@ -135,6 +135,18 @@ describe('PubSubCore with signatures checked by the driver', () => {
     const after = answer(a, emitted(out, 'verify')[0]!.verificationId, true, 2)
     expect(a.core.drops.duplicate).toBe(2 + MAX_COPIES_WHILE_VERIFYING)
     expect(emitted(after, 'message')).toHaveLength(1)
+  })
+
+  it('checks inline unless told to check off the loop, and with a cap of 0', () => {
+    for (const node of [makeNode(1), makeNode(1, { maxPendingVerifications: 0 }, { verifyOffLoop: true })]) {
+      const [b, origin] = [makeNode(2), makeNode(4)]
+      connect(node, [b])
+      const out: PubSubOutput[] = []
+      node.core.handle({ type: 'recv', from: b.id, msg: { ...origin.publisher.build(TOPIC, new Uint8Array([9]), 0), hop: 2, originKey: origin.publicKey } }, 1, out)
+      expect(emitted(out, 'verify')).toEqual([])
+      expect(emitted(out, 'message')).toHaveLength(1)
+      expect(node.verifier.calls()).toBe(1)
+    }
   })
 
   it('rejects a negative or fractional maxPendingVerifications', () => {

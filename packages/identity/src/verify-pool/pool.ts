@@ -38,6 +38,8 @@ export interface VerifyPool {
   readonly pending: number
   /** Worker threads still running. */
   readonly threads: number
+  /** Requests answered by a worker so far (the rest were checked on the calling thread). */
+  readonly workerChecks: number
   /** Stops the workers; requests in flight and later ones are checked on the calling thread. */
   close(): Promise<void>
 }
@@ -77,6 +79,7 @@ class WorkerVerifyPool implements VerifyPool {
   #flushScheduled = false
   #nextBatch = 1
   #closed = false
+  #workerChecks = 0
 
   constructor(init: VerifyPoolInit) {
     const threads = init.threads ?? Math.min(4, Math.max(1, availableParallelism() - 1))
@@ -94,6 +97,10 @@ class WorkerVerifyPool implements VerifyPool {
     let n = this.#queue.length
     for (const t of this.#threads) n += t.requests
     return n
+  }
+
+  get workerChecks(): number {
+    return this.#workerChecks
   }
 
   get threads(): number {
@@ -164,6 +171,7 @@ class WorkerVerifyPool implements VerifyPool {
     // Held only while requests are out: an idle pool never keeps the process alive.
     if (thread.requests === 0) thread.worker.unref()
     const results = 'results' in msg && msg.results.length === batch.length ? msg.results : undefined
+    if (results !== undefined) this.#workerChecks += batch.length
     for (let i = 0; i < batch.length; i++) {
       const request = batch[i]!
       request.resolve(results === undefined ? this.#inline(request) : results[i] === 1)

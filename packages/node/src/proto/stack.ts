@@ -119,6 +119,8 @@ export function onPubSubDisconnect(membership: MembershipSide, peer: PeerId): vo
 export interface GossipStackInit {
   readonly self: { readonly id: PeerId; readonly publicKey: Uint8Array; readonly addrs?: readonly string[] }
   readonly verify: VerifyHeader
+  /** Pubsub signature checks go out as 'verify' events (`PubSubCoreInit.verifyOffLoop`); default inline. */
+  readonly verifyOffLoop?: boolean
   /** Seeds both children (each draws from it in its own order). */
   readonly rng: Rng
   readonly config?: StackConfig
@@ -195,7 +197,7 @@ export class GossipStack implements ProtocolCore<StackMessage, StackTimer, Stack
   constructor(init: GossipStackInit) {
     const config = init.config ?? STACK_PRESETS.lan
     this.membership = new MembershipCore({ self: { id: init.self.id, addrs: init.self.addrs ?? [] }, rng: init.rng, config: config.membership })
-    this.pubsub = new PubSubCore({ self: init.self.id, publicKey: init.self.publicKey, verify: init.verify, rng: init.rng, config: config.pubsub })
+    this.pubsub = new PubSubCore({ self: init.self.id, publicKey: init.self.publicKey, verify: init.verify, rng: init.rng, config: config.pubsub, verifyOffLoop: init.verifyOffLoop === true })
     this.#revealedKey = init.revealedKey
     const rv = init.rendezvous
     this.rendezvous = rv === undefined ? undefined : new RendezvousCore({

@@ -109,11 +109,11 @@ export interface PubSubConfig {
    */
   readonly validationTimeoutMs: number
   /**
-   * Origin signatures out for checking on the driver's pool at once ('verify' events,
-   * `verification.ts`). 0 (the default) checks them inline, as the simulator does. The driver sets
-   * 4,096 when it has a pool: half a second of one worker's checks (about 7,000 a second), beyond
+   * Origin signatures out for checking at once when the core checks them off the event loop
+   * ('verify' events, `verification.ts`; `PubSubCoreInit.verifyOffLoop`, which the driver sets when
+   * it has a verifier). 4,096: half a second of one worker's checks (about 7,000 a second), beyond
    * which the next check runs inline, so a flood slows the event loop instead of pinning memory
-   * (4,096 held 64 KiB payloads are 256 MiB at worst, 1 KiB ones about 20 MiB).
+   * (4,096 held 64 KiB payloads are 256 MiB at worst, 1 KiB ones about 20 MiB). 0 checks inline.
    */
   readonly maxPendingVerifications: number
   /**
@@ -175,7 +175,7 @@ export const DEFAULT_CONFIG: PubSubConfig = Object.freeze({
   maxTopics: 256,
   maxPendingValidations: 256,
   validationTimeoutMs: 2_000,
-  maxPendingVerifications: 0,
+  maxPendingVerifications: 4_096,
   lagMultiplier: 2,
   maxRepairDelayMs: 4_000,
   lagToleranceMs: 80,

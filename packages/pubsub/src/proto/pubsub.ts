@@ -39,6 +39,11 @@ export interface PubSubCoreInit {
   readonly verify: VerifyHeader
   readonly rng: Rng
   readonly config?: Partial<PubSubConfig>
+  /**
+   * Offer signature checks to the driver ('verify' events, answered by 'verified' commands) instead
+   * of calling `verify`, up to `maxPendingVerifications` at once. Default false: checks run inline.
+   */
+  readonly verifyOffLoop?: boolean
 }
 
 export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubSubCommand, PubSubEvent> {
@@ -84,7 +89,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     if (!this.keys.learn(init.self, init.publicKey)) throw new RangeError('PubSubCore: publicKey does not hash to self')
     this.peers = new Peers(c)
     this.#validations = new Validations(c.maxPendingValidations)
-    this.#verifications = new Verifications(c.maxPendingVerifications)
+    this.#verifications = new Verifications(init.verifyOffLoop === true ? c.maxPendingVerifications : 0)
     this.health = new LocalHealth(c)
     this.#repair = new Repair({
       topic: (topicHex) => this.topics.get(topicHex),

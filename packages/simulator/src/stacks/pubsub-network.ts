@@ -60,7 +60,7 @@ export interface PubSubNetworkInit {
   readonly validate?: (node: PeerId, request: ValidationRequest) => ValidationResult
   /**
    * Signatures checked off the event loop, as the node does with its worker pool: every node holds
-   * a message while its check is out ('verify' event, `maxPendingVerifications` 4,096) and the
+   * a message while its check is out ('verify' event, `verifyOffLoop`) and the
    * verdict comes back this many virtual ms later (uniform in the range: the pool's queue and one check).
    */
   readonly verifyDelayMs?: readonly [number, number]
@@ -313,11 +313,11 @@ export class PubSubNetwork {
     const revealedKey = (peer: PeerId) => this.#keys.get(peer.toHex())?.publicKey
     const rng = this.sim.forkRng(`stack:${id.toHex()}:${this.sim.now}`)
     const preset = STACK_PRESETS[this.#init.preset ?? 'lan']
-    const offLoop = this.#init.verifyDelayMs === undefined ? {} : { maxPendingVerifications: 4_096 }
-    const config: StackConfig = { membership: this.#init.membership ?? preset.membership, pubsub: { ...preset.pubsub, ...offLoop, ...this.#init.pubsub } }
+    const config: StackConfig = { membership: this.#init.membership ?? preset.membership, pubsub: { ...preset.pubsub, ...this.#init.pubsub } }
+    const verifyOffLoop = this.#init.verifyDelayMs !== undefined
     const stack = (this.#init.overlay ?? 'shipped') === 'shipped'
-      ? new GossipStack({ self: { id, publicKey: pair.publicKey }, verify, rng, config, revealedKey })
-      : new PlumtreeOnly(new PubSubCore({ self: id, publicKey: pair.publicKey, verify, rng, config: config.pubsub }), revealedKey)
+      ? new GossipStack({ self: { id, publicKey: pair.publicKey }, verify, verifyOffLoop, rng, config, revealedKey })
+      : new PlumtreeOnly(new PubSubCore({ self: id, publicKey: pair.publicKey, verify, verifyOffLoop, rng, config: config.pubsub }), revealedKey)
     this.stacks.set(id.toHex(), stack)
     return stack
   }
