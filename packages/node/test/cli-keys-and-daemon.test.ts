@@ -161,7 +161,7 @@ describe('network join checks before it creates anything', () => {
     await writeFile(join(h, 'config.json'), '{"bootstrapp": []}')
     const t = io(ENV)
     expect(await main(['--home', h, 'network', 'join'], t)).toBe(EXIT.failure)
-    expect(firstLine(t.err())).toBe(`error: ${join(h, 'config.json')}: bootstrapp: unknown field (valid keys: identity, listen, announce, bootstrap, preset, logLevel)`)
+    expect(firstLine(t.err())).toBe(`error: ${join(h, 'config.json')}: bootstrapp: unknown field (valid keys: identity, listen, announce, bootstrap, preset, logLevel, verifier)`)
   })
 })
 

@@ -44,7 +44,7 @@ describe('config.json', () => {
   it('round-trips every field', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sg-config-'))
     const path = join(dir, 'config.json')
-    const config = { identity: 'laptop', listen: ['tcp://0.0.0.0:7000'], announce: ['tcp://198.51.100.4:7000'], bootstrap: ['tcp://203.0.113.7:7000'], preset: 'wan' as const, logLevel: 'info' as const }
+    const config = { identity: 'laptop', listen: ['tcp://0.0.0.0:7000'], announce: ['tcp://198.51.100.4:7000'], bootstrap: ['tcp://203.0.113.7:7000'], preset: 'wan' as const, logLevel: 'info' as const, verifier: 'pool' as const }
     await saveNodeConfig(path, config)
     expect(await loadNodeConfig(path)).toEqual(config)
     await rm(dir, { recursive: true })
@@ -57,6 +57,7 @@ describe('config.json', () => {
   it('rejects unknown keys, bad values and malformed JSON with DecodeError naming the field', async () => {
     expect(() => parseNodeConfig({ bootstrapp: [] })).toThrow(/bootstrapp: unknown field/)
     expect(() => parseNodeConfig({ preset: 'fast' })).toThrow(/preset/)
+    expect(() => parseNodeConfig({ verifier: 'gpu' })).toThrow(/verifier: expected one of inline, pool/)
     expect(() => parseNodeConfig({ listen: ['x'.repeat(300)] })).toThrow(/listen\[0\]/)
     expect(() => parseNodeConfig([])).toThrow(DecodeError)
     const dir = await mkdtemp(join(tmpdir(), 'sg-config-'))

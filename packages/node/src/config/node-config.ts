@@ -24,11 +24,14 @@ export interface NodeConfigFile {
   preset?: PresetName
   /** pino level of the daemon log. */
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  /** Where pubsub origin signatures are checked: on the event loop or on a pool of worker threads. */
+  verifier?: 'inline' | 'pool'
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 const PRESETS = ['local', 'lan', 'wan'] as const
-export const CONFIG_KEYS = ['identity', 'listen', 'announce', 'bootstrap', 'preset', 'logLevel'] as const
+export const VERIFIERS = ['inline', 'pool'] as const
+export const CONFIG_KEYS = ['identity', 'listen', 'announce', 'bootstrap', 'preset', 'logLevel', 'verifier'] as const
 
 function addrList(value: unknown, field: string, max: number): string[] {
   if (!Array.isArray(value)) throw new DecodeError('expected an array of addresses', field)
@@ -69,6 +72,10 @@ export function parseNodeConfig(value: unknown): NodeConfigFile {
       case 'logLevel':
         if (!LOG_LEVELS.includes(field as (typeof LOG_LEVELS)[number])) throw new DecodeError(`expected one of ${LOG_LEVELS.join(', ')}`, key)
         out.logLevel = field as NonNullable<NodeConfigFile['logLevel']>
+        break
+      case 'verifier':
+        if (!VERIFIERS.includes(field as (typeof VERIFIERS)[number])) throw new DecodeError(`expected one of ${VERIFIERS.join(', ')}`, key)
+        out.verifier = field as NonNullable<NodeConfigFile['verifier']>
         break
       default:
         throw new DecodeError(`unknown field (valid keys: ${CONFIG_KEYS.join(', ')})`, key)

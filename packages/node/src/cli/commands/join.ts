@@ -75,6 +75,7 @@ export const joinCommand = {
     announce: { type: 'string', multiple: true, description: 'address peers should dial to reach this node (default: the bound addresses)', valueName: 'addr' },
     metrics: { type: 'string', description: 'serve Prometheus metrics at http://<host:port>/metrics, e.g. 127.0.0.1:9464', valueName: 'host:port' },
     preset: { type: 'string', description: 'timing preset: local, lan or wan (default lan)', valueName: 'name' },
+    verifier: { type: 'string', description: 'check pubsub signatures inline (default) or on a pool of worker threads', valueName: 'inline|pool' },
     'passphrase-file': { type: 'string', description: 'read the keystore passphrase from this file', valueName: 'path' },
     'serve-rendezvous': { type: 'boolean', description: 'hold the rendezvous role: keep and answer provider summaries (SPEC 11)' },
     'rendezvous-server': { type: 'string', multiple: true, description: 'PeerId (64 hex) of a node holding the rendezvous role', valueName: 'peerId' },
@@ -94,6 +95,8 @@ export const joinCommand = {
     const config = await loadNodeConfig(layout.configFile)
     const preset = (values.preset ?? config.preset ?? 'lan') as string
     if (!['local', 'lan', 'wan'].includes(preset)) throw new UsageError('--preset must be local, lan or wan')
+    const verifier = (values.verifier ?? config.verifier ?? 'inline') as string
+    if (verifier !== 'inline' && verifier !== 'pool') throw new UsageError('--verifier must be inline or pool')
     const logger = ctx.logger(config.logLevel)
     const listen = list(values.bind).length > 0 ? list(values.bind) : (config.listen ?? ['tcp://0.0.0.0:0'])
     const announce = list(values.announce).length > 0 ? list(values.announce) : config.announce
@@ -120,7 +123,7 @@ export const joinCommand = {
       return withAlias(alias, () => Promise.reject(err))
     }
     const node = createNode({
-      identity, home: layout.home, preset: preset as 'local' | 'lan' | 'wan',
+      identity, home: layout.home, preset: preset as 'local' | 'lan' | 'wan', verifier,
       listen,
       logger,
       ...(announce === undefined ? {} : { announce }),
