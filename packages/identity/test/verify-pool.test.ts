@@ -3,7 +3,8 @@ import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { DOMAIN, SeededRng } from '@saorsa-gossip/types'
 import { Identity, loadMlDsa65Backend, nobleMlDsa65, signingInput, type SignatureBackend } from '../src/index.ts'
-import { MAX_BATCH_BYTES, createVerifyPool, packBatch, unpackBatch, type VerifyPool } from '../src/verify-pool/index.ts'
+import { createVerifyPool, type VerifyPool } from '../src/verify-pool/index.ts'
+import { MAX_BATCH_BYTES, packBatch, unpackBatch } from '../src/verify-pool/batch.ts'
 
 const bytes = (n: number, fill: number) => new Uint8Array(n).fill(fill)
 

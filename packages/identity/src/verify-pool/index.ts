@@ -18,4 +18,3 @@
  * ```
  */
 export { createVerifyPool, type VerifyPool, type VerifyPoolInit } from './pool.ts'
-export { MAX_BATCH_BYTES, packBatch, unpackBatch, type VerifyRequest } from './batch.ts'

@@ -110,7 +110,7 @@ class WorkerVerifyPool implements VerifyPool {
   async verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, options: AbortOptions = {}): Promise<boolean> {
     throwIfAborted(options.signal)
     assertVerifyArgs(publicKey, message, signature)
-    if (this.#closed || this.threads === 0) return Promise.resolve(this.#inline({ publicKey, message, signature }))
+    if (this.#closed || this.threads === 0) return this.#inline({ publicKey, message, signature })
     return new Promise<boolean>((resolve) => {
       this.#queue.push({ publicKey, message, signature, resolve })
       if (!this.#flushScheduled) {
