@@ -5,7 +5,8 @@
  * the repository scripts (lint, test guard), and the NAT lab, alone after all of them. Every
  * project runs the event-loop guard: a test file that keeps its worker's loop busy for more than
  * 10 s at a stretch fails, because vitest's worker RPC times out after 60 s without a turn of the
- * loop (scripts/test/event-loop-guard.ts). The order files start in is set in vitest.config.ts.
+ * loop (scripts/test/event-loop-guard.ts). The simulations also load the WebAssembly BLAKE3 first
+ * (packages/simulator/test/fast-hash.setup.ts). The order files start in is set in vitest.config.ts.
  */
 import { readdirSync, existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -42,7 +43,7 @@ export default defineWorkspace([
       name: 'simulations',
       include: ['packages/*/test/**/*.sim.test.ts'],
       pool: 'forks',
-      setupFiles,
+      setupFiles: [...setupFiles, fileURLToPath(new URL('./packages/simulator/test/fast-hash.setup.ts', import.meta.url))],
       testTimeout: 300_000,
     },
   },
