@@ -7,7 +7,7 @@
 import {
   DecodeError, LIMITS, MAX_HEADER_BYTES, decodeCbor, decodeMessageHeader, encodeCbor, schema as s,
 } from '@saorsa-gossip/types'
-import { MAX_SKETCH_CELLS } from './proto/anti-entropy.ts'
+import { DIGEST_BYTES, MAX_DIGEST_IDS, MAX_DIGEST_WINDOW_MS, MAX_SKETCH_CELLS } from './proto/anti-entropy.ts'
 import { IBLT_CELL_BYTES } from './proto/iblt.ts'
 import { HELD_KEY_PREFIX_BYTES, MAX_HELD_KEY_PREFIXES } from './proto/keys.ts'
 import { MAX_HOP, type PubSubMessage } from './proto/messages.ts'
@@ -98,6 +98,13 @@ const wireSchema = s.variant('k', {
     s.object({ k: s.literal('have'), t: s.topicId(), i: ids(LIMITS.maxIhaveIds), f: s.bool() }),
     (w): PubSubMessage => ({ type: 'have', topic: w.t, ids: w.i, complete: w.f }),
   ),
+  digest: s.transform(
+    s.object({ k: s.literal('digest'), t: s.topicId(), a: s.uint(), b: s.uint(), n: s.uint({ max: MAX_DIGEST_IDS }), x: s.bytes({ length: DIGEST_BYTES }) }),
+    (w): PubSubMessage => {
+      if (w.b < w.a || w.b - w.a > MAX_DIGEST_WINDOW_MS) throw new DecodeError(`digest: window must be 0 to ${MAX_DIGEST_WINDOW_MS} ms long`, 'b')
+      return { type: 'digest', topic: w.t, fromMs: w.a, toMs: w.b, count: w.n, hash: w.x }
+    },
+  ),
 })
 
 export function decodePubSubMessage(bytes: Uint8Array): PubSubMessage {
@@ -131,5 +138,6 @@ function toWire(msg: PubSubMessage): Record<string, unknown> {
     case 'key-response': return { k: 'key', p: [...msg.keys] }
     case 'sketch': return { k: 'sketch', t: msg.topic.bytes, n: msg.count, c: msg.cells }
     case 'have': return { k: 'have', t: msg.topic.bytes, i: msg.ids.map((id) => id.bytes), f: msg.complete }
+    case 'digest': return { k: 'digest', t: msg.topic.bytes, a: msg.fromMs, b: msg.toMs, n: msg.count, x: msg.hash }
   }
 }

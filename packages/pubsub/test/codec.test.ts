@@ -22,6 +22,7 @@ const samples: PubSubMessage[] = [
   { type: 'key-response', keys: [node.publicKey] },
   { type: 'sketch', topic, count: 3, cells: buildSketch(ids, 6) },
   { type: 'have', topic, ids, complete: true },
+  { type: 'digest', topic, fromMs: 1_700_000_000_000, toMs: 1_700_000_095_000, count: 3, hash: new Uint8Array(32).fill(9) },
   node.publisher.build(topic, new Uint8Array([4]), 1_700_000_000_000, { neighborsOnly: true }),
 ]
 
@@ -81,6 +82,15 @@ describe('pubsub codec', () => {
     expect(() => decodePubSubMessage(sub(new Uint8Array(0)))).toThrow(DecodeError)
     expect(() => decodePubSubMessage(sub(new Uint8Array(257 * 8)))).toThrow(DecodeError)
     expect(decodePubSubMessage(sub(new Uint8Array(256 * 8)))).toMatchObject({ type: 'subscribe', heldKeys: new Uint8Array(256 * 8) })
+  })
+
+  it('rejects a digest whose window runs backwards or lasts over an hour, or whose hash is not 32 bytes', () => {
+    const digest = (fromMs: number, toMs: number, hash = new Uint8Array(32)) =>
+      encodePubSubMessage({ type: 'digest', topic, fromMs, toMs, count: 0, hash })
+    expect(() => decodePubSubMessage(digest(10, 9))).toThrow(/window/)
+    expect(() => decodePubSubMessage(digest(0, 3_600_001))).toThrow(/window/)
+    expect(() => decodePubSubMessage(digest(0, 1, new Uint8Array(31)))).toThrow(DecodeError)
+    expect(decodePubSubMessage(digest(0, 3_600_000))).toMatchObject({ type: 'digest', fromMs: 0, toMs: 3_600_000 })
   })
 
   it('rejects hop 0, hop 256 and a payload over the cap', () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { PeerId, TopicId, fromHex, messageIdOf, toHex, utf8 } from '@saorsa-gossip/types'
 import { decodePubSubMessage, encodePubSubMessage } from '../src/codec.ts'
-import { buildSketch } from '../src/proto/anti-entropy.ts'
+import { buildSketch, windowDigest } from '../src/proto/anti-entropy.ts'
 import { Publisher } from '../src/publisher.ts'
 
 const spec = readFileSync(new URL('../../../SPEC.md', import.meta.url), 'utf8')
@@ -38,6 +38,11 @@ describe('SPEC.md section 7 golden vectors', () => {
       ['`keyreq`', encodePubSubMessage({ type: 'key-request', origins: [origin] })],
       ['`have` (id, f = false)', encodePubSubMessage({ type: 'have', topic, ids: [id], complete: false })],
       ['IBLT of {id} with 3 cells', buildSketch([id], 3)],
+      ['window digest of {id} (digest time 1700000000000, `a` 1700000000000, `b` 1700000095000)', windowDigest([{ id, digestMs: 1_700_000_000_000 }], 1_700_000_000_000, 1_700_000_095_000).hash],
+      ['`digest` (that window and digest)', encodePubSubMessage({
+        type: 'digest', topic, fromMs: 1_700_000_000_000, toMs: 1_700_000_095_000, count: 1,
+        hash: windowDigest([{ id, digestMs: 1_700_000_000_000 }], 1_700_000_000_000, 1_700_000_095_000).hash,
+      })],
     ]
     for (const [label, bytes] of cases) expect(toHex(bytes), label).toBe(vector(label))
   })

@@ -6,8 +6,10 @@
  * When peeling fails (difference too large for the table) the receiver answers with a table four
  * times larger, up to `MAX_SKETCH_CELLS` (the usual doubling of IBLT size estimation, in two steps),
  * and past that falls back to plain lists of every id it holds, so no difference is too large to heal.
+ * A periodic round opens with a digest of the ids in a settled time window, and only a receiver whose
+ * window differs starts that exchange: two nodes in sync spend one small message per round.
  */
-import { MessageId } from '@saorsa-gossip/types'
+import { blake3, MessageId, utf8 } from '@saorsa-gossip/types'
 import { Iblt, IBLT_CELL_BYTES } from './iblt.ts'
 
 /** Largest IBLT sketch: 1,536 cells of 40 bytes (60 KiB), which peel about 1,000 differences. */
@@ -50,4 +52,50 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = []
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
   return out
+}
+
+/** Length of a window digest (BLAKE3-256). */
+export const DIGEST_BYTES = 32
+/** Largest id count a digest may claim: far above any message cache, and only ever compared. */
+export const MAX_DIGEST_IDS = 1 << 24
+/** Longest digest window: an hour, far above any message cache's lifetime. */
+export const MAX_DIGEST_WINDOW_MS = 3_600_000
+/**
+ * A message's digest time is its origin timestamp, clamped to within 10 s of our wall clock when it
+ * arrived: a skewed origin clock cannot place a message outside every window of the cache's life.
+ */
+export const DIGEST_CLAMP_MS = 10_000
+/** A window ends this long before the wall clock, so messages still spreading stay out of it. */
+export const DIGEST_SETTLE_MS = 5_000
+
+const DIGEST_DOMAIN = utf8('saorsa-gossip/ae-digest/v1')
+
+/** The digest time of a message stamped `timestampMs` that arrived at wall clock `receivedWallMs`. */
+export function digestTimeMs(timestampMs: number, receivedWallMs: number): number {
+  return Math.min(Math.max(timestampMs, receivedWallMs - DIGEST_CLAMP_MS), receivedWallMs + DIGEST_CLAMP_MS)
+}
+
+/**
+ * The window a round's digest covers at wall clock `wallMs`: from where every holder still caches an
+ * id (receipt up to DIGEST_CLAMP_MS after its digest time, and as much again for clocks that differ)
+ * to DIGEST_SETTLE_MS ago. Undefined when the cache is too short for one.
+ */
+export function digestWindow(wallMs: number, cacheMs: number): { readonly fromMs: number; readonly toMs: number } | undefined {
+  const fromMs = wallMs - cacheMs + 2 * DIGEST_CLAMP_MS
+  const toMs = wallMs - DIGEST_SETTLE_MS
+  return fromMs < toMs ? { fromMs, toMs } : undefined
+}
+
+/** BLAKE3 over the domain and the ids whose digest time lies in [fromMs, toMs), in byte order. */
+export function windowDigest(
+  entries: Iterable<{ readonly id: MessageId; readonly digestMs: number }>, fromMs: number, toMs: number,
+): { readonly count: number; readonly hash: Uint8Array } {
+  const inWindow: Array<{ readonly hex: string; readonly bytes: Uint8Array }> = []
+  for (const { id, digestMs } of entries) if (digestMs >= fromMs && digestMs < toMs) inWindow.push({ hex: id.toHex(), bytes: id.bytes })
+  // Lowercase hex sorts as the bytes do.
+  inWindow.sort((a, b) => (a.hex < b.hex ? -1 : a.hex > b.hex ? 1 : 0))
+  const input = new Uint8Array(DIGEST_DOMAIN.length + inWindow.length * 32)
+  input.set(DIGEST_DOMAIN)
+  inWindow.forEach((e, i) => input.set(e.bytes, DIGEST_DOMAIN.length + i * 32))
+  return { count: inWindow.length, hash: blake3(input) }
 }

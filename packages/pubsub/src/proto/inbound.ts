@@ -8,6 +8,7 @@
 import { payloadHash, bytesEqual } from '@saorsa-gossip/types'
 import type { MessageId, PeerId } from '@saorsa-gossip/types'
 import { admit, carriedKey, idOf } from './admission.ts'
+import { digestTimeMs } from './anti-entropy.ts'
 import type { TimedMap } from './caches.ts'
 import type { PubSubConfig } from './config.ts'
 import type { KeyBook, ParkedMessage } from './keys.ts'
@@ -206,7 +207,7 @@ export class Inbound {
       return
     }
     const { originKey: _carried, ...stored } = msg
-    state.cache.set(idHex, { id, message: stored, hop: msg.hop, from: peer.id }, nowMs)
+    state.cache.set(idHex, { id, message: stored, hop: msg.hop, from: peer.id, digestMs: digestTimeMs(header.timestampMs, this.#ctx.wallNow(nowMs)) }, nowMs)
     this.#ctx.keys.delivered(header.origin, state.topic.toHex())
     this.#ctx.peers.record(peer, 'firstDelivery', nowMs)
     const fetched = this.#ctx.fetching.has(idHex, nowMs)

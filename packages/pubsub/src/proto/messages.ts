@@ -111,6 +111,22 @@ export interface HaveMessage {
   readonly complete: boolean
 }
 
+/**
+ * Anti-entropy: a digest of the ids the sender holds whose digest time (`digestTimeMs`) lies in
+ * [`fromMs`, `toMs`) of its wall clock, so a receiver holding the same ids answers nothing
+ * (SPEC.md section 7.4).
+ */
+export interface DigestMessage {
+  readonly type: 'digest'
+  readonly topic: TopicId
+  readonly fromMs: number
+  readonly toMs: number
+  /** How many ids the window holds. */
+  readonly count: number
+  /** `windowDigest` of those ids (32 bytes). */
+  readonly hash: Uint8Array
+}
+
 export type PubSubMessage =
   | PublishMessage
   | IHaveMessage
@@ -123,6 +139,7 @@ export type PubSubMessage =
   | KeyResponseMessage
   | SketchMessage
   | HaveMessage
+  | DigestMessage
 
 /** Timers are data; none is ever cancelled (a stale one is recognised and ignored when it fires). */
 export type PubSubTimer =

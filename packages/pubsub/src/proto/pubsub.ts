@@ -8,6 +8,7 @@
 import { shuffled, pick } from '@saorsa-gossip/types'
 import type { MessageId, PeerId, ProtocolCore, Rng, TopicId } from '@saorsa-gossip/types'
 import { idOf } from './admission.ts'
+import { digestTimeMs } from './anti-entropy.ts'
 import { Inbound } from './inbound.ts'
 import { TimedMap } from './caches.ts'
 import { resolveConfig, type PubSubConfig } from './config.ts'
@@ -108,6 +109,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
       withKeyFor: (peerHex, msg) => this.keys.attachFor(peerHex, msg, this.self),
       keyHeldBy: (peerHex, origin) => this.keys.heldBy(peerHex, origin),
       randomTopicPeer: (state) => pick(this.#rng, shuffled(this.#rng, state.peers())),
+      wallNow: (nowMs) => this.wallNow(nowMs),
     }, c, this.health)
     this.#inbound = new Inbound({
       config: c, topics: this.topics, neighbors: this.neighbors, peers: this.peers, keys: this.keys, repair: this.#repair,
@@ -240,7 +242,7 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
     const idHex = id.toHex()
     this.#seen.set(idHex, true, nowMs)
     this.#origins.mark(header.origin.toHex(), header.seq)
-    state.cache.set(idHex, { id, message, hop: 0, from: undefined }, nowMs)
+    state.cache.set(idHex, { id, message, hop: 0, from: undefined, digestMs: digestTimeMs(header.timestampMs, this.wallNow(nowMs)) }, nowMs)
     const peers = this.#forward(state, id, message, 0, [], out)
     // With no topic neighbour the message still waits in the cache: anti-entropy offers it to
     // subscribers that appear within messageCacheMs.

@@ -9,14 +9,14 @@
  * twice at once, and grafts draw from a per-second budget.
  */
 import type { MessageId, PeerId, TopicId } from '@saorsa-gossip/types'
-import { LIMITS } from '@saorsa-gossip/types'
-import { buildSketch, chunks, diffSketch, largerSketch } from './anti-entropy.ts'
+import { bytesEqual, LIMITS } from '@saorsa-gossip/types'
+import { buildSketch, chunks, diffSketch, digestWindow, largerSketch, windowDigest } from './anti-entropy.ts'
 import { IBLT_CELL_BYTES } from './iblt.ts'
 import { TimedMap } from './caches.ts'
 import type { PubSubConfig } from './config.ts'
 import type { LocalHealth } from './local-health.ts'
 import type {
-  DropReason, GraftMessage, HaveMessage, IHaveMessage, IWantMessage, PruneMessage, PubSubOutbox, PublishMessage, SketchMessage,
+  DigestMessage, DropReason, GraftMessage, HaveMessage, IHaveMessage, IWantMessage, PruneMessage, PubSubOutbox, PublishMessage, SketchMessage,
 } from './messages.ts'
 import type { PeerState } from './peers.ts'
 import { LazyPush } from './lazy-push.ts'
@@ -50,6 +50,8 @@ export interface RepairHost {
   keyHeldBy(peerHex: string, origin: PeerId): void
   /** A random neighbour in the topic's tree (eager or lazy). */
   randomTopicPeer(state: TopicState): PeerId | undefined
+  /** Our wall clock (Unix ms). */
+  wallNow(nowMs: number): number
 }
 
 interface Missing {
@@ -85,9 +87,15 @@ export interface RepairCounters {
   lateEager: number
   /** Queued IHAVE ids not sent because the peer announced or sent the message before the flush. */
   ihaveWithdrawn: number
+  /** Periodic anti-entropy rounds opened with a digest. */
+  digestsSent: number
+  /** Digests received that matched our own window: nothing more was sent. */
+  digestsMatched: number
+  /** Digests received that did not match: we started a full reconciliation with the sender. */
+  digestsDiffered: number
 }
 
-type ControlMessage = IHaveMessage | IWantMessage | GraftMessage | PruneMessage | SketchMessage | HaveMessage
+type ControlMessage = IHaveMessage | IWantMessage | GraftMessage | PruneMessage | SketchMessage | HaveMessage | DigestMessage
 
 /** Wire bytes of one id in a `have` list: a 32-byte CBOR byte string and its 2-byte head. */
 const LISTED_ID_BYTES = 34
@@ -115,7 +123,9 @@ export class Repair {
   /** When the lateness estimate was last decayed, and when it last had a sample. */
   #latenessAtMs = 0
   #lateSampleAtMs = 0
-  readonly counters: RepairCounters = { grafts: 0, iwantIds: 0, deferred: 0, throttled: 0, lateEager: 0, ihaveWithdrawn: 0 }
+  readonly counters: RepairCounters = {
+    grafts: 0, iwantIds: 0, deferred: 0, throttled: 0, lateEager: 0, ihaveWithdrawn: 0, digestsSent: 0, digestsMatched: 0, digestsDiffered: 0,
+  }
 
   constructor(core: RepairHost, config: PubSubConfig, health: LocalHealth, nowMs = 0) {
     this.#core = core
@@ -252,6 +262,7 @@ export class Repair {
         return
       case 'sketch': return this.#onSketch(peer.id, state, msg, nowMs, out)
       case 'have': return this.#onHave(peer.id, state, msg, nowMs, out)
+      case 'digest': return this.#onDigest(peer.id, state, msg, nowMs, out)
     }
   }
 
@@ -344,8 +355,32 @@ export class Repair {
   antiEntropyRound(nowMs: number, out: PubSubOutbox): void {
     for (const state of this.#core.joinedTopics()) {
       const peer = this.#core.randomTopicPeer(state)
-      if (peer !== undefined) this.reconcile(state, peer, nowMs, out)
+      if (peer !== undefined) this.#offerDigest(state, peer, nowMs, out)
     }
+  }
+
+  /**
+   * A periodic round opens with a digest of the ids in the settled window (SPEC.md section 7.4): the
+   * peer answers only if its own window differs, by starting a full reconciliation. A cache too
+   * short for a window, or holding at most one id (a list no larger than a digest), reconciles at once.
+   */
+  #offerDigest(state: TopicState, to: PeerId, nowMs: number, out: PubSubOutbox): void {
+    const window = digestWindow(this.#core.wallNow(nowMs), this.#config.messageCacheMs)
+    if (window === undefined || state.cache.size <= 1) return this.reconcile(state, to, nowMs, out)
+    const { count, hash } = windowDigest(state.cache.values(nowMs), window.fromMs, window.toMs)
+    this.counters.digestsSent++
+    out.push({ type: 'send', to, msg: { type: 'digest', topic: state.topic, fromMs: window.fromMs, toMs: window.toMs, count, hash } })
+  }
+
+  #onDigest(from: PeerId, state: TopicState, msg: DigestMessage, nowMs: number, out: PubSubOutbox): void {
+    const ours = windowDigest(state.cache.values(nowMs), msg.fromMs, msg.toMs)
+    if (ours.count === msg.count && bytesEqual(ours.hash, msg.hash)) {
+      this.counters.digestsMatched++
+      return
+    }
+    // Either side may lack something, in or out of the window: the whole cache is reconciled.
+    this.counters.digestsDiffered++
+    this.reconcile(state, from, nowMs, out)
   }
 
   /**

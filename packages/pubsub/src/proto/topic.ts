@@ -15,6 +15,8 @@ export interface CachedMessage {
   readonly hop: number
   /** The neighbour it came from; undefined for our own messages. */
   readonly from: PeerId | undefined
+  /** Where anti-entropy digests place it in time (`digestTimeMs`, wall clock ms). */
+  readonly digestMs: number
 }
 
 export class TopicState {
