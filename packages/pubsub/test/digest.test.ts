@@ -132,8 +132,16 @@ describe('digest times and windows', () => {
     { wall: 200_000, cache: 120_000, window: { fromMs: 100_000, toMs: 195_000 } },
     { wall: 200_000, cache: 25_001, window: { fromMs: 194_999, toMs: 195_000 } },
     { wall: 200_000, cache: 25_000, window: undefined },
-  ])('wall $wall, cache $cache ms', ({ wall, cache, window }) => {
+  ])('settled window at wall $wall, cache $cache ms', ({ wall, cache, window }) => {
     expect(digestWindow(wall, cache)).toEqual(window)
+  })
+
+  it.each([
+    { wall: 200_000, cache: 120_000, window: { fromMs: 70_000, toMs: 210_001 } },
+    { wall: 200_000, cache: 1_000, window: { fromMs: 189_000, toMs: 210_001 } },
+    { wall: 200_000, cache: 3_600_000, window: undefined },
+  ])('whole-cache window at wall $wall, cache $cache ms', ({ wall, cache, window }) => {
+    expect(digestWindow(wall, cache, 'whole')).toEqual(window)
   })
 
   it('hashes the same set to the same digest in any order, and counts only the window', () => {

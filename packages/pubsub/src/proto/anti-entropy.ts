@@ -76,14 +76,16 @@ export function digestTimeMs(timestampMs: number, receivedWallMs: number): numbe
 }
 
 /**
- * The window a round's digest covers at wall clock `wallMs`: from where every holder still caches an
- * id (receipt up to DIGEST_CLAMP_MS after its digest time, and as much again for clocks that differ)
- * to DIGEST_SETTLE_MS ago. Undefined when the cache is too short for one.
+ * What a digest covers at wall clock `wallMs`. 'settled' (the periodic round): from where every
+ * holder still caches an id (receipt up to DIGEST_CLAMP_MS after its digest time, and as much again
+ * for clocks that differ) to DIGEST_SETTLE_MS ago. 'whole' (a new topic link): every digest time a
+ * cache of `cacheMs` can hold, up to the present. Undefined when the cache is too short for a
+ * settled window, or too long for a digest's longest window.
  */
-export function digestWindow(wallMs: number, cacheMs: number): { readonly fromMs: number; readonly toMs: number } | undefined {
-  const fromMs = wallMs - cacheMs + 2 * DIGEST_CLAMP_MS
-  const toMs = wallMs - DIGEST_SETTLE_MS
-  return fromMs < toMs ? { fromMs, toMs } : undefined
+export function digestWindow(wallMs: number, cacheMs: number, scope: 'settled' | 'whole' = 'settled'): { readonly fromMs: number; readonly toMs: number } | undefined {
+  const fromMs = scope === 'settled' ? wallMs - cacheMs + 2 * DIGEST_CLAMP_MS : wallMs - cacheMs - DIGEST_CLAMP_MS
+  const toMs = scope === 'settled' ? wallMs - DIGEST_SETTLE_MS : wallMs + DIGEST_CLAMP_MS + 1
+  return fromMs < toMs && toMs - fromMs <= MAX_DIGEST_WINDOW_MS ? { fromMs, toMs } : undefined
 }
 
 /** BLAKE3 over the domain and the ids whose digest time lies in [fromMs, toMs), in byte order. */

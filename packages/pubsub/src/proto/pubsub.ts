@@ -361,8 +361,9 @@ export class PubSubCore implements ProtocolCore<PubSubMessage, PubSubTimer, PubS
         else state.addLazy(from)
         out.push({ type: 'emit', event: { type: 'topic-peer-up', topic, peer: from } })
         // A new topic link reconciles at once: late joiners and nodes re-attached after failures
-        // catch up without waiting for the periodic round. The answering side starts it.
-        if (reply) this.#repair.reconcile(state, from, nowMs, out)
+        // catch up without waiting for the periodic round. The answering side starts it, with a
+        // digest of its whole cache: two nodes already in sync spend 93 bytes, not a sketch.
+        if (reply) this.#repair.offerDigest(state, from, 'whole', nowMs, out)
       }
     }
     if (reply && ours.length > 0) out.push({ type: 'send', to: from, msg: this.#subscribe(from, ours, false) })

@@ -87,7 +87,7 @@ export interface RepairCounters {
   lateEager: number
   /** Queued IHAVE ids not sent because the peer announced or sent the message before the flush. */
   ihaveWithdrawn: number
-  /** Periodic anti-entropy rounds opened with a digest. */
+  /** Reconciliations opened with a digest (periodic rounds and new topic links). */
   digestsSent: number
   /** Digests received that matched our own window: nothing more was sent. */
   digestsMatched: number
@@ -355,17 +355,18 @@ export class Repair {
   antiEntropyRound(nowMs: number, out: PubSubOutbox): void {
     for (const state of this.#core.joinedTopics()) {
       const peer = this.#core.randomTopicPeer(state)
-      if (peer !== undefined) this.#offerDigest(state, peer, nowMs, out)
+      if (peer !== undefined) this.offerDigest(state, peer, 'settled', nowMs, out)
     }
   }
 
   /**
-   * A periodic round opens with a digest of the ids in the settled window (SPEC.md section 7.4): the
-   * peer answers only if its own window differs, by starting a full reconciliation. A cache too
-   * short for a window, or holding at most one id (a list no larger than a digest), reconciles at once.
+   * Opens a reconciliation with a digest (SPEC.md section 7.4): of the settled window in a periodic
+   * round, of the whole cache on a new topic link. The peer answers only if its own ids there
+   * differ, by starting a full reconciliation. A cache too short for a window, or holding at most
+   * one id (a list no larger than a digest), reconciles at once.
    */
-  #offerDigest(state: TopicState, to: PeerId, nowMs: number, out: PubSubOutbox): void {
-    const window = digestWindow(this.#core.wallNow(nowMs), this.#config.messageCacheMs)
+  offerDigest(state: TopicState, to: PeerId, scope: 'settled' | 'whole', nowMs: number, out: PubSubOutbox): void {
+    const window = digestWindow(this.#core.wallNow(nowMs), this.#config.messageCacheMs, scope)
     if (window === undefined || state.cache.size <= 1) return this.reconcile(state, to, nowMs, out)
     const { count, hash } = windowDigest(state.cache.values(nowMs), window.fromMs, window.toMs)
     this.counters.digestsSent++
