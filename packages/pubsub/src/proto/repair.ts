@@ -367,7 +367,7 @@ export class Repair {
    */
   offerDigest(state: TopicState, to: PeerId, scope: 'settled' | 'whole', nowMs: number, out: PubSubOutbox): void {
     const window = digestWindow(this.#core.wallNow(nowMs), this.#config.messageCacheMs, scope)
-    if (window === undefined || state.cache.size <= 1) return this.reconcile(state, to, nowMs, out)
+    if (window === undefined || state.cache.size <= 1) return this.#reconcile(state, to, nowMs, out)
     const { count, hash } = windowDigest(state.cache.values(nowMs), window.fromMs, window.toMs)
     this.counters.digestsSent++
     out.push({ type: 'send', to, msg: { type: 'digest', topic: state.topic, fromMs: window.fromMs, toMs: window.toMs, count, hash } })
@@ -381,7 +381,7 @@ export class Repair {
     }
     // Either side may lack something, in or out of the window: the whole cache is reconciled.
     this.counters.digestsDiffered++
-    this.reconcile(state, from, nowMs, out)
+    this.#reconcile(state, from, nowMs, out)
   }
 
   /**
@@ -390,7 +390,7 @@ export class Repair {
    * complete `have`. The peer then fetches what it lacks and offers what the list lacks, as after a
    * sketch, and a new topic link on a quiet topic costs a few bytes instead of 3.8 KB each way.
    */
-  reconcile(state: TopicState, to: PeerId, nowMs: number, out: PubSubOutbox, cells = this.#config.sketchCells): void {
+  #reconcile(state: TopicState, to: PeerId, nowMs: number, out: PubSubOutbox, cells = this.#config.sketchCells): void {
     const ids = state.ids(nowMs)
     if (ids.length * LISTED_ID_BYTES <= cells * IBLT_CELL_BYTES && ids.length <= this.#config.maxHaveIds) {
       out.push({ type: 'send', to, msg: { type: 'have', topic: state.topic, ids, complete: true } })
@@ -412,7 +412,7 @@ export class Repair {
     // Too many differences for the table: answer with a larger one, and past the largest with every
     // id we hold, newest first (a single list is complete: the peer may offer what we lack).
     const larger = largerSketch(msg.cells.length / IBLT_CELL_BYTES)
-    if (larger !== undefined) return this.reconcile(state, from, nowMs, out, larger)
+    if (larger !== undefined) return this.#reconcile(state, from, nowMs, out, larger)
     const lists = chunks(ours.reverse(), this.#config.maxHaveIds)
     for (const ids of lists) out.push({ type: 'send', to: from, msg: { type: 'have', topic: state.topic, ids, complete: lists.length === 1 } })
   }
